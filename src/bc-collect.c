@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#define G_LOG_DOMAIN "balloonctl-collect"
+
+#include "bc-collect.h"
+#include "bc-agent.h"
+#include "bc-error.h"
+
+#include <libvirt/virterror.h>
+#include <string.h>
+
+void
+bc_bulk_record_free (BcBulkRecord *r)
+{
+  if (r == NULL)
+    return;
+  g_free (r->name);
+  if (r->dom)
+    virDomainFree (r->dom);
+  g_free (r);
+}
+
+static gboolean
+get_kib (virTypedParameterPtr params, int n, const char *name, guint64 *out)
+{
+  unsigned long long v = 0;
+
+  if (virTypedParamsGetULLong (params, n, name, &v) != 1 || v > BC_GUEST_KIB_MAX)
+    return FALSE;
+  *out = v;
+  return TRUE;
+}
+
+void
+bc_collect_parse_balloon (virTypedParameterPtr params, int nparams, BcBalloonFigures *out)
+{
+  BcBalloonFigures b = { 0 };
+
+  get_kib (params, nparams, "balloon.current", &b.current_kib);
+  get_kib (params, nparams, "balloon.maximum", &b.max_kib);
+  b.have_stats = get_kib (params, nparams, "balloon.available", &b.available_kib) &&
+                 get_kib (params, nparams, "balloon.usable", &b.usable_kib);
+  if (!get_kib (params, nparams, "balloon.disk_caches", &b.disk_caches_kib))
+    b.disk_caches_kib = 0;
+  *out = b;
+}
+
+/* Drivers without balloon bulk statistics (libvirt's test driver, some
+ * older hypervisors): ask the domain directly. */
+static void
+balloon_fallback (virDomainPtr dom, BcBalloonFigures *b)
+{
+  virDomainMemoryStatStruct stats[VIR_DOMAIN_MEMORY_STAT_NR];
+  virDomainInfo info;
+  int n;
+
+  if (virDomainGetInfo (dom, &info) == 0)
+    {
+      b->current_kib = MIN (info.memory, BC_GUEST_KIB_MAX);
+      b->max_kib = MIN (info.maxMem, BC_GUEST_KIB_MAX);
+    }
+  n = virDomainMemoryStats (dom, stats, VIR_DOMAIN_MEMORY_STAT_NR, 0);
+  for (int i = 0; i < n; i++)
+    {
+      guint64 v = MIN (stats[i].val, BC_GUEST_KIB_MAX);
+
+      if (stats[i].tag == VIR_DOMAIN_MEMORY_STAT_AVAILABLE)
+        b->available_kib = v;
+      else if (stats[i].tag == VIR_DOMAIN_MEMORY_STAT_USABLE)
+        b->usable_kib = v, b->have_stats = TRUE;
+      else if (stats[i].tag == VIR_DOMAIN_MEMORY_STAT_DISK_CACHES)
+        b->disk_caches_kib = v;
+    }
+  b->have_stats = b->have_stats && b->available_kib > 0;
+}
+
+GPtrArray *
+bc_collect_bulk (virConnectPtr conn, GError **error)
+{
+  virDomainStatsRecordPtr *records = NULL;
+  g_autoptr (GPtrArray) out = g_ptr_array_new_with_free_func ((GDestroyNotify) bc_bulk_record_free);
+  int n;
+
+  n = virConnectGetAllDomainStats (conn, VIR_DOMAIN_STATS_BALLOON | VIR_DOMAIN_STATS_STATE,
+                                   &records, VIR_CONNECT_GET_ALL_DOMAINS_STATS_ACTIVE);
+  if (n < 0)
+    return bc_set_error_from_libvirt (error, "bulk domain statistics"), NULL;
+  for (int i = 0; i < n; i++)
+    {
+      BcBulkRecord *r = g_new0 (BcBulkRecord, 1);
+      int state = 0;
+
+      r->dom = records[i]->dom;
+      virDomainRef (r->dom);
+      r->name = g_strdup (virDomainGetName (r->dom));
+      virDomainGetUUIDString (r->dom, r->uuid);
+      virTypedParamsGetInt (records[i]->params, records[i]->nparams, "state.state", &state);
+      r->state = state;
+      bc_collect_parse_balloon (records[i]->params, records[i]->nparams, &r->balloon);
+      if (r->balloon.max_kib == 0)
+        balloon_fallback (r->dom, &r->balloon);
+      g_ptr_array_add (out, r);
+    }
+  virDomainStatsRecordListFree (records);
+  return g_steal_pointer (&out);
+}
+
+typedef gboolean (*GuestParser) (const char *text, gsize len, gpointer out, GError **error);
+
+static gboolean
+parse_meminfo (const char *text, gsize len, gpointer out, GError **error)
+{
+  return bc_meminfo_parse (text, len, out, error);
+}
+
+static gboolean
+parse_vmstat (const char *text, gsize len, gpointer out, GError **error)
+{
+  return bc_vmstat_parse (text, len, out, error);
+}
+
+static gboolean
+read_guest_file (virDomainPtr dom, const char *path, gint64 timeout_ms, GuestParser parse,
+                 gpointer out, GError **error)
+{
+  g_autoptr (GBytes) bytes = bc_agent_read_file (dom, path, timeout_ms, error);
+  gsize len = 0;
+  const char *text;
+
+  if (bytes == NULL)
+    return FALSE;
+  text = g_bytes_get_data (bytes, &len);
+  return parse (text ? text : "", len, out, error);
+}
+
+gboolean
+bc_collect_guest (virDomainPtr dom, gint64 timeout_ms, gint64 now_ms,
+                  BcGuestFigures *out, GError **error)
+{
+  BcGuestFigures g = { 0 };
+  g_autoptr (GError) vmstat_error = NULL;
+
+  if (!read_guest_file (dom, "/proc/meminfo", timeout_ms,
+                        parse_meminfo, &g.meminfo, error))
+    return FALSE;
+  /* vmstat only refines the policy; meminfo alone is enough to manage. */
+  g.have_vmstat = read_guest_file (dom, "/proc/vmstat", timeout_ms,
+                                   parse_vmstat, &g.vmstat, &vmstat_error);
+  if (!g.have_vmstat)
+    g_debug ("%s: %s", virDomainGetName (dom), vmstat_error->message);
+  g.at_ms = now_ms;
+  *out = g;
+  return TRUE;
+}
+
+void
+bc_domain_setup_clear (BcDomainSetup *s)
+{
+  g_clear_error (&s->policy_error);
+}
+
+static char *
+get_metadata (virDomainPtr dom, GError **error)
+{
+  char *xml = virDomainGetMetadata (dom, VIR_DOMAIN_METADATA_ELEMENT, BC_METADATA_NS, VIR_DOMAIN_AFFECT_LIVE);
+  virErrorPtr err;
+
+  if (xml)
+    return xml;
+  err = virGetLastError ();
+  if (err && err->code == VIR_ERR_NO_DOMAIN_METADATA)
+    return NULL;
+  bc_set_error_from_libvirt (error, "domain metadata");
+  return NULL;
+}
+
+gboolean
+bc_collect_setup (virDomainPtr dom, gint stats_period_s, BcDomainSetup *out, GError **error)
+{
+  g_autofree char *xml = virDomainGetXMLDesc (dom, 0);
+  g_autofree char *meta = NULL;
+  GError *local = NULL;
+
+  memset (out, 0, sizeof *out);
+  if (xml == NULL)
+    return bc_set_error_from_libvirt (error, "domain XML");
+  if (!bc_domxml_parse_balloon (xml, &out->balloon, error))
+    return FALSE;
+  meta = get_metadata (dom, &local);
+  if (local == NULL)
+    bc_metadata_parse (meta, &out->policy, &local);
+  out->policy_error = local;
+  if (out->balloon.has_balloon && out->balloon.stats_period_s == 0 && out->policy_error == NULL &&
+      out->policy.enabled)
+    {
+      if (virDomainSetMemoryStatsPeriod (dom, stats_period_s, VIR_DOMAIN_AFFECT_LIVE) < 0)
+        return bc_set_error_from_libvirt (error, "enabling balloon statistics");
+      out->stats_enabled_now = TRUE;
+      out->balloon.stats_period_s = stats_period_s;
+    }
+  return TRUE;
+}

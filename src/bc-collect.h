@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* collect: the figures of every running domain.  Blocking calls (libvirt
+ * RPCs, the guest agent) are run on worker threads by the daemon; the
+ * functions here are the blocking bodies and their pure parsers. */
+#pragma once
+
+#include "bc-domxml.h"
+#include "bc-figures.h"
+#include "bc-metadata.h"
+
+#include <libvirt/libvirt.h>
+
+typedef struct {
+  char uuid[VIR_UUID_STRING_BUFLEN];
+  char *name;
+  virDomainPtr dom;
+  int state;               /* virDomainState */
+  BcBalloonFigures balloon;
+} BcBulkRecord;
+
+void bc_bulk_record_free (BcBulkRecord *r);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BcBulkRecord, bc_bulk_record_free)
+
+/* Balloon figures from the typed parameters of the "balloon" group. */
+void bc_collect_parse_balloon (virTypedParameterPtr params, int nparams, BcBalloonFigures *out);
+
+/* All running domains, balloon and state groups, in one bulk call. */
+GPtrArray *bc_collect_bulk (virConnectPtr conn, GError **error);
+
+/* The guest's /proc/meminfo and /proc/vmstat through the agent. */
+gboolean bc_collect_guest (virDomainPtr dom, gint64 timeout_ms, gint64 now_ms,
+                           BcGuestFigures *out, GError **error);
+
+/* What a domain's XML and metadata say about managing it; turns balloon
+ * statistics on (live) when they are off. */
+typedef struct {
+  BcDomainBalloon balloon;
+  BcDomainPolicy policy;
+  gboolean stats_enabled_now; /* we set the statistics period */
+  GError *policy_error;       /* invalid metadata: the domain is skipped */
+} BcDomainSetup;
+
+void bc_domain_setup_clear (BcDomainSetup *s);
+gboolean bc_collect_setup (virDomainPtr dom, gint stats_period_s, BcDomainSetup *out, GError **error);

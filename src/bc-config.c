@@ -1,0 +1,203 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#define G_LOG_DOMAIN "balloonctl-config"
+
+#include "bc-config.h"
+#include "bc-error.h"
+
+#include <errno.h>
+#include <string.h>
+
+#define MIB 1024
+
+void
+bc_config_defaults (BcConfig *cfg)
+{
+  memset (cfg, 0, sizeof *cfg);
+  cfg->apply_interval_ms = 1000;
+  cfg->margin_interval_ms = 5000;
+  cfg->policy = BC_POLICY_PAPER;
+  cfg->agent_timeout_ms = 2000;
+  cfg->agent = TRUE;
+  cfg->margin.initial_kib = 128 * MIB;
+  cfg->margin.min_kib = 32 * MIB;
+  cfg->margin.max_kib = 64 * 1024 * MIB;
+  cfg->margin.step_kib = 64 * MIB;
+  cfg->margin.down_step_kib = 32 * MIB;
+  cfg->margin.threshold_kib = 4 * MIB;
+  cfg->clamp.guard_kib = 64 * MIB;
+  cfg->clamp.max_shrink_kib = 64 * MIB;
+  cfg->clamp.dead_band_kib = 4 * MIB;
+  cfg->budget_kib = 0;
+  cfg->reserve_kib = 1024 * MIB;
+  cfg->domain_min_kib = 128 * MIB;
+  cfg->domain_max_kib = 0;
+}
+
+typedef enum { KEY_INT, KEY_MIB, KEY_BOOL, KEY_POLICY } KeyType;
+
+typedef struct {
+  const char *group;
+  const char *key;
+  KeyType type;
+  gsize offset;
+  gint64 min, max; /* in the key's unit (ms or MiB) */
+} KeySpec;
+
+#define O(f) G_STRUCT_OFFSET (BcConfig, f)
+static const KeySpec keys[] = {
+  { "controller", "apply-interval-ms", KEY_INT, O (apply_interval_ms), 100, 3600000 },
+  { "controller", "margin-interval-ms", KEY_INT, O (margin_interval_ms), 100, 3600000 },
+  { "controller", "policy", KEY_POLICY, O (policy), 0, 0 },
+  { "controller", "agent-timeout-ms", KEY_INT, O (agent_timeout_ms), 100, 60000 },
+  { "controller", "agent", KEY_BOOL, O (agent), 0, 0 },
+  { "margin", "initial-mib", KEY_MIB, O (margin.initial_kib), 0, 1 << 24 },
+  { "margin", "min-mib", KEY_MIB, O (margin.min_kib), 0, 1 << 24 },
+  { "margin", "max-mib", KEY_MIB, O (margin.max_kib), 0, 1 << 24 },
+  { "margin", "step-mib", KEY_MIB, O (margin.step_kib), 1, 1 << 20 },
+  { "margin", "down-step-mib", KEY_MIB, O (margin.down_step_kib), 1, 1 << 20 },
+  { "margin", "threshold-mib", KEY_MIB, O (margin.threshold_kib), 0, 1 << 20 },
+  { "safety", "guard-mib", KEY_MIB, O (clamp.guard_kib), 0, 1 << 20 },
+  { "safety", "max-shrink-mib", KEY_MIB, O (clamp.max_shrink_kib), 1, 1 << 24 },
+  { "safety", "dead-band-mib", KEY_MIB, O (clamp.dead_band_kib), 0, 1 << 20 },
+  { "host", "budget-mib", KEY_MIB, O (budget_kib), 0, 1 << 30 },
+  { "host", "reserve-mib", KEY_MIB, O (reserve_kib), 0, 1 << 30 },
+  { "domain", "min-mib", KEY_MIB, O (domain_min_kib), 0, 1 << 24 },
+  { "domain", "max-mib", KEY_MIB, O (domain_max_kib), 0, 1 << 24 },
+};
+#undef O
+
+static const KeySpec *
+find_key (const char *group, const char *key)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+    if (strcmp (keys[i].group, group) == 0 && strcmp (keys[i].key, key) == 0)
+      return &keys[i];
+  return NULL;
+}
+
+static gboolean
+known_group (const char *group)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+    if (strcmp (keys[i].group, group) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+parse_int (const char *s, gint64 *out)
+{
+  char *end = NULL;
+  gint64 v;
+
+  errno = 0;
+  v = g_ascii_strtoll (s, &end, 10);
+  if (errno != 0 || end == s || *end != '\0')
+    return FALSE;
+  *out = v;
+  return TRUE;
+}
+
+static gboolean
+set_value (BcConfig *cfg, const KeySpec *k, const char *raw, const char *name, GError **error)
+{
+  g_autofree char *s = g_strstrip (g_strdup (raw));
+  gint64 v;
+
+  if (k->type == KEY_POLICY)
+    {
+      if (!bc_policy_from_string (s, (BcPolicy *) G_STRUCT_MEMBER_P (cfg, k->offset)))
+        return bc_set_error (error, BC_ERROR_CONFIG, "%s: [%s] %s: unknown policy '%s' (paper, paper-literal)",
+                             name, k->group, k->key, s);
+      return TRUE;
+    }
+  if (k->type == KEY_BOOL)
+    {
+      if (g_strcmp0 (s, "true") == 0 || g_strcmp0 (s, "false") == 0)
+        G_STRUCT_MEMBER (gboolean, cfg, k->offset) = s[0] == 't';
+      else
+        return bc_set_error (error, BC_ERROR_CONFIG, "%s: [%s] %s: '%s' is not true or false", name, k->group, k->key, s);
+      return TRUE;
+    }
+  if (!parse_int (s, &v))
+    return bc_set_error (error, BC_ERROR_CONFIG, "%s: [%s] %s: '%s' is not a whole number", name, k->group, k->key, s);
+  if (v < k->min || v > k->max)
+    return bc_set_error (error, BC_ERROR_CONFIG, "%s: [%s] %s: %" G_GINT64_FORMAT " is out of range (%" G_GINT64_FORMAT "..%" G_GINT64_FORMAT ")",
+                         name, k->group, k->key, v, k->min, k->max);
+  if (k->type == KEY_MIB)
+    v *= MIB;
+  /* Every numeric field is a 64-bit integer, signed or not; the value is
+   * range-checked non-negative, which both represent alike (C11 6.5p7 lets
+   * the signed type alias the unsigned one). */
+  G_STRUCT_MEMBER (gint64, cfg, k->offset) = v;
+  return TRUE;
+}
+
+static gboolean
+check_consistency (const BcConfig *c, const char *name, GError **error)
+{
+  if (c->margin.min_kib > c->margin.max_kib)
+    return bc_set_error (error, BC_ERROR_CONFIG, "%s: [margin] min-mib is above max-mib", name);
+  if (c->domain_max_kib != 0 && c->domain_min_kib > c->domain_max_kib)
+    return bc_set_error (error, BC_ERROR_CONFIG, "%s: [domain] min-mib is above max-mib", name);
+  if (c->margin_interval_ms < c->apply_interval_ms)
+    return bc_set_error (error, BC_ERROR_CONFIG, "%s: [controller] margin-interval-ms is shorter than apply-interval-ms", name);
+  return TRUE;
+}
+
+static gboolean
+apply_keyfile (BcConfig *cfg, GKeyFile *kf, const char *name, GError **error)
+{
+  g_auto (GStrv) groups = g_key_file_get_groups (kf, NULL);
+
+  for (guint g = 0; groups[g]; g++)
+    {
+      g_auto (GStrv) names = NULL;
+
+      if (!known_group (groups[g]))
+        return bc_set_error (error, BC_ERROR_CONFIG, "%s: unknown group [%s]", name, groups[g]);
+      names = g_key_file_get_keys (kf, groups[g], NULL, NULL);
+      for (guint k = 0; names && names[k]; k++)
+        {
+          const KeySpec *spec = find_key (groups[g], names[k]);
+          g_autofree char *raw = NULL;
+
+          if (spec == NULL)
+            return bc_set_error (error, BC_ERROR_CONFIG, "%s: [%s] %s: unknown key", name, groups[g], names[k]);
+          raw = g_key_file_get_value (kf, groups[g], names[k], NULL);
+          if (!set_value (cfg, spec, raw, name, error))
+            return FALSE;
+        }
+    }
+  return check_consistency (cfg, name, error);
+}
+
+gboolean
+bc_config_load_data (BcConfig *cfg, const char *data, const char *name, GError **error)
+{
+  g_autoptr (GKeyFile) kf = g_key_file_new ();
+  g_autoptr (GError) local = NULL;
+  BcConfig next = *cfg;
+
+  if (!g_key_file_load_from_data (kf, data, (gsize) -1, G_KEY_FILE_NONE, &local))
+    return bc_set_error (error, BC_ERROR_CONFIG, "%s: %s", name, local->message);
+  if (!apply_keyfile (&next, kf, name, error))
+    return FALSE;
+  *cfg = next;
+  return TRUE;
+}
+
+gboolean
+bc_config_load (BcConfig *cfg, const char *path, gboolean missing_ok, GError **error)
+{
+  g_autofree char *data = NULL;
+  g_autoptr (GError) local = NULL;
+
+  if (!g_file_get_contents (path, &data, NULL, &local))
+    {
+      if (missing_ok && g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+        return TRUE;
+      return bc_set_error (error, BC_ERROR_CONFIG, "%s", local->message);
+    }
+  return bc_config_load_data (cfg, data, path, error);
+}

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Configuration: /etc/balloonctl/balloonctl.conf (GKeyFile).  Every key is
+ * range-checked; unknown groups or keys are errors naming file, group, key. */
+#pragma once
+
+#include "bc-margin.h"
+#include "bc-target.h"
+
+typedef struct {
+  /* [controller] */
+  gint64 apply_interval_ms;
+  gint64 margin_interval_ms;
+  BcPolicy policy;
+  gint64 agent_timeout_ms;
+  gboolean agent;             /* use the guest agent at all */
+  /* [margin] */
+  BcMarginParams margin;
+  /* [safety] */
+  BcClampParams clamp;
+  /* [host] */
+  guint64 budget_kib;  /* 0 = host memory - reserve */
+  guint64 reserve_kib;
+  /* [domain] defaults, overridden by domain metadata */
+  guint64 domain_min_kib;
+  guint64 domain_max_kib; /* 0 = the domain's own maximum */
+} BcConfig;
+
+void bc_config_defaults (BcConfig *cfg);
+/* Loads path over the defaults.  A missing file is an error unless
+ * missing_ok (the default path). */
+gboolean bc_config_load (BcConfig *cfg, const char *path, gboolean missing_ok, GError **error);
+gboolean bc_config_load_data (BcConfig *cfg, const char *data, const char *name, GError **error);

@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#define G_LOG_DOMAIN "balloonctl-decide"
+
+#include "bc-decide.h"
+
+#define PAGE_KIB 4 /* x86, arm64 with 4K pages: what the guests we run use */
+
+const char *
+bc_source_to_string (BcSource source)
+{
+  switch (source)
+    {
+    case BC_SOURCE_AGENT: return "agent";
+    case BC_SOURCE_BALLOON: return "balloon-only";
+    case BC_SOURCE_NONE:
+    default: return "none";
+    }
+}
+
+BcSource
+bc_decide_source (const BcBalloonFigures *balloon, const BcGuestFigures *guest,
+                  gint64 now_ms, gint64 max_agent_age_ms)
+{
+  if (guest && guest->at_ms > 0 && now_ms - guest->at_ms <= max_agent_age_ms)
+    return BC_SOURCE_AGENT;
+  if (balloon->have_stats && balloon->available_kib > 0 &&
+      balloon->usable_kib <= balloon->available_kib &&
+      balloon->available_kib <= BC_GUEST_KIB_MAX &&
+      balloon->disk_caches_kib <= balloon->available_kib)
+    return BC_SOURCE_BALLOON;
+  return BC_SOURCE_NONE;
+}
+
+static void
+fill_figures (BcDecision *d, BcMarginSample *s, const BcBalloonFigures *balloon,
+              const BcGuestFigures *guest)
+{
+  if (d->source == BC_SOURCE_AGENT)
+    {
+      const BcMeminfo *mi = &guest->meminfo;
+
+      d->committed_kib = mi->committed_as_kib;
+      d->cached_kib = mi->cached_kib;
+      d->active_file_kib = mi->active_file_kib;
+      d->used_kib = bc_meminfo_used_kib (mi);
+      s->have_active_file = TRUE;
+      s->have_refault = guest->have_vmstat && guest->vmstat.have_refault;
+      s->refault_file_kib = guest->vmstat.refault_file * PAGE_KIB;
+    }
+  else
+    {
+      d->used_kib = balloon->available_kib - balloon->usable_kib;
+      d->committed_kib = d->used_kib;
+      d->cached_kib = balloon->disk_caches_kib;
+    }
+  s->cached_kib = d->cached_kib;
+  s->active_file_kib = d->active_file_kib;
+}
+
+gboolean
+bc_decide (const BcConfig *cfg, const BcDomainPolicy *policy,
+           const BcBalloonFigures *balloon, const BcGuestFigures *guest,
+           BcMarginState *margin, gint64 now_ms, BcDecision *out)
+{
+  gint64 max_age = cfg->agent_timeout_ms + 3 * cfg->apply_interval_ms;
+  BcMarginSample sample = { 0 };
+  BcTargetInput in = { 0 };
+  BcDecision d = { 0 };
+
+  d.source = bc_decide_source (balloon, guest, now_ms, max_age);
+  if (d.source == BC_SOURCE_NONE || balloon->max_kib == 0)
+    return FALSE;
+  fill_figures (&d, &sample, balloon, guest);
+  if (bc_margin_due (margin, now_ms, cfg->margin_interval_ms))
+    bc_margin_tick (margin, &cfg->margin, cfg->policy, &sample, now_ms);
+  in.committed_kib = d.committed_kib;
+  in.margin_kib = margin->margin_kib;
+  in.current_kib = balloon->current_kib;
+  in.hard_max_kib = balloon->max_kib;
+  in.min_kib = policy->min_kib ? policy->min_kib : cfg->domain_min_kib;
+  in.max_kib = policy->max_kib ? policy->max_kib : cfg->domain_max_kib;
+  in.used_kib = d.used_kib;
+  d.target = bc_target_compute (&in, &cfg->clamp);
+  *out = d;
+  return TRUE;
+}

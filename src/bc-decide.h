@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* decide: one domain's target for this apply tick, from its figures, its
+ * margin state and its limits.  Pure: time is an argument. */
+#pragma once
+
+#include "bc-config.h"
+#include "bc-figures.h"
+#include "bc-metadata.h"
+
+typedef struct {
+  BcSource source;
+  guint64 committed_kib;   /* Committed_AS, or used memory without an agent */
+  guint64 cached_kib;
+  guint64 active_file_kib; /* 0 without an agent */
+  guint64 used_kib;        /* MemTotal - MemAvailable */
+  BcTarget target;         /* after the clamps, before the arbiter */
+} BcDecision;
+
+/* Picks the figures to trust: the agent's when they are at most
+ * max_agent_age_ms old, else the balloon's. */
+BcSource bc_decide_source (const BcBalloonFigures *balloon, const BcGuestFigures *guest,
+                           gint64 now_ms, gint64 max_agent_age_ms);
+
+/* Runs the margin controller when due, then computes the clamped target.
+ * Returns FALSE (and leaves the domain alone) when no figures are usable. */
+gboolean bc_decide (const BcConfig *cfg, const BcDomainPolicy *policy,
+                    const BcBalloonFigures *balloon, const BcGuestFigures *guest,
+                    BcMarginState *margin, gint64 now_ms, BcDecision *out);

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The daemon's record of one running domain: its figures, its controller
+ * state, and what it last did.  Touched only on the main thread; worker jobs
+ * hold a reference and hand their results back to the main context. */
+#pragma once
+
+#include "bc-collect.h"
+#include "bc-decide.h"
+
+typedef struct {
+  char uuid[VIR_UUID_STRING_BUFLEN];
+  char *name;
+  virDomainPtr dom;
+  gboolean removed;          /* gone; late job results are dropped */
+
+  /* setup: XML facts and metadata policy */
+  gboolean setup_done;
+  gboolean setup_inflight;
+  gboolean setup_again;      /* metadata changed while setup ran */
+  BcDomainBalloon balloon_dev;
+  BcDomainPolicy policy;
+  char *skip_reason;         /* not managed: why (NULL = managed) */
+
+  /* collect */
+  int state;
+  BcBalloonFigures balloon;
+  gboolean have_balloon;
+  BcGuestFigures guest;
+  gboolean agent_inflight;
+  guint agent_failures;
+  gint64 agent_retry_ms;     /* no agent read before this (back-off) */
+  char *agent_error;
+
+  /* decide */
+  BcMarginState margin;
+  gboolean margin_ready;
+  BcDecision decision;
+  gboolean have_decision;
+  guint64 granted_kib;
+
+  /* apply */
+  gboolean apply_inflight;
+  gint64 change_at_ms;       /* wall clock */
+  guint64 change_old_kib;
+  guint64 change_new_kib;
+  char *change_reason;
+} BcDomain;
+
+BcDomain *bc_domain_new (virDomainPtr dom, const char *uuid, const char *name);
+BcDomain *bc_domain_ref (BcDomain *d);
+void bc_domain_unref (BcDomain *d);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BcDomain, bc_domain_unref)
+
+gboolean bc_domain_managed (const BcDomain *d);
+void bc_domain_set_skip (BcDomain *d, const char *why);

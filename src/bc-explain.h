@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* report: the words balloonctl uses to explain itself, in the log and in
+ * the state file `balloonctl status` reads. */
+#pragma once
+
+#include "bc-domain.h"
+#include "bc-report.h"
+
+/* Why a domain goes from current to granted, in one line. */
+char *bc_explain_change (const BcDecision *dec, const BcMarginState *margin,
+                         guint64 current_kib, guint64 granted_kib, guint arbiter_scale);
+
+/* Fills a state-file entry from the daemon's record of a domain. */
+void bc_explain_report (BcReportDomain *out, const BcDomain *dom);

@@ -1,0 +1,182 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The paper (summary.md, "Margin control") gives two states:
+ *   UP:   cache changing, or Active(file) increasing -> margin up;
+ *         otherwise -> DOWN.
+ *   DOWN: cache not increasing, or Active(file) not decreasing -> margin down;
+ *         otherwise -> margin up and UP.
+ * "paper-literal" implements exactly that with size deltas.  Read literally,
+ * DOWN can only be left when Cached grows *and* Active(file) shrinks at once,
+ * which a guest whose full cache is being replaced never shows (lab-notes.md):
+ * its cache is flat while it thrashes.  "paper" therefore reads "the cache is
+ * changing" as cache turnover: file pages read back soon after eviction
+ * (workingset_refault_file), plus size changes; and it leaves DOWN as soon as
+ * the cache grows or turns over. */
+#define G_LOG_DOMAIN "balloonctl-margin"
+
+#include "bc-margin.h"
+
+#include <string.h>
+
+const char *
+bc_policy_to_string (BcPolicy policy)
+{
+  return policy == BC_POLICY_PAPER_LITERAL ? "paper-literal" : "paper";
+}
+
+gboolean
+bc_policy_from_string (const char *s, BcPolicy *out)
+{
+  if (g_strcmp0 (s, "paper") == 0)
+    *out = BC_POLICY_PAPER;
+  else if (g_strcmp0 (s, "paper-literal") == 0)
+    *out = BC_POLICY_PAPER_LITERAL;
+  else
+    return FALSE;
+  return TRUE;
+}
+
+const char *
+bc_state_to_string (BcState state)
+{
+  return state == BC_STATE_UP ? "UP" : "DOWN";
+}
+
+void
+bc_margin_init (BcMarginState *st, const BcMarginParams *p)
+{
+  memset (st, 0, sizeof *st);
+  st->state = BC_STATE_UP;
+  st->margin_kib = CLAMP (p->initial_kib, p->min_kib, p->max_kib);
+  st->last_tick_ms = -1;
+  g_strlcpy (st->reason, "initial margin", sizeof st->reason);
+}
+
+gboolean
+bc_margin_due (const BcMarginState *st, gint64 now_ms, gint64 interval_ms)
+{
+  return st->last_tick_ms < 0 || now_ms - st->last_tick_ms >= interval_ms;
+}
+
+/* Deltas between two samples; counters that went backwards (guest reboot,
+ * lies) count as no turnover. */
+typedef struct {
+  gint64 cached;
+  gint64 active;
+  gint64 turnover;
+  gboolean have_active;
+  gboolean have_turnover;
+} Delta;
+
+static Delta
+delta_between (const BcMarginSample *a, const BcMarginSample *b)
+{
+  Delta d = { 0 };
+
+  d.cached = (gint64) b->cached_kib - (gint64) a->cached_kib;
+  d.have_active = a->have_active_file && b->have_active_file;
+  if (d.have_active)
+    d.active = (gint64) b->active_file_kib - (gint64) a->active_file_kib;
+  d.have_turnover = a->have_refault && b->have_refault;
+  if (d.have_turnover && b->refault_file_kib >= a->refault_file_kib)
+    d.turnover = (gint64) (b->refault_file_kib - a->refault_file_kib);
+  return d;
+}
+
+static void
+step (BcMarginState *st, const BcMarginParams *p, gint64 by, BcState next)
+{
+  st->margin_kib = CLAMP (st->margin_kib + by, p->min_kib, p->max_kib);
+  st->state = next;
+}
+
+static void
+tick_literal (BcMarginState *st, const BcMarginParams *p, const Delta *d)
+{
+  gint64 t = p->threshold_kib;
+  gboolean cache_changing = ABS (d->cached) > t;
+  gboolean cache_increasing = d->cached > t;
+  gboolean active_increasing = d->have_active && d->active > t;
+  gboolean active_decreasing = d->have_active && d->active < -t;
+
+  if (st->state == BC_STATE_UP)
+    {
+      if (cache_changing || active_increasing)
+        {
+          step (st, p, p->step_kib, BC_STATE_UP);
+          g_snprintf (st->reason, sizeof st->reason, "UP: cache %+" G_GINT64_FORMAT " KiB, active(file) %+" G_GINT64_FORMAT " KiB",
+                      d->cached, d->active);
+        }
+      else
+        {
+          step (st, p, 0, BC_STATE_DOWN);
+          g_strlcpy (st->reason, "UP->DOWN: cache steady", sizeof st->reason);
+        }
+      return;
+    }
+  if (!cache_increasing || !active_decreasing)
+    {
+      step (st, p, -p->down_step_kib, BC_STATE_DOWN);
+      g_strlcpy (st->reason, "DOWN: cache not increasing or active(file) not decreasing", sizeof st->reason);
+    }
+  else
+    {
+      step (st, p, p->step_kib, BC_STATE_UP);
+      g_strlcpy (st->reason, "DOWN->UP: cache increasing, active(file) decreasing", sizeof st->reason);
+    }
+}
+
+static void
+tick_paper (BcMarginState *st, const BcMarginParams *p, const Delta *d)
+{
+  gint64 t = p->threshold_kib;
+  gboolean turning_over = d->turnover > t;
+  gboolean cache_growing = d->cached > t;
+  gboolean cache_changing = turning_over || ABS (d->cached) > t;
+  gboolean active_increasing = d->have_active && d->active > t;
+
+  if (st->state == BC_STATE_UP && (cache_changing || active_increasing))
+    {
+      step (st, p, p->step_kib, BC_STATE_UP);
+      g_snprintf (st->reason, sizeof st->reason, "UP: refaults %" G_GINT64_FORMAT " KiB, cache %+" G_GINT64_FORMAT " KiB",
+                  d->turnover, d->cached);
+    }
+  else if (st->state == BC_STATE_UP)
+    {
+      step (st, p, 0, BC_STATE_DOWN);
+      g_strlcpy (st->reason, "UP->DOWN: cache steady, no refaults", sizeof st->reason);
+    }
+  else if (turning_over || cache_growing)
+    {
+      step (st, p, p->step_kib, BC_STATE_UP);
+      g_snprintf (st->reason, sizeof st->reason, "DOWN->UP: refaults %" G_GINT64_FORMAT " KiB, cache %+" G_GINT64_FORMAT " KiB",
+                  d->turnover, d->cached);
+    }
+  else
+    {
+      step (st, p, -p->down_step_kib, BC_STATE_DOWN);
+      g_strlcpy (st->reason, "DOWN: cache steady, no refaults", sizeof st->reason);
+    }
+}
+
+void
+bc_margin_tick (BcMarginState *st, const BcMarginParams *p, BcPolicy policy,
+                const BcMarginSample *now, gint64 now_ms)
+{
+  Delta d;
+
+  st->last_tick_ms = now_ms;
+  /* A first sample, or figures of another kind (the agent came or went):
+   * deltas against the previous sample would mean nothing. */
+  if (!st->have_prev || st->prev.have_active_file != now->have_active_file)
+    {
+      st->prev = *now;
+      st->have_prev = TRUE;
+      return;
+    }
+  d = delta_between (&st->prev, now);
+  st->prev = *now;
+  if (policy == BC_POLICY_PAPER_LITERAL)
+    tick_literal (st, p, &d);
+  else
+    tick_paper (st, p, &d);
+}

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* decide: the paper's MarginSize controller, the UP/DOWN state machine run
+ * every margin interval.  Pure: figures and time in, new state out. */
+#pragma once
+
+#include <glib.h>
+
+typedef enum {
+  BC_POLICY_PAPER,         /* the paper's rules, "changing" read as cache turnover */
+  BC_POLICY_PAPER_LITERAL, /* the paper's rules read literally, size deltas only */
+} BcPolicy;
+
+typedef enum {
+  BC_STATE_UP,
+  BC_STATE_DOWN,
+} BcState;
+
+typedef struct {
+  gint64 initial_kib;
+  gint64 min_kib;
+  gint64 max_kib;
+  gint64 step_kib;      /* margin growth per tick */
+  gint64 down_step_kib; /* margin shrink per tick */
+  gint64 threshold_kib; /* a change smaller than this is "not changing" */
+} BcMarginParams;
+
+/* What one margin tick looks at: cumulative figures from the guest. */
+typedef struct {
+  guint64 cached_kib;
+  guint64 active_file_kib;   /* valid if have_active_file */
+  guint64 refault_file_kib;  /* cumulative, valid if have_refault */
+  gboolean have_active_file; /* FALSE when only balloon figures are known */
+  gboolean have_refault;
+} BcMarginSample;
+
+typedef struct {
+  BcState state;
+  gint64 margin_kib;
+  gint64 last_tick_ms; /* monotonic time of the last tick, or -1 */
+  gboolean have_prev;
+  BcMarginSample prev;
+  char reason[96]; /* why the last tick did what it did */
+} BcMarginState;
+
+const char *bc_policy_to_string (BcPolicy policy);
+gboolean bc_policy_from_string (const char *s, BcPolicy *out);
+const char *bc_state_to_string (BcState state);
+
+void bc_margin_init (BcMarginState *st, const BcMarginParams *p);
+/* Whether a tick is due at now_ms for the given interval. */
+gboolean bc_margin_due (const BcMarginState *st, gint64 now_ms, gint64 interval_ms);
+/* One tick of the state machine at now_ms. */
+void bc_margin_tick (BcMarginState *st, const BcMarginParams *p, BcPolicy policy,
+                     const BcMarginSample *now, gint64 now_ms);

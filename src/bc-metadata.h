@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* collect: per-domain policy from the domain's own XML, in a <metadata>
+ * element of the balloonctl namespace, so it travels with the VM:
+ *
+ *   virsh metadata DOM http://balloonctl.org/xmlns/domain/1.0 \
+ *     --key balloonctl --set '<policy><min-mib>256</min-mib></policy>'
+ *
+ * Pure: XML text in, policy out. */
+#pragma once
+
+#include <glib.h>
+
+#define BC_METADATA_NS "http://balloonctl.org/xmlns/domain/1.0"
+#define BC_METADATA_KEY "balloonctl"
+
+typedef struct {
+  gboolean enabled;
+  guint64 min_kib; /* 0 = not set */
+  guint64 max_kib; /* 0 = not set */
+} BcDomainPolicy;
+
+/* Parses the element virDomainGetMetadata() returns.  NULL xml means the
+ * domain has no balloonctl metadata: defaults. */
+gboolean bc_metadata_parse (const char *xml, BcDomainPolicy *out, GError **error);

@@ -1,0 +1,264 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#define G_LOG_DOMAIN "balloonctl-report"
+
+#include "bc-report.h"
+#include "bc-error.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+#include <signal.h>
+#include <unistd.h>
+
+void
+bc_report_domain_free (BcReportDomain *d)
+{
+  if (d == NULL)
+    return;
+  g_free (d->uuid);
+  g_free (d->name);
+  g_free (d->note);
+  g_free (d->state);
+  g_free (d->source);
+  g_free (d->change_reason);
+  g_free (d);
+}
+
+BcReportDomain *
+bc_report_domain_copy (const BcReportDomain *d)
+{
+  BcReportDomain *c = g_memdup2 (d, sizeof *d);
+
+  c->uuid = g_strdup (d->uuid);
+  c->name = g_strdup (d->name);
+  c->note = g_strdup (d->note);
+  c->state = g_strdup (d->state);
+  c->source = g_strdup (d->source);
+  c->change_reason = g_strdup (d->change_reason);
+  return c;
+}
+
+BcReport *
+bc_report_new (void)
+{
+  BcReport *r = g_new0 (BcReport, 1);
+
+  r->domains = g_ptr_array_new_with_free_func ((GDestroyNotify) bc_report_domain_free);
+  return r;
+}
+
+void
+bc_report_free (BcReport *r)
+{
+  if (r == NULL)
+    return;
+  g_free (r->uri);
+  g_free (r->policy);
+  g_ptr_array_unref (r->domains);
+  g_free (r);
+}
+
+BcReportDomain *
+bc_report_add_domain (BcReport *r, const char *uuid, const char *name)
+{
+  BcReportDomain *d = g_new0 (BcReportDomain, 1);
+
+  d->uuid = g_strdup (uuid);
+  d->name = g_strdup (name);
+  g_ptr_array_add (r->domains, d);
+  return d;
+}
+
+const BcReportDomain *
+bc_report_find (const BcReport *r, const char *uuid)
+{
+  for (guint i = 0; r && i < r->domains->len; i++)
+    {
+      const BcReportDomain *d = g_ptr_array_index (r->domains, i);
+
+      if (g_strcmp0 (d->uuid, uuid) == 0)
+        return d;
+    }
+  return NULL;
+}
+
+static void
+add_string (JsonBuilder *b, const char *key, const char *value)
+{
+  json_builder_set_member_name (b, key);
+  if (value)
+    json_builder_add_string_value (b, value);
+  else
+    json_builder_add_null_value (b);
+}
+
+static void
+add_int (JsonBuilder *b, const char *key, gint64 value)
+{
+  json_builder_set_member_name (b, key);
+  json_builder_add_int_value (b, value);
+}
+
+static void
+build_domain (JsonBuilder *b, const BcReportDomain *d)
+{
+  json_builder_begin_object (b);
+  add_string (b, "uuid", d->uuid);
+  add_string (b, "name", d->name);
+  json_builder_set_member_name (b, "managed");
+  json_builder_add_boolean_value (b, d->managed);
+  add_string (b, "note", d->note);
+  add_string (b, "state", d->state);
+  add_int (b, "margin_kib", d->margin_kib);
+  add_int (b, "target_kib", (gint64) d->target_kib);
+  add_string (b, "source", d->source);
+  add_int (b, "change_at_ms", d->change_at_ms);
+  add_int (b, "change_old_kib", (gint64) d->change_old_kib);
+  add_int (b, "change_new_kib", (gint64) d->change_new_kib);
+  add_string (b, "change_reason", d->change_reason);
+  json_builder_end_object (b);
+}
+
+char *
+bc_report_to_json (const BcReport *r)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  g_autoptr (JsonGenerator) gen = json_generator_new ();
+  g_autoptr (JsonNode) root = NULL;
+
+  json_builder_begin_object (b);
+  add_int (b, "pid", r->pid);
+  add_string (b, "uri", r->uri);
+  add_string (b, "policy", r->policy);
+  add_int (b, "updated_ms", r->updated_ms);
+  json_builder_set_member_name (b, "domains");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < r->domains->len; i++)
+    build_domain (b, g_ptr_array_index (r->domains, i));
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+  root = json_builder_get_root (b);
+  json_generator_set_root (gen, root);
+  json_generator_set_pretty (gen, TRUE);
+  return json_generator_to_data (gen, NULL);
+}
+
+/* Typed lookups that never warn on a file of the wrong shape. */
+static const char *
+get_str (JsonObject *o, const char *key)
+{
+  JsonNode *n = json_object_get_member (o, key);
+
+  return n && JSON_NODE_HOLDS_VALUE (n) && json_node_get_value_type (n) == G_TYPE_STRING ? json_node_get_string (n) : NULL;
+}
+
+static gint64
+get_int (JsonObject *o, const char *key)
+{
+  JsonNode *n = json_object_get_member (o, key);
+
+  return n && JSON_NODE_HOLDS_VALUE (n) && json_node_get_value_type (n) == G_TYPE_INT64 ? json_node_get_int (n) : 0;
+}
+
+static gboolean
+get_bool (JsonObject *o, const char *key)
+{
+  JsonNode *n = json_object_get_member (o, key);
+
+  return n && JSON_NODE_HOLDS_VALUE (n) && json_node_get_value_type (n) == G_TYPE_BOOLEAN && json_node_get_boolean (n);
+}
+
+static void
+parse_domain (BcReport *r, JsonNode *node)
+{
+  JsonObject *o;
+  BcReportDomain *d;
+
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    return;
+  o = json_node_get_object (node);
+  if (get_str (o, "uuid") == NULL)
+    return;
+  d = bc_report_add_domain (r, get_str (o, "uuid"), get_str (o, "name"));
+  d->managed = get_bool (o, "managed");
+  d->note = g_strdup (get_str (o, "note"));
+  d->state = g_strdup (get_str (o, "state"));
+  d->margin_kib = get_int (o, "margin_kib");
+  d->target_kib = (guint64) MAX (0, get_int (o, "target_kib"));
+  d->source = g_strdup (get_str (o, "source"));
+  d->change_at_ms = get_int (o, "change_at_ms");
+  d->change_old_kib = (guint64) MAX (0, get_int (o, "change_old_kib"));
+  d->change_new_kib = (guint64) MAX (0, get_int (o, "change_new_kib"));
+  d->change_reason = g_strdup (get_str (o, "change_reason"));
+}
+
+BcReport *
+bc_report_from_json (const char *text, GError **error)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (BcReport) r = bc_report_new ();
+  JsonObject *o;
+  JsonNode *domains;
+
+  if (!json_parser_load_from_data (parser, text, -1, NULL) ||
+      !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    return bc_set_error (error, BC_ERROR_FAILED, "state file is not a JSON object"), NULL;
+  o = json_node_get_object (json_parser_get_root (parser));
+  r->pid = get_int (o, "pid");
+  r->uri = g_strdup (get_str (o, "uri"));
+  r->policy = g_strdup (get_str (o, "policy"));
+  r->updated_ms = get_int (o, "updated_ms");
+  domains = json_object_get_member (o, "domains");
+  if (domains && JSON_NODE_HOLDS_ARRAY (domains))
+    {
+      JsonArray *a = json_node_get_array (domains);
+
+      for (guint i = 0; i < json_array_get_length (a); i++)
+        parse_domain (r, json_array_get_element (a, i));
+    }
+  return g_steal_pointer (&r);
+}
+
+char *
+bc_report_default_path (void)
+{
+  if (geteuid () == 0)
+    return g_strdup ("/run/balloonctl/state.json");
+  return g_build_filename (g_get_user_runtime_dir (), "balloonctl", "state.json", NULL);
+}
+
+gboolean
+bc_report_write (const BcReport *r, const char *path, GError **error)
+{
+  g_autofree char *json = bc_report_to_json (r);
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autoptr (GError) local = NULL;
+
+  if (g_mkdir_with_parents (dir, 0755) < 0)
+    return bc_set_error (error, BC_ERROR_FAILED, "creating %s: %s", dir, g_strerror (errno));
+  if (!g_file_set_contents_full (path, json, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0644, &local))
+    return bc_set_error (error, BC_ERROR_FAILED, "%s", local->message);
+  return TRUE;
+}
+
+static gboolean
+pid_alive (gint64 pid)
+{
+  return pid > 0 && pid <= G_MAXINT && (kill ((pid_t) pid, 0) == 0 || errno == EPERM);
+}
+
+BcReport *
+bc_report_read_live (const char *path, gint64 now_ms, gint64 max_age_ms, GError **error)
+{
+  g_autofree char *text = NULL;
+  g_autoptr (BcReport) r = NULL;
+
+  if (!g_file_get_contents (path, &text, NULL, NULL))
+    return NULL;
+  r = bc_report_from_json (text, error);
+  if (r == NULL)
+    return NULL;
+  if (!pid_alive (r->pid) || now_ms - r->updated_ms > max_age_ms)
+    return NULL;
+  return g_steal_pointer (&r);
+}

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* report: what the running daemon publishes for `balloonctl status`: a JSON
+ * state file under the runtime directory, rewritten every apply tick. */
+#pragma once
+
+#include <glib.h>
+
+typedef struct {
+  char *uuid;
+  char *name;
+  gboolean managed;
+  char *note;           /* why it is not managed, or NULL */
+  char *state;          /* "UP" / "DOWN" */
+  gint64 margin_kib;
+  guint64 target_kib;
+  char *source;         /* "agent", "balloon-only", "none" */
+  gint64 change_at_ms;  /* wall clock (ms since the epoch) of the last change, 0 = none */
+  guint64 change_old_kib;
+  guint64 change_new_kib;
+  char *change_reason;
+} BcReportDomain;
+
+typedef struct {
+  gint64 pid;
+  char *uri;
+  char *policy;
+  gint64 updated_ms;    /* wall clock */
+  GPtrArray *domains;   /* of BcReportDomain */
+} BcReport;
+
+void bc_report_domain_free (BcReportDomain *d);
+BcReportDomain *bc_report_domain_copy (const BcReportDomain *d);
+
+BcReport *bc_report_new (void);
+void bc_report_free (BcReport *r);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BcReport, bc_report_free)
+BcReportDomain *bc_report_add_domain (BcReport *r, const char *uuid, const char *name);
+const BcReportDomain *bc_report_find (const BcReport *r, const char *uuid);
+
+char *bc_report_to_json (const BcReport *r);
+BcReport *bc_report_from_json (const char *text, GError **error);
+
+/* Default path: /run/balloonctl/state.json for root, else under
+ * $XDG_RUNTIME_DIR. */
+char *bc_report_default_path (void);
+gboolean bc_report_write (const BcReport *r, const char *path, GError **error);
+/* Reads the state file of a live daemon; NULL (no error) when there is none,
+ * it is stale (older than max_age_ms) or its daemon is gone. */
+BcReport *bc_report_read_live (const char *path, gint64 now_ms, gint64 max_age_ms, GError **error);

@@ -1,0 +1,301 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#define G_LOG_DOMAIN "balloonctl-status"
+
+#include "bc-status.h"
+#include "bc-collect.h"
+#include "bc-decide.h"
+#include "bc-error.h"
+
+#include <json-glib/json-glib.h>
+
+void
+bc_status_row_free (BcStatusRow *row)
+{
+  g_free (row->name);
+  g_free (row->uuid);
+  bc_report_domain_free (row->ctl);
+  g_free (row);
+}
+
+/* ---- table ----------------------------------------------------------- */
+
+static char *
+human (guint64 kib)
+{
+  if (kib >= 1024 * 1024)
+    return g_strdup_printf ("%.2f GiB", (double) kib / (1024.0 * 1024.0));
+  return g_strdup_printf ("%" G_GUINT64_FORMAT " MiB", kib / 1024);
+}
+
+static char *
+human_if (gboolean known, guint64 kib)
+{
+  return known ? human (kib) : g_strdup ("-");
+}
+
+static char *
+ago (gint64 then_ms, gint64 now_ms)
+{
+  gint64 s = MAX (0, now_ms - then_ms) / 1000;
+
+  if (s < 120)
+    return g_strdup_printf ("%" G_GINT64_FORMAT "s ago", s);
+  if (s < 7200)
+    return g_strdup_printf ("%" G_GINT64_FORMAT "m ago", s / 60);
+  return g_strdup_printf ("%" G_GINT64_FORMAT "h ago", s / 3600);
+}
+
+static char *
+last_change (const BcReportDomain *c, gint64 now_ms)
+{
+  g_autofree char *when = NULL, *from = NULL, *to = NULL;
+
+  if (c == NULL)
+    return g_strdup ("-");
+  if (!c->managed)
+    return g_strdup_printf ("not managed: %s", c->note ? c->note : "unknown");
+  if (c->change_at_ms == 0)
+    return g_strdup (c->note ? c->note : "none yet");
+  when = ago (c->change_at_ms, now_ms);
+  from = human (c->change_old_kib);
+  to = human (c->change_new_kib);
+  return g_strdup_printf ("%s %s -> %s, %s", when, from, to, c->change_reason ? c->change_reason : "");
+}
+
+#define NCOLS 11
+static const char *const headers[NCOLS] = {
+  "NAME", "STATE", "CURRENT", "TARGET", "MAX", "COMMITTED", "CACHED",
+  "ACTIVE(FILE)", "MARGIN", "SOURCE", "LAST CHANGE",
+};
+
+static void
+row_cells (const BcStatusRow *r, gint64 now_ms, char **cells)
+{
+  const BcReportDomain *c = r->ctl;
+  gboolean ctl = c && c->managed;
+
+  cells[0] = g_strdup (r->name);
+  cells[1] = g_strdup (ctl && c->state ? c->state : c ? "off" : "-");
+  cells[2] = human (r->current_kib);
+  cells[3] = human_if (ctl && c->target_kib > 0, ctl ? c->target_kib : 0);
+  cells[4] = human (r->max_kib);
+  cells[5] = human_if (r->have_committed, r->committed_kib);
+  cells[6] = human_if (r->have_cached, r->cached_kib);
+  cells[7] = human_if (r->have_committed, r->active_file_kib);
+  cells[8] = ctl ? g_strdup_printf ("%" G_GINT64_FORMAT " MiB", c->margin_kib / 1024) : g_strdup ("-");
+  cells[9] = g_strdup (bc_source_to_string (r->source));
+  cells[10] = last_change (c, now_ms);
+}
+
+void
+bc_status_format_table (GPtrArray *rows, gint64 now_ms, GString *out)
+{
+  g_autoptr (GPtrArray) all = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
+  gsize width[NCOLS];
+
+  for (guint c = 0; c < NCOLS; c++)
+    width[c] = strlen (headers[c]);
+  for (guint i = 0; i < rows->len; i++)
+    {
+      char **cells = g_new0 (char *, NCOLS + 1);
+
+      row_cells (g_ptr_array_index (rows, i), now_ms, cells);
+      for (guint c = 0; c < NCOLS; c++)
+        width[c] = MAX (width[c], (gsize) g_utf8_strlen (cells[c], -1));
+      g_ptr_array_add (all, cells);
+    }
+  for (guint i = 0; i <= rows->len; i++)
+    {
+      const char *const *cells = i == 0 ? headers : g_ptr_array_index (all, i - 1);
+
+      for (guint c = 0; c < NCOLS; c++)
+        {
+          gsize pad = width[c] - g_utf8_strlen (cells[c], -1);
+
+          g_string_append (out, cells[c]);
+          if (c + 1 < NCOLS)
+            g_string_append_printf (out, "%*s", (int) (pad + 2), "");
+        }
+      g_string_append_c (out, '\n');
+    }
+}
+
+/* ---- JSON ------------------------------------------------------------ */
+
+static void
+add_kib (JsonBuilder *b, const char *key, gboolean known, guint64 kib)
+{
+  json_builder_set_member_name (b, key);
+  if (known)
+    json_builder_add_int_value (b, (gint64) kib);
+  else
+    json_builder_add_null_value (b);
+}
+
+static void
+add_str (JsonBuilder *b, const char *key, const char *v)
+{
+  json_builder_set_member_name (b, key);
+  if (v)
+    json_builder_add_string_value (b, v);
+  else
+    json_builder_add_null_value (b);
+}
+
+static void
+build_controller (JsonBuilder *b, const BcReportDomain *c)
+{
+  json_builder_set_member_name (b, "controller");
+  if (c == NULL)
+    {
+      json_builder_add_null_value (b);
+      return;
+    }
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "managed");
+  json_builder_add_boolean_value (b, c->managed);
+  add_str (b, "note", c->note);
+  add_str (b, "state", c->managed ? c->state : NULL);
+  json_builder_set_member_name (b, "margin_kib");
+  json_builder_add_int_value (b, c->margin_kib);
+  add_kib (b, "target_kib", c->managed && c->target_kib > 0, c->target_kib);
+  add_str (b, "source", c->source);
+  json_builder_set_member_name (b, "last_change");
+  if (c->change_at_ms == 0)
+    json_builder_add_null_value (b);
+  else
+    {
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "at_ms");
+      json_builder_add_int_value (b, c->change_at_ms);
+      add_kib (b, "old_kib", TRUE, c->change_old_kib);
+      add_kib (b, "new_kib", TRUE, c->change_new_kib);
+      add_str (b, "reason", c->change_reason);
+      json_builder_end_object (b);
+    }
+  json_builder_end_object (b);
+}
+
+static void
+build_row (JsonBuilder *b, const BcStatusRow *r)
+{
+  json_builder_begin_object (b);
+  add_str (b, "name", r->name);
+  add_str (b, "uuid", r->uuid);
+  add_kib (b, "current_kib", TRUE, r->current_kib);
+  add_kib (b, "max_kib", TRUE, r->max_kib);
+  add_str (b, "source", bc_source_to_string (r->source));
+  add_kib (b, "committed_kib", r->have_committed, r->committed_kib);
+  add_kib (b, "cached_kib", r->have_cached, r->cached_kib);
+  add_kib (b, "active_file_kib", r->have_committed, r->active_file_kib);
+  build_controller (b, r->ctl);
+  json_builder_end_object (b);
+}
+
+void
+bc_status_format_json (GPtrArray *rows, const BcReport *daemon, GString *out)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  g_autoptr (JsonGenerator) gen = json_generator_new ();
+  g_autoptr (JsonNode) root = NULL;
+  g_autofree char *text = NULL;
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "daemon");
+  if (daemon == NULL)
+    json_builder_add_null_value (b);
+  else
+    {
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "pid");
+      json_builder_add_int_value (b, daemon->pid);
+      add_str (b, "policy", daemon->policy);
+      json_builder_set_member_name (b, "updated_ms");
+      json_builder_add_int_value (b, daemon->updated_ms);
+      json_builder_end_object (b);
+    }
+  json_builder_set_member_name (b, "domains");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < rows->len; i++)
+    build_row (b, g_ptr_array_index (rows, i));
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+  root = json_builder_get_root (b);
+  json_generator_set_root (gen, root);
+  json_generator_set_pretty (gen, TRUE);
+  text = json_generator_to_data (gen, NULL);
+  g_string_append (out, text);
+  g_string_append_c (out, '\n');
+}
+
+/* ---- collect --------------------------------------------------------- */
+
+static gint
+row_by_name (gconstpointer a, gconstpointer b)
+{
+  const BcStatusRow *x = *(BcStatusRow *const *) a, *y = *(BcStatusRow *const *) b;
+
+  return g_strcmp0 (x->name, y->name);
+}
+
+static BcStatusRow *
+row_from_record (const BcBulkRecord *rec, gboolean use_agent, gint64 timeout_ms)
+{
+  BcStatusRow *row = g_new0 (BcStatusRow, 1);
+  BcGuestFigures guest = { 0 };
+  g_autoptr (GError) error = NULL;
+
+  row->name = g_strdup (rec->name);
+  row->uuid = g_strdup (rec->uuid);
+  row->current_kib = rec->balloon.current_kib;
+  row->max_kib = rec->balloon.max_kib;
+  row->source = bc_decide_source (&rec->balloon, NULL, 0, 0);
+  if (use_agent && bc_collect_guest (rec->dom, timeout_ms, 1, &guest, &error))
+    {
+      row->source = BC_SOURCE_AGENT;
+      row->have_committed = row->have_cached = TRUE;
+      row->committed_kib = guest.meminfo.committed_as_kib;
+      row->cached_kib = guest.meminfo.cached_kib;
+      row->active_file_kib = guest.meminfo.active_file_kib;
+    }
+  else if (row->source == BC_SOURCE_BALLOON)
+    {
+      row->have_cached = TRUE;
+      row->cached_kib = rec->balloon.disk_caches_kib;
+    }
+  if (error)
+    g_debug ("%s: agent: %s", rec->name, error->message);
+  return row;
+}
+
+GPtrArray *
+bc_status_collect (virConnectPtr conn, gboolean use_agent, gint64 agent_timeout_ms, GError **error)
+{
+  g_autoptr (GPtrArray) records = bc_collect_bulk (conn, error);
+  GPtrArray *rows;
+
+  if (records == NULL)
+    return NULL;
+  rows = g_ptr_array_new_with_free_func ((GDestroyNotify) bc_status_row_free);
+  for (guint i = 0; i < records->len; i++)
+    g_ptr_array_add (rows, row_from_record (g_ptr_array_index (records, i), use_agent, agent_timeout_ms));
+  g_ptr_array_sort (rows, row_by_name);
+  return rows;
+}
+
+void
+bc_status_attach (GPtrArray *rows, const BcReport *daemon)
+{
+  for (guint i = 0; i < rows->len; i++)
+    {
+      BcStatusRow *row = g_ptr_array_index (rows, i);
+      const BcReportDomain *c = bc_report_find (daemon, row->uuid);
+      BcReportDomain *copy;
+
+      if (c == NULL)
+        continue;
+      copy = bc_report_domain_copy (c);
+      bc_report_domain_free (row->ctl);
+      row->ctl = copy;
+    }
+}

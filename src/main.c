@@ -1,0 +1,289 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* balloonctl: command line.  One command = one options table + one function. */
+#define G_LOG_DOMAIN "balloonctl"
+
+#include "bc-build-config.h"
+#include "bc-config.h"
+#include "bc-daemon.h"
+#include "bc-error.h"
+#include "bc-report.h"
+#include "bc-status.h"
+
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+#include <locale.h>
+#include <stdio.h>
+
+typedef struct {
+  char *uri;
+  char *config_path;
+  char *state_path;
+  gint verbose;
+} Globals;
+
+static Globals globals;
+
+static gboolean
+count_verbose (const char *name, const char *value, gpointer data, GError **error)
+{
+  globals.verbose++;
+  return TRUE;
+}
+
+static const GOptionEntry global_entries[] = {
+  { "connect", 'c', 0, G_OPTION_ARG_STRING, &globals.uri, "libvirt URI (default: $LIBVIRT_DEFAULT_URI, else libvirt's default)", "URI" },
+  { "config", 0, 0, G_OPTION_ARG_FILENAME, &globals.config_path, "Configuration file (default: " BC_DEFAULT_CONFIG ")", "FILE" },
+  { "state-file", 0, 0, G_OPTION_ARG_FILENAME, &globals.state_path, "Where the daemon publishes its state for status (default: /run/balloonctl/state.json as root, else $XDG_RUNTIME_DIR/balloonctl/state.json; \"\" = none)", "PATH" },
+  { "verbose", 'v', G_OPTION_FLAG_NO_ARG, G_OPTION_ARG_CALLBACK, count_verbose, "More log output (repeat for debug)", NULL },
+  { NULL }
+};
+
+static GLogWriterOutput
+log_writer (GLogLevelFlags level, const GLogField *fields, gsize n, gpointer data)
+{
+  GLogLevelFlags max = globals.verbose >= 2 ? G_LOG_LEVEL_DEBUG
+                     : globals.verbose == 1 ? G_LOG_LEVEL_INFO : G_LOG_LEVEL_MESSAGE;
+
+  if ((level & G_LOG_LEVEL_MASK) > max && !(level & G_LOG_FLAG_FATAL))
+    return G_LOG_WRITER_HANDLED;
+  if (g_log_writer_is_journald (fileno (stderr)) &&
+      g_log_writer_journald (level, fields, n, data) == G_LOG_WRITER_HANDLED)
+    return G_LOG_WRITER_HANDLED;
+  return g_log_writer_standard_streams (level, fields, n, data);
+}
+
+static void
+libvirt_quiet (void *data, virErrorPtr err)
+{
+  /* errors reach the user as GErrors, once, with context */
+}
+
+static int
+fail (GError *error)
+{
+  int code = error->domain == BC_ERROR && (error->code == BC_ERROR_USAGE || error->code == BC_ERROR_CONFIG) ? 2 : 1;
+
+  g_printerr ("balloonctl: %s\n", error->message);
+  g_error_free (error);
+  return code;
+}
+
+static const GOptionEntry verbose_entries[] = {
+  { "verbose", 'v', G_OPTION_FLAG_NO_ARG, G_OPTION_ARG_CALLBACK, count_verbose, "More log output (repeat for debug)", NULL },
+  { NULL }
+};
+
+static gboolean
+parse_command_options (int *argc, char ***argv, const char *summary, const GOptionEntry *entries, GError **error)
+{
+  g_autofree char *usage = g_strdup_printf ("%s [OPTION…]", (*argv)[0]);
+  g_autoptr (GOptionContext) ctx = g_option_context_new (usage);
+  g_autoptr (GError) local = NULL;
+
+  g_option_context_set_summary (ctx, summary);
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  g_option_context_add_main_entries (ctx, verbose_entries, NULL);
+  if (!g_option_context_parse (ctx, argc, argv, &local))
+    return bc_set_error (error, BC_ERROR_USAGE, "%s: %s", (*argv)[0], local->message);
+  if (*argc > 1)
+    return bc_set_error (error, BC_ERROR_USAGE, "%s: unexpected argument '%s'", (*argv)[0], (*argv)[1]);
+  return TRUE;
+}
+
+static gboolean
+load_config (BcConfig *cfg, GError **error)
+{
+  bc_config_defaults (cfg);
+  if (globals.config_path)
+    return bc_config_load (cfg, globals.config_path, FALSE, error);
+  return bc_config_load (cfg, BC_DEFAULT_CONFIG, TRUE, error);
+}
+
+static virConnectPtr
+connect_libvirt (gboolean read_only, GError **error)
+{
+  virConnectPtr conn;
+
+  conn = read_only ? virConnectOpenReadOnly (globals.uri) : virConnectOpen (globals.uri);
+  if (conn == NULL)
+    bc_set_error_from_libvirt (error, globals.uri ? globals.uri : "default libvirt URI");
+  return conn;
+}
+
+static char *
+state_path (void)
+{
+  return globals.state_path ? g_strdup (globals.state_path) : bc_report_default_path ();
+}
+
+/* ---- run ------------------------------------------------------------- */
+
+static gboolean opt_dry_run, opt_once;
+static const GOptionEntry run_entries[] = {
+  { "dry-run", 0, 0, G_OPTION_ARG_NONE, &opt_dry_run, "Compute and log every target, never change memory", NULL },
+  { "once", 0, 0, G_OPTION_ARG_NONE, &opt_once, "One collect/decide/apply pass, then exit", NULL },
+  { NULL }
+};
+
+static int
+cmd_run (int argc, char **argv)
+{
+  GError *error = NULL;
+  BcConfig cfg;
+  virConnectPtr conn;
+  g_autofree char *path = NULL;
+  BcDaemonOptions opts = { 0 };
+  int status;
+
+  if (!parse_command_options (&argc, &argv,
+                              "Run the balloon controller in the foreground: every running domain is sized to\n"
+                              "Committed_AS + MarginSize, within its limits and the host budget.\n"
+                              "SIGINT/SIGTERM stop it after pending changes; SIGHUP reloads the configuration.",
+                              run_entries, &error) ||
+      !load_config (&cfg, &error))
+    return fail (error);
+  if (virEventRegisterDefaultImpl () < 0)
+    return fail (g_error_new (BC_ERROR, BC_ERROR_FAILED, "cannot register libvirt's event loop"));
+  conn = connect_libvirt (FALSE, &error);
+  if (conn == NULL)
+    return fail (error);
+  path = state_path ();
+  opts.config_path = globals.config_path ? globals.config_path : BC_DEFAULT_CONFIG;
+  opts.config_missing_ok = globals.config_path == NULL;
+  opts.state_path = path;
+  opts.dry_run = opt_dry_run;
+  opts.once = opt_once;
+  status = bc_daemon_run (conn, &cfg, &opts, &error);
+  virConnectClose (conn);
+  if (status != 0)
+    return fail (error);
+  return 0;
+}
+
+/* ---- status ---------------------------------------------------------- */
+
+static gboolean opt_json, opt_no_agent;
+static const GOptionEntry status_entries[] = {
+  { "json", 0, 0, G_OPTION_ARG_NONE, &opt_json, "Machine-readable output, figures in KiB", NULL },
+  { "no-agent", 0, 0, G_OPTION_ARG_NONE, &opt_no_agent, "Do not ask guest agents (balloon figures only)", NULL },
+  { NULL }
+};
+
+static BcReport *
+daemon_report (virConnectPtr conn, const BcConfig *cfg)
+{
+  g_autofree char *path = state_path ();
+  g_autofree char *uri = virConnectGetURI (conn);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (BcReport) r = NULL;
+
+  if (path[0] == '\0')
+    return NULL;
+  r = bc_report_read_live (path, g_get_real_time () / 1000, 3 * cfg->apply_interval_ms + 5000, &error);
+  if (error)
+    g_warning ("%s: %s", path, error->message);
+  if (r == NULL || g_strcmp0 (r->uri, uri) != 0)
+    return NULL; /* no daemon, or one managing another hypervisor */
+  return g_steal_pointer (&r);
+}
+
+static int
+cmd_status (int argc, char **argv)
+{
+  GError *error = NULL;
+  BcConfig cfg;
+  virConnectPtr conn;
+  g_autoptr (GPtrArray) rows = NULL;
+  g_autoptr (BcReport) daemon = NULL;
+  g_autoptr (GString) out = g_string_new (NULL);
+
+  if (!parse_command_options (&argc, &argv,
+                              "One row per running domain. Live figures come from libvirt and the guest agent;\n"
+                              "STATE, TARGET, MARGIN and LAST CHANGE from the running daemon (\"-\" without one).",
+                              status_entries, &error) ||
+      !load_config (&cfg, &error))
+    return fail (error);
+  conn = connect_libvirt (FALSE, &error);
+  if (conn == NULL)
+    return fail (error);
+  rows = bc_status_collect (conn, cfg.agent && !opt_no_agent, cfg.agent_timeout_ms, &error);
+  if (rows)
+    {
+      daemon = daemon_report (conn, &cfg);
+      bc_status_attach (rows, daemon);
+    }
+  virConnectClose (conn);
+  if (rows == NULL)
+    return fail (error);
+  if (opt_json)
+    bc_status_format_json (rows, daemon, out);
+  else
+    bc_status_format_table (rows, g_get_real_time () / 1000, out);
+  fputs (out->str, stdout);
+  return 0;
+}
+
+/* ---- version, help, dispatch ----------------------------------------- */
+
+static int
+cmd_version (int argc, char **argv)
+{
+  GError *error = NULL;
+  unsigned long v = 0;
+
+  if (!parse_command_options (&argc, &argv, "Print the version of balloonctl and libvirt.", (GOptionEntry[]) { { NULL } }, &error))
+    return fail (error);
+  virGetVersion (&v, NULL, NULL);
+  g_print ("balloonctl %s (libvirt %lu.%lu.%lu)\n", PACKAGE_VERSION, v / 1000000, v / 1000 % 1000, v % 1000);
+  return 0;
+}
+
+typedef struct {
+  const char *name;
+  int (*fn) (int argc, char **argv);
+  const char *help;
+} Command;
+
+static const Command commands[] = {
+  { "run", cmd_run, "Run the controller (foreground daemon)" },
+  { "status", cmd_status, "Show one row per running domain" },
+  { "version", cmd_version, "Show the version" },
+};
+
+static char *
+commands_description (void)
+{
+  GString *s = g_string_new ("Commands:\n");
+
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    g_string_append_printf (s, "  %-10s%s\n", commands[i].name, commands[i].help);
+  g_string_append (s, "\n'balloonctl COMMAND --help' shows a command's options. See balloonctl(8).");
+  return g_string_free (s, FALSE);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autoptr (GOptionContext) ctx = g_option_context_new ("COMMAND [OPTIONS]");
+  g_autofree char *desc = commands_description ();
+  g_autoptr (GError) local = NULL;
+
+  setlocale (LC_ALL, "");
+  g_log_set_writer_func (log_writer, NULL, NULL);
+  virSetErrorFunc (NULL, libvirt_quiet);
+  g_option_context_set_strict_posix (ctx, TRUE);
+  g_option_context_set_summary (ctx, "Memory-balloon controller for libvirt hosts: sizes every VM to what it\n"
+                                     "uses plus enough page cache for its I/O (Committed_AS + MarginSize).");
+  g_option_context_set_description (ctx, desc);
+  g_option_context_add_main_entries (ctx, global_entries, NULL);
+  if (!g_option_context_parse (ctx, &argc, &argv, &local))
+    return fail (g_error_new (BC_ERROR, BC_ERROR_USAGE, "%s", local->message));
+  if (argc < 2)
+    return fail (g_error_new (BC_ERROR, BC_ERROR_USAGE, "no command given (run, status, version; see --help)"));
+  if (virInitialize () < 0)
+    return fail (g_error_new (BC_ERROR, BC_ERROR_FAILED, "cannot initialise libvirt"));
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    if (g_strcmp0 (argv[1], commands[i].name) == 0)
+      return commands[i].fn (argc - 1, argv + 1);
+  return fail (g_error_new (BC_ERROR, BC_ERROR_USAGE, "unknown command '%s' (run, status, version; see --help)", argv[1]));
+}

@@ -1,0 +1,260 @@
+#!/bin/bash
+# lab-lib.sh -- sourceable helpers for balloonctl's libvirt lab.
+#
+# A private qemu:///session libvirtd run by the unprivileged user "bclab"
+# (no system daemon, nothing under /etc, no KVM needed: guests run on TCG).
+# Must be sourced by a bash script running as root:
+#
+#   . tests/lab/lab-lib.sh
+#   lab_init /var/tmp/my-lab
+#   trap lab_teardown EXIT
+#   lab_define_guest g1 256 512 '30:read:100,600:idle'
+#   lab_wait_agent g1 120
+#   lab_guest_cat g1 /proc/meminfo
+#   lab_run virsh dommemstat g1
+#
+# Settings (environment, read when a function runs):
+#   LAB_USER        unprivileged user (default bclab)
+#   LAB_GUEST_DIR   where vmlinuz, initrd.img, data.img are (build-guest.sh
+#                   OUTDIR; default $LAB_CACHE or /var/tmp/balloonctl-lab-cache)
+#   LAB_CMDLINE_EXTRA  extra guest kernel command line words
+# Exported by lab_init:
+#   LAB_DIR, LAB_USER, LAB_HOME, LAB_XDG_RUNTIME_DIR, LAB_XDG_CONFIG_HOME,
+#   LAB_XDG_CACHE_HOME, LAB_URI (qemu:///session)
+#
+# Unix socket paths are limited to 107 bytes; libvirt puts each domain's
+# monitor socket at XDG_CONFIG_HOME/libvirt/qemu/lib/domain-<id>-<name20>/
+# monitor.sock, so LAB_DIR must be short (lab_init refuses over 40 chars).
+# Each guest's agent socket is LAB_DIR/run/NAME.qga.
+
+LAB_USER=${LAB_USER:-bclab}
+LAB_URI=qemu:///session
+
+_lab_die() { echo "lab: error: $*" >&2; return 1; }
+_lab_log() { echo "lab: $*" >&2; }
+
+# lab_init DIR -- create the user if needed, DIR (0755, owned by the user)
+# with a fresh runtime dir DIR/run (0700) and DIR/cfg, DIR/cache.
+lab_init() {
+    local dir=${1:?usage: lab_init DIR}
+    [ "$(id -u)" -eq 0 ] || { _lab_die "lab_init must run as root"; return 1; }
+    case $dir in /*) ;; *) dir=$PWD/$dir ;; esac
+    dir=${dir%/}
+    if [ ${#dir} -gt 40 ]; then
+        _lab_die "LAB_DIR '$dir' is too long (max 40 chars; unix socket paths under it must fit in 107 bytes)"
+        return 1
+    fi
+    if ! id -u "$LAB_USER" >/dev/null 2>&1; then
+        useradd -m -s /bin/bash "$LAB_USER" || { _lab_die "useradd $LAB_USER failed"; return 1; }
+    fi
+    LAB_HOME=$(getent passwd "$LAB_USER" | cut -d: -f6)
+    export LAB_DIR=$dir LAB_USER LAB_HOME LAB_URI
+    export LAB_XDG_RUNTIME_DIR=$dir/run
+    export LAB_XDG_CONFIG_HOME=$dir/cfg
+    export LAB_XDG_CACHE_HOME=$dir/cache
+    # A daemon left over from an earlier lab in the same DIR would keep
+    # stale sockets: stop it before making the runtime dir afresh.
+    _lab_kill_leftovers
+    mkdir -p "$dir"
+    chmod 0755 "$dir"
+    chown "$LAB_USER:" "$dir"
+    rm -rf "$LAB_XDG_RUNTIME_DIR"
+    install -d -m 0700 -o "$LAB_USER" -g "$(id -gn "$LAB_USER")" \
+        "$LAB_XDG_RUNTIME_DIR" "$LAB_XDG_CONFIG_HOME" "$LAB_XDG_CACHE_HOME"
+}
+
+# lab_run CMD [ARGS...] -- run CMD as the lab user, in LAB_DIR, with a clean
+# environment: HOME, USER, PATH, the XDG dirs and
+# LIBVIRT_DEFAULT_URI=qemu:///session.  Pass more variables with
+# "lab_run env VAR=value CMD ...".  The first libvirt call spawns the
+# private "libvirtd --timeout=120".
+lab_run() {
+    [ -n "${LAB_DIR:-}" ] || { _lab_die "lab_init first"; return 1; }
+    (
+        cd "$LAB_DIR" &&
+        exec runuser -u "$LAB_USER" -- env -i \
+            HOME="$LAB_HOME" USER="$LAB_USER" LOGNAME="$LAB_USER" \
+            PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin LANG=C.UTF-8 \
+            XDG_RUNTIME_DIR="$LAB_XDG_RUNTIME_DIR" \
+            XDG_CONFIG_HOME="$LAB_XDG_CONFIG_HOME" \
+            XDG_CACHE_HOME="$LAB_XDG_CACHE_HOME" \
+            LIBVIRT_DEFAULT_URI="$LAB_URI" \
+            ${LIBVIRT_AUTOSTART:+LIBVIRT_AUTOSTART="$LIBVIRT_AUTOSTART"} \
+            "$@"
+    )
+}
+
+_lab_xml_escape() {
+    local s=$1
+    s=${s//&/&amp;}
+    s=${s//</&lt;}
+    s=${s//>/&gt;}
+    s=${s//\'/&apos;}
+    printf '%s' "$s"
+}
+
+# lab_define_guest NAME MEM_MIB MAX_MIB PHASES [DATA_IMG]
+# Writes LAB_DIR/NAME.xml, defines and starts the domain.  The serial
+# console goes to LAB_DIR/NAME.console.log.  PHASES is the guest's
+# bc.phases= value (see build-guest.sh), e.g. '20:read:20,600:idle'.
+lab_define_guest() {
+    if [ $# -lt 4 ] || [ $# -gt 5 ]; then
+        _lab_die "usage: lab_define_guest NAME MEM_MIB MAX_MIB PHASES [DATA_IMG]"
+        return 1
+    fi
+    local name=$1 mem=$2 max=$3 phases=$4
+    local gdir=${LAB_GUEST_DIR:-${LAB_CACHE:-/var/tmp/balloonctl-lab-cache}}
+    local data=${5:-$gdir/data.img}
+    local xml=$LAB_DIR/$name.xml log=$LAB_DIR/$name.console.log f
+    # Agent socket: an explicit short path (libvirt's default one lies deep
+    # under XDG_CONFIG_HOME and overflows the 107-byte limit quickly).
+    local sock=$LAB_XDG_RUNTIME_DIR/$name.qga
+    [[ $name =~ ^[A-Za-z0-9_.-]+$ ]] || { _lab_die "bad domain name '$name'"; return 1; }
+    [ ${#sock} -le 107 ] || { _lab_die "socket path $sock too long; use a shorter LAB_DIR or NAME"; return 1; }
+    [[ $mem =~ ^[0-9]+$ && $max =~ ^[0-9]+$ ]] || { _lab_die "MEM_MIB/MAX_MIB must be integers"; return 1; }
+    [ "$mem" -le "$max" ] || { _lab_die "MEM_MIB ($mem) > MAX_MIB ($max)"; return 1; }
+    [[ $phases =~ ^[0-9a-z:,]*$ ]] || { _lab_die "bad PHASES '$phases'"; return 1; }
+    for f in "$gdir/vmlinuz" "$gdir/initrd.img" "$data"; do
+        runuser -u "$LAB_USER" -- test -r "$f" ||
+            { _lab_die "$f missing or not readable by $LAB_USER (run build-guest.sh)"; return 1; }
+    done
+    rm -f "$log"
+    cat > "$xml" <<EOF
+<domain type='qemu'>
+  <name>$name</name>
+  <memory unit='MiB'>$max</memory>
+  <currentMemory unit='MiB'>$mem</currentMemory>
+  <vcpu>1</vcpu>
+  <os>
+    <type arch='x86_64' machine='pc'>hvm</type>
+    <kernel>$(_lab_xml_escape "$gdir/vmlinuz")</kernel>
+    <initrd>$(_lab_xml_escape "$gdir/initrd.img")</initrd>
+    <cmdline>console=ttyS0 quiet bc.phases=$phases $(_lab_xml_escape "${LAB_CMDLINE_EXTRA:-}")</cmdline>
+  </os>
+  <features><acpi/></features>
+  <clock offset='utc'/>
+  <on_poweroff>destroy</on_poweroff>
+  <on_crash>destroy</on_crash>
+  <devices>
+    <disk type='file' device='disk'>
+      <driver name='qemu' type='raw'/>
+      <source file='$(_lab_xml_escape "$data")'/>
+      <target dev='vda' bus='virtio'/>
+      <readonly/>
+    </disk>
+    <serial type='file'>
+      <source path='$(_lab_xml_escape "$log")'/>
+      <target port='0'/>
+    </serial>
+    <channel type='unix'>
+      <source mode='bind' path='$(_lab_xml_escape "$sock")'/>
+      <target type='virtio' name='org.qemu.guest_agent.0'/>
+    </channel>
+    <controller type='usb' model='none'/>
+    <memballoon model='virtio'>
+      <stats period='1'/>
+    </memballoon>
+  </devices>
+</domain>
+EOF
+    chmod 0644 "$xml"
+    lab_run virsh -q define "$xml" >/dev/null || { _lab_die "virsh define $name failed"; return 1; }
+    lab_run virsh -q start "$name" >/dev/null || { _lab_die "virsh start $name failed"; return 1; }
+}
+
+# lab_wait_agent NAME TIMEOUT_S -- poll guest-ping until the agent answers.
+# Prints the seconds waited on stdout; returns 1 on timeout.
+lab_wait_agent() {
+    local name=${1:?usage: lab_wait_agent NAME TIMEOUT_S} timeout=${2:?usage: lab_wait_agent NAME TIMEOUT_S}
+    local start=$SECONDS
+    while [ $((SECONDS - start)) -lt "$timeout" ]; do
+        if lab_run virsh -q qemu-agent-command "$name" --timeout 2 \
+                '{"execute":"guest-ping"}' >/dev/null 2>&1; then
+            echo $((SECONDS - start))
+            return 0
+        fi
+        sleep 0.5
+    done
+    _lab_die "guest agent of $name did not answer within ${timeout}s"
+}
+
+# _lab_agent NAME JSON -- one agent command, prints the raw JSON reply.
+_lab_agent() {
+    lab_run virsh -q qemu-agent-command "$1" --timeout 10 "$2"
+}
+
+# lab_guest_cat NAME PATH -- print a guest file's content, read through
+# guest-file-open/read/close (base64-decoded).
+lab_guest_cat() {
+    local name=${1:?usage: lab_guest_cat NAME PATH} path=${2:?usage: lab_guest_cat NAME PATH}
+    local p reply handle b64 rc=0
+    p=${path//\\/\\\\}
+    p=${p//\"/\\\"}
+    reply=$(_lab_agent "$name" "{\"execute\":\"guest-file-open\",\"arguments\":{\"path\":\"$p\",\"mode\":\"r\"}}") ||
+        { _lab_die "guest-file-open $path failed on $name"; return 1; }
+    handle=$(sed -n 's/.*"return":[[:space:]]*\([0-9][0-9]*\).*/\1/p' <<<"$reply")
+    [ -n "$handle" ] || { _lab_die "unexpected reply: $reply"; return 1; }
+    while :; do
+        reply=$(_lab_agent "$name" "{\"execute\":\"guest-file-read\",\"arguments\":{\"handle\":$handle,\"count\":65536}}") ||
+            { rc=1; _lab_die "guest-file-read $path failed on $name"; break; }
+        b64=$(sed -n 's/.*"buf-b64":[[:space:]]*"\([^"]*\)".*/\1/p' <<<"$reply")
+        [ -n "$b64" ] && base64 -d <<<"$b64"
+        grep -q '"eof":[[:space:]]*true' <<<"$reply" && break
+        grep -q '"count":[[:space:]]*0[,}]' <<<"$reply" && break
+    done
+    _lab_agent "$name" "{\"execute\":\"guest-file-close\",\"arguments\":{\"handle\":$handle}}" >/dev/null ||
+        rc=1
+    return $rc
+}
+
+# PIDs of processes of LAB_USER that belong to this lab: their environment
+# or command line mentions "$LAB_DIR/" (libvirtd, virtlogd, qemu).
+_lab_pids() {
+    local uid p
+    [ -n "${LAB_DIR:-}" ] || return 0
+    uid=$(id -u "$LAB_USER" 2>/dev/null) || return 0
+    for p in /proc/[0-9]*; do
+        [ "$(stat -c %u "$p" 2>/dev/null)" = "$uid" ] || continue
+        if grep -qaF "$LAB_DIR/" "$p/environ" "$p/cmdline" 2>/dev/null; then
+            echo "${p#/proc/}"
+        fi
+    done
+}
+
+# TERM the lab's processes, wait up to 10 s, then KILL.
+_lab_kill_leftovers() {
+    local pids i
+    pids=$(_lab_pids)
+    [ -n "$pids" ] || return 0
+    # shellcheck disable=SC2086 # word splitting of the PID list is wanted
+    kill -TERM $pids 2>/dev/null || true
+    for ((i = 0; i < 100; i++)); do
+        pids=$(_lab_pids)
+        [ -n "$pids" ] || return 0
+        sleep 0.1
+    done
+    _lab_log "killing leftover lab processes: ${pids//$'\n'/ }"
+    # shellcheck disable=SC2086
+    kill -KILL $pids 2>/dev/null || true
+    sleep 0.2
+}
+
+# lab_teardown [--purge] -- destroy and undefine every domain of the private
+# daemon, stop that libvirtd and any qemu/virtlogd of this lab.  Keeps
+# LAB_DIR (console logs, XML) unless --purge.  Idempotent; never spawns a
+# daemon (LIBVIRT_AUTOSTART=0); fit for "trap lab_teardown EXIT".
+lab_teardown() {
+    local rc=$? d
+    [ -n "${LAB_DIR:-}" ] || return "$rc"
+    if [ -S "$LAB_XDG_RUNTIME_DIR/libvirt/libvirt-sock" ]; then
+        for d in $(LIBVIRT_AUTOSTART=0 lab_run virsh -q list --all --name 2>/dev/null); do
+            LIBVIRT_AUTOSTART=0 lab_run virsh -q destroy "$d" >/dev/null 2>&1 || true
+            LIBVIRT_AUTOSTART=0 lab_run virsh -q undefine "$d" >/dev/null 2>&1 || true
+        done
+    fi
+    _lab_kill_leftovers
+    if [ "${1:-}" = --purge ]; then
+        rm -rf "$LAB_DIR"
+    fi
+    return "$rc"
+}
