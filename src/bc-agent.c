@@ -19,7 +19,7 @@ parse_return (const char *reply, GError **error)
 
   if (reply == NULL || !json_parser_load_from_data (parser, reply, -1, NULL))
     return bc_set_error (error, BC_ERROR_GUEST, "agent: reply is not JSON"), NULL;
-  if (!JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+  if (json_parser_get_root (parser) == NULL || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
     return bc_set_error (error, BC_ERROR_GUEST, "agent: reply is not an object"), NULL;
   obj = json_node_get_object (json_parser_get_root (parser));
   ret = json_object_get_member (obj, "return");

@@ -200,7 +200,7 @@ bc_report_from_json (const char *text, GError **error)
   JsonObject *o;
   JsonNode *domains;
 
-  if (!json_parser_load_from_data (parser, text, -1, NULL) ||
+  if (!json_parser_load_from_data (parser, text, -1, NULL) || json_parser_get_root (parser) == NULL ||
       !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
     return bc_set_error (error, BC_ERROR_FAILED, "state file is not a JSON object"), NULL;
   o = json_node_get_object (json_parser_get_root (parser));

@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* decide: which figures to trust, and the per-tick target. */
+#include "bc-decide.h"
+
+#define MIB 1024
+
+static BcBalloonFigures
+balloon (guint64 current, guint64 max)
+{
+  BcBalloonFigures b = { 0 };
+
+  b.current_kib = current * MIB;
+  b.max_kib = max * MIB;
+  b.have_stats = TRUE;
+  b.available_kib = current * MIB - 20 * MIB;
+  b.usable_kib = b.available_kib - 100 * MIB; /* 100 MiB used */
+  b.disk_caches_kib = 50 * MIB;
+  return b;
+}
+
+static BcGuestFigures
+guest (gint64 at_ms, guint64 committed)
+{
+  BcGuestFigures g = { 0 };
+
+  g.meminfo.mem_total_kib = 500 * MIB;
+  g.meminfo.mem_available_kib = 380 * MIB; /* 120 MiB used */
+  g.meminfo.cached_kib = 200 * MIB;
+  g.meminfo.active_file_kib = 80 * MIB;
+  g.meminfo.committed_as_kib = committed * MIB;
+  g.at_ms = at_ms;
+  return g;
+}
+
+static void
+test_source (void)
+{
+  BcBalloonFigures b = balloon (512, 1024);
+  BcGuestFigures g = guest (10000, 40);
+
+  g_assert_cmpint (bc_decide_source (&b, &g, 12000, 5000), ==, BC_SOURCE_AGENT);
+  g_assert_cmpint (bc_decide_source (&b, &g, 16000, 5000), ==, BC_SOURCE_BALLOON); /* stale */
+  g_assert_cmpint (bc_decide_source (&b, NULL, 16000, 5000), ==, BC_SOURCE_BALLOON);
+  b.usable_kib = b.available_kib + 1; /* impossible figures */
+  g_assert_cmpint (bc_decide_source (&b, NULL, 0, 5000), ==, BC_SOURCE_NONE);
+  b = balloon (512, 1024);
+  b.have_stats = FALSE;
+  g_assert_cmpint (bc_decide_source (&b, NULL, 0, 5000), ==, BC_SOURCE_NONE);
+}
+
+static void
+test_agent_target (void)
+{
+  BcConfig cfg;
+  BcDomainPolicy pol = { TRUE, 0, 0 };
+  BcBalloonFigures b = balloon (440, 1024);
+  BcGuestFigures g = guest (1000, 300);
+  BcMarginState m;
+  BcDecision d;
+
+  bc_config_defaults (&cfg);
+  bc_margin_init (&m, &cfg.margin);
+  g_assert_true (bc_decide (&cfg, &pol, &b, &g, &m, 1000, &d));
+  g_assert_cmpint (d.source, ==, BC_SOURCE_AGENT);
+  g_assert_cmpuint (d.committed_kib, ==, 300 * MIB);
+  g_assert_cmpuint (d.used_kib, ==, 120 * MIB);
+  g_assert_cmpuint (d.cached_kib, ==, 200 * MIB);
+  g_assert_cmpuint (d.target.target_kib, ==, (300 + 128) * MIB);
+  g_assert_cmpint (m.last_tick_ms, ==, 1000);
+  /* not due yet: no margin tick */
+  g_assert_true (bc_decide (&cfg, &pol, &b, &g, &m, 2000, &d));
+  g_assert_cmpint (m.last_tick_ms, ==, 1000);
+}
+
+static void
+test_balloon_only_target (void)
+{
+  BcConfig cfg;
+  BcDomainPolicy pol = { TRUE, 256 * MIB, 0 };
+  BcBalloonFigures b = balloon (300, 1024);
+  BcMarginState m;
+  BcDecision d;
+
+  bc_config_defaults (&cfg);
+  bc_margin_init (&m, &cfg.margin);
+  g_assert_true (bc_decide (&cfg, &pol, &b, NULL, &m, 1000, &d));
+  g_assert_cmpint (d.source, ==, BC_SOURCE_BALLOON);
+  g_assert_cmpuint (d.committed_kib, ==, 100 * MIB);
+  /* used 100 + margin 128 = 228, below the metadata min of 256 */
+  g_assert_cmpuint (d.target.target_kib, ==, 256 * MIB);
+  g_assert_cmpint (d.target.clamp, ==, BC_CLAMP_MIN);
+}
+
+static void
+test_metadata_max_over_config (void)
+{
+  BcConfig cfg;
+  BcDomainPolicy pol = { TRUE, 0, 384 * MIB };
+  BcBalloonFigures b = balloon (512, 1024);
+  BcGuestFigures g = guest (1000, 900);
+  BcMarginState m;
+  BcDecision d;
+
+  bc_config_defaults (&cfg);
+  cfg.domain_max_kib = 768 * MIB;
+  bc_margin_init (&m, &cfg.margin);
+  g_assert_true (bc_decide (&cfg, &pol, &b, &g, &m, 1000, &d));
+  g_assert_cmpuint (d.target.target_kib, ==, 448 * MIB); /* shrink rate: 512 - 64 */
+  g_assert_cmpuint (d.target.ceiling_kib, ==, 384 * MIB);
+}
+
+static void
+test_nothing_known (void)
+{
+  BcConfig cfg;
+  BcDomainPolicy pol = { TRUE, 0, 0 };
+  BcBalloonFigures b = { .current_kib = 512 * MIB, .max_kib = 1024 * MIB };
+  BcMarginState m;
+  BcDecision d;
+
+  bc_config_defaults (&cfg);
+  bc_margin_init (&m, &cfg.margin);
+  g_assert_false (bc_decide (&cfg, &pol, &b, NULL, &m, 1000, &d));
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/decide/source", test_source);
+  g_test_add_func ("/decide/agent-target", test_agent_target);
+  g_test_add_func ("/decide/balloon-only-target", test_balloon_only_target);
+  g_test_add_func ("/decide/metadata-max-over-config", test_metadata_max_over_config);
+  g_test_add_func ("/decide/nothing-known", test_nothing_known);
+  return g_test_run ();
+}

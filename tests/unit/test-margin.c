@@ -1,0 +1,199 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Every branch of the UP/DOWN rules, as tables of input traces with the
+ * expected state and margin after each tick. */
+#include "bc-margin.h"
+
+#define MIB 1024
+/* step 64, down 32, threshold 4, margin 32..1024, initial 128 (MiB) */
+static const BcMarginParams params = {
+  .initial_kib = 128 * MIB, .min_kib = 32 * MIB, .max_kib = 1024 * MIB,
+  .step_kib = 64 * MIB, .down_step_kib = 32 * MIB, .threshold_kib = 4 * MIB,
+};
+
+typedef struct {
+  gint64 cached_mib;
+  gint64 active_mib;
+  gint64 refault_mib; /* cumulative; -1 = no vmstat */
+  BcState state;      /* expected after the tick */
+  gint64 margin_mib;  /* expected after the tick */
+} Step;
+
+typedef struct {
+  const char *name;
+  BcPolicy policy;
+  BcState start;
+  Step steps[8];
+  guint n;
+} Trace;
+
+#define UP BC_STATE_UP
+#define DOWN BC_STATE_DOWN
+static const Trace traces[] = {
+  /* first sample only sets the baseline */
+  { "baseline", BC_POLICY_PAPER, UP, { { 100, 50, 0, UP, 128 } }, 1 },
+  /* paper: UP with growing cache grows the margin */
+  { "paper/up-cache-grows", BC_POLICY_PAPER, UP,
+    { { 100, 50, 0, UP, 128 }, { 200, 50, 0, UP, 192 }, { 300, 50, 0, UP, 256 } }, 3 },
+  /* paper: UP with shrinking cache is "changing" too */
+  { "paper/up-cache-shrinks", BC_POLICY_PAPER, UP,
+    { { 300, 50, 0, UP, 128 }, { 200, 50, 0, UP, 192 } }, 2 },
+  /* paper: UP with only Active(file) increasing grows */
+  { "paper/up-active-grows", BC_POLICY_PAPER, UP,
+    { { 100, 50, 0, UP, 128 }, { 100, 80, 0, UP, 192 } }, 2 },
+  /* paper: UP, flat cache but refaults (a full cache being replaced) grows */
+  { "paper/up-refaults", BC_POLICY_PAPER, UP,
+    { { 100, 50, 0, UP, 128 }, { 100, 50, 400, UP, 192 }, { 101, 50, 800, UP, 256 } }, 3 },
+  /* paper: UP, all steady -> DOWN with the margin unchanged, then shrinks */
+  { "paper/up-steady-to-down", BC_POLICY_PAPER, UP,
+    { { 100, 50, 0, UP, 128 }, { 101, 51, 1, DOWN, 128 }, { 101, 51, 1, DOWN, 96 },
+      { 100, 50, 2, DOWN, 64 }, { 100, 50, 2, DOWN, 32 }, { 100, 50, 2, DOWN, 32 } }, 6 },
+  /* paper: DOWN, refaults -> margin up and UP */
+  { "paper/down-refaults-to-up", BC_POLICY_PAPER, DOWN,
+    { { 100, 50, 0, DOWN, 128 }, { 100, 50, 100, UP, 192 } }, 2 },
+  /* paper: DOWN, cache grows -> UP */
+  { "paper/down-cache-grows-to-up", BC_POLICY_PAPER, DOWN,
+    { { 100, 50, 0, DOWN, 128 }, { 150, 50, 0, UP, 192 } }, 2 },
+  /* paper: DOWN, cache shrinks (we took it) -> keep shrinking */
+  { "paper/down-cache-shrinks", BC_POLICY_PAPER, DOWN,
+    { { 100, 50, 0, DOWN, 128 }, { 50, 20, 0, DOWN, 96 } }, 2 },
+  /* paper: DOWN, Active(file) rises alone -> still DOWN (no turnover) */
+  { "paper/down-active-only", BC_POLICY_PAPER, DOWN,
+    { { 100, 50, 0, DOWN, 128 }, { 100, 90, 0, DOWN, 96 } }, 2 },
+  /* paper: a refault counter going backwards (guest reboot) is no turnover */
+  { "paper/counter-reset", BC_POLICY_PAPER, DOWN,
+    { { 100, 50, 5000, DOWN, 128 }, { 100, 50, 10, DOWN, 96 } }, 2 },
+  /* paper without vmstat: size signals only */
+  { "paper/no-vmstat", BC_POLICY_PAPER, DOWN,
+    { { 100, 50, -1, DOWN, 128 }, { 100, 50, -1, DOWN, 96 }, { 200, 50, -1, UP, 160 } }, 3 },
+  /* paper: margin capped at max */
+  { "paper/cap", BC_POLICY_PAPER, UP,
+    { { 0, 0, 0, UP, 128 }, { 0, 0, 2000, UP, 192 }, { 0, 0, 4000, UP, 256 }, { 0, 0, 6000, UP, 320 } }, 4 },
+
+  /* literal: UP, cache changing -> up */
+  { "literal/up-cache-changes", BC_POLICY_PAPER_LITERAL, UP,
+    { { 100, 50, 0, UP, 128 }, { 50, 50, 0, UP, 192 } }, 2 },
+  /* literal: UP, active increasing -> up */
+  { "literal/up-active-grows", BC_POLICY_PAPER_LITERAL, UP,
+    { { 100, 50, 0, UP, 128 }, { 100, 60, 0, UP, 192 } }, 2 },
+  /* literal: UP, refaults are ignored -> DOWN */
+  { "literal/up-refaults-ignored", BC_POLICY_PAPER_LITERAL, UP,
+    { { 100, 50, 0, UP, 128 }, { 100, 50, 900, DOWN, 128 } }, 2 },
+  /* literal: DOWN, cache not increasing -> down */
+  { "literal/down-cache-flat", BC_POLICY_PAPER_LITERAL, DOWN,
+    { { 100, 50, 0, DOWN, 128 }, { 100, 30, 0, DOWN, 96 } }, 2 },
+  /* literal: DOWN, cache increasing but active not decreasing -> down */
+  { "literal/down-active-flat", BC_POLICY_PAPER_LITERAL, DOWN,
+    { { 100, 50, 0, DOWN, 128 }, { 200, 50, 0, DOWN, 96 } }, 2 },
+  /* literal: DOWN, cache increasing and active decreasing -> up, UP */
+  { "literal/down-to-up", BC_POLICY_PAPER_LITERAL, DOWN,
+    { { 100, 50, 0, DOWN, 128 }, { 200, 30, 0, UP, 192 } }, 2 },
+  /* literal: the stuck case of lab-notes: flat cache while thrashing */
+  { "literal/stuck-at-floor", BC_POLICY_PAPER_LITERAL, DOWN,
+    { { 108, 48, 0, DOWN, 128 }, { 108, 48, 500, DOWN, 96 }, { 109, 49, 1000, DOWN, 64 },
+      { 108, 48, 1500, DOWN, 32 }, { 108, 48, 2000, DOWN, 32 } }, 5 },
+  /* ...which paper follows: */
+  { "paper/not-stuck", BC_POLICY_PAPER, DOWN,
+    { { 108, 48, 0, DOWN, 128 }, { 108, 48, 500, UP, 192 }, { 109, 49, 1000, UP, 256 } }, 3 },
+};
+
+static void
+run_trace (gconstpointer data)
+{
+  const Trace *t = data;
+  BcMarginParams p = params;
+  BcMarginState st;
+
+  if (g_str_has_suffix (t->name, "/cap"))
+    p.max_kib = 320 * MIB;
+  bc_margin_init (&st, &p);
+  st.state = t->start;
+  for (guint i = 0; i < t->n; i++)
+    {
+      const Step *s = &t->steps[i];
+      BcMarginSample sample = {
+        .cached_kib = (guint64) s->cached_mib * MIB,
+        .active_file_kib = (guint64) s->active_mib * MIB,
+        .have_active_file = TRUE,
+        .have_refault = s->refault_mib >= 0,
+        .refault_file_kib = s->refault_mib >= 0 ? (guint64) s->refault_mib * MIB : 0,
+      };
+
+      bc_margin_tick (&st, &p, t->policy, &sample, 5000 * (gint64) (i + 1));
+      g_test_message ("%s step %u: %s %" G_GINT64_FORMAT " MiB (%s)", t->name, i,
+                      bc_state_to_string (st.state), st.margin_kib / MIB, st.reason);
+      g_assert_cmpint (st.state, ==, s->state);
+      g_assert_cmpint (st.margin_kib, ==, s->margin_mib * MIB);
+      g_assert_cmpint (st.last_tick_ms, ==, 5000 * (gint64) (i + 1));
+    }
+}
+
+static void
+test_due (void)
+{
+  BcMarginState st;
+
+  bc_margin_init (&st, &params);
+  g_assert_true (bc_margin_due (&st, 0, 5000));
+  st.last_tick_ms = 10000;
+  g_assert_false (bc_margin_due (&st, 14999, 5000));
+  g_assert_true (bc_margin_due (&st, 15000, 5000));
+}
+
+static void
+test_source_change_rebaselines (void)
+{
+  BcMarginState st;
+  BcMarginSample agent = { .cached_kib = 100 * MIB, .have_active_file = TRUE };
+  BcMarginSample balloon = { .cached_kib = 900 * MIB };
+
+  bc_margin_init (&st, &params);
+  st.state = BC_STATE_DOWN;
+  bc_margin_tick (&st, &params, BC_POLICY_PAPER, &agent, 0);
+  /* the balloon's disk_caches is another figure: no jump to UP on the switch */
+  bc_margin_tick (&st, &params, BC_POLICY_PAPER, &balloon, 5000);
+  g_assert_cmpint (st.state, ==, BC_STATE_DOWN);
+  g_assert_cmpint (st.margin_kib, ==, 128 * MIB);
+}
+
+static void
+test_init_clamps (void)
+{
+  BcMarginParams p = params;
+  BcMarginState st;
+
+  p.initial_kib = 4096 * MIB;
+  bc_margin_init (&st, &p);
+  g_assert_cmpint (st.margin_kib, ==, p.max_kib);
+  g_assert_cmpint (st.state, ==, BC_STATE_UP);
+}
+
+static void
+test_policy_names (void)
+{
+  BcPolicy p;
+
+  g_assert_true (bc_policy_from_string ("paper", &p));
+  g_assert_cmpint (p, ==, BC_POLICY_PAPER);
+  g_assert_true (bc_policy_from_string ("paper-literal", &p));
+  g_assert_cmpint (p, ==, BC_POLICY_PAPER_LITERAL);
+  g_assert_false (bc_policy_from_string ("Paper", &p));
+  g_assert_false (bc_policy_from_string (NULL, &p));
+  g_assert_cmpstr (bc_policy_to_string (BC_POLICY_PAPER_LITERAL), ==, "paper-literal");
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (traces); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/margin/trace/%s", traces[i].name);
+
+      g_test_add_data_func (path, &traces[i], run_trace);
+    }
+  g_test_add_func ("/margin/due", test_due);
+  g_test_add_func ("/margin/source-change", test_source_change_rebaselines);
+  g_test_add_func ("/margin/init-clamps", test_init_clamps);
+  g_test_add_func ("/margin/policy-names", test_policy_names);
+  return g_test_run ();
+}

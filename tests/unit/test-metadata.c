@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Domain metadata and live-XML facts. */
+#include "bc-domxml.h"
+#include "bc-error.h"
+#include "bc-metadata.h"
+
+static void
+test_metadata_good (void)
+{
+  BcDomainPolicy p;
+
+  g_assert_true (bc_metadata_parse (NULL, &p, NULL));
+  g_assert_true (p.enabled);
+  g_assert_cmpuint (p.min_kib, ==, 0);
+  g_assert_true (bc_metadata_parse ("<policy/>", &p, NULL));
+  g_assert_true (p.enabled);
+  g_assert_true (bc_metadata_parse ("<balloonctl:policy xmlns:balloonctl='" BC_METADATA_NS "'>"
+                                    "<balloonctl:enabled>no</balloonctl:enabled>"
+                                    "<balloonctl:min-mib> 256 </balloonctl:min-mib>"
+                                    "<balloonctl:max-mib>1024</balloonctl:max-mib>"
+                                    "</balloonctl:policy>", &p, NULL));
+  g_assert_false (p.enabled);
+  g_assert_cmpuint (p.min_kib, ==, 256 * 1024);
+  g_assert_cmpuint (p.max_kib, ==, 1024 * 1024);
+}
+
+static void
+test_metadata_bad (void)
+{
+  static const struct { const char *xml, *message; } cases[] = {
+    { "<policy>", "metadata: not well-formed XML" },
+    { "<limits/>", "metadata: root element is <limits>, expected <policy>" },
+    { "<policy><min-mib>lots</min-mib></policy>", "metadata: <min-mib> 'lots' is not a size in MiB (1..16777216)" },
+    { "<policy><min-mib>-5</min-mib></policy>", "metadata: <min-mib> '-5' is not a size in MiB (1..16777216)" },
+    { "<policy><max-mib>0</max-mib></policy>", "metadata: <max-mib> '0' is not a size in MiB (1..16777216)" },
+    { "<policy><max-mib>99999999999999999999999</max-mib></policy>", "metadata: <max-mib> '99999999999999999999999' is not a size in MiB (1..16777216)" },
+    { "<policy><enabled>maybe</enabled></policy>", "metadata: <enabled> 'maybe' is not yes or no" },
+    { "<policy><min-mib>1</min-mib><min-mib>2</min-mib></policy>", "metadata: <min-mib> given twice" },
+    { "<policy><min-mib>900</min-mib><max-mib>800</max-mib></policy>", "metadata: min-mib is above max-mib" },
+    { "<policy><color>red</color></policy>", "metadata: unknown element <color>" },
+    { "<policy>junk</policy>", "metadata: text outside an element" },
+    { "<!DOCTYPE p [<!ENTITY e SYSTEM 'file:///etc/passwd'>]><policy><min-mib>&e;</min-mib></policy>", NULL },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr (GError) error = NULL;
+      BcDomainPolicy p = { 0 };
+
+      g_test_message ("case %u", i);
+      g_assert_false (bc_metadata_parse (cases[i].xml, &p, &error));
+      g_assert_error (error, BC_ERROR, BC_ERROR_METADATA);
+      if (cases[i].message)
+        g_assert_cmpstr (error->message, ==, cases[i].message);
+    }
+}
+
+static void
+test_metadata_huge (void)
+{
+  g_autoptr (GString) s = g_string_new ("<policy>");
+  g_autoptr (GError) error = NULL;
+  BcDomainPolicy p;
+
+  for (guint i = 0; i < 1000; i++)
+    g_string_append (s, "<!-- padding -->");
+  g_string_append (s, "</policy>");
+  g_assert_false (bc_metadata_parse (s->str, &p, &error));
+  g_assert_error (error, BC_ERROR, BC_ERROR_METADATA);
+}
+
+static void
+test_domxml (void)
+{
+  BcDomainBalloon b;
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (bc_domxml_parse_balloon ("<domain><devices><memballoon model='virtio'><stats period='5'/></memballoon></devices></domain>", &b, NULL));
+  g_assert_true (b.has_balloon);
+  g_assert_cmpint (b.stats_period_s, ==, 5);
+  g_assert_true (bc_domxml_parse_balloon ("<domain><devices><memballoon model='virtio'/></devices></domain>", &b, NULL));
+  g_assert_true (b.has_balloon);
+  g_assert_cmpint (b.stats_period_s, ==, 0);
+  g_assert_true (bc_domxml_parse_balloon ("<domain><devices><memballoon model='none'/></devices></domain>", &b, NULL));
+  g_assert_false (b.has_balloon);
+  g_assert_true (bc_domxml_parse_balloon ("<domain><devices/></domain>", &b, NULL));
+  g_assert_false (b.has_balloon);
+  g_assert_false (bc_domxml_parse_balloon ("<domain><devices><memballoon model='virtio'><stats period='-1'/></memballoon></devices></domain>", &b, &error));
+  g_assert_error (error, BC_ERROR, BC_ERROR_FAILED);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/metadata/good", test_metadata_good);
+  g_test_add_func ("/metadata/bad", test_metadata_bad);
+  g_test_add_func ("/metadata/huge", test_metadata_huge);
+  g_test_add_func ("/domxml/balloon", test_domxml);
+  return g_test_run ();
+}

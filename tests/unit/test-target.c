@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* target = committed + margin, then each safety clamp; and the arbiter. */
+#include "bc-arbitrate.h"
+#include "bc-target.h"
+
+#define MIB 1024
+static const BcClampParams clamp = { .guard_kib = 64 * MIB, .max_shrink_kib = 64 * MIB, .dead_band_kib = 4 * MIB };
+
+static BcTargetInput
+input (guint64 committed, gint64 margin, guint64 current, guint64 hard_max)
+{
+  BcTargetInput in = { 0 };
+
+  in.committed_kib = committed * MIB;
+  in.margin_kib = margin * MIB;
+  in.current_kib = current * MIB;
+  in.hard_max_kib = hard_max * MIB;
+  return in;
+}
+
+static void
+test_formula (void)
+{
+  BcTargetInput in = input (100, 200, 300, 1024);
+  BcTarget t = bc_target_compute (&in, &clamp);
+
+  g_assert_cmpuint (t.target_kib, ==, 300 * MIB);
+  g_assert_cmpint (t.clamp, ==, BC_CLAMP_NONE);
+}
+
+static void
+test_hard_max (void)
+{
+  BcTargetInput in = input (900, 400, 1000, 1024);
+  BcTarget t = bc_target_compute (&in, &clamp);
+
+  g_assert_cmpuint (t.target_kib, ==, 1024 * MIB);
+  g_assert_cmpint (t.clamp, ==, BC_CLAMP_MAX);
+}
+
+static void
+test_configured_max (void)
+{
+  BcTargetInput in = input (900, 400, 700, 1024);
+  BcTarget t;
+
+  in.max_kib = 768 * MIB;
+  t = bc_target_compute (&in, &clamp);
+  g_assert_cmpuint (t.target_kib, ==, 768 * MIB);
+  g_assert_cmpint (t.clamp, ==, BC_CLAMP_MAX);
+}
+
+static void
+test_configured_min (void)
+{
+  BcTargetInput in = input (10, 20, 256, 1024);
+  BcTarget t;
+
+  in.min_kib = 256 * MIB;
+  t = bc_target_compute (&in, &clamp);
+  g_assert_cmpuint (t.target_kib, ==, 256 * MIB);
+  g_assert_cmpint (t.clamp, ==, BC_CLAMP_MIN);
+}
+
+static void
+test_used_floor (void)
+{
+  /* the guest uses 300 MiB it cannot give back: never below 300 + guard */
+  BcTargetInput in = input (50, 32, 400, 1024);
+  BcTarget t;
+
+  in.used_kib = 300 * MIB;
+  t = bc_target_compute (&in, &clamp);
+  g_assert_cmpuint (t.target_kib, ==, 364 * MIB);
+  g_assert_cmpint (t.clamp, ==, BC_CLAMP_USED);
+}
+
+static void
+test_max_beats_floors (void)
+{
+  /* a floor above the ceiling: the ceiling wins, never above limits */
+  BcTargetInput in = input (50, 32, 500, 1024);
+  BcTarget t;
+
+  in.used_kib = 900 * MIB;
+  in.min_kib = 600 * MIB;
+  in.max_kib = 512 * MIB;
+  t = bc_target_compute (&in, &clamp);
+  g_assert_cmpuint (t.target_kib, ==, 512 * MIB);
+  g_assert_cmpuint (t.floor_kib, ==, 512 * MIB);
+}
+
+static void
+test_shrink_rate (void)
+{
+  /* lab fact 1: 512 -> 98 MiB in one step killed the guest */
+  BcTargetInput in = input (30, 32, 512, 512);
+  BcTarget t = bc_target_compute (&in, &clamp);
+
+  g_assert_cmpuint (t.target_kib, ==, 448 * MIB);
+  g_assert_cmpint (t.clamp, ==, BC_CLAMP_SHRINK_RATE);
+  in.current_kib = t.target_kib;
+  t = bc_target_compute (&in, &clamp);
+  g_assert_cmpuint (t.target_kib, ==, 384 * MIB);
+}
+
+static void
+test_growth_not_rate_limited (void)
+{
+  BcTargetInput in = input (30, 900, 128, 2048);
+  BcTarget t = bc_target_compute (&in, &clamp);
+
+  g_assert_cmpuint (t.target_kib, ==, 930 * MIB);
+}
+
+static void
+test_saturation (void)
+{
+  BcTargetInput in = input (0, 0, 512, 1024);
+  BcTarget t;
+
+  in.committed_kib = G_MAXUINT64 - 5;
+  in.margin_kib = G_MAXINT64;
+  t = bc_target_compute (&in, &clamp);
+  g_assert_cmpuint (t.target_kib, ==, 1024 * MIB);
+  in.committed_kib = 10;
+  in.margin_kib = -1000;
+  in.current_kib = 0;
+  in.min_kib = 128 * MIB;
+  t = bc_target_compute (&in, &clamp);
+  g_assert_cmpuint (t.target_kib, ==, 128 * MIB);
+}
+
+static void
+test_dead_band (void)
+{
+  g_assert_false (bc_target_should_apply (512 * MIB, 512 * MIB, &clamp));
+  g_assert_false (bc_target_should_apply (512 * MIB, 512 * MIB + 4095, &clamp));
+  g_assert_false (bc_target_should_apply (512 * MIB, 512 * MIB - 4095, &clamp));
+  g_assert_true (bc_target_should_apply (512 * MIB, 516 * MIB, &clamp));
+  g_assert_true (bc_target_should_apply (512 * MIB, 508 * MIB, &clamp));
+}
+
+static void
+test_arbitrate_fits (void)
+{
+  BcClaim c[] = { { 512 * MIB, 768 * MIB, 0 }, { 512 * MIB, 256 * MIB, 0 } };
+
+  g_assert_cmpuint (bc_arbitrate (c, 2, 2048 * MIB, 0), ==, 10000);
+  g_assert_cmpuint (c[0].grant_kib, ==, 768 * MIB);
+  g_assert_cmpuint (c[1].grant_kib, ==, 256 * MIB);
+}
+
+static void
+test_arbitrate_scales_growth (void)
+{
+  /* both want 1024 more; 512 room: each gets half of its growth */
+  BcClaim c[] = { { 1024 * MIB, 2048 * MIB, 0 }, { 512 * MIB, 1536 * MIB, 0 }, { 512 * MIB, 256 * MIB, 0 } };
+  guint64 sum = 0;
+
+  g_assert_cmpuint (bc_arbitrate (c, 3, 2816 * MIB, 512 * MIB), ==, 2500);
+  /* held: 1024+512+256 + 512 fixed = 2304; room 512 of growth 2048 */
+  g_assert_cmpuint (c[0].grant_kib, ==, 1280 * MIB);
+  g_assert_cmpuint (c[1].grant_kib, ==, 768 * MIB);
+  g_assert_cmpuint (c[2].grant_kib, ==, 256 * MIB);
+  for (guint i = 0; i < 3; i++)
+    sum += c[i].grant_kib;
+  g_assert_cmpuint (sum + 512 * MIB, <=, 2816 * MIB);
+}
+
+static void
+test_arbitrate_overcommitted (void)
+{
+  /* already above budget: no growth at all, shrinks still granted, and no
+   * domain loses what it holds to another */
+  BcClaim c[] = { { 2048 * MIB, 4096 * MIB, 0 }, { 2048 * MIB, 1024 * MIB, 0 } };
+
+  g_assert_cmpuint (bc_arbitrate (c, 2, 2048 * MIB, 0), ==, 0);
+  g_assert_cmpuint (c[0].grant_kib, ==, 2048 * MIB);
+  g_assert_cmpuint (c[1].grant_kib, ==, 1024 * MIB);
+}
+
+static void
+test_arbitrate_liar (void)
+{
+  /* a guest claiming an absurd need gets growth only from the room left,
+   * never from what the honest one holds */
+  BcClaim c[] = { { 512 * MIB, G_MAXUINT64 / 4, 0 }, { 512 * MIB, 600 * MIB, 0 } };
+
+  bc_arbitrate (c, 2, 1536 * MIB, 0);
+  g_assert_cmpuint (c[1].grant_kib, >=, 512 * MIB);
+  g_assert_cmpuint (c[0].grant_kib + c[1].grant_kib, <=, 1536 * MIB);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/target/formula", test_formula);
+  g_test_add_func ("/target/hard-max", test_hard_max);
+  g_test_add_func ("/target/configured-max", test_configured_max);
+  g_test_add_func ("/target/configured-min", test_configured_min);
+  g_test_add_func ("/target/used-floor", test_used_floor);
+  g_test_add_func ("/target/max-beats-floors", test_max_beats_floors);
+  g_test_add_func ("/target/shrink-rate", test_shrink_rate);
+  g_test_add_func ("/target/growth-not-rate-limited", test_growth_not_rate_limited);
+  g_test_add_func ("/target/saturation", test_saturation);
+  g_test_add_func ("/target/dead-band", test_dead_band);
+  g_test_add_func ("/arbitrate/fits", test_arbitrate_fits);
+  g_test_add_func ("/arbitrate/scales-growth", test_arbitrate_scales_growth);
+  g_test_add_func ("/arbitrate/overcommitted", test_arbitrate_overcommitted);
+  g_test_add_func ("/arbitrate/liar", test_arbitrate_liar);
+  return g_test_run ();
+}
