@@ -18,6 +18,8 @@
 #define SHUTDOWN_GRACE_MS 15000
 #define AGENT_BACKOFF_MS 30000
 #define AGENT_FAILURES_BEFORE_BACKOFF 3
+/* How long a target just set stands for the domain's current memory. */
+#define SETTLE_MS 10000
 
 typedef struct {
   virConnectPtr conn;
@@ -308,7 +310,8 @@ apply_done_cb (GObject *src, GAsyncResult *res, gpointer user_data)
       dom->change_new_kib = j->new_kib;
       g_free (dom->change_reason);
       dom->change_reason = g_strdup (j->reason);
-      dom->balloon.current_kib = j->new_kib;
+      dom->requested_kib = j->new_kib;
+      dom->requested_at_ms = now_ms ();
     }
   job_done (d);
 }
@@ -323,11 +326,13 @@ start_apply (BcDaemon *d, BcDomain *dom, guint64 target_kib, const char *reason)
     {
       g_message ("%s: dry run: would set %" G_GUINT64_FORMAT " -> %" G_GUINT64_FORMAT " KiB: %s",
                  dom->name, dom->balloon.current_kib, target_kib, reason);
+      dom->requested_kib = target_kib;
+      dom->requested_at_ms = now_ms ();
       return;
     }
   j = g_new0 (ApplyJob, 1);
   j->dom = bc_domain_ref (dom);
-  j->old_kib = dom->balloon.current_kib;
+  j->old_kib = bc_domain_current_kib (dom, now_ms (), SETTLE_MS);
   j->new_kib = target_kib;
   j->reason = g_strdup (reason);
   task = g_task_new (NULL, NULL, apply_done_cb, d);
@@ -369,16 +374,18 @@ decide_all (BcDaemon *d, GPtrArray *doms, gint64 now)
   for (guint i = 0; i < doms->len; i++)
     {
       BcDomain *dom = g_ptr_array_index (doms, i);
+      BcBalloonFigures b = dom->balloon;
 
+      b.current_kib = bc_domain_current_kib (dom, now, SETTLE_MS);
       dom->have_decision = bc_domain_managed (dom) && dom->have_balloon &&
                            dom->state == VIR_DOMAIN_RUNNING &&
-                           bc_decide (&d->cfg, &dom->policy, &dom->balloon, &dom->guest,
+                           bc_decide (&d->cfg, &dom->policy, &b, &dom->guest,
                                       &dom->margin, now, &dom->decision);
     }
 }
 
 static guint
-arbitrate_all (BcDaemon *d, GPtrArray *doms)
+arbitrate_all (BcDaemon *d, GPtrArray *doms, gint64 now)
 {
   g_autofree BcClaim *claims = g_new0 (BcClaim, MAX (doms->len, 1));
   guint64 fixed = 0;
@@ -393,7 +400,7 @@ arbitrate_all (BcDaemon *d, GPtrArray *doms)
           fixed += dom->have_balloon ? dom->balloon.current_kib : 0;
           continue;
         }
-      claims[n].current_kib = dom->balloon.current_kib;
+      claims[n].current_kib = bc_domain_current_kib (dom, now, SETTLE_MS);
       claims[n].want_kib = dom->decision.target.target_kib;
       n++;
     }
@@ -410,17 +417,19 @@ arbitrate_all (BcDaemon *d, GPtrArray *doms)
 }
 
 static void
-apply_all (BcDaemon *d, GPtrArray *doms, guint scale)
+apply_all (BcDaemon *d, GPtrArray *doms, guint scale, gint64 now)
 {
   for (guint i = 0; i < doms->len; i++)
     {
       BcDomain *dom = g_ptr_array_index (doms, i);
       g_autofree char *reason = NULL;
 
+      guint64 current = bc_domain_current_kib (dom, now, SETTLE_MS);
+
       if (!dom->have_decision || dom->apply_inflight ||
-          !bc_target_should_apply (dom->balloon.current_kib, dom->granted_kib, &d->cfg.clamp))
+          !bc_target_should_apply (current, dom->granted_kib, &d->cfg.clamp))
         continue;
-      reason = bc_explain_change (&dom->decision, &dom->margin, dom->balloon.current_kib,
+      reason = bc_explain_change (&dom->decision, &dom->margin, current,
                                   dom->granted_kib, scale);
       start_apply (d, dom, dom->granted_kib, reason);
     }
@@ -452,11 +461,12 @@ static void
 control_pass (BcDaemon *d)
 {
   g_autoptr (GPtrArray) doms = sorted_domains (d);
+  gint64 now = now_ms ();
   guint scale;
 
-  decide_all (d, doms, now_ms ());
-  scale = arbitrate_all (d, doms);
-  apply_all (d, doms, scale);
+  decide_all (d, doms, now);
+  scale = arbitrate_all (d, doms, now);
+  apply_all (d, doms, scale, now);
   report_all (d, doms);
 }
 
@@ -823,6 +833,7 @@ bc_daemon_run (virConnectPtr conn, const BcConfig *cfg, const BcDaemonOptions *o
   g_clear_error (&d.fatal);
   if (opts->state_path && opts->state_path[0])
     g_unlink (opts->state_path);
+  g_message ("stopped%s", status == 0 ? "" : " after an error");
   g_hash_table_unref (d.domains);
   g_main_loop_unref (d.loop);
   return status;

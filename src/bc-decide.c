@@ -81,6 +81,11 @@ bc_decide (const BcConfig *cfg, const BcDomainPolicy *policy,
   in.max_kib = policy->max_kib ? policy->max_kib : cfg->domain_max_kib;
   in.used_kib = d.used_kib;
   d.target = bc_target_compute (&in, &cfg->clamp);
+  /* Anti-windup: a margin that could only push the target past the ceiling
+   * is not kept, so a shrink starts as soon as the state machine says so. */
+  if (d.target.ceiling_kib > d.committed_kib &&
+      margin->margin_kib > (gint64) (d.target.ceiling_kib - d.committed_kib))
+    margin->margin_kib = MAX ((gint64) (d.target.ceiling_kib - d.committed_kib), cfg->margin.min_kib);
   *out = d;
   return TRUE;
 }

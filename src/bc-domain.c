@@ -54,3 +54,11 @@ bc_domain_set_skip (BcDomain *d, const char *why)
   g_free (d->skip_reason);
   d->skip_reason = g_strdup (why);
 }
+
+guint64
+bc_domain_current_kib (const BcDomain *d, gint64 now_ms, gint64 settle_ms)
+{
+  if (d->requested_kib && now_ms - d->requested_at_ms < settle_ms)
+    return d->requested_kib;
+  return d->balloon.current_kib;
+}

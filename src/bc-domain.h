@@ -40,6 +40,8 @@ typedef struct {
 
   /* apply */
   gboolean apply_inflight;
+  guint64 requested_kib;     /* last target set; the balloon takes a while */
+  gint64 requested_at_ms;    /* monotonic */
   gint64 change_at_ms;       /* wall clock */
   guint64 change_old_kib;
   guint64 change_new_kib;
@@ -52,4 +54,7 @@ void bc_domain_unref (BcDomain *d);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BcDomain, bc_domain_unref)
 
 gboolean bc_domain_managed (const BcDomain *d);
+/* What the domain holds for the controller's purposes: the target set in
+ * the last settle_ms (the balloon moves towards it), else balloon.current. */
+guint64 bc_domain_current_kib (const BcDomain *d, gint64 now_ms, gint64 settle_ms);
 void bc_domain_set_skip (BcDomain *d, const char *why);

@@ -110,6 +110,28 @@ test_metadata_max_over_config (void)
 }
 
 static void
+test_anti_windup (void)
+{
+  BcConfig cfg;
+  BcDomainPolicy pol = { TRUE, 0, 0 };
+  BcBalloonFigures b = balloon (1000, 1024);
+  BcGuestFigures g = guest (1000, 900);
+  BcMarginState m;
+  BcDecision d;
+
+  bc_config_defaults (&cfg);
+  bc_margin_init (&m, &cfg.margin);
+  m.margin_kib = 4096 * MIB;
+  g_assert_true (bc_decide (&cfg, &pol, &b, &g, &m, 1000, &d));
+  g_assert_cmpuint (d.target.target_kib, ==, 1024 * MIB);
+  g_assert_cmpint (m.margin_kib, ==, 124 * MIB); /* 1024 - 900 */
+  /* never below the configured margin floor */
+  g.meminfo.committed_as_kib = 1020 * MIB;
+  g_assert_true (bc_decide (&cfg, &pol, &b, &g, &m, 2000, &d));
+  g_assert_cmpint (m.margin_kib, ==, cfg.margin.min_kib);
+}
+
+static void
 test_nothing_known (void)
 {
   BcConfig cfg;
@@ -131,6 +153,7 @@ main (int argc, char **argv)
   g_test_add_func ("/decide/agent-target", test_agent_target);
   g_test_add_func ("/decide/balloon-only-target", test_balloon_only_target);
   g_test_add_func ("/decide/metadata-max-over-config", test_metadata_max_over_config);
+  g_test_add_func ("/decide/anti-windup", test_anti_windup);
   g_test_add_func ("/decide/nothing-known", test_nothing_known);
   return g_test_run ();
 }

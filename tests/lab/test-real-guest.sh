@@ -1,0 +1,170 @@
+#!/bin/bash
+# test-real-guest.sh -- balloonctl against a real guest (run as root).
+#
+# A private qemu:///session libvirtd of the unprivileged user bclab boots a
+# busybox guest (virtio balloon, qemu-ga, 1 vCPU under TCG) whose workload
+# reads at random from a small file set, then a larger one, then the small
+# one again.  `balloonctl run` manages it.  Checks:
+#   - memory rises when the page-cache working set grows, and comes back
+#     down after it shrinks; never above max;
+#   - `balloonctl status --json` shows the agent as the source, with
+#     plausible Committed_AS and Cached; the table is printed for the log;
+#   - the guest kernel never OOM-kills or panics;
+#   - SIGTERM ends the daemon cleanly (exit 0), and teardown leaves nothing.
+#
+# Usage: test-real-guest.sh BALLOONCTL
+# Environment: LAB_CACHE (guest build dir), BC_LAB_DIR (<= 40 chars),
+#   BC_PHASE_S (seconds per phase, default 150; the first is shorter).
+# Prints "real-guest: PASS" or "real-guest: FAIL: reason"; exit 77 (skip)
+# when not root.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+BIN_SRC=${1:?usage: test-real-guest.sh BALLOONCTL}
+LAB_CACHE=${LAB_CACHE:-/var/tmp/balloonctl-lab-cache}
+BC_LAB_DIR=${BC_LAB_DIR:-/var/tmp/bclab-test}
+PHASE_S=${BC_PHASE_S:-150}
+FIRST_S=$((PHASE_S * 2 / 5))
+SMALL=16 LARGE=300 MAX_MIB=768
+NAME=rg1
+export LAB_CACHE LAB_GUEST_DIR=$LAB_CACHE
+
+fail() { echo "real-guest: FAIL: $*" >&2; exit 1; }
+[ "$(id -u)" -eq 0 ] || { echo "real-guest: SKIP: needs root (creates user bclab)"; exit 77; }
+
+# shellcheck source-path=SCRIPTDIR source=lab-lib.sh
+. "$HERE/lab-lib.sh"
+
+"$HERE/build-guest.sh" "$LAB_CACHE" "$LARGE" 1 >/dev/null
+lab_init "$BC_LAB_DIR"
+DAEMON_PID=
+cleanup() {
+    local rc=$?
+    [ -n "$DAEMON_PID" ] && kill "$DAEMON_PID" 2>/dev/null && wait "$DAEMON_PID" 2>/dev/null
+    lab_teardown
+    return $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# The binary and its config must be readable by the lab user.
+BIN=$LAB_DIR/balloonctl
+install -m 0755 "$BIN_SRC" "$BIN"
+CONF=$LAB_DIR/balloonctl.conf
+cat >"$CONF" <<CONF
+[domain]
+min-mib=128
+CONF
+chmod 0644 "$CONF"
+SAMPLES=$LAB_DIR/samples.tsv
+DLOG=$LAB_DIR/daemon.log
+CLOG=$LAB_DIR/$NAME.console.log
+
+PHASES="$FIRST_S:read:$SMALL,$PHASE_S:read:$LARGE,$PHASE_S:read:$SMALL,600:idle"
+echo "=== boot $NAME: max $MAX_MIB MiB, phases $PHASES"
+lab_define_guest "$NAME" "$MAX_MIB" "$MAX_MIB" "$PHASES" || fail "cannot start guest"
+lab_wait_agent "$NAME" 180 >/dev/null || fail "guest agent did not answer"
+
+echo "=== balloonctl run"
+# ASan/UBSan (CI) report into the daemon log; leaks end the run non-zero.
+lab_run env ASAN_OPTIONS="${ASAN_OPTIONS:-}" UBSAN_OPTIONS="${UBSAN_OPTIONS:-}" \
+    "$BIN" --config "$CONF" -v run >"$DLOG" 2>&1 &
+DAEMON_PID=$!
+t0=$(date +%s)
+# lab_run goes through runuser; signals go to balloonctl itself.
+bc_pid() { pgrep -u "$LAB_USER" -f "^$BIN --config $CONF -v run" | head -1; }
+
+# One sample a second: elapsed, balloon.current (KiB), phase of the workload.
+phase_of() { lab_guest_cat "$NAME" /run/bc-workload 2>/dev/null | sed -n 's/^phase=\([0-9]*\).*/\1/p'; }
+current_kib() { lab_run virsh dommemstat "$NAME" 2>/dev/null | awk '$1 == "actual" { print $2 }'; }
+: >"$SAMPLES"
+end=$((t0 + FIRST_S + 2 * PHASE_S))
+status_json_done=0
+while [ "$(date +%s)" -lt "$end" ]; do
+    kill -0 "$DAEMON_PID" 2>/dev/null || fail "daemon exited early: $(tail -5 "$DLOG")"
+    printf '%s\t%s\t%s\n' "$(( $(date +%s) - t0 ))" "$(current_kib)" "$(phase_of)" >>"$SAMPLES"
+    if [ "$status_json_done" = 0 ] && [ "$(( $(date +%s) - t0 ))" -ge $((FIRST_S + PHASE_S / 2)) ]; then
+        echo "=== balloonctl status (large working set)"
+        lab_run "$BIN" --config "$CONF" status | tee "$LAB_DIR/status.txt"
+        lab_run "$BIN" --config "$CONF" status --json >"$LAB_DIR/status.json"
+        status_json_done=1
+    fi
+    sleep 1
+done
+echo "=== balloonctl status (small working set again)"
+lab_run "$BIN" --config "$CONF" status
+
+echo "=== SIGHUP with a bad config is rejected, the daemon goes on"
+cp "$CONF" "$CONF.good"
+echo "[margin]
+step-mib=lots" >>"$CONF"
+kill -HUP "$(bc_pid)"
+sleep 2
+cp "$CONF.good" "$CONF"
+grep -q "reload rejected, keeping the running configuration: .*step-mib" "$DLOG" || fail "bad reload not reported"
+kill -0 "$DAEMON_PID" 2>/dev/null || fail "daemon died on a bad reload"
+kill -HUP "$(bc_pid)"
+sleep 2
+grep -q "configuration reloaded" "$DLOG" || fail "good reload not reported"
+
+echo "=== SIGTERM"
+kill -TERM "$(bc_pid)"
+rc=0; wait "$DAEMON_PID" || rc=$?
+DAEMON_PID=
+echo "=== daemon log (changes)"
+grep -E ' -> [0-9]+ KiB' "$DLOG" | sed -n '1,5p;$p' || true
+[ "$rc" -eq 0 ] || fail "daemon exited $rc on SIGTERM: $(tail -20 "$DLOG")"
+tail -1 "$DLOG" | grep -q ': stopped$' || fail "daemon did not stop cleanly: $(tail -3 "$DLOG")"
+grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$DLOG" && fail "sanitizer report in daemon log"
+
+echo "=== checks"
+python3 - "$SAMPLES" "$LAB_DIR/status.json" "$MAX_MIB" "$SMALL" "$LARGE" <<'PY' || fail "see above"
+import json, sys
+samples, status, max_mib, small, large = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+rows = []
+for line in open(samples):
+    t, cur, ph = (line.rstrip("\n").split("\t") + ["", "", ""])[:3]
+    if cur and ph:
+        rows.append((int(t), int(cur) // 1024, int(ph)))
+by = {p: [r for r in rows if r[2] == p] for p in (0, 1, 2)}
+ok = True
+def check(cond, msg):
+    global ok
+    print(("ok   " if cond else "FAIL ") + msg)
+    ok = ok and cond
+for p in (0, 1, 2):
+    check(len(by[p]) > 10, f"phase {p}: {len(by[p])} samples")
+if not ok:
+    sys.exit(1)
+end_small = [c for _, c, _ in by[0][-5:]]
+peak_large = max(c for _, c, _ in by[1])
+end_large = [c for _, c, _ in by[1][-10:]]
+end_small2 = [c for _, c, _ in by[2][-5:]]
+rise_at = next((t for t, c, _ in by[1] if c >= min(large + 64, max_mib)), None)
+t_large = by[1][0][0]
+drop_at = next((t for t, c, _ in by[2] if c <= max(end_small) + 96), None)
+print(f"memory given (MiB): end of small phase {max(end_small)}, peak in large phase {peak_large} "
+      f"(end {min(end_large)}..{max(end_large)}), end of small phase again {max(end_small2)}")
+if rise_at is not None:
+    print(f"reached {large + 64} MiB {rise_at - t_large} s after the working set grew to {large} MiB")
+if drop_at is not None:
+    print(f"back within 96 MiB of the small-phase level {drop_at - by[2][0][0]} s after it shrank to {small} MiB")
+check(all(c <= max_mib for _, c, _ in rows), f"never above max {max_mib} MiB")
+check(max(end_small) < large, f"small working set: memory {max(end_small)} MiB below the large set {large} MiB")
+check(rise_at is not None, f"large working set: memory rose to at least {large + 64} MiB")
+check(min(end_large) >= large, f"end of large phase: memory {min(end_large)} MiB stays at least {large} MiB")
+check(max(end_small2) <= peak_large - 128, f"shrink: memory {max(end_small2)} MiB at least 128 MiB below the peak {peak_large} MiB")
+st = json.load(open(status))
+dom = [d for d in st["domains"] if d["name"] == "rg1"]
+check(len(dom) == 1, "status --json lists the guest")
+d = dom[0]
+check(st["daemon"] is not None and d["controller"] is not None and d["controller"]["managed"], "status --json shows the daemon's view")
+check(d["source"] == "agent", f"status source is {d['source']}")
+check(d["committed_kib"] is not None and 8 * 1024 < d["committed_kib"] < max_mib * 1024, f"Committed_AS {d['committed_kib']} KiB plausible")
+check(d["cached_kib"] is not None and 8 * 1024 < d["cached_kib"] <= d["current_kib"], f"Cached {d['cached_kib']} KiB plausible")
+check(d["controller"]["target_kib"] is None or d["controller"]["target_kib"] <= max_mib * 1024, "target within max")
+sys.exit(0 if ok else 1)
+PY
+grep -qiE 'out of memory|oom-kill|kernel panic|call trace' "$CLOG" && fail "guest kernel complained: $(grep -iE 'out of memory|oom|panic' "$CLOG" | head -3)"
+echo "ok   no OOM kill or panic in the guest console"
+echo "real-guest: PASS"
