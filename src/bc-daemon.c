@@ -135,7 +135,9 @@ apply_setup (BcDomain *dom, SetupJob *j)
   dom->balloon_dev = j->setup.balloon;
   if (!j->error && !j->setup.policy_error)
     dom->policy = j->setup.policy;
-  if (dom->skip_reason)
+  if (dom->skip_reason && !j->error && !j->setup.policy_error && j->setup.balloon.has_balloon)
+    g_message ("%s: not managed: %s", dom->name, dom->skip_reason);
+  else if (dom->skip_reason)
     g_warning ("%s: not managed: %s", dom->name, dom->skip_reason);
   else
     g_message ("%s: managed (min %" G_GUINT64_FORMAT " MiB, max %" G_GUINT64_FORMAT " MiB from metadata, 0 = default)%s",
