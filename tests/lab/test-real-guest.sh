@@ -40,9 +40,12 @@ lab_init "$BC_LAB_DIR"
 DAEMON_PID=
 cleanup() {
     local rc=$?
-    [ -n "$DAEMON_PID" ] && kill "$DAEMON_PID" 2>/dev/null && wait "$DAEMON_PID" 2>/dev/null
-    lab_teardown
-    return $rc
+    if [ -n "$DAEMON_PID" ]; then
+        pkill -TERM -u "$LAB_USER" -f "^$BIN " || true
+        wait "$DAEMON_PID" 2>/dev/null || true
+    fi
+    lab_teardown || true
+    exit "$rc"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM

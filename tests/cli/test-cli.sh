@@ -1,0 +1,59 @@
+#!/bin/bash
+# test-cli.sh BALLOONCTL SRCDIR -- the command line against expected files:
+# output of status (table, JSON) on libvirt's test driver, exit codes and
+# the one-line messages of bad usage and bad configuration.  TAP output.
+set -uo pipefail
+BIN=$1
+SRC=$2
+export LC_ALL=C LIBVIRT_DEFAULT_URI=
+NODE="test://$(cd "$SRC/tests/data" && pwd)/node.xml"
+EXP=$SRC/tests/expected
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+n=0 failed=0
+
+# check NAME EXPECTED_RC EXPECTED_STDOUT_FILE|- EXPECTED_STDERR_REGEX|- -- ARGS...
+check() {
+    local name=$1 want_rc=$2 want_out=$3 want_err=$4 rc=0
+    shift 5
+    n=$((n + 1))
+    "$BIN" --state-file "$TMP/none.json" "$@" >"$TMP/out" 2>"$TMP/err" || rc=$?
+    local why=""
+    [ "$rc" -eq "$want_rc" ] || why="exit $rc, wanted $want_rc"
+    if [ -z "$why" ] && [ "$want_out" != - ]; then
+        if [ -n "${BC_UPDATE_EXPECTED:-}" ]; then cp "$TMP/out" "$EXP/$want_out"; fi
+        diff -u "$EXP/$want_out" "$TMP/out" >"$TMP/diff" || why="stdout differs: $(cat "$TMP/diff")"
+    fi
+    if [ -z "$why" ] && [ "$want_err" != - ]; then
+        grep -qE -- "$want_err" "$TMP/err" || why="stderr '$(head -3 "$TMP/err")' does not match '$want_err'"
+    fi
+    if [ -z "$why" ]; then echo "ok $n - $name"; else echo "not ok $n - $name: $why"; failed=$((failed + 1)); fi
+}
+
+printf '[margin]\nstep-mib = 4 MiB\n' >"$TMP/bad.conf"
+printf '[controler]\n' >"$TMP/badgroup.conf"
+printf '[host]\nbudget-mib=8192\n' >"$TMP/good.conf"
+
+check "status table" 0 cli-status.txt - -- -c "$NODE" status
+check "status json" 0 cli-status.json - -- -c "$NODE" status --json
+check "status with config" 0 cli-status.txt - -- -c "$NODE" --config "$TMP/good.conf" status
+check "version" 0 - - -- version
+grep -qE '^balloonctl [0-9.]+ \(libvirt [0-9]+\.[0-9]+\.[0-9]+\)$' "$TMP/out" && echo "ok $((n += 1)) - version line" || { echo "not ok $((n += 1)) - version line: $(cat "$TMP/out")"; failed=$((failed + 1)); }
+check "help" 0 - - -- --help
+check "run help" 0 - - -- run --help
+check "no command" 2 - '^balloonctl: no command given \(run, status, version; see --help\)$' --
+check "unknown command" 2 - "^balloonctl: unknown command 'bogus'" -- bogus
+check "unknown run option" 2 - '^balloonctl: run: Unknown option --frobnicate$' -- run --frobnicate
+check "extra status argument" 2 - "^balloonctl: status: unexpected argument 'extra'$" -- -c "$NODE" status extra
+check "unknown global option" 2 - '^balloonctl: Unknown option --frobnicate$' -- --frobnicate status
+check "missing --config file" 2 - '^balloonctl: Failed to open file .*/nonexistent.conf.*No such file' -- --config "$TMP/nonexistent.conf" status
+check "bad config value" 2 - "^balloonctl: .*/bad.conf: \[margin\] step-mib: '4 MiB' is not a whole number$" -- -c "$NODE" --config "$TMP/bad.conf" run --once
+check "bad config group" 2 - '^balloonctl: .*/badgroup.conf: unknown group \[controler\]$' -- -c "$NODE" --config "$TMP/badgroup.conf" status
+check "unreachable URI" 1 - '^balloonctl: test:///nonexistent/node.xml: ' -- -c test:///nonexistent/node.xml status
+check "dry run logs, changes nothing" 0 - 'vm-a: dry run: would set 1048576 -> 983040 KiB' -- -c "$NODE" --config "$TMP/good.conf" run --once --dry-run
+check "once applies" 0 - 'vm-b: 1048576 -> 1024000 KiB: shrink: .*raised to min' -- -c "$NODE" --config "$TMP/good.conf" run --once
+check "once skips bad metadata" 0 - "vm-d: not managed: metadata: <min-mib> 'lots' is not a size" -- -c "$NODE" --config "$TMP/good.conf" run --once
+
+echo "1..$n"
+echo "$((n - failed)) passed, $failed failed"
+[ "$failed" -eq 0 ]
