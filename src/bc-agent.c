@@ -3,9 +3,9 @@
 
 #include "bc-agent.h"
 #include "bc-error.h"
+#include "bc-json.h"
 #include "bc-meminfo.h"
 
-#include <json-glib/json-glib.h>
 #include <libvirt/libvirt-qemu.h>
 
 #define READ_CHUNK 65536
@@ -13,39 +13,15 @@
 static JsonNode *
 parse_return (const char *reply, GError **error)
 {
-  g_autoptr (JsonParser) parser = json_parser_new ();
-  JsonObject *obj;
+  g_autoptr (JsonNode) root = bc_json_parse_object (reply);
   JsonNode *ret;
 
-  if (reply == NULL || !json_parser_load_from_data (parser, reply, -1, NULL))
-    return bc_set_error (error, BC_ERROR_GUEST, "agent: reply is not JSON"), NULL;
-  if (json_parser_get_root (parser) == NULL || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
-    return bc_set_error (error, BC_ERROR_GUEST, "agent: reply is not an object"), NULL;
-  obj = json_node_get_object (json_parser_get_root (parser));
-  ret = json_object_get_member (obj, "return");
+  if (root == NULL)
+    return bc_set_error (error, BC_ERROR_GUEST, "agent: reply is not a JSON object"), NULL;
+  ret = json_object_get_member (json_node_get_object (root), "return");
   if (ret == NULL)
     return bc_set_error (error, BC_ERROR_GUEST, "agent: reply has no \"return\""), NULL;
   return json_node_copy (ret);
-}
-
-/* Typed member lookups that never warn, whatever a guest put there. */
-static const char *
-member_string (JsonObject *obj, const char *name)
-{
-  JsonNode *n = json_object_get_member (obj, name);
-
-  if (n == NULL || !JSON_NODE_HOLDS_VALUE (n) || json_node_get_value_type (n) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (n);
-}
-
-static gboolean
-member_true (JsonObject *obj, const char *name)
-{
-  JsonNode *n = json_object_get_member (obj, name);
-
-  return n && JSON_NODE_HOLDS_VALUE (n) && json_node_get_value_type (n) == G_TYPE_BOOLEAN &&
-         json_node_get_boolean (n);
 }
 
 gboolean
@@ -77,7 +53,7 @@ bc_agent_parse_read (const char *reply, GByteArray *into, gsize max_total,
   if (!JSON_NODE_HOLDS_OBJECT (ret))
     return bc_set_error (error, BC_ERROR_GUEST, "agent: guest-file-read returned no object");
   obj = json_node_get_object (ret);
-  b64 = member_string (obj, "buf-b64");
+  b64 = bc_json_member_string (obj, "buf-b64");
   if (b64 == NULL)
     return bc_set_error (error, BC_ERROR_GUEST, "agent: guest-file-read returned no buf-b64");
   if (strlen (b64) / 4 * 3 > max_total)
@@ -86,7 +62,7 @@ bc_agent_parse_read (const char *reply, GByteArray *into, gsize max_total,
   if (into->len + len > max_total)
     return bc_set_error (error, BC_ERROR_GUEST, "agent: guest file larger than %" G_GSIZE_FORMAT " bytes", max_total);
   g_byte_array_append (into, data, (guint) len);
-  *eof = member_true (obj, "eof") || len == 0;
+  *eof = bc_json_member_true (obj, "eof") || len == 0;
   return TRUE;
 }
 

@@ -9,8 +9,9 @@
  * which a guest whose full cache is being replaced never shows (lab-notes.md):
  * its cache is flat while it thrashes.  "paper" therefore reads "the cache is
  * changing" as cache turnover: file pages read back soon after eviction
- * (workingset_refault_file), plus size changes; and it leaves DOWN as soon as
- * the cache grows or turns over. */
+ * (workingset_refault_file), plus growth (a cache that shrinks was shrunk by
+ * our own balloon); and it leaves DOWN as soon as the cache grows or turns
+ * over. */
 #define G_LOG_DOMAIN "balloonctl-margin"
 
 #include "bc-margin.h"
@@ -131,7 +132,9 @@ tick_paper (BcMarginState *st, const BcMarginParams *p, const Delta *d)
   gint64 t = p->threshold_kib;
   gboolean turning_over = d->turnover > t;
   gboolean cache_growing = d->cached > t;
-  gboolean cache_changing = turning_over || ABS (d->cached) > t;
+  /* A cache that shrank was shrunk by our own balloon (or by deleted
+   * files): no demand there, so only growth and turnover count. */
+  gboolean cache_changing = turning_over || cache_growing;
   gboolean active_increasing = d->have_active && d->active > t;
 
   if (st->state == BC_STATE_UP && (cache_changing || active_increasing))

@@ -3,10 +3,10 @@
 
 #include "bc-report.h"
 #include "bc-error.h"
+#include "bc-json.h"
 
 #include <errno.h>
 #include <glib/gstdio.h>
-#include <json-glib/json-glib.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -83,39 +83,22 @@ bc_report_find (const BcReport *r, const char *uuid)
 }
 
 static void
-add_string (JsonBuilder *b, const char *key, const char *value)
-{
-  json_builder_set_member_name (b, key);
-  if (value)
-    json_builder_add_string_value (b, value);
-  else
-    json_builder_add_null_value (b);
-}
-
-static void
-add_int (JsonBuilder *b, const char *key, gint64 value)
-{
-  json_builder_set_member_name (b, key);
-  json_builder_add_int_value (b, value);
-}
-
-static void
 build_domain (JsonBuilder *b, const BcReportDomain *d)
 {
   json_builder_begin_object (b);
-  add_string (b, "uuid", d->uuid);
-  add_string (b, "name", d->name);
+  bc_json_add_string (b, "uuid", d->uuid);
+  bc_json_add_string (b, "name", d->name);
   json_builder_set_member_name (b, "managed");
   json_builder_add_boolean_value (b, d->managed);
-  add_string (b, "note", d->note);
-  add_string (b, "state", d->state);
-  add_int (b, "margin_kib", d->margin_kib);
-  add_int (b, "target_kib", (gint64) d->target_kib);
-  add_string (b, "source", d->source);
-  add_int (b, "change_at_ms", d->change_at_ms);
-  add_int (b, "change_old_kib", (gint64) d->change_old_kib);
-  add_int (b, "change_new_kib", (gint64) d->change_new_kib);
-  add_string (b, "change_reason", d->change_reason);
+  bc_json_add_string (b, "note", d->note);
+  bc_json_add_string (b, "state", d->state);
+  bc_json_add_int (b, "margin_kib", d->margin_kib);
+  bc_json_add_int (b, "target_kib", (gint64) d->target_kib);
+  bc_json_add_string (b, "source", d->source);
+  bc_json_add_int (b, "change_at_ms", d->change_at_ms);
+  bc_json_add_int (b, "change_old_kib", (gint64) d->change_old_kib);
+  bc_json_add_int (b, "change_new_kib", (gint64) d->change_new_kib);
+  bc_json_add_string (b, "change_reason", d->change_reason);
   json_builder_end_object (b);
 }
 
@@ -123,49 +106,19 @@ char *
 bc_report_to_json (const BcReport *r)
 {
   g_autoptr (JsonBuilder) b = json_builder_new ();
-  g_autoptr (JsonGenerator) gen = json_generator_new ();
-  g_autoptr (JsonNode) root = NULL;
 
   json_builder_begin_object (b);
-  add_int (b, "pid", r->pid);
-  add_string (b, "uri", r->uri);
-  add_string (b, "policy", r->policy);
-  add_int (b, "updated_ms", r->updated_ms);
+  bc_json_add_int (b, "pid", r->pid);
+  bc_json_add_string (b, "uri", r->uri);
+  bc_json_add_string (b, "policy", r->policy);
+  bc_json_add_int (b, "updated_ms", r->updated_ms);
   json_builder_set_member_name (b, "domains");
   json_builder_begin_array (b);
   for (guint i = 0; i < r->domains->len; i++)
     build_domain (b, g_ptr_array_index (r->domains, i));
   json_builder_end_array (b);
   json_builder_end_object (b);
-  root = json_builder_get_root (b);
-  json_generator_set_root (gen, root);
-  json_generator_set_pretty (gen, TRUE);
-  return json_generator_to_data (gen, NULL);
-}
-
-/* Typed lookups that never warn on a file of the wrong shape. */
-static const char *
-get_str (JsonObject *o, const char *key)
-{
-  JsonNode *n = json_object_get_member (o, key);
-
-  return n && JSON_NODE_HOLDS_VALUE (n) && json_node_get_value_type (n) == G_TYPE_STRING ? json_node_get_string (n) : NULL;
-}
-
-static gint64
-get_int (JsonObject *o, const char *key)
-{
-  JsonNode *n = json_object_get_member (o, key);
-
-  return n && JSON_NODE_HOLDS_VALUE (n) && json_node_get_value_type (n) == G_TYPE_INT64 ? json_node_get_int (n) : 0;
-}
-
-static gboolean
-get_bool (JsonObject *o, const char *key)
-{
-  JsonNode *n = json_object_get_member (o, key);
-
-  return n && JSON_NODE_HOLDS_VALUE (n) && json_node_get_value_type (n) == G_TYPE_BOOLEAN && json_node_get_boolean (n);
+  return bc_json_to_data (b);
 }
 
 static void
@@ -177,37 +130,36 @@ parse_domain (BcReport *r, JsonNode *node)
   if (!JSON_NODE_HOLDS_OBJECT (node))
     return;
   o = json_node_get_object (node);
-  if (get_str (o, "uuid") == NULL)
+  if (bc_json_member_string (o, "uuid") == NULL)
     return;
-  d = bc_report_add_domain (r, get_str (o, "uuid"), get_str (o, "name"));
-  d->managed = get_bool (o, "managed");
-  d->note = g_strdup (get_str (o, "note"));
-  d->state = g_strdup (get_str (o, "state"));
-  d->margin_kib = get_int (o, "margin_kib");
-  d->target_kib = (guint64) MAX (0, get_int (o, "target_kib"));
-  d->source = g_strdup (get_str (o, "source"));
-  d->change_at_ms = get_int (o, "change_at_ms");
-  d->change_old_kib = (guint64) MAX (0, get_int (o, "change_old_kib"));
-  d->change_new_kib = (guint64) MAX (0, get_int (o, "change_new_kib"));
-  d->change_reason = g_strdup (get_str (o, "change_reason"));
+  d = bc_report_add_domain (r, bc_json_member_string (o, "uuid"), bc_json_member_string (o, "name"));
+  d->managed = bc_json_member_true (o, "managed");
+  d->note = g_strdup (bc_json_member_string (o, "note"));
+  d->state = g_strdup (bc_json_member_string (o, "state"));
+  d->margin_kib = bc_json_member_int (o, "margin_kib", 0);
+  d->target_kib = (guint64) MAX (0, bc_json_member_int (o, "target_kib", 0));
+  d->source = g_strdup (bc_json_member_string (o, "source"));
+  d->change_at_ms = bc_json_member_int (o, "change_at_ms", 0);
+  d->change_old_kib = (guint64) MAX (0, bc_json_member_int (o, "change_old_kib", 0));
+  d->change_new_kib = (guint64) MAX (0, bc_json_member_int (o, "change_new_kib", 0));
+  d->change_reason = g_strdup (bc_json_member_string (o, "change_reason"));
 }
 
 BcReport *
 bc_report_from_json (const char *text, GError **error)
 {
-  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (JsonNode) root = bc_json_parse_object (text);
   g_autoptr (BcReport) r = bc_report_new ();
   JsonObject *o;
   JsonNode *domains;
 
-  if (!json_parser_load_from_data (parser, text, -1, NULL) || json_parser_get_root (parser) == NULL ||
-      !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+  if (root == NULL)
     return bc_set_error (error, BC_ERROR_FAILED, "state file is not a JSON object"), NULL;
-  o = json_node_get_object (json_parser_get_root (parser));
-  r->pid = get_int (o, "pid");
-  r->uri = g_strdup (get_str (o, "uri"));
-  r->policy = g_strdup (get_str (o, "policy"));
-  r->updated_ms = get_int (o, "updated_ms");
+  o = json_node_get_object (root);
+  r->pid = bc_json_member_int (o, "pid", 0);
+  r->uri = g_strdup (bc_json_member_string (o, "uri"));
+  r->policy = g_strdup (bc_json_member_string (o, "policy"));
+  r->updated_ms = bc_json_member_int (o, "updated_ms", 0);
   domains = json_object_get_member (o, "domains");
   if (domains && JSON_NODE_HOLDS_ARRAY (domains))
     {

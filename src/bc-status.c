@@ -6,7 +6,7 @@
 #include "bc-decide.h"
 #include "bc-error.h"
 
-#include <json-glib/json-glib.h>
+#include "bc-json.h"
 
 void
 bc_status_row_free (BcStatusRow *row)
@@ -123,26 +123,6 @@ bc_status_format_table (GPtrArray *rows, gint64 now_ms, GString *out)
 /* ---- JSON ------------------------------------------------------------ */
 
 static void
-add_kib (JsonBuilder *b, const char *key, gboolean known, guint64 kib)
-{
-  json_builder_set_member_name (b, key);
-  if (known)
-    json_builder_add_int_value (b, (gint64) kib);
-  else
-    json_builder_add_null_value (b);
-}
-
-static void
-add_str (JsonBuilder *b, const char *key, const char *v)
-{
-  json_builder_set_member_name (b, key);
-  if (v)
-    json_builder_add_string_value (b, v);
-  else
-    json_builder_add_null_value (b);
-}
-
-static void
 build_controller (JsonBuilder *b, const BcReportDomain *c)
 {
   json_builder_set_member_name (b, "controller");
@@ -154,23 +134,21 @@ build_controller (JsonBuilder *b, const BcReportDomain *c)
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "managed");
   json_builder_add_boolean_value (b, c->managed);
-  add_str (b, "note", c->note);
-  add_str (b, "state", c->managed ? c->state : NULL);
-  json_builder_set_member_name (b, "margin_kib");
-  json_builder_add_int_value (b, c->margin_kib);
-  add_kib (b, "target_kib", c->managed && c->target_kib > 0, c->target_kib);
-  add_str (b, "source", c->source);
+  bc_json_add_string (b, "note", c->note);
+  bc_json_add_string (b, "state", c->managed ? c->state : NULL);
+  bc_json_add_int (b, "margin_kib", c->margin_kib);
+  bc_json_add_kib (b, "target_kib", c->managed && c->target_kib > 0, c->target_kib);
+  bc_json_add_string (b, "source", c->source);
   json_builder_set_member_name (b, "last_change");
   if (c->change_at_ms == 0)
     json_builder_add_null_value (b);
   else
     {
       json_builder_begin_object (b);
-      json_builder_set_member_name (b, "at_ms");
-      json_builder_add_int_value (b, c->change_at_ms);
-      add_kib (b, "old_kib", TRUE, c->change_old_kib);
-      add_kib (b, "new_kib", TRUE, c->change_new_kib);
-      add_str (b, "reason", c->change_reason);
+      bc_json_add_int (b, "at_ms", c->change_at_ms);
+      bc_json_add_kib (b, "old_kib", TRUE, c->change_old_kib);
+      bc_json_add_kib (b, "new_kib", TRUE, c->change_new_kib);
+      bc_json_add_string (b, "reason", c->change_reason);
       json_builder_end_object (b);
     }
   json_builder_end_object (b);
@@ -180,14 +158,14 @@ static void
 build_row (JsonBuilder *b, const BcStatusRow *r)
 {
   json_builder_begin_object (b);
-  add_str (b, "name", r->name);
-  add_str (b, "uuid", r->uuid);
-  add_kib (b, "current_kib", TRUE, r->current_kib);
-  add_kib (b, "max_kib", TRUE, r->max_kib);
-  add_str (b, "source", bc_source_to_string (r->source));
-  add_kib (b, "committed_kib", r->have_committed, r->committed_kib);
-  add_kib (b, "cached_kib", r->have_cached, r->cached_kib);
-  add_kib (b, "active_file_kib", r->have_committed, r->active_file_kib);
+  bc_json_add_string (b, "name", r->name);
+  bc_json_add_string (b, "uuid", r->uuid);
+  bc_json_add_kib (b, "current_kib", TRUE, r->current_kib);
+  bc_json_add_kib (b, "max_kib", TRUE, r->max_kib);
+  bc_json_add_string (b, "source", bc_source_to_string (r->source));
+  bc_json_add_kib (b, "committed_kib", r->have_committed, r->committed_kib);
+  bc_json_add_kib (b, "cached_kib", r->have_cached, r->cached_kib);
+  bc_json_add_kib (b, "active_file_kib", r->have_committed, r->active_file_kib);
   build_controller (b, r->ctl);
   json_builder_end_object (b);
 }
@@ -196,8 +174,6 @@ void
 bc_status_format_json (GPtrArray *rows, const BcReport *daemon, GString *out)
 {
   g_autoptr (JsonBuilder) b = json_builder_new ();
-  g_autoptr (JsonGenerator) gen = json_generator_new ();
-  g_autoptr (JsonNode) root = NULL;
   g_autofree char *text = NULL;
 
   json_builder_begin_object (b);
@@ -207,11 +183,9 @@ bc_status_format_json (GPtrArray *rows, const BcReport *daemon, GString *out)
   else
     {
       json_builder_begin_object (b);
-      json_builder_set_member_name (b, "pid");
-      json_builder_add_int_value (b, daemon->pid);
-      add_str (b, "policy", daemon->policy);
-      json_builder_set_member_name (b, "updated_ms");
-      json_builder_add_int_value (b, daemon->updated_ms);
+      bc_json_add_int (b, "pid", daemon->pid);
+      bc_json_add_string (b, "policy", daemon->policy);
+      bc_json_add_int (b, "updated_ms", daemon->updated_ms);
       json_builder_end_object (b);
     }
   json_builder_set_member_name (b, "domains");
@@ -220,10 +194,7 @@ bc_status_format_json (GPtrArray *rows, const BcReport *daemon, GString *out)
     build_row (b, g_ptr_array_index (rows, i));
   json_builder_end_array (b);
   json_builder_end_object (b);
-  root = json_builder_get_root (b);
-  json_generator_set_root (gen, root);
-  json_generator_set_pretty (gen, TRUE);
-  text = json_generator_to_data (gen, NULL);
+  text = bc_json_to_data (b);
   g_string_append (out, text);
   g_string_append_c (out, '\n');
 }

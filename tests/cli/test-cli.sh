@@ -55,5 +55,5 @@ check "once applies" 0 - 'vm-b: 1048576 -> 1024000 KiB: shrink: .*raised to min'
 check "once skips bad metadata" 0 - "vm-d: not managed: metadata: <min-mib> 'lots' is not a size" -- -c "$NODE" --config "$TMP/good.conf" run --once
 
 echo "1..$n"
-echo "$((n - failed)) passed, $failed failed"
+echo "# $((n - failed)) passed, $failed failed"
 [ "$failed" -eq 0 ]

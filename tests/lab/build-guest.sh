@@ -94,7 +94,11 @@ while [ $i -lt 100 ] && [ -z "$port" ]; do
     done
     [ -n "$port" ] || { i=$((i + 1)); sleep 0.1; }
 done
-if [ -n "$port" ]; then
+if grep -qw bc.noagent /proc/cmdline; then
+    # a guest without a working agent: balloonctl must manage it from the
+    # balloon statistics alone
+    say "bc-ready noagent"
+elif [ -n "$port" ]; then
     j=0
     while [ ! -c "$port" ] && [ $j -lt 50 ]; do j=$((j + 1)); sleep 0.1; done
     mkdir -p /run/qemu-ga

@@ -18,6 +18,7 @@
 #   LAB_GUEST_DIR   where vmlinuz, initrd.img, data.img are (build-guest.sh
 #                   OUTDIR; default $LAB_CACHE or /var/tmp/balloonctl-lab-cache)
 #   LAB_CMDLINE_EXTRA  extra guest kernel command line words
+#   LAB_STATS_PERIOD   balloon statistics period in s (default 1; 0 = off)
 # Exported by lab_init:
 #   LAB_DIR, LAB_USER, LAB_HOME, LAB_XDG_RUNTIME_DIR, LAB_XDG_CONFIG_HOME,
 #   LAB_XDG_CACHE_HOME, LAB_URI (qemu:///session)
@@ -152,7 +153,7 @@ lab_define_guest() {
     </channel>
     <controller type='usb' model='none'/>
     <memballoon model='virtio'>
-      <stats period='1'/>
+      <stats period='${LAB_STATS_PERIOD:-1}'/>
     </memballoon>
   </devices>
 </domain>

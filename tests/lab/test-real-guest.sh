@@ -2,11 +2,14 @@
 # test-real-guest.sh -- balloonctl against a real guest (run as root).
 #
 # A private qemu:///session libvirtd of the unprivileged user bclab boots a
-# busybox guest (virtio balloon, qemu-ga, 1 vCPU under TCG) whose workload
-# reads at random from a small file set, then a larger one, then the small
-# one again.  `balloonctl run` manages it.  Checks:
-#   - memory rises when the page-cache working set grows, and comes back
-#     down after it shrinks; never above max;
+# busybox guest rg1 (virtio balloon, qemu-ga, 1 vCPU under TCG) whose
+# workload reads at random from a small file set, then a larger one, then the
+# small one again, and an idle guest rg2 with no agent and balloon statistics
+# off.  `balloonctl run` manages both.  Checks:
+#   - rg1's memory rises when the page-cache working set grows, and comes
+#     back down after it shrinks; never above max;
+#   - rg2 is managed from balloon statistics alone (which the daemon turns
+#     on), and a min-mib set with `virsh metadata` while it runs is applied;
 #   - `balloonctl status --json` shows the agent as the source, with
 #     plausible Committed_AS and Cached; the table is printed for the log;
 #   - the guest kernel never OOM-kills or panics;
@@ -66,7 +69,11 @@ CLOG=$LAB_DIR/$NAME.console.log
 PHASES="$FIRST_S:read:$SMALL,$PHASE_S:read:$LARGE,$PHASE_S:read:$SMALL,600:idle"
 echo "=== boot $NAME: max $MAX_MIB MiB, phases $PHASES"
 lab_define_guest "$NAME" "$MAX_MIB" "$MAX_MIB" "$PHASES" || fail "cannot start guest"
+echo "=== boot rg2: 512 MiB, idle, no agent, balloon statistics off"
+LAB_CMDLINE_EXTRA=bc.noagent LAB_STATS_PERIOD=0 lab_define_guest rg2 512 512 3600:idle || fail "cannot start rg2"
 lab_wait_agent "$NAME" 180 >/dev/null || fail "guest agent did not answer"
+for _ in $(seq 120); do grep -q '^bc-ready noagent' "$LAB_DIR/rg2.console.log" && break; sleep 1; done
+grep -q '^bc-ready noagent' "$LAB_DIR/rg2.console.log" || fail "rg2 did not boot"
 
 echo "=== balloonctl run"
 # ASan/UBSan (CI) report into the daemon log; leaks end the run non-zero.
@@ -79,13 +86,20 @@ bc_pid() { pgrep -u "$LAB_USER" -f "^$BIN --config $CONF -v run" | head -1; }
 
 # One sample a second: elapsed, balloon.current (KiB), phase of the workload.
 phase_of() { lab_guest_cat "$NAME" /run/bc-workload 2>/dev/null | sed -n 's/^phase=\([0-9]*\).*/\1/p'; }
-current_kib() { lab_run virsh dommemstat "$NAME" 2>/dev/null | awk '$1 == "actual" { print $2 }'; }
+current_kib() { lab_run virsh dommemstat "$1" 2>/dev/null | awk '$1 == "actual" { print $2 }'; }
 : >"$SAMPLES"
 end=$((t0 + FIRST_S + 2 * PHASE_S))
-status_json_done=0
+status_json_done=0 meta_done=0
 while [ "$(date +%s)" -lt "$end" ]; do
     kill -0 "$DAEMON_PID" 2>/dev/null || fail "daemon exited early: $(tail -5 "$DLOG")"
-    printf '%s\t%s\t%s\n' "$(( $(date +%s) - t0 ))" "$(current_kib)" "$(phase_of)" >>"$SAMPLES"
+    ph=$(phase_of)
+    printf '%s\t%s\t%s\t%s\t%s\n' "$(( $(date +%s) - t0 ))" "$(current_kib "$NAME")" "$ph" "$(current_kib rg2)" "$meta_done" >>"$SAMPLES"
+    if [ "$meta_done" = 0 ] && [ "${ph:-0}" = 2 ]; then
+        echo "=== virsh metadata rg2: min-mib 384"
+        lab_run virsh metadata rg2 http://balloonctl.org/xmlns/domain/1.0 --key balloonctl --live \
+            --set '<policy><min-mib>384</min-mib></policy>' || fail "virsh metadata"
+        meta_done=1
+    fi
     if [ "$status_json_done" = 0 ] && [ "$(( $(date +%s) - t0 ))" -ge $((FIRST_S + PHASE_S / 2)) ]; then
         echo "=== balloonctl status (large working set)"
         lab_run "$BIN" --config "$CONF" status | tee "$LAB_DIR/status.txt"
@@ -121,14 +135,18 @@ tail -1 "$DLOG" | grep -q ': stopped$' || fail "daemon did not stop cleanly: $(t
 grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$DLOG" && fail "sanitizer report in daemon log"
 
 echo "=== checks"
+grep -q 'rg2: managed .*balloon statistics enabled' "$DLOG" || fail "statistics not enabled on rg2"
+echo "ok   balloon statistics enabled on rg2"
 python3 - "$SAMPLES" "$LAB_DIR/status.json" "$MAX_MIB" "$SMALL" "$LARGE" <<'PY' || fail "see above"
 import json, sys
 samples, status, max_mib, small, large = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
-rows = []
+rows, rg2 = [], []
 for line in open(samples):
-    t, cur, ph = (line.rstrip("\n").split("\t") + ["", "", ""])[:3]
+    t, cur, ph, cur2, meta = (line.rstrip("\n").split("\t") + [""] * 5)[:5]
     if cur and ph:
         rows.append((int(t), int(cur) // 1024, int(ph)))
+    if cur2:
+        rg2.append((int(t), int(cur2) // 1024, meta == "1"))
 by = {p: [r for r in rows if r[2] == p] for p in (0, 1, 2)}
 ok = True
 def check(cond, msg):
@@ -157,6 +175,12 @@ check(max(end_small) < large, f"small working set: memory {max(end_small)} MiB b
 check(rise_at is not None, f"large working set: memory rose to at least {large + 64} MiB")
 check(min(end_large) >= large, f"end of large phase: memory {min(end_large)} MiB stays at least {large} MiB")
 check(max(end_small2) <= peak_large - 128, f"shrink: memory {max(end_small2)} MiB at least 128 MiB below the peak {peak_large} MiB")
+before = [c for _, c, m in rg2 if not m]
+after = [c for _, c, m in rg2 if m]
+print(f"rg2 (no agent) memory (MiB): before metadata {before[0]}..{min(before)}, end {after[-1]}")
+check(all(128 - 4 <= c <= 512 for _, c, _ in rg2), "rg2 stays within 128..512 MiB")
+check(min(before) <= 512 - 128, f"rg2 managed without an agent: shrank to {min(before)} MiB")
+check(after[-1] >= 384 - 4, f"rg2 metadata min-mib 384 applied: {after[-1]} MiB")
 st = json.load(open(status))
 dom = [d for d in st["domains"] if d["name"] == "rg1"]
 check(len(dom) == 1, "status --json lists the guest")
@@ -166,8 +190,13 @@ check(d["source"] == "agent", f"status source is {d['source']}")
 check(d["committed_kib"] is not None and 8 * 1024 < d["committed_kib"] < max_mib * 1024, f"Committed_AS {d['committed_kib']} KiB plausible")
 check(d["cached_kib"] is not None and 8 * 1024 < d["cached_kib"] <= d["current_kib"], f"Cached {d['cached_kib']} KiB plausible")
 check(d["controller"]["target_kib"] is None or d["controller"]["target_kib"] <= max_mib * 1024, "target within max")
+d2 = [d for d in st["domains"] if d["name"] == "rg2"][0]
+check(d2["source"] == "balloon-only" and d2["controller"]["managed"] and d2["controller"]["source"] == "balloon-only",
+      f"rg2 source {d2['source']}, daemon's source {d2['controller']['source']}")
 sys.exit(0 if ok else 1)
 PY
-grep -qiE 'out of memory|oom-kill|kernel panic|call trace' "$CLOG" && fail "guest kernel complained: $(grep -iE 'out of memory|oom|panic' "$CLOG" | head -3)"
-echo "ok   no OOM kill or panic in the guest console"
+for log in "$CLOG" "$LAB_DIR/rg2.console.log"; do
+    grep -qiE 'out of memory|oom-kill|kernel panic|call trace' "$log" && fail "guest kernel complained in $log: $(grep -iE 'out of memory|oom|panic' "$log" | head -3)"
+done
+echo "ok   no OOM kill or panic in either guest console"
 echo "real-guest: PASS"

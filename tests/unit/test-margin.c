@@ -34,9 +34,9 @@ static const Trace traces[] = {
   /* paper: UP with growing cache grows the margin */
   { "paper/up-cache-grows", BC_POLICY_PAPER, UP,
     { { 100, 50, 0, UP, 128 }, { 200, 50, 0, UP, 192 }, { 300, 50, 0, UP, 256 } }, 3 },
-  /* paper: UP with shrinking cache is "changing" too */
+  /* paper: UP with a cache shrinking under our balloon is no demand */
   { "paper/up-cache-shrinks", BC_POLICY_PAPER, UP,
-    { { 300, 50, 0, UP, 128 }, { 200, 50, 0, UP, 192 } }, 2 },
+    { { 300, 50, 0, UP, 128 }, { 200, 50, 0, DOWN, 128 } }, 2 },
   /* paper: UP with only Active(file) increasing grows */
   { "paper/up-active-grows", BC_POLICY_PAPER, UP,
     { { 100, 50, 0, UP, 128 }, { 100, 80, 0, UP, 192 } }, 2 },

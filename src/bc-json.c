@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "bc-json.h"
+
+void
+bc_json_add_string (JsonBuilder *b, const char *key, const char *value)
+{
+  json_builder_set_member_name (b, key);
+  if (value)
+    json_builder_add_string_value (b, value);
+  else
+    json_builder_add_null_value (b);
+}
+
+void
+bc_json_add_int (JsonBuilder *b, const char *key, gint64 value)
+{
+  json_builder_set_member_name (b, key);
+  json_builder_add_int_value (b, value);
+}
+
+void
+bc_json_add_kib (JsonBuilder *b, const char *key, gboolean known, guint64 kib)
+{
+  json_builder_set_member_name (b, key);
+  if (known)
+    json_builder_add_int_value (b, (gint64) MIN (kib, (guint64) G_MAXINT64));
+  else
+    json_builder_add_null_value (b);
+}
+
+char *
+bc_json_to_data (JsonBuilder *b)
+{
+  g_autoptr (JsonGenerator) gen = json_generator_new ();
+  g_autoptr (JsonNode) root = json_builder_get_root (b);
+
+  json_generator_set_root (gen, root);
+  json_generator_set_pretty (gen, TRUE);
+  return json_generator_to_data (gen, NULL);
+}
+
+static JsonNode *
+member_value (JsonObject *o, const char *key, GType type)
+{
+  JsonNode *n = json_object_get_member (o, key);
+
+  return n && JSON_NODE_HOLDS_VALUE (n) && json_node_get_value_type (n) == type ? n : NULL;
+}
+
+const char *
+bc_json_member_string (JsonObject *o, const char *key)
+{
+  JsonNode *n = member_value (o, key, G_TYPE_STRING);
+
+  return n ? json_node_get_string (n) : NULL;
+}
+
+gint64
+bc_json_member_int (JsonObject *o, const char *key, gint64 fallback)
+{
+  JsonNode *n = member_value (o, key, G_TYPE_INT64);
+
+  return n ? json_node_get_int (n) : fallback;
+}
+
+gboolean
+bc_json_member_true (JsonObject *o, const char *key)
+{
+  JsonNode *n = member_value (o, key, G_TYPE_BOOLEAN);
+
+  return n && json_node_get_boolean (n);
+}
+
+JsonNode *
+bc_json_parse_object (const char *text)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  JsonNode *root;
+
+  if (text == NULL || !json_parser_load_from_data (parser, text, -1, NULL))
+    return NULL;
+  root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    return NULL;
+  return json_node_copy (root);
+}

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* JSON helpers shared by the state file, `status --json` and the guest
+ * agent's replies.  The readers never warn, whatever shape the input has:
+ * a guest controls what its agent says. */
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+void bc_json_add_string (JsonBuilder *b, const char *key, const char *value_or_null);
+void bc_json_add_int (JsonBuilder *b, const char *key, gint64 value);
+/* A KiB figure, or null when not known. */
+void bc_json_add_kib (JsonBuilder *b, const char *key, gboolean known, guint64 kib);
+/* Pretty-printed text of the builder's root. */
+char *bc_json_to_data (JsonBuilder *b);
+
+const char *bc_json_member_string (JsonObject *o, const char *key);
+gint64 bc_json_member_int (JsonObject *o, const char *key, gint64 fallback);
+gboolean bc_json_member_true (JsonObject *o, const char *key);
+/* The root object of text, or NULL. */
+JsonNode *bc_json_parse_object (const char *text);
