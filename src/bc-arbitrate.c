@@ -11,24 +11,26 @@ bc_arbitrate (BcClaim *claims, gsize n, guint64 budget_kib, guint64 fixed_kib)
 
   for (gsize i = 0; i < n; i++)
     {
-      guint64 keep = MIN (claims[i].current_kib, claims[i].want_kib);
-
-      held += keep;
-      growth += claims[i].want_kib - keep;
+      held += claims[i].current_kib;
+      if (claims[i].want_kib > claims[i].current_kib)
+        growth += claims[i].want_kib - claims[i].current_kib;
     }
   room = budget_kib > held ? budget_kib - held : 0;
-  if (growth <= room)
-    scale = 10000;
-  else
-    scale = (guint) ((long double) room * 10000 / growth);
+  scale = growth <= room ? 10000 : (guint) ((long double) room * 10000 / growth);
   for (gsize i = 0; i < n; i++)
     {
-      guint64 keep = MIN (claims[i].current_kib, claims[i].want_kib);
-      guint64 g = claims[i].want_kib - keep;
+      BcClaim *c = &claims[i];
+      guint64 g;
 
+      if (c->want_kib <= c->current_kib)
+        {
+          c->grant_kib = c->want_kib;
+          continue;
+        }
+      g = c->want_kib - c->current_kib;
       if (growth > room)
         g = (guint64) ((long double) g * room / growth);
-      claims[i].grant_kib = keep + g;
+      c->grant_kib = c->current_kib + g;
     }
   return scale;
 }

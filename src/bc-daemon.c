@@ -402,7 +402,7 @@ arbitrate_all (BcDaemon *d, GPtrArray *doms, gint64 now)
           fixed += dom->have_balloon ? dom->balloon.current_kib : 0;
           continue;
         }
-      claims[n].current_kib = bc_domain_current_kib (dom, now, SETTLE_MS);
+      claims[n].current_kib = bc_domain_held_kib (dom, now, SETTLE_MS);
       claims[n].want_kib = dom->decision.target.target_kib;
       n++;
     }

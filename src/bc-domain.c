@@ -62,3 +62,9 @@ bc_domain_current_kib (const BcDomain *d, gint64 now_ms, gint64 settle_ms)
     return d->requested_kib;
   return d->balloon.current_kib;
 }
+
+guint64
+bc_domain_held_kib (const BcDomain *d, gint64 now_ms, gint64 settle_ms)
+{
+  return MAX (d->balloon.current_kib, bc_domain_current_kib (d, now_ms, settle_ms));
+}

@@ -57,4 +57,7 @@ gboolean bc_domain_managed (const BcDomain *d);
 /* What the domain holds for the controller's purposes: the target set in
  * the last settle_ms (the balloon moves towards it), else balloon.current. */
 guint64 bc_domain_current_kib (const BcDomain *d, gint64 now_ms, gint64 settle_ms);
+/* What the domain may hold now, for the host budget: the larger of its
+ * balloon size and a target set in the last settle_ms. */
+guint64 bc_domain_held_kib (const BcDomain *d, gint64 now_ms, gint64 settle_ms);
 void bc_domain_set_skip (BcDomain *d, const char *why);

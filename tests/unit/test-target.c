@@ -154,18 +154,34 @@ test_arbitrate_fits (void)
 static void
 test_arbitrate_scales_growth (void)
 {
-  /* both want 1024 more; 512 room: each gets half of its growth */
+  /* both want 1024 more; 256 room: each gets an eighth of its growth */
   BcClaim c[] = { { 1024 * MIB, 2048 * MIB, 0 }, { 512 * MIB, 1536 * MIB, 0 }, { 512 * MIB, 256 * MIB, 0 } };
   guint64 sum = 0;
 
-  g_assert_cmpuint (bc_arbitrate (c, 3, 2816 * MIB, 512 * MIB), ==, 2500);
-  /* held: 1024+512+256 + 512 fixed = 2304; room 512 of growth 2048 */
-  g_assert_cmpuint (c[0].grant_kib, ==, 1280 * MIB);
-  g_assert_cmpuint (c[1].grant_kib, ==, 768 * MIB);
+  /* held: 1024+512+512 + 512 fixed = 2560; room 256 of growth 2048 */
+  g_assert_cmpuint (bc_arbitrate (c, 3, 2816 * MIB, 512 * MIB), ==, 1250);
+  g_assert_cmpuint (c[0].grant_kib, ==, 1152 * MIB);
+  g_assert_cmpuint (c[1].grant_kib, ==, 640 * MIB);
   g_assert_cmpuint (c[2].grant_kib, ==, 256 * MIB);
   for (guint i = 0; i < 3; i++)
-    sum += c[i].grant_kib;
+    sum += MAX (c[i].grant_kib, c[i].current_kib);
+  /* even before the shrinking domain has given anything back */
   g_assert_cmpuint (sum + 512 * MIB, <=, 2816 * MIB);
+}
+
+static void
+test_arbitrate_shrink_frees_later (void)
+{
+  /* a gives back 512 while b wants 512: b grows only once a's balloon
+   * has shrunk (the next pass sees a's new size) */
+  BcClaim c[] = { { 1024 * MIB, 512 * MIB, 0 }, { 512 * MIB, 1024 * MIB, 0 } };
+
+  g_assert_cmpuint (bc_arbitrate (c, 2, 1536 * MIB, 0), ==, 0);
+  g_assert_cmpuint (c[0].grant_kib, ==, 512 * MIB);
+  g_assert_cmpuint (c[1].grant_kib, ==, 512 * MIB);
+  c[0].current_kib = 512 * MIB;
+  g_assert_cmpuint (bc_arbitrate (c, 2, 1536 * MIB, 0), ==, 10000);
+  g_assert_cmpuint (c[1].grant_kib, ==, 1024 * MIB);
 }
 
 static void
@@ -208,6 +224,7 @@ main (int argc, char **argv)
   g_test_add_func ("/target/dead-band", test_dead_band);
   g_test_add_func ("/arbitrate/fits", test_arbitrate_fits);
   g_test_add_func ("/arbitrate/scales-growth", test_arbitrate_scales_growth);
+  g_test_add_func ("/arbitrate/shrink-frees-later", test_arbitrate_shrink_frees_later);
   g_test_add_func ("/arbitrate/overcommitted", test_arbitrate_overcommitted);
   g_test_add_func ("/arbitrate/liar", test_arbitrate_liar);
   return g_test_run ();
