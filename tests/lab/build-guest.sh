@@ -57,8 +57,9 @@ guest_init() {
 #   bc-anon-held <MiB> <uptime>               anon phase: memory is allocated
 #   bc-done <uptime>                          all phases are over (then idles)
 #   bc-error <text>                           something went wrong
-# /run/bc-workload (read it with guest-file-read):
-#   phase=<i> kind=<kind> arg=<arg> bytes_read=<N>
+# /run/bc-workload (read it with guest-file-read; disk_read = bytes read
+# from /dev/vda, from /sys/block/vda/stat):
+#   phase=<i> kind=<kind> arg=<arg> bytes_read=<N> disk_read=<N>
 #   bytes_read counts all bytes the workload has read since boot (monotonic);
 #   rewritten atomically (rename) after every file read and at phase starts.
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin
@@ -132,7 +133,10 @@ PH_I=0
 PH_KIND=none
 PH_ARG=0
 status() {
-    echo "phase=$PH_I kind=$PH_KIND arg=$PH_ARG bytes_read=$BYTES" > /run/bc-workload.tmp
+    # field 3 of the block stat: sectors (512 bytes) read from the disk
+    _sect=0
+    [ -r /sys/block/vda/stat ] && read -r _ _ _sect _ < /sys/block/vda/stat
+    echo "phase=$PH_I kind=$PH_KIND arg=$PH_ARG bytes_read=$BYTES disk_read=$((_sect * 512))" > /run/bc-workload.tmp
     mv -f /run/bc-workload.tmp /run/bc-workload
 }
 

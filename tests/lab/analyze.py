@@ -1,0 +1,214 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""analyze.py -- summary, charts and shape checks of a lab run.
+
+    analyze.py DIR [--check] [--compare STATIC_DIR]
+
+DIR holds scenario.json and one CSV per guest (scenario.sh).  Prints a
+one-screen summary (per phase per guest: mean memory given, opti size,
+throughput, page-cache hit ratio, reaction or reclaim time), writes
+summary.txt, metrics.json and charts (chart.png: both guests, like the
+paper's Figures 1 and 2; vm1.png, vm2.png) with gnuplot.
+
+Definitions (also printed):
+  hit ratio   1 - bytes read from the guest's disk / bytes the workload read
+  reaction    seconds from the start of a phase whose working set grew until
+              the memory given reaches min(working set, max, host/2)
+  reclaim     seconds from the start of a phase whose working set shrank
+              until the memory given has come down by at least half of what
+              the previous phase held above the new working set's need
+              (need = new working set + the overhead seen at the end of the
+              first phase)
+
+--check asserts the shape with tolerances for a loaded 2-core machine and
+exits 1 when one fails: growth followed within REACT_MAX s, shrink followed
+within the phase, never above a guest's max, the guests together never above
+the host budget (+ SUM_TOL MiB of balloon jitter), no OOM kill or panic in
+either console.
+"""
+import csv, json, os, re, subprocess, sys
+
+REACT_MAX_FRAC = 0.8   # of a phase
+SUM_TOL_MIB = 8
+
+
+def load(d):
+    sc = json.load(open(os.path.join(d, "scenario.json")))
+    rows = {}
+    for g in sc["guests"]:
+        rows[g] = []
+        for r in csv.DictReader(open(os.path.join(d, g + ".csv"))):
+            if not r["phase"] or not r["current_kib"]:
+                continue
+            rows[g].append({"t": float(r["t_s"]), "phase": int(r["phase"]), "opti": int(r["opti_mib"] or 0),
+                            "mem": int(r["current_kib"]) / 1024, "max": int(r["max_kib"] or 0) / 1024,
+                            "wl": int(r["workload_bytes"] or 0), "disk": int(r["disk_read_bytes"] or 0),
+                            "state": r["state"], "margin": int(r["margin_kib"] or 0) / 1024})
+    return sc, rows
+
+
+def phase_metrics(sc, rows):
+    """Per guest, per paper phase (1..3; 0 is the warm-up)."""
+    out = {}
+    for g, rs in rows.items():
+        out[g] = []
+        ws = sc["guests"][g]
+        for p in (1, 2, 3):
+            ph = [r for r in rs if r["phase"] == p]
+            if len(ph) < 3:
+                out[g].append(None)
+                continue
+            dt = ph[-1]["t"] - ph[0]["t"]
+            wl = ph[-1]["wl"] - ph[0]["wl"]
+            disk = ph[-1]["disk"] - ph[0]["disk"]
+            out[g].append({"phase": p, "opti_mib": ws[p - 1], "mean_mib": sum(r["mem"] for r in ph) / len(ph),
+                           "min_mib": min(r["mem"] for r in ph), "max_mib": max(r["mem"] for r in ph),
+                           "end_mib": ph[-1]["mem"], "t0": ph[0]["t"], "t1": ph[-1]["t"],
+                           "throughput_mibs": wl / 1048576 / dt if dt > 0 else 0,
+                           "hit_ratio": max(0.0, 1 - disk / wl) if wl > 0 else None})
+    return out
+
+
+def timings(sc, rows, m):
+    host, mx = sc["host_mib"], sc["max_mib"]
+    for g, rs in rows.items():
+        ws = sc["guests"][g]
+        first = m[g][0]
+        overhead = (first["end_mib"] - ws[0]) if first else 0
+        for p in (2, 3):
+            cur, prev = m[g][p - 1], m[g][p - 2]
+            if not cur or not prev:
+                continue
+            ph = [r for r in rs if r["phase"] == p]
+            if ws[p - 1] > ws[p - 2]:
+                level = min(ws[p - 1], mx, host / 2)
+                hit = next((r["t"] for r in ph if r["mem"] >= level), None)
+                cur["reaction_s"] = None if hit is None else hit - ph[0]["t"]
+                cur["reaction_level_mib"] = level
+            else:
+                need = ws[p - 1] + overhead
+                start = ph[0]["mem"]
+                level = start - max(0.0, (start - need) / 2)
+                hit = next((r["t"] for r in ph if r["mem"] <= level + 1), None)
+                cur["reclaim_s"] = None if hit is None else hit - ph[0]["t"]
+                cur["reclaim_level_mib"] = level
+
+
+def summary(sc, m, static=None):
+    lines = [f"scenario {sc['scenario']}, policy {sc['policy']}: memory and files x{sc['mem_factor']}, "
+             f"time x{sc['time_factor']}; host {sc['host_mib']} MiB, guests up to {sc['max_mib']} MiB, "
+             f"phases {sc['phase_s']} s"]
+    hdr = f"{'guest':5} {'phase':5} {'opti':>5} {'mean':>6} {'min..max':>11} {'MiB/s':>6} {'hit':>5}"
+    hdr += f" {'static hit':>10}" if static else ""
+    hdr += "  timing"
+    lines.append(hdr)
+    for g in m:
+        for i, x in enumerate(m[g]):
+            if not x:
+                lines.append(f"{g:5} {i + 1:5}  (no samples)")
+                continue
+            hit = "-" if x["hit_ratio"] is None else f"{x['hit_ratio']:.0%}"
+            line = (f"{g:5} {x['phase']:5} {x['opti_mib']:5} {x['mean_mib']:6.0f} "
+                    f"{x['min_mib']:5.0f}..{x['max_mib']:<5.0f} {x['throughput_mibs']:6.1f} {hit:>5}")
+            if static:
+                s = static[g][i]
+                line += f" {('-' if not s or s['hit_ratio'] is None else format(s['hit_ratio'], '.0%')):>10}"
+            if "reaction_s" in x:
+                line += (f"  reached {x['reaction_level_mib']:.0f} MiB after "
+                         + ("never" if x["reaction_s"] is None else f"{x['reaction_s']:.0f} s"))
+            if "reclaim_s" in x:
+                line += (f"  down to {x['reclaim_level_mib']:.0f} MiB after "
+                         + ("never" if x["reclaim_s"] is None else f"{x['reclaim_s']:.0f} s"))
+            lines.append(line)
+    lines.append("opti = working set (MiB); mean/min..max = memory given (MiB); hit = page-cache hit ratio "
+                 "(1 - disk bytes / workload bytes); see analyze.py for the timing definitions")
+    return "\n".join(lines)
+
+
+def chart(d, sc, rows, m):
+    gp = os.path.join(d, "chart.gp")
+    title = (f"scenario {sc['scenario']} (paper Figs. 1-2, memory x{sc['mem_factor']}, time x{sc['time_factor']}),"
+             f" policy {sc['policy']}, host {sc['host_mib']} MiB")
+    for g, rs in rows.items():
+        with open(os.path.join(d, g + ".dat"), "w") as f:
+            for r in rs:
+                f.write(f"{r['t']:.1f} {r['opti']} {r['mem']:.1f} {r['max']:.0f}\n")
+    with open(gp, "w") as f:
+        f.write("set terminal pngcairo size 1100,820 font 'DejaVu Sans,11'\n")
+        f.write(f"set output '{os.path.join(d, 'chart.png')}'\n")
+        f.write(f"set multiplot layout 2,1 title \"{title}\"\n")
+        for g in rows:
+            f.write("unset arrow\n")
+            for x in m[g]:
+                if x:
+                    f.write(f"set arrow from {x['t0']:.0f}, graph 0 to {x['t0']:.0f}, graph 1 nohead dt 3 lc rgb 'gray40'\n")
+            f.write(f"set title '{g}: working set {' -> '.join(str(w) for w in sc['guests'][g])} MiB'\n")
+            f.write("set xlabel 'time (s)'\nset ylabel 'MiB'\nset key top left\nset grid\n")
+            f.write(f"set yrange [0:{sc['max_mib'] * 1.7:.0f}]\n")
+            dat = os.path.join(d, g + ".dat")
+            f.write(f"plot '{dat}' using 1:2 with steps lw 2 lc rgb '#d95f02' title 'opti size (working set)', "
+                    f"'' using 1:3 with lines lw 2 lc rgb '#1b9e77' title 'memory given (balloon)', "
+                    f"'' using 1:4 with lines dt 2 lc rgb '#7570b3' title 'guest max', "
+                    f"{sc['host_mib']} with lines dt 4 lc rgb 'black' title 'host budget'\n")
+        f.write("unset multiplot\n")
+    subprocess.run(["gnuplot", gp], check=True)
+
+
+def check(d, sc, rows, m):
+    ok = True
+
+    def c(cond, msg):
+        nonlocal ok
+        print(("ok   " if cond else "FAIL ") + msg)
+        ok = ok and cond
+
+    for g, rs in rows.items():
+        c(all(r["mem"] <= sc["max_mib"] + 1 for r in rs), f"{g}: never above max {sc['max_mib']} MiB "
+          f"(peak {max(r['mem'] for r in rs):.0f})")
+        for x in m[g]:
+            c(x is not None, f"{g}: samples in every phase")
+        if not all(m[g]):
+            continue
+        for x in m[g][1:]:
+            if "reaction_s" in x:
+                c(x["reaction_s"] is not None and x["reaction_s"] <= REACT_MAX_FRAC * sc["phase_s"],
+                  f"{g} phase {x['phase']}: growth followed in {x['reaction_s']} s (bound {REACT_MAX_FRAC * sc['phase_s']:.0f} s)")
+            if "reclaim_s" in x:
+                c(x["reclaim_s"] is not None, f"{g} phase {x['phase']}: shrink followed in {x['reclaim_s']} s (within the phase)")
+    by_t = {}
+    for g, rs in rows.items():
+        for r in rs:
+            by_t.setdefault(round(r["t"]), {})[g] = r["mem"]
+    sums = [sum(v.values()) for v in by_t.values() if len(v) == len(rows)]
+    c(max(sums) <= sc["host_mib"] + SUM_TOL_MIB,
+      f"together never above the host budget {sc['host_mib']} MiB (peak {max(sums):.0f} MiB, tolerance {SUM_TOL_MIB})")
+    for g in rows:
+        log = os.path.join(d, g + ".console.log")
+        text = open(log, errors="replace").read() if os.path.exists(log) else ""
+        c(os.path.exists(log) and not re.search(r"out of memory|oom-kill|kernel panic", text, re.I),
+          f"{g}: no OOM kill or panic in the console")
+    return ok
+
+
+def main():
+    d = sys.argv[1]
+    sc, rows = load(d)
+    m = phase_metrics(sc, rows)
+    timings(sc, rows, m)
+    static = None
+    if "--compare" in sys.argv:
+        sd = sys.argv[sys.argv.index("--compare") + 1]
+        ssc, srows = load(sd)
+        static = phase_metrics(ssc, srows)
+    text = summary(sc, m, static)
+    print(text)
+    open(os.path.join(d, "summary.txt"), "w").write(text + "\n")
+    json.dump({"scenario": sc, "phases": m}, open(os.path.join(d, "metrics.json"), "w"), indent=1)
+    chart(d, sc, rows, m)
+    print(f"charts: {os.path.join(d, 'chart.png')}; data: {', '.join(os.path.join(d, g + '.csv') for g in rows)}")
+    if "--check" in sys.argv and not check(d, sc, rows, m):
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

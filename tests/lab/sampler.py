@@ -1,0 +1,98 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""sampler.py -- the lab's recorder: once a second, one CSV row per guest.
+
+Run as the lab user (it talks to that user's qemu:///session daemon).  Each
+row: time, the workload's phase and working-set size ("opti size"), what
+`balloonctl status --json` says (balloon size, max, Committed_AS, Cached,
+Active(file), and the daemon's margin, state and target when it runs), and
+the guest workload's byte counters (/run/bc-workload, read through the guest
+agent): bytes the workload read and bytes the guest read from its disk.
+"""
+import argparse, base64, csv, json, os, subprocess, sys, time
+
+import libvirt
+import libvirt_qemu
+
+FIELDS = ["t_s", "phase", "kind", "opti_mib", "current_kib", "max_kib", "committed_kib",
+          "cached_kib", "active_file_kib", "source", "state", "margin_kib", "target_kib",
+          "workload_bytes", "disk_read_bytes"]
+
+
+def agent_read(dom, path):
+    def cmd(c, args):
+        r = libvirt_qemu.qemuAgentCommand(dom, json.dumps({"execute": c, "arguments": args}), 2, 0)
+        return json.loads(r)["return"]
+    h = cmd("guest-file-open", {"path": path, "mode": "r"})
+    try:
+        r = cmd("guest-file-read", {"handle": h, "count": 4096})
+        return base64.b64decode(r.get("buf-b64", "")).decode()
+    finally:
+        cmd("guest-file-close", {"handle": h})
+
+
+def workload(dom):
+    try:
+        return dict(kv.split("=", 1) for kv in agent_read(dom, "/run/bc-workload").split())
+    except (libvirt.libvirtError, ValueError, KeyError):
+        return {}
+
+
+def status(binary, table=False):
+    args = [binary, "status"] + ([] if table else ["--json"])
+    try:
+        out = subprocess.run(args, capture_output=True, text=True, timeout=20).stdout
+        return out if table else json.loads(out)
+    except (subprocess.TimeoutExpired, ValueError):
+        return "" if table else {"domains": []}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bin", required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--guests", required=True)
+    ap.add_argument("--duration", type=float, required=True)
+    ap.add_argument("--file-mib", type=int, default=1)
+    ap.add_argument("--live", type=float, default=0, help="print the status table every N s")
+    ap.add_argument("--title", default="")
+    a = ap.parse_args()
+    libvirt.registerErrorHandler(lambda *_: None, None)
+    conn = libvirt.open("qemu:///session")
+    guests = a.guests.split(",")
+    doms = {g: conn.lookupByName(g) for g in guests}
+    files = {g: open(os.path.join(a.out, g + ".csv"), "w", newline="") for g in guests}
+    writers = {g: csv.DictWriter(files[g], FIELDS) for g in guests}
+    for w in writers.values():
+        w.writeheader()
+    t0 = time.monotonic()
+    next_live = 0.0
+    while (t := time.monotonic() - t0) < a.duration:
+        st = {d["name"]: d for d in status(a.bin)["domains"]}
+        for g in guests:
+            d, wl = st.get(g, {}), workload(doms[g])
+            ctl = d.get("controller") or {}
+            kind = wl.get("kind", "")
+            writers[g].writerow({
+                "t_s": f"{t:.1f}", "phase": wl.get("phase", ""), "kind": kind,
+                "opti_mib": int(wl.get("arg", 0)) * a.file_mib if kind == "read" else 0,
+                "current_kib": d.get("current_kib", ""), "max_kib": d.get("max_kib", ""),
+                "committed_kib": d.get("committed_kib") or "", "cached_kib": d.get("cached_kib") or "",
+                "active_file_kib": d.get("active_file_kib") or "", "source": d.get("source", ""),
+                "state": ctl.get("state") or "", "margin_kib": ctl.get("margin_kib", ""),
+                "target_kib": ctl.get("target_kib") or "",
+                "workload_bytes": wl.get("bytes_read", ""), "disk_read_bytes": wl.get("disk_read", ""),
+            })
+            files[g].flush()
+        if a.live and t >= next_live:
+            next_live = t + a.live
+            sys.stdout.write("\033[H\033[2J" if sys.stdout.isatty() else "\n")
+            print(f"{a.title}  {t:.0f} s of {a.duration:.0f} s")
+            print(status(a.bin, table=True), flush=True)
+        time.sleep(max(0.0, 1.0 - (time.monotonic() - t0 - t)))
+    for f in files.values():
+        f.close()
+
+
+if __name__ == "__main__":
+    main()
