@@ -3,34 +3,76 @@
 
 #include "bc-arbitrate.h"
 
-guint
-bc_arbitrate (BcClaim *claims, gsize n, guint64 budget_kib, guint64 fixed_kib)
+static guint64
+capped (const BcClaim *c, guint64 level)
 {
+  return MAX (c->floor_kib, MIN (level, c->want_kib));
+}
+
+static guint64
+sum_at (const BcClaim *claims, gsize n, guint64 level)
+{
+  guint64 sum = 0;
+
+  for (gsize i = 0; i < n; i++)
+    sum += capped (&claims[i], level);
+  return sum;
+}
+
+/* The highest level L with sum_at (L) <= share (0 when even the floors do
+ * not fit): binary search, the sum grows with L. */
+static guint64
+fair_level (const BcClaim *claims, gsize n, guint64 share)
+{
+  guint64 lo = 0, hi = 0;
+
+  for (gsize i = 0; i < n; i++)
+    hi = MAX (hi, claims[i].want_kib);
+  if (sum_at (claims, n, hi) <= share)
+    return hi;
+  while (lo + 1 < hi)
+    {
+      guint64 mid = lo + (hi - lo) / 2;
+
+      if (sum_at (claims, n, mid) <= share)
+        lo = mid;
+      else
+        hi = mid;
+    }
+  return lo;
+}
+
+guint
+bc_arbitrate (BcClaim *claims, gsize n, guint64 budget_kib, guint64 fixed_kib,
+              guint64 max_shrink_kib, guint64 *level_kib)
+{
+  guint64 share = budget_kib > fixed_kib ? budget_kib - fixed_kib : 0;
+  guint64 level = fair_level (claims, n, share);
   guint64 held = fixed_kib, growth = 0, room;
   guint scale;
 
   for (gsize i = 0; i < n; i++)
     {
-      held += claims[i].current_kib;
-      if (claims[i].want_kib > claims[i].current_kib)
-        growth += claims[i].want_kib - claims[i].current_kib;
+      BcClaim *c = &claims[i];
+      guint64 cap = capped (c, level);
+
+      held += c->current_kib;
+      if (cap >= c->current_kib)
+        c->grant_kib = cap, growth += cap - c->current_kib;
+      else /* above the fair level, or the policy's own shrink: never
+              faster than max_shrink, never above what the policy wants */
+        c->grant_kib = MIN (c->want_kib, MAX (cap, c->current_kib - MIN (max_shrink_kib, c->current_kib)));
     }
   room = budget_kib > held ? budget_kib - held : 0;
   scale = growth <= room ? 10000 : (guint) ((long double) room * 10000 / growth);
-  for (gsize i = 0; i < n; i++)
+  for (gsize i = 0; growth > room && i < n; i++)
     {
       BcClaim *c = &claims[i];
-      guint64 g;
 
-      if (c->want_kib <= c->current_kib)
-        {
-          c->grant_kib = c->want_kib;
-          continue;
-        }
-      g = c->want_kib - c->current_kib;
-      if (growth > room)
-        g = (guint64) ((long double) g * room / growth);
-      c->grant_kib = c->current_kib + g;
+      if (c->grant_kib > c->current_kib)
+        c->grant_kib = c->current_kib + (guint64) ((long double) (c->grant_kib - c->current_kib) * room / growth);
     }
+  if (level_kib)
+    *level_kib = sum_at (claims, n, G_MAXUINT64) <= share ? G_MAXUINT64 : level;
   return scale;
 }

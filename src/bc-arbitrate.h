@@ -9,15 +9,22 @@ typedef struct {
   guint64 current_kib; /* what the domain may hold now: the larger of its
                           balloon size and a target still being reached */
   guint64 want_kib;    /* its clamped target */
+  guint64 floor_kib;   /* the least it may be given (clamps' floor) */
   guint64 grant_kib;   /* out: what it gets */
 } BcClaim;
 
-/* Shrinks are always granted.  Growth is paid from the room the budget has
- * left after what every domain holds now (and fixed_kib, memory of domains
- * we do not manage): granted whole when it fits, else every growth is scaled
- * by the same factor.  Memory a shrinking domain gives back counts as room
- * only once its balloon has given it back, so the memory domains hold
- * together never exceeds budget_kib because of a grant (when it already
- * does, nobody grows).  Memory a domain holds is never given to another.
- * Returns the scale applied in 1/10000ths (10000 = all growth granted). */
-guint bc_arbitrate (BcClaim *claims, gsize n, guint64 budget_kib, guint64 fixed_kib);
+/* Keeps the memory the domains hold together (plus fixed_kib, memory of
+ * domains we do not manage) within budget_kib.
+ *
+ * When every want fits, every domain gets it.  When not, each domain is
+ * capped at a common level L (max-min fairness: clamp (L, floor, want), L the
+ * highest level whose sum fits), so no guest keeps another's share: one above
+ * the level gives back, at most max_shrink_kib per call, and one below it
+ * grows into what is given back.  Growth is paid only from the room the
+ * budget has left after what every domain holds now, so a shrink counts as
+ * room once the balloon has done it; when growth does not fit, every growth
+ * is scaled by the same factor.  Shrinks the policy asked for are always
+ * granted.  Returns the growth scale in 1/10000ths (10000 = all granted);
+ * level_kib (may be NULL) gets L, G_MAXUINT64 when every want fits. */
+guint bc_arbitrate (BcClaim *claims, gsize n, guint64 budget_kib, guint64 fixed_kib,
+                    guint64 max_shrink_kib, guint64 *level_kib);

@@ -387,7 +387,7 @@ decide_all (BcDaemon *d, GPtrArray *doms, gint64 now)
 }
 
 static guint
-arbitrate_all (BcDaemon *d, GPtrArray *doms, gint64 now)
+arbitrate_all (BcDaemon *d, GPtrArray *doms, gint64 now, guint64 *level)
 {
   g_autofree BcClaim *claims = g_new0 (BcClaim, MAX (doms->len, 1));
   guint64 fixed = 0;
@@ -404,9 +404,10 @@ arbitrate_all (BcDaemon *d, GPtrArray *doms, gint64 now)
         }
       claims[n].current_kib = bc_domain_held_kib (dom, now, SETTLE_MS);
       claims[n].want_kib = dom->decision.target.target_kib;
+      claims[n].floor_kib = dom->decision.target.floor_kib;
       n++;
     }
-  scale = bc_arbitrate (claims, n, d->budget_kib, fixed);
+  scale = bc_arbitrate (claims, n, d->budget_kib, fixed, d->cfg.clamp.max_shrink_kib, level);
   n = 0;
   for (guint i = 0; i < doms->len; i++)
     {
@@ -419,7 +420,7 @@ arbitrate_all (BcDaemon *d, GPtrArray *doms, gint64 now)
 }
 
 static void
-apply_all (BcDaemon *d, GPtrArray *doms, guint scale, gint64 now)
+apply_all (BcDaemon *d, GPtrArray *doms, guint scale, guint64 level, gint64 now)
 {
   for (guint i = 0; i < doms->len; i++)
     {
@@ -432,7 +433,7 @@ apply_all (BcDaemon *d, GPtrArray *doms, guint scale, gint64 now)
           !bc_target_should_apply (current, dom->granted_kib, &d->cfg.clamp))
         continue;
       reason = bc_explain_change (&dom->decision, &dom->margin, current,
-                                  dom->granted_kib, scale);
+                                  dom->granted_kib, scale, level);
       start_apply (d, dom, dom->granted_kib, reason);
     }
 }
@@ -464,11 +465,12 @@ control_pass (BcDaemon *d)
 {
   g_autoptr (GPtrArray) doms = sorted_domains (d);
   gint64 now = now_ms ();
+  guint64 level;
   guint scale;
 
   decide_all (d, doms, now);
-  scale = arbitrate_all (d, doms, now);
-  apply_all (d, doms, scale, now);
+  scale = arbitrate_all (d, doms, now, &level);
+  apply_all (d, doms, scale, level, now);
   report_all (d, doms);
 }
 

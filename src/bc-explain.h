@@ -8,7 +8,8 @@
 
 /* Why a domain goes from current to granted, in one line. */
 char *bc_explain_change (const BcDecision *dec, const BcMarginState *margin,
-                         guint64 current_kib, guint64 granted_kib, guint arbiter_scale);
+                         guint64 current_kib, guint64 granted_kib, guint arbiter_scale,
+                         guint64 fair_level_kib);
 
 /* Fills a state-file entry from the daemon's record of a domain. */
 void bc_explain_report (BcReportDomain *out, const BcDomain *dom);

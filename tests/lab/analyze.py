@@ -13,7 +13,8 @@ paper's Figures 1 and 2; vm1.png, vm2.png) with gnuplot.
 Definitions (also printed):
   hit ratio   1 - bytes read from the guest's disk / bytes the workload read
   reaction    seconds from the start of a phase whose working set grew until
-              the memory given reaches min(working set, max, host/2)
+              the memory given reaches min(working set, max, host/2) less
+              LEVEL_TOL_MIB (host/2: the fair share when both guests want more)
   reclaim     seconds from the start of a phase whose working set shrank
               until the memory given has come down by at least half of what
               the previous phase held above the new working set's need
@@ -30,6 +31,7 @@ import csv, json, os, re, subprocess, sys
 
 REACT_MAX_FRAC = 0.8   # of a phase
 SUM_TOL_MIB = 8
+LEVEL_TOL_MIB = 8      # balloonctl's dead band (4 MiB) and balloon jitter
 
 
 def load(d):
@@ -81,7 +83,7 @@ def timings(sc, rows, m):
                 continue
             ph = [r for r in rs if r["phase"] == p]
             if ws[p - 1] > ws[p - 2]:
-                level = min(ws[p - 1], mx, host / 2)
+                level = min(ws[p - 1], mx, host / 2) - LEVEL_TOL_MIB
                 hit = next((r["t"] for r in ph if r["mem"] >= level), None)
                 cur["reaction_s"] = None if hit is None else hit - ph[0]["t"]
                 cur["reaction_level_mib"] = level

@@ -141,12 +141,16 @@ test_dead_band (void)
   g_assert_true (bc_target_should_apply (512 * MIB, 508 * MIB, &clamp));
 }
 
+#define NO_RATE G_MAXUINT64
+
 static void
 test_arbitrate_fits (void)
 {
-  BcClaim c[] = { { 512 * MIB, 768 * MIB, 0 }, { 512 * MIB, 256 * MIB, 0 } };
+  BcClaim c[] = { { 512 * MIB, 768 * MIB, 0, 0 }, { 512 * MIB, 256 * MIB, 0, 0 } };
+  guint64 level = 0;
 
-  g_assert_cmpuint (bc_arbitrate (c, 2, 2048 * MIB, 0), ==, 10000);
+  g_assert_cmpuint (bc_arbitrate (c, 2, 2048 * MIB, 0, NO_RATE, &level), ==, 10000);
+  g_assert_cmpuint (level, ==, G_MAXUINT64);
   g_assert_cmpuint (c[0].grant_kib, ==, 768 * MIB);
   g_assert_cmpuint (c[1].grant_kib, ==, 256 * MIB);
 }
@@ -154,14 +158,14 @@ test_arbitrate_fits (void)
 static void
 test_arbitrate_scales_growth (void)
 {
-  /* both want 1024 more; 256 room: each gets an eighth of its growth */
-  BcClaim c[] = { { 1024 * MIB, 2048 * MIB, 0 }, { 512 * MIB, 1536 * MIB, 0 }, { 512 * MIB, 256 * MIB, 0 } };
+  /* share 2304: fair level 1024; a is at it, b may grow to it, but only
+   * 256 of room is free until c's balloon has shrunk */
+  BcClaim c[] = { { 1024 * MIB, 2048 * MIB, 0, 0 }, { 512 * MIB, 1536 * MIB, 0, 0 }, { 512 * MIB, 256 * MIB, 0, 0 } };
   guint64 sum = 0;
 
-  /* held: 1024+512+512 + 512 fixed = 2560; room 256 of growth 2048 */
-  g_assert_cmpuint (bc_arbitrate (c, 3, 2816 * MIB, 512 * MIB), ==, 1250);
-  g_assert_cmpuint (c[0].grant_kib, ==, 1152 * MIB);
-  g_assert_cmpuint (c[1].grant_kib, ==, 640 * MIB);
+  g_assert_cmpuint (bc_arbitrate (c, 3, 2816 * MIB, 512 * MIB, NO_RATE, NULL), ==, 5000);
+  g_assert_cmpuint (c[0].grant_kib, ==, 1024 * MIB);
+  g_assert_cmpuint (c[1].grant_kib, ==, 768 * MIB);
   g_assert_cmpuint (c[2].grant_kib, ==, 256 * MIB);
   for (guint i = 0; i < 3; i++)
     sum += MAX (c[i].grant_kib, c[i].current_kib);
@@ -174,38 +178,74 @@ test_arbitrate_shrink_frees_later (void)
 {
   /* a gives back 512 while b wants 512: b grows only once a's balloon
    * has shrunk (the next pass sees a's new size) */
-  BcClaim c[] = { { 1024 * MIB, 512 * MIB, 0 }, { 512 * MIB, 1024 * MIB, 0 } };
+  BcClaim c[] = { { 1024 * MIB, 512 * MIB, 0, 0 }, { 512 * MIB, 1024 * MIB, 0, 0 } };
 
-  g_assert_cmpuint (bc_arbitrate (c, 2, 1536 * MIB, 0), ==, 0);
+  g_assert_cmpuint (bc_arbitrate (c, 2, 1536 * MIB, 0, NO_RATE, NULL), ==, 0);
   g_assert_cmpuint (c[0].grant_kib, ==, 512 * MIB);
   g_assert_cmpuint (c[1].grant_kib, ==, 512 * MIB);
   c[0].current_kib = 512 * MIB;
-  g_assert_cmpuint (bc_arbitrate (c, 2, 1536 * MIB, 0), ==, 10000);
+  g_assert_cmpuint (bc_arbitrate (c, 2, 1536 * MIB, 0, NO_RATE, NULL), ==, 10000);
   g_assert_cmpuint (c[1].grant_kib, ==, 1024 * MIB);
+}
+
+static void
+test_arbitrate_fair_share (void)
+{
+  /* the lab's middle phase: both want their max, the budget holds 512;
+   * a got in first.  a gives back 64 per tick, b grows into it, both end at
+   * the fair level 256 and stay there, never together above 512 */
+  BcClaim c[] = { { 331 * MIB, 384 * MIB, 100 * MIB, 0 }, { 181 * MIB, 384 * MIB, 100 * MIB, 0 } };
+
+  guint64 level = 0;
+
+  bc_arbitrate (c, 2, 512 * MIB, 0, 64 * MIB, &level);
+  g_assert_cmpuint (level, ==, 256 * MIB);
+  g_assert_cmpuint (c[0].grant_kib, ==, 267 * MIB);
+  g_assert_cmpuint (c[1].grant_kib, ==, 181 * MIB);
+  for (guint round = 0; round < 5; round++)
+    {
+      for (guint i = 0; i < 2; i++)
+        c[i].current_kib = c[i].grant_kib; /* the balloons did it */
+      bc_arbitrate (c, 2, 512 * MIB, 0, 64 * MIB, NULL);
+      g_assert_cmpuint (MAX (c[0].grant_kib, c[0].current_kib) + MAX (c[1].grant_kib, c[1].current_kib), <=, 512 * MIB);
+    }
+  g_assert_cmpuint (c[0].grant_kib, ==, 256 * MIB);
+  g_assert_cmpuint (c[1].grant_kib, ==, 256 * MIB);
+}
+
+static void
+test_arbitrate_floors (void)
+{
+  /* floors above the share: each keeps its floor, nobody grows */
+  BcClaim c[] = { { 331 * MIB, 384 * MIB, 300 * MIB, 0 }, { 250 * MIB, 384 * MIB, 300 * MIB, 0 } };
+
+  bc_arbitrate (c, 2, 512 * MIB, 0, 64 * MIB, NULL);
+  g_assert_cmpuint (c[0].grant_kib, ==, 300 * MIB);
+  g_assert_cmpuint (c[1].grant_kib, ==, 250 * MIB);
 }
 
 static void
 test_arbitrate_overcommitted (void)
 {
-  /* already above budget: no growth at all, shrinks still granted, and no
-   * domain loses what it holds to another */
-  BcClaim c[] = { { 2048 * MIB, 4096 * MIB, 0 }, { 2048 * MIB, 1024 * MIB, 0 } };
+  /* already above budget: no growth; the one above the fair level gives
+   * back at the shrink rate, the policy's own shrink is granted */
+  BcClaim c[] = { { 2048 * MIB, 4096 * MIB, 0, 0 }, { 2048 * MIB, 1024 * MIB, 0, 0 } };
 
-  g_assert_cmpuint (bc_arbitrate (c, 2, 2048 * MIB, 0), ==, 0);
-  g_assert_cmpuint (c[0].grant_kib, ==, 2048 * MIB);
+  g_assert_cmpuint (bc_arbitrate (c, 2, 2048 * MIB, 0, 64 * MIB, NULL), ==, 10000);
+  g_assert_cmpuint (c[0].grant_kib, ==, 1984 * MIB);
   g_assert_cmpuint (c[1].grant_kib, ==, 1024 * MIB);
 }
 
 static void
 test_arbitrate_liar (void)
 {
-  /* a guest claiming an absurd need gets growth only from the room left,
-   * never from what the honest one holds */
-  BcClaim c[] = { { 512 * MIB, G_MAXUINT64 / 4, 0 }, { 512 * MIB, 600 * MIB, 0 } };
+  /* a guest claiming an absurd need gets only what the honest one does
+   * not want: it never takes the other's share */
+  BcClaim c[] = { { 512 * MIB, G_MAXUINT64 / 4, 0, 0 }, { 512 * MIB, 600 * MIB, 0, 0 } };
 
-  bc_arbitrate (c, 2, 1536 * MIB, 0);
-  g_assert_cmpuint (c[1].grant_kib, >=, 512 * MIB);
-  g_assert_cmpuint (c[0].grant_kib + c[1].grant_kib, <=, 1536 * MIB);
+  bc_arbitrate (c, 2, 1536 * MIB, 0, 64 * MIB, NULL);
+  g_assert_cmpuint (c[1].grant_kib, ==, 600 * MIB);
+  g_assert_cmpuint (c[0].grant_kib, ==, 936 * MIB);
 }
 
 int
@@ -225,6 +265,8 @@ main (int argc, char **argv)
   g_test_add_func ("/arbitrate/fits", test_arbitrate_fits);
   g_test_add_func ("/arbitrate/scales-growth", test_arbitrate_scales_growth);
   g_test_add_func ("/arbitrate/shrink-frees-later", test_arbitrate_shrink_frees_later);
+  g_test_add_func ("/arbitrate/fair-share", test_arbitrate_fair_share);
+  g_test_add_func ("/arbitrate/floors", test_arbitrate_floors);
   g_test_add_func ("/arbitrate/overcommitted", test_arbitrate_overcommitted);
   g_test_add_func ("/arbitrate/liar", test_arbitrate_liar);
   return g_test_run ();
