@@ -145,7 +145,7 @@ def chart(d, sc, rows, m):
                 if x:
                     f.write(f"set arrow from {x['t0']:.0f}, graph 0 to {x['t0']:.0f}, graph 1 nohead dt 3 lc rgb 'gray40'\n")
             f.write(f"set title '{g}: working set {' -> '.join(str(w) for w in sc['guests'][g])} MiB'\n")
-            f.write("set xlabel 'time (s)'\nset ylabel 'MiB'\nset key top left\nset grid\n")
+            f.write("set xlabel 'time (s)'\nset ylabel 'MiB'\nset key top left box opaque\nset grid\n")
             f.write(f"set yrange [0:{sc['max_mib'] * 1.7:.0f}]\n")
             dat = os.path.join(d, g + ".dat")
             f.write(f"plot '{dat}' using 1:2 with steps lw 2 lc rgb '#d95f02' title 'opti size (working set)', "

@@ -1,0 +1,47 @@
+#!/bin/bash
+# test-scenario.sh BALLOONCTL -- the lab in CI (root):
+#  1. the paper's scenario, shortened (tests/lab/scenario.sh --scenario ci),
+#     with its shape asserted by tests/lab/analyze.py --check: growth and
+#     shrink followed in time, never above a guest's max, the guests together
+#     never above the host budget, no OOM kill;
+#  2. Ctrl-C in the middle of a run tears everything down: no process of the
+#     lab user, no domain, no temporary folder left.
+# Exit 77 (skip) when not root.
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+BIN=${1:?usage: test-scenario.sh BALLOONCTL}
+[ "$(id -u)" -eq 0 ] || { echo "scenario: SKIP: needs root"; exit 77; }
+export LAB_CACHE=${LAB_CACHE:-/var/tmp/balloonctl-lab-cache-paper}
+OUT=$(mktemp -d /tmp/bc-scenario-out.XXXXXX)
+trap 'rm -rf "$OUT"' EXIT
+
+echo "=== 1. shortened paper scenario"
+"$HERE/scenario.sh" --bin "$BIN" --out "$OUT/run" --scenario ci
+python3 "$HERE/analyze.py" "$OUT/run" --check
+grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$OUT/run/daemon.log" && { echo "FAIL sanitizer report in the daemon log"; exit 1; }
+
+echo "=== 2. Ctrl-C tears the lab down"
+lab_procs() { ps -u bclab -o stat=,args= 2>/dev/null | awk '$1 !~ /^Z/' | grep -E 'qemu-system|libvirtd|virtlogd|balloonctl|sampler' || true; }
+[ -z "$(lab_procs)" ] || { echo "FAIL lab processes before the test: $(lab_procs)"; exit 1; }
+before=$(ls -d /tmp/bclab.* 2>/dev/null | sort || true)
+set -m
+"$HERE/scenario.sh" --bin "$BIN" --out "$OUT/interrupted" --scenario ci >"$OUT/interrupted.log" 2>&1 &
+pid=$!
+set +m
+for _ in $(seq 180); do
+    [ "$(ps -u bclab -o args= | grep -c '[q]emu-system')" -ge 2 ] && [ -s "$OUT/interrupted/vm1.csv" ] && break
+    sleep 1
+done
+[ "$(ps -u bclab -o args= | grep -c '[q]emu-system')" -ge 2 ] || { echo "FAIL guests did not start"; cat "$OUT/interrupted.log"; exit 1; }
+sleep 3
+kill -INT -- "-$pid"          # what Ctrl-C sends: the whole process group
+rc=0; wait "$pid" || rc=$?
+sleep 2
+left=$(lab_procs)
+after=$(ls -d /tmp/bclab.* 2>/dev/null | sort || true)
+echo "scenario exited $rc after SIGINT"
+[ "$rc" -ne 0 ] || { echo "FAIL an interrupted run exited 0"; exit 1; }
+[ -z "$left" ] || { echo "FAIL processes left: $left"; exit 1; }
+[ "$before" = "$after" ] || { echo "FAIL temporary folders left: $after"; exit 1; }
+echo "ok   nothing left: no lab process, no domain (its daemon and definitions are gone with the folder)"
+echo "scenario: PASS"
