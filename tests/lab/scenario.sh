@@ -57,7 +57,7 @@ chmod 0755 "$TMP"
 export LAB_GUEST_DIR=${LAB_CACHE:-$TMP/guest}
 # shellcheck source-path=SCRIPTDIR source=lab-lib.sh
 . "$HERE/lab-lib.sh"
-SAMPLER_PID= DAEMON_PID=
+SAMPLER_PID= DAEMON_PID= REC=/nonexistent
 cleanup() {
     local rc=$?
     trap - EXIT INT TERM
@@ -66,7 +66,9 @@ cleanup() {
         pkill -TERM -u "$LAB_USER" -f "^$LAB_DIR/balloonctl " 2>/dev/null || true
         wait "$DAEMON_PID" 2>/dev/null || true
     fi
-    for f in "$LAB_DIR"/*.console.log "$LAB_DIR/daemon.log"; do
+    # what the lab user recorded, copied out as root (OUT may be a folder
+    # the lab user cannot reach)
+    for f in "$REC"/*.csv "$LAB_DIR"/*.console.log "$LAB_DIR/daemon.log"; do
         [ -f "$f" ] && cp "$f" "$OUT/"
     done
     lab_teardown --purge >/dev/null 2>&1 || true
@@ -110,10 +112,13 @@ if [ "$POLICY" != static ]; then
         "$BIN" --config "$LAB_DIR/balloonctl.conf" run >"$LAB_DIR/daemon.log" 2>&1 &
     DAEMON_PID=$!
 fi
-chmod 0777 "$OUT"
+REC=$TMP/rec
+mkdir -p "$REC"
+chown "$LAB_USER:" "$REC"
+install -m 0644 "$HERE/sampler.py" "$TMP/sampler.py"
 live=()
 [ "$LIVE" = 1 ] && live=(--live 5 --title "balloonctl lab: $SCENARIO scenario, policy $POLICY")
-lab_run python3 "$HERE/sampler.py" --bin "$BIN" --out "$OUT" --guests vm1,vm2 \
+lab_run python3 "$TMP/sampler.py" --bin "$BIN" --out "$REC" --guests vm1,vm2 \
     --duration "$DURATION" "${live[@]}" &
 SAMPLER_PID=$!
 wait "$SAMPLER_PID"
@@ -124,5 +129,4 @@ if [ -n "$DAEMON_PID" ]; then
     DAEMON_PID=
     [ "$rc" -eq 0 ] || { echo "scenario: balloonctl exited $rc" >&2; exit 1; }
 fi
-chmod 0755 "$OUT"
 echo "scenario: recorded in $OUT"

@@ -12,7 +12,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 BIN=${1:?usage: test-scenario.sh BALLOONCTL}
 [ "$(id -u)" -eq 0 ] || { echo "scenario: SKIP: needs root"; exit 77; }
 export LAB_CACHE=${LAB_CACHE:-/var/tmp/balloonctl-lab-cache-paper}
-OUT=$(mktemp -d /tmp/bc-scenario-out.XXXXXX)
+OUT=$(mktemp -d /tmp/bc-scenario-out.XXXXXX)   # root's alone: results are copied out as root
 trap 'rm -rf "$OUT"' EXIT
 
 echo "=== 1. shortened paper scenario"
@@ -29,7 +29,7 @@ set -m
 pid=$!
 set +m
 for _ in $(seq 180); do
-    [ "$(ps -u bclab -o args= | grep -c '[q]emu-system')" -ge 2 ] && [ -s "$OUT/interrupted/vm1.csv" ] && break
+    [ "$(ps -u bclab -o args= | grep -c '[q]emu-system')" -ge 2 ] && pgrep -u bclab -f sampler.py >/dev/null && break
     sleep 1
 done
 [ "$(ps -u bclab -o args= | grep -c '[q]emu-system')" -ge 2 ] || { echo "FAIL guests did not start"; cat "$OUT/interrupted.log"; exit 1; }
@@ -43,5 +43,6 @@ echo "scenario exited $rc after SIGINT"
 [ "$rc" -ne 0 ] || { echo "FAIL an interrupted run exited 0"; exit 1; }
 [ -z "$left" ] || { echo "FAIL processes left: $left"; exit 1; }
 [ "$before" = "$after" ] || { echo "FAIL temporary folders left: $after"; exit 1; }
+[ -s "$OUT/interrupted/vm1.csv" ] || { echo "FAIL the interrupted run's samples were not kept"; exit 1; }
 echo "ok   nothing left: no lab process, no domain (its daemon and definitions are gone with the folder)"
 echo "scenario: PASS"
