@@ -181,9 +181,12 @@ def check(d, sc, rows, m):
     for g, rs in rows.items():
         for r in rs:
             by_t.setdefault(round(r["t"]), {})[g] = r["mem"]
-    sums = [sum(v.values()) for v in by_t.values() if len(v) == len(rows)]
-    c(max(sums) <= sc["host_mib"] + SUM_TOL_MIB,
-      f"together never above the host budget {sc['host_mib']} MiB (peak {max(sums):.0f} MiB, tolerance {SUM_TOL_MIB})")
+    full = {t: v for t, v in by_t.items() if len(v) == len(rows)}
+    t_peak = max(full, key=lambda t: sum(full[t].values()))
+    peak = sum(full[t_peak].values())
+    c(peak <= sc["host_mib"] + SUM_TOL_MIB,
+      f"together never above the host budget {sc['host_mib']} MiB (peak {peak:.0f} MiB at {t_peak} s: "
+      + ", ".join(f"{g} {m:.0f}" for g, m in sorted(full[t_peak].items())) + f"; tolerance {SUM_TOL_MIB})")
     for g in rows:
         log = os.path.join(d, g + ".console.log")
         text = open(log, errors="replace").read() if os.path.exists(log) else ""

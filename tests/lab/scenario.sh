@@ -106,6 +106,17 @@ for g in vm1 vm2; do
         "$WARMUP_S:idle:0,$PHASE_S:read:$1,$PHASE_S:read:$2,$PHASE_S:read:$3,3600:idle" >/dev/null
 done
 for g in vm1 vm2; do lab_wait_agent $g 180 >/dev/null || { echo "scenario: $g's agent did not answer" >&2; exit 1; }; done
+# A guest boots with all of its max and its balloon driver then inflates to
+# currentMemory: start recording once both balloons are at the start size,
+# so every sample is the controller's doing.
+for g in vm1 vm2; do
+    for _ in $(seq 120); do
+        actual=$(lab_run virsh dommemstat $g 2>/dev/null | awk '$1 == "actual" { print $2 }')
+        [ -n "$actual" ] && [ "$actual" -le $(( (START_MIB + 4) * 1024 )) ] && break
+        sleep 0.5
+    done
+    [ "${actual:-0}" -le $(( (START_MIB + 4) * 1024 )) ] || { echo "scenario: $g's balloon stays at ${actual:-?} KiB" >&2; exit 1; }
+done
 
 if [ "$POLICY" != static ]; then
     lab_run env ASAN_OPTIONS="${ASAN_OPTIONS:-}" UBSAN_OPTIONS="${UBSAN_OPTIONS:-}" \

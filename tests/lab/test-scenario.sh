@@ -13,7 +13,8 @@ BIN=${1:?usage: test-scenario.sh BALLOONCTL}
 [ "$(id -u)" -eq 0 ] || { echo "scenario: SKIP: needs root"; exit 77; }
 export LAB_CACHE=${LAB_CACHE:-/var/tmp/balloonctl-lab-cache-paper}
 OUT=$(mktemp -d /tmp/bc-scenario-out.XXXXXX)   # root's alone: results are copied out as root
-trap 'rm -rf "$OUT"' EXIT
+# kept when something fails, for a look at the samples and logs
+trap 'rc=$?; if [ $rc -eq 0 ]; then rm -rf "$OUT"; else echo "results kept in $OUT"; fi' EXIT
 
 echo "=== 1. shortened paper scenario"
 "$HERE/scenario.sh" --bin "$BIN" --out "$OUT/run" --scenario ci
