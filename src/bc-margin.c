@@ -126,6 +126,18 @@ tick_literal (BcMarginState *st, const BcMarginParams *p, const Delta *d)
     }
 }
 
+/* paper: the margin grows by what the guest showed it lacked over the
+ * interval (refaulted pages, cache or Active(file) growth), at most a step:
+ * a guest thrashing on a new working set grows a full step per tick, one
+ * that refaulted a little after a shrink grows a little. */
+static gint64
+growth (const BcMarginParams *p, const Delta *d)
+{
+  gint64 evidence = MAX (d->turnover, MAX (d->cached, d->have_active ? d->active : 0));
+
+  return CLAMP (evidence, 0, p->step_kib);
+}
+
 static void
 tick_paper (BcMarginState *st, const BcMarginParams *p, const Delta *d)
 {
@@ -139,7 +151,7 @@ tick_paper (BcMarginState *st, const BcMarginParams *p, const Delta *d)
 
   if (st->state == BC_STATE_UP && (cache_changing || active_increasing))
     {
-      step (st, p, p->step_kib, BC_STATE_UP);
+      step (st, p, growth (p, d), BC_STATE_UP);
       g_snprintf (st->reason, sizeof st->reason, "UP: refaults %" G_GINT64_FORMAT " KiB, cache %+" G_GINT64_FORMAT " KiB",
                   d->turnover, d->cached);
     }
@@ -150,7 +162,7 @@ tick_paper (BcMarginState *st, const BcMarginParams *p, const Delta *d)
     }
   else if (turning_over || cache_growing)
     {
-      step (st, p, p->step_kib, BC_STATE_UP);
+      step (st, p, growth (p, d), BC_STATE_UP);
       g_snprintf (st->reason, sizeof st->reason, "DOWN->UP: refaults %" G_GINT64_FORMAT " KiB, cache %+" G_GINT64_FORMAT " KiB",
                   d->turnover, d->cached);
     }
