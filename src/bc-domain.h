@@ -33,7 +33,6 @@ typedef struct {
 
   /* decide */
   BcMarginState margin;
-  gboolean margin_ready;
   BcDecision decision;
   gboolean have_decision;
   guint64 granted_kib;

@@ -4,7 +4,6 @@
 #include "bc-status.h"
 #include "bc-collect.h"
 #include "bc-decide.h"
-#include "bc-error.h"
 
 #include "bc-json.h"
 
