@@ -78,7 +78,7 @@ for ((i = 0; i < 40; i++)); do
     sleep 0.5
 done
 echo "$w"
-[[ $w =~ ^phase=0\ kind=read\ arg=20\ bytes_read=[0-9]+$ ]] || fail "unexpected /run/bc-workload: $w"
+[[ $w =~ ^phase=0\ kind=read\ arg=20\ bytes_read=[0-9]+\ disk_read=[0-9]+$ ]] || fail "unexpected /run/bc-workload: $w"
 [ "$bytes" -gt 0 ] || fail "read workload made no progress"
 
 step "setmem 300M"

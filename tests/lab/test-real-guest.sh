@@ -43,6 +43,14 @@ lab_init "$BC_LAB_DIR"
 DAEMON_PID=
 cleanup() {
     local rc=$?
+    if [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ]; then
+        # what CI needs to tell why: the daemon's and the guests' last words
+        for f in "${DLOG:-}" "${CLOG:-}" "${LAB_DIR:-/nonexistent}/rg2.console.log"; do
+            [ -n "$f" ] && [ -f "$f" ] || continue
+            echo "--- last lines of $f" >&2
+            tail -n 25 "$f" >&2
+        done
+    fi
     if [ -n "$DAEMON_PID" ]; then
         pkill -TERM -u "$LAB_USER" -f "^$BIN " || true
         wait "$DAEMON_PID" 2>/dev/null || true
@@ -51,6 +59,8 @@ cleanup() {
     exit "$rc"
 }
 trap cleanup EXIT
+# set -e ends the test on any unexpected failure: say where.
+trap 'echo "real-guest: FAIL: line $LINENO: $BASH_COMMAND exited non-zero" >&2' ERR
 trap 'exit 130' INT TERM
 
 # The binary and its config must be readable by the lab user.
@@ -92,7 +102,8 @@ end=$((t0 + FIRST_S + 2 * PHASE_S))
 status_json_done=0 meta_done=0
 while [ "$(date +%s)" -lt "$end" ]; do
     kill -0 "$DAEMON_PID" 2>/dev/null || fail "daemon exited early: $(tail -5 "$DLOG")"
-    ph=$(phase_of)
+    # The agent may be busy for a moment: an unreadable phase is skipped.
+    ph=$(phase_of || true)
     printf '%s\t%s\t%s\t%s\t%s\n' "$(( $(date +%s) - t0 ))" "$(current_kib "$NAME")" "$ph" "$(current_kib rg2)" "$meta_done" >>"$SAMPLES"
     if [ "$meta_done" = 0 ] && [ "${ph:-0}" = 2 ]; then
         echo "=== virsh metadata rg2: min-mib 384"
