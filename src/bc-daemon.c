@@ -18,6 +18,7 @@
 #define SHUTDOWN_GRACE_MS 15000
 #define AGENT_BACKOFF_MS 30000
 #define AGENT_FAILURES_BEFORE_BACKOFF 3
+#define SETUP_RETRY_MS 30000
 /* How long a target just set stands for the domain's current memory. */
 #define SETTLE_MS 10000
 
@@ -122,6 +123,8 @@ static void
 apply_setup (BcDomain *dom, SetupJob *j)
 {
   dom->setup_done = TRUE;
+  /* A libvirt error (daemon restarting, domain busy) is transient: retry. */
+  dom->setup_retry_ms = j->error ? now_ms () + SETUP_RETRY_MS : 0;
   if (j->error)
     bc_domain_set_skip (dom, j->error->message);
   else if (j->setup.policy_error)
@@ -137,6 +140,8 @@ apply_setup (BcDomain *dom, SetupJob *j)
     dom->policy = j->setup.policy;
   if (dom->skip_reason && !j->error && !j->setup.policy_error && j->setup.balloon.has_balloon)
     g_message ("%s: not managed: %s", dom->name, dom->skip_reason);
+  else if (j->error)
+    g_warning ("%s: not managed: %s; retrying in %d s", dom->name, dom->skip_reason, SETUP_RETRY_MS / 1000);
   else if (dom->skip_reason)
     g_warning ("%s: not managed: %s", dom->name, dom->skip_reason);
   else
@@ -577,9 +582,20 @@ on_tick (gpointer data)
   GHashTableIter it;
   gpointer v;
 
+  gint64 now = now_ms ();
+
   g_hash_table_iter_init (&it, d->domains);
   while (g_hash_table_iter_next (&it, NULL, &v))
-    start_agent (d, v);
+    {
+      BcDomain *dom = v;
+
+      if (dom->setup_retry_ms && now >= dom->setup_retry_ms && !dom->setup_inflight)
+        {
+          dom->setup_retry_ms = 0;
+          start_setup (d, dom);
+        }
+      start_agent (d, dom);
+    }
   start_bulk (d);
   return G_SOURCE_CONTINUE;
 }

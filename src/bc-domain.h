@@ -17,6 +17,7 @@ typedef struct {
   gboolean setup_done;
   gboolean setup_inflight;
   gboolean setup_again;      /* metadata changed while setup ran */
+  gint64 setup_retry_ms;     /* setup failed: try again at (0 = no) */
   BcDomainBalloon balloon_dev;
   BcDomainPolicy policy;
   char *skip_reason;         /* not managed: why (NULL = managed) */

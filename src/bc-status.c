@@ -238,17 +238,48 @@ row_from_record (const BcBulkRecord *rec, gboolean use_agent, gint64 timeout_ms)
   return row;
 }
 
+/* Agent reads can each take up to the timeout: they run on this many
+ * threads at once, so one hung guest does not add its timeout per row. */
+#define STATUS_THREADS 16
+
+typedef struct {
+  GPtrArray *records;
+  BcStatusRow **rows;       /* one slot per record, filled by the workers */
+  gboolean use_agent;
+  gint64 timeout_ms;
+} RowsJob;
+
+static void
+row_worker (gpointer index, gpointer data)
+{
+  RowsJob *job = data;
+  guint i = GPOINTER_TO_UINT (index) - 1;
+
+  job->rows[i] = row_from_record (g_ptr_array_index (job->records, i), job->use_agent, job->timeout_ms);
+}
+
 GPtrArray *
 bc_status_collect (virConnectPtr conn, gboolean use_agent, gint64 agent_timeout_ms, GError **error)
 {
   g_autoptr (GPtrArray) records = bc_collect_bulk (conn, error);
+  RowsJob job = { 0 };
+  GThreadPool *pool;
   GPtrArray *rows;
 
   if (records == NULL)
     return NULL;
+  job.records = records;
+  job.rows = g_new0 (BcStatusRow *, records->len + 1);
+  job.use_agent = use_agent;
+  job.timeout_ms = agent_timeout_ms;
+  pool = g_thread_pool_new (row_worker, &job, MIN (STATUS_THREADS, MAX (records->len, 1)), TRUE, NULL);
+  for (guint i = 0; i < records->len; i++)
+    g_thread_pool_push (pool, GUINT_TO_POINTER (i + 1), NULL);
+  g_thread_pool_free (pool, FALSE, TRUE);
   rows = g_ptr_array_new_with_free_func ((GDestroyNotify) bc_status_row_free);
   for (guint i = 0; i < records->len; i++)
-    g_ptr_array_add (rows, row_from_record (g_ptr_array_index (records, i), use_agent, agent_timeout_ms));
+    g_ptr_array_add (rows, job.rows[i]);
+  g_free (job.rows);
   g_ptr_array_sort (rows, row_by_name);
   return rows;
 }
