@@ -16,8 +16,10 @@ bc_explain_change (const BcDecision *dec, const BcMarginState *margin,
                           dec->committed_kib / 1024, margin->margin_kib / 1024, margin->reason);
   if (clamp[0])
     g_string_append_printf (s, "; %s", clamp);
+  if (granted_kib < dec->target.target_kib)
+    g_string_append_printf (s, "; wants %" G_GUINT64_FORMAT " MiB", dec->target.target_kib / 1024);
   if (granted_kib < dec->target.target_kib && fair_level_kib != G_MAXUINT64)
-    g_string_append_printf (s, "; host budget: fair share %" G_GUINT64_FORMAT " MiB", fair_level_kib / 1024);
+    g_string_append_printf (s, ", host budget: fair share %" G_GUINT64_FORMAT " MiB", fair_level_kib / 1024);
   if (granted_kib < dec->target.target_kib && granted_kib > current_kib)
     g_string_append_printf (s, ", %u.%02u%% of growth free now", arbiter_scale / 100, arbiter_scale % 100);
   return g_string_free (s, FALSE);
