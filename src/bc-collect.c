@@ -73,6 +73,28 @@ balloon_fallback (virDomainPtr dom, BcBalloonFigures *b)
   b->have_stats = b->have_stats && b->available_kib > 0;
 }
 
+gboolean
+bc_collect_host_memory (virConnectPtr conn, guint64 *kib, GError **error)
+{
+  virNodeInfo info;
+  int n = 0;
+
+  if (virNodeGetInfo (conn, &info) < 0)
+    return bc_set_error_from_libvirt (error, "host memory");
+  *kib = info.memory;
+  if (virNodeGetMemoryStats (conn, VIR_NODE_MEMORY_STATS_ALL_CELLS, NULL, &n, 0) == 0 && n > 0 && n < 64)
+    {
+      g_autofree virNodeMemoryStatsPtr stats = g_new0 (virNodeMemoryStats, n);
+
+      if (virNodeGetMemoryStats (conn, VIR_NODE_MEMORY_STATS_ALL_CELLS, stats, &n, 0) == 0)
+        for (int i = 0; i < n; i++)
+          if (g_str_equal (stats[i].field, VIR_NODE_MEMORY_STATS_TOTAL) && stats[i].value > 0)
+            *kib = MIN (*kib, stats[i].value);
+    }
+  virResetLastError ();
+  return TRUE;
+}
+
 GPtrArray *
 bc_collect_bulk (virConnectPtr conn, GError **error)
 {

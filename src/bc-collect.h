@@ -24,6 +24,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (BcBulkRecord, bc_bulk_record_free)
 /* Balloon figures from the typed parameters of the "balloon" group. */
 void bc_collect_parse_balloon (virTypedParameterPtr params, int nparams, BcBalloonFigures *out);
 
+/* The host's memory in KiB: the smaller of virNodeGetInfo's figure and
+ * virNodeGetMemoryStats' "total" (when the driver has it), so the budget
+ * never rests on the larger of two readings that disagree. */
+gboolean bc_collect_host_memory (virConnectPtr conn, guint64 *kib, GError **error);
+
 /* All running domains, balloon and state groups, in one bulk call. */
 GPtrArray *bc_collect_bulk (virConnectPtr conn, GError **error);
 

@@ -201,3 +201,11 @@ bc_config_load (BcConfig *cfg, const char *path, gboolean missing_ok, GError **e
     }
   return bc_config_load_data (cfg, data, path, error);
 }
+
+guint64
+bc_config_budget_kib (const BcConfig *cfg, guint64 host_kib)
+{
+  if (cfg->budget_kib)
+    return cfg->budget_kib;
+  return host_kib > cfg->reserve_kib ? host_kib - cfg->reserve_kib : 0;
+}

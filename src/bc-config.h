@@ -26,6 +26,9 @@ typedef struct {
 } BcConfig;
 
 void bc_config_defaults (BcConfig *cfg);
+/* The most all managed domains may hold together: [host] budget-mib, or
+ * host memory minus reserve-mib.  0 when the reserve leaves nothing. */
+guint64 bc_config_budget_kib (const BcConfig *cfg, guint64 host_kib);
 /* Loads path over the defaults.  A missing file is an error unless
  * missing_ok (the default path). */
 gboolean bc_config_load (BcConfig *cfg, const char *path, gboolean missing_ok, GError **error);

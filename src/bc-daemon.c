@@ -35,6 +35,7 @@ typedef struct {
   gboolean quitting;
   gboolean once_pass_started;
   gboolean once_pass_decided;
+  guint64 host_kib;          /* host memory, read at start */
   guint64 budget_kib;
   int lifecycle_cb;
   int metadata_cb;
@@ -661,20 +662,6 @@ on_term (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
-static guint64
-host_budget (BcDaemon *d, GError **error)
-{
-  virNodeInfo info;
-  guint64 mem;
-
-  if (d->cfg.budget_kib)
-    return d->cfg.budget_kib;
-  if (virNodeGetInfo (d->conn, &info) < 0)
-    return bc_set_error_from_libvirt (error, "host memory"), 0;
-  mem = info.memory;
-  return mem > d->cfg.reserve_kib ? mem - d->cfg.reserve_kib : 0;
-}
-
 static void
 start_ticking (BcDaemon *d)
 {
@@ -697,12 +684,15 @@ on_hup (gpointer data)
       g_warning ("reload rejected, keeping the running configuration: %s", error->message);
       return G_SOURCE_CONTINUE;
     }
+  budget = bc_config_budget_kib (&next, d->host_kib);
+  if (budget == 0)
+    {
+      g_warning ("reload rejected, keeping the running configuration: [host] reserve-mib %" G_GUINT64_FORMAT
+                 " leaves nothing of the host's %" G_GUINT64_FORMAT " MiB", next.reserve_kib / 1024, d->host_kib / 1024);
+      return G_SOURCE_CONTINUE;
+    }
   d->cfg = next;
-  budget = host_budget (d, &error);
-  if (error)
-    g_warning ("reload: %s; keeping host budget %" G_GUINT64_FORMAT " KiB", error->message, d->budget_kib);
-  else
-    d->budget_kib = budget;
+  d->budget_kib = budget;
   start_ticking (d);
   g_message ("configuration reloaded (policy %s, host budget %" G_GUINT64_FORMAT " MiB)",
              bc_policy_to_string (d->cfg.policy), d->budget_kib / 1024);
@@ -823,11 +813,17 @@ bc_daemon_run (virConnectPtr conn, const BcConfig *cfg, const BcDaemonOptions *o
   d.loop = g_main_loop_new (NULL, FALSE);
   d.domains = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) bc_domain_unref);
   d.agent_pool = g_thread_pool_new (agent_thread, &d, -1, FALSE, NULL);
-  d.budget_kib = host_budget (&d, error);
-  if (d.budget_kib == 0 || !register_events (&d, error) || !enumerate (&d, error))
+  /* Read once, before the loop runs: a reload does not block on libvirt. */
+  if (!bc_collect_host_memory (conn, &d.host_kib, error))
+    d.quitting = TRUE;
+  else
+    d.budget_kib = bc_config_budget_kib (&d.cfg, d.host_kib);
+  if (d.quitting || d.budget_kib == 0 || !register_events (&d, error) || !enumerate (&d, error))
     {
       if (error && *error == NULL)
-        bc_set_error (error, BC_ERROR_FAILED, "host budget is 0 KiB: check [host] reserve-mib");
+        bc_set_error (error, BC_ERROR_FAILED, "host budget is 0 KiB: [host] reserve-mib %" G_GUINT64_FORMAT
+                      " leaves nothing of the host's %" G_GUINT64_FORMAT " MiB",
+                      d.cfg.reserve_kib / 1024, d.host_kib / 1024);
       status = 1;
       d.quitting = TRUE;
     }

@@ -116,6 +116,22 @@ test_missing_file (void)
   g_assert_error (error, BC_ERROR, BC_ERROR_CONFIG);
 }
 
+/* The host budget: budget-mib wins; else host memory minus the reserve,
+ * and 0 (refused by the daemon) when the reserve leaves nothing. */
+static void
+test_budget (void)
+{
+  BcConfig c;
+
+  bc_config_defaults (&c);
+  g_assert_cmpuint (bc_config_budget_kib (&c, 8192 * 1024), ==, (8192 - 1024) * 1024);
+  g_assert_cmpuint (bc_config_budget_kib (&c, 1024 * 1024), ==, 0);
+  g_assert_cmpuint (bc_config_budget_kib (&c, 512 * 1024), ==, 0);
+  g_assert_cmpuint (bc_config_budget_kib (&c, 0), ==, 0);
+  c.budget_kib = 3000 * 1024;
+  g_assert_cmpuint (bc_config_budget_kib (&c, 512 * 1024), ==, 3000 * 1024);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -125,5 +141,6 @@ main (int argc, char **argv)
   g_test_add_func ("/config/all-keys", test_all_keys);
   g_test_add_func ("/config/errors", test_errors);
   g_test_add_func ("/config/missing-file", test_missing_file);
+  g_test_add_func ("/config/budget", test_budget);
   return g_test_run ();
 }
