@@ -49,7 +49,7 @@ fill_figures (BcDecision *d, BcMarginSample *s, const BcBalloonFigures *balloon,
     }
   else
     {
-      d->used_kib = balloon->available_kib - balloon->usable_kib;
+      d->used_kib = balloon->available_kib > balloon->usable_kib ? balloon->available_kib - balloon->usable_kib : 0;
       d->committed_kib = d->used_kib;
       d->cached_kib = balloon->disk_caches_kib;
     }

@@ -42,19 +42,27 @@ bc_target_compute (const BcTargetInput *in, const BcClampParams *p)
   BcTarget t = { 0 };
   guint64 ceiling = in->hard_max_kib;
   guint64 used_floor = in->used_kib ? sat_add (in->used_kib, p->guard_kib) : 0;
-  guint64 floor = MAX (in->min_kib, used_floor);
+  guint64 raise_to = MAX (in->min_kib, used_floor);
+  /* "used" is a figure the guest reports.  It keeps the domain from being
+   * shrunk below used + guard, but it never makes a floor above what the
+   * domain holds now: growth to used + guard is a want like any other, and
+   * the arbiter shares it fairly.  (A guest that claims to use everything
+   * keeps what it has; it cannot take another's share.)  The configured
+   * min is the administrator's and is a floor as it is. */
+  guint64 floor = MAX (in->min_kib, MIN (used_floor, in->current_kib));
   guint64 v = raw_target (in);
 
   if (in->max_kib != 0 && in->max_kib < ceiling)
     ceiling = in->max_kib;
   floor = MIN (floor, ceiling);
+  raise_to = MIN (raise_to, ceiling);
   t.clamp = BC_CLAMP_NONE;
   if (v > ceiling)
     v = ceiling, t.clamp = BC_CLAMP_MAX;
-  if (v < floor)
+  if (v < raise_to)
     {
-      t.clamp = used_floor >= in->min_kib && used_floor == floor ? BC_CLAMP_USED : BC_CLAMP_MIN;
-      v = floor;
+      t.clamp = used_floor >= in->min_kib && used_floor == raise_to ? BC_CLAMP_USED : BC_CLAMP_MIN;
+      v = raise_to;
     }
   if (in->current_kib > v && in->current_kib - v > p->max_shrink_kib)
     {

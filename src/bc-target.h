@@ -31,7 +31,9 @@ typedef enum {
 
 typedef struct {
   guint64 target_kib;
-  guint64 floor_kib;   /* lowest target this domain may get now */
+  guint64 floor_kib;   /* lowest target this domain may get now: the
+                          configured min, and used + guard but at most
+                          what it holds (the arbiter never goes below) */
   guint64 ceiling_kib; /* highest */
   BcClamp clamp;
 } BcTarget;

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* decide: which figures to trust, and the per-tick target. */
+#include "bc-arbitrate.h"
 #include "bc-decide.h"
+
+#include <string.h>
 
 #define MIB 1024
 
@@ -145,6 +148,75 @@ test_nothing_known (void)
   g_assert_false (bc_decide (&cfg, &pol, &b, NULL, &m, 1000, &d));
 }
 
+static BcMeminfo
+parse_meminfo (const char *text)
+{
+  g_autoptr (GError) error = NULL;
+  BcMeminfo mi;
+
+  g_assert_true (bc_meminfo_parse (text, strlen (text), &mi, &error));
+  return mi;
+}
+
+/* Two domains of 8 GiB max share an 8 GiB budget through decide and the
+ * arbiter for 200 ticks.  One guest is honest (2 GiB used, Committed_AS
+ * 5.5 GiB: wants 5.6 GiB); the other reports 16 TiB of memory, none of it
+ * available.  The liar may keep what it holds (it cannot be told apart
+ * from a guest that uses it all) but never gets more than its fair share,
+ * and the honest guest always gets at least its own. */
+static void
+run_liar (guint64 liar_start_mib, guint64 honest_start_mib)
+{
+  const char *honest =
+    "MemTotal: 8388608 kB\nMemFree: 0 kB\nMemAvailable: 6291456 kB\nCached: 0 kB\n"
+    "Active(file): 0 kB\nCommitted_AS: 5767168 kB\n";
+  const char *liar =
+    "MemTotal: 17179869184 kB\nMemFree: 0 kB\nMemAvailable: 0 kB\nCached: 0 kB\n"
+    "Active(file): 0 kB\nCommitted_AS: 0 kB\n";
+  const guint64 budget = 8192 * MIB;
+  BcConfig cfg;
+  BcDomainPolicy pol = { TRUE, 0, 0 };
+  BcMeminfo mi[2] = { parse_meminfo (liar), parse_meminfo (honest) };
+  guint64 cur[2] = { liar_start_mib * MIB, honest_start_mib * MIB };
+  BcMarginState ms[2];
+
+  bc_config_defaults (&cfg);
+  bc_margin_init (&ms[0], &cfg.margin);
+  bc_margin_init (&ms[1], &cfg.margin);
+  for (gint64 tick = 0; tick < 200; tick++)
+    {
+      gint64 now = 1 + tick * 1000;
+      BcClaim c[2] = { 0 };
+
+      for (int i = 0; i < 2; i++)
+        {
+          BcBalloonFigures b = { cur[i], 8192 * MIB, FALSE, 0, 0, 0 };
+          BcGuestFigures g = { mi[i], { 0 }, FALSE, now };
+          BcDecision d;
+
+          g_assert_true (bc_decide (&cfg, &pol, &b, &g, &ms[i], now, &d));
+          g_assert_cmpuint (d.target.floor_kib, <=, MAX (cur[i], cfg.domain_min_kib));
+          c[i].current_kib = cur[i];
+          c[i].want_kib = d.target.target_kib;
+          c[i].floor_kib = d.target.floor_kib;
+        }
+      bc_arbitrate (c, 2, budget, 0, cfg.clamp.max_shrink_kib, NULL);
+      cur[0] = c[0].grant_kib;
+      cur[1] = c[1].grant_kib;
+      g_assert_cmpuint (cur[0] + cur[1], <=, MAX (budget, (liar_start_mib + honest_start_mib) * MIB));
+    }
+  g_assert_cmpuint (cur[0], <=, MAX (liar_start_mib * MIB, budget / 2));
+  g_assert_cmpuint (cur[1], >=, MIN (5664 * MIB, budget - MAX (liar_start_mib * MIB, budget / 2)));
+}
+
+static void
+test_liar (void)
+{
+  run_liar (4096, 4096); /* equal start: both end at the fair share */
+  run_liar (1024, 4096); /* the liar grows only to its fair share */
+  run_liar (512, 7680);  /* the honest guest grows into what it wants */
+}
+
 int
 main (int argc, char **argv)
 {
@@ -155,5 +227,6 @@ main (int argc, char **argv)
   g_test_add_func ("/decide/metadata-max-over-config", test_metadata_max_over_config);
   g_test_add_func ("/decide/anti-windup", test_anti_windup);
   g_test_add_func ("/decide/nothing-known", test_nothing_known);
+  g_test_add_func ("/decide/liar-takes-no-share", test_liar);
   return g_test_run ();
 }

@@ -76,6 +76,25 @@ test_used_floor (void)
 }
 
 static void
+test_used_floor_not_above_current (void)
+{
+  /* the guest says it uses 700 MiB of the 400 it has: the target asks for
+   * 764 (a want the arbiter may cut), the floor stays at what it holds */
+  BcTargetInput in = input (50, 32, 400, 1024);
+  BcTarget t;
+
+  in.used_kib = 700 * MIB;
+  t = bc_target_compute (&in, &clamp);
+  g_assert_cmpuint (t.target_kib, ==, 764 * MIB);
+  g_assert_cmpint (t.clamp, ==, BC_CLAMP_USED);
+  g_assert_cmpuint (t.floor_kib, ==, 400 * MIB);
+  /* the configured min is the administrator's: a floor as it is */
+  in.min_kib = 600 * MIB;
+  t = bc_target_compute (&in, &clamp);
+  g_assert_cmpuint (t.floor_kib, ==, 600 * MIB);
+}
+
+static void
 test_max_beats_floors (void)
 {
   /* a floor above the ceiling: the ceiling wins, never above limits */
@@ -257,6 +276,7 @@ main (int argc, char **argv)
   g_test_add_func ("/target/configured-max", test_configured_max);
   g_test_add_func ("/target/configured-min", test_configured_min);
   g_test_add_func ("/target/used-floor", test_used_floor);
+  g_test_add_func ("/target/used-floor-not-above-current", test_used_floor_not_above_current);
   g_test_add_func ("/target/max-beats-floors", test_max_beats_floors);
   g_test_add_func ("/target/shrink-rate", test_shrink_rate);
   g_test_add_func ("/target/growth-not-rate-limited", test_growth_not_rate_limited);
