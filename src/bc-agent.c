@@ -66,8 +66,81 @@ bc_agent_parse_read (const char *reply, GByteArray *into, gsize max_total,
   return TRUE;
 }
 
+/* A guest may answer every read with one byte and never say eof: the whole
+ * file must come within READ_CALLS_MAX reads and DEADLINE_FACTOR times the
+ * timeout, so a worker (and SIGTERM, which waits for the workers) is never
+ * held for longer.  /proc/meminfo and /proc/vmstat take 1 or 2 reads. */
+#define READ_CALLS_MAX 16
+#define DEADLINE_FACTOR 4
+
+typedef struct {
+  BcAgentCallFunc call;
+  gpointer ctx;
+  gint64 timeout_ms;
+  gint64 deadline_us; /* monotonic */
+} Session;
+
+/* One agent command, with at most the time left before the deadline. */
 static char *
-agent_command (virDomainPtr dom, const char *cmd, int timeout_s, GError **error)
+session_call (Session *s, const char *cmd, GError **error)
+{
+  gint64 left_ms = (s->deadline_us - g_get_monotonic_time ()) / 1000;
+
+  if (left_ms <= 0)
+    return bc_set_error (error, BC_ERROR_GUEST, "guest agent: file not read within %" G_GINT64_FORMAT " ms",
+                         s->timeout_ms * DEADLINE_FACTOR), NULL;
+  return s->call (s->ctx, cmd, (int) MAX (1, (MIN (left_ms, s->timeout_ms) + 999) / 1000), error);
+}
+
+static gboolean
+read_all (Session *s, gint64 handle, GByteArray *buf, GError **error)
+{
+  g_autofree char *cmd = g_strdup_printf ("{\"execute\":\"guest-file-read\",\"arguments\":{\"handle\":%" G_GINT64_FORMAT ",\"count\":%d}}",
+                                          handle, READ_CHUNK);
+  gboolean eof = FALSE;
+
+  for (guint calls = 0; !eof; calls++)
+    {
+      g_autofree char *reply = NULL;
+
+      if (calls == READ_CALLS_MAX)
+        return bc_set_error (error, BC_ERROR_GUEST, "guest agent: no end of file after %d reads", READ_CALLS_MAX);
+      reply = session_call (s, cmd, error);
+      if (reply == NULL || !bc_agent_parse_read (reply, buf, BC_GUEST_TEXT_MAX, &eof, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+GBytes *
+bc_agent_read_file_with (BcAgentCallFunc call, gpointer ctx, const char *path, gint64 timeout_ms, GError **error)
+{
+  g_autofree char *escaped = g_strescape (path, NULL);
+  g_autofree char *cmd = g_strdup_printf ("{\"execute\":\"guest-file-open\",\"arguments\":{\"path\":\"%s\",\"mode\":\"r\"}}", escaped);
+  g_autoptr (GByteArray) buf = g_byte_array_new ();
+  g_autofree char *reply = NULL;
+  g_autofree char *close_cmd = NULL;
+  g_autofree char *close_reply = NULL;
+  Session s = { call, ctx, MAX (timeout_ms, 1), 0 };
+  gint64 handle;
+  gboolean ok;
+
+  s.deadline_us = g_get_monotonic_time () + s.timeout_ms * DEADLINE_FACTOR * 1000;
+  reply = session_call (&s, cmd, error);
+  if (reply == NULL || !bc_agent_parse_handle (reply, &handle, error))
+    return NULL;
+  ok = read_all (&s, handle, buf, error);
+  /* The handle is closed even past the deadline (one more call, with the
+   * plain timeout): qemu-ga keeps open handles until closed. */
+  close_cmd = g_strdup_printf ("{\"execute\":\"guest-file-close\",\"arguments\":{\"handle\":%" G_GINT64_FORMAT "}}", handle);
+  close_reply = call (ctx, close_cmd, (int) MAX (1, (s.timeout_ms + 999) / 1000), NULL);
+  if (!ok)
+    return NULL;
+  return g_byte_array_free_to_bytes (g_steal_pointer (&buf));
+}
+
+static char *
+libvirt_call (gpointer dom, const char *cmd, int timeout_s, GError **error)
 {
   char *reply = virDomainQemuAgentCommand (dom, cmd, timeout_s, 0);
 
@@ -76,47 +149,8 @@ agent_command (virDomainPtr dom, const char *cmd, int timeout_s, GError **error)
   return reply;
 }
 
-static void
-close_handle (virDomainPtr dom, gint64 handle, int timeout_s)
-{
-  g_autofree char *cmd = g_strdup_printf ("{\"execute\":\"guest-file-close\",\"arguments\":{\"handle\":%" G_GINT64_FORMAT "}}", handle);
-  g_autofree char *reply = virDomainQemuAgentCommand (dom, cmd, timeout_s, 0);
-}
-
-static gboolean
-read_all (virDomainPtr dom, gint64 handle, int timeout_s, GByteArray *buf, GError **error)
-{
-  g_autofree char *cmd = g_strdup_printf ("{\"execute\":\"guest-file-read\",\"arguments\":{\"handle\":%" G_GINT64_FORMAT ",\"count\":%d}}",
-                                          handle, READ_CHUNK);
-  gboolean eof = FALSE;
-
-  while (!eof)
-    {
-      g_autofree char *reply = agent_command (dom, cmd, timeout_s, error);
-
-      if (reply == NULL || !bc_agent_parse_read (reply, buf, BC_GUEST_TEXT_MAX, &eof, error))
-        return FALSE;
-    }
-  return TRUE;
-}
-
 GBytes *
 bc_agent_read_file (virDomainPtr dom, const char *path, gint64 timeout_ms, GError **error)
 {
-  g_autofree char *escaped = g_strescape (path, NULL);
-  g_autofree char *cmd = g_strdup_printf ("{\"execute\":\"guest-file-open\",\"arguments\":{\"path\":\"%s\",\"mode\":\"r\"}}", escaped);
-  int timeout_s = (int) MAX (1, (timeout_ms + 999) / 1000);
-  g_autoptr (GByteArray) buf = g_byte_array_new ();
-  g_autofree char *reply = NULL;
-  gint64 handle;
-  gboolean ok;
-
-  reply = agent_command (dom, cmd, timeout_s, error);
-  if (reply == NULL || !bc_agent_parse_handle (reply, &handle, error))
-    return NULL;
-  ok = read_all (dom, handle, timeout_s, buf, error);
-  close_handle (dom, handle, timeout_s);
-  if (!ok)
-    return NULL;
-  return g_byte_array_free_to_bytes (g_steal_pointer (&buf));
+  return bc_agent_read_file_with (libvirt_call, dom, path, timeout_ms, error);
 }

@@ -9,8 +9,16 @@
 #include <libvirt/libvirt.h>
 
 /* Reads the whole file (at most BC_GUEST_TEXT_MAX bytes). timeout_ms is
- * rounded up to whole seconds, libvirt's unit. */
+ * the longest wait for one agent call, rounded up to whole seconds
+ * (libvirt's unit); the whole file must come within 4 times that and 16
+ * reads, or it is an error. */
 GBytes *bc_agent_read_file (virDomainPtr dom, const char *path, gint64 timeout_ms, GError **error);
+
+/* The same with another transport (for the tests): call sends one agent
+ * command and returns the reply, or NULL and an error. */
+typedef char *(*BcAgentCallFunc) (gpointer ctx, const char *cmd, int timeout_s, GError **error);
+GBytes *bc_agent_read_file_with (BcAgentCallFunc call, gpointer ctx, const char *path, gint64 timeout_ms,
+                                 GError **error);
 
 /* Pure parsers of the agent's replies, exposed for the tests. */
 gboolean bc_agent_parse_handle (const char *reply, gint64 *handle, GError **error);

@@ -3,6 +3,8 @@
 #include "bc-agent.h"
 #include "bc-error.h"
 
+#include <string.h>
+
 static void
 test_handle (void)
 {
@@ -75,6 +77,103 @@ test_read_eof_wrong_type (void)
   g_assert_false (eof);
 }
 
+/* A fake guest agent: answers guest-file-open with handle 7, every
+ * guest-file-read with `chunk` (base64) and eof after `reads_to_eof` reads
+ * (never when 0), after sleeping `delay_ms`; counts what it was asked. */
+typedef struct {
+  const char *chunk;
+  guint reads_to_eof;
+  guint delay_ms;
+  guint reads;
+  guint closes;
+  gboolean fail_open;
+} FakeAgent;
+
+static char *
+fake_call (gpointer ctx, const char *cmd, int timeout_s, GError **error)
+{
+  FakeAgent *f = ctx;
+
+  g_assert_cmpint (timeout_s, >=, 1);
+  if (f->delay_ms)
+    g_usleep (f->delay_ms * 1000);
+  if (strstr (cmd, "guest-file-open"))
+    {
+      if (f->fail_open)
+        return bc_set_error (error, BC_ERROR_GUEST, "guest agent: blocked"), NULL;
+      return g_strdup ("{\"return\":7}");
+    }
+  if (strstr (cmd, "guest-file-close"))
+    {
+      g_assert_nonnull (strstr (cmd, "\"handle\":7"));
+      f->closes++;
+      return g_strdup ("{\"return\":{}}");
+    }
+  g_assert_nonnull (strstr (cmd, "guest-file-read"));
+  f->reads++;
+  return g_strdup_printf ("{\"return\":{\"count\":1,\"buf-b64\":\"%s\",\"eof\":%s}}", f->chunk,
+                          f->reads_to_eof && f->reads >= f->reads_to_eof ? "true" : "false");
+}
+
+static void
+test_read_file (void)
+{
+  FakeAgent f = { "aGVsbG8=", 2, 0, 0, 0, FALSE };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) b = bc_agent_read_file_with (fake_call, &f, "/proc/meminfo", 2000, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpmem (g_bytes_get_data (b, NULL), g_bytes_get_size (b), "hellohello", 10);
+  g_assert_cmpuint (f.reads, ==, 2);
+  g_assert_cmpuint (f.closes, ==, 1);
+}
+
+/* A guest that dribbles a byte at a time and never says eof cannot hold a
+ * worker: at most 16 reads... */
+static void
+test_read_file_dribbler (void)
+{
+  FakeAgent f = { "eA==", 0, 0, 0, 0, FALSE };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) b = bc_agent_read_file_with (fake_call, &f, "/proc/meminfo", 2000, &error);
+
+  g_assert_null (b);
+  g_assert_error (error, BC_ERROR, BC_ERROR_GUEST);
+  g_assert_cmpstr (error->message, ==, "guest agent: no end of file after 16 reads");
+  g_assert_cmpuint (f.reads, ==, 16);
+  g_assert_cmpuint (f.closes, ==, 1);
+}
+
+/* ...and at most 4 times the timeout in all. */
+static void
+test_read_file_slow_dribbler (void)
+{
+  FakeAgent f = { "eA==", 0, 60, 0, 0, FALSE };
+  g_autoptr (GError) error = NULL;
+  gint64 t0 = g_get_monotonic_time ();
+  g_autoptr (GBytes) b = bc_agent_read_file_with (fake_call, &f, "/proc/meminfo", 100, &error);
+
+  g_assert_null (b);
+  g_assert_error (error, BC_ERROR, BC_ERROR_GUEST);
+  g_assert_cmpstr (error->message, ==, "guest agent: file not read within 400 ms");
+  g_assert_cmpuint (f.reads, <, 16);
+  g_assert_cmpuint (f.closes, ==, 1);
+  g_assert_cmpint (g_get_monotonic_time () - t0, <, 2 * G_USEC_PER_SEC);
+}
+
+static void
+test_read_file_open_fails (void)
+{
+  FakeAgent f = { "eA==", 1, 0, 0, 0, TRUE };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) b = bc_agent_read_file_with (fake_call, &f, "/proc/meminfo", 2000, &error);
+
+  g_assert_null (b);
+  g_assert_error (error, BC_ERROR, BC_ERROR_GUEST);
+  g_assert_cmpuint (f.reads, ==, 0);
+  g_assert_cmpuint (f.closes, ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -83,5 +182,9 @@ main (int argc, char **argv)
   g_test_add_func ("/agent/read", test_read);
   g_test_add_func ("/agent/read-hostile", test_read_hostile);
   g_test_add_func ("/agent/read-eof-wrong-type", test_read_eof_wrong_type);
+  g_test_add_func ("/agent/read-file", test_read_file);
+  g_test_add_func ("/agent/read-file-dribbler", test_read_file_dribbler);
+  g_test_add_func ("/agent/read-file-slow-dribbler", test_read_file_slow_dribbler);
+  g_test_add_func ("/agent/read-file-open-fails", test_read_file_open_fails);
   return g_test_run ();
 }
