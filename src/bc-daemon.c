@@ -44,6 +44,7 @@ typedef struct {
 
 static void start_setup (BcDaemon *d, BcDomain *dom);
 static void maybe_finish (BcDaemon *d);
+static void quit (BcDaemon *d);
 
 static gint64
 now_ms (void)
@@ -252,7 +253,10 @@ agent_thread (gpointer data, gpointer user_data)
   AgentJob *j = data;
 
   j->ok = bc_collect_guest (j->dom->dom, j->timeout_ms, now_ms (), &j->guest, &j->error);
-  g_main_context_invoke (NULL, agent_done_idle, j);
+  /* Always through the main context's queue (g_main_context_invoke would
+   * run it here, on this thread, whenever nobody holds the context, as
+   * during shutdown). */
+  g_idle_add (agent_done_idle, j);
 }
 
 static void
@@ -551,7 +555,14 @@ bulk_done_cb (GObject *src, GAsyncResult *res, gpointer user_data)
   g_autoptr (GPtrArray) records = g_task_propagate_pointer (G_TASK (res), &error);
 
   d->bulk_inflight = FALSE;
-  if (records == NULL)
+  if (records == NULL && d->opts.once && !d->quitting)
+    {
+      /* --once has no next tick to retry on: fail the run */
+      if (d->fatal == NULL)
+        d->fatal = g_error_copy (error);
+      quit (d);
+    }
+  else if (records == NULL)
     g_warning ("collect: %s", error->message);
   else if (!d->quitting)
     {
@@ -678,6 +689,8 @@ on_hup (gpointer data)
   BcConfig next;
   guint64 budget;
 
+  if (d->quitting)
+    return G_SOURCE_CONTINUE;
   bc_config_defaults (&next);
   if (d->opts.config_path && !bc_config_load (&next, d->opts.config_path, d->opts.config_missing_ok, &error))
     {
@@ -711,7 +724,11 @@ on_lifecycle (virConnectPtr conn, virDomainPtr vdom, int event, int detail, void
     {
     case VIR_DOMAIN_EVENT_STARTED:
     case VIR_DOMAIN_EVENT_RESUMED:
-      add_domain (d, vdom);
+      /* --once: the pass is under way with the domains it started with */
+      if (d->opts.once && d->once_pass_started)
+        g_message ("%s: started during --once; left for the next run", virDomainGetName (vdom));
+      else
+        add_domain (d, vdom);
       break;
     case VIR_DOMAIN_EVENT_STOPPED:
     case VIR_DOMAIN_EVENT_CRASHED:
