@@ -5,10 +5,18 @@ void
 bc_json_add_string (JsonBuilder *b, const char *key, const char *value)
 {
   json_builder_set_member_name (b, key);
-  if (value)
+  if (value == NULL)
+    json_builder_add_null_value (b);
+  else if (g_utf8_validate (value, -1, NULL))
     json_builder_add_string_value (b, value);
   else
-    json_builder_add_null_value (b);
+    {
+      /* Strings can carry a guest's words (an agent's error text): JSON
+       * must stay valid UTF-8 or readers reject the whole document. */
+      g_autofree char *valid = g_utf8_make_valid (value, -1);
+
+      json_builder_add_string_value (b, valid);
+    }
 }
 
 void

@@ -154,6 +154,34 @@ test_report_roundtrip (void)
   g_assert_cmpuint (back->domains->len, ==, 1);
 }
 
+/* A note carrying a guest's bytes that are not UTF-8 (a lone surrogate
+ * from an agent's error text) must not make the state file unreadable for
+ * every other domain. */
+static void
+test_report_not_utf8 (void)
+{
+  g_autoptr (BcReport) r = bc_report_new ();
+  g_autoptr (BcReport) back = NULL;
+  g_autofree char *json = NULL;
+  BcReportDomain *d;
+  const BcReportDomain *b;
+
+  r->pid = 7;
+  d = bc_report_add_domain (r, "u-1", "vm1");
+  d->note = g_strdup ("agent: Guest agent error: \xed\xb0\x80 \xff junk");
+  bc_report_add_domain (r, "u-2", "vm2")->managed = TRUE;
+  json = bc_report_to_json (r);
+  g_assert_true (g_utf8_validate (json, -1, NULL));
+  back = bc_report_from_json (json, NULL);
+  g_assert_nonnull (back);
+  b = bc_report_find (back, "u-1");
+  g_assert_nonnull (b);
+  g_assert_true (g_str_has_prefix (b->note, "agent: Guest agent error: "));
+  g_assert_true (g_str_has_suffix (b->note, " junk"));
+  g_assert_nonnull (bc_report_find (back, "u-2"));
+  g_assert_true (bc_report_find (back, "u-2")->managed);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -163,5 +191,6 @@ main (int argc, char **argv)
   g_test_add_data_func ("/status/json/no-daemon", GINT_TO_POINTER (0), test_json);
   g_test_add_data_func ("/status/json/daemon", GINT_TO_POINTER (1), test_json);
   g_test_add_func ("/status/report-roundtrip", test_report_roundtrip);
+  g_test_add_func ("/status/report-not-utf8", test_report_not_utf8);
   return g_test_run ();
 }
