@@ -207,9 +207,15 @@ bc_collect_setup (virDomainPtr dom, gint stats_period_s, BcDomainSetup *out, GEr
     return bc_set_error_from_libvirt (error, "domain XML");
   if (!bc_domxml_parse_balloon (xml, &out->balloon, error))
     return FALSE;
+  /* A libvirt error reading the metadata is a setup error (retried); only
+   * metadata that was read and is wrong is the domain's policy error. */
   meta = get_metadata (dom, &local);
-  if (local == NULL)
-    bc_metadata_parse (meta, &out->policy, &local);
+  if (local)
+    {
+      g_propagate_error (error, local);
+      return FALSE;
+    }
+  bc_metadata_parse (meta, &out->policy, &local);
   out->policy_error = local;
   if (out->balloon.has_balloon && out->balloon.stats_period_s == 0 && out->policy_error == NULL &&
       out->policy.enabled)

@@ -18,7 +18,7 @@
 #define SHUTDOWN_GRACE_MS 15000
 #define AGENT_BACKOFF_MS 30000
 #define AGENT_FAILURES_BEFORE_BACKOFF 3
-#define SETUP_RETRY_MS 30000
+#define SETUP_RETRY_MS_DEFAULT 30000
 /* How long a target just set stands for the domain's current memory. */
 #define SETTLE_MS 10000
 
@@ -99,6 +99,7 @@ job_done (BcDaemon *d)
 typedef struct {
   BcDomain *dom;
   gint stats_period_s;
+  gint64 retry_ms;
   BcDomainSetup setup;
   GError *error;
 } SetupJob;
@@ -126,7 +127,7 @@ apply_setup (BcDomain *dom, SetupJob *j)
 {
   dom->setup_done = TRUE;
   /* A libvirt error (daemon restarting, domain busy) is transient: retry. */
-  dom->setup_retry_ms = j->error ? now_ms () + SETUP_RETRY_MS : 0;
+  dom->setup_retry_ms = j->error ? now_ms () + j->retry_ms : 0;
   if (j->error)
     bc_domain_set_skip (dom, j->error->message);
   else if (j->setup.policy_error)
@@ -143,7 +144,8 @@ apply_setup (BcDomain *dom, SetupJob *j)
   if (dom->skip_reason && !j->error && !j->setup.policy_error && j->setup.balloon.has_balloon)
     g_message ("%s: not managed: %s", dom->name, dom->skip_reason);
   else if (j->error)
-    g_warning ("%s: not managed: %s; retrying in %d s", dom->name, dom->skip_reason, SETUP_RETRY_MS / 1000);
+    g_warning ("%s: not managed: %s; retrying in %" G_GINT64_FORMAT " s", dom->name, dom->skip_reason,
+               (j->retry_ms + 999) / 1000);
   else if (dom->skip_reason)
     g_warning ("%s: not managed: %s", dom->name, dom->skip_reason);
   else
@@ -186,6 +188,7 @@ start_setup (BcDaemon *d, BcDomain *dom)
   j = g_new0 (SetupJob, 1);
   j->dom = bc_domain_ref (dom);
   j->stats_period_s = (gint) MAX (1, d->cfg.apply_interval_ms / 1000);
+  j->retry_ms = d->opts.setup_retry_ms > 0 ? d->opts.setup_retry_ms : SETUP_RETRY_MS_DEFAULT;
   task = g_task_new (NULL, NULL, setup_done_cb, d);
   g_task_set_task_data (task, j, (GDestroyNotify) setup_job_free);
   dom->setup_inflight = TRUE;

@@ -13,6 +13,8 @@ typedef struct {
   const char *state_path;    /* "" = publish nothing */
   gboolean dry_run;
   gboolean once;
+  gint64 setup_retry_ms;     /* after a libvirt error in a domain's setup;
+                                0 = 30 s */
 } BcDaemonOptions;
 
 /* Runs until SIGINT/SIGTERM (or one pass with once).  Returns the exit
