@@ -577,6 +577,12 @@ bulk_done_cb (GObject *src, GAsyncResult *res, gpointer user_data)
 }
 
 static void
+conn_unref (gpointer conn)
+{
+  virConnectClose (conn);
+}
+
+static void
 start_bulk (BcDaemon *d)
 {
   g_autoptr (GTask) task = NULL;
@@ -584,7 +590,9 @@ start_bulk (BcDaemon *d)
   if (d->bulk_inflight)
     return;
   task = g_task_new (NULL, NULL, bulk_done_cb, d);
-  g_task_set_task_data (task, d->conn, NULL);
+  /* the worker holds its own reference: it may outlive a shutdown grace */
+  virConnectRef (d->conn);
+  g_task_set_task_data (task, d->conn, conn_unref);
   d->bulk_inflight = TRUE;
   d->jobs++;
   g_task_run_in_thread (task, bulk_thread);
