@@ -45,7 +45,7 @@ fill_figures (BcDecision *d, BcMarginSample *s, const BcBalloonFigures *balloon,
       d->used_kib = bc_meminfo_used_kib (mi);
       s->have_active_file = TRUE;
       s->have_refault = guest->have_vmstat && guest->vmstat.have_refault;
-      s->refault_file_kib = guest->vmstat.refault_file * PAGE_KIB;
+      s->refault_file_kib = MIN (guest->vmstat.refault_file, G_MAXUINT64 / PAGE_KIB) * PAGE_KIB;
     }
   else
     {

@@ -79,7 +79,7 @@ delta_between (const BcMarginSample *a, const BcMarginSample *b)
     d.active = (gint64) b->active_file_kib - (gint64) a->active_file_kib;
   d.have_turnover = a->have_refault && b->have_refault;
   if (d.have_turnover && b->refault_file_kib >= a->refault_file_kib)
-    d.turnover = (gint64) (b->refault_file_kib - a->refault_file_kib);
+    d.turnover = (gint64) MIN (b->refault_file_kib - a->refault_file_kib, (guint64) G_MAXINT64);
   return d;
 }
 
