@@ -6,7 +6,7 @@
 char *
 bc_explain_change (const BcDecision *dec, const BcMarginState *margin,
                    guint64 current_kib, guint64 granted_kib, guint arbiter_scale,
-                   guint64 fair_level_kib)
+                   guint64 fair_level_kib, gboolean held_before)
 {
   GString *s = g_string_new (granted_kib > current_kib ? "grow" : "shrink");
   const char *clamp = bc_clamp_to_string (dec->target.clamp);
@@ -22,6 +22,8 @@ bc_explain_change (const BcDecision *dec, const BcMarginState *margin,
     g_string_append_printf (s, ", host budget: fair share %" G_GUINT64_FORMAT " MiB", fair_level_kib / 1024);
   if (granted_kib < dec->target.target_kib && granted_kib > current_kib)
     g_string_append_printf (s, ", %u.%02u%% of growth free now", arbiter_scale / 100, arbiter_scale % 100);
+  else if (granted_kib >= dec->target.target_kib && granted_kib > current_kib && held_before)
+    g_string_append (s, "; growth the host budget held back until now");
   return g_string_free (s, FALSE);
 }
 

@@ -6,10 +6,12 @@
 #include "bc-domain.h"
 #include "bc-report.h"
 
-/* Why a domain goes from current to granted, in one line. */
+/* Why a domain goes from current to granted, in one line.  held_before:
+ * the host budget held this domain below its target on the previous pass
+ * (a growth now may be that growth, whatever the margin does this tick). */
 char *bc_explain_change (const BcDecision *dec, const BcMarginState *margin,
                          guint64 current_kib, guint64 granted_kib, guint arbiter_scale,
-                         guint64 fair_level_kib);
+                         guint64 fair_level_kib, gboolean held_before);
 
 /* Fills a state-file entry from the daemon's record of a domain. */
 void bc_explain_report (BcReportDomain *out, const BcDomain *dom);

@@ -27,12 +27,20 @@ margin (gint64 margin_mib, const char *reason)
 }
 
 static void
+check_held (const BcDecision *d, const BcMarginState *m, guint64 current_mib, guint64 granted_mib,
+            guint scale, guint64 level_kib, gboolean held_before, const char *want)
+{
+  g_autofree char *got = bc_explain_change (d, m, current_mib * MIB, granted_mib * MIB, scale, level_kib,
+                                            held_before);
+
+  g_assert_cmpstr (got, ==, want);
+}
+
+static void
 check (const BcDecision *d, const BcMarginState *m, guint64 current_mib, guint64 granted_mib,
        guint scale, guint64 level_kib, const char *want)
 {
-  g_autofree char *got = bc_explain_change (d, m, current_mib * MIB, granted_mib * MIB, scale, level_kib);
-
-  g_assert_cmpstr (got, ==, want);
+  check_held (d, m, current_mib, granted_mib, scale, level_kib, FALSE, want);
 }
 
 static void
@@ -72,6 +80,24 @@ test_budget (void)
          "host budget: fair share 512 MiB");
 }
 
+/* Growth the budget held back, granted once room is free: the margin may
+ * already be shrinking, so the log says where the growth comes from. */
+static void
+test_budget_released (void)
+{
+  BcDecision d = decision (BC_SOURCE_AGENT, 100, 400, BC_CLAMP_NONE);
+  BcMarginState m = margin (300, "DOWN: cache steady, no refaults");
+
+  check_held (&d, &m, 300, 400, 10000, G_MAXUINT64, TRUE,
+              "grow: committed 100 MiB + margin 300 MiB [DOWN: cache steady, no refaults]; "
+              "growth the host budget held back until now");
+  /* not held before: nothing to say; a shrink: nothing either */
+  check_held (&d, &m, 300, 400, 10000, G_MAXUINT64, FALSE,
+              "grow: committed 100 MiB + margin 300 MiB [DOWN: cache steady, no refaults]");
+  check_held (&d, &m, 464, 400, 10000, G_MAXUINT64, TRUE,
+              "shrink: committed 100 MiB + margin 300 MiB [DOWN: cache steady, no refaults]");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -79,5 +105,6 @@ main (int argc, char **argv)
   g_test_add_func ("/explain/plain", test_plain);
   g_test_add_func ("/explain/clamped-balloon-only", test_clamped_balloon_only);
   g_test_add_func ("/explain/budget", test_budget);
+  g_test_add_func ("/explain/budget-released", test_budget_released);
   return g_test_run ();
 }
