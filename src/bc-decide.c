@@ -5,18 +5,6 @@
 
 #define PAGE_KIB 4 /* x86, arm64 with 4K pages: what the guests we run use */
 
-const char *
-bc_source_to_string (BcSource source)
-{
-  switch (source)
-    {
-    case BC_SOURCE_AGENT: return "agent";
-    case BC_SOURCE_BALLOON: return "balloon-only";
-    case BC_SOURCE_NONE:
-    default: return "none";
-    }
-}
-
 BcSource
 bc_decide_source (const BcBalloonFigures *balloon, const BcGuestFigures *guest,
                   gint64 now_ms, gint64 max_agent_age_ms)
