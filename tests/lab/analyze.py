@@ -20,6 +20,9 @@ Definitions (also printed):
               the previous phase held above the new working set's need
               (need = new working set + the overhead seen at the end of the
               first phase)
+  gave back   (shrink phases, reported, not checked) seconds until the memory
+              given is first DROP_MIB below its level at the phase start:
+              the first memory given back, however the need is estimated
 
 --check asserts the shape with tolerances for a loaded 2-core machine and
 exits 1 when one fails: growth followed within REACT_MAX s, shrink followed
@@ -32,6 +35,7 @@ import csv, json, os, re, subprocess, sys
 REACT_MAX_FRAC = 0.8   # of a phase
 SUM_TOL_MIB = 8
 LEVEL_TOL_MIB = 8      # balloonctl's dead band (4 MiB) and balloon jitter
+DROP_MIB = 32          # "gave back": a drop well above the dead band and jitter
 
 
 def load(d):
@@ -94,6 +98,8 @@ def timings(sc, rows, m):
                 hit = next((r["t"] for r in ph if r["mem"] <= level + 1), None)
                 cur["reclaim_s"] = None if hit is None else hit - ph[0]["t"]
                 cur["reclaim_level_mib"] = level
+                drop = next((r["t"] for r in ph if r["mem"] <= start - DROP_MIB), None)
+                cur["gave_back_s"] = None if drop is None else drop - ph[0]["t"]
 
 
 def summary(sc, m, static=None):
@@ -121,6 +127,8 @@ def summary(sc, m, static=None):
             if "reclaim_s" in x:
                 line += (f"  down to {x['reclaim_level_mib']:.0f} MiB after "
                          + ("never" if x["reclaim_s"] is None else f"{x['reclaim_s']:.0f} s"))
+                line += (f", never gave back {DROP_MIB} MiB" if x.get("gave_back_s") is None
+                         else f", gave back {DROP_MIB} MiB after {x['gave_back_s']:.0f} s")
             lines.append(line)
     lines.append("opti = working set (MiB); mean/min..max = memory given (MiB); hit = page-cache hit ratio "
                  "(1 - disk bytes / workload bytes); see analyze.py for the timing definitions")
