@@ -6,102 +6,65 @@
 #include "bc-daemon.h"
 #include "bc-metadata.h"
 #include "bc-report.h"
+#include "inproc-lib.h"
 
 #include <glib/gstdio.h>
-#include <libvirt/libvirt.h>
-#include <libvirt/virterror.h>
 #include <signal.h>
-
-#define MIB 1024
-
-static virConnectPtr
-open_node (void)
-{
-  g_autofree char *path = g_test_build_filename (G_TEST_DIST, "..", "data", "node.xml", NULL);
-  g_autofree char *abs = g_canonicalize_filename (path, NULL);
-  g_autofree char *uri = g_strdup_printf ("test://%s", abs);
-  virConnectPtr conn = virConnectOpen (uri);
-
-  g_assert_nonnull (conn);
-  return conn;
-}
-
-static guint64
-memory_kib (virConnectPtr conn, const char *name)
-{
-  virDomainPtr dom = virDomainLookupByName (conn, name);
-  virDomainInfo info;
-
-  g_assert_nonnull (dom);
-  g_assert_cmpint (virDomainGetInfo (dom, &info), ==, 0);
-  virDomainFree (dom);
-  return info.memory;
-}
-
-static void
-config (BcConfig *cfg)
-{
-  bc_config_defaults (cfg);
-  cfg->budget_kib = 16 * 1024 * MIB;
-  cfg->apply_interval_ms = 100;
-  cfg->margin_interval_ms = 500;
-  cfg->agent = FALSE; /* the test driver has no guest agent */
-}
 
 static void
 test_once (void)
 {
-  virConnectPtr conn = open_node ();
+  virConnectPtr conn = inproc_open_node ();
   BcDaemonOptions opts = { .state_path = "", .once = TRUE };
   g_autoptr (GError) error = NULL;
   BcConfig cfg;
 
-  config (&cfg);
+  inproc_config (&cfg);
   g_assert_cmpint (bc_daemon_run (conn, &cfg, &opts, &error), ==, 0);
   g_assert_no_error (error);
   /* managed, shrunk by at most max-shrink in one pass */
-  g_assert_cmpuint (memory_kib (conn, "vm-a"), ==, 1024 * MIB - 64 * MIB);
+  g_assert_cmpuint (inproc_memory_kib (conn, "vm-a"), ==, 1024 * MIB - 64 * MIB);
   /* metadata min-mib 1000 */
-  g_assert_cmpuint (memory_kib (conn, "vm-b"), ==, 1000 * MIB);
+  g_assert_cmpuint (inproc_memory_kib (conn, "vm-b"), ==, 1000 * MIB);
   /* disabled, invalid metadata, no balloon: untouched */
-  g_assert_cmpuint (memory_kib (conn, "vm-c"), ==, 1024 * MIB);
-  g_assert_cmpuint (memory_kib (conn, "vm-d"), ==, 1024 * MIB);
-  g_assert_cmpuint (memory_kib (conn, "vm-f"), ==, 1024 * MIB);
+  g_assert_cmpuint (inproc_memory_kib (conn, "vm-c"), ==, 1024 * MIB);
+  g_assert_cmpuint (inproc_memory_kib (conn, "vm-d"), ==, 1024 * MIB);
+  g_assert_cmpuint (inproc_memory_kib (conn, "vm-f"), ==, 1024 * MIB);
   virConnectClose (conn);
 }
 
 static void
 test_dry_run (void)
 {
-  virConnectPtr conn = open_node ();
+  virConnectPtr conn = inproc_open_node ();
   BcDaemonOptions opts = { .state_path = "", .once = TRUE, .dry_run = TRUE };
   const char *names[] = { "vm-a", "vm-b", "vm-c", "vm-d", "vm-f" };
   BcConfig cfg;
 
-  config (&cfg);
+  inproc_config (&cfg);
   g_assert_cmpint (bc_daemon_run (conn, &cfg, &opts, NULL), ==, 0);
   for (guint i = 0; i < G_N_ELEMENTS (names); i++)
-    g_assert_cmpuint (memory_kib (conn, names[i]), ==, 1024 * MIB);
+    g_assert_cmpuint (inproc_memory_kib (conn, names[i]), ==, 1024 * MIB);
   virConnectClose (conn);
 }
 
 static void
 test_host_budget (void)
 {
-  virConnectPtr conn = open_node ();
+  virConnectPtr conn = inproc_open_node ();
   BcDaemonOptions opts = { .state_path = "", .once = TRUE };
   virDomainPtr b = virDomainLookupByName (conn, "vm-b");
   BcConfig cfg;
 
   /* vm-b wants to grow to 1000+; the budget leaves it 32 MiB of room */
   g_assert_cmpint (virDomainSetMemory (b, 900 * MIB), ==, 0);
-  config (&cfg);
+  inproc_config (&cfg);
   /* held: a 1024 (shrinking to 960, not given back yet), b 900, and the
    * unmanaged c, d, f 1024 each; 32 MiB of room */
   cfg.budget_kib = (1024 + 900 + 1024 * 3 + 32) * MIB;
   g_assert_cmpint (bc_daemon_run (conn, &cfg, &opts, NULL), ==, 0);
-  g_assert_cmpuint (memory_kib (conn, "vm-a"), ==, 960 * MIB);
-  g_assert_cmpuint (memory_kib (conn, "vm-b"), ==, 932 * MIB);
+  g_assert_cmpuint (inproc_memory_kib (conn, "vm-a"), ==, 960 * MIB);
+  g_assert_cmpuint (inproc_memory_kib (conn, "vm-b"), ==, 932 * MIB);
   virDomainFree (b);
   virConnectClose (conn);
 }
@@ -187,10 +150,10 @@ test_events (void)
   g_autoptr (GError) error = NULL;
   BcConfig cfg;
 
-  s.conn = open_node ();
+  s.conn = inproc_open_node ();
   s.state_path = g_build_filename (dir, "sub", "state.json", NULL);
   opts.state_path = s.state_path;
-  config (&cfg);
+  inproc_config (&cfg);
   g_timeout_add (700, script_step, &s);
   g_assert_cmpint (bc_daemon_run (s.conn, &cfg, &opts, &error), ==, 0);
   g_assert_no_error (error);
@@ -199,7 +162,7 @@ test_events (void)
   g_assert_true (s.saw_a_gone);
   g_assert_true (s.saw_c_managed);
   /* vm-e was managed: shrunk from 1024 MiB by 64 MiB steps */
-  g_assert_cmpuint (memory_kib (s.conn, "vm-e"), <, 1024 * MIB);
+  g_assert_cmpuint (inproc_memory_kib (s.conn, "vm-e"), <, 1024 * MIB);
   /* the state file goes with the daemon */
   g_assert_false (g_file_test (s.state_path, G_FILE_TEST_EXISTS));
   virConnectClose (s.conn);
@@ -209,20 +172,10 @@ test_events (void)
   g_rmdir (dir);
 }
 
-static void
-quiet (void *data, virErrorPtr err)
-{
-}
-
 int
 main (int argc, char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-  /* the daemon warns about vm-d's bad metadata and vm-f's missing balloon:
-   * expected here; criticals stay fatal */
-  g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
-  virSetErrorFunc (NULL, quiet);
-  g_assert_cmpint (virEventRegisterDefaultImpl (), ==, 0);
+  inproc_init (&argc, &argv);
   g_test_add_func ("/daemon/once", test_once);
   g_test_add_func ("/daemon/dry-run", test_dry_run);
   g_test_add_func ("/daemon/host-budget", test_host_budget);

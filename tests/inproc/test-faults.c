@@ -4,13 +4,11 @@
  * made to do on demand.  `run --once` must end, with an error when it could
  * not do its pass, whatever libvirt does in the middle of it. */
 #include "bc-daemon.h"
+#include "inproc-lib.h"
 
 #include <libvirt/libvirt.h>
-#include <libvirt/virterror.h>
 #include <signal.h>
 #include <string.h>
-
-#define MIB 1024
 
 typedef enum {
   FAULT_NONE,
@@ -74,55 +72,21 @@ hung (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-static virConnectPtr
-open_node (void)
-{
-  g_autofree char *path = g_test_build_filename (G_TEST_DIST, "..", "data", "node.xml", NULL);
-  g_autofree char *abs = g_canonicalize_filename (path, NULL);
-  g_autofree char *uri = g_strdup_printf ("test://%s", abs);
-  virConnectPtr conn = virConnectOpen (uri);
-
-  g_assert_nonnull (conn);
-  return conn;
-}
-
-static void
-config (BcConfig *cfg)
-{
-  bc_config_defaults (cfg);
-  cfg->budget_kib = 16 * 1024 * MIB;
-  cfg->apply_interval_ms = 100;
-  cfg->margin_interval_ms = 500;
-  cfg->agent = FALSE;
-}
-
 static int
 run_once (GError **error)
 {
-  virConnectPtr conn = open_node ();
+  virConnectPtr conn = inproc_open_node ();
   BcDaemonOptions opts = { .state_path = "", .once = TRUE };
   BcConfig cfg;
   guint watchdog;
   int rc;
 
-  config (&cfg);
+  inproc_config (&cfg);
   watchdog = g_timeout_add_seconds (10, hung, NULL);
   rc = bc_daemon_run (conn, &cfg, &opts, error);
   g_source_remove (watchdog);
   virConnectClose (conn);
   return rc;
-}
-
-static guint64
-memory_kib (virConnectPtr conn, const char *name)
-{
-  virDomainPtr dom = virDomainLookupByName (conn, name);
-  virDomainInfo info;
-
-  g_assert_nonnull (dom);
-  g_assert_cmpint (virDomainGetInfo (dom, &info), ==, 0);
-  virDomainFree (dom);
-  return info.memory;
 }
 
 static gboolean
@@ -137,19 +101,19 @@ stop (gpointer data)
 static void
 test_setup_retried (void)
 {
-  virConnectPtr conn = open_node ();
+  virConnectPtr conn = inproc_open_node ();
   BcDaemonOptions opts = { .state_path = "", .setup_retry_ms = 300 };
   g_autoptr (GError) error = NULL;
   BcConfig cfg;
 
-  config (&cfg);
+  inproc_config (&cfg);
   fault = FAULT_METADATA_FAILS;
   g_timeout_add (1500, stop, NULL);
   g_assert_cmpint (bc_daemon_run (conn, &cfg, &opts, &error), ==, 0);
   g_assert_no_error (error);
   g_assert_cmpint (fault, ==, FAULT_NONE);
   /* managed after the retry: shrunk from 1024 MiB by 64 MiB steps */
-  g_assert_cmpuint (memory_kib (conn, "vm-a"), <, 1024 * MIB);
+  g_assert_cmpuint (inproc_memory_kib (conn, "vm-a"), <, 1024 * MIB);
   virConnectClose (conn);
 }
 
@@ -174,21 +138,10 @@ test_start_during_pass (void)
   g_assert_no_error (error);
 }
 
-static void
-quiet (void *data, virErrorPtr err)
-{
-}
-
 int
 main (int argc, char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-  /* the daemon warns about the bad metadata of tests/data/node.xml and
-   * about the injected faults; criticals stay fatal */
-  g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
-  virSetErrorFunc (NULL, quiet);
-  if (virEventRegisterDefaultImpl () < 0)
-    return 1;
+  inproc_init (&argc, &argv);
   g_test_add_func ("/faults/once-bulk-fails", test_bulk_fails);
   g_test_add_func ("/faults/once-domain-started-mid-pass", test_start_during_pass);
   g_test_add_func ("/faults/setup-retried", test_setup_retried);
