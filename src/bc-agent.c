@@ -80,6 +80,13 @@ typedef struct {
   gint64 deadline_us; /* monotonic */
 } Session;
 
+/* libvirt's agent timeout is in whole seconds: round up, at least 1. */
+static int
+timeout_s (gint64 ms)
+{
+  return (int) MAX (1, (ms + 999) / 1000);
+}
+
 /* One agent command, with at most the time left before the deadline. */
 static char *
 session_call (Session *s, const char *cmd, GError **error)
@@ -89,7 +96,7 @@ session_call (Session *s, const char *cmd, GError **error)
   if (left_ms <= 0)
     return bc_set_error (error, BC_ERROR_GUEST, "guest agent: file not read within %" G_GINT64_FORMAT " ms",
                          s->timeout_ms * DEADLINE_FACTOR), NULL;
-  return s->call (s->ctx, cmd, (int) MAX (1, (MIN (left_ms, s->timeout_ms) + 999) / 1000), error);
+  return s->call (s->ctx, cmd, timeout_s (MIN (left_ms, s->timeout_ms)), error);
 }
 
 static gboolean
@@ -133,7 +140,7 @@ bc_agent_read_file_with (BcAgentCallFunc call, gpointer ctx, const char *path, g
   /* The handle is closed even past the deadline (one more call, with the
    * plain timeout): qemu-ga keeps open handles until closed. */
   close_cmd = g_strdup_printf ("{\"execute\":\"guest-file-close\",\"arguments\":{\"handle\":%" G_GINT64_FORMAT "}}", handle);
-  close_reply = call (ctx, close_cmd, (int) MAX (1, (s.timeout_ms + 999) / 1000), NULL);
+  close_reply = call (ctx, close_cmd, timeout_s (s.timeout_ms), NULL);
   if (!ok)
     return NULL;
   return g_byte_array_free_to_bytes (g_steal_pointer (&buf));
