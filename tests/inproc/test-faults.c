@@ -43,19 +43,18 @@ int
 __wrap_virConnectGetAllDomainStats (virConnectPtr conn, unsigned int stats, virDomainStatsRecordPtr **retStats,
                                     unsigned int flags)
 {
-  Fault f = fault;
   int n;
 
-  if (f != FAULT_BULK_FAILS && f != FAULT_START_DURING_PASS)
-    f = FAULT_NONE;
-  else
-    fault = FAULT_NONE;
   /* no connection: libvirt itself fails the call, with its error */
-  if (f == FAULT_BULK_FAILS)
-    return __real_virConnectGetAllDomainStats (NULL, stats, retStats, flags);
-  n = __real_virConnectGetAllDomainStats (conn, stats, retStats, flags);
-  if (f == FAULT_START_DURING_PASS)
+  if (fault == FAULT_BULK_FAILS)
     {
+      fault = FAULT_NONE;
+      return __real_virConnectGetAllDomainStats (NULL, stats, retStats, flags);
+    }
+  n = __real_virConnectGetAllDomainStats (conn, stats, retStats, flags);
+  if (fault == FAULT_START_DURING_PASS)
+    {
+      fault = FAULT_NONE;
       virDomainPtr dom = virDomainLookupByName (conn, "vm-e");
 
       g_assert_nonnull (dom);
