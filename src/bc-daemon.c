@@ -427,11 +427,7 @@ arbitrate_all (BcDaemon *d, GPtrArray *doms, gint64 now, guint64 *level)
       BcDomain *dom = g_ptr_array_index (doms, i);
 
       if (dom->have_decision)
-        {
-          dom->granted_kib = claims[n++].grant_kib;
-          dom->budget_held_before = dom->budget_held;
-          dom->budget_held = dom->granted_kib < dom->decision.target.target_kib;
-        }
+        dom->granted_kib = claims[n++].grant_kib;
     }
   return scale;
 }
@@ -443,14 +439,16 @@ apply_all (BcDaemon *d, GPtrArray *doms, guint scale, guint64 level, gint64 now)
     {
       BcDomain *dom = g_ptr_array_index (doms, i);
       g_autofree char *reason = NULL;
-
       guint64 current = bc_domain_current_kib (dom, now, SETTLE_MS);
+      gboolean held_before = dom->budget_held;
 
-      if (!dom->have_decision || dom->apply_inflight ||
-          !bc_target_should_apply (current, dom->granted_kib, &d->cfg.clamp))
+      if (!dom->have_decision)
+        continue;
+      dom->budget_held = dom->granted_kib < dom->decision.target.target_kib;
+      if (dom->apply_inflight || !bc_target_should_apply (current, dom->granted_kib, &d->cfg.clamp))
         continue;
       reason = bc_explain_change (&dom->decision, &dom->margin, current,
-                                  dom->granted_kib, scale, level, dom->budget_held_before);
+                                  dom->granted_kib, scale, level, held_before);
       start_apply (d, dom, dom->granted_kib, reason);
     }
 }

@@ -37,8 +37,8 @@ typedef struct {
   BcDecision decision;
   gboolean have_decision;
   guint64 granted_kib;
-  gboolean budget_held;      /* the arbiter granted less than the target */
-  gboolean budget_held_before; /* ... on the previous pass */
+  gboolean budget_held;      /* the arbiter granted less than the target
+                                (set once the pass's change is explained) */
 
   /* apply */
   gboolean apply_inflight;
