@@ -1,17 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The paper (summary.md, "Margin control") gives two states:
+/* The paper's margin control (README, "How it decides") has two states:
  *   UP:   cache changing, or Active(file) increasing -> margin up;
  *         otherwise -> DOWN.
  *   DOWN: cache not increasing, or Active(file) not decreasing -> margin down;
  *         otherwise -> margin up and UP.
  * "paper-literal" implements exactly that with size deltas.  Read literally,
  * DOWN can only be left when Cached grows *and* Active(file) shrinks at once,
- * which a guest whose full cache is being replaced never shows (lab-notes.md):
- * its cache is flat while it thrashes.  "paper" therefore reads "the cache is
- * changing" as cache turnover: file pages read back soon after eviction
- * (workingset_refault_file), plus growth (a cache that shrinks was shrunk by
- * our own balloon); and it leaves DOWN as soon as the cache grows or turns
- * over. */
+ * which a guest whose full cache is being replaced never shows: measured in
+ * the lab, its cache stays flat while it thrashes (76 % of reads missing).
+ * "paper" therefore reads "the cache is changing" as cache turnover: file
+ * pages read back soon after eviction (workingset_refault_file), plus growth
+ * (a cache that shrinks was shrunk by our own balloon); and it leaves DOWN as
+ * soon as the cache grows or turns over. */
 #define G_LOG_DOMAIN "balloonctl-margin"
 
 #include "bc-margin.h"

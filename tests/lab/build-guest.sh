@@ -36,7 +36,9 @@ FILE_MIB=${3:-1}
 die() { echo "build-guest: error: $*" >&2; exit 1; }
 log() { echo "build-guest: $*" >&2; }
 
-# Guest kernel modules, in load order (lab-notes.md).  Modules that are
+# Guest kernel modules, in load order: each after the ones it depends on
+# (virtio transport before the balloon, console and block drivers; ext4's
+# helpers before ext4).  Modules that are
 # built into the kernel are skipped; a module that is neither a .ko[.xz|.zst]
 # file nor built in is an error.
 MODULES="virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci

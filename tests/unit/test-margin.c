@@ -91,7 +91,8 @@ static const Trace traces[] = {
   /* literal: DOWN, cache increasing and active decreasing -> up, UP */
   { "literal/down-to-up", BC_POLICY_PAPER_LITERAL, DOWN,
     { { 100, 50, 0, DOWN, 128 }, { 200, 30, 0, UP, 192 } }, 2 },
-  /* literal: the stuck case of lab-notes: flat cache while thrashing */
+  /* literal: stuck at the floor: a full cache stays flat while the guest
+   thrashes (refaults climb), and the literal rules keep shrinking */
   { "literal/stuck-at-floor", BC_POLICY_PAPER_LITERAL, DOWN,
     { { 108, 48, 0, DOWN, 128 }, { 108, 48, 500, DOWN, 96 }, { 109, 49, 1000, DOWN, 64 },
       { 108, 48, 1500, DOWN, 32 }, { 108, 48, 2000, DOWN, 32 } }, 5 },
