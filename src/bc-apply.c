@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#define G_LOG_DOMAIN "balloonctl-apply"
+#define G_LOG_DOMAIN "balloonctl"
 
 #include "bc-apply.h"
 #include "bc-error.h"
@@ -9,7 +9,90 @@ bc_apply_target (virDomainPtr dom, guint64 target_kib, GError **error)
 {
   if (target_kib == 0 || target_kib > G_MAXULONG)
     return bc_set_error (error, BC_ERROR_FAILED, "refusing target of %" G_GUINT64_FORMAT " KiB", target_kib);
-  if (virDomainSetMemoryFlags (dom, (unsigned long) target_kib, VIR_DOMAIN_AFFECT_LIVE) < 0)
-    return bc_set_error_from_libvirt (error, "setting memory");
-  return TRUE;
+  if (virDomainSetMemoryFlags (dom, (unsigned long) target_kib, VIR_DOMAIN_AFFECT_LIVE) == 0)
+    return TRUE;
+  if (virDomainIsActive (dom) == 0)
+    return bc_set_error (error, BC_ERROR_NOT_RUNNING, "the domain is no longer running");
+  return bc_set_error_from_libvirt (error, "setting memory");
+}
+
+typedef struct {
+  BcDomain *dom;
+  guint64 old_kib;
+  guint64 new_kib;
+  char *reason;
+  GError *error;
+} ApplyJob;
+
+static void
+apply_job_free (gpointer data)
+{
+  ApplyJob *j = data;
+
+  g_clear_error (&j->error);
+  g_free (j->reason);
+  bc_domain_unref (j->dom);
+  g_free (j);
+}
+
+static void
+apply_work (gpointer data)
+{
+  ApplyJob *j = data;
+
+  bc_apply_target (j->dom->vdom, j->new_kib, &j->error);
+}
+
+static void
+requested (BcDomain *dom, guint64 kib, gint64 at_ms)
+{
+  dom->applied.requested_kib = kib;
+  dom->applied.requested_at_ms = at_ms;
+}
+
+static void
+apply_done (gpointer owner, gpointer data)
+{
+  ApplyJob *j = data;
+  BcDomainApplied *a = &j->dom->applied;
+
+  a->inflight = FALSE;
+  if (j->error && (j->dom->removed || g_error_matches (j->error, BC_ERROR, BC_ERROR_NOT_RUNNING)))
+    g_message ("%s: stopped before %" G_GUINT64_FORMAT " KiB could be set", j->dom->name, j->new_kib);
+  else if (j->error)
+    g_warning ("%s: setting %" G_GUINT64_FORMAT " KiB failed, retrying next tick: %s",
+               j->dom->name, j->new_kib, j->error->message);
+  if (j->error)
+    return;
+  g_message ("%s: %" G_GUINT64_FORMAT " -> %" G_GUINT64_FORMAT " KiB: %s",
+             j->dom->name, j->old_kib, j->new_kib, j->reason);
+  a->change_at_ms = g_get_real_time () / 1000;
+  a->change_old_kib = j->old_kib;
+  a->change_new_kib = j->new_kib;
+  g_free (a->change_reason);
+  a->change_reason = g_strdup (j->reason);
+  requested (j->dom, j->new_kib, g_get_monotonic_time () / 1000);
+}
+
+void
+bc_apply_start (BcJobs *jobs, BcDomain *dom, const BcPassOutput *change, gint64 now_ms)
+{
+  ApplyJob *j;
+
+  if (change->action == BC_ACTION_DRY_RUN)
+    {
+      g_message ("%s: dry run: would set %" G_GUINT64_FORMAT " -> %" G_GUINT64_FORMAT " KiB: %s",
+                 dom->name, dom->figures.balloon.current_kib, change->new_kib, change->reason);
+      requested (dom, change->new_kib, now_ms);
+      return;
+    }
+  if (change->action != BC_ACTION_SET)
+    return;
+  j = g_new0 (ApplyJob, 1);
+  j->dom = bc_domain_ref (dom);
+  j->old_kib = change->old_kib;
+  j->new_kib = change->new_kib;
+  j->reason = g_strdup (change->reason);
+  dom->applied.inflight = TRUE;
+  bc_jobs_run (jobs, BC_QUEUE_LIBVIRT, apply_work, apply_done, j, apply_job_free);
 }

@@ -1,9 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* apply: set a domain's balloon target, live.  Blocking (a libvirt RPC):
- * the daemon runs it on a worker thread. */
+/* apply: set a domain's balloon target, live.  The setMemory call is a
+ * libvirt RPC, run as a job on the libvirt queue; its result is logged
+ * and kept in the domain's record. */
 #pragma once
 
-#include <glib.h>
-#include <libvirt/libvirt.h>
+#include "bc-domain.h"
+#include "bc-jobs.h"
 
+/* The blocking body.  A domain that stopped before the call fails with
+ * BC_ERROR_NOT_RUNNING. */
 gboolean bc_apply_target (virDomainPtr dom, guint64 target_kib, GError **error);
+
+/* Carries out one change of a pass: a setMemory job (BC_ACTION_SET), or
+ * the log line of a dry run (BC_ACTION_DRY_RUN). */
+void bc_apply_start (BcJobs *jobs, BcDomain *dom, const BcPassOutput *change, gint64 now_ms);

@@ -56,12 +56,12 @@ bc_arbitrate (BcClaim *claims, gsize n, guint64 budget_kib, guint64 fixed_kib,
       BcClaim *c = &claims[i];
       guint64 cap = capped (c, level);
 
-      held += c->current_kib;
-      if (cap >= c->current_kib)
-        c->grant_kib = cap, growth += cap - c->current_kib;
+      held += c->held_kib;
+      if (cap >= c->held_kib)
+        c->grant_kib = cap, growth += cap - c->held_kib;
       else /* above the fair level, or the policy's own shrink: never
               faster than max_shrink, never above what the policy wants */
-        c->grant_kib = MIN (c->want_kib, MAX (cap, c->current_kib - MIN (max_shrink_kib, c->current_kib)));
+        c->grant_kib = MIN (c->want_kib, MAX (cap, c->held_kib - MIN (max_shrink_kib, c->held_kib)));
     }
   room = budget_kib > held ? budget_kib - held : 0;
   scale = growth <= room ? 10000 : (guint) ((long double) room * 10000 / growth);
@@ -69,8 +69,8 @@ bc_arbitrate (BcClaim *claims, gsize n, guint64 budget_kib, guint64 fixed_kib,
     {
       BcClaim *c = &claims[i];
 
-      if (c->grant_kib > c->current_kib)
-        c->grant_kib = c->current_kib + (guint64) ((long double) (c->grant_kib - c->current_kib) * room / growth);
+      if (c->grant_kib > c->held_kib)
+        c->grant_kib = c->held_kib + (guint64) ((long double) (c->grant_kib - c->held_kib) * room / growth);
     }
   if (level_kib)
     *level_kib = sum_at (claims, n, G_MAXUINT64) <= share ? G_MAXUINT64 : level;

@@ -6,7 +6,7 @@
 #include <glib.h>
 
 typedef struct {
-  guint64 current_kib; /* what the domain may hold now: the larger of its
+  guint64 held_kib;    /* what the domain may hold now: the larger of its
                           balloon size and a target still being reached */
   guint64 want_kib;    /* its clamped target */
   guint64 floor_kib;   /* the least it may be given (clamps' floor) */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The daemon: one GMainLoop driving collect -> decide -> arbitrate ->
- * apply -> report every apply interval.  Blocking work runs on workers. */
+/* The daemon: one GMainLoop that gathers figures, runs the pure pass
+ * (bc-pass.c) every apply interval and starts the applies.  Blocking work
+ * runs as jobs on workers (bc-jobs.c). */
 #pragma once
 
 #include "bc-config.h"
@@ -10,13 +11,25 @@
 typedef struct {
   const char *config_path;   /* reloaded on SIGHUP; NULL = built-in defaults */
   gboolean config_missing_ok;
-  const char *state_path;    /* "" = publish nothing */
+  const char *state_path;    /* "" or NULL = publish nothing */
   gboolean dry_run;
   gboolean once;
   gint64 setup_retry_ms;     /* after a libvirt error in a domain's setup;
                                 0 = 30 s */
+  gint64 shutdown_grace_ms;  /* how long a stop waits for running jobs;
+                                0 = 15 s */
 } BcDaemonOptions;
 
+typedef struct _BcDaemon BcDaemon;
+
+/* Reads the host's memory, registers for libvirt's events and the signals
+ * (SIGINT/SIGTERM stop, SIGHUP reloads).  NULL with error set when the
+ * daemon cannot start. */
+BcDaemon *bc_daemon_new (virConnectPtr conn, const BcConfig *cfg, const BcDaemonOptions *opts, GError **error);
 /* Runs until SIGINT/SIGTERM (or one pass with once).  Returns the exit
  * status: 0, or 1 after a runtime failure (error set). */
-int bc_daemon_run (virConnectPtr conn, const BcConfig *cfg, const BcDaemonOptions *opts, GError **error);
+int bc_daemon_run (BcDaemon *d, GError **error);
+/* Removes every source and registration it made; never waits for a
+ * worker. */
+void bc_daemon_free (BcDaemon *d);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BcDaemon, bc_daemon_free)

@@ -63,7 +63,7 @@ bc_decide (const BcConfig *cfg, const BcDomainPolicy *policy,
     bc_margin_tick (margin, &cfg->margin, cfg->policy, &sample, now_ms);
   in.committed_kib = d.committed_kib;
   in.margin_kib = margin->margin_kib;
-  in.current_kib = balloon->current_kib;
+  in.settled_kib = balloon->current_kib;
   in.hard_max_kib = balloon->max_kib;
   in.min_kib = policy->min_kib ? policy->min_kib : cfg->domain_min_kib;
   in.max_kib = policy->max_kib ? policy->max_kib : cfg->domain_max_kib;

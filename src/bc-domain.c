@@ -3,18 +3,16 @@
 
 #include "bc-domain.h"
 
-#include <string.h>
-
 BcDomain *
-bc_domain_new (virDomainPtr dom, const char *uuid, const char *name)
+bc_domain_new (virDomainPtr vdom, const char *uuid, const char *name)
 {
   BcDomain *d = g_atomic_rc_box_new0 (BcDomain);
 
   g_strlcpy (d->uuid, uuid, sizeof d->uuid);
   d->name = g_strdup (name);
-  d->dom = dom;
-  virDomainRef (dom);
-  d->policy.enabled = TRUE;
+  d->vdom = vdom;
+  virDomainRef (vdom);
+  d->setup.policy.enabled = TRUE;
   return d;
 }
 
@@ -28,10 +26,10 @@ static void
 domain_clear (BcDomain *d)
 {
   g_free (d->name);
-  g_free (d->skip_reason);
-  g_free (d->agent_error);
-  g_free (d->change_reason);
-  virDomainFree (d->dom);
+  g_free (d->setup.skip_reason);
+  g_free (d->figures.agent_error);
+  g_free (d->applied.change_reason);
+  virDomainFree (d->vdom);
 }
 
 void
@@ -43,28 +41,42 @@ bc_domain_unref (BcDomain *d)
 gboolean
 bc_domain_managed (const BcDomain *d)
 {
-  return d->setup_done && d->skip_reason == NULL;
+  return d->setup.done && d->setup.skip_reason == NULL;
 }
 
 void
 bc_domain_set_skip (BcDomain *d, const char *why)
 {
-  if (g_strcmp0 (d->skip_reason, why) == 0)
+  if (g_strcmp0 (d->setup.skip_reason, why) == 0)
     return;
-  g_free (d->skip_reason);
-  d->skip_reason = g_strdup (why);
+  g_free (d->setup.skip_reason);
+  d->setup.skip_reason = g_strdup (why);
 }
 
-guint64
-bc_domain_current_kib (const BcDomain *d, gint64 now_ms, gint64 settle_ms)
+void
+bc_domain_pass_input (const BcDomain *d, BcPassInput *in)
 {
-  if (d->requested_kib && now_ms - d->requested_at_ms < settle_ms)
-    return d->requested_kib;
-  return d->balloon.current_kib;
+  in->managed = bc_domain_managed (d);
+  in->running = d->figures.libvirt_state == VIR_DOMAIN_RUNNING;
+  in->have_balloon = d->figures.have_balloon;
+  in->balloon = d->figures.balloon;
+  in->guest = d->figures.guest;
+  in->policy = d->setup.policy;
+  in->margin = d->margin;
+  in->requested_kib = d->applied.requested_kib;
+  in->requested_at_ms = d->applied.requested_at_ms;
+  in->apply_inflight = d->applied.inflight;
+  in->budget_held = d->budget_held;
 }
 
-guint64
-bc_domain_held_kib (const BcDomain *d, gint64 now_ms, gint64 settle_ms)
+void
+bc_domain_take_output (BcDomain *d, const BcPassOutput *out)
 {
-  return MAX (d->balloon.current_kib, bc_domain_current_kib (d, now_ms, settle_ms));
+  d->margin = out->margin;
+  d->decided = out->decided;
+  if (!out->decided)
+    return;
+  d->decision = out->decision;
+  d->granted_kib = out->granted_kib;
+  d->budget_held = out->budget_held;
 }

@@ -1,65 +1,73 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The daemon's record of one running domain: its figures, its controller
- * state, and what it last did.  Touched only on the main thread; worker jobs
- * hold a reference and hand their results back to the main context. */
+/* The daemon's record of one running domain, grouped by the step that
+ * writes each part.  Touched only on the main thread; worker jobs hold a
+ * reference and hand their results back to the main context. */
 #pragma once
 
 #include "bc-collect.h"
-#include "bc-decide.h"
+#include "bc-pass.h"
 
+/* setup: what the domain's XML and metadata say (bc-gather.c) */
 typedef struct {
-  char uuid[VIR_UUID_STRING_BUFLEN];
-  char *name;
-  virDomainPtr dom;
-  gboolean removed;          /* gone; late job results are dropped */
-
-  /* setup: XML facts and metadata policy */
-  gboolean setup_done;
-  gboolean setup_inflight;
-  gboolean setup_again;      /* metadata changed while setup ran */
-  gint64 setup_retry_ms;     /* setup failed: try again at (0 = no) */
-  BcDomainBalloon balloon_dev;
+  gboolean done;           /* a setup has completed, good or not */
+  gboolean good;           /* one completed without a libvirt error: its
+                              settings stand through a later one */
+  gboolean inflight;
+  gboolean again;          /* metadata changed while setup ran */
+  gint64 retry_at_ms;      /* a libvirt error: try again then (0 = no) */
   BcDomainPolicy policy;
-  char *skip_reason;         /* not managed: why (NULL = managed) */
+  char *skip_reason;       /* not managed: why (NULL = managed) */
+} BcDomainSetupState;
 
-  /* collect */
-  int state;
-  BcBalloonFigures balloon;
+/* collect: figures, as fresh as the last reads (bc-gather.c) */
+typedef struct {
+  int libvirt_state;       /* virDomainState from the last statistics */
   gboolean have_balloon;
+  BcBalloonFigures balloon;
   BcGuestFigures guest;
   gboolean agent_inflight;
-  guint agent_failures;
-  gint64 agent_retry_ms;     /* no agent read before this (back-off) */
+  guint agent_failures;    /* in a row */
+  gint64 agent_retry_at_ms;/* no agent read before this (back-off) */
   char *agent_error;
+} BcDomainFigures;
 
-  /* decide */
-  BcMarginState margin;
-  BcDecision decision;
-  gboolean have_decision;
-  guint64 granted_kib;
-  gboolean budget_held;      /* the arbiter granted less than the target
-                                (set once the pass's change is explained) */
-
-  /* apply */
-  gboolean apply_inflight;
-  guint64 requested_kib;     /* last target set; the balloon takes a while */
-  gint64 requested_at_ms;    /* monotonic */
-  gint64 change_at_ms;       /* wall clock */
+/* apply: what was asked of libvirt (bc-apply.c) */
+typedef struct {
+  gboolean inflight;
+  guint64 requested_kib;   /* last target set; the balloon takes a while */
+  gint64 requested_at_ms;  /* monotonic */
+  gint64 change_at_ms;     /* wall clock of the last change, 0 = none */
   guint64 change_old_kib;
   guint64 change_new_kib;
   char *change_reason;
+} BcDomainApplied;
+
+typedef struct _BcDomain {
+  char uuid[VIR_UUID_STRING_BUFLEN];
+  char *name;
+  virDomainPtr vdom;
+  gboolean removed;        /* dropped from the table; late results ignored */
+
+  BcDomainSetupState setup;
+  BcDomainFigures figures;
+  /* decide: the margin controller, carried from pass to pass, and what the
+   * last pass made of the domain (bc-daemon.c stores the pass's output) */
+  BcMarginState margin;
+  gboolean decided;
+  BcDecision decision;
+  guint64 granted_kib;
+  gboolean budget_held;
+  BcDomainApplied applied;
 } BcDomain;
 
-BcDomain *bc_domain_new (virDomainPtr dom, const char *uuid, const char *name);
+BcDomain *bc_domain_new (virDomainPtr vdom, const char *uuid, const char *name);
 BcDomain *bc_domain_ref (BcDomain *d);
 void bc_domain_unref (BcDomain *d);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BcDomain, bc_domain_unref)
 
 gboolean bc_domain_managed (const BcDomain *d);
-/* What the domain holds for the controller's purposes: the target set in
- * the last settle_ms (the balloon moves towards it), else balloon.current. */
-guint64 bc_domain_current_kib (const BcDomain *d, gint64 now_ms, gint64 settle_ms);
-/* What the domain may hold now, for the host budget: the larger of its
- * balloon size and a target set in the last settle_ms. */
-guint64 bc_domain_held_kib (const BcDomain *d, gint64 now_ms, gint64 settle_ms);
 void bc_domain_set_skip (BcDomain *d, const char *why);
+/* The pass's view of the domain. */
+void bc_domain_pass_input (const BcDomain *d, BcPassInput *in);
+/* Keeps what the pass decided for the next pass and for status. */
+void bc_domain_take_output (BcDomain *d, const BcPassOutput *out);

@@ -14,6 +14,7 @@ typedef enum {
   BC_ERROR_GUEST,    /* a guest reported something we do not believe */
   BC_ERROR_METADATA, /* bad balloonctl metadata in a domain */
   BC_ERROR_LIBVIRT,  /* a libvirt call failed */
+  BC_ERROR_NOT_RUNNING, /* the domain stopped before a call on it */
 } BcError;
 
 GQuark bc_error_quark (void);

@@ -2,6 +2,9 @@
 #define G_LOG_DOMAIN "balloonctl-report"
 
 #include "bc-explain.h"
+#include "bc-domain.h"
+
+#include <unistd.h>
 
 char *
 bc_explain_change (const BcDecision *dec, const BcMarginState *margin,
@@ -30,21 +33,41 @@ bc_explain_change (const BcDecision *dec, const BcMarginState *margin,
 void
 bc_explain_report (BcReportDomain *out, const BcDomain *dom)
 {
+  const char *agent_error = dom->figures.agent_error;
+
   g_free (out->name);
   out->name = g_strdup (dom->name);
   out->managed = bc_domain_managed (dom);
-  out->note = g_strdup (!dom->setup_done ? "starting" : dom->skip_reason);
-  if (out->managed && dom->agent_error && dom->have_decision && dom->decision.source != BC_SOURCE_AGENT)
-    {
-      g_free (out->note);
-      out->note = g_strdup_printf ("agent: %s", dom->agent_error);
-    }
+  if (out->managed && agent_error && dom->decided && dom->decision.source != BC_SOURCE_AGENT)
+    out->note = g_strdup_printf ("agent: %s", agent_error);
+  else
+    out->note = g_strdup (!dom->setup.done ? "starting" : dom->setup.skip_reason);
   out->state = g_strdup (bc_state_to_string (dom->margin.state));
   out->margin_kib = dom->margin.margin_kib;
-  out->target_kib = dom->have_decision ? dom->granted_kib : 0;
-  out->source = g_strdup (bc_source_to_string (dom->have_decision ? dom->decision.source : BC_SOURCE_NONE));
-  out->change_at_ms = dom->change_at_ms;
-  out->change_old_kib = dom->change_old_kib;
-  out->change_new_kib = dom->change_new_kib;
-  out->change_reason = g_strdup (dom->change_reason);
+  out->target_kib = dom->decided ? dom->granted_kib : 0;
+  out->source = g_strdup (bc_source_to_string (dom->decided ? dom->decision.source : BC_SOURCE_NONE));
+  out->change_at_ms = dom->applied.change_at_ms;
+  out->change_old_kib = dom->applied.change_old_kib;
+  out->change_new_kib = dom->applied.change_new_kib;
+  out->change_reason = g_strdup (dom->applied.change_reason);
+}
+
+void
+bc_explain_publish (GPtrArray *domains, const char *uri, BcPolicy policy, const char *path)
+{
+  g_autoptr (BcReport) r = bc_report_new ();
+  g_autoptr (GError) error = NULL;
+
+  r->pid = getpid ();
+  r->uri = g_strdup (uri);
+  r->policy = g_strdup (bc_policy_to_string (policy));
+  r->updated_ms = g_get_real_time () / 1000;
+  for (guint i = 0; i < domains->len; i++)
+    {
+      const BcDomain *dom = g_ptr_array_index (domains, i);
+
+      bc_explain_report (bc_report_add_domain (r, dom->uuid, NULL), dom);
+    }
+  if (!bc_report_write (r, path, &error))
+    g_warning ("state file: %s", error->message);
 }

@@ -3,8 +3,10 @@
  * the state file `balloonctl status` reads. */
 #pragma once
 
-#include "bc-domain.h"
+#include "bc-decide.h"
 #include "bc-report.h"
+
+typedef struct _BcDomain BcDomain;
 
 /* Why a domain goes from current to granted, in one line.  held_before:
  * the host budget held this domain below its target on the previous pass
@@ -15,3 +17,6 @@ char *bc_explain_change (const BcDecision *dec, const BcMarginState *margin,
 
 /* Fills a state-file entry from the daemon's record of a domain. */
 void bc_explain_report (BcReportDomain *out, const BcDomain *dom);
+/* Writes the state file for the domains (of BcDomain); a failure is
+ * logged, the daemon goes on. */
+void bc_explain_publish (GPtrArray *domains, const char *uri, BcPolicy policy, const char *path);

@@ -82,23 +82,37 @@ bc_report_find (const BcReport *r, const char *uuid)
   return NULL;
 }
 
+void
+bc_report_add_controller (JsonBuilder *b, const BcReportDomain *d)
+{
+  json_builder_set_member_name (b, "managed");
+  json_builder_add_boolean_value (b, d->managed);
+  bc_json_add_string (b, "note", d->note);
+  bc_json_add_string (b, "state", d->managed ? d->state : NULL);
+  bc_json_add_int (b, "margin_kib", d->margin_kib);
+  bc_json_add_kib (b, "target_kib", d->managed && d->target_kib > 0, d->target_kib);
+  bc_json_add_string (b, "source", d->source);
+  json_builder_set_member_name (b, "last_change");
+  if (d->change_at_ms == 0)
+    {
+      json_builder_add_null_value (b);
+      return;
+    }
+  json_builder_begin_object (b);
+  bc_json_add_int (b, "at_ms", d->change_at_ms);
+  bc_json_add_kib (b, "old_kib", TRUE, d->change_old_kib);
+  bc_json_add_kib (b, "new_kib", TRUE, d->change_new_kib);
+  bc_json_add_string (b, "reason", d->change_reason);
+  json_builder_end_object (b);
+}
+
 static void
 build_domain (JsonBuilder *b, const BcReportDomain *d)
 {
   json_builder_begin_object (b);
   bc_json_add_string (b, "uuid", d->uuid);
   bc_json_add_string (b, "name", d->name);
-  json_builder_set_member_name (b, "managed");
-  json_builder_add_boolean_value (b, d->managed);
-  bc_json_add_string (b, "note", d->note);
-  bc_json_add_string (b, "state", d->state);
-  bc_json_add_int (b, "margin_kib", d->margin_kib);
-  bc_json_add_int (b, "target_kib", (gint64) d->target_kib);
-  bc_json_add_string (b, "source", d->source);
-  bc_json_add_int (b, "change_at_ms", d->change_at_ms);
-  bc_json_add_int (b, "change_old_kib", (gint64) d->change_old_kib);
-  bc_json_add_int (b, "change_new_kib", (gint64) d->change_new_kib);
-  bc_json_add_string (b, "change_reason", d->change_reason);
+  bc_report_add_controller (b, d);
   json_builder_end_object (b);
 }
 
@@ -121,28 +135,46 @@ bc_report_to_json (const BcReport *r)
   return bc_json_to_data (b);
 }
 
+static guint64
+member_kib (JsonObject *o, const char *key)
+{
+  return (guint64) MAX (0, bc_json_member_int (o, key, 0));
+}
+
+/* What bc_report_add_controller wrote; members of the wrong type read as
+ * unknown. */
+static void
+parse_controller (JsonObject *o, BcReportDomain *d)
+{
+  JsonNode *change = json_object_get_member (o, "last_change");
+
+  d->managed = bc_json_member_true (o, "managed");
+  d->note = g_strdup (bc_json_member_string (o, "note"));
+  d->state = g_strdup (bc_json_member_string (o, "state"));
+  d->margin_kib = bc_json_member_int (o, "margin_kib", 0);
+  d->target_kib = member_kib (o, "target_kib");
+  d->source = g_strdup (bc_json_member_string (o, "source"));
+  if (change == NULL || !JSON_NODE_HOLDS_OBJECT (change))
+    return;
+  o = json_node_get_object (change);
+  d->change_at_ms = bc_json_member_int (o, "at_ms", 0);
+  d->change_old_kib = member_kib (o, "old_kib");
+  d->change_new_kib = member_kib (o, "new_kib");
+  d->change_reason = g_strdup (bc_json_member_string (o, "reason"));
+}
+
 static void
 parse_domain (BcReport *r, JsonNode *node)
 {
   JsonObject *o;
-  BcReportDomain *d;
 
   if (!JSON_NODE_HOLDS_OBJECT (node))
     return;
   o = json_node_get_object (node);
   if (bc_json_member_string (o, "uuid") == NULL)
     return;
-  d = bc_report_add_domain (r, bc_json_member_string (o, "uuid"), bc_json_member_string (o, "name"));
-  d->managed = bc_json_member_true (o, "managed");
-  d->note = g_strdup (bc_json_member_string (o, "note"));
-  d->state = g_strdup (bc_json_member_string (o, "state"));
-  d->margin_kib = bc_json_member_int (o, "margin_kib", 0);
-  d->target_kib = (guint64) MAX (0, bc_json_member_int (o, "target_kib", 0));
-  d->source = g_strdup (bc_json_member_string (o, "source"));
-  d->change_at_ms = bc_json_member_int (o, "change_at_ms", 0);
-  d->change_old_kib = (guint64) MAX (0, bc_json_member_int (o, "change_old_kib", 0));
-  d->change_new_kib = (guint64) MAX (0, bc_json_member_int (o, "change_new_kib", 0));
-  d->change_reason = g_strdup (bc_json_member_string (o, "change_reason"));
+  parse_controller (o, bc_report_add_domain (r, bc_json_member_string (o, "uuid"),
+                                             bc_json_member_string (o, "name")));
 }
 
 BcReport *

@@ -3,7 +3,7 @@
  * state file under the runtime directory, rewritten every apply tick. */
 #pragma once
 
-#include <glib.h>
+#include <json-glib/json-glib.h>
 
 typedef struct {
   char *uuid;
@@ -37,6 +37,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (BcReport, bc_report_free)
 BcReportDomain *bc_report_add_domain (BcReport *r, const char *uuid, const char *name);
 const BcReportDomain *bc_report_find (const BcReport *r, const char *uuid);
 
+/* A domain's record as JSON members (managed, note, state, margin_kib,
+ * target_kib, source, last_change): the one serialisation, written into
+ * each domain of the state file and as "controller" by `status --json`. */
+void bc_report_add_controller (JsonBuilder *b, const BcReportDomain *d);
 char *bc_report_to_json (const BcReport *r);
 BcReport *bc_report_from_json (const char *text, GError **error);
 

@@ -131,25 +131,7 @@ build_controller (JsonBuilder *b, const BcReportDomain *c)
       return;
     }
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "managed");
-  json_builder_add_boolean_value (b, c->managed);
-  bc_json_add_string (b, "note", c->note);
-  bc_json_add_string (b, "state", c->managed ? c->state : NULL);
-  bc_json_add_int (b, "margin_kib", c->margin_kib);
-  bc_json_add_kib (b, "target_kib", c->managed && c->target_kib > 0, c->target_kib);
-  bc_json_add_string (b, "source", c->source);
-  json_builder_set_member_name (b, "last_change");
-  if (c->change_at_ms == 0)
-    json_builder_add_null_value (b);
-  else
-    {
-      json_builder_begin_object (b);
-      bc_json_add_int (b, "at_ms", c->change_at_ms);
-      bc_json_add_kib (b, "old_kib", TRUE, c->change_old_kib);
-      bc_json_add_kib (b, "new_kib", TRUE, c->change_new_kib);
-      bc_json_add_string (b, "reason", c->change_reason);
-      json_builder_end_object (b);
-    }
+  bc_report_add_controller (b, c);
   json_builder_end_object (b);
 }
 

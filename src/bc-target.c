@@ -49,7 +49,7 @@ bc_target_compute (const BcTargetInput *in, const BcClampParams *p)
    * the arbiter shares it fairly.  (A guest that claims to use everything
    * keeps what it has; it cannot take another's share.)  The configured
    * min is the administrator's and is a floor as it is. */
-  guint64 floor = MAX (in->min_kib, MIN (used_floor, in->current_kib));
+  guint64 floor = MAX (in->min_kib, MIN (used_floor, in->settled_kib));
   guint64 v = raw_target (in);
 
   if (in->max_kib != 0 && in->max_kib < ceiling)
@@ -64,9 +64,9 @@ bc_target_compute (const BcTargetInput *in, const BcClampParams *p)
       t.clamp = used_floor >= in->min_kib && used_floor == raise_to ? BC_CLAMP_USED : BC_CLAMP_MIN;
       v = raise_to;
     }
-  if (in->current_kib > v && in->current_kib - v > p->max_shrink_kib)
+  if (in->settled_kib > v && in->settled_kib - v > p->max_shrink_kib)
     {
-      v = MIN (in->current_kib - p->max_shrink_kib, in->hard_max_kib);
+      v = MIN (in->settled_kib - p->max_shrink_kib, in->hard_max_kib);
       t.clamp = BC_CLAMP_SHRINK_RATE;
     }
   t.target_kib = v;
@@ -76,9 +76,9 @@ bc_target_compute (const BcTargetInput *in, const BcClampParams *p)
 }
 
 gboolean
-bc_target_should_apply (guint64 current_kib, guint64 target_kib, const BcClampParams *p)
+bc_target_should_apply (guint64 settled_kib, guint64 target_kib, const BcClampParams *p)
 {
-  guint64 diff = current_kib > target_kib ? current_kib - target_kib : target_kib - current_kib;
+  guint64 diff = settled_kib > target_kib ? settled_kib - target_kib : target_kib - settled_kib;
 
   return diff != 0 && diff >= p->dead_band_kib;
 }

@@ -14,7 +14,8 @@ typedef struct {
 typedef struct {
   guint64 committed_kib;  /* Committed_AS (or used memory without an agent) */
   gint64 margin_kib;
-  guint64 current_kib;    /* balloon.current */
+  guint64 settled_kib;    /* the size it is settling to: a target just set,
+                             else balloon.current */
   guint64 hard_max_kib;   /* the domain's maximum memory (balloon.maximum) */
   guint64 min_kib;        /* configured floor ([domain] min-mib or metadata) */
   guint64 max_kib;        /* configured ceiling, 0 = none */
@@ -41,4 +42,4 @@ typedef struct {
 const char *bc_clamp_to_string (BcClamp clamp);
 BcTarget bc_target_compute (const BcTargetInput *in, const BcClampParams *p);
 /* Whether moving from current to target is worth a setMemory call. */
-gboolean bc_target_should_apply (guint64 current_kib, guint64 target_kib, const BcClampParams *p);
+gboolean bc_target_should_apply (guint64 settled_kib, guint64 target_kib, const BcClampParams *p);

@@ -100,11 +100,10 @@ load_config (BcConfig *cfg, GError **error)
 }
 
 static virConnectPtr
-connect_libvirt (gboolean read_only, GError **error)
+connect_libvirt (GError **error)
 {
-  virConnectPtr conn;
+  virConnectPtr conn = virConnectOpen (globals.uri);
 
-  conn = read_only ? virConnectOpenReadOnly (globals.uri) : virConnectOpen (globals.uri);
   if (conn == NULL)
     bc_set_error_from_libvirt (error, globals.uri ? globals.uri : "default libvirt URI");
   return conn;
@@ -133,6 +132,7 @@ cmd_run (int argc, char **argv)
   virConnectPtr conn;
   g_autofree char *path = NULL;
   BcDaemonOptions opts = { 0 };
+  g_autoptr (BcDaemon) daemon = NULL;
   int status;
 
   if (!parse_command_options (&argc, &argv,
@@ -144,7 +144,7 @@ cmd_run (int argc, char **argv)
     return fail (error);
   if (virEventRegisterDefaultImpl () < 0)
     return fail (g_error_new (BC_ERROR, BC_ERROR_FAILED, "cannot register libvirt's event loop"));
-  conn = connect_libvirt (FALSE, &error);
+  conn = connect_libvirt (&error);
   if (conn == NULL)
     return fail (error);
   path = state_path ();
@@ -153,8 +153,11 @@ cmd_run (int argc, char **argv)
   opts.state_path = path;
   opts.dry_run = opt_dry_run;
   opts.once = opt_once;
-  status = bc_daemon_run (conn, &cfg, &opts, &error);
+  daemon = bc_daemon_new (conn, &cfg, &opts, &error);
   virConnectClose (conn);
+  if (daemon == NULL)
+    return fail (error);
+  status = bc_daemon_run (daemon, &error);
   if (status != 0)
     return fail (error);
   return 0;
@@ -203,7 +206,7 @@ cmd_status (int argc, char **argv)
                               status_entries, &error) ||
       !load_config (&cfg, &error))
     return fail (error);
-  conn = connect_libvirt (FALSE, &error);
+  conn = connect_libvirt (&error);
   if (conn == NULL)
     return fail (error);
   rows = bc_status_collect (conn, cfg.agent && !opt_no_agent, cfg.agent_timeout_ms, &error);

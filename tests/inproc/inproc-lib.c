@@ -27,6 +27,15 @@ inproc_memory_kib (virConnectPtr conn, const char *name)
   return info.memory;
 }
 
+int
+inproc_run (virConnectPtr conn, const BcConfig *cfg, const BcDaemonOptions *opts, GError **error)
+{
+  g_autoptr (BcDaemon) d = bc_daemon_new (conn, cfg, opts, error);
+
+  g_assert_nonnull (d);
+  return bc_daemon_run (d, error);
+}
+
 void
 inproc_config (BcConfig *cfg)
 {
@@ -35,6 +44,88 @@ inproc_config (BcConfig *cfg)
   cfg->apply_interval_ms = 100;
   cfg->margin_interval_ms = 500;
   cfg->agent = FALSE;
+}
+
+/* ---- the log ------------------------------------------------------------- */
+
+const char *const inproc_node_warnings[] = {
+  "vm-d: not managed: *",
+  "vm-f: not managed: no balloon device",
+  NULL,
+};
+
+static GMutex log_lock;
+static const char *const *expected;
+static GPtrArray *messages;
+
+void
+inproc_expect_warnings (const char *const *patterns)
+{
+  g_mutex_lock (&log_lock);
+  expected = patterns;
+  g_ptr_array_set_size (messages, 0);
+  g_mutex_unlock (&log_lock);
+}
+
+guint
+inproc_count_messages (const char *pattern)
+{
+  guint n = 0;
+
+  g_mutex_lock (&log_lock);
+  for (guint i = 0; i < messages->len; i++)
+    n += g_pattern_match_simple (pattern, g_ptr_array_index (messages, i));
+  g_mutex_unlock (&log_lock);
+  return n;
+}
+
+static gboolean
+is_expected (const char *message)
+{
+  for (guint i = 0; expected && expected[i]; i++)
+    if (g_pattern_match_simple (expected[i], message))
+      return TRUE;
+  return FALSE;
+}
+
+/* Asked by GLib whether a fatal (warning, critical) message aborts. */
+static gboolean
+fatal_unless_expected (const char *domain, GLogLevelFlags level, const char *message, gpointer data)
+{
+  gboolean abort_test;
+
+  g_mutex_lock (&log_lock);
+  abort_test = (level & G_LOG_LEVEL_CRITICAL) || !is_expected (message);
+  g_mutex_unlock (&log_lock);
+  if (abort_test)
+    g_printerr ("unexpected: %s\n", message);
+  return abort_test;
+}
+
+static void
+record (const char *domain, GLogLevelFlags level, const char *message, gpointer data)
+{
+  g_mutex_lock (&log_lock);
+  g_ptr_array_add (messages, g_strdup (message));
+  g_mutex_unlock (&log_lock);
+  g_log_default_handler (domain, level, message, data);
+}
+
+static void
+run_test (gconstpointer data)
+{
+  void (*test) (void) = data;
+
+  inproc_expect_warnings (inproc_node_warnings);
+  /* per test: GLib forgets the handler between test cases */
+  g_test_log_set_fatal_handler (fatal_unless_expected, NULL);
+  test ();
+}
+
+void
+inproc_add_test (const char *path, void (*test) (void))
+{
+  g_test_add_data_func (path, test, run_test);
 }
 
 static void
@@ -46,7 +137,9 @@ void
 inproc_init (int *argc, char ***argv)
 {
   g_test_init (argc, argv, NULL);
-  g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
+  messages = g_ptr_array_new_with_free_func (g_free);
+  g_log_set_default_handler (record, NULL);
+  g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING);
   virSetErrorFunc (NULL, quiet);
   g_assert_cmpint (virEventRegisterDefaultImpl (), ==, 0);
 }

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* What the in-process tests share: the test driver's node
- * (tests/data/node.xml), a fast daemon configuration, and set-up. */
+ * (tests/data/node.xml), a fast daemon configuration, set-up, and the log:
+ * every message is recorded, and a warning fails the test unless the test
+ * said it expects it. */
 #pragma once
 
 #include "bc-config.h"
+#include "bc-daemon.h"
 
 #include <libvirt/libvirt.h>
 
@@ -13,10 +16,26 @@
 virConnectPtr inproc_open_node (void);
 /* A domain's current memory (KiB), from libvirt. */
 guint64 inproc_memory_kib (virConnectPtr conn, const char *name);
+/* bc_daemon_new, bc_daemon_run and bc_daemon_free: the exit status. */
+int inproc_run (virConnectPtr conn, const BcConfig *cfg, const BcDaemonOptions *opts, GError **error);
 /* Defaults, 16 GiB budget, 100 ms apply and 500 ms margin ticks, no agent
  * (the test driver has none). */
 void inproc_config (BcConfig *cfg);
-/* g_test_init, warnings not fatal (the daemon warns about node.xml's bad
- * metadata and missing balloon on purpose; criticals stay fatal), libvirt's
- * errors not printed, its default event loop registered. */
+/* g_test_init; warnings and criticals fatal unless expected; libvirt's
+ * errors not printed; its default event loop registered. */
 void inproc_init (int *argc, char ***argv);
+
+/* g_test_add_func, with inproc_node_warnings expected (the test may
+ * expect others) and the recorded messages forgotten first. */
+void inproc_add_test (const char *path, void (*test) (void));
+
+/* The warnings node.xml causes on purpose: vm-d's invalid metadata, vm-f's
+ * missing balloon. */
+extern const char *const inproc_node_warnings[];
+/* Warnings matching one of these glob patterns (NULL-terminated; NULL =
+ * none) are expected: logged, not fatal.  Any other warning aborts the
+ * test.  Also forgets the messages recorded so far. */
+void inproc_expect_warnings (const char *const *patterns);
+/* How many messages (any level, since the last inproc_expect_warnings)
+ * match the glob pattern. */
+guint inproc_count_messages (const char *pattern);

@@ -20,7 +20,7 @@ test_once (void)
   BcConfig cfg;
 
   inproc_config (&cfg);
-  g_assert_cmpint (bc_daemon_run (conn, &cfg, &opts, &error), ==, 0);
+  g_assert_cmpint (inproc_run (conn, &cfg, &opts, &error), ==, 0);
   g_assert_no_error (error);
   /* managed, shrunk by at most max-shrink in one pass */
   g_assert_cmpuint (inproc_memory_kib (conn, "vm-a"), ==, 1024 * MIB - 64 * MIB);
@@ -42,7 +42,7 @@ test_dry_run (void)
   BcConfig cfg;
 
   inproc_config (&cfg);
-  g_assert_cmpint (bc_daemon_run (conn, &cfg, &opts, NULL), ==, 0);
+  g_assert_cmpint (inproc_run (conn, &cfg, &opts, NULL), ==, 0);
   for (guint i = 0; i < G_N_ELEMENTS (names); i++)
     g_assert_cmpuint (inproc_memory_kib (conn, names[i]), ==, 1024 * MIB);
   virConnectClose (conn);
@@ -62,7 +62,7 @@ test_host_budget (void)
   /* held: a 1024 (shrinking to 960, not given back yet), b 900, and the
    * unmanaged c, d, f 1024 each; 32 MiB of room */
   cfg.budget_kib = (1024 + 900 + 1024 * 3 + 32) * MIB;
-  g_assert_cmpint (bc_daemon_run (conn, &cfg, &opts, NULL), ==, 0);
+  g_assert_cmpint (inproc_run (conn, &cfg, &opts, NULL), ==, 0);
   g_assert_cmpuint (inproc_memory_kib (conn, "vm-a"), ==, 960 * MIB);
   g_assert_cmpuint (inproc_memory_kib (conn, "vm-b"), ==, 932 * MIB);
   virDomainFree (b);
@@ -155,7 +155,7 @@ test_events (void)
   opts.state_path = s.state_path;
   inproc_config (&cfg);
   g_timeout_add (700, script_step, &s);
-  g_assert_cmpint (bc_daemon_run (s.conn, &cfg, &opts, &error), ==, 0);
+  g_assert_cmpint (inproc_run (s.conn, &cfg, &opts, &error), ==, 0);
   g_assert_no_error (error);
   g_assert_cmpuint (s.step, ==, 2);
   g_assert_true (s.saw_e);
@@ -176,9 +176,9 @@ int
 main (int argc, char **argv)
 {
   inproc_init (&argc, &argv);
-  g_test_add_func ("/daemon/once", test_once);
-  g_test_add_func ("/daemon/dry-run", test_dry_run);
-  g_test_add_func ("/daemon/host-budget", test_host_budget);
-  g_test_add_func ("/daemon/events", test_events);
+  inproc_add_test ("/daemon/once", test_once);
+  inproc_add_test ("/daemon/dry-run", test_dry_run);
+  inproc_add_test ("/daemon/host-budget", test_host_budget);
+  inproc_add_test ("/daemon/events", test_events);
   return g_test_run ();
 }

@@ -4,8 +4,11 @@
  * made to do on demand.  `run --once` must end, with an error when it could
  * not do its pass, whatever libvirt does in the middle of it. */
 #include "bc-daemon.h"
+#include "bc-metadata.h"
+#include "bc-report.h"
 #include "inproc-lib.h"
 
+#include <glib/gstdio.h>
 #include <libvirt/libvirt.h>
 #include <signal.h>
 #include <string.h>
@@ -15,9 +18,12 @@ typedef enum {
   FAULT_BULK_FAILS,         /* the bulk statistics call fails once */
   FAULT_START_DURING_PASS,  /* a domain starts right after the bulk read */
   FAULT_METADATA_FAILS,     /* reading vm-a's metadata fails once */
+  FAULT_METADATA_FAILS_LATER, /* the second read of vm-a's metadata fails */
+  FAULT_STOP_DURING_BULK,   /* vm-a is destroyed right after a bulk read */
 } Fault;
 
 static Fault fault;
+static guint fault_calls; /* calls of the wrapped function since the fault was set */
 
 char *__real_virDomainGetMetadata (virDomainPtr dom, int type, const char *uri, unsigned int flags);
 char *__wrap_virDomainGetMetadata (virDomainPtr dom, int type, const char *uri, unsigned int flags);
@@ -25,7 +31,9 @@ char *__wrap_virDomainGetMetadata (virDomainPtr dom, int type, const char *uri, 
 char *
 __wrap_virDomainGetMetadata (virDomainPtr dom, int type, const char *uri, unsigned int flags)
 {
-  if (fault == FAULT_METADATA_FAILS && g_str_equal (virDomainGetName (dom), "vm-a"))
+  gboolean vm_a = g_str_equal (virDomainGetName (dom), "vm-a");
+
+  if ((fault == FAULT_METADATA_FAILS && vm_a) || (fault == FAULT_METADATA_FAILS_LATER && vm_a && ++fault_calls == 2))
     {
       fault = FAULT_NONE;
       /* no domain: libvirt itself fails the call, with its error */
@@ -52,6 +60,16 @@ __wrap_virConnectGetAllDomainStats (virConnectPtr conn, unsigned int stats, virD
       return __real_virConnectGetAllDomainStats (NULL, stats, retStats, flags);
     }
   n = __real_virConnectGetAllDomainStats (conn, stats, retStats, flags);
+  /* the third read: every domain is set up and managed by then */
+  if (fault == FAULT_STOP_DURING_BULK && ++fault_calls == 3)
+    {
+      fault = FAULT_NONE;
+      virDomainPtr dom = virDomainLookupByName (conn, "vm-a");
+
+      g_assert_nonnull (dom);
+      g_assert_cmpint (virDomainDestroy (dom), ==, 0);
+      virDomainFree (dom);
+    }
   if (fault == FAULT_START_DURING_PASS)
     {
       fault = FAULT_NONE;
@@ -82,7 +100,7 @@ run_once (GError **error)
 
   inproc_config (&cfg);
   watchdog = g_timeout_add_seconds (10, hung, NULL);
-  rc = bc_daemon_run (conn, &cfg, &opts, error);
+  rc = inproc_run (conn, &cfg, &opts, error);
   g_source_remove (watchdog);
   virConnectClose (conn);
   return rc;
@@ -102,13 +120,16 @@ test_setup_retried (void)
 {
   virConnectPtr conn = inproc_open_node ();
   BcDaemonOptions opts = { .state_path = "", .setup_retry_ms = 300 };
+  const char *const warnings[] = { "vm-d: not managed: *", "vm-f: not managed: no balloon device",
+                                   "vm-a: not managed: domain metadata: *; retrying in 1 s", NULL };
   g_autoptr (GError) error = NULL;
   BcConfig cfg;
 
+  inproc_expect_warnings (warnings);
   inproc_config (&cfg);
   fault = FAULT_METADATA_FAILS;
   g_timeout_add (1500, stop, NULL);
-  g_assert_cmpint (bc_daemon_run (conn, &cfg, &opts, &error), ==, 0);
+  g_assert_cmpint (inproc_run (conn, &cfg, &opts, &error), ==, 0);
   g_assert_no_error (error);
   g_assert_cmpint (fault, ==, FAULT_NONE);
   /* managed after the retry: shrunk from 1024 MiB by 64 MiB steps */
@@ -137,12 +158,104 @@ test_start_during_pass (void)
   g_assert_no_error (error);
 }
 
+/* A domain stopped right after the statistics that still list it were
+ * read: the table follows the stop, the stale read does not bring the
+ * domain back (it would be set up again, and fail, on a stopped domain). */
+static void
+test_stopped_not_readded (void)
+{
+  virConnectPtr conn = inproc_open_node ();
+  BcDaemonOptions opts = { .state_path = "" };
+  g_autoptr (GError) error = NULL;
+  BcConfig cfg;
+
+  inproc_config (&cfg);
+  fault = FAULT_STOP_DURING_BULK;
+  fault_calls = 0;
+  g_timeout_add (1200, stop, NULL);
+  g_assert_cmpint (inproc_run (conn, &cfg, &opts, &error), ==, 0);
+  g_assert_no_error (error);
+  g_assert_cmpint (fault, ==, FAULT_NONE);
+  g_assert_cmpuint (inproc_count_messages ("vm-a: now followed"), ==, 1);
+  g_assert_cmpuint (inproc_count_messages ("vm-a: no longer running*"), ==, 1);
+  virConnectClose (conn);
+}
+
+typedef struct {
+  virConnectPtr conn;
+  const char *state_path;
+  gboolean managed_after_error;
+} MetaScript;
+
+static gboolean
+meta_change (gpointer data)
+{
+  MetaScript *s = data;
+  virDomainPtr dom = virDomainLookupByName (s->conn, "vm-a");
+
+  g_assert_cmpint (virDomainSetMetadata (dom, VIR_DOMAIN_METADATA_ELEMENT, "<policy><enabled>yes</enabled></policy>",
+                                         BC_METADATA_KEY, BC_METADATA_NS, VIR_DOMAIN_AFFECT_LIVE), ==, 0);
+  virDomainFree (dom);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+meta_check (gpointer data)
+{
+  MetaScript *s = data;
+  g_autofree char *text = NULL;
+  g_autoptr (BcReport) r = NULL;
+
+  g_assert_true (g_file_get_contents (s->state_path, &text, NULL, NULL));
+  r = bc_report_from_json (text, NULL);
+  for (guint i = 0; r && i < r->domains->len; i++)
+    {
+      const BcReportDomain *d = g_ptr_array_index (r->domains, i);
+
+      if (g_strcmp0 (d->name, "vm-a") == 0)
+        s->managed_after_error = d->managed;
+    }
+  raise (SIGTERM);
+  return G_SOURCE_REMOVE;
+}
+
+/* A managed domain whose settings cannot be re-read (a libvirt error after
+ * a metadata change) keeps the ones it had until the retry. */
+static void
+test_setup_error_keeps_settings (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("bc-test-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "state.json", NULL);
+  virConnectPtr conn = inproc_open_node ();
+  BcDaemonOptions opts = { .state_path = path, .setup_retry_ms = 60000 };
+  const char *const warnings[] = { "vm-d: not managed: *", "vm-f: not managed: no balloon device",
+                                   "vm-a: reading its settings again failed*keeping*", NULL };
+  MetaScript s = { conn, path, FALSE };
+  g_autoptr (GError) error = NULL;
+  BcConfig cfg;
+
+  inproc_expect_warnings (warnings);
+  inproc_config (&cfg);
+  fault = FAULT_METADATA_FAILS_LATER;
+  fault_calls = 0;
+  g_timeout_add (500, meta_change, &s);
+  g_timeout_add (1000, meta_check, &s);
+  g_assert_cmpint (inproc_run (conn, &cfg, &opts, &error), ==, 0);
+  g_assert_no_error (error);
+  g_assert_cmpint (fault, ==, FAULT_NONE);
+  g_assert_true (s.managed_after_error);
+  virConnectClose (conn);
+  g_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
   inproc_init (&argc, &argv);
-  g_test_add_func ("/faults/once-bulk-fails", test_bulk_fails);
-  g_test_add_func ("/faults/once-domain-started-mid-pass", test_start_during_pass);
-  g_test_add_func ("/faults/setup-retried", test_setup_retried);
+  inproc_add_test ("/faults/once-bulk-fails", test_bulk_fails);
+  inproc_add_test ("/faults/once-domain-started-mid-pass", test_start_during_pass);
+  inproc_add_test ("/faults/setup-retried", test_setup_retried);
+  inproc_add_test ("/faults/stopped-not-readded", test_stopped_not_readded);
+  inproc_add_test ("/faults/setup-error-keeps-settings", test_setup_error_keeps_settings);
   return g_test_run ();
 }

@@ -196,7 +196,7 @@ run_liar (guint64 liar_start_mib, guint64 honest_start_mib)
 
           g_assert_true (bc_decide (&cfg, &pol, &b, &g, &ms[i], now, &d));
           g_assert_cmpuint (d.target.floor_kib, <=, MAX (cur[i], cfg.domain_min_kib));
-          c[i].current_kib = cur[i];
+          c[i].held_kib = cur[i];
           c[i].want_kib = d.target.target_kib;
           c[i].floor_kib = d.target.floor_kib;
         }

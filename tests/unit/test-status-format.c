@@ -132,6 +132,9 @@ test_report_roundtrip (void)
   d->state = g_strdup ("UP");
   d->margin_kib = -5;
   d->target_kib = 12345;
+  d->change_at_ms = NOW_MS - 1000;
+  d->change_old_kib = 10000;
+  d->change_new_kib = 12345;
   d->change_reason = g_strdup ("grow");
   json = bc_report_to_json (r);
   back = bc_report_from_json (json, NULL);
@@ -144,6 +147,9 @@ test_report_roundtrip (void)
   g_assert_true (b->managed);
   g_assert_cmpint (b->margin_kib, ==, -5);
   g_assert_cmpuint (b->target_kib, ==, 12345);
+  g_assert_cmpint (b->change_at_ms, ==, NOW_MS - 1000);
+  g_assert_cmpuint (b->change_old_kib, ==, 10000);
+  g_assert_cmpuint (b->change_new_kib, ==, 12345);
   g_assert_cmpstr (b->change_reason, ==, "grow");
   g_assert_null (bc_report_find (back, "u-2"));
   /* a state file of the wrong shape is refused or read as empty, quietly */

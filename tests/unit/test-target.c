@@ -13,7 +13,7 @@ input (guint64 committed, gint64 margin, guint64 current, guint64 hard_max)
 
   in.committed_kib = committed * MIB;
   in.margin_kib = margin * MIB;
-  in.current_kib = current * MIB;
+  in.settled_kib = current * MIB;
   in.hard_max_kib = hard_max * MIB;
   return in;
 }
@@ -118,7 +118,7 @@ test_shrink_rate (void)
 
   g_assert_cmpuint (t.target_kib, ==, 448 * MIB);
   g_assert_cmpint (t.clamp, ==, BC_CLAMP_SHRINK_RATE);
-  in.current_kib = t.target_kib;
+  in.settled_kib = t.target_kib;
   t = bc_target_compute (&in, &clamp);
   g_assert_cmpuint (t.target_kib, ==, 384 * MIB);
 }
@@ -144,7 +144,7 @@ test_saturation (void)
   g_assert_cmpuint (t.target_kib, ==, 1024 * MIB);
   in.committed_kib = 10;
   in.margin_kib = -1000;
-  in.current_kib = 0;
+  in.settled_kib = 0;
   in.min_kib = 128 * MIB;
   t = bc_target_compute (&in, &clamp);
   g_assert_cmpuint (t.target_kib, ==, 128 * MIB);
@@ -187,7 +187,7 @@ test_arbitrate_scales_growth (void)
   g_assert_cmpuint (c[1].grant_kib, ==, 768 * MIB);
   g_assert_cmpuint (c[2].grant_kib, ==, 256 * MIB);
   for (guint i = 0; i < 3; i++)
-    sum += MAX (c[i].grant_kib, c[i].current_kib);
+    sum += MAX (c[i].grant_kib, c[i].held_kib);
   /* even before the shrinking domain has given anything back */
   g_assert_cmpuint (sum + 512 * MIB, <=, 2816 * MIB);
 }
@@ -202,7 +202,7 @@ test_arbitrate_shrink_frees_later (void)
   g_assert_cmpuint (bc_arbitrate (c, 2, 1536 * MIB, 0, NO_RATE, NULL), ==, 0);
   g_assert_cmpuint (c[0].grant_kib, ==, 512 * MIB);
   g_assert_cmpuint (c[1].grant_kib, ==, 512 * MIB);
-  c[0].current_kib = 512 * MIB;
+  c[0].held_kib = 512 * MIB;
   g_assert_cmpuint (bc_arbitrate (c, 2, 1536 * MIB, 0, NO_RATE, NULL), ==, 10000);
   g_assert_cmpuint (c[1].grant_kib, ==, 1024 * MIB);
 }
@@ -224,9 +224,9 @@ test_arbitrate_fair_share (void)
   for (guint round = 0; round < 5; round++)
     {
       for (guint i = 0; i < 2; i++)
-        c[i].current_kib = c[i].grant_kib; /* the balloons did it */
+        c[i].held_kib = c[i].grant_kib; /* the balloons did it */
       bc_arbitrate (c, 2, 512 * MIB, 0, 64 * MIB, NULL);
-      g_assert_cmpuint (MAX (c[0].grant_kib, c[0].current_kib) + MAX (c[1].grant_kib, c[1].current_kib), <=, 512 * MIB);
+      g_assert_cmpuint (MAX (c[0].grant_kib, c[0].held_kib) + MAX (c[1].grant_kib, c[1].held_kib), <=, 512 * MIB);
     }
   g_assert_cmpuint (c[0].grant_kib, ==, 256 * MIB);
   g_assert_cmpuint (c[1].grant_kib, ==, 256 * MIB);

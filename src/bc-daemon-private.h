@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The daemon's record, shared by the loop (bc-daemon.c) and the collect
+ * step's daemon side (bc-gather.c).  Main thread only. */
+#pragma once
+
+#include "bc-daemon.h"
+#include "bc-domain.h"
+#include "bc-jobs.h"
+
+typedef enum {
+  BC_PHASE_RUN,          /* a pass every apply interval */
+  BC_PHASE_ONCE_SETUP,   /* --once: listing the domains, setting them up */
+  BC_PHASE_ONCE_FIGURES, /* --once: reading the one pass's figures */
+  BC_PHASE_STOPPING,     /* no new work; ends when the jobs have, or at
+                            the grace */
+} BcPhase;
+
+struct _BcDaemon {
+  virConnectPtr conn;
+  BcConfig cfg;
+  BcDaemonOptions opts;      /* its strings are the copies below */
+  char *config_path;
+  char *state_path;
+  char *uri;                 /* of the connection, for status */
+  GMainLoop *loop;
+  GHashTable *domains;       /* uuid -> BcDomain; added and dropped by
+                                bc_gather's reconcile alone */
+  BcJobs *jobs;
+  BcPhase phase;
+  guint tick_id;
+  guint grace_id;
+  guint signal_ids[3];
+  guint64 events;            /* lifecycle events so far: statistics read
+                                before the latest are stale */
+  gboolean bulk_inflight;
+  gboolean listed;           /* the domains have been listed once */
+  gboolean pass_wanted;      /* a tick is waiting for fresh statistics */
+  gboolean once_figures_in;  /* --once: the pass's statistics came */
+  guint64 host_kib;          /* read at start */
+  guint64 budget_kib;
+  int lifecycle_cb;
+  int metadata_cb;
+  gboolean close_cb;
+  GError *fatal;
+};
+
+gint64 bc_daemon_now_ms (void);
+/* Ends the run: no new work, the loop ends once the jobs have. */
+void bc_daemon_stop (BcDaemon *d);
+/* Fresh statistics are in the table (from bc-gather.c). */
+void bc_daemon_collected (BcDaemon *d);
+
+/* ---- bc-gather.c: the collect step's jobs, and the domain table ---- */
+
+/* Reads the domain's XML and metadata (again). */
+void bc_gather_setup (BcDaemon *d, BcDomain *dom);
+/* Setup retries that are due, and an agent read for every managed domain
+ * that has none running. */
+void bc_gather_guests (BcDaemon *d, gint64 now_ms);
+/* One bulk statistics read, unless one is running; its result adds and
+ * drops domains (the only writer of the table) and updates figures. */
+void bc_gather_bulk (BcDaemon *d);
+/* The domains in a stable order (by name), each with a reference. */
+GPtrArray *bc_gather_sorted (BcDaemon *d);

@@ -1,0 +1,393 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* collect, the daemon's side: the jobs that read a domain's setup, its
+ * guest's figures and every domain's statistics, and what their results
+ * do to the domain table.  The blocking bodies are in bc-collect.c. */
+#define G_LOG_DOMAIN "balloonctl"
+
+#include "bc-daemon-private.h"
+
+#define AGENT_BACKOFF_MS 30000
+#define AGENT_FAILURES_BEFORE_BACKOFF 3
+#define SETUP_RETRY_MS_DEFAULT 30000
+
+/* ---- setup: XML facts, metadata, statistics period ------------------- */
+
+typedef struct {
+  BcDomain *dom;
+  gint stats_period_s;
+  gint64 retry_ms;
+  BcDomainSetup setup;
+  GError *error;
+} SetupJob;
+
+static void
+setup_job_free (gpointer data)
+{
+  SetupJob *j = data;
+
+  bc_domain_setup_clear (&j->setup);
+  g_clear_error (&j->error);
+  bc_domain_unref (j->dom);
+  g_free (j);
+}
+
+static void
+setup_work (gpointer data)
+{
+  SetupJob *j = data;
+
+  bc_collect_setup (j->dom->vdom, j->stats_period_s, &j->setup, &j->error);
+}
+
+static const char *
+skip_reason (const BcDomainSetup *s)
+{
+  if (s->policy_error)
+    return s->policy_error->message;
+  if (!s->balloon.has_balloon)
+    return "no balloon device";
+  if (!s->policy.enabled)
+    return "disabled in metadata";
+  return NULL;
+}
+
+static void
+log_setup (const BcDomain *dom, const BcDomainSetup *s)
+{
+  if (dom->setup.skip_reason && !s->policy_error && s->balloon.has_balloon)
+    g_message ("%s: not managed: %s", dom->name, dom->setup.skip_reason);
+  else if (dom->setup.skip_reason)
+    g_warning ("%s: not managed: %s", dom->name, dom->setup.skip_reason);
+  else
+    g_message ("%s: managed (min %" G_GUINT64_FORMAT " MiB, max %" G_GUINT64_FORMAT " MiB from metadata, 0 = default)%s",
+               dom->name, s->policy.min_kib / 1024, s->policy.max_kib / 1024,
+               s->stats_enabled_now ? ", balloon statistics enabled" : "");
+}
+
+/* A libvirt error (daemon restarting, domain busy) is transient: retried
+ * later, and a domain set up before keeps the settings it had. */
+static void
+setup_failed (BcDomain *dom, const SetupJob *j)
+{
+  gint64 retry_s = (j->retry_ms + 999) / 1000;
+
+  dom->setup.retry_at_ms = bc_daemon_now_ms () + j->retry_ms;
+  if (dom->setup.good)
+    {
+      g_warning ("%s: reading its settings again failed (%s); keeping the previous ones, retrying in %" G_GINT64_FORMAT " s",
+                 dom->name, j->error->message, retry_s);
+      return;
+    }
+  dom->setup.done = TRUE;
+  bc_domain_set_skip (dom, j->error->message);
+  g_warning ("%s: not managed: %s; retrying in %" G_GINT64_FORMAT " s", dom->name, j->error->message, retry_s);
+}
+
+static void
+setup_result (BcDomain *dom, const SetupJob *j)
+{
+  if (j->error)
+    {
+      setup_failed (dom, j);
+      return;
+    }
+  dom->setup.done = dom->setup.good = TRUE;
+  dom->setup.retry_at_ms = 0;
+  bc_domain_set_skip (dom, skip_reason (&j->setup));
+  if (j->setup.policy_error == NULL)
+    dom->setup.policy = j->setup.policy;
+  log_setup (dom, &j->setup);
+}
+
+static void
+setup_done (gpointer owner, gpointer data)
+{
+  BcDaemon *d = owner;
+  SetupJob *j = data;
+  BcDomain *dom = j->dom;
+
+  dom->setup.inflight = FALSE;
+  if (dom->removed || d->phase == BC_PHASE_STOPPING)
+    return;
+  setup_result (dom, j);
+  if (dom->setup.again)
+    {
+      dom->setup.again = FALSE;
+      bc_gather_setup (d, dom);
+    }
+}
+
+void
+bc_gather_setup (BcDaemon *d, BcDomain *dom)
+{
+  SetupJob *j;
+
+  if (dom->setup.inflight)
+    {
+      dom->setup.again = TRUE;
+      return;
+    }
+  j = g_new0 (SetupJob, 1);
+  j->dom = bc_domain_ref (dom);
+  j->stats_period_s = (gint) MAX (1, d->cfg.apply_interval_ms / 1000);
+  j->retry_ms = d->opts.setup_retry_ms > 0 ? d->opts.setup_retry_ms : SETUP_RETRY_MS_DEFAULT;
+  dom->setup.inflight = TRUE;
+  bc_jobs_run (d->jobs, BC_QUEUE_LIBVIRT, setup_work, setup_done, j, setup_job_free);
+}
+
+/* ---- agent: the guest's meminfo and vmstat ---------------------------- */
+
+typedef struct {
+  BcDomain *dom;
+  gint64 timeout_ms;
+  gboolean ok;
+  BcGuestFigures guest;
+  GError *error;
+} AgentJob;
+
+static void
+agent_job_free (gpointer data)
+{
+  AgentJob *j = data;
+
+  g_clear_error (&j->error);
+  bc_domain_unref (j->dom);
+  g_free (j);
+}
+
+static void
+agent_work (gpointer data)
+{
+  AgentJob *j = data;
+
+  j->ok = bc_collect_guest (j->dom->vdom, j->timeout_ms, bc_daemon_now_ms (), &j->guest, &j->error);
+}
+
+static void
+agent_result (BcDomainFigures *f, const char *name, const AgentJob *j)
+{
+  if (j->ok)
+    {
+      if (f->agent_failures >= AGENT_FAILURES_BEFORE_BACKOFF)
+        g_message ("%s: guest agent answers again", name);
+      f->guest = j->guest;
+      f->agent_failures = 0;
+      g_clear_pointer (&f->agent_error, g_free);
+      return;
+    }
+  f->agent_failures++;
+  g_free (f->agent_error);
+  f->agent_error = g_strdup (j->error->message);
+  if (f->agent_failures == AGENT_FAILURES_BEFORE_BACKOFF)
+    g_message ("%s: guest agent unusable (%s); using balloon figures, retrying every %d s",
+               name, j->error->message, AGENT_BACKOFF_MS / 1000);
+  if (f->agent_failures >= AGENT_FAILURES_BEFORE_BACKOFF)
+    f->agent_retry_at_ms = bc_daemon_now_ms () + AGENT_BACKOFF_MS;
+}
+
+static void
+agent_done (gpointer owner, gpointer data)
+{
+  AgentJob *j = data;
+
+  j->dom->figures.agent_inflight = FALSE;
+  if (!j->dom->removed)
+    agent_result (&j->dom->figures, j->dom->name, j);
+}
+
+static void
+start_agent (BcDaemon *d, BcDomain *dom, gint64 now_ms)
+{
+  AgentJob *j;
+
+  if (!d->cfg.agent || dom->figures.agent_inflight || !bc_domain_managed (dom) ||
+      now_ms < dom->figures.agent_retry_at_ms)
+    return;
+  j = g_new0 (AgentJob, 1);
+  j->dom = bc_domain_ref (dom);
+  j->timeout_ms = d->cfg.agent_timeout_ms;
+  dom->figures.agent_inflight = TRUE;
+  bc_jobs_run (d->jobs, BC_QUEUE_AGENT, agent_work, agent_done, j, agent_job_free);
+}
+
+void
+bc_gather_guests (BcDaemon *d, gint64 now_ms)
+{
+  GHashTableIter it;
+  gpointer v;
+
+  g_hash_table_iter_init (&it, d->domains);
+  while (g_hash_table_iter_next (&it, NULL, &v))
+    {
+      BcDomain *dom = v;
+
+      if (dom->setup.retry_at_ms && now_ms >= dom->setup.retry_at_ms && !dom->setup.inflight)
+        {
+          dom->setup.retry_at_ms = 0;
+          bc_gather_setup (d, dom);
+        }
+      start_agent (d, dom, now_ms);
+    }
+}
+
+/* ---- the domain table ------------------------------------------------- */
+
+static gint
+by_name (gconstpointer a, gconstpointer b)
+{
+  const BcDomain *x = *(BcDomain *const *) a, *y = *(BcDomain *const *) b;
+  gint c = g_strcmp0 (x->name, y->name);
+
+  return c ? c : g_strcmp0 (x->uuid, y->uuid);
+}
+
+GPtrArray *
+bc_gather_sorted (BcDaemon *d)
+{
+  GPtrArray *a = g_ptr_array_new_with_free_func ((GDestroyNotify) bc_domain_unref);
+  GHashTableIter it;
+  gpointer v;
+
+  g_hash_table_iter_init (&it, d->domains);
+  while (g_hash_table_iter_next (&it, NULL, &v))
+    g_ptr_array_add (a, bc_domain_ref (v));
+  g_ptr_array_sort (a, by_name);
+  return a;
+}
+
+static BcDomain *
+add_domain (BcDaemon *d, const BcBulkRecord *r)
+{
+  BcDomain *dom = bc_domain_new (r->dom, r->uuid, r->name);
+
+  bc_margin_init (&dom->margin, &d->cfg.margin);
+  g_hash_table_insert (d->domains, dom->uuid, dom);
+  g_message ("%s: now followed", dom->name);
+  bc_gather_setup (d, dom);
+  return dom;
+}
+
+static void
+drop_missing (BcDaemon *d, GHashTable *seen)
+{
+  GHashTableIter it;
+  gpointer v;
+
+  g_hash_table_iter_init (&it, d->domains);
+  while (g_hash_table_iter_next (&it, NULL, &v))
+    {
+      BcDomain *dom = v;
+
+      if (g_hash_table_contains (seen, dom->uuid))
+        continue;
+      g_message ("%s: no longer running, dropped", dom->name);
+      dom->removed = TRUE;
+      g_hash_table_iter_remove (&it);
+    }
+}
+
+/* The table becomes what the statistics list.  Under --once, a domain
+ * that appears once the pass's figures are being read waits for the next
+ * run. */
+static void
+reconcile (BcDaemon *d, GPtrArray *records)
+{
+  g_autoptr (GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  gboolean may_add = d->phase != BC_PHASE_ONCE_FIGURES;
+
+  for (guint i = 0; i < records->len; i++)
+    {
+      const BcBulkRecord *r = g_ptr_array_index (records, i);
+      BcDomain *dom = g_hash_table_lookup (d->domains, r->uuid);
+
+      if (dom == NULL && !may_add)
+        continue;
+      if (dom == NULL)
+        dom = add_domain (d, r);
+      g_hash_table_add (seen, dom->uuid);
+      dom->figures.libvirt_state = r->state;
+      dom->figures.balloon = r->balloon;
+      dom->figures.have_balloon = TRUE;
+    }
+  drop_missing (d, seen);
+}
+
+/* ---- bulk statistics: every domain's balloon and state ---------------- */
+
+typedef struct {
+  virConnectPtr conn;  /* a reference: the job may outlive the daemon */
+  guint64 events;      /* lifecycle events seen when it started */
+  GPtrArray *records;
+  GError *error;
+} BulkJob;
+
+static void
+bulk_job_free (gpointer data)
+{
+  BulkJob *j = data;
+
+  g_clear_pointer (&j->records, g_ptr_array_unref);
+  g_clear_error (&j->error);
+  virConnectClose (j->conn);
+  g_free (j);
+}
+
+static void
+bulk_work (gpointer data)
+{
+  BulkJob *j = data;
+
+  j->records = bc_collect_bulk (j->conn, &j->error);
+}
+
+static void
+bulk_failed (BcDaemon *d, const GError *error)
+{
+  if (d->phase == BC_PHASE_RUN)
+    {
+      g_warning ("collect: %s", error->message);
+      return;
+    }
+  /* --once has no next tick to retry on: fail the run */
+  if (d->fatal == NULL)
+    d->fatal = g_error_copy (error);
+  bc_daemon_stop (d);
+}
+
+static void
+bulk_done (gpointer owner, gpointer data)
+{
+  BcDaemon *d = owner;
+  BulkJob *j = data;
+
+  d->bulk_inflight = FALSE;
+  if (d->phase == BC_PHASE_STOPPING)
+    return;
+  if (j->records == NULL)
+    bulk_failed (d, j->error);
+  else if (j->events != d->events)
+    bc_gather_bulk (d); /* read before a start or stop: read again */
+  else
+    {
+      reconcile (d, j->records);
+      if (!d->listed)
+        g_message ("%u running domains", j->records->len);
+      d->listed = TRUE;
+      bc_daemon_collected (d);
+    }
+}
+
+void
+bc_gather_bulk (BcDaemon *d)
+{
+  BulkJob *j;
+
+  if (d->bulk_inflight)
+    return;
+  j = g_new0 (BulkJob, 1);
+  virConnectRef (d->conn);
+  j->conn = d->conn;
+  j->events = d->events;
+  d->bulk_inflight = TRUE;
+  bc_jobs_run (d->jobs, BC_QUEUE_LIBVIRT, bulk_work, bulk_done, j, bulk_job_free);
+}

@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#define G_LOG_DOMAIN "balloonctl"
+
+#include "bc-jobs.h"
+
+/* libvirt RPCs at once: setup of many domains at start, setMemory of many
+ * in one pass.  Agent reads are one per domain at most, each on a thread
+ * of its own, so a slow guest holds no other's read. */
+#define LIBVIRT_THREADS 8
+
+struct _BcJobs {
+  GMainContext *context;
+  gpointer owner;      /* NULL once closed; main thread only */
+  void (*after_each) (gpointer owner);
+  guint pending;       /* main thread only */
+  GThreadPool *pools[2];
+};
+
+typedef struct {
+  BcJobs *jobs;        /* a reference */
+  BcJobWork work;
+  BcJobDone done;
+  gpointer data;
+  GDestroyNotify free_data;
+} Job;
+
+static void
+jobs_clear (BcJobs *jobs)
+{
+  g_main_context_unref (jobs->context);
+}
+
+static void
+job_free (Job *job)
+{
+  if (job->free_data)
+    job->free_data (job->data);
+  g_atomic_rc_box_release_full (job->jobs, (GDestroyNotify) jobs_clear);
+  g_free (job);
+}
+
+static gboolean
+job_done (gpointer data)
+{
+  Job *job = data;
+  BcJobs *jobs = job->jobs;
+
+  if (jobs->owner)
+    {
+      jobs->pending--;
+      job->done (jobs->owner, job->data);
+    }
+  if (jobs->owner && jobs->after_each)
+    jobs->after_each (jobs->owner);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+worker (gpointer data, gpointer unused)
+{
+  Job *job = data;
+  GSource *source = g_idle_source_new ();
+
+  job->work (job->data);
+  /* Never g_main_context_invoke: it would run done here, on this thread,
+   * whenever nobody holds the context. */
+  g_source_set_callback (source, job_done, job, (GDestroyNotify) job_free);
+  g_source_attach (source, job->jobs->context);
+  g_source_unref (source);
+}
+
+BcJobs *
+bc_jobs_new (gpointer owner, void (*after_each) (gpointer owner))
+{
+  BcJobs *jobs = g_atomic_rc_box_new0 (BcJobs);
+
+  jobs->context = g_main_context_ref_thread_default ();
+  jobs->owner = owner;
+  jobs->after_each = after_each;
+  jobs->pools[BC_QUEUE_AGENT] = g_thread_pool_new (worker, NULL, -1, FALSE, NULL);
+  jobs->pools[BC_QUEUE_LIBVIRT] = g_thread_pool_new (worker, NULL, LIBVIRT_THREADS, FALSE, NULL);
+  return jobs;
+}
+
+void
+bc_jobs_run (BcJobs *jobs, BcQueue queue, BcJobWork work, BcJobDone done,
+             gpointer data, GDestroyNotify free_data)
+{
+  Job *job = g_new0 (Job, 1);
+
+  g_return_if_fail (jobs->owner != NULL);
+  job->jobs = g_atomic_rc_box_acquire (jobs);
+  job->work = work;
+  job->done = done;
+  job->data = data;
+  job->free_data = free_data;
+  jobs->pending++;
+  g_thread_pool_push (jobs->pools[queue], job, NULL);
+}
+
+guint
+bc_jobs_pending (const BcJobs *jobs)
+{
+  return jobs->pending;
+}
+
+void
+bc_jobs_close (BcJobs *jobs)
+{
+  if (jobs == NULL)
+    return;
+  jobs->owner = NULL;
+  /* queued jobs still run and free themselves; nobody waits for them */
+  for (guint i = 0; i < G_N_ELEMENTS (jobs->pools); i++)
+    g_thread_pool_free (jobs->pools[i], FALSE, FALSE);
+  g_atomic_rc_box_release_full (jobs, (GDestroyNotify) jobs_clear);
+}

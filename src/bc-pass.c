@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#define G_LOG_DOMAIN "balloonctl-pass"
+
+#include "bc-pass.h"
+#include "bc-arbitrate.h"
+#include "bc-explain.h"
+
+#include <string.h>
+
+guint64
+bc_pass_settled_kib (const BcPassInput *in, gint64 now_ms)
+{
+  if (in->requested_kib && now_ms - in->requested_at_ms < BC_SETTLE_MS)
+    return in->requested_kib;
+  return in->balloon.current_kib;
+}
+
+/* What the domain may hold now, for the budget: the larger of its balloon
+ * and a target it is still settling to. */
+static guint64
+held_kib (const BcPassInput *in, gint64 now_ms)
+{
+  return MAX (in->balloon.current_kib, bc_pass_settled_kib (in, now_ms));
+}
+
+static void
+decide_one (const BcPassParams *p, const BcPassInput *in, BcPassOutput *out)
+{
+  BcBalloonFigures b = in->balloon;
+
+  out->margin = in->margin;
+  if (!in->managed || !in->running || !in->have_balloon)
+    return;
+  /* the target just set stands for the balloon's size while it settles */
+  b.current_kib = bc_pass_settled_kib (in, p->now_ms);
+  out->decided = bc_decide (p->cfg, &in->policy, &b, &in->guest, &out->margin, p->now_ms, &out->decision);
+}
+
+/* Shares the budget; returns the growth scale, fills the fair level. */
+static guint
+arbitrate_all (const BcPassParams *p, const BcPassInput *in, gsize n, BcPassOutput *out, guint64 *level)
+{
+  g_autofree BcClaim *claims = g_new0 (BcClaim, MAX (n, 1));
+  guint64 fixed = 0;
+  gsize k = 0;
+  guint scale;
+
+  for (gsize i = 0; i < n; i++)
+    {
+      if (!out[i].decided)
+        {
+          /* not ours to move: what it holds counts against the budget */
+          fixed += in[i].have_balloon ? in[i].balloon.current_kib : 0;
+          continue;
+        }
+      claims[k].held_kib = held_kib (&in[i], p->now_ms);
+      claims[k].want_kib = out[i].decision.target.target_kib;
+      claims[k].floor_kib = out[i].decision.target.floor_kib;
+      k++;
+    }
+  scale = bc_arbitrate (claims, k, p->budget_kib, fixed, p->cfg->clamp.max_shrink_kib, level);
+  for (gsize i = 0, j = 0; i < n; i++)
+    if (out[i].decided)
+      out[i].granted_kib = claims[j++].grant_kib;
+  return scale;
+}
+
+static void
+choose_action (const BcPassParams *p, const BcPassInput *in, BcPassOutput *out, guint scale, guint64 level)
+{
+  guint64 settled = bc_pass_settled_kib (in, p->now_ms);
+
+  out->budget_held = out->granted_kib < out->decision.target.target_kib;
+  if (in->apply_inflight || !bc_target_should_apply (settled, out->granted_kib, &p->cfg->clamp))
+    return;
+  out->action = p->dry_run ? BC_ACTION_DRY_RUN : BC_ACTION_SET;
+  out->old_kib = settled;
+  out->new_kib = out->granted_kib;
+  out->reason = bc_explain_change (&out->decision, &out->margin, settled, out->granted_kib, scale, level,
+                                   in->budget_held);
+}
+
+void
+bc_pass_plan (const BcPassParams *p, const BcPassInput *in, gsize n, BcPassOutput *out)
+{
+  guint64 level = G_MAXUINT64;
+  guint scale;
+
+  memset (out, 0, n * sizeof *out);
+  for (gsize i = 0; i < n; i++)
+    decide_one (p, &in[i], &out[i]);
+  scale = arbitrate_all (p, in, n, out, &level);
+  for (gsize i = 0; i < n; i++)
+    if (out[i].decided)
+      choose_action (p, &in[i], &out[i], scale, level);
+}
+
+void
+bc_pass_output_clear (BcPassOutput *out)
+{
+  g_clear_pointer (&out->reason, g_free);
+}

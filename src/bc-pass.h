@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* One control pass as a pure function: decide every domain's target,
+ * arbitrate the host budget, and choose what to apply (dead band, a change
+ * still in flight, a target still settling, dry run), with the reason for
+ * each change.  Plain data in and out, time an argument: the daemon gathers
+ * the inputs, calls it, and starts the applies. */
+#pragma once
+
+#include "bc-config.h"
+#include "bc-decide.h"
+
+/* How long a target just set stands for the domain's size: the balloon
+ * takes a few seconds to get there. */
+#define BC_SETTLE_MS 10000
+
+/* What the pass knows of one domain. */
+typedef struct {
+  gboolean managed;        /* set up, enabled, with a balloon */
+  gboolean running;        /* libvirt says running, per this pass's figures */
+  gboolean have_balloon;   /* balloon figures were read */
+  BcBalloonFigures balloon;
+  BcGuestFigures guest;    /* at_ms 0 = none */
+  BcDomainPolicy policy;
+  BcMarginState margin;    /* the controller as the last pass left it */
+  guint64 requested_kib;   /* last target set, 0 = none */
+  gint64 requested_at_ms;  /* monotonic */
+  gboolean apply_inflight; /* a setMemory has not answered yet */
+  gboolean budget_held;    /* the last pass granted less than the target */
+} BcPassInput;
+
+typedef enum {
+  BC_ACTION_NONE,
+  BC_ACTION_SET,           /* call setMemory */
+  BC_ACTION_DRY_RUN,       /* say what would be set, set nothing */
+} BcAction;
+
+/* What the pass made of it. */
+typedef struct {
+  gboolean decided;        /* managed, running, with usable figures */
+  BcDecision decision;     /* valid if decided */
+  BcMarginState margin;    /* the controller after this pass */
+  guint64 granted_kib;     /* what the arbiter grants (decided only) */
+  gboolean budget_held;    /* granted < the decision's target */
+  BcAction action;
+  guint64 old_kib;         /* the size it moves from (settled) */
+  guint64 new_kib;
+  char *reason;            /* why, in one line (action != NONE) */
+} BcPassOutput;
+
+typedef struct {
+  const BcConfig *cfg;
+  guint64 budget_kib;      /* the host budget for every domain together */
+  gint64 now_ms;           /* monotonic */
+  gboolean dry_run;
+} BcPassParams;
+
+/* The size a domain is settling to: a target set in the last BC_SETTLE_MS
+ * (the balloon moves towards it), else the balloon's current size. */
+guint64 bc_pass_settled_kib (const BcPassInput *in, gint64 now_ms);
+
+/* Fills out[0..n-1] (to be cleared with bc_pass_output_clear). */
+void bc_pass_plan (const BcPassParams *p, const BcPassInput *in, gsize n, BcPassOutput *out);
+void bc_pass_output_clear (BcPassOutput *out);
