@@ -16,10 +16,11 @@
 typedef enum {
   FAULT_NONE,
   FAULT_BULK_FAILS,         /* the bulk statistics call fails once */
-  FAULT_START_DURING_PASS,  /* a domain starts right after the bulk read */
+  FAULT_START_DURING_PASS,  /* a domain starts right after the pass's bulk read */
   FAULT_METADATA_FAILS,     /* reading vm-a's metadata fails once */
   FAULT_METADATA_FAILS_LATER, /* the second read of vm-a's metadata fails */
   FAULT_STOP_DURING_BULK,   /* vm-a is destroyed right after a bulk read */
+  FAULT_SLOW_APPLY,         /* the first setMemory takes 5 s */
 } Fault;
 
 static Fault fault;
@@ -40,6 +41,25 @@ __wrap_virDomainGetMetadata (virDomainPtr dom, int type, const char *uri, unsign
       return __real_virDomainGetMetadata (NULL, type, uri, flags);
     }
   return __real_virDomainGetMetadata (dom, type, uri, flags);
+}
+
+static gint slow_apply_returned;
+
+int __real_virDomainSetMemoryFlags (virDomainPtr dom, unsigned long memory, unsigned int flags);
+int __wrap_virDomainSetMemoryFlags (virDomainPtr dom, unsigned long memory, unsigned int flags);
+
+int
+__wrap_virDomainSetMemoryFlags (virDomainPtr dom, unsigned long memory, unsigned int flags)
+{
+  int rc;
+
+  if (fault != FAULT_SLOW_APPLY)
+    return __real_virDomainSetMemoryFlags (dom, memory, flags);
+  fault = FAULT_NONE;
+  g_usleep (5 * G_USEC_PER_SEC);
+  rc = __real_virDomainSetMemoryFlags (dom, memory, flags);
+  g_atomic_int_set (&slow_apply_returned, 1);
+  return rc;
 }
 
 int __real_virConnectGetAllDomainStats (virConnectPtr conn, unsigned int stats, virDomainStatsRecordPtr **retStats,
@@ -70,7 +90,8 @@ __wrap_virConnectGetAllDomainStats (virConnectPtr conn, unsigned int stats, virD
       g_assert_cmpint (virDomainDestroy (dom), ==, 0);
       virDomainFree (dom);
     }
-  if (fault == FAULT_START_DURING_PASS)
+  /* the second read: the one --once's pass uses */
+  if (fault == FAULT_START_DURING_PASS && ++fault_calls == 2)
     {
       fault = FAULT_NONE;
       virDomainPtr dom = virDomainLookupByName (conn, "vm-e");
@@ -90,9 +111,8 @@ hung (gpointer data)
 }
 
 static int
-run_once (GError **error)
+run_once_on (virConnectPtr conn, GError **error)
 {
-  virConnectPtr conn = inproc_open_node ();
   BcDaemonOptions opts = { .state_path = "", .once = TRUE };
   BcConfig cfg;
   guint watchdog;
@@ -102,6 +122,15 @@ run_once (GError **error)
   watchdog = g_timeout_add_seconds (10, hung, NULL);
   rc = inproc_run (conn, &cfg, &opts, error);
   g_source_remove (watchdog);
+  return rc;
+}
+
+static int
+run_once (GError **error)
+{
+  virConnectPtr conn = inproc_open_node ();
+  int rc = run_once_on (conn, error);
+
   virConnectClose (conn);
   return rc;
 }
@@ -153,9 +182,89 @@ test_start_during_pass (void)
 {
   g_autoptr (GError) error = NULL;
 
+  virConnectPtr conn = inproc_open_node ();
+
   fault = FAULT_START_DURING_PASS;
-  g_assert_cmpint (run_once (&error), ==, 0);
+  fault_calls = 0;
+  g_assert_cmpint (run_once_on (conn, &error), ==, 0);
   g_assert_no_error (error);
+  g_assert_cmpint (fault, ==, FAULT_NONE);
+  /* the pass ran for the domains it started with... */
+  g_assert_cmpuint (inproc_memory_kib (conn, "vm-a"), ==, 960 * MIB);
+  g_assert_cmpuint (inproc_memory_kib (conn, "vm-b"), ==, 1000 * MIB);
+  /* ...and the one that started during it waits for the next run */
+  g_assert_cmpuint (inproc_memory_kib (conn, "vm-e"), ==, 1024 * MIB);
+  g_assert_cmpuint (inproc_count_messages ("vm-e: started during --once; left for the next run"), ==, 1);
+  virConnectClose (conn);
+}
+
+static gboolean
+set_flag (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Runs the default main context for ms, as a program that goes on after
+ * the daemon would. */
+static void
+run_context_for (guint ms)
+{
+  gboolean over = FALSE;
+
+  g_timeout_add (ms, set_flag, &over);
+  while (!over)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+/* A stop waits for running jobs at most the grace, then ends without
+ * them; a job that finishes later finds nobody and is dropped. */
+static void
+test_stop_bounded (void)
+{
+  virConnectPtr conn = inproc_open_node ();
+  BcDaemonOptions opts = { .state_path = "", .shutdown_grace_ms = 300 };
+  const char *const warnings[] = { "vm-d: not managed: *", "vm-f: not managed: no balloon device",
+                                   "1 worker jobs still running after 300 ms; exiting anyway", NULL };
+  g_autoptr (GError) error = NULL;
+  BcConfig cfg;
+  gint64 start = g_get_monotonic_time ();
+
+  inproc_expect_warnings (warnings);
+  inproc_config (&cfg);
+  fault = FAULT_SLOW_APPLY;
+  g_atomic_int_set (&slow_apply_returned, 0);
+  g_timeout_add (500, stop, NULL);
+  g_assert_cmpint (inproc_run (conn, &cfg, &opts, &error), ==, 0);
+  g_assert_no_error (error);
+  /* ended at the grace, not when the 5 s call came back */
+  g_assert_false (g_atomic_int_get (&slow_apply_returned));
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 4 * G_USEC_PER_SEC);
+  g_assert_cmpuint (inproc_count_messages ("*worker jobs still running*"), ==, 1);
+  run_context_for (6000);
+  g_assert_true (g_atomic_int_get (&slow_apply_returned));
+  /* its result was dropped: no change logged for a daemon that is gone */
+  g_assert_cmpuint (inproc_count_messages ("vm-a: * -> * KiB: *"), ==, 0);
+  virConnectClose (conn);
+}
+
+/* A daemon leaves no source behind: nothing it added runs after it is
+ * freed (the grace timer did, and read freed memory). */
+static void
+test_no_source_left (void)
+{
+  virConnectPtr conn = inproc_open_node ();
+  BcDaemonOptions opts = { .state_path = "", .shutdown_grace_ms = 200 };
+  BcConfig cfg;
+  guint logged;
+
+  inproc_config (&cfg);
+  g_timeout_add (400, stop, NULL);
+  g_assert_cmpint (inproc_run (conn, &cfg, &opts, NULL), ==, 0);
+  logged = inproc_count_messages ("*");
+  run_context_for (600);
+  g_assert_cmpuint (inproc_count_messages ("*"), ==, logged);
+  virConnectClose (conn);
 }
 
 /* A domain stopped right after the statistics that still list it were
@@ -256,6 +365,8 @@ main (int argc, char **argv)
   inproc_add_test ("/faults/once-domain-started-mid-pass", test_start_during_pass);
   inproc_add_test ("/faults/setup-retried", test_setup_retried);
   inproc_add_test ("/faults/stopped-not-readded", test_stopped_not_readded);
+  inproc_add_test ("/faults/stop-bounded", test_stop_bounded);
+  inproc_add_test ("/faults/no-source-left", test_no_source_left);
   inproc_add_test ("/faults/setup-error-keeps-settings", test_setup_error_keeps_settings);
   return g_test_run ();
 }

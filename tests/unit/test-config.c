@@ -3,6 +3,8 @@
 #include "bc-config.h"
 #include "bc-error.h"
 
+#include <string.h>
+
 static void
 test_defaults (void)
 {
@@ -23,12 +25,24 @@ test_shipped_example (void)
   g_autoptr (GError) error = NULL;
   BcConfig c, d;
 
-  /* the example documents every key with its default value */
-  bc_config_defaults (&c);
+  /* The example documents every key with its default value: loaded over
+   * a configuration where every field is wrong, it gives the defaults
+   * (a key missing from the file leaves its field wrong). */
+  memset (&c, 0x5a, sizeof c);
   bc_config_defaults (&d);
   g_assert_true (bc_config_load (&c, path, FALSE, &error));
   g_assert_no_error (error);
-  g_assert_cmpmem (&c, sizeof c, &d, sizeof d);
+  g_assert_cmpint (c.apply_interval_ms, ==, d.apply_interval_ms);
+  g_assert_cmpint (c.margin_interval_ms, ==, d.margin_interval_ms);
+  g_assert_cmpint (c.policy, ==, d.policy);
+  g_assert_cmpint (c.agent_timeout_ms, ==, d.agent_timeout_ms);
+  g_assert_cmpint (c.agent, ==, d.agent);
+  g_assert_cmpmem (&c.margin, sizeof c.margin, &d.margin, sizeof d.margin);
+  g_assert_cmpmem (&c.clamp, sizeof c.clamp, &d.clamp, sizeof d.clamp);
+  g_assert_cmpuint (c.budget_kib, ==, d.budget_kib);
+  g_assert_cmpuint (c.reserve_kib, ==, d.reserve_kib);
+  g_assert_cmpuint (c.domain_min_kib, ==, d.domain_min_kib);
+  g_assert_cmpuint (c.domain_max_kib, ==, d.domain_max_kib);
 }
 
 static void

@@ -1,0 +1,183 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The pass: decide, arbitrate and what to apply, from literal arrays of
+ * domains, one case a row.  Figures are balloon-only (used = MemTotal -
+ * MemAvailable stands for Committed_AS; MemTotal 2000 MiB), margin 128 MiB, max 2048, defaults
+ * otherwise: guard 64, shrink at most 64 per pass, dead band 4 MiB. */
+#include "bc-pass.h"
+
+#include <string.h>
+
+#define MIB 1024
+#define NOW 100000
+
+typedef struct {
+  gboolean managed, running;
+  guint64 current_mib, used_mib; /* used 0: no balloon figures read */
+  guint64 requested_mib;         /* 0: none */
+  gint64 requested_ago_ms;
+  gboolean inflight, held_before;
+} Dom;
+
+typedef struct {
+  gboolean decided;
+  BcAction action;
+  guint64 old_mib, new_mib;
+  gboolean held;                 /* the budget holds it below its target */
+  const char *reason;            /* glob; NULL: no change */
+} Want;
+
+typedef struct {
+  const char *name;
+  guint64 budget_mib;
+  gboolean dry_run;
+  guint n;
+  Dom dom[2];
+  Want want[2];
+} Case;
+
+#define ON TRUE, TRUE
+#define SET BC_ACTION_SET
+#define NONE BC_ACTION_NONE
+static const Case cases[] = {
+  { "grows-to-used+margin", 16384, FALSE, 1,
+    { { ON, 512, 600 } },
+    { { TRUE, SET, 512, 728, FALSE, "grow: used 600 MiB + margin 128 MiB [*]" } } },
+  { "shrink-rate-limited", 16384, FALSE, 1,
+    { { ON, 1024, 300 } },
+    { { TRUE, SET, 1024, 960, FALSE, "shrink: used 300 MiB + margin 128 MiB [*]; shrink rate limited" } } },
+  /* a target set 2 s ago stands for the balloon, still at 1024 */
+  { "settling", 16384, FALSE, 1,
+    { { ON, 1024, 300, 960, 2000 } },
+    { { TRUE, SET, 960, 896, FALSE, "shrink: *" } } },
+  /* ...for 10 s, no more */
+  { "settled-after-10s", 16384, FALSE, 1,
+    { { ON, 1024, 300, 960, BC_SETTLE_MS } },
+    { { TRUE, SET, 1024, 960, FALSE, "shrink: *" } } },
+  { "in-flight", 16384, FALSE, 1,
+    { { ON, 1024, 300, 0, 0, TRUE } },
+    { { TRUE, NONE, 0, 0, FALSE, NULL } } },
+  { "dead-band", 16384, FALSE, 1,
+    { { ON, 630, 500 } },
+    { { TRUE, NONE, 0, 0, FALSE, NULL } } },
+  { "dry-run", 16384, TRUE, 1,
+    { { ON, 1024, 300 } },
+    { { TRUE, BC_ACTION_DRY_RUN, 1024, 960, FALSE, "shrink: *" } } },
+  /* an unmanaged domain's memory is fixed: the managed one shares the rest */
+  { "unmanaged-fixed", 2048, FALSE, 2,
+    { { FALSE, TRUE, 1024, 500 }, { ON, 512, 900 } },
+    { { FALSE, NONE, 0, 0, FALSE, NULL },
+      { TRUE, SET, 512, 1024, TRUE, "grow: *; wants 1028 MiB, host budget: fair share 1024 MiB, 100.00% of growth free now" } } },
+  /* so is a paused one's */
+  { "paused-fixed", 2048, FALSE, 2,
+    { { TRUE, FALSE, 1024, 500 }, { ON, 512, 900 } },
+    { { FALSE, NONE, 0, 0, FALSE, NULL }, { TRUE, SET, 512, 1024, TRUE, "grow: *fair share 1024 MiB*" } } },
+  /* no figures yet: left alone, and it holds nothing we know of */
+  { "no-figures", 1024, FALSE, 2,
+    { { ON, 1024, 0 }, { ON, 512, 900 } },
+    { { FALSE, NONE, 0, 0, FALSE, NULL }, { TRUE, SET, 512, 1024, TRUE, "grow: *" } } },
+  /* both want 728, the budget holds both at 512: nothing moves */
+  { "budget-holds-both", 1024, FALSE, 2,
+    { { ON, 512, 600 }, { ON, 512, 600 } },
+    { { TRUE, NONE, 0, 0, TRUE, NULL }, { TRUE, NONE, 0, 0, TRUE, NULL } } },
+  /* held back on the last pass, free now: said so */
+  { "held-then-released", 16384, FALSE, 1,
+    { { ON, 512, 600, 0, 0, FALSE, TRUE } },
+    { { TRUE, SET, 512, 728, FALSE, "grow: *; growth the host budget held back until now" } } },
+};
+
+static BcPassInput
+input (const Dom *d, const BcConfig *cfg)
+{
+  BcPassInput in = { 0 };
+
+  in.managed = d->managed;
+  in.running = d->running;
+  in.have_balloon = TRUE;
+  in.balloon.current_kib = d->current_mib * MIB;
+  in.balloon.max_kib = 2048 * MIB;
+  if (d->used_mib)
+    {
+      in.balloon.have_stats = TRUE;
+      in.balloon.available_kib = 2000 * MIB;
+      in.balloon.usable_kib = in.balloon.available_kib - d->used_mib * MIB;
+      in.balloon.disk_caches_kib = 50 * MIB;
+    }
+  else
+    in.have_balloon = d->current_mib == 0;
+  in.policy.enabled = TRUE;
+  bc_margin_init (&in.margin, &cfg->margin);
+  in.requested_kib = d->requested_mib * MIB;
+  in.requested_at_ms = NOW - d->requested_ago_ms;
+  in.apply_inflight = d->inflight;
+  in.budget_held = d->held_before;
+  return in;
+}
+
+static void
+check (const Want *w, const BcPassOutput *out, const char *name, guint i)
+{
+  g_test_message ("%s, domain %u: %s", name, i, out->reason ? out->reason : "(no change)");
+  g_assert_cmpint (out->decided, ==, w->decided);
+  g_assert_cmpint (out->action, ==, w->action);
+  g_assert_cmpuint (out->old_kib, ==, w->old_mib * MIB);
+  g_assert_cmpuint (out->new_kib, ==, w->new_mib * MIB);
+  g_assert_cmpint (out->budget_held, ==, w->held);
+  if (w->reason == NULL)
+    g_assert_null (out->reason);
+  else
+    g_assert_true (g_pattern_match_simple (w->reason, out->reason));
+}
+
+static void
+run_case (gconstpointer data)
+{
+  const Case *c = data;
+  BcConfig cfg;
+  BcPassInput in[2], before[2];
+  BcPassOutput out[2];
+  BcPassParams p = { &cfg, c->budget_mib * MIB, NOW, c->dry_run };
+
+  bc_config_defaults (&cfg);
+  for (guint i = 0; i < c->n; i++)
+    in[i] = input (&c->dom[i], &cfg);
+  memcpy (before, in, sizeof in);
+  bc_pass_plan (&p, in, c->n, out);
+  /* pure: the inputs are as they were; the controller's state is out */
+  g_assert_cmpmem (in, c->n * sizeof in[0], before, c->n * sizeof before[0]);
+  for (guint i = 0; i < c->n; i++)
+    {
+      check (&c->want[i], &out[i], c->name, i);
+      if (out[i].decided)
+        g_assert_cmpint (out[i].margin.last_tick_ms, ==, NOW);
+      bc_pass_output_clear (&out[i]);
+    }
+}
+
+/* The settled size: a target set within BC_SETTLE_MS, else the balloon. */
+static void
+test_settled (void)
+{
+  BcPassInput in = { 0 };
+
+  in.balloon.current_kib = 1024 * MIB;
+  g_assert_cmpuint (bc_pass_settled_kib (&in, NOW), ==, 1024 * MIB);
+  in.requested_kib = 900 * MIB;
+  in.requested_at_ms = NOW - BC_SETTLE_MS + 1;
+  g_assert_cmpuint (bc_pass_settled_kib (&in, NOW), ==, 900 * MIB);
+  in.requested_at_ms = NOW - BC_SETTLE_MS;
+  g_assert_cmpuint (bc_pass_settled_kib (&in, NOW), ==, 1024 * MIB);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/pass/%s", cases[i].name);
+
+      g_test_add_data_func (path, &cases[i], run_case);
+    }
+  g_test_add_func ("/pass/settled", test_settled);
+  return g_test_run ();
+}
