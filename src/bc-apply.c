@@ -17,22 +17,16 @@ bc_apply_target (virDomainPtr dom, guint64 target_kib, GError **error)
 }
 
 typedef struct {
-  BcDomain *dom;
+  BcDomainJob job;
   guint64 old_kib;
   guint64 new_kib;
   char *reason;
-  GError *error;
 } ApplyJob;
 
 static void
-apply_job_free (gpointer data)
+apply_clear (gpointer data)
 {
-  ApplyJob *j = data;
-
-  g_clear_error (&j->error);
-  g_free (j->reason);
-  bc_domain_unref (j->dom);
-  g_free (j);
+  g_free (((ApplyJob *) data)->reason);
 }
 
 static void
@@ -40,7 +34,7 @@ apply_work (gpointer data)
 {
   ApplyJob *j = data;
 
-  bc_apply_target (j->dom->vdom, j->new_kib, &j->error);
+  bc_apply_target (j->job.dom->vdom, j->new_kib, &j->job.error);
 }
 
 static void
@@ -54,24 +48,26 @@ static void
 apply_done (gpointer owner, gpointer data)
 {
   ApplyJob *j = data;
-  BcDomainApplied *a = &j->dom->applied;
+  BcDomain *dom = j->job.dom;
+  const GError *error = j->job.error;
+  BcDomainApplied *a = &dom->applied;
 
   a->inflight = FALSE;
-  if (j->error && (j->dom->removed || g_error_matches (j->error, BC_ERROR, BC_ERROR_NOT_RUNNING)))
-    g_message ("%s: stopped before %" G_GUINT64_FORMAT " KiB could be set", j->dom->name, j->new_kib);
-  else if (j->error)
+  if (error && (dom->removed || g_error_matches (error, BC_ERROR, BC_ERROR_NOT_RUNNING)))
+    g_message ("%s: stopped before %" G_GUINT64_FORMAT " KiB could be set", dom->name, j->new_kib);
+  else if (error)
     g_warning ("%s: setting %" G_GUINT64_FORMAT " KiB failed, retrying next tick: %s",
-               j->dom->name, j->new_kib, j->error->message);
-  if (j->error)
+               dom->name, j->new_kib, error->message);
+  if (error)
     return;
   g_message ("%s: %" G_GUINT64_FORMAT " -> %" G_GUINT64_FORMAT " KiB: %s",
-             j->dom->name, j->old_kib, j->new_kib, j->reason);
+             dom->name, j->old_kib, j->new_kib, j->reason);
   a->change_at_ms = g_get_real_time () / 1000;
   a->change_old_kib = j->old_kib;
   a->change_new_kib = j->new_kib;
   g_free (a->change_reason);
   a->change_reason = g_strdup (j->reason);
-  requested (j->dom, j->new_kib, g_get_monotonic_time () / 1000);
+  requested (dom, j->new_kib, g_get_monotonic_time () / 1000);
 }
 
 void
@@ -88,11 +84,10 @@ bc_apply_start (BcJobs *jobs, BcDomain *dom, const BcPassOutput *change, gint64 
     }
   if (change->action != BC_ACTION_SET)
     return;
-  j = g_new0 (ApplyJob, 1);
-  j->dom = bc_domain_ref (dom);
+  j = bc_domain_job_new (sizeof *j, dom, apply_clear);
   j->old_kib = change->old_kib;
   j->new_kib = change->new_kib;
   j->reason = g_strdup (change->reason);
   dom->applied.inflight = TRUE;
-  bc_jobs_run (jobs, BC_QUEUE_LIBVIRT, apply_work, apply_done, j, apply_job_free);
+  bc_jobs_run (jobs, BC_QUEUE_LIBVIRT, apply_work, apply_done, j, bc_domain_job_free);
 }

@@ -38,6 +38,30 @@ bc_domain_unref (BcDomain *d)
   g_atomic_rc_box_release_full (d, (GDestroyNotify) domain_clear);
 }
 
+gpointer
+bc_domain_job_new (gsize size, BcDomain *dom, GDestroyNotify clear)
+{
+  BcDomainJob *job;
+
+  g_assert (size >= sizeof *job);
+  job = g_malloc0 (size);
+  job->dom = bc_domain_ref (dom);
+  job->clear = clear;
+  return job;
+}
+
+void
+bc_domain_job_free (gpointer data)
+{
+  BcDomainJob *job = data;
+
+  if (job->clear)
+    job->clear (job);
+  g_clear_error (&job->error);
+  bc_domain_unref (job->dom);
+  g_free (job);
+}
+
 gboolean
 bc_domain_managed (const BcDomain *d)
 {

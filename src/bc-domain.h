@@ -65,6 +65,18 @@ BcDomain *bc_domain_ref (BcDomain *d);
 void bc_domain_unref (BcDomain *d);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BcDomain, bc_domain_unref)
 
+/* The first member of every job on one domain: a reference to the domain
+ * (the job may outlive its place in the table) and the job's error. */
+typedef struct {
+  BcDomain *dom;
+  GError *error;
+  GDestroyNotify clear;    /* frees the job's own fields; may be NULL */
+} BcDomainJob;
+
+/* A zeroed job of size bytes, BcDomainJob first. */
+gpointer bc_domain_job_new (gsize size, BcDomain *dom, GDestroyNotify clear);
+void bc_domain_job_free (gpointer job);
+
 gboolean bc_domain_managed (const BcDomain *d);
 void bc_domain_set_skip (BcDomain *d, const char *why);
 /* The pass's view of the domain. */

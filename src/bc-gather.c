@@ -13,22 +13,16 @@
 /* ---- setup: XML facts, metadata, statistics period ------------------- */
 
 typedef struct {
-  BcDomain *dom;
+  BcDomainJob job;
   gint stats_period_s;
   gint64 retry_ms;
   BcDomainSetup setup;
-  GError *error;
 } SetupJob;
 
 static void
-setup_job_free (gpointer data)
+setup_clear (gpointer data)
 {
-  SetupJob *j = data;
-
-  bc_domain_setup_clear (&j->setup);
-  g_clear_error (&j->error);
-  bc_domain_unref (j->dom);
-  g_free (j);
+  bc_domain_setup_clear (&((SetupJob *) data)->setup);
 }
 
 static void
@@ -36,7 +30,7 @@ setup_work (gpointer data)
 {
   SetupJob *j = data;
 
-  bc_collect_setup (j->dom->vdom, j->stats_period_s, &j->setup, &j->error);
+  bc_collect_setup (j->job.dom->vdom, j->stats_period_s, &j->setup, &j->job.error);
 }
 
 static const char *
@@ -75,18 +69,18 @@ setup_failed (BcDomain *dom, const SetupJob *j)
   if (dom->setup.good)
     {
       g_warning ("%s: reading its settings again failed (%s); keeping the previous ones, retrying in %" G_GINT64_FORMAT " s",
-                 dom->name, j->error->message, retry_s);
+                 dom->name, j->job.error->message, retry_s);
       return;
     }
   dom->setup.done = TRUE;
-  bc_domain_set_skip (dom, j->error->message);
-  g_warning ("%s: not managed: %s; retrying in %" G_GINT64_FORMAT " s", dom->name, j->error->message, retry_s);
+  bc_domain_set_skip (dom, j->job.error->message);
+  g_warning ("%s: not managed: %s; retrying in %" G_GINT64_FORMAT " s", dom->name, j->job.error->message, retry_s);
 }
 
 static void
 setup_result (BcDomain *dom, const SetupJob *j)
 {
-  if (j->error)
+  if (j->job.error)
     {
       setup_failed (dom, j);
       return;
@@ -104,7 +98,7 @@ setup_done (gpointer owner, gpointer data)
 {
   BcDaemon *d = owner;
   SetupJob *j = data;
-  BcDomain *dom = j->dom;
+  BcDomain *dom = j->job.dom;
 
   dom->setup.inflight = FALSE;
   if (dom->removed || d->phase == BC_PHASE_STOPPING)
@@ -127,40 +121,28 @@ bc_gather_setup (BcDaemon *d, BcDomain *dom)
       dom->setup.again = TRUE;
       return;
     }
-  j = g_new0 (SetupJob, 1);
-  j->dom = bc_domain_ref (dom);
+  j = bc_domain_job_new (sizeof *j, dom, setup_clear);
   j->stats_period_s = (gint) MAX (1, d->cfg.apply_interval_ms / 1000);
   j->retry_ms = d->opts.setup_retry_ms > 0 ? d->opts.setup_retry_ms : SETUP_RETRY_MS_DEFAULT;
   dom->setup.inflight = TRUE;
-  bc_jobs_run (d->jobs, BC_QUEUE_LIBVIRT, setup_work, setup_done, j, setup_job_free);
+  bc_jobs_run (d->jobs, BC_QUEUE_LIBVIRT, setup_work, setup_done, j, bc_domain_job_free);
 }
 
 /* ---- agent: the guest's meminfo and vmstat ---------------------------- */
 
 typedef struct {
-  BcDomain *dom;
+  BcDomainJob job;
   gint64 timeout_ms;
   gboolean ok;
   BcGuestFigures guest;
-  GError *error;
 } AgentJob;
-
-static void
-agent_job_free (gpointer data)
-{
-  AgentJob *j = data;
-
-  g_clear_error (&j->error);
-  bc_domain_unref (j->dom);
-  g_free (j);
-}
 
 static void
 agent_work (gpointer data)
 {
   AgentJob *j = data;
 
-  j->ok = bc_collect_guest (j->dom->vdom, j->timeout_ms, bc_daemon_now_ms (), &j->guest, &j->error);
+  j->ok = bc_collect_guest (j->job.dom->vdom, j->timeout_ms, bc_daemon_now_ms (), &j->guest, &j->job.error);
 }
 
 static void
@@ -177,10 +159,10 @@ agent_result (BcDomainFigures *f, const char *name, const AgentJob *j)
     }
   f->agent_failures++;
   g_free (f->agent_error);
-  f->agent_error = g_strdup (j->error->message);
+  f->agent_error = g_strdup (j->job.error->message);
   if (f->agent_failures == AGENT_FAILURES_BEFORE_BACKOFF)
     g_message ("%s: guest agent unusable (%s); using balloon figures, retrying every %d s",
-               name, j->error->message, AGENT_BACKOFF_MS / 1000);
+               name, j->job.error->message, AGENT_BACKOFF_MS / 1000);
   if (f->agent_failures >= AGENT_FAILURES_BEFORE_BACKOFF)
     f->agent_retry_at_ms = bc_daemon_now_ms () + AGENT_BACKOFF_MS;
 }
@@ -189,10 +171,11 @@ static void
 agent_done (gpointer owner, gpointer data)
 {
   AgentJob *j = data;
+  BcDomain *dom = j->job.dom;
 
-  j->dom->figures.agent_inflight = FALSE;
-  if (!j->dom->removed)
-    agent_result (&j->dom->figures, j->dom->name, j);
+  dom->figures.agent_inflight = FALSE;
+  if (!dom->removed)
+    agent_result (&dom->figures, dom->name, j);
 }
 
 static void
@@ -203,11 +186,10 @@ start_agent (BcDaemon *d, BcDomain *dom, gint64 now_ms)
   if (!d->cfg.agent || dom->figures.agent_inflight || !bc_domain_managed (dom) ||
       now_ms < dom->figures.agent_retry_at_ms)
     return;
-  j = g_new0 (AgentJob, 1);
-  j->dom = bc_domain_ref (dom);
+  j = bc_domain_job_new (sizeof *j, dom, NULL);
   j->timeout_ms = d->cfg.agent_timeout_ms;
   dom->figures.agent_inflight = TRUE;
-  bc_jobs_run (d->jobs, BC_QUEUE_AGENT, agent_work, agent_done, j, agent_job_free);
+  bc_jobs_run (d->jobs, BC_QUEUE_AGENT, agent_work, agent_done, j, bc_domain_job_free);
 }
 
 void
