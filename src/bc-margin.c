@@ -15,13 +15,20 @@
 #define G_LOG_DOMAIN "balloonctl-margin"
 
 #include "bc-margin.h"
+#include "bc-adaptive.h"
 
 #include <string.h>
 
 const char *
 bc_policy_to_string (BcPolicy policy)
 {
-  return policy == BC_POLICY_PAPER_LITERAL ? "paper-literal" : "paper";
+  switch (policy)
+    {
+    case BC_POLICY_PAPER_LITERAL: return "paper-literal";
+    case BC_POLICY_ADAPTIVE: return "adaptive";
+    case BC_POLICY_PAPER:
+    default: return "paper";
+    }
 }
 
 gboolean
@@ -31,6 +38,8 @@ bc_policy_from_string (const char *s, BcPolicy *out)
     *out = BC_POLICY_PAPER;
   else if (g_strcmp0 (s, "paper-literal") == 0)
     *out = BC_POLICY_PAPER_LITERAL;
+  else if (g_strcmp0 (s, "adaptive") == 0)
+    *out = BC_POLICY_ADAPTIVE;
   else
     return FALSE;
   return TRUE;
@@ -58,15 +67,7 @@ bc_margin_due (const BcMarginState *st, gint64 now_ms, gint64 interval_ms)
   return st->last_tick_ms < 0 || now_ms - st->last_tick_ms >= interval_ms;
 }
 
-/* Deltas between two samples; counters that went backwards (guest reboot,
- * lies) count as no turnover. */
-typedef struct {
-  gint64 cached;
-  gint64 active;
-  gint64 turnover;
-  gboolean have_active;
-  gboolean have_turnover;
-} Delta;
+typedef BcMarginDelta Delta;
 
 static Delta
 delta_between (const BcMarginSample *a, const BcMarginSample *b)
@@ -177,6 +178,7 @@ void
 bc_margin_tick (BcMarginState *st, const BcMarginParams *p, BcPolicy policy,
                 const BcMarginSample *now, gint64 now_ms)
 {
+  gint64 since = st->last_tick_ms >= 0 ? now_ms - st->last_tick_ms : 0;
   Delta d;
 
   st->last_tick_ms = now_ms;
@@ -192,6 +194,8 @@ bc_margin_tick (BcMarginState *st, const BcMarginParams *p, BcPolicy policy,
   st->prev = *now;
   if (policy == BC_POLICY_PAPER_LITERAL)
     tick_literal (st, p, &d);
+  else if (policy == BC_POLICY_ADAPTIVE)
+    bc_adaptive_tick (st, p, &d, now_ms, since);
   else
     tick_paper (st, p, &d);
 }

@@ -8,6 +8,8 @@
 typedef enum {
   BC_POLICY_PAPER,         /* the paper's rules, "changing" read as cache turnover */
   BC_POLICY_PAPER_LITERAL, /* the paper's rules read literally, size deltas only */
+  BC_POLICY_ADAPTIVE,      /* refault-driven: grow with the evidence, probe down
+                              faster while nothing refaults (bc-adaptive.c) */
 } BcPolicy;
 
 typedef enum {
@@ -39,8 +41,20 @@ typedef struct {
   gint64 last_tick_ms; /* monotonic time of the last tick, or -1 */
   gboolean have_prev;
   BcMarginSample prev;
+  gint64 shrink_step_kib; /* adaptive: the next shrink (0 = not started) */
+  gint64 hold_until_ms;   /* adaptive: no shrink before this */
   char reason[96]; /* why the last tick did what it did */
 } BcMarginState;
+
+/* What changed between two samples; counters that went backwards (guest
+ * reboot, lies) count as no turnover. */
+typedef struct {
+  gint64 cached;
+  gint64 active;
+  gint64 turnover;     /* KiB of file pages refaulted */
+  gboolean have_active;
+  gboolean have_turnover;
+} BcMarginDelta;
 
 const char *bc_policy_to_string (BcPolicy policy);
 gboolean bc_policy_from_string (const char *s, BcPolicy *out);

@@ -99,6 +99,34 @@ static const Trace traces[] = {
   /* ...which paper follows: */
   { "paper/not-stuck", BC_POLICY_PAPER, DOWN,
     { { 108, 48, 0, DOWN, 128 }, { 108, 48, 500, UP, 192 }, { 109, 49, 1000, UP, 256 } }, 3 },
+  /* adaptive: while nothing refaults, probe down by 16, then 1.5x more
+     each tick (at most 64), down to the margin's min */
+  { "adaptive/probe-accelerates", BC_POLICY_ADAPTIVE, UP,
+    { { 100, 50, 0, UP, 128 }, { 100, 50, 0, DOWN, 112 }, { 100, 50, 0, DOWN, 88 },
+      { 100, 50, 0, DOWN, 52 }, { 100, 50, 0, DOWN, 32 } }, 5 },
+  /* adaptive: refaults grow the margin by twice what refaulted, then two
+     ticks' hold before probing down again from the smallest step */
+  { "adaptive/grows-holds-probes", BC_POLICY_ADAPTIVE, UP,
+    { { 100, 50, 0, UP, 128 }, { 100, 50, 10, UP, 148 }, { 100, 50, 10, UP, 148 },
+      { 100, 50, 10, DOWN, 132 }, { 100, 50, 10, DOWN, 108 } }, 5 },
+  /* adaptive: growth is at most 4 steps a tick */
+  { "adaptive/grow-capped", BC_POLICY_ADAPTIVE, UP,
+    { { 100, 50, 0, UP, 128 }, { 100, 50, 500, UP, 384 } }, 2 },
+  /* adaptive: refaults up to the threshold are noise */
+  { "adaptive/noise-tolerated", BC_POLICY_ADAPTIVE, UP,
+    { { 100, 50, 0, UP, 128 }, { 100, 50, 4, DOWN, 112 } }, 2 },
+  /* adaptive: a new working set read for the first time shows as cache
+     growth before any refault */
+  { "adaptive/new-working-set", BC_POLICY_ADAPTIVE, UP,
+    { { 100, 50, 0, UP, 128 }, { 200, 50, 0, UP, 328 } }, 2 },
+  /* adaptive: a cache shrunk by the balloon is no demand */
+  { "adaptive/cache-shrunk-by-us", BC_POLICY_ADAPTIVE, UP,
+    { { 300, 50, 0, UP, 128 }, { 200, 50, 0, DOWN, 112 } }, 2 },
+  /* adaptive: a probe that reached the working set backs off to the
+     smallest step */
+  { "adaptive/backoff", BC_POLICY_ADAPTIVE, UP,
+    { { 100, 50, 0, UP, 128 }, { 100, 50, 0, DOWN, 112 }, { 100, 50, 0, DOWN, 88 },
+      { 100, 50, 8, UP, 104 }, { 100, 50, 8, UP, 104 }, { 100, 50, 8, DOWN, 88 } }, 6 },
 };
 
 static void
@@ -181,6 +209,9 @@ test_policy_names (void)
   g_assert_cmpint (p, ==, BC_POLICY_PAPER);
   g_assert_true (bc_policy_from_string ("paper-literal", &p));
   g_assert_cmpint (p, ==, BC_POLICY_PAPER_LITERAL);
+  g_assert_true (bc_policy_from_string ("adaptive", &p));
+  g_assert_cmpint (p, ==, BC_POLICY_ADAPTIVE);
+  g_assert_cmpstr (bc_policy_to_string (BC_POLICY_ADAPTIVE), ==, "adaptive");
   g_assert_false (bc_policy_from_string ("Paper", &p));
   g_assert_false (bc_policy_from_string (NULL, &p));
   g_assert_cmpstr (bc_policy_to_string (BC_POLICY_PAPER_LITERAL), ==, "paper-literal");
