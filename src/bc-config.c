@@ -107,7 +107,7 @@ set_value (BcConfig *cfg, const KeySpec *k, const char *raw, const char *name, G
   if (k->type == KEY_POLICY)
     {
       if (!bc_policy_from_string (s, (BcPolicy *) G_STRUCT_MEMBER_P (cfg, k->offset)))
-        return bc_set_error (error, BC_ERROR_CONFIG, "%s: [%s] %s: unknown policy '%s' (paper, paper-literal, adaptive)",
+        return bc_set_error (error, BC_ERROR_CONFIG, "%s: [%s] %s: unknown policy '%s' (paper, paper-literal, adaptive; committed and mom for comparisons)",
                              name, k->group, k->key, s);
       return TRUE;
     }

@@ -34,20 +34,25 @@ fill_figures (BcDecision *d, BcMarginSample *s, const BcBalloonFigures *balloon,
       s->have_active_file = TRUE;
       s->have_refault = guest->have_vmstat && guest->vmstat.have_refault;
       s->refault_file_kib = MIN (guest->vmstat.refault_file, G_MAXUINT64 / PAGE_KIB) * PAGE_KIB;
+      s->free_kib = mi->mem_free_kib;
     }
   else
     {
       d->used_kib = balloon->available_kib > balloon->usable_kib ? balloon->available_kib - balloon->usable_kib : 0;
       d->committed_kib = d->used_kib;
       d->cached_kib = balloon->disk_caches_kib;
+      s->free_kib = balloon->usable_kib;
     }
   s->cached_kib = d->cached_kib;
+  s->size_kib = balloon->current_kib;
+  s->max_kib = balloon->max_kib;
+  s->committed_kib = d->committed_kib;
   s->active_file_kib = d->active_file_kib;
 }
 
 gboolean
 bc_decide (const BcConfig *cfg, const BcDomainPolicy *policy,
-           const BcBalloonFigures *balloon, const BcGuestFigures *guest,
+           const BcBalloonFigures *balloon, const BcGuestFigures *guest, guint host_free_bp,
            BcMarginState *margin, gint64 now_ms, BcDecision *out)
 {
   gint64 max_age = cfg->agent_timeout_ms + 3 * cfg->apply_interval_ms;
@@ -59,6 +64,7 @@ bc_decide (const BcConfig *cfg, const BcDomainPolicy *policy,
   if (d.source == BC_SOURCE_NONE || balloon->max_kib == 0)
     return FALSE;
   fill_figures (&d, &sample, balloon, guest);
+  sample.host_free_bp = host_free_bp;
   if (bc_margin_due (margin, now_ms, cfg->margin_interval_ms))
     bc_margin_tick (margin, &cfg->margin, cfg->policy, &sample, now_ms);
   in.committed_kib = d.committed_kib;

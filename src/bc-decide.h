@@ -22,9 +22,11 @@ BcSource bc_decide_source (const BcBalloonFigures *balloon, const BcGuestFigures
                            gint64 now_ms, gint64 max_agent_age_ms);
 
 /* Runs the margin controller when due, then computes the clamped target.
+ * host_free_bp: the part of the host budget no domain holds, in 1/10000
+ * (policy = mom reads it).
  * balloon->current_kib is the size the domain is settling to (a target
  * just set stands for the balloon's size while the balloon moves).
  * Returns FALSE (and leaves the domain alone) when no figures are usable. */
 gboolean bc_decide (const BcConfig *cfg, const BcDomainPolicy *policy,
-                    const BcBalloonFigures *balloon, const BcGuestFigures *guest,
+                    const BcBalloonFigures *balloon, const BcGuestFigures *guest, guint host_free_bp,
                     BcMarginState *margin, gint64 now_ms, BcDecision *out);

@@ -16,6 +16,7 @@
 
 #include "bc-margin.h"
 #include "bc-adaptive.h"
+#include "bc-mom.h"
 
 #include <string.h>
 
@@ -26,6 +27,8 @@ bc_policy_to_string (BcPolicy policy)
     {
     case BC_POLICY_PAPER_LITERAL: return "paper-literal";
     case BC_POLICY_ADAPTIVE: return "adaptive";
+    case BC_POLICY_COMMITTED: return "committed";
+    case BC_POLICY_MOM: return "mom";
     case BC_POLICY_PAPER:
     default: return "paper";
     }
@@ -40,6 +43,10 @@ bc_policy_from_string (const char *s, BcPolicy *out)
     *out = BC_POLICY_PAPER_LITERAL;
   else if (g_strcmp0 (s, "adaptive") == 0)
     *out = BC_POLICY_ADAPTIVE;
+  else if (g_strcmp0 (s, "committed") == 0)
+    *out = BC_POLICY_COMMITTED;
+  else if (g_strcmp0 (s, "mom") == 0)
+    *out = BC_POLICY_MOM;
   else
     return FALSE;
   return TRUE;
@@ -182,6 +189,17 @@ bc_margin_tick (BcMarginState *st, const BcMarginParams *p, BcPolicy policy,
   Delta d;
 
   st->last_tick_ms = now_ms;
+  /* rules on levels, not on deltas */
+  if (policy == BC_POLICY_COMMITTED)
+    {
+      g_strlcpy (st->reason, "fixed reserve", sizeof st->reason);
+      return;
+    }
+  if (policy == BC_POLICY_MOM)
+    {
+      bc_mom_tick (st, p, now);
+      return;
+    }
   /* A first sample, or figures of another kind (the agent came or went):
    * deltas against the previous sample would mean nothing. */
   if (!st->have_prev || st->prev.have_active_file != now->have_active_file)

@@ -10,6 +10,10 @@ typedef enum {
   BC_POLICY_PAPER_LITERAL, /* the paper's rules read literally, size deltas only */
   BC_POLICY_ADAPTIVE,      /* refault-driven: grow with the evidence, probe down
                               faster while nothing refaults (bc-adaptive.c) */
+  /* For comparison in the lab's benchmark, not for production: */
+  BC_POLICY_COMMITTED,     /* Committed_AS + a fixed reserve (initial-mib),
+                              xenballoond's rule */
+  BC_POLICY_MOM,           /* oVirt MoM's default balloon rules (bc-mom.c) */
 } BcPolicy;
 
 typedef enum {
@@ -33,6 +37,12 @@ typedef struct {
   guint64 refault_file_kib;  /* cumulative, valid if have_refault */
   gboolean have_active_file; /* FALSE when only balloon figures are known */
   gboolean have_refault;
+  /* what policy = mom looks at */
+  guint64 size_kib;          /* the domain's size (settled) */
+  guint64 max_kib;           /* its maximum */
+  guint64 free_kib;          /* MemFree (agent) or MemAvailable (balloon) */
+  guint64 committed_kib;
+  guint host_free_bp;        /* the budget's free part, 1/10000 */
 } BcMarginSample;
 
 typedef struct {

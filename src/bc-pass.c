@@ -23,8 +23,21 @@ held_kib (const BcPassInput *in, gint64 now_ms)
   return MAX (in->balloon.current_kib, bc_pass_settled_kib (in, now_ms));
 }
 
+/* The part of the budget no domain holds, in 1/10000. */
+static guint
+host_free_bp (const BcPassParams *p, const BcPassInput *in, gsize n)
+{
+  guint64 held = 0;
+
+  for (gsize i = 0; i < n; i++)
+    held += in[i].have_balloon ? held_kib (&in[i], p->now_ms) : 0;
+  if (p->budget_kib == 0 || held >= p->budget_kib)
+    return 0;
+  return (guint) ((p->budget_kib - held) * 10000 / p->budget_kib);
+}
+
 static void
-decide_one (const BcPassParams *p, const BcPassInput *in, BcPassOutput *out)
+decide_one (const BcPassParams *p, const BcPassInput *in, guint free_bp, BcPassOutput *out)
 {
   BcBalloonFigures b = in->balloon;
 
@@ -33,7 +46,8 @@ decide_one (const BcPassParams *p, const BcPassInput *in, BcPassOutput *out)
     return;
   /* the target just set stands for the balloon's size while it settles */
   b.current_kib = bc_pass_settled_kib (in, p->now_ms);
-  out->decided = bc_decide (p->cfg, &in->policy, &b, &in->guest, &out->margin, p->now_ms, &out->decision);
+  out->decided = bc_decide (p->cfg, &in->policy, &b, &in->guest, free_bp, &out->margin, p->now_ms,
+                            &out->decision);
 }
 
 /* Shares the budget; returns the growth scale, fills the fair level. */
@@ -86,9 +100,11 @@ bc_pass_plan (const BcPassParams *p, const BcPassInput *in, gsize n, BcPassOutpu
   guint64 level = G_MAXUINT64;
   guint scale;
 
+  guint free_bp = host_free_bp (p, in, n);
+
   memset (out, 0, n * sizeof *out);
   for (gsize i = 0; i < n; i++)
-    decide_one (p, &in[i], &out[i]);
+    decide_one (p, &in[i], free_bp, &out[i]);
   scale = arbitrate_all (p, in, n, out, &level);
   for (gsize i = 0; i < n; i++)
     if (out[i].decided)

@@ -91,7 +91,7 @@ test_errors (void)
     { "[controller]\napply-interval-ms=99999999999999999999\n", "t.conf: [controller] apply-interval-ms: '99999999999999999999' is not a whole number" },
     { "[margin]\nstep-mib=-4\n", "t.conf: [margin] step-mib: -4 is out of range (1..1048576)" },
     { "[margin]\nstep-mib=4 MiB\n", "t.conf: [margin] step-mib: '4 MiB' is not a whole number" },
-    { "[controller]\npolicy=xenballoon\n", "t.conf: [controller] policy: unknown policy 'xenballoon' (paper, paper-literal)" },
+    { "[controller]\npolicy=xenballoon\n", "t.conf: [controller] policy: unknown policy 'xenballoon' (paper, paper-literal, adaptive; committed and mom for comparisons)" },
     { "[controller]\nagent=yes\n", "t.conf: [controller] agent: 'yes' is not true or false" },
     { "[margin]\nmin-mib=512\nmax-mib=256\n", "t.conf: [margin] min-mib is above max-mib" },
     { "[domain]\nmin-mib=512\nmax-mib=256\n", "t.conf: [domain] min-mib is above max-mib" },

@@ -63,7 +63,7 @@ test_agent_target (void)
 
   bc_config_defaults (&cfg);
   bc_margin_init (&m, &cfg.margin);
-  g_assert_true (bc_decide (&cfg, &pol, &b, &g, &m, 1000, &d));
+  g_assert_true (bc_decide (&cfg, &pol, &b, &g, 10000, &m, 1000, &d));
   g_assert_cmpint (d.source, ==, BC_SOURCE_AGENT);
   g_assert_cmpuint (d.committed_kib, ==, 300 * MIB);
   g_assert_cmpuint (d.used_kib, ==, 120 * MIB);
@@ -71,7 +71,7 @@ test_agent_target (void)
   g_assert_cmpuint (d.target.target_kib, ==, (300 + 128) * MIB);
   g_assert_cmpint (m.last_tick_ms, ==, 1000);
   /* not due yet: no margin tick */
-  g_assert_true (bc_decide (&cfg, &pol, &b, &g, &m, 2000, &d));
+  g_assert_true (bc_decide (&cfg, &pol, &b, &g, 10000, &m, 2000, &d));
   g_assert_cmpint (m.last_tick_ms, ==, 1000);
 }
 
@@ -86,7 +86,7 @@ test_balloon_only_target (void)
 
   bc_config_defaults (&cfg);
   bc_margin_init (&m, &cfg.margin);
-  g_assert_true (bc_decide (&cfg, &pol, &b, NULL, &m, 1000, &d));
+  g_assert_true (bc_decide (&cfg, &pol, &b, NULL, 10000, &m, 1000, &d));
   g_assert_cmpint (d.source, ==, BC_SOURCE_BALLOON);
   g_assert_cmpuint (d.committed_kib, ==, 100 * MIB);
   /* used 100 + margin 128 = 228, below the metadata min of 256 */
@@ -107,7 +107,7 @@ test_metadata_max_over_config (void)
   bc_config_defaults (&cfg);
   cfg.domain_max_kib = 768 * MIB;
   bc_margin_init (&m, &cfg.margin);
-  g_assert_true (bc_decide (&cfg, &pol, &b, &g, &m, 1000, &d));
+  g_assert_true (bc_decide (&cfg, &pol, &b, &g, 10000, &m, 1000, &d));
   g_assert_cmpuint (d.target.target_kib, ==, 448 * MIB); /* shrink rate: 512 - 64 */
   g_assert_cmpuint (d.target.ceiling_kib, ==, 384 * MIB);
 }
@@ -125,12 +125,12 @@ test_anti_windup (void)
   bc_config_defaults (&cfg);
   bc_margin_init (&m, &cfg.margin);
   m.margin_kib = 4096 * MIB;
-  g_assert_true (bc_decide (&cfg, &pol, &b, &g, &m, 1000, &d));
+  g_assert_true (bc_decide (&cfg, &pol, &b, &g, 10000, &m, 1000, &d));
   g_assert_cmpuint (d.target.target_kib, ==, 1024 * MIB);
   g_assert_cmpint (m.margin_kib, ==, 124 * MIB); /* 1024 - 900 */
   /* never below the configured margin floor */
   g.meminfo.committed_as_kib = 1020 * MIB;
-  g_assert_true (bc_decide (&cfg, &pol, &b, &g, &m, 2000, &d));
+  g_assert_true (bc_decide (&cfg, &pol, &b, &g, 10000, &m, 2000, &d));
   g_assert_cmpint (m.margin_kib, ==, cfg.margin.min_kib);
 }
 
@@ -145,7 +145,7 @@ test_nothing_known (void)
 
   bc_config_defaults (&cfg);
   bc_margin_init (&m, &cfg.margin);
-  g_assert_false (bc_decide (&cfg, &pol, &b, NULL, &m, 1000, &d));
+  g_assert_false (bc_decide (&cfg, &pol, &b, NULL, 10000, &m, 1000, &d));
 }
 
 static BcMeminfo
@@ -194,7 +194,7 @@ run_liar (guint64 liar_start_mib, guint64 honest_start_mib)
           BcGuestFigures g = { mi[i], { 0 }, FALSE, now };
           BcDecision d;
 
-          g_assert_true (bc_decide (&cfg, &pol, &b, &g, &ms[i], now, &d));
+          g_assert_true (bc_decide (&cfg, &pol, &b, &g, 10000, &ms[i], now, &d));
           g_assert_cmpuint (d.target.floor_kib, <=, MAX (cur[i], cfg.domain_min_kib));
           c[i].held_kib = cur[i];
           c[i].want_kib = d.target.target_kib;

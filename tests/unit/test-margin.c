@@ -2,6 +2,7 @@
 /* Every branch of the UP/DOWN rules, as tables of input traces with the
  * expected state and margin after each tick. */
 #include "bc-margin.h"
+#include "bc-mom.h"
 
 #define MIB 1024
 /* step 64, down 32, threshold 4, margin 32..1024, initial 128 (MiB) */
@@ -127,7 +128,33 @@ static const Trace traces[] = {
   { "adaptive/backoff", BC_POLICY_ADAPTIVE, UP,
     { { 100, 50, 0, UP, 128 }, { 100, 50, 0, DOWN, 112 }, { 100, 50, 0, DOWN, 88 },
       { 100, 50, 8, UP, 104 }, { 100, 50, 8, UP, 104 }, { 100, 50, 8, DOWN, 88 } }, 6 },
+  /* committed: the reserve never moves, whatever the cache does */
+  { "committed/fixed", BC_POLICY_COMMITTED, UP,
+    { { 100, 50, 0, UP, 128 }, { 300, 50, 500, UP, 128 }, { 100, 10, 500, UP, 128 } }, 3 },
 };
+
+/* oVirt MoM's rules, from its doc/balloon.rules (sizes in MiB, host free
+ * in 1/10000). */
+static void
+test_mom (void)
+{
+  static const struct {
+    guint64 size, max, free;
+    guint host_free_bp;
+    guint64 want;
+  } cases[] = {
+    { 1000, 2048, 500, 1000, 950 },   /* host short: -5 %, floor used + 10 % */
+    { 1000, 2048, 50, 1000, 1000 },   /* ...not below used + host free share */
+    { 1000, 2048, 50, 200, 950 },     /* critical: floor used - 3 % (920): -5 % */
+    { 1000, 2048, 100, 5000, 1100 },  /* host free: +5 %, at least used + 20 % */
+    { 1000, 1040, 500, 5000, 1040 },  /* never above max */
+    { 1000, 1002, 500, 5000, 1000 },  /* under 0.25 %: no change */
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    g_assert_cmpuint (bc_mom_target (cases[i].size * MIB, cases[i].max * MIB, cases[i].free * MIB,
+                                     cases[i].host_free_bp), ==, cases[i].want * MIB);
+}
 
 static void
 run_trace (gconstpointer data)
@@ -228,6 +255,7 @@ main (int argc, char **argv)
       g_test_add_data_func (path, &traces[i], run_trace);
     }
   g_test_add_func ("/margin/due", test_due);
+  g_test_add_func ("/margin/mom", test_mom);
   g_test_add_func ("/margin/source-change", test_source_change_rebaselines);
   g_test_add_func ("/margin/init-clamps", test_init_clamps);
   g_test_add_func ("/margin/policy-names", test_policy_names);
