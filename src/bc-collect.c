@@ -114,6 +114,7 @@ bc_collect_bulk (virConnectPtr conn, GError **error)
       r->dom = records[i]->dom;
       virDomainRef (r->dom);
       r->name = g_strdup (virDomainGetName (r->dom));
+      r->id = (int) virDomainGetID (r->dom);
       virDomainGetUUIDString (r->dom, r->uuid);
       virTypedParamsGetInt (records[i]->params, records[i]->nparams, "state.state", &state);
       r->state = state;

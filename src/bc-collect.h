@@ -14,6 +14,7 @@ typedef struct {
   char uuid[VIR_UUID_STRING_BUFLEN];
   char *name;
   virDomainPtr dom;
+  int id;                  /* libvirt's id: a new one for every start */
   int state;               /* virDomainState */
   BcBalloonFigures balloon;
 } BcBulkRecord;

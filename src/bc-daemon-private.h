@@ -30,9 +30,9 @@ struct _BcDaemon {
   guint tick_id;
   guint grace_id;
   guint signal_ids[3];
-  guint64 events;            /* lifecycle events so far: statistics read
-                                before the latest are stale */
+  guint64 events;            /* starts and stops seen so far */
   gboolean bulk_inflight;
+  gboolean bulk_again;       /* a domain started while a read ran */
   gboolean listed;           /* the domains have been listed once */
   gboolean pass_wanted;      /* a tick is waiting for fresh statistics */
   gboolean once_figures_in;  /* --once: the pass's statistics came */
@@ -41,6 +41,9 @@ struct _BcDaemon {
   int lifecycle_cb;
   int metadata_cb;
   gboolean close_cb;
+  GMutex close_lock;         /* libvirt may call on_close on any thread */
+  GSource *close_source;     /* the main context's side of a close */
+  int close_reason;
   GError *fatal;
 };
 

@@ -62,7 +62,9 @@ on_tick (gpointer data)
 
   bc_gather_guests (d, bc_daemon_now_ms ());
   d->pass_wanted = TRUE;
-  bc_gather_bulk (d);
+  /* a read still running serves this tick's pass */
+  if (!d->bulk_inflight)
+    bc_gather_bulk (d);
   return G_SOURCE_CONTINUE;
 }
 
@@ -198,8 +200,16 @@ static gboolean
 is_stop (int event, int detail)
 {
   return event == VIR_DOMAIN_EVENT_STOPPED || event == VIR_DOMAIN_EVENT_CRASHED ||
-         event == VIR_DOMAIN_EVENT_SUSPENDED ||
          (event == VIR_DOMAIN_EVENT_SHUTDOWN && detail == VIR_DOMAIN_EVENT_SHUTDOWN_FINISHED);
+}
+
+/* A stop: the domain is left alone from now on (its memory still counts),
+ * and a read begun before it does not keep it (bc-gather.c). */
+static void
+domain_stopped (BcDaemon *d, BcDomain *dom)
+{
+  dom->figures.libvirt_state = VIR_DOMAIN_NOSTATE;
+  dom->stopped_at = ++d->events;
 }
 
 static int
@@ -209,16 +219,15 @@ on_lifecycle (virConnectPtr conn, virDomainPtr vdom, int event, int detail, void
   char uuid[VIR_UUID_STRING_BUFLEN];
   BcDomain *dom;
 
+  if (event != VIR_DOMAIN_EVENT_STARTED && !is_stop (event, detail))
+    return 0;
   if (virDomainGetUUIDString (vdom, uuid) < 0)
     return 0;
   dom = g_hash_table_lookup (d->domains, uuid);
-  /* not running: left alone (its memory still counts) until statistics
-   * read after this event say otherwise */
   if (dom && is_stop (event, detail))
-    dom->figures.libvirt_state = VIR_DOMAIN_NOSTATE;
-  if (dom == NULL && event == VIR_DOMAIN_EVENT_STARTED && d->opts.once && d->phase != BC_PHASE_ONCE_SETUP)
+    domain_stopped (d, dom);
+  if (event == VIR_DOMAIN_EVENT_STARTED && d->opts.once && d->phase != BC_PHASE_ONCE_SETUP)
     g_message ("%s: started during --once; left for the next run", virDomainGetName (vdom));
-  d->events++;
   if (d->phase == BC_PHASE_RUN || d->phase == BC_PHASE_ONCE_SETUP)
     bc_gather_bulk (d);
   return 0;
@@ -242,14 +251,38 @@ on_metadata (virConnectPtr conn, virDomainPtr vdom, int type, const char *nsuri,
     }
 }
 
+static gboolean
+on_closed (gpointer data)
+{
+  BcDaemon *d = data;
+  int reason;
+
+  g_mutex_lock (&d->close_lock);
+  g_clear_pointer (&d->close_source, g_source_unref);
+  reason = d->close_reason;
+  g_mutex_unlock (&d->close_lock);
+  if (d->fatal == NULL)
+    bc_set_error (&d->fatal, BC_ERROR_FAILED, "connection to libvirt closed (reason %d)", reason);
+  bc_daemon_stop (d);
+  return G_SOURCE_REMOVE;
+}
+
+/* libvirt calls this on whichever thread saw the connection go (a worker's
+ * RPC, often): the stop itself happens on the main context. */
 static void
 on_close (virConnectPtr conn, int reason, void *opaque)
 {
   BcDaemon *d = opaque;
 
-  if (d->fatal == NULL)
-    bc_set_error (&d->fatal, BC_ERROR_FAILED, "connection to libvirt closed (reason %d)", reason);
-  bc_daemon_stop (d);
+  g_mutex_lock (&d->close_lock);
+  if (d->close_source == NULL)
+    {
+      d->close_reason = reason;
+      d->close_source = g_idle_source_new ();
+      g_source_set_callback (d->close_source, on_closed, d, NULL);
+      g_source_attach (d->close_source, NULL);
+    }
+  g_mutex_unlock (&d->close_lock);
 }
 
 static gboolean
@@ -285,6 +318,7 @@ daemon_alloc (virConnectPtr conn, const BcConfig *cfg, const BcDaemonOptions *op
   if (d->opts.shutdown_grace_ms <= 0)
     d->opts.shutdown_grace_ms = SHUTDOWN_GRACE_MS_DEFAULT;
   d->lifecycle_cb = d->metadata_cb = -1;
+  g_mutex_init (&d->close_lock);
   d->loop = g_main_loop_new (NULL, FALSE);
   d->domains = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) bc_domain_unref);
   d->jobs = bc_jobs_new (d, progress);
@@ -348,6 +382,12 @@ bc_daemon_free (BcDaemon *d)
     virConnectDomainEventDeregisterAny (d->conn, d->metadata_cb);
   if (d->close_cb)
     virConnectUnregisterCloseCallback (d->conn, on_close);
+  g_mutex_lock (&d->close_lock);
+  if (d->close_source)
+    g_source_destroy (d->close_source);
+  g_clear_pointer (&d->close_source, g_source_unref);
+  g_mutex_unlock (&d->close_lock);
+  g_mutex_clear (&d->close_lock);
   bc_jobs_close (d->jobs);
   g_hash_table_unref (d->domains);
   g_main_loop_unref (d->loop);

@@ -46,6 +46,8 @@ typedef struct _BcDomain {
   char uuid[VIR_UUID_STRING_BUFLEN];
   char *name;
   virDomainPtr vdom;
+  int run_id;              /* libvirt's id of the run this record follows */
+  guint64 stopped_at;      /* the event count at its stop event, 0 = none */
   gboolean removed;        /* dropped from the table; late results ignored */
 
   BcDomainSetupState setup;

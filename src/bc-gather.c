@@ -242,11 +242,19 @@ add_domain (BcDaemon *d, const BcBulkRecord *r)
 {
   BcDomain *dom = bc_domain_new (r->dom, r->uuid, r->name);
 
+  dom->run_id = r->id;
   bc_margin_init (&dom->margin, &d->cfg.margin);
   g_hash_table_insert (d->domains, dom->uuid, dom);
   g_message ("%s: now followed", dom->name);
   bc_gather_setup (d, dom);
   return dom;
+}
+
+static void
+drop (BcDomain *dom, const char *why)
+{
+  g_message ("%s: %s, dropped", dom->name, why);
+  dom->removed = TRUE;
 }
 
 static void
@@ -257,35 +265,50 @@ drop_missing (BcDaemon *d, GHashTable *seen)
 
   g_hash_table_iter_init (&it, d->domains);
   while (g_hash_table_iter_next (&it, NULL, &v))
-    {
-      BcDomain *dom = v;
-
-      if (g_hash_table_contains (seen, dom->uuid))
-        continue;
-      g_message ("%s: no longer running, dropped", dom->name);
-      dom->removed = TRUE;
-      g_hash_table_iter_remove (&it);
-    }
+    if (!g_hash_table_contains (seen, ((BcDomain *) v)->uuid))
+      {
+        drop (v, "no longer running");
+        g_hash_table_iter_remove (&it);
+      }
 }
 
-/* The table becomes what the statistics list.  Under --once, a domain
- * that appears once the pass's figures are being read waits for the next
- * run. */
+/* The record a listed domain updates: none when it stopped after the read
+ * began (the listing is older than the stop), a new one when it is a new
+ * run of the domain (its settings, margin and last target are the old
+ * run's). */
+static BcDomain *
+record_for (BcDaemon *d, const BcBulkRecord *r, guint64 read_at)
+{
+  BcDomain *dom = g_hash_table_lookup (d->domains, r->uuid);
+
+  if (dom && dom->stopped_at > read_at)
+    return NULL;
+  if (dom && dom->run_id != r->id)
+    {
+      drop (dom, "started again");
+      g_hash_table_remove (d->domains, r->uuid);
+      dom = NULL;
+    }
+  if (dom == NULL && d->phase != BC_PHASE_ONCE_FIGURES)
+    dom = add_domain (d, r);
+  return dom;
+}
+
+/* The table becomes what the statistics list, as of the events seen when
+ * the read began (read_at).  Under --once, a domain that appears once the
+ * pass's figures are being read waits for the next run. */
 static void
-reconcile (BcDaemon *d, GPtrArray *records)
+reconcile (BcDaemon *d, GPtrArray *records, guint64 read_at)
 {
   g_autoptr (GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
-  gboolean may_add = d->phase != BC_PHASE_ONCE_FIGURES;
 
   for (guint i = 0; i < records->len; i++)
     {
       const BcBulkRecord *r = g_ptr_array_index (records, i);
-      BcDomain *dom = g_hash_table_lookup (d->domains, r->uuid);
+      BcDomain *dom = record_for (d, r, read_at);
 
-      if (dom == NULL && !may_add)
-        continue;
       if (dom == NULL)
-        dom = add_domain (d, r);
+        continue;
       g_hash_table_add (seen, dom->uuid);
       dom->figures.libvirt_state = r->state;
       dom->figures.balloon = r->balloon;
@@ -346,16 +369,20 @@ bulk_done (gpointer owner, gpointer data)
   if (d->phase == BC_PHASE_STOPPING)
     return;
   if (j->records == NULL)
-    bulk_failed (d, j->error);
-  else if (j->events != d->events)
-    bc_gather_bulk (d); /* read before a start or stop: read again */
-  else
     {
-      reconcile (d, j->records);
-      if (!d->listed)
-        g_message ("%u running domains", j->records->len);
-      d->listed = TRUE;
-      bc_daemon_collected (d);
+      bulk_failed (d, j->error);
+      return;
+    }
+  reconcile (d, j->records, j->events);
+  if (!d->listed)
+    g_message ("%u running domains", j->records->len);
+  d->listed = TRUE;
+  bc_daemon_collected (d);
+  /* a domain that started while this read ran may not be in it */
+  if (d->bulk_again && d->phase != BC_PHASE_STOPPING)
+    {
+      d->bulk_again = FALSE;
+      bc_gather_bulk (d);
     }
 }
 
@@ -365,7 +392,10 @@ bc_gather_bulk (BcDaemon *d)
   BulkJob *j;
 
   if (d->bulk_inflight)
-    return;
+    {
+      d->bulk_again = TRUE;
+      return;
+    }
   j = g_new0 (BulkJob, 1);
   virConnectRef (d->conn);
   j->conn = d->conn;

@@ -86,9 +86,16 @@ void
 bc_jobs_run (BcJobs *jobs, BcQueue queue, BcJobWork work, BcJobDone done,
              gpointer data, GDestroyNotify free_data)
 {
-  Job *job = g_new0 (Job, 1);
+  Job *job;
 
-  g_return_if_fail (jobs->owner != NULL);
+  if (jobs->owner == NULL)
+    {
+      /* closed: nobody would see the result */
+      if (free_data)
+        free_data (data);
+      g_return_if_reached ();
+    }
+  job = g_new0 (Job, 1);
   job->jobs = g_atomic_rc_box_acquire (jobs);
   job->work = work;
   job->done = done;

@@ -24,6 +24,7 @@ typedef enum {
 } Fault;
 
 static Fault fault;
+static gint slow_bulk_ms;  /* every bulk read takes this long */
 static guint fault_calls; /* calls of the wrapped function since the fault was set */
 
 char *__real_virDomainGetMetadata (virDomainPtr dom, int type, const char *uri, unsigned int flags);
@@ -73,6 +74,8 @@ __wrap_virConnectGetAllDomainStats (virConnectPtr conn, unsigned int stats, virD
 {
   int n;
 
+  if (g_atomic_int_get (&slow_bulk_ms))
+    g_usleep (g_atomic_int_get (&slow_bulk_ms) * 1000);
   /* no connection: libvirt itself fails the call, with its error */
   if (fault == FAULT_BULK_FAILS)
     {
@@ -357,6 +360,104 @@ test_setup_error_keeps_settings (void)
   g_rmdir (dir);
 }
 
+/* ---- a domain stopped and started again between two reads ---------- */
+
+static const char *vm_a_disabled =
+  "<domain type='test'><name>vm-a</name><uuid>00000000-0000-4000-8000-000000000001</uuid>"
+  "<memory unit='MiB'>2048</memory><currentMemory unit='MiB'>1024</currentMemory><vcpu>1</vcpu>"
+  "<os><type>hvm</type></os>"
+  "<metadata><bc:policy xmlns:bc='http://balloonctl.org/xmlns/domain/1.0'><bc:enabled>no</bc:enabled></bc:policy></metadata>"
+  "<devices><memballoon model='virtio'/></devices></domain>";
+
+static gboolean
+restart_a (gpointer data)
+{
+  virConnectPtr conn = data;
+  virDomainPtr dom = virDomainLookupByName (conn, "vm-a"), again;
+
+  g_assert_cmpint (virDomainDestroy (dom), ==, 0);
+  again = virDomainDefineXML (conn, vm_a_disabled);
+  g_assert_nonnull (again);
+  g_assert_cmpint (virDomainCreate (again), ==, 0);
+  virDomainFree (dom);
+  virDomainFree (again);
+  return G_SOURCE_REMOVE;
+}
+
+/* The new run is a new record: its settings are read again (now
+ * disabled), nothing of the old run's margin or last target is used. */
+static void
+test_restart_new_record (void)
+{
+  virConnectPtr conn = inproc_open_node ();
+  BcDaemonOptions opts = { .state_path = "" };
+  g_autoptr (GError) error = NULL;
+  BcConfig cfg;
+
+  inproc_config (&cfg);
+  g_timeout_add (450, restart_a, conn);
+  g_timeout_add (1500, stop, NULL);
+  g_assert_cmpint (inproc_run (conn, &cfg, &opts, &error), ==, 0);
+  g_assert_no_error (error);
+  g_assert_cmpuint (inproc_count_messages ("vm-a: now followed"), ==, 2);
+  g_assert_cmpuint (inproc_count_messages ("vm-a: * dropped"), ==, 1);
+  g_assert_cmpuint (inproc_count_messages ("vm-a: not managed: disabled in metadata"), ==, 1);
+  g_assert_cmpuint (inproc_memory_kib (conn, "vm-a"), ==, 1024 * MIB);
+  virConnectClose (conn);
+}
+
+/* ---- events faster than a read ---------------------------------------- */
+
+static gboolean churning;
+
+static gboolean
+churn (gpointer data)
+{
+  virConnectPtr conn = data;
+  virDomainPtr dom = virDomainLookupByName (conn, "vm-c");
+  virDomainInfo info;
+
+  if (churning && virDomainGetInfo (dom, &info) == 0)
+    g_assert_cmpint (info.state == VIR_DOMAIN_PAUSED ? virDomainResume (dom) : virDomainSuspend (dom), ==, 0);
+  virDomainFree (dom);
+  return churning ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
+}
+
+static gboolean
+end_churn (gpointer data)
+{
+  churning = FALSE;
+  return G_SOURCE_REMOVE;
+}
+
+/* A domain paused and resumed every 20 ms while each read takes 60 ms:
+ * the others are still managed, and --once ends while it goes on. */
+static void
+test_event_churn (void)
+{
+  virConnectPtr conn = inproc_open_node ();
+  BcDaemonOptions opts = { .state_path = "" };
+  BcConfig cfg;
+  guint end_id;
+
+  inproc_config (&cfg);
+  g_atomic_int_set (&slow_bulk_ms, 60);
+  churning = TRUE;
+  g_timeout_add (20, churn, conn);
+  g_timeout_add (1500, stop, NULL);
+  g_assert_cmpint (inproc_run (conn, &cfg, &opts, NULL), ==, 0);
+  g_assert_cmpuint (inproc_count_messages ("vm-a: * -> * KiB: *"), >=, 3);
+  opts.once = TRUE;
+  end_id = g_timeout_add (4000, end_churn, NULL);
+  g_assert_cmpint (inproc_run (conn, &cfg, &opts, NULL), ==, 0);
+  g_assert_true (churning);
+  g_source_remove (end_id);
+  churning = FALSE;
+  run_context_for (100);
+  g_atomic_int_set (&slow_bulk_ms, 0);
+  virConnectClose (conn);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -367,6 +468,8 @@ main (int argc, char **argv)
   inproc_add_test ("/faults/stopped-not-readded", test_stopped_not_readded);
   inproc_add_test ("/faults/stop-bounded", test_stop_bounded);
   inproc_add_test ("/faults/no-source-left", test_no_source_left);
+  inproc_add_test ("/faults/restart-new-record", test_restart_new_record);
+  inproc_add_test ("/faults/event-churn", test_event_churn);
   inproc_add_test ("/faults/setup-error-keeps-settings", test_setup_error_keeps_settings);
   return g_test_run ();
 }

@@ -98,6 +98,10 @@ _lab_xml_escape() {
 # Writes LAB_DIR/NAME.xml, defines and starts the domain.  The serial
 # console goes to LAB_DIR/NAME.console.log.  PHASES is the guest's
 # bc.phases= value (see build-guest.sh), e.g. '20:read:20,600:idle'.
+# The data disk is a cloud volume: no host page cache (cache='none',
+# io='native': a guest's cache miss is a real read) and a libvirt <iotune>
+# limit of LAB_DISK_IOPS (3000) and LAB_DISK_MIBS (125 MiB/s), as a
+# general-purpose cloud SSD volume offers.
 lab_define_guest() {
     if [ $# -lt 4 ] || [ $# -gt 5 ]; then
         _lab_die "usage: lab_define_guest NAME MEM_MIB MAX_MIB PHASES [DATA_IMG]"
@@ -138,10 +142,14 @@ lab_define_guest() {
   <on_crash>destroy</on_crash>
   <devices>
     <disk type='file' device='disk'>
-      <driver name='qemu' type='raw'/>
+      <driver name='qemu' type='raw' cache='none' io='native'/>
       <source file='$(_lab_xml_escape "$data")'/>
       <target dev='vda' bus='virtio'/>
       <readonly/>
+      <iotune>
+        <total_iops_sec>${LAB_DISK_IOPS:-3000}</total_iops_sec>
+        <total_bytes_sec>$(( ${LAB_DISK_MIBS:-125} * 1048576 ))</total_bytes_sec>
+      </iotune>
     </disk>
     <serial type='file'>
       <source path='$(_lab_xml_escape "$log")'/>

@@ -3,7 +3,7 @@
 # real guests (run as root).
 #
 #   scenario.sh --bin BALLOONCTL --out DIR [--scenario paper|ci]
-#               [--policy paper|paper-literal|static] [--live]
+#               [--policy POLICY] [--live]
 #
 # The paper: two VMs read 1 MB files at random; VM1's working set goes
 # 500 -> 5000 -> 2000 files, VM2's 1000 -> 4000 -> 1000, every 10 minutes;
@@ -12,7 +12,11 @@
 # two guests together want more than the host in the middle phase).
 #   paper: MEM_F 8, TIME_F 4 (150 s phases, 7.5 minutes)
 #   ci:    MEM_F 8, TIME_F 8 (75 s phases)
-# Policy "static" runs no balloonctl: each guest keeps half the host.
+# POLICY: a balloonctl policy (paper, paper-literal, adaptive; committed and
+# mom, for comparison), or no balloonctl at all: "static" (each guest keeps
+# half the host) or "static-max" (each guest at its max, the budget ignored:
+# the throughput ceiling).  The guests' data disks are cloud volumes
+# (lab-lib.sh: no host cache, 3000 IOPS, 125 MiB/s).
 # Everything lives in one temporary folder, removed on exit or Ctrl-C with
 # every process and domain of the lab; DIR keeps scenario.json, one CSV per
 # guest (tests/lab/sampler.py) and the daemon and console logs.
@@ -30,13 +34,17 @@ while [ $# -gt 0 ]; do
         *) echo "scenario: unknown argument $1" >&2; exit 2 ;;
     esac
 done
-[ -n "$BIN_SRC" ] && [ -n "$OUT" ] || { echo "usage: scenario.sh --bin BALLOONCTL --out DIR [--scenario paper|ci] [--policy paper|paper-literal|static] [--live]" >&2; exit 2; }
+[ -n "$BIN_SRC" ] && [ -n "$OUT" ] || { echo "usage: scenario.sh --bin BALLOONCTL --out DIR [--scenario paper|ci] [--policy POLICY] [--live]" >&2; exit 2; }
 case $SCENARIO in
     paper) MEM_F=8 TIME_F=4 ;;
     ci) MEM_F=8 TIME_F=8 ;;
     *) echo "scenario: unknown scenario $SCENARIO" >&2; exit 2 ;;
 esac
-case $POLICY in paper|paper-literal|static) ;; *) echo "scenario: unknown policy $POLICY" >&2; exit 2 ;; esac
+case $POLICY in
+    paper|paper-literal|adaptive|committed|mom) DAEMON=1 ;;
+    static|static-max) DAEMON=0 ;;
+    *) echo "scenario: unknown policy $POLICY" >&2; exit 2 ;;
+esac
 [ "$(id -u)" -eq 0 ] || { echo "scenario: run as root" >&2; exit 2; }
 
 # The paper's figures, scaled.
@@ -48,6 +56,7 @@ VM1="$((500 / MEM_F)) $((5000 / MEM_F)) $((2000 / MEM_F))"
 VM2="$((1000 / MEM_F)) $((4000 / MEM_F)) $((1000 / MEM_F))"
 NFILES=$((5000 / MEM_F))
 START_MIB=$((HOST_MIB / 2))
+[ "$POLICY" = static-max ] && START_MIB=$MAX_MIB
 DURATION=$((WARMUP_S + 3 * PHASE_S + 5))
 
 mkdir -p "$OUT"
@@ -84,9 +93,11 @@ echo "scenario $SCENARIO, policy $POLICY: memory and files x1/$MEM_F, time x1/$T
 lab_init "$TMP/lab" >/dev/null
 install -m 0755 "$BIN_SRC" "$LAB_DIR/balloonctl"
 BIN=$LAB_DIR/balloonctl
+# MoM runs its rules every 10 s
 cat >"$LAB_DIR/balloonctl.conf" <<CONF
 [controller]
-policy=${POLICY/static/paper}
+policy=$([ "$DAEMON" = 1 ] && echo "$POLICY" || echo paper)
+margin-interval-ms=$([ "$POLICY" = mom ] && echo 10000 || echo 5000)
 [host]
 budget-mib=$HOST_MIB
 CONF
@@ -118,7 +129,7 @@ for g in vm1 vm2; do
     [ "${actual:-0}" -le $(( (START_MIB + 4) * 1024 )) ] || { echo "scenario: $g's balloon stays at ${actual:-?} KiB" >&2; exit 1; }
 done
 
-if [ "$POLICY" != static ]; then
+if [ "$DAEMON" = 1 ]; then
     lab_run env ASAN_OPTIONS="${ASAN_OPTIONS:-}" UBSAN_OPTIONS="${UBSAN_OPTIONS:-}" \
         "$BIN" --config "$LAB_DIR/balloonctl.conf" run >"$LAB_DIR/daemon.log" 2>&1 &
     DAEMON_PID=$!
