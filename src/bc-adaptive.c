@@ -4,10 +4,12 @@
  * would not have had to read from its disk with that much more memory (the
  * kernel's own measure, used by Meta's Senpai and Google's far-memory
  * controller).  Cache sizes cannot tell that: a full cache is flat both
- * when it holds the working set and when it thrashes.  A cache that grows
- * is demand too (a new working set being read for the first time shows no
- * refaults yet).  Probing down is how the working set is found: memory
- * nobody reads again leaves without a refault. */
+ * when it holds the working set and when it thrashes.  Probing down is how
+ * the working set is found: memory nobody reads again leaves without a
+ * refault.  A tick of a second makes the growth proportional: a guest
+ * short of D MiB of a working set it reads at R MiB/s refaults about
+ * R x D / W MiB a second, so growing by what refaulted closes the gap in a
+ * few ticks without overshooting it. */
 #define G_LOG_DOMAIN "balloonctl-adaptive"
 
 #include "bc-adaptive.h"
@@ -15,13 +17,15 @@
 static gint64
 shrink_min (const BcMarginParams *p)
 {
-  return MAX (p->down_step_kib / 2, 1);
+  return MAX (p->down_step_kib / 8, 1);
 }
 
 static gint64
-shrink_max (const BcMarginParams *p)
+tolerance (guint64 cached_kib, gint64 since_ms)
 {
-  return 2 * p->down_step_kib;
+  gint64 per_s = MAX ((gint64) (cached_kib * BC_ADAPTIVE_TOLERANCE_PPM / 1000000), 64);
+
+  return per_s * MAX (since_ms, 1000) / 1000;
 }
 
 static void
@@ -32,40 +36,63 @@ set_margin (BcMarginState *st, const BcMarginParams *p, gint64 margin_kib, BcSta
 }
 
 static void
-grow (BcMarginState *st, const BcMarginParams *p, gint64 demand_kib, gint64 now_ms, gint64 interval_ms)
+grow (BcMarginState *st, const BcMarginParams *p, gint64 demand_kib, gint64 now_ms)
 {
-  gint64 by = MIN (demand_kib * BC_ADAPTIVE_GAIN, 4 * p->step_kib);
+  gint64 by = MIN (demand_kib, p->step_kib);
 
+  st->edge_kib = st->margin_kib;
+  st->edge_at_ms = now_ms;
   set_margin (st, p, st->margin_kib + by, BC_STATE_UP);
   st->shrink_step_kib = shrink_min (p);
-  st->hold_until_ms = now_ms + BC_ADAPTIVE_HOLD_TICKS * interval_ms;
+  st->hold_until_ms = now_ms + BC_ADAPTIVE_HOLD_MS;
   g_snprintf (st->reason, sizeof st->reason, "UP: refaults or new cache %" G_GINT64_FORMAT " MiB, margin +%" G_GINT64_FORMAT " MiB",
               demand_kib / 1024, by / 1024);
 }
 
-static void
-probe_down (BcMarginState *st, const BcMarginParams *p)
+static gboolean
+near_edge (const BcMarginState *st, gint64 now_ms)
 {
-  gint64 by = st->shrink_step_kib > 0 ? st->shrink_step_kib : shrink_min (p);
+  return st->edge_at_ms > 0 && now_ms - st->edge_at_ms < BC_ADAPTIVE_EDGE_MEMORY_MS &&
+         st->margin_kib > st->edge_kib && st->margin_kib - st->edge_kib <= BC_ADAPTIVE_EDGE_ZONE_KIB;
+}
 
+static void
+probe_down (BcMarginState *st, const BcMarginParams *p, gint64 now_ms)
+{
+  gint64 by = MAX (st->shrink_step_kib, shrink_min (p));
+  gboolean edge = near_edge (st, now_ms);
+
+  if (edge)
+    by = shrink_min (p);
   set_margin (st, p, st->margin_kib - by, BC_STATE_DOWN);
-  st->shrink_step_kib = MIN (by + by / 2, shrink_max (p));
-  g_snprintf (st->reason, sizeof st->reason, "DOWN: no refaults, margin -%" G_GINT64_FORMAT " MiB", by / 1024);
+  if (!edge)
+    st->shrink_step_kib = MIN (by + shrink_min (p), p->down_step_kib);
+  g_snprintf (st->reason, sizeof st->reason, "DOWN: no refaults, margin -%" G_GINT64_FORMAT " MiB%s",
+              by / 1024, edge ? " (near where refaults began)" : "");
 }
 
 void
 bc_adaptive_tick (BcMarginState *st, const BcMarginParams *p, const BcMarginDelta *d,
-                  gint64 now_ms, gint64 since_ms)
+                  guint64 cached_kib, gint64 now_ms, gint64 since_ms)
 {
   gint64 demand = MAX (d->have_turnover ? d->turnover : 0, d->cached);
 
-  if (demand > p->threshold_kib)
-    grow (st, p, demand, now_ms, MAX (since_ms, 0));
+  if (demand > tolerance (cached_kib, since_ms))
+    grow (st, p, demand, now_ms);
   else if (now_ms < st->hold_until_ms)
     {
       st->state = BC_STATE_UP;
       g_strlcpy (st->reason, "UP: holding after growth", sizeof st->reason);
     }
   else
-    probe_down (st, p);
+    probe_down (st, p, now_ms);
+}
+
+void
+bc_adaptive_unwind (BcMarginState *st, const BcMarginParams *p, guint64 granted_kib, guint64 committed_kib)
+{
+  gint64 room = granted_kib > committed_kib ? (gint64) (granted_kib - committed_kib) : 0;
+
+  if (st->margin_kib > room)
+    st->margin_kib = MAX (room, p->min_kib);
 }

@@ -65,7 +65,10 @@ bc_decide (const BcConfig *cfg, const BcDomainPolicy *policy,
     return FALSE;
   fill_figures (&d, &sample, balloon, guest);
   sample.host_free_bp = host_free_bp;
-  if (bc_margin_due (margin, now_ms, cfg->margin_interval_ms))
+  /* adaptive reads refaults per second: it ticks with every pass (a pass
+   * a few ms early still counts) */
+  if (bc_margin_due (margin, now_ms, cfg->policy == BC_POLICY_ADAPTIVE ? cfg->apply_interval_ms * 9 / 10
+                                                                        : cfg->margin_interval_ms))
     bc_margin_tick (margin, &cfg->margin, cfg->policy, &sample, now_ms);
   in.committed_kib = d.committed_kib;
   in.margin_kib = margin->margin_kib;

@@ -53,6 +53,8 @@ typedef struct {
   BcMarginSample prev;
   gint64 shrink_step_kib; /* adaptive: the next shrink (0 = not started) */
   gint64 hold_until_ms;   /* adaptive: no shrink before this */
+  gint64 edge_kib;        /* adaptive: the margin where refaults last began */
+  gint64 edge_at_ms;      /* adaptive: when (0 = never) */
   char reason[96]; /* why the last tick did what it did */
 } BcMarginState;
 

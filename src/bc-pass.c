@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "balloonctl-pass"
 
 #include "bc-pass.h"
+#include "bc-adaptive.h"
 #include "bc-arbitrate.h"
 #include "bc-explain.h"
 
@@ -85,6 +86,8 @@ choose_action (const BcPassParams *p, const BcPassInput *in, BcPassOutput *out, 
   guint64 settled = bc_pass_settled_kib (in, p->now_ms);
 
   out->budget_held = out->granted_kib < out->decision.target.target_kib;
+  if (p->cfg->policy == BC_POLICY_ADAPTIVE && out->budget_held)
+    bc_adaptive_unwind (&out->margin, &p->cfg->margin, out->granted_kib, out->decision.committed_kib);
   if (in->apply_inflight || !bc_target_should_apply (settled, out->granted_kib, &p->cfg->clamp))
     return;
   out->action = p->dry_run ? BC_ACTION_DRY_RUN : BC_ACTION_SET;

@@ -3,6 +3,7 @@
  * expected state and margin after each tick. */
 #include "bc-margin.h"
 #include "bc-mom.h"
+#include "bc-adaptive.h"
 
 #define MIB 1024
 /* step 64, down 32, threshold 4, margin 32..1024, initial 128 (MiB) */
@@ -23,8 +24,9 @@ typedef struct {
   const char *name;
   BcPolicy policy;
   BcState start;
-  Step steps[8];
+  Step steps[16];
   guint n;
+  gint64 tick_ms;     /* 0: 5000 */
 } Trace;
 
 #define UP BC_STATE_UP
@@ -100,34 +102,36 @@ static const Trace traces[] = {
   /* ...which paper follows: */
   { "paper/not-stuck", BC_POLICY_PAPER, DOWN,
     { { 108, 48, 0, DOWN, 128 }, { 108, 48, 500, UP, 192 }, { 109, 49, 1000, UP, 256 } }, 3 },
-  /* adaptive: while nothing refaults, probe down by 16, then 1.5x more
-     each tick (at most 64), down to the margin's min */
+  /* adaptive (ticks of 1 s): while nothing refaults, probe down by 4, then
+     4 more each tick (at most 32), down to the margin's min */
   { "adaptive/probe-accelerates", BC_POLICY_ADAPTIVE, UP,
-    { { 100, 50, 0, UP, 128 }, { 100, 50, 0, DOWN, 112 }, { 100, 50, 0, DOWN, 88 },
-      { 100, 50, 0, DOWN, 52 }, { 100, 50, 0, DOWN, 32 } }, 5 },
-  /* adaptive: refaults grow the margin by twice what refaulted, then two
-     ticks' hold before probing down again from the smallest step */
+    { { 100, 50, 0, UP, 128 }, { 100, 50, 0, DOWN, 124 }, { 100, 50, 0, DOWN, 116 },
+      { 100, 50, 0, DOWN, 104 }, { 100, 50, 0, DOWN, 88 }, { 100, 50, 0, DOWN, 68 },
+      { 100, 50, 0, DOWN, 44 }, { 100, 50, 0, DOWN, 32 } }, 8, 1000 },
+  /* adaptive: refaults grow the margin by what refaulted; 10 s of hold;
+     then the smallest steps while within 16 MiB above where refaults
+     began (128), then faster again below it */
   { "adaptive/grows-holds-probes", BC_POLICY_ADAPTIVE, UP,
-    { { 100, 50, 0, UP, 128 }, { 100, 50, 10, UP, 148 }, { 100, 50, 10, UP, 148 },
-      { 100, 50, 10, DOWN, 132 }, { 100, 50, 10, DOWN, 108 } }, 5 },
-  /* adaptive: growth is at most 4 steps a tick */
+    { { 100, 50, 0, UP, 128 }, { 100, 50, 10, UP, 138 }, { 100, 50, 10, UP, 138 },
+      { 100, 50, 10, UP, 138 }, { 100, 50, 10, UP, 138 }, { 100, 50, 10, UP, 138 },
+      { 100, 50, 10, UP, 138 }, { 100, 50, 10, UP, 138 }, { 100, 50, 10, UP, 138 },
+      { 100, 50, 10, UP, 138 }, { 100, 50, 10, UP, 138 }, { 100, 50, 10, DOWN, 134 },
+      { 100, 50, 10, DOWN, 130 }, { 100, 50, 10, DOWN, 126 }, { 100, 50, 10, DOWN, 122 },
+      { 100, 50, 10, DOWN, 114 } }, 16, 1000 },
+  /* adaptive: growth is at most a step a tick */
   { "adaptive/grow-capped", BC_POLICY_ADAPTIVE, UP,
-    { { 100, 50, 0, UP, 128 }, { 100, 50, 500, UP, 384 } }, 2 },
-  /* adaptive: refaults up to the threshold are noise */
+    { { 100, 50, 0, UP, 128 }, { 100, 50, 500, UP, 192 } }, 2, 1000 },
+  /* adaptive: refaults up to 0.2 % of the cache a second are noise (a
+     1000 MiB cache: 2 MiB/s) */
   { "adaptive/noise-tolerated", BC_POLICY_ADAPTIVE, UP,
-    { { 100, 50, 0, UP, 128 }, { 100, 50, 4, DOWN, 112 } }, 2 },
+    { { 1000, 50, 0, UP, 128 }, { 1000, 50, 2, DOWN, 124 }, { 1000, 50, 5, UP, 127 } }, 3, 1000 },
   /* adaptive: a new working set read for the first time shows as cache
      growth before any refault */
   { "adaptive/new-working-set", BC_POLICY_ADAPTIVE, UP,
-    { { 100, 50, 0, UP, 128 }, { 200, 50, 0, UP, 328 } }, 2 },
+    { { 100, 50, 0, UP, 128 }, { 200, 50, 0, UP, 192 } }, 2, 1000 },
   /* adaptive: a cache shrunk by the balloon is no demand */
   { "adaptive/cache-shrunk-by-us", BC_POLICY_ADAPTIVE, UP,
-    { { 300, 50, 0, UP, 128 }, { 200, 50, 0, DOWN, 112 } }, 2 },
-  /* adaptive: a probe that reached the working set backs off to the
-     smallest step */
-  { "adaptive/backoff", BC_POLICY_ADAPTIVE, UP,
-    { { 100, 50, 0, UP, 128 }, { 100, 50, 0, DOWN, 112 }, { 100, 50, 0, DOWN, 88 },
-      { 100, 50, 8, UP, 104 }, { 100, 50, 8, UP, 104 }, { 100, 50, 8, DOWN, 88 } }, 6 },
+    { { 300, 50, 0, UP, 128 }, { 200, 50, 0, DOWN, 124 } }, 2, 1000 },
   /* committed: the reserve never moves, whatever the cache does */
   { "committed/fixed", BC_POLICY_COMMITTED, UP,
     { { 100, 50, 0, UP, 128 }, { 300, 50, 500, UP, 128 }, { 100, 10, 500, UP, 128 } }, 3 },
@@ -178,13 +182,31 @@ run_trace (gconstpointer data)
         .refault_file_kib = s->refault_mib >= 0 ? (guint64) s->refault_mib * MIB : 0,
       };
 
-      bc_margin_tick (&st, &p, t->policy, &sample, 5000 * (gint64) (i + 1));
+      gint64 tick = t->tick_ms ? t->tick_ms : 5000;
+
+      bc_margin_tick (&st, &p, t->policy, &sample, tick * (gint64) (i + 1));
       g_test_message ("%s step %u: %s %" G_GINT64_FORMAT " MiB (%s)", t->name, i,
                       bc_state_to_string (st.state), st.margin_kib / MIB, st.reason);
       g_assert_cmpint (st.state, ==, s->state);
       g_assert_cmpint (st.margin_kib, ==, s->margin_mib * MIB);
-      g_assert_cmpint (st.last_tick_ms, ==, 5000 * (gint64) (i + 1));
+      g_assert_cmpint (st.last_tick_ms, ==, tick * (gint64) (i + 1));
     }
+}
+
+/* adaptive: the margin never stays above what the host budget granted */
+static void
+test_adaptive_unwind (void)
+{
+  BcMarginState st;
+
+  bc_margin_init (&st, &params);
+  st.margin_kib = 300 * MIB;
+  bc_adaptive_unwind (&st, &params, 256 * MIB, 20 * MIB);
+  g_assert_cmpint (st.margin_kib, ==, 236 * MIB);
+  bc_adaptive_unwind (&st, &params, 300 * MIB, 20 * MIB);
+  g_assert_cmpint (st.margin_kib, ==, 236 * MIB);
+  bc_adaptive_unwind (&st, &params, 10 * MIB, 20 * MIB);
+  g_assert_cmpint (st.margin_kib, ==, params.min_kib);
 }
 
 static void
@@ -256,6 +278,7 @@ main (int argc, char **argv)
     }
   g_test_add_func ("/margin/due", test_due);
   g_test_add_func ("/margin/mom", test_mom);
+  g_test_add_func ("/margin/adaptive-unwind", test_adaptive_unwind);
   g_test_add_func ("/margin/source-change", test_source_change_rebaselines);
   g_test_add_func ("/margin/init-clamps", test_init_clamps);
   g_test_add_func ("/margin/policy-names", test_policy_names);
