@@ -3,38 +3,47 @@
 
 #include "bc-arbitrate.h"
 
+/* What a claim asks for: under contention, less its cold memory. */
 static guint64
-capped (const BcClaim *c, guint64 level)
+want (const BcClaim *c, gboolean contended)
 {
-  return MAX (c->floor_kib, MIN (level, c->want_kib));
+  guint64 above_floor = c->want_kib > c->floor_kib ? c->want_kib - c->floor_kib : 0;
+
+  return contended ? c->want_kib - MIN (c->cold_kib, above_floor) : c->want_kib;
 }
 
 static guint64
-sum_at (const BcClaim *claims, gsize n, guint64 level)
+capped (const BcClaim *c, guint64 level, gboolean contended)
+{
+  return MAX (c->floor_kib, MIN (level, want (c, contended)));
+}
+
+static guint64
+sum_at (const BcClaim *claims, gsize n, guint64 level, gboolean contended)
 {
   guint64 sum = 0;
 
   for (gsize i = 0; i < n; i++)
-    sum += capped (&claims[i], level);
+    sum += capped (&claims[i], level, contended);
   return sum;
 }
 
 /* The highest level L with sum_at (L) <= share (0 when even the floors do
  * not fit): binary search, the sum grows with L. */
 static guint64
-fair_level (const BcClaim *claims, gsize n, guint64 share)
+fair_level (const BcClaim *claims, gsize n, guint64 share, gboolean contended)
 {
   guint64 lo = 0, hi = 0;
 
   for (gsize i = 0; i < n; i++)
     hi = MAX (hi, claims[i].want_kib);
-  if (sum_at (claims, n, hi) <= share)
+  if (sum_at (claims, n, hi, contended) <= share)
     return hi;
   while (lo + 1 < hi)
     {
       guint64 mid = lo + (hi - lo) / 2;
 
-      if (sum_at (claims, n, mid) <= share)
+      if (sum_at (claims, n, mid, contended) <= share)
         lo = mid;
       else
         hi = mid;
@@ -47,14 +56,15 @@ bc_arbitrate (BcClaim *claims, gsize n, guint64 budget_kib, guint64 fixed_kib,
               guint64 max_shrink_kib, guint64 *level_kib)
 {
   guint64 share = budget_kib > fixed_kib ? budget_kib - fixed_kib : 0;
-  guint64 level = fair_level (claims, n, share);
+  gboolean contended = sum_at (claims, n, G_MAXUINT64, FALSE) > share;
+  guint64 level = fair_level (claims, n, share, contended);
   guint64 held = fixed_kib, growth = 0, room;
   guint scale;
 
   for (gsize i = 0; i < n; i++)
     {
       BcClaim *c = &claims[i];
-      guint64 cap = capped (c, level);
+      guint64 cap = capped (c, level, contended);
 
       held += c->held_kib;
       if (cap >= c->held_kib)
@@ -73,6 +83,6 @@ bc_arbitrate (BcClaim *claims, gsize n, guint64 budget_kib, guint64 fixed_kib,
         c->grant_kib = c->held_kib + (guint64) ((long double) (c->grant_kib - c->held_kib) * room / growth);
     }
   if (level_kib)
-    *level_kib = sum_at (claims, n, G_MAXUINT64) <= share ? G_MAXUINT64 : level;
+    *level_kib = contended ? level : G_MAXUINT64;
   return scale;
 }

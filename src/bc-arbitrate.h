@@ -10,13 +10,18 @@ typedef struct {
                           balloon size and a target still being reached */
   guint64 want_kib;    /* its clamped target */
   guint64 floor_kib;   /* the least it may be given (clamps' floor) */
+  guint64 cold_kib;    /* of what it holds, memory it has not used lately
+                          (taken first when the wants do not fit) */
   guint64 grant_kib;   /* out: what it gets */
 } BcClaim;
 
 /* Keeps the memory the domains hold together (plus fixed_kib, memory of
  * domains we do not manage) within budget_kib.
  *
- * When every want fits, every domain gets it.  When not, each domain is
+ * When every want fits, every domain gets it.  When not, cold memory is
+ * taken first (each want counts less its cold_kib, never below its floor:
+ * an idle guest's unused cache is no claim against a busy guest's working
+ * set, as ESXi's idle memory tax has it), and then each domain is
  * capped at a common level L (max-min fairness: clamp (L, floor, want), L the
  * highest level whose sum fits), so no guest keeps another's share: one above
  * the level gives back, at most max_shrink_kib per call, and one below it

@@ -30,6 +30,7 @@ fill_figures (BcDecision *d, BcMarginSample *s, const BcBalloonFigures *balloon,
       d->committed_kib = mi->committed_as_kib;
       d->cached_kib = mi->cached_kib;
       d->active_file_kib = mi->active_file_kib;
+      d->inactive_file_kib = mi->inactive_file_kib;
       d->used_kib = bc_meminfo_used_kib (mi);
       s->have_active_file = TRUE;
       s->have_refault = guest->have_vmstat && guest->vmstat.have_refault;

@@ -12,6 +12,7 @@ typedef struct {
   guint64 committed_kib;   /* Committed_AS, or used memory without an agent */
   guint64 cached_kib;
   guint64 active_file_kib; /* 0 without an agent */
+  guint64 inactive_file_kib; /* 0 without an agent */
   guint64 used_kib;        /* MemTotal - MemAvailable */
   BcTarget target;         /* after the clamps, before the arbiter */
 } BcDecision;

@@ -51,6 +51,17 @@ decide_one (const BcPassParams *p, const BcPassInput *in, guint free_bp, BcPassO
                             &out->decision);
 }
 
+/* adaptive: a guest whose last tick saw no refaults holds its inactive
+ * file cache without using it; 3/4 of it counts as cold (ESXi taxes idle
+ * memory at 75 %).  Other policies take nothing first. */
+static guint64
+cold_kib (const BcPassParams *p, const BcPassOutput *out)
+{
+  if (p->cfg->policy != BC_POLICY_ADAPTIVE || out->margin.state != BC_STATE_DOWN)
+    return 0;
+  return out->decision.inactive_file_kib / 4 * 3;
+}
+
 /* Shares the budget; returns the growth scale, fills the fair level. */
 static guint
 arbitrate_all (const BcPassParams *p, const BcPassInput *in, gsize n, BcPassOutput *out, guint64 *level)
@@ -71,6 +82,7 @@ arbitrate_all (const BcPassParams *p, const BcPassInput *in, gsize n, BcPassOutp
       claims[k].held_kib = held_kib (&in[i], p->now_ms);
       claims[k].want_kib = out[i].decision.target.target_kib;
       claims[k].floor_kib = out[i].decision.target.floor_kib;
+      claims[k].cold_kib = cold_kib (p, &out[i]);
       k++;
     }
   scale = bc_arbitrate (claims, k, p->budget_kib, fixed, p->cfg->clamp.max_shrink_kib, level);

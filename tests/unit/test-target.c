@@ -267,6 +267,43 @@ test_arbitrate_liar (void)
   g_assert_cmpuint (c[0].grant_kib, ==, 936 * MIB);
 }
 
+/* Under contention an idle guest's cold memory is taken first: the busy
+ * guest's working set gets it, not an equal split. */
+static void
+test_arbitrate_cold_first (void)
+{
+  /* held, want, floor, cold */
+  BcClaim c[] = { { 256 * MIB, 300 * MIB, 100 * MIB, 0 }, { 256 * MIB, 256 * MIB, 100 * MIB, 80 * MIB } };
+  guint64 level = 0;
+
+  bc_arbitrate (c, 2, 512 * MIB, 0, 64 * MIB, &level);
+  /* b gives back (at the shrink rate) down to 176; a waits for the room */
+  g_assert_cmpuint (c[1].grant_kib, ==, 192 * MIB);
+  g_assert_cmpuint (c[0].grant_kib, ==, 256 * MIB);
+  /* once b is at 192, a grows into what it gave back */
+  c[1].held_kib = 192 * MIB;
+  bc_arbitrate (c, 2, 512 * MIB, 0, 64 * MIB, &level);
+  g_assert_cmpuint (c[0].grant_kib, ==, 300 * MIB);
+  g_assert_cmpuint (c[1].grant_kib, ==, 176 * MIB);
+  /* without cold memory: the equal split */
+  c[1].cold_kib = 0;
+  c[1].held_kib = 256 * MIB;
+  bc_arbitrate (c, 2, 512 * MIB, 0, 64 * MIB, &level);
+  g_assert_cmpuint (level, ==, 256 * MIB);
+  g_assert_cmpuint (c[0].grant_kib, ==, 256 * MIB);
+  g_assert_cmpuint (c[1].grant_kib, ==, 256 * MIB);
+  /* no contention: cold memory is nobody's business */
+  c[1].cold_kib = 80 * MIB;
+  bc_arbitrate (c, 2, 1024 * MIB, 0, 64 * MIB, &level);
+  g_assert_cmpuint (level, ==, G_MAXUINT64);
+  g_assert_cmpuint (c[0].grant_kib, ==, 300 * MIB);
+  g_assert_cmpuint (c[1].grant_kib, ==, 256 * MIB);
+  /* never below the floor */
+  c[1].floor_kib = 220 * MIB;
+  bc_arbitrate (c, 2, 512 * MIB, 0, 64 * MIB, &level);
+  g_assert_cmpuint (c[1].grant_kib, ==, 220 * MIB);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -289,5 +326,6 @@ main (int argc, char **argv)
   g_test_add_func ("/arbitrate/floors", test_arbitrate_floors);
   g_test_add_func ("/arbitrate/overcommitted", test_arbitrate_overcommitted);
   g_test_add_func ("/arbitrate/liar", test_arbitrate_liar);
+  g_test_add_func ("/arbitrate/cold-first", test_arbitrate_cold_first);
   return g_test_run ();
 }
