@@ -6,6 +6,7 @@
 #include "bc-daemon.h"
 #include "bc-domain.h"
 #include "bc-jobs.h"
+#include "bc-report.h"
 
 typedef enum {
   BC_PHASE_RUN,          /* a pass every apply interval */
@@ -22,6 +23,7 @@ struct _BcDaemon {
   char *config_path;
   char *state_path;
   char *uri;                 /* of the connection, for status */
+  BcReportCache published;   /* the state file as last written */
   GMainLoop *loop;
   GHashTable *domains;       /* uuid -> BcDomain; added and dropped by
                                 bc_gather's reconcile alone */

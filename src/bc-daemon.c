@@ -40,7 +40,7 @@ control_pass (BcDaemon *d)
       bc_pass_output_clear (&out[i]);
     }
   if (d->state_path[0])
-    bc_explain_publish (doms, d->uri, d->cfg.policy, d->state_path);
+    bc_explain_publish (doms, d->uri, d->cfg.policy, d->state_path, &d->published, p.now_ms);
 }
 
 void
@@ -395,6 +395,7 @@ bc_daemon_free (BcDaemon *d)
   g_free (d->config_path);
   g_free (d->state_path);
   free (d->uri);
+  bc_report_cache_clear (&d->published);
   virConnectClose (d->conn);
   g_free (d);
 }

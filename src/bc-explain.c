@@ -53,7 +53,8 @@ bc_explain_report (BcReportDomain *out, const BcDomain *dom)
 }
 
 void
-bc_explain_publish (GPtrArray *domains, const char *uri, BcPolicy policy, const char *path)
+bc_explain_publish (GPtrArray *domains, const char *uri, BcPolicy policy, const char *path,
+                    BcReportCache *cache, gint64 now_ms)
 {
   g_autoptr (BcReport) r = bc_report_new ();
   g_autoptr (GError) error = NULL;
@@ -68,6 +69,6 @@ bc_explain_publish (GPtrArray *domains, const char *uri, BcPolicy policy, const 
 
       bc_explain_report (bc_report_add_domain (r, dom->uuid, NULL), dom);
     }
-  if (!bc_report_write (r, path, &error))
+  if (!bc_report_publish (r, path, cache, now_ms, &error))
     g_warning ("state file: %s", error->message);
 }

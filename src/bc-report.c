@@ -225,6 +225,31 @@ bc_report_write (const BcReport *r, const char *path, GError **error)
   return TRUE;
 }
 
+gboolean
+bc_report_publish (BcReport *r, const char *path, BcReportCache *cache, gint64 now_ms, GError **error)
+{
+  gint64 updated = r->updated_ms;
+  g_autofree char *text = NULL;
+
+  r->updated_ms = 0;
+  text = bc_report_to_json (r);
+  r->updated_ms = updated;
+  if (cache->text && g_str_equal (text, cache->text) && now_ms - cache->written_ms < BC_REPORT_HEARTBEAT_MS)
+    return TRUE;
+  if (!bc_report_write (r, path, error))
+    return FALSE;
+  g_free (cache->text);
+  cache->text = g_steal_pointer (&text);
+  cache->written_ms = now_ms;
+  return TRUE;
+}
+
+void
+bc_report_cache_clear (BcReportCache *cache)
+{
+  g_clear_pointer (&cache->text, g_free);
+}
+
 static gboolean
 pid_alive (gint64 pid)
 {

@@ -48,6 +48,22 @@ BcReport *bc_report_from_json (const char *text, GError **error);
  * $XDG_RUNTIME_DIR. */
 char *bc_report_default_path (void);
 gboolean bc_report_write (const BcReport *r, const char *path, GError **error);
+
+/* What was last written, so an unchanged state is not written again. */
+typedef struct {
+  char *text;           /* the last state written, with updated_ms 0 */
+  gint64 written_ms;    /* monotonic */
+} BcReportCache;
+
+/* A live daemon's state file is at most this old (status takes a file
+ * older than 3 apply intervals + 5 s as a dead daemon's). */
+#define BC_REPORT_HEARTBEAT_MS 3000
+
+/* Writes r unless it says what the last write said (updated_ms aside) and
+ * that write is younger than BC_REPORT_HEARTBEAT_MS: a write syncs the
+ * file to disk, and most ticks change nothing a reader sees. */
+gboolean bc_report_publish (BcReport *r, const char *path, BcReportCache *cache, gint64 now_ms, GError **error);
+void bc_report_cache_clear (BcReportCache *cache);
 /* Reads the state file of a live daemon; NULL (no error) when there is none,
  * it is stale (older than max_age_ms) or its daemon is gone. */
 BcReport *bc_report_read_live (const char *path, gint64 now_ms, gint64 max_age_ms, GError **error);

@@ -2,6 +2,8 @@
 /* `balloonctl status` output, table and JSON, against expected files. */
 #include "bc-status.h"
 
+#include <glib/gstdio.h>
+
 #define MIB 1024
 #define NOW_MS G_GINT64_CONSTANT (1790000000000)
 
@@ -188,6 +190,49 @@ test_report_not_utf8 (void)
   g_assert_true (bc_report_find (back, "u-2")->managed);
 }
 
+static gint64
+written_updated_ms (const char *path)
+{
+  g_autofree char *text = NULL;
+  g_autoptr (BcReport) r = NULL;
+
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  r = bc_report_from_json (text, NULL);
+  g_assert_nonnull (r);
+  return r->updated_ms;
+}
+
+/* The state file is written when what it says changes, and at least every
+ * BC_REPORT_HEARTBEAT_MS so status knows the daemon lives; not every tick. */
+static void
+test_report_publish (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("bc-report-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "state.json", NULL);
+  g_autoptr (BcReport) r = bc_report_new ();
+  BcReportCache cache = { 0 };
+  BcReportDomain *d = bc_report_add_domain (r, "u-1", "vm1");
+
+  d->managed = TRUE;
+  d->target_kib = 1000;
+  r->updated_ms = 1;
+  g_assert_true (bc_report_publish (r, path, &cache, 0, NULL));
+  g_assert_cmpint (written_updated_ms (path), ==, 1);
+  r->updated_ms = 2;
+  g_assert_true (bc_report_publish (r, path, &cache, BC_REPORT_HEARTBEAT_MS - 1, NULL));
+  g_assert_cmpint (written_updated_ms (path), ==, 1);
+  r->updated_ms = 3;
+  g_assert_true (bc_report_publish (r, path, &cache, BC_REPORT_HEARTBEAT_MS, NULL));
+  g_assert_cmpint (written_updated_ms (path), ==, 3);
+  d->target_kib = 2000;
+  r->updated_ms = 4;
+  g_assert_true (bc_report_publish (r, path, &cache, BC_REPORT_HEARTBEAT_MS + 1, NULL));
+  g_assert_cmpint (written_updated_ms (path), ==, 4);
+  bc_report_cache_clear (&cache);
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -198,5 +243,6 @@ main (int argc, char **argv)
   g_test_add_data_func ("/status/json/daemon", GINT_TO_POINTER (1), test_json);
   g_test_add_func ("/status/report-roundtrip", test_report_roundtrip);
   g_test_add_func ("/status/report-not-utf8", test_report_not_utf8);
+  g_test_add_func ("/status/report-publish", test_report_publish);
   return g_test_run ();
 }
