@@ -74,7 +74,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("balloonctl")
     ap.add_argument("baseline")
-    ap.add_argument("--domains", default="20,200")
+    ap.add_argument("--domains", default="20,200,1000")
     ap.add_argument("--seconds", type=float, default=8)
     ap.add_argument("--interval-ms", type=int, default=100)
     ap.add_argument("--repeat", type=int, default=2)
