@@ -66,7 +66,7 @@ probe_down (BcMarginState *st, const BcMarginParams *p, gint64 now_ms)
     by = shrink_min (p);
   set_margin (st, p, st->margin_kib - by, BC_STATE_DOWN);
   if (!edge)
-    st->shrink_step_kib = MIN (by + shrink_min (p), p->down_step_kib);
+    st->shrink_step_kib = MIN (by + shrink_min (p), p->down_step_kib / 2);
   g_snprintf (st->reason, sizeof st->reason, "DOWN: no refaults, margin -%" G_GINT64_FORMAT " MiB%s",
               by / 1024, edge ? " (near where refaults began)" : "");
 }
@@ -75,10 +75,13 @@ void
 bc_adaptive_tick (BcMarginState *st, const BcMarginParams *p, const BcMarginDelta *d,
                   guint64 cached_kib, gint64 now_ms, gint64 since_ms)
 {
-  gint64 demand = MAX (d->have_turnover ? d->turnover : 0, d->cached);
+  gint64 refaults = d->have_turnover ? d->turnover : 0;
+  /* a cache that grows by less than the threshold is noise (a full cache
+   * moves by a MiB either way from tick to tick) */
+  gint64 new_cache = d->cached > p->threshold_kib ? d->cached : 0;
 
-  if (demand > tolerance (cached_kib, since_ms))
-    grow (st, p, demand, now_ms);
+  if (refaults > tolerance (cached_kib, since_ms) || new_cache > 0)
+    grow (st, p, MAX (refaults, new_cache), now_ms);
   else if (now_ms < st->hold_until_ms)
     {
       st->state = BC_STATE_UP;
@@ -95,4 +98,6 @@ bc_adaptive_unwind (BcMarginState *st, const BcMarginParams *p, guint64 granted_
 
   if (st->margin_kib > room)
     st->margin_kib = MAX (room, p->min_kib);
+  /* refaults under the budget's cap say nothing of the working set */
+  st->edge_at_ms = 0;
 }

@@ -7,14 +7,15 @@
  *
  * Pressure target: refaults of at most BC_ADAPTIVE_TOLERANCE_PPM of the
  * cache per second (0.2 %/s; at least 64 KiB/s) are the noise of a guest
- * at its working set.  Above it, or while the cache grows (a new working
- * set read for the first time shows no refaults yet):
+ * at its working set.  Above it, or while the cache grows by more than
+ * threshold_kib a tick (a new working set read for the first time shows
+ * no refaults yet):
  *   grow   by what refaulted or was newly cached since the last tick, at
  *          most step_kib a tick, and hold: no shrink for HOLD_MS; the
  *          margin where refaults appeared is remembered as the edge.
  * Quiet:
  *   probe  down, from down_step_kib / 8 a tick, that much more with every
- *          quiet tick up to down_step_kib, but at the smallest step while
+ *          quiet tick up to down_step_kib / 2, but at the smallest step while
  *          within EDGE_ZONE_KIB above the last edge (forgotten after
  *          EDGE_MEMORY_MS): a large cold cache is given back in seconds,
  *          and memory settles just above the working set instead of
@@ -26,7 +27,7 @@
 #include "bc-margin.h"
 
 #define BC_ADAPTIVE_TOLERANCE_PPM 2000
-#define BC_ADAPTIVE_HOLD_MS 10000
+#define BC_ADAPTIVE_HOLD_MS 5000
 #define BC_ADAPTIVE_EDGE_ZONE_KIB (16 * 1024)
 #define BC_ADAPTIVE_EDGE_MEMORY_MS 60000
 

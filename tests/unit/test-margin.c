@@ -103,21 +103,22 @@ static const Trace traces[] = {
   { "paper/not-stuck", BC_POLICY_PAPER, DOWN,
     { { 108, 48, 0, DOWN, 128 }, { 108, 48, 500, UP, 192 }, { 109, 49, 1000, UP, 256 } }, 3 },
   /* adaptive (ticks of 1 s): while nothing refaults, probe down by 4, then
-     4 more each tick (at most 32), down to the margin's min */
+     4 more each tick (at most 16), down to the margin's min */
   { "adaptive/probe-accelerates", BC_POLICY_ADAPTIVE, UP,
     { { 100, 50, 0, UP, 128 }, { 100, 50, 0, DOWN, 124 }, { 100, 50, 0, DOWN, 116 },
-      { 100, 50, 0, DOWN, 104 }, { 100, 50, 0, DOWN, 88 }, { 100, 50, 0, DOWN, 68 },
-      { 100, 50, 0, DOWN, 44 }, { 100, 50, 0, DOWN, 32 } }, 8, 1000 },
-  /* adaptive: refaults grow the margin by what refaulted; 10 s of hold;
+      { 100, 50, 0, DOWN, 104 }, { 100, 50, 0, DOWN, 88 }, { 100, 50, 0, DOWN, 72 },
+      { 100, 50, 0, DOWN, 56 }, { 100, 50, 0, DOWN, 40 }, { 100, 50, 0, DOWN, 32 } }, 9, 1000 },
+  /* adaptive: refaults grow the margin by what refaulted; 5 s of hold;
      then the smallest steps while within 16 MiB above where refaults
      began (128), then faster again below it */
   { "adaptive/grows-holds-probes", BC_POLICY_ADAPTIVE, UP,
     { { 100, 50, 0, UP, 128 }, { 100, 50, 10, UP, 138 }, { 100, 50, 10, UP, 138 },
       { 100, 50, 10, UP, 138 }, { 100, 50, 10, UP, 138 }, { 100, 50, 10, UP, 138 },
-      { 100, 50, 10, UP, 138 }, { 100, 50, 10, UP, 138 }, { 100, 50, 10, UP, 138 },
-      { 100, 50, 10, UP, 138 }, { 100, 50, 10, UP, 138 }, { 100, 50, 10, DOWN, 134 },
-      { 100, 50, 10, DOWN, 130 }, { 100, 50, 10, DOWN, 126 }, { 100, 50, 10, DOWN, 122 },
-      { 100, 50, 10, DOWN, 114 } }, 16, 1000 },
+      { 100, 50, 10, DOWN, 134 }, { 100, 50, 10, DOWN, 130 }, { 100, 50, 10, DOWN, 126 },
+      { 100, 50, 10, DOWN, 122 }, { 100, 50, 10, DOWN, 114 } }, 11, 1000 },
+  /* adaptive: a full cache moving by less than the threshold is noise */
+  { "adaptive/cache-noise", BC_POLICY_ADAPTIVE, UP,
+    { { 100, 50, 0, UP, 128 }, { 103, 50, 0, DOWN, 124 }, { 100, 50, 0, DOWN, 116 } }, 3, 1000 },
   /* adaptive: growth is at most a step a tick */
   { "adaptive/grow-capped", BC_POLICY_ADAPTIVE, UP,
     { { 100, 50, 0, UP, 128 }, { 100, 50, 500, UP, 192 } }, 2, 1000 },
