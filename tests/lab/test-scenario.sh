@@ -1,9 +1,10 @@
 #!/bin/bash
 # test-scenario.sh BALLOONCTL -- the lab in CI (root):
 #  1. the paper's scenario, shortened (tests/lab/scenario.sh --scenario ci),
-#     with its shape asserted by tests/lab/analyze.py --check: growth and
-#     shrink followed in time, never above a guest's max, the guests together
-#     never above the host budget, no OOM kill;
+#     with policy paper and with policy adaptive, each with its shape
+#     asserted by tests/lab/analyze.py --check: growth and shrink followed
+#     in time, never above a guest's max, the guests together never above
+#     the host budget, no OOM kill;
 #  2. Ctrl-C in the middle of a run tears everything down: no process of the
 #     lab user, no domain, no temporary folder left.
 # Exit 77 (skip) when not root.
@@ -16,10 +17,13 @@ OUT=$(mktemp -d /tmp/bc-scenario-out.XXXXXX)   # root's alone: results are copie
 # kept when something fails, for a look at the samples and logs
 trap 'rc=$?; if [ $rc -eq 0 ]; then rm -rf "$OUT"; else echo "results kept in $OUT"; fi' EXIT
 
-echo "=== 1. shortened paper scenario"
-"$HERE/scenario.sh" --bin "$BIN" --out "$OUT/run" --scenario ci
-python3 "$HERE/analyze.py" "$OUT/run" --check
-grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$OUT/run/daemon.log" && { echo "FAIL sanitizer report in the daemon log"; exit 1; }
+for policy in paper adaptive; do
+    echo "=== 1. shortened paper scenario, policy $policy"
+    "$HERE/scenario.sh" --bin "$BIN" --out "$OUT/$policy" --scenario ci --policy "$policy"
+    python3 "$HERE/analyze.py" "$OUT/$policy" --check
+    grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$OUT/$policy/daemon.log" &&
+        { echo "FAIL sanitizer report in the daemon log ($policy)"; exit 1; }
+done
 
 echo "=== 2. Ctrl-C tears the lab down"
 lab_procs() { ps -u bclab -o stat=,args= 2>/dev/null | awk '$1 !~ /^Z/' | grep -E 'qemu-system|libvirtd|virtlogd|balloonctl|sampler' || true; }
