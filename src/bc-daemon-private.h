@@ -55,6 +55,12 @@ void bc_daemon_stop (BcDaemon *d);
 /* Fresh statistics are in the table (from bc-gather.c). */
 void bc_daemon_collected (BcDaemon *d);
 
+/* ---- bc-events.c: libvirt's events -------------------------------- */
+
+gboolean bc_events_register (BcDaemon *d, GError **error);
+/* After it, no callback runs. */
+void bc_events_unregister (BcDaemon *d);
+
 /* ---- bc-gather.c: the collect step's jobs, and the domain table ---- */
 
 /* Reads the domain's XML and metadata (again). */
