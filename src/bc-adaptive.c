@@ -14,6 +14,14 @@
 
 #include "bc-adaptive.h"
 
+/* step-mib, down-step-mib and threshold-mib are per second here: a tick
+ * moves by rate x its length, so the law is the same at any interval. */
+static gint64
+per_tick (gint64 per_second_kib, gint64 since_ms)
+{
+  return per_second_kib * CLAMP (since_ms, 1, 60000) / 1000;
+}
+
 static gint64
 shrink_min (const BcMarginParams *p)
 {
@@ -25,7 +33,7 @@ tolerance (guint64 cached_kib, gint64 since_ms)
 {
   gint64 per_s = MAX ((gint64) (cached_kib * BC_ADAPTIVE_TOLERANCE_PPM / 1000000), 64);
 
-  return per_s * MAX (since_ms, 1000) / 1000;
+  return per_tick (per_s, since_ms);
 }
 
 static void
@@ -36,13 +44,14 @@ set_margin (BcMarginState *st, const BcMarginParams *p, gint64 margin_kib, BcSta
 }
 
 static void
-grow (BcMarginState *st, const BcMarginParams *p, gint64 demand_kib, gint64 now_ms)
+grow (BcMarginState *st, const BcMarginParams *p, gint64 demand_kib, gint64 now_ms, gint64 since_ms)
 {
-  gint64 by = MIN (demand_kib, p->step_kib);
+  gint64 by = MIN (demand_kib, per_tick (p->step_kib, since_ms));
 
   st->edge_kib = st->margin_kib;
   st->edge_at_ms = now_ms;
   set_margin (st, p, st->margin_kib + by, BC_STATE_UP);
+  st->grown_kib = by;
   st->shrink_step_kib = shrink_min (p);
   st->hold_until_ms = now_ms + BC_ADAPTIVE_HOLD_MS;
   g_snprintf (st->reason, sizeof st->reason, "UP: refaults or new cache %" G_GINT64_FORMAT " MiB, margin +%" G_GINT64_FORMAT " MiB",
@@ -56,17 +65,21 @@ near_edge (const BcMarginState *st, gint64 now_ms)
          st->margin_kib > st->edge_kib && st->margin_kib - st->edge_kib <= BC_ADAPTIVE_EDGE_ZONE_KIB;
 }
 
+/* shrink_step_kib is a rate (KiB/s), raised by shrink_min every quiet
+ * second up to down_step_kib / 2. */
 static void
-probe_down (BcMarginState *st, const BcMarginParams *p, gint64 now_ms)
+probe_down (BcMarginState *st, const BcMarginParams *p, gint64 now_ms, gint64 since_ms)
 {
-  gint64 by = MAX (st->shrink_step_kib, shrink_min (p));
+  gint64 rate = MAX (st->shrink_step_kib, shrink_min (p));
   gboolean edge = near_edge (st, now_ms);
+  gint64 by;
 
   if (edge)
-    by = shrink_min (p);
+    rate = shrink_min (p);
+  by = per_tick (rate, since_ms);
   set_margin (st, p, st->margin_kib - by, BC_STATE_DOWN);
   if (!edge)
-    st->shrink_step_kib = MIN (by + shrink_min (p), p->down_step_kib / 2);
+    st->shrink_step_kib = MIN (rate + per_tick (shrink_min (p), since_ms), p->down_step_kib / 2);
   g_snprintf (st->reason, sizeof st->reason, "DOWN: no refaults, margin -%" G_GINT64_FORMAT " MiB%s",
               by / 1024, edge ? " (near where refaults began)" : "");
 }
@@ -76,19 +89,22 @@ bc_adaptive_tick (BcMarginState *st, const BcMarginParams *p, const BcMarginDelt
                   guint64 cached_kib, gint64 now_ms, gint64 since_ms)
 {
   gint64 refaults = d->have_turnover ? d->turnover : 0;
-  /* a cache that grows by less than the threshold is noise (a full cache
-   * moves by a MiB either way from tick to tick) */
-  gint64 new_cache = d->cached > p->threshold_kib ? d->cached : 0;
+  /* The cache grows into what the last growth gave, whatever reads it
+   * once (a backup streaming through): only growth beyond that, and beyond
+   * the threshold (a full cache moves by a MiB either way), is new demand. */
+  gint64 beyond = d->cached - st->grown_kib;
+  gint64 new_cache = beyond > per_tick (p->threshold_kib, since_ms) ? beyond : 0;
 
+  st->grown_kib = 0;
   if (refaults > tolerance (cached_kib, since_ms) || new_cache > 0)
-    grow (st, p, MAX (refaults, new_cache), now_ms);
+    grow (st, p, MAX (refaults, new_cache), now_ms, since_ms);
   else if (now_ms < st->hold_until_ms)
     {
       st->state = BC_STATE_UP;
       g_strlcpy (st->reason, "UP: holding after growth", sizeof st->reason);
     }
   else
-    probe_down (st, p, now_ms);
+    probe_down (st, p, now_ms, since_ms);
 }
 
 void

@@ -13,15 +13,17 @@ typedef struct {
   guint64 cold_kib;    /* of what it holds, memory it has not used lately
                           (taken first when the wants do not fit) */
   guint64 grant_kib;   /* out: what it gets */
+  guint64 taken_kib;   /* out: cold memory taken from its want */
 } BcClaim;
 
 /* Keeps the memory the domains hold together (plus fixed_kib, memory of
  * domains we do not manage) within budget_kib.
  *
  * When every want fits, every domain gets it.  When not, cold memory is
- * taken first (each want counts less its cold_kib, never below its floor:
- * an idle guest's unused cache is no claim against a busy guest's working
- * set, as ESXi's idle memory tax has it), and then each domain is
+ * taken first, as much as the wants are over and no more, from each domain
+ * in proportion to its cold_kib, never below its floor (an idle guest's
+ * unused cache is no claim against a busy guest's working set, as ESXi's
+ * idle memory tax has it); then, if still over, each domain is
  * capped at a common level L (max-min fairness: clamp (L, floor, want), L the
  * highest level whose sum fits), so no guest keeps another's share: one above
  * the level gives back, at most max_shrink_kib per call, and one below it

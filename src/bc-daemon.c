@@ -41,7 +41,7 @@ control_pass (BcDaemon *d)
       bc_pass_output_clear (&out[i]);
     }
   if (d->state_path[0])
-    bc_explain_publish (doms, d->uri, d->cfg.policy, d->state_path, &d->published, p.now_ms);
+    bc_explain_publish (doms, d->uri, &d->cfg, d->state_path, &d->published, p.now_ms);
 }
 
 void

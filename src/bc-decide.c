@@ -36,6 +36,7 @@ fill_figures (BcDecision *d, BcMarginSample *s, const BcBalloonFigures *balloon,
       s->have_refault = guest->have_vmstat && guest->vmstat.have_refault;
       s->refault_file_kib = MIN (guest->vmstat.refault_file, G_MAXUINT64 / PAGE_KIB) * PAGE_KIB;
       s->free_kib = mi->mem_free_kib;
+      s->at_ms = guest->at_ms;
     }
   else
     {
@@ -49,6 +50,16 @@ fill_figures (BcDecision *d, BcMarginSample *s, const BcBalloonFigures *balloon,
   s->max_kib = balloon->max_kib;
   s->committed_kib = d->committed_kib;
   s->active_file_kib = d->active_file_kib;
+}
+
+/* adaptive reads rates: it ticks on every fresh sample (the agent may take
+ * longer than a pass to answer); the others every margin interval. */
+static gboolean
+margin_due (const BcConfig *cfg, const BcMarginState *margin, const BcMarginSample *s, gint64 now_ms)
+{
+  if (cfg->policy == BC_POLICY_ADAPTIVE)
+    return !margin->have_prev || s->at_ms > margin->prev.at_ms;
+  return bc_margin_due (margin, now_ms, cfg->margin_interval_ms);
 }
 
 gboolean
@@ -66,10 +77,9 @@ bc_decide (const BcConfig *cfg, const BcDomainPolicy *policy,
     return FALSE;
   fill_figures (&d, &sample, balloon, guest);
   sample.host_free_bp = host_free_bp;
-  /* adaptive reads refaults per second: it ticks with every pass (a pass
-   * a few ms early still counts) */
-  if (bc_margin_due (margin, now_ms, cfg->policy == BC_POLICY_ADAPTIVE ? cfg->apply_interval_ms * 9 / 10
-                                                                        : cfg->margin_interval_ms))
+  if (sample.at_ms == 0)
+    sample.at_ms = now_ms; /* balloon figures: this pass's */
+  if (margin_due (cfg, margin, &sample, now_ms))
     bc_margin_tick (margin, &cfg->margin, cfg->policy, &sample, now_ms);
   in.committed_kib = d.committed_kib;
   in.margin_kib = margin->margin_kib;

@@ -53,7 +53,7 @@ bc_explain_report (BcReportDomain *out, const BcDomain *dom)
 }
 
 void
-bc_explain_publish (GPtrArray *domains, const char *uri, BcPolicy policy, const char *path,
+bc_explain_publish (GPtrArray *domains, const char *uri, const BcConfig *cfg, const char *path,
                     BcReportCache *cache, gint64 now_ms)
 {
   g_autoptr (BcReport) r = bc_report_new ();
@@ -61,7 +61,8 @@ bc_explain_publish (GPtrArray *domains, const char *uri, BcPolicy policy, const 
 
   r->pid = getpid ();
   r->uri = g_strdup (uri);
-  r->policy = g_strdup (bc_policy_to_string (policy));
+  r->policy = g_strdup (bc_policy_to_string (cfg->policy));
+  r->apply_interval_ms = cfg->apply_interval_ms;
   r->updated_ms = g_get_real_time () / 1000;
   for (guint i = 0; i < domains->len; i++)
     {

@@ -19,5 +19,5 @@ char *bc_explain_change (const BcDecision *dec, const BcMarginState *margin,
 void bc_explain_report (BcReportDomain *out, const BcDomain *dom);
 /* Writes the state file for the domains (of BcDomain); a failure is
  * logged, the daemon goes on. */
-void bc_explain_publish (GPtrArray *domains, const char *uri, BcPolicy policy, const char *path,
+void bc_explain_publish (GPtrArray *domains, const char *uri, const BcConfig *cfg, const char *path,
                          BcReportCache *cache, gint64 now_ms);

@@ -185,7 +185,9 @@ void
 bc_margin_tick (BcMarginState *st, const BcMarginParams *p, BcPolicy policy,
                 const BcMarginSample *now, gint64 now_ms)
 {
-  gint64 since = st->last_tick_ms >= 0 ? now_ms - st->last_tick_ms : 0;
+  /* the time between the two samples, where known */
+  gint64 since = st->have_prev && st->prev.at_ms > 0 && now->at_ms > 0 ? now->at_ms - st->prev.at_ms
+               : st->last_tick_ms >= 0 ? now_ms - st->last_tick_ms : 0;
   Delta d;
 
   st->last_tick_ms = now_ms;

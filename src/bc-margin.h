@@ -37,6 +37,7 @@ typedef struct {
   guint64 refault_file_kib;  /* cumulative, valid if have_refault */
   gboolean have_active_file; /* FALSE when only balloon figures are known */
   gboolean have_refault;
+  gint64 at_ms;              /* when the figures were read (0: unknown) */
   /* what policy = mom looks at */
   guint64 size_kib;          /* the domain's size (settled) */
   guint64 max_kib;           /* its maximum */
@@ -55,6 +56,7 @@ typedef struct {
   gint64 hold_until_ms;   /* adaptive: no shrink before this */
   gint64 edge_kib;        /* adaptive: the margin where refaults last began */
   gint64 edge_at_ms;      /* adaptive: when (0 = never) */
+  gint64 grown_kib;       /* adaptive: the last tick's growth */
   char reason[96]; /* why the last tick did what it did */
 } BcMarginState;
 

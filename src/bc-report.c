@@ -126,6 +126,7 @@ bc_report_to_json (const BcReport *r)
   bc_json_add_string (b, "uri", r->uri);
   bc_json_add_string (b, "policy", r->policy);
   bc_json_add_int (b, "updated_ms", r->updated_ms);
+  bc_json_add_int (b, "apply_interval_ms", r->apply_interval_ms);
   json_builder_set_member_name (b, "domains");
   json_builder_begin_array (b);
   for (guint i = 0; i < r->domains->len; i++)
@@ -192,6 +193,7 @@ bc_report_from_json (const char *text, GError **error)
   r->uri = g_strdup (bc_json_member_string (o, "uri"));
   r->policy = g_strdup (bc_json_member_string (o, "policy"));
   r->updated_ms = bc_json_member_int (o, "updated_ms", 0);
+  r->apply_interval_ms = bc_json_member_int (o, "apply_interval_ms", 0);
   domains = json_object_get_member (o, "domains");
   if (domains && JSON_NODE_HOLDS_ARRAY (domains))
     {
@@ -225,6 +227,18 @@ bc_report_write (const BcReport *r, const char *path, GError **error)
   return TRUE;
 }
 
+gint64
+bc_report_heartbeat_ms (gint64 apply_interval_ms)
+{
+  return MIN (BC_REPORT_HEARTBEAT_MS, MAX (apply_interval_ms, 0) + 1000);
+}
+
+gint64
+bc_report_max_age_ms (gint64 apply_interval_ms)
+{
+  return 3 * apply_interval_ms + 5000;
+}
+
 gboolean
 bc_report_publish (BcReport *r, const char *path, BcReportCache *cache, gint64 now_ms, GError **error)
 {
@@ -234,7 +248,8 @@ bc_report_publish (BcReport *r, const char *path, BcReportCache *cache, gint64 n
   r->updated_ms = 0;
   text = bc_report_to_json (r);
   r->updated_ms = updated;
-  if (cache->text && g_str_equal (text, cache->text) && now_ms - cache->written_ms < BC_REPORT_HEARTBEAT_MS)
+  if (cache->text && g_str_equal (text, cache->text) &&
+      now_ms - cache->written_ms < bc_report_heartbeat_ms (r->apply_interval_ms))
     return TRUE;
   if (!bc_report_write (r, path, error))
     return FALSE;
@@ -257,7 +272,7 @@ pid_alive (gint64 pid)
 }
 
 BcReport *
-bc_report_read_live (const char *path, gint64 now_ms, gint64 max_age_ms, GError **error)
+bc_report_read_live (const char *path, gint64 now_ms, gint64 apply_interval_ms, GError **error)
 {
   g_autofree char *text = NULL;
   g_autoptr (BcReport) r = NULL;
@@ -267,7 +282,9 @@ bc_report_read_live (const char *path, gint64 now_ms, gint64 max_age_ms, GError 
   r = bc_report_from_json (text, error);
   if (r == NULL)
     return NULL;
-  if (!pid_alive (r->pid) || now_ms - r->updated_ms > max_age_ms)
+  if (r->apply_interval_ms > 0 && r->apply_interval_ms <= 3600000)
+    apply_interval_ms = r->apply_interval_ms;
+  if (!pid_alive (r->pid) || now_ms - r->updated_ms > bc_report_max_age_ms (apply_interval_ms))
     return NULL;
   return g_steal_pointer (&r);
 }

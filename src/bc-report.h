@@ -25,6 +25,7 @@ typedef struct {
   char *uri;
   char *policy;
   gint64 updated_ms;    /* wall clock */
+  gint64 apply_interval_ms; /* the daemon's: how stale its file may get */
   GPtrArray *domains;   /* of BcReportDomain */
 } BcReport;
 
@@ -55,15 +56,22 @@ typedef struct {
   gint64 written_ms;    /* monotonic */
 } BcReportCache;
 
-/* A live daemon's state file is at most this old (status takes a file
- * older than 3 apply intervals + 5 s as a dead daemon's). */
+/* How often a live daemon's unchanged state file is written anyway: at
+ * most every 3 s and every apply interval + 1 s, well within what status
+ * takes for a dead daemon's (3 apply intervals + 5 s) even when a pass
+ * runs late. */
 #define BC_REPORT_HEARTBEAT_MS 3000
+gint64 bc_report_heartbeat_ms (gint64 apply_interval_ms);
+/* A file older than this is a dead daemon's. */
+gint64 bc_report_max_age_ms (gint64 apply_interval_ms);
 
 /* Writes r unless it says what the last write said (updated_ms aside) and
- * that write is younger than BC_REPORT_HEARTBEAT_MS: a write syncs the
- * file to disk, and most ticks change nothing a reader sees. */
+ * that write is younger than its heartbeat: a write syncs the file to
+ * disk, and most ticks change nothing a reader sees. */
 gboolean bc_report_publish (BcReport *r, const char *path, BcReportCache *cache, gint64 now_ms, GError **error);
 void bc_report_cache_clear (BcReportCache *cache);
 /* Reads the state file of a live daemon; NULL (no error) when there is none,
- * it is stale (older than max_age_ms) or its daemon is gone. */
-BcReport *bc_report_read_live (const char *path, gint64 now_ms, gint64 max_age_ms, GError **error);
+ * it is stale (older than bc_report_max_age_ms of the daemon's apply
+ * interval, or of apply_interval_ms when the file does not say) or its
+ * daemon is gone. */
+BcReport *bc_report_read_live (const char *path, gint64 now_ms, gint64 apply_interval_ms, GError **error);

@@ -182,7 +182,7 @@ daemon_report (virConnectPtr conn, const BcConfig *cfg)
 
   if (path[0] == '\0')
     return NULL;
-  r = bc_report_read_live (path, g_get_real_time () / 1000, 3 * cfg->apply_interval_ms + 5000, &error);
+  r = bc_report_read_live (path, g_get_real_time () / 1000, cfg->apply_interval_ms, &error);
   if (error)
     g_warning ("%s: %s", path, error->message);
   if (r == NULL || g_strcmp0 (r->uri, uri) != 0)

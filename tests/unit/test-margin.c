@@ -194,6 +194,86 @@ run_trace (gconstpointer data)
     }
 }
 
+static BcMarginSample
+refault_sample (gint64 cached_mib, gint64 refault_mib)
+{
+  BcMarginSample s = { .cached_kib = (guint64) cached_mib * MIB, .active_file_kib = 50 * MIB,
+                       .have_active_file = TRUE, .have_refault = TRUE,
+                       .refault_file_kib = (guint64) refault_mib * MIB };
+
+  return s;
+}
+
+/* adaptive: the law is per second whatever the tick: at 100 ms ticks,
+ * 10 MiB/s of refaults on a 1000 MiB cache (5x the target) grow it, and
+ * a quiet second probes down by 4 MiB, not 10 ticks' worth */
+static void
+test_adaptive_short_ticks (void)
+{
+  BcMarginState st;
+
+  bc_margin_init (&st, &params);
+  for (int i = 0; i <= 20; i++)
+    {
+      BcMarginSample s = refault_sample (1000, i);
+
+      bc_margin_tick (&st, &params, BC_POLICY_ADAPTIVE, &s, 100 * (gint64) i);
+    }
+  g_assert_cmpint (st.margin_kib, >, 128 * MIB);
+  bc_margin_init (&st, &params);
+  for (int i = 0; i <= 10; i++)
+    {
+      BcMarginSample s = refault_sample (1000, 0);
+
+      bc_margin_tick (&st, &params, BC_POLICY_ADAPTIVE, &s, 100 * (gint64) i);
+    }
+  g_assert_cmpint (st.margin_kib, >=, (128 - 8) * MIB);
+  g_assert_cmpint (st.margin_kib, <, 128 * MIB);
+}
+
+/* adaptive: a guest reading a stream once (no refaults) fills whatever it
+ * is given; that is no demand, so the margin does not ratchet to its max */
+static void
+test_adaptive_stream (void)
+{
+  BcMarginState st;
+  gint64 cache = 100, peak = 0;
+
+  bc_margin_init (&st, &params);
+  for (int i = 0; i <= 120; i++)
+    {
+      BcMarginSample s;
+
+      cache = MIN (cache + 50, 100 + st.margin_kib / MIB - 10);
+      s = refault_sample (cache, 0);
+      bc_margin_tick (&st, &params, BC_POLICY_ADAPTIVE, &s, 1000 * (gint64) i);
+      peak = MAX (peak, st.margin_kib);
+    }
+  g_test_message ("stream: peak margin %" G_GINT64_FORMAT " MiB, end %" G_GINT64_FORMAT " MiB",
+                  peak / MIB, st.margin_kib / MIB);
+  g_assert_cmpint (peak, <, 256 * MIB);
+  g_assert_cmpint (st.margin_kib, ==, params.min_kib);
+}
+
+/* adaptive: hostile counters keep the margin within its bounds */
+static void
+test_adaptive_hostile (void)
+{
+  BcMarginState st;
+  guint64 vals[] = { 0, G_MAXUINT64, 0, G_MAXUINT64 / 2, 5 };
+
+  bc_margin_init (&st, &params);
+  for (guint i = 0; i < G_N_ELEMENTS (vals); i++)
+    {
+      BcMarginSample s = { .cached_kib = (i % 2) ? G_MAXUINT64 / 4 : 0, .have_active_file = TRUE,
+                           .have_refault = TRUE, .refault_file_kib = vals[i] };
+
+      bc_margin_tick (&st, &params, BC_POLICY_ADAPTIVE, &s, 1000 * (gint64) i);
+      g_assert_cmpint (st.margin_kib, >=, params.min_kib);
+      g_assert_cmpint (st.margin_kib, <=, params.max_kib);
+    }
+}
+
 /* adaptive: the margin never stays above what the host budget granted */
 static void
 test_adaptive_unwind (void)
@@ -280,6 +360,9 @@ main (int argc, char **argv)
   g_test_add_func ("/margin/due", test_due);
   g_test_add_func ("/margin/mom", test_mom);
   g_test_add_func ("/margin/adaptive-unwind", test_adaptive_unwind);
+  g_test_add_func ("/margin/adaptive-short-ticks", test_adaptive_short_ticks);
+  g_test_add_func ("/margin/adaptive-stream", test_adaptive_stream);
+  g_test_add_func ("/margin/adaptive-hostile", test_adaptive_hostile);
   g_test_add_func ("/margin/source-change", test_source_change_rebaselines);
   g_test_add_func ("/margin/init-clamps", test_init_clamps);
   g_test_add_func ("/margin/policy-names", test_policy_names);

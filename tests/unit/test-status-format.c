@@ -3,6 +3,7 @@
 #include "bc-status.h"
 
 #include <glib/gstdio.h>
+#include <unistd.h>
 
 #define MIB 1024
 #define NOW_MS G_GINT64_CONSTANT (1790000000000)
@@ -215,6 +216,7 @@ test_report_publish (void)
 
   d->managed = TRUE;
   d->target_kib = 1000;
+  r->apply_interval_ms = 2000;
   r->updated_ms = 1;
   g_assert_true (bc_report_publish (r, path, &cache, 0, NULL));
   g_assert_cmpint (written_updated_ms (path), ==, 1);
@@ -228,7 +230,39 @@ test_report_publish (void)
   r->updated_ms = 4;
   g_assert_true (bc_report_publish (r, path, &cache, BC_REPORT_HEARTBEAT_MS + 1, NULL));
   g_assert_cmpint (written_updated_ms (path), ==, 4);
+  /* a short apply interval: the heartbeat is one interval + 1 s */
+  r->apply_interval_ms = 100;
+  r->updated_ms = 5;
+  g_assert_true (bc_report_publish (r, path, &cache, 10000, NULL));
+  r->updated_ms = 6;
+  g_assert_true (bc_report_publish (r, path, &cache, 11099, NULL));
+  g_assert_cmpint (written_updated_ms (path), ==, 5);
+  g_assert_true (bc_report_publish (r, path, &cache, 11100, NULL));
+  g_assert_cmpint (written_updated_ms (path), ==, 6);
   bc_report_cache_clear (&cache);
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
+/* status takes the daemon's own apply interval to judge its file stale */
+static void
+test_report_live (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("bc-report-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "state.json", NULL);
+  g_autoptr (BcReport) r = bc_report_new ();
+  g_autoptr (BcReport) live = NULL;
+
+  r->pid = getpid ();
+  r->updated_ms = NOW_MS - 6000;
+  r->apply_interval_ms = 100; /* stale after 5.3 s */
+  g_assert_true (bc_report_write (r, path, NULL));
+  live = bc_report_read_live (path, NOW_MS, 1000, NULL);
+  g_assert_null (live);
+  r->apply_interval_ms = 1000; /* stale after 8 s */
+  g_assert_true (bc_report_write (r, path, NULL));
+  live = bc_report_read_live (path, NOW_MS, 100, NULL);
+  g_assert_nonnull (live);
   g_unlink (path);
   g_rmdir (dir);
 }
@@ -244,5 +278,6 @@ main (int argc, char **argv)
   g_test_add_func ("/status/report-roundtrip", test_report_roundtrip);
   g_test_add_func ("/status/report-not-utf8", test_report_not_utf8);
   g_test_add_func ("/status/report-publish", test_report_publish);
+  g_test_add_func ("/status/report-live", test_report_live);
   return g_test_run ();
 }

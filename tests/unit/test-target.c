@@ -277,14 +277,15 @@ test_arbitrate_cold_first (void)
   guint64 level = 0;
 
   bc_arbitrate (c, 2, 512 * MIB, 0, 64 * MIB, &level);
-  /* b gives back (at the shrink rate) down to 176; a waits for the room */
-  g_assert_cmpuint (c[1].grant_kib, ==, 192 * MIB);
+  /* 44 MiB over: b gives back that much of its cold 80; a waits for room */
+  g_assert_cmpuint (c[1].taken_kib, ==, 44 * MIB);
+  g_assert_cmpuint (c[1].grant_kib, ==, 212 * MIB);
   g_assert_cmpuint (c[0].grant_kib, ==, 256 * MIB);
-  /* once b is at 192, a grows into what it gave back */
-  c[1].held_kib = 192 * MIB;
+  /* once b is at 212, a grows into what it gave back */
+  c[1].held_kib = 212 * MIB;
   bc_arbitrate (c, 2, 512 * MIB, 0, 64 * MIB, &level);
   g_assert_cmpuint (c[0].grant_kib, ==, 300 * MIB);
-  g_assert_cmpuint (c[1].grant_kib, ==, 176 * MIB);
+  g_assert_cmpuint (c[1].grant_kib, ==, 212 * MIB);
   /* without cold memory: the equal split */
   c[1].cold_kib = 0;
   c[1].held_kib = 256 * MIB;
@@ -302,6 +303,24 @@ test_arbitrate_cold_first (void)
   c[1].floor_kib = 220 * MIB;
   bc_arbitrate (c, 2, 512 * MIB, 0, 64 * MIB, &level);
   g_assert_cmpuint (c[1].grant_kib, ==, 220 * MIB);
+}
+
+/* Cold memory is taken only as far as the wants are over: 1 GiB over, a
+ * has 4 GiB cold, it gives 1 GiB. */
+static void
+test_arbitrate_cold_only_what_is_over (void)
+{
+  BcClaim c[] = { { 6144 * MIB, 6144 * MIB, 1024 * MIB, 4096 * MIB },
+                  { 4096 * MIB, 5120 * MIB, 1024 * MIB, 0 } };
+  guint64 level;
+
+  bc_arbitrate (c, 2, 10240 * MIB, 0, G_MAXUINT64, &level);
+  g_assert_cmpuint (c[0].taken_kib, ==, 1024 * MIB);
+  g_assert_cmpuint (c[0].grant_kib, ==, 5120 * MIB);
+  c[0].held_kib = c[0].grant_kib;
+  bc_arbitrate (c, 2, 10240 * MIB, 0, G_MAXUINT64, &level);
+  g_assert_cmpuint (c[0].grant_kib, ==, 5120 * MIB);
+  g_assert_cmpuint (c[1].grant_kib, ==, 5120 * MIB);
 }
 
 int
@@ -327,5 +346,6 @@ main (int argc, char **argv)
   g_test_add_func ("/arbitrate/overcommitted", test_arbitrate_overcommitted);
   g_test_add_func ("/arbitrate/liar", test_arbitrate_liar);
   g_test_add_func ("/arbitrate/cold-first", test_arbitrate_cold_first);
+  g_test_add_func ("/arbitrate/cold-only-what-is-over", test_arbitrate_cold_only_what_is_over);
   return g_test_run ();
 }
