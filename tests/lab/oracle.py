@@ -56,6 +56,8 @@ def oracle(sweep):
     res = {}
     for ws in sorted({s["ws_mib"] for s in sweep}):
         pts = [s for s in sweep if s["ws_mib"] == ws and s["hit_ratio"] is not None]
+        if not pts:
+            continue
         best = max(s["hit_ratio"] for s in pts)
         ok = [s["size_mib"] for s in pts if s["hit_ratio"] >= best - TOL]
         res[str(ws)] = {"oracle_mib": min(ok), "best_hit_ratio": best,
