@@ -38,6 +38,45 @@ bc_report_domain_copy (const BcReportDomain *d)
   return c;
 }
 
+gboolean
+bc_report_domain_equal (const BcReportDomain *a, const BcReportDomain *b)
+{
+  return g_strcmp0 (a->uuid, b->uuid) == 0 && g_strcmp0 (a->name, b->name) == 0 && a->managed == b->managed &&
+         g_strcmp0 (a->note, b->note) == 0 && g_strcmp0 (a->state, b->state) == 0 &&
+         a->margin_kib == b->margin_kib && a->target_kib == b->target_kib &&
+         g_strcmp0 (a->source, b->source) == 0 && a->change_at_ms == b->change_at_ms &&
+         a->change_old_kib == b->change_old_kib && a->change_new_kib == b->change_new_kib &&
+         g_strcmp0 (a->change_reason, b->change_reason) == 0;
+}
+
+/* Whether a and b say the same, when they were made aside. */
+static gboolean
+same_state (const BcReport *a, const BcReport *b)
+{
+  if (a->pid != b->pid || g_strcmp0 (a->uri, b->uri) != 0 || g_strcmp0 (a->policy, b->policy) != 0 ||
+      a->apply_interval_ms != b->apply_interval_ms || a->domains->len != b->domains->len)
+    return FALSE;
+  for (guint i = 0; i < a->domains->len; i++)
+    if (!bc_report_domain_equal (g_ptr_array_index (a->domains, i), g_ptr_array_index (b->domains, i)))
+      return FALSE;
+  return TRUE;
+}
+
+static BcReport *
+report_copy (const BcReport *r)
+{
+  BcReport *c = bc_report_new ();
+
+  c->pid = r->pid;
+  c->uri = g_strdup (r->uri);
+  c->policy = g_strdup (r->policy);
+  c->updated_ms = r->updated_ms;
+  c->apply_interval_ms = r->apply_interval_ms;
+  for (guint i = 0; i < r->domains->len; i++)
+    g_ptr_array_add (c->domains, bc_report_domain_copy (g_ptr_array_index (r->domains, i)));
+  return c;
+}
+
 BcReport *
 bc_report_new (void)
 {
@@ -242,19 +281,13 @@ bc_report_max_age_ms (gint64 apply_interval_ms)
 gboolean
 bc_report_publish (BcReport *r, const char *path, BcReportCache *cache, gint64 now_ms, GError **error)
 {
-  gint64 updated = r->updated_ms;
-  g_autofree char *text = NULL;
-
-  r->updated_ms = 0;
-  text = bc_report_to_json (r);
-  r->updated_ms = updated;
-  if (cache->text && g_str_equal (text, cache->text) &&
+  if (cache->last && same_state (r, cache->last) &&
       now_ms - cache->written_ms < bc_report_heartbeat_ms (r->apply_interval_ms))
     return TRUE;
   if (!bc_report_write (r, path, error))
     return FALSE;
-  g_free (cache->text);
-  cache->text = g_steal_pointer (&text);
+  g_clear_pointer (&cache->last, bc_report_free);
+  cache->last = report_copy (r);
   cache->written_ms = now_ms;
   return TRUE;
 }
@@ -262,7 +295,7 @@ bc_report_publish (BcReport *r, const char *path, BcReportCache *cache, gint64 n
 void
 bc_report_cache_clear (BcReportCache *cache)
 {
-  g_clear_pointer (&cache->text, g_free);
+  g_clear_pointer (&cache->last, bc_report_free);
 }
 
 static gboolean

@@ -31,6 +31,7 @@ typedef struct {
 
 void bc_report_domain_free (BcReportDomain *d);
 BcReportDomain *bc_report_domain_copy (const BcReportDomain *d);
+gboolean bc_report_domain_equal (const BcReportDomain *a, const BcReportDomain *b);
 
 BcReport *bc_report_new (void);
 void bc_report_free (BcReport *r);
@@ -52,7 +53,7 @@ gboolean bc_report_write (const BcReport *r, const char *path, GError **error);
 
 /* What was last written, so an unchanged state is not written again. */
 typedef struct {
-  char *text;           /* the last state written, with updated_ms 0 */
+  BcReport *last;       /* a copy of the last state written */
   gint64 written_ms;    /* monotonic */
 } BcReportCache;
 
