@@ -6,6 +6,7 @@
 #include "bc-daemon.h"
 #include "bc-domain.h"
 #include "bc-jobs.h"
+#include "bc-notify.h"
 #include "bc-report.h"
 
 typedef enum {
@@ -24,6 +25,8 @@ struct _BcDaemon {
   char *state_path;
   char *uri;                 /* of the connection, for status */
   BcReportCache published;   /* the state file as last written */
+  BcNotify notify;           /* what systemd was told */
+  char *last_change;         /* the latest change a pass made, for STATUS= */
   GMainLoop *loop;
   GHashTable *domains;       /* uuid -> BcDomain; added and dropped by
                                 bc_gather's reconcile alone */

@@ -23,6 +23,38 @@ bc_daemon_now_ms (void)
 
 /* ---- the pass ---------------------------------------------------------- */
 
+/* One line for systemd's STATUS=: what a `systemctl status` reader wants. */
+static char *
+summary (BcDaemon *d, GPtrArray *doms)
+{
+  guint managed = 0;
+
+  for (guint i = 0; i < doms->len; i++)
+    managed += bc_domain_managed (g_ptr_array_index (doms, i));
+  return g_strdup_printf ("%u of %u domains managed, host budget %" G_GUINT64_FORMAT " MiB, policy %s%s%s%s",
+                          managed, doms->len, d->budget_kib / 1024, bc_policy_to_string (d->cfg.policy),
+                          d->opts.dry_run ? ", dry run" : "", d->last_change ? "; last change " : "",
+                          d->last_change ? d->last_change : "");
+}
+
+static void
+note_change (BcDaemon *d, const BcDomain *dom, const BcPassOutput *out)
+{
+  if (out->action == BC_ACTION_NONE)
+    return;
+  g_free (d->last_change);
+  d->last_change = g_strdup_printf ("%s %" G_GUINT64_FORMAT " -> %" G_GUINT64_FORMAT " MiB", dom->name,
+                                    out->old_kib / 1024, out->new_kib / 1024);
+}
+
+static void
+report_to_systemd (BcDaemon *d, GPtrArray *doms)
+{
+  g_autofree char *status = summary (d, doms);
+
+  bc_notify_pass (&d->notify, status);
+}
+
 static void
 control_pass (BcDaemon *d)
 {
@@ -38,10 +70,12 @@ control_pass (BcDaemon *d)
     {
       bc_domain_take_output (g_ptr_array_index (doms, i), &out[i]);
       bc_apply_start (d->jobs, g_ptr_array_index (doms, i), &out[i], p.now_ms);
+      note_change (d, g_ptr_array_index (doms, i), &out[i]);
       bc_pass_output_clear (&out[i]);
     }
   if (d->state_path[0])
     bc_explain_publish (doms, d->uri, &d->cfg, d->state_path, &d->published, p.now_ms);
+  report_to_systemd (d, doms);
 }
 
 void
@@ -139,6 +173,7 @@ bc_daemon_stop (BcDaemon *d)
   if (d->phase == BC_PHASE_STOPPING)
     return;
   d->phase = BC_PHASE_STOPPING;
+  bc_notify_stopping ();
   g_clear_handle_id (&d->tick_id, g_source_remove);
   /* a bound: systemd's stop timeout must not be reached */
   d->grace_id = g_timeout_add ((guint) d->opts.shutdown_grace_ms, on_grace_over, d);
@@ -182,16 +217,18 @@ on_hup (gpointer data)
 
   if (d->phase == BC_PHASE_STOPPING)
     return G_SOURCE_CONTINUE;
+  bc_notify_reloading ();
   if (!load_next (d, &next, &budget, &error))
+    g_warning ("reload rejected, keeping the running configuration: %s", error->message);
+  else
     {
-      g_warning ("reload rejected, keeping the running configuration: %s", error->message);
-      return G_SOURCE_CONTINUE;
+      d->cfg = next;
+      d->budget_kib = budget;
+      start_ticking (d);
+      g_message ("configuration reloaded (policy %s, host budget %" G_GUINT64_FORMAT " MiB)",
+                 bc_policy_to_string (d->cfg.policy), d->budget_kib / 1024);
     }
-  d->cfg = next;
-  d->budget_kib = budget;
-  start_ticking (d);
-  g_message ("configuration reloaded (policy %s, host budget %" G_GUINT64_FORMAT " MiB)",
-             bc_policy_to_string (d->cfg.policy), d->budget_kib / 1024);
+  bc_notify_reloaded ();
   return G_SOURCE_CONTINUE;
 }
 
@@ -245,8 +282,14 @@ bc_daemon_new (virConnectPtr conn, const BcConfig *cfg, const BcDaemonOptions *o
 int
 bc_daemon_run (BcDaemon *d, GError **error)
 {
+  gint64 watchdog_ms = bc_notify_watchdog_ms ();
+
   g_message ("host budget %" G_GUINT64_FORMAT " MiB, policy %s%s", d->budget_kib / 1024,
              bc_policy_to_string (d->cfg.policy), d->opts.dry_run ? ", dry run" : "");
+  if (watchdog_ms > 0 && watchdog_ms < 2 * d->cfg.apply_interval_ms)
+    g_warning ("systemd's watchdog (%" G_GINT64_FORMAT " ms) is shorter than two apply intervals "
+               "(%" G_GINT64_FORMAT " ms): it will restart a healthy daemon; raise WatchdogSec=",
+               watchdog_ms, 2 * d->cfg.apply_interval_ms);
   start_ticking (d);
   bc_gather_bulk (d); /* the first listing */
   g_main_loop_run (d->loop);
@@ -281,6 +324,8 @@ bc_daemon_free (BcDaemon *d)
   g_free (d->state_path);
   free (d->uri);
   bc_report_cache_clear (&d->published);
+  bc_notify_clear (&d->notify);
+  g_free (d->last_change);
   virConnectClose (d->conn);
   g_free (d);
 }

@@ -56,6 +56,20 @@ check "once applies" 0 - 'vm-b: 1048576 -> 1024000 KiB: shrink: .*raised to min'
 check "once skips bad metadata" 0 - "vm-d: not managed: metadata: <min-mib> 'lots' is not a size" -- -c "$NODE" --config "$TMP/good.conf" run --once
 check "reserve above host memory" 1 - '^balloonctl: host budget is 0 KiB: \[host\] reserve-mib 4096 leaves nothing of the host.s 3072 MiB$' -- -c "$NODE" --config "$TMP/bigreserve.conf" run --once
 
+# the shipped unit, with ExecStart at this build's binary
+n=$((n + 1))
+if command -v systemd-analyze >/dev/null; then
+    sed "s|@SBINDIR@|$(cd "$(dirname "$BIN")" && pwd)|" "$SRC/data/balloonctl.service.in" >"$TMP/balloonctl.service"
+    # any word from it is a problem (it warns without failing)
+    if systemd-analyze verify --man=no "$TMP/balloonctl.service" >"$TMP/err" 2>&1 && [ ! -s "$TMP/err" ]; then
+        echo "ok $n - systemd-analyze verify balloonctl.service"
+    else
+        echo "not ok $n - systemd-analyze verify balloonctl.service: $(head -3 "$TMP/err")"; failed=$((failed + 1))
+    fi
+else
+    echo "ok $n - systemd-analyze verify balloonctl.service # SKIP no systemd-analyze"
+fi
+
 echo "1..$n"
 echo "# $((n - failed)) passed, $failed failed"
 [ "$failed" -eq 0 ]

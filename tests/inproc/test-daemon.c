@@ -8,6 +8,8 @@
 #include "bc-report.h"
 #include "inproc-lib.h"
 
+#include <gio/gio.h>
+#include <gio/gunixsocketaddress.h>
 #include <glib/gstdio.h>
 #include <signal.h>
 
@@ -172,6 +174,94 @@ test_events (void)
   g_rmdir (dir);
 }
 
+/* ---- systemd: READY, STATUS, WATCHDOG, RELOADING, STOPPING --------------- */
+
+static gboolean
+send_signal (gpointer data)
+{
+  raise (GPOINTER_TO_INT (data));
+  return G_SOURCE_REMOVE;
+}
+
+/* Reads what arrives as it arrives, as systemd does: a full socket would
+ * block the daemon's sd_notify. */
+static gboolean
+receive (GSocket *sock, GIOCondition cond, gpointer data)
+{
+  char buf[4096];
+  gssize n;
+
+  while ((n = g_socket_receive (sock, buf, sizeof buf - 1, NULL, NULL)) > 0)
+    {
+      buf[n] = '\0';
+      g_ptr_array_add (data, g_strdup (buf));
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static gint
+find_from (GPtrArray *msgs, guint from, const char *pattern)
+{
+  for (guint i = from; i < msgs->len; i++)
+    if (g_pattern_match_simple (pattern, g_ptr_array_index (msgs, i)))
+      return (gint) i;
+  return -1;
+}
+
+/* What systemd hears, through its notify socket: READY once the first pass
+ * has run, a STATUS line, WATCHDOG after each pass, RELOADING then READY
+ * around SIGHUP, STOPPING at the end. */
+static void
+test_systemd_notify (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("bc-notify-XXXXXX", NULL);
+  g_autofree char *sock_path = g_build_filename (dir, "notify", NULL);
+  g_autofree char *conf = g_build_filename (dir, "balloonctl.conf", NULL);
+  g_autofree char *pid = g_strdup_printf ("%d", getpid ());
+  g_autoptr (GSocket) sock = g_socket_new (G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_DEFAULT, NULL);
+  g_autoptr (GSocketAddress) addr = g_unix_socket_address_new (sock_path);
+  g_autoptr (GPtrArray) msgs = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GSource) reader = NULL;
+  virConnectPtr conn = inproc_open_node ();
+  BcDaemonOptions opts = { .state_path = "", .config_path = conf };
+  BcConfig cfg;
+  gint ready, reloading;
+
+  g_assert_true (g_file_set_contents (conf, "[controller]\napply-interval-ms=100\nmargin-interval-ms=500\nagent=false\n"
+                                            "[host]\nbudget-mib=16384\n", -1, NULL));
+  g_assert_true (g_socket_bind (sock, addr, TRUE, NULL));
+  g_socket_set_blocking (sock, FALSE);
+  reader = g_socket_create_source (sock, G_IO_IN, NULL);
+  g_source_set_callback (reader, G_SOURCE_FUNC (receive), msgs, NULL);
+  g_source_attach (reader, NULL);
+  g_setenv ("NOTIFY_SOCKET", sock_path, TRUE);
+  g_setenv ("WATCHDOG_USEC", "10000000", TRUE);
+  g_setenv ("WATCHDOG_PID", pid, TRUE);
+  inproc_config (&cfg);
+  g_timeout_add (600, send_signal, GINT_TO_POINTER (SIGHUP));
+  g_timeout_add (1000, send_signal, GINT_TO_POINTER (SIGTERM));
+  g_assert_cmpint (inproc_run (conn, &cfg, &opts, NULL), ==, 0);
+  g_unsetenv ("NOTIFY_SOCKET");
+  g_unsetenv ("WATCHDOG_USEC");
+  g_unsetenv ("WATCHDOG_PID");
+  receive (sock, G_IO_IN, msgs);
+  g_source_destroy (reader);
+  for (guint i = 0; i < msgs->len; i++)
+    g_test_message ("notify: %s", (char *) g_ptr_array_index (msgs, i));
+  g_assert_cmpint (find_from (msgs, 0, "STATUS=2 of 5 domains managed, host budget 16384 MiB, policy paper*"), >=, 0);
+  ready = find_from (msgs, 0, "READY=1");
+  g_assert_cmpint (ready, >=, 0);
+  g_assert_cmpint (find_from (msgs, 0, "WATCHDOG=1"), >, ready);
+  reloading = find_from (msgs, (guint) ready + 1, "RELOADING=1");
+  g_assert_cmpint (reloading, >, ready);
+  g_assert_cmpint (find_from (msgs, (guint) reloading, "READY=1"), >, reloading);
+  g_assert_cmpstr (g_ptr_array_index (msgs, msgs->len - 1), ==, "STOPPING=1");
+  virConnectClose (conn);
+  g_unlink (sock_path);
+  g_unlink (conf);
+  g_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -180,5 +270,6 @@ main (int argc, char **argv)
   inproc_add_test ("/daemon/dry-run", test_dry_run);
   inproc_add_test ("/daemon/host-budget", test_host_budget);
   inproc_add_test ("/daemon/events", test_events);
+  inproc_add_test ("/daemon/systemd-notify", test_systemd_notify);
   return g_test_run ();
 }
