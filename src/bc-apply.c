@@ -44,6 +44,30 @@ requested (BcDomain *dom, guint64 kib, gint64 at_ms)
   dom->applied.requested_at_ms = at_ms;
 }
 
+/* The log line of a change, with its figures as fields of their own, so
+ * that under journald `journalctl DOMAIN=vm1` or `MESSAGE_ID=` finds it;
+ * on a terminal, the line alone. */
+static void
+log_change (const BcDomain *dom, guint64 old_kib, guint64 new_kib, const char *reason)
+{
+  g_autofree char *message = g_strdup_printf ("%s: %" G_GUINT64_FORMAT " -> %" G_GUINT64_FORMAT " KiB: %s",
+                                              dom->name, old_kib, new_kib, reason);
+  g_autofree char *old_s = g_strdup_printf ("%" G_GUINT64_FORMAT, old_kib);
+  g_autofree char *new_s = g_strdup_printf ("%" G_GUINT64_FORMAT, new_kib);
+  const GLogField fields[] = {
+    { "MESSAGE", message, -1 },
+    { "MESSAGE_ID", BC_MESSAGE_ID_CHANGE, -1 },
+    { "GLIB_DOMAIN", G_LOG_DOMAIN, -1 },
+    { "DOMAIN", dom->name, -1 },
+    { "DOMAIN_UUID", dom->uuid, -1 },
+    { "OLD_KIB", old_s, -1 },
+    { "NEW_KIB", new_s, -1 },
+    { "REASON", reason, -1 },
+  };
+
+  g_log_structured_array (G_LOG_LEVEL_MESSAGE, fields, G_N_ELEMENTS (fields));
+}
+
 static void
 apply_done (gpointer owner, gpointer data)
 {
@@ -60,8 +84,7 @@ apply_done (gpointer owner, gpointer data)
                dom->name, j->new_kib, error->message);
   if (error)
     return;
-  g_message ("%s: %" G_GUINT64_FORMAT " -> %" G_GUINT64_FORMAT " KiB: %s",
-             dom->name, j->old_kib, j->new_kib, j->reason);
+  log_change (dom, j->old_kib, j->new_kib, j->reason);
   a->change_at_ms = g_get_real_time () / 1000;
   a->change_old_kib = j->old_kib;
   a->change_new_kib = j->new_kib;

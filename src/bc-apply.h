@@ -11,6 +11,9 @@
  * BC_ERROR_NOT_RUNNING. */
 gboolean bc_apply_target (virDomainPtr dom, guint64 target_kib, GError **error);
 
+/* journald's MESSAGE_ID of a memory change (journalctl MESSAGE_ID=...). */
+#define BC_MESSAGE_ID_CHANGE "4e754f387f714309a4ca0255fd4c5c1e"
+
 /* Carries out one change of a pass: a setMemory job (BC_ACTION_SET), or
  * the log line of a dry run (BC_ACTION_DRY_RUN). */
 void bc_apply_start (BcJobs *jobs, BcDomain *dom, const BcPassOutput *change, gint64 now_ms);

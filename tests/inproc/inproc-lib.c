@@ -57,6 +57,7 @@ const char *const inproc_node_warnings[] = {
 static GMutex log_lock;
 static const char *const *expected;
 static GPtrArray *messages;
+static GPtrArray *structured;  /* of GHashTable: field -> value */
 
 void
 inproc_expect_warnings (const char *const *patterns)
@@ -64,6 +65,7 @@ inproc_expect_warnings (const char *const *patterns)
   g_mutex_lock (&log_lock);
   expected = patterns;
   g_ptr_array_set_size (messages, 0);
+  g_ptr_array_set_size (structured, 0);
   g_mutex_unlock (&log_lock);
 }
 
@@ -75,6 +77,34 @@ inproc_count_messages (const char *pattern)
   g_mutex_lock (&log_lock);
   for (guint i = 0; i < messages->len; i++)
     n += g_pattern_match_simple (pattern, g_ptr_array_index (messages, i));
+  g_mutex_unlock (&log_lock);
+  return n;
+}
+
+static gboolean
+has_fields (GHashTable *fields, const char *key, va_list ap)
+{
+  for (; key; key = va_arg (ap, const char *))
+    if (g_strcmp0 (g_hash_table_lookup (fields, key), va_arg (ap, const char *)) != 0)
+      return FALSE;
+  return TRUE;
+}
+
+guint
+inproc_count_fields (const char *key, const char *value, ...)
+{
+  guint n = 0;
+
+  g_mutex_lock (&log_lock);
+  for (guint i = 0; i < structured->len; i++)
+    {
+      va_list ap;
+      GHashTable *fields = g_ptr_array_index (structured, i);
+
+      va_start (ap, value);
+      n += g_strcmp0 (g_hash_table_lookup (fields, key), value) == 0 && has_fields (fields, va_arg (ap, const char *), ap);
+      va_end (ap);
+    }
   g_mutex_unlock (&log_lock);
   return n;
 }
@@ -128,6 +158,28 @@ inproc_add_test (const char *path, void (*test) (void))
   g_test_add_data_func (path, test, run_test);
 }
 
+/* Messages logged with g_log_structured: their fields, and their text
+ * among the messages (the old API's reach the handler above). */
+static GLogWriterOutput
+writer (GLogLevelFlags level, const GLogField *fields, gsize n, gpointer data)
+{
+  GHashTable *record = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+
+  for (gsize i = 0; i < n; i++)
+    if (fields[i].length < 0)
+      g_hash_table_insert (record, g_strdup (fields[i].key), g_strdup (fields[i].value));
+  g_mutex_lock (&log_lock);
+  if (g_hash_table_contains (record, "GLIB_OLD_LOG_API"))
+    g_hash_table_unref (record);
+  else
+    {
+      g_ptr_array_add (messages, g_strdup (g_hash_table_lookup (record, "MESSAGE")));
+      g_ptr_array_add (structured, record);
+    }
+  g_mutex_unlock (&log_lock);
+  return g_log_writer_default (level, fields, n, data);
+}
+
 static void
 quiet (void *data, virErrorPtr err)
 {
@@ -138,7 +190,9 @@ inproc_init (int *argc, char ***argv)
 {
   g_test_init (argc, argv, NULL);
   messages = g_ptr_array_new_with_free_func (g_free);
+  structured = g_ptr_array_new_with_free_func ((GDestroyNotify) g_hash_table_unref);
   g_log_set_default_handler (record, NULL);
+  g_log_set_writer_func (writer, NULL, NULL);
   g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING);
   virSetErrorFunc (NULL, quiet);
   g_assert_cmpint (virEventRegisterDefaultImpl (), ==, 0);

@@ -39,3 +39,6 @@ void inproc_expect_warnings (const char *const *patterns);
 /* How many messages (any level, since the last inproc_expect_warnings)
  * match the glob pattern. */
 guint inproc_count_messages (const char *pattern);
+/* Of the structured messages (g_log_structured) since then, how many have
+ * field key = value for each pair of the NULL-terminated list. */
+guint inproc_count_fields (const char *key, const char *value, ...) G_GNUC_NULL_TERMINATED;

@@ -3,6 +3,7 @@
  * enumeration, metadata, setMemory, --dry-run, lifecycle and metadata
  * events, the state file.  The test driver's memory figures are fake; what
  * ballooning does to a real guest is tests/lab's job. */
+#include "bc-apply.h"
 #include "bc-daemon.h"
 #include "bc-metadata.h"
 #include "bc-report.h"
@@ -26,6 +27,10 @@ test_once (void)
   g_assert_no_error (error);
   /* managed, shrunk by at most max-shrink in one pass */
   g_assert_cmpuint (inproc_memory_kib (conn, "vm-a"), ==, 1024 * MIB - 64 * MIB);
+  /* the change's log entry carries its figures as journald fields */
+  g_assert_cmpuint (inproc_count_fields ("MESSAGE_ID", BC_MESSAGE_ID_CHANGE, "DOMAIN", "vm-a",
+                                         "DOMAIN_UUID", "00000000-0000-4000-8000-000000000001",
+                                         "OLD_KIB", "1048576", "NEW_KIB", "983040", NULL), ==, 1);
   /* metadata min-mib 1000 */
   g_assert_cmpuint (inproc_memory_kib (conn, "vm-b"), ==, 1000 * MIB);
   /* disabled, invalid metadata, no balloon: untouched */
