@@ -6,7 +6,8 @@
 #
 # One guest (max 384 MiB, the scenario's) reads each working set the
 # scenario uses below its max (62, 125, 250 MiB) at fixed sizes from
-# 384 MiB down in 32 MiB steps, to 128 MiB at the least (tests/lab/oracle.py sets the balloon as
+# 384 MiB down in 32 MiB steps, to 128 MiB at the least
+# (tests/lab/oracle.py sets the balloon as
 # each phase starts).  The oracle for a working set is the smallest size
 # whose hit ratio is within 2 points of the best the sweep saw; a working
 # set above the max needs the max.  DIR gets oracle.json.  No balloonctl:
