@@ -246,7 +246,7 @@ def main():
     doc += ["", "Columns: MiB/s is what the workload read (1 MiB files: also files/s); hit ratio = 1 - bytes read "
             "from the disk / bytes the workload read; vs static: hit ratio points against the mean of the static "
             "runs; memory-s / oracle: the memory the guest held over the phase divided by the oracle's; "
-            "reaction: growth phase start until within 8 MiB of the oracle memory; reclaim: shrink phase start "
+            "reaction: growth phase start until memory reaches the oracle memory less 8 MiB; reclaim: shrink phase start "
             "until at most 1.1 x the oracle memory; repeated policies: mean (min..max) over runs.", ""]
     open(a.doc, "w").write("\n".join(doc) + "\n")
     print(f"wrote {a.doc}")
