@@ -55,6 +55,24 @@ report_to_systemd (BcDaemon *d, GPtrArray *doms)
   bc_notify_pass (&d->notify, status);
 }
 
+/* A write that fails every pass is said once, and again when it works. */
+static void
+publish (BcDaemon *d, GPtrArray *doms, gint64 now_ms)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (!bc_explain_publish (doms, d->uri, &d->cfg, d->state_path, &d->published, now_ms, &error))
+    {
+      if (!d->publish_failing)
+        g_warning ("state file: %s (said once; `status` shows no daemon until it is written again)", error->message);
+      d->publish_failing = TRUE;
+      return;
+    }
+  if (d->publish_failing)
+    g_message ("state file: written again");
+  d->publish_failing = FALSE;
+}
+
 static void
 control_pass (BcDaemon *d)
 {
@@ -74,7 +92,7 @@ control_pass (BcDaemon *d)
       bc_pass_output_clear (&out[i]);
     }
   if (d->state_path[0])
-    bc_explain_publish (doms, d->uri, &d->cfg, d->state_path, &d->published, p.now_ms);
+    publish (d, doms, p.now_ms);
   report_to_systemd (d, doms);
 }
 
@@ -222,9 +240,14 @@ on_hup (gpointer data)
     g_warning ("reload rejected, keeping the running configuration: %s", error->message);
   else
     {
+      gint64 interval_ms = d->cfg.apply_interval_ms;
+
       d->cfg = next;
       d->budget_kib = budget;
-      start_ticking (d);
+      /* the tick keeps its pace unless its interval changed: reloads in a
+       * row must not hold every pass back */
+      if (d->cfg.apply_interval_ms != interval_ms)
+        start_ticking (d);
       g_message ("configuration reloaded (policy %s, host budget %" G_GUINT64_FORMAT " MiB)",
                  bc_policy_to_string (d->cfg.policy), d->budget_kib / 1024);
     }
@@ -250,6 +273,7 @@ daemon_alloc (virConnectPtr conn, const BcConfig *cfg, const BcDaemonOptions *op
   if (d->opts.shutdown_grace_ms <= 0)
     d->opts.shutdown_grace_ms = SHUTDOWN_GRACE_MS_DEFAULT;
   d->lifecycle_cb = d->metadata_cb = -1;
+  d->lock = (BcLock) BC_LOCK_INIT;
   g_mutex_init (&d->close_lock);
   d->loop = g_main_loop_new (NULL, FALSE);
   d->domains = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) bc_domain_unref);
@@ -263,12 +287,14 @@ bc_daemon_new (virConnectPtr conn, const BcConfig *cfg, const BcDaemonOptions *o
 {
   g_autoptr (BcDaemon) d = daemon_alloc (conn, cfg, opts);
 
+  if (d->state_path[0] && !bc_lock_take (&d->lock, d->state_path, error))
+    return NULL;
   /* Read once, before the loop runs: a reload does not block on libvirt. */
   if (!bc_collect_host_memory (conn, &d->host_kib, error))
     return NULL;
   d->budget_kib = bc_config_budget_kib (&d->cfg, d->host_kib);
   if (d->budget_kib == 0)
-    return bc_set_error (error, BC_ERROR_FAILED, "host budget is 0 KiB: [host] reserve-mib %" G_GUINT64_FORMAT
+    return bc_set_error (error, BC_ERROR_CONFIG, "host budget is 0 KiB: [host] reserve-mib %" G_GUINT64_FORMAT
                          " leaves nothing of the host's %" G_GUINT64_FORMAT " MiB",
                          d->cfg.reserve_kib / 1024, d->host_kib / 1024), NULL;
   if (!bc_events_register (d, error))
@@ -293,7 +319,7 @@ bc_daemon_run (BcDaemon *d, GError **error)
   start_ticking (d);
   bc_gather_bulk (d); /* the first listing */
   g_main_loop_run (d->loop);
-  if (d->state_path[0])
+  if (bc_lock_held (&d->lock))
     g_unlink (d->state_path);
   if (d->fatal)
     {
@@ -325,6 +351,7 @@ bc_daemon_free (BcDaemon *d)
   free (d->uri);
   bc_report_cache_clear (&d->published);
   bc_notify_clear (&d->notify);
+  bc_lock_release (&d->lock);
   g_free (d->last_change);
   virConnectClose (d->conn);
   g_free (d);

@@ -52,12 +52,11 @@ bc_explain_report (BcReportDomain *out, const BcDomain *dom)
   out->change_reason = g_strdup (dom->applied.change_reason);
 }
 
-void
+gboolean
 bc_explain_publish (GPtrArray *domains, const char *uri, const BcConfig *cfg, const char *path,
-                    BcReportCache *cache, gint64 now_ms)
+                    BcReportCache *cache, gint64 now_ms, GError **error)
 {
   g_autoptr (BcReport) r = bc_report_new ();
-  g_autoptr (GError) error = NULL;
 
   r->pid = getpid ();
   r->uri = g_strdup (uri);
@@ -70,6 +69,5 @@ bc_explain_publish (GPtrArray *domains, const char *uri, const BcConfig *cfg, co
 
       bc_explain_report (bc_report_add_domain (r, dom->uuid, NULL), dom);
     }
-  if (!bc_report_publish (r, path, cache, now_ms, &error))
-    g_warning ("state file: %s", error->message);
+  return bc_report_publish (r, path, cache, now_ms, error);
 }

@@ -12,6 +12,8 @@
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 #include <locale.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 
 typedef struct {
@@ -117,6 +119,16 @@ state_path (void)
 
 /* ---- run ------------------------------------------------------------- */
 
+static void
+hold_sighup (int how)
+{
+  sigset_t set;
+
+  sigemptyset (&set);
+  sigaddset (&set, SIGHUP);
+  pthread_sigmask (how, &set, NULL);
+}
+
 static gboolean opt_dry_run, opt_once;
 static const GOptionEntry run_entries[] = {
   { "dry-run", 0, 0, G_OPTION_ARG_NONE, &opt_dry_run, "Compute and log every target, never change memory", NULL },
@@ -144,6 +156,9 @@ cmd_run (int argc, char **argv)
     return fail (error);
   if (virEventRegisterDefaultImpl () < 0)
     return fail (g_error_new (BC_ERROR, BC_ERROR_FAILED, "cannot register libvirt's event loop"));
+  /* A reload asked for while connecting waits for the daemon's handler
+   * instead of killing it (SIGHUP's default). */
+  hold_sighup (SIG_BLOCK);
   conn = connect_libvirt (&error);
   if (conn == NULL)
     return fail (error);
@@ -155,6 +170,8 @@ cmd_run (int argc, char **argv)
   opts.once = opt_once;
   daemon = bc_daemon_new (conn, &cfg, &opts, &error);
   virConnectClose (conn);
+  if (daemon)
+    hold_sighup (SIG_UNBLOCK); /* the daemon's handler takes it from here */
   if (daemon == NULL)
     return fail (error);
   status = bc_daemon_run (daemon, &error);
