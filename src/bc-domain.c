@@ -29,6 +29,7 @@ domain_clear (BcDomain *d)
   g_free (d->setup.skip_reason);
   g_free (d->figures.agent_error);
   g_free (d->applied.change_reason);
+  g_free (d->applied.job);
   virDomainFree (d->vdom);
 }
 
@@ -46,6 +47,8 @@ bc_domain_job_new (gsize size, BcDomain *dom, GDestroyNotify clear)
   g_assert (size >= sizeof *job);
   job = g_malloc0 (size);
   job->dom = bc_domain_ref (dom);
+  virDomainRef (dom->vdom);
+  job->vdom = dom->vdom;
   job->clear = clear;
   return job;
 }
@@ -59,6 +62,7 @@ bc_domain_job_free (gpointer data)
     job->clear (job);
   g_clear_error (&job->error);
   bc_domain_unref (job->dom);
+  virDomainFree (job->vdom);
   g_free (job);
 }
 

@@ -40,6 +40,7 @@ typedef struct {
   guint64 change_old_kib;
   guint64 change_new_kib;
   char *change_reason;
+  char *job;               /* a job in the way of the last apply, or NULL */
 } BcDomainApplied;
 
 typedef struct _BcDomain {
@@ -71,6 +72,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (BcDomain, bc_domain_unref)
  * (the job may outlive its place in the table) and the job's error. */
 typedef struct {
   BcDomain *dom;
+  virDomainPtr vdom;       /* the job's own reference: a reconnect may
+                              give the record a new one meanwhile */
   GError *error;
   GDestroyNotify clear;    /* frees the job's own fields; may be NULL */
 } BcDomainJob;

@@ -38,7 +38,9 @@ bc_explain_report (BcReportDomain *out, const BcDomain *dom)
   g_free (out->name);
   out->name = g_strdup (dom->name);
   out->managed = bc_domain_managed (dom);
-  if (out->managed && agent_error && dom->decided && dom->decision.source != BC_SOURCE_AGENT)
+  if (out->managed && dom->applied.job)
+    out->note = g_strdup_printf ("%s job running: left alone", dom->applied.job);
+  else if (out->managed && agent_error && dom->decided && dom->decision.source != BC_SOURCE_AGENT)
     out->note = g_strdup_printf ("agent: %s", agent_error);
   else
     out->note = g_strdup (!dom->setup.done ? "starting" : dom->setup.skip_reason);

@@ -30,7 +30,7 @@ setup_work (gpointer data)
 {
   SetupJob *j = data;
 
-  bc_collect_setup (j->job.dom->vdom, j->stats_period_s, &j->setup, &j->job.error);
+  bc_collect_setup (j->job.vdom, j->stats_period_s, &j->setup, &j->job.error);
 }
 
 static const char *
@@ -142,7 +142,7 @@ agent_work (gpointer data)
 {
   AgentJob *j = data;
 
-  j->ok = bc_collect_guest (j->job.dom->vdom, j->timeout_ms, bc_daemon_now_ms (), &j->guest, &j->job.error);
+  j->ok = bc_collect_guest (j->job.vdom, j->timeout_ms, bc_daemon_now_ms (), &j->guest, &j->job.error);
 }
 
 static void

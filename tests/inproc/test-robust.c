@@ -174,6 +174,60 @@ test_state_write_said_once (void)
   g_rmdir (dir);
 }
 
+/* ---- a job on a domain ---------------------------------------------------- */
+
+int __real_virDomainGetJobStats (virDomainPtr dom, int *type, virTypedParameterPtr *params, int *nparams,
+                                 unsigned int flags);
+int __wrap_virDomainGetJobStats (virDomainPtr dom, int *type, virTypedParameterPtr *params, int *nparams,
+                                 unsigned int flags);
+
+static gint migrating; /* vm-a is migrating out while set */
+
+int
+__wrap_virDomainGetJobStats (virDomainPtr dom, int *type, virTypedParameterPtr *params, int *nparams,
+                             unsigned int flags)
+{
+  int max = 0;
+
+  if (!g_atomic_int_get (&migrating) || g_strcmp0 (virDomainGetName (dom), "vm-a") != 0)
+    return __real_virDomainGetJobStats (dom, type, params, nparams, flags);
+  *type = VIR_DOMAIN_JOB_UNBOUNDED;
+  *params = NULL;
+  *nparams = 0;
+  return virTypedParamsAddInt (params, nparams, &max, VIR_DOMAIN_JOB_OPERATION,
+                               VIR_DOMAIN_JOB_OPERATION_MIGRATION_OUT);
+}
+
+static gboolean
+migration_ends (gpointer data)
+{
+  g_assert_cmpuint (inproc_memory_kib (data, "vm-a"), ==, 1024 * MIB);
+  g_atomic_int_set (&migrating, FALSE);
+  return G_SOURCE_REMOVE;
+}
+
+/* vm-a migrates for its first second: the daemon leaves it alone (said
+ * once, not a warning every pass), manages the others, and takes vm-a on
+ * once the job has ended. */
+static void
+test_job_left_alone (void)
+{
+  virConnectPtr conn = inproc_open_node ();
+  BcDaemonOptions opts = { .state_path = "" };
+  BcConfig cfg;
+
+  inproc_config (&cfg);
+  g_atomic_int_set (&migrating, TRUE);
+  g_timeout_add (1000, migration_ends, conn);
+  g_timeout_add (1600, stop_soon, NULL);
+  g_assert_cmpint (inproc_run (conn, &cfg, &opts, NULL), ==, 0);
+  g_assert_cmpuint (inproc_count_messages ("vm-a: a migration job is running; its memory is left alone until it ends"), ==, 1);
+  g_assert_cmpuint (inproc_count_messages ("vm-a: the migration job has ended"), ==, 1);
+  g_assert_cmpuint (inproc_memory_kib (conn, "vm-a"), <, 1024 * MIB);
+  g_assert_cmpuint (inproc_memory_kib (conn, "vm-e"), ==, 1024 * MIB); /* not running */
+  virConnectClose (conn);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -182,5 +236,6 @@ main (int argc, char **argv)
   inproc_add_test ("/robust/reload-interval", test_reload_interval);
   inproc_add_test ("/robust/second-daemon-refused", test_second_daemon_refused);
   inproc_add_test ("/robust/state-write-said-once", test_state_write_said_once);
+  inproc_add_test ("/robust/job-left-alone", test_job_left_alone);
   return g_test_run ();
 }
