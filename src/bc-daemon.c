@@ -47,6 +47,20 @@ note_change (BcDaemon *d, const BcDomain *dom, const BcPassOutput *out)
                                     out->old_kib / 1024, out->new_kib / 1024);
 }
 
+/* A domain held on old figures, and back: said once each way. */
+static void
+note_freeze (const BcDomain *dom, const BcPassOutput *out)
+{
+  if (out->frozen == dom->frozen)
+    return;
+  if (out->frozen == BC_FREEZE_AGENT)
+    g_message ("%s: held at its size: no fresh figures from its guest agent", dom->name);
+  else if (out->frozen == BC_FREEZE_BALLOON)
+    g_message ("%s: held at its size: its balloon statistics are no longer updated", dom->name);
+  else if (out->decided)
+    g_message ("%s: fresh figures again", dom->name);
+}
+
 static void
 report_to_systemd (BcDaemon *d, GPtrArray *doms)
 {
@@ -86,6 +100,7 @@ control_pass (BcDaemon *d)
   bc_pass_plan (&p, in, doms->len, out);
   for (guint i = 0; i < doms->len; i++)
     {
+      note_freeze (g_ptr_array_index (doms, i), &out[i]);
       bc_domain_take_output (g_ptr_array_index (doms, i), &out[i]);
       bc_apply_start (d->jobs, g_ptr_array_index (doms, i), &out[i], p.now_ms);
       note_change (d, g_ptr_array_index (doms, i), &out[i]);

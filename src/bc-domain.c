@@ -88,7 +88,10 @@ bc_domain_pass_input (const BcDomain *d, BcPassInput *in)
   in->running = d->figures.libvirt_state == VIR_DOMAIN_RUNNING;
   in->have_balloon = d->figures.have_balloon;
   in->balloon = d->figures.balloon;
+  in->balloon_updated_ms = d->figures.balloon_updated_ms;
   in->guest = d->figures.guest;
+  in->agent_seen = d->figures.agent_seen;
+  in->agent_failures = d->figures.agent_failures;
   in->policy = d->setup.policy;
   in->margin = d->margin;
   in->requested_kib = d->applied.requested_kib;
@@ -102,6 +105,7 @@ bc_domain_take_output (BcDomain *d, const BcPassOutput *out)
 {
   d->margin = out->margin;
   d->decided = out->decided;
+  d->frozen = out->frozen;
   if (!out->decided)
     return;
   d->decision = out->decision;

@@ -24,7 +24,11 @@ typedef struct {
   int libvirt_state;       /* virDomainState from the last statistics */
   gboolean have_balloon;
   BcBalloonFigures balloon;
+  gint64 balloon_updated_ms; /* monotonic, from balloon.last_update_s;
+                                0 = not known */
   BcGuestFigures guest;
+  gboolean agent_seen;     /* has answered since the record (or the
+                              connection) began */
   gboolean agent_inflight;
   guint agent_failures;    /* in a row */
   gint64 agent_retry_at_ms;/* no agent read before this (back-off) */
@@ -57,6 +61,7 @@ typedef struct _BcDomain {
    * last pass made of the domain (bc-daemon.c stores the pass's output) */
   BcMarginState margin;
   gboolean decided;
+  BcFreeze frozen;
   BcDecision decision;
   guint64 granted_kib;
   gboolean budget_held;

@@ -38,7 +38,12 @@ bc_explain_report (BcReportDomain *out, const BcDomain *dom)
   g_free (out->name);
   out->name = g_strdup (dom->name);
   out->managed = bc_domain_managed (dom);
-  if (out->managed && dom->applied.job)
+  if (out->managed && dom->frozen == BC_FREEZE_AGENT)
+    out->note = g_strdup_printf ("held: no fresh figures from the guest agent%s%s",
+                                 agent_error ? ": " : "", agent_error ? agent_error : "");
+  else if (out->managed && dom->frozen == BC_FREEZE_BALLOON)
+    out->note = g_strdup ("held: balloon statistics no longer updated");
+  else if (out->managed && dom->applied.job)
     out->note = g_strdup_printf ("%s job running: left alone", dom->applied.job);
   else if (out->managed && agent_error && dom->decided && dom->decision.source != BC_SOURCE_AGENT)
     out->note = g_strdup_printf ("agent: %s", agent_error);
