@@ -1,13 +1,15 @@
 #!/bin/bash
-# test-man.sh SRCDIR PAGE... -- the manual pages: each built PAGE renders
-# without a word from groff or man (warnings on); and balloonctl.conf(5)
-# documents exactly the keys of src/bc-config.c's key table, each in its
-# group with the table's range and the default of the shipped example
-# (data/balloonctl.conf, which a unit test holds to the built-in defaults).
-# TAP output.
+# test-man.sh BALLOONCTL SRCDIR PAGE... -- the manual pages: each built
+# PAGE renders without a word from groff or man (warnings on);
+# balloonctl(8) documents exactly the commands and options of
+# `balloonctl [COMMAND] --help`; and balloonctl.conf(5) documents exactly
+# the keys of src/bc-config.c's key table, each in its group with the
+# table's range and the default of the shipped example (data/balloonctl.conf,
+# which a unit test holds to the built-in defaults).  TAP output.
 set -uo pipefail
-SRC=$1
-shift
+BIN=$1
+SRC=$2
+shift 2
 export LC_ALL=C
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
@@ -29,6 +31,41 @@ for page in "$@"; do
     MANROFFSEQ='' MANWIDTH=80 man --warnings -E UTF-8 -l -Tutf8 -Z "$page" >/dev/null 2>"$TMP/err" || rc=$?
     result "$(basename "$page") renders cleanly" "$([ "$rc" -eq 0 ] && [ ! -s "$TMP/err" ] || echo "exit $rc: $(head -5 "$TMP/err")")"
 done
+
+# What --help lists: "global OPTION", "command NAME", "NAME OPTION" (the
+# command's own options: -v and -h are global), one line each, sorted.
+help_lists() {
+    local c
+    options() { "$BIN" "$@" --help | sed -nE 's/^  (-[a-zA-Z]), (--[a-z][a-z-]*).*/\1\n\2/p; s/^  (--[a-z][a-z-]*).*/\1/p'; }
+    {
+        options | sed 's/^/global /'
+        for c in $("$BIN" --help | sed -n '/^Commands:/,/^$/s/^  \([a-z][a-z-]*\) .*/\1/p'); do
+            echo "command $c"
+            options "$c" | grep -vxE -- '-v|--verbose|-h|--help' | sed "s/^/$c /"
+        done
+    } | sort
+}
+
+# What balloonctl(8) documents, in the same form: a command is a .TP entry
+# of COMMANDS, its options .TP entries inside it (.RS), the global options
+# .TP entries of OPTIONS.
+man_lists() {
+    sed 's/\\-/-/g' "$SRC/man/balloonctl.8" | awk '
+        function opts(who, line) { while (match(line, /--?[a-z][a-z-]*/)) { print who, substr(line, RSTART, RLENGTH); line = substr(line, RSTART + RLENGTH) } }
+        /^\.SH / { sec = $2; depth = 0; next }
+        /^\.RS/ { depth++; next }
+        /^\.RE/ { depth--; next }
+        /^\.TP/ { tp = 1; next }
+        tp { tp = 0
+             if (sec == "COMMANDS" && depth == 0 && $1 == ".B") { cmd = $2; print "command", cmd }
+             else if (sec == "COMMANDS" && depth == 1) opts(cmd, $0)
+             else if (sec == "OPTIONS") opts("global", $0) }' | sort
+}
+
+help_lists >"$TMP/help"
+man_lists >"$TMP/man8"
+result "balloonctl(8) documents the commands and options of --help ($(wc -l <"$TMP/help") lines)" \
+    "$([ -s "$TMP/help" ] || echo "nothing read from --help")$(diff "$TMP/help" "$TMP/man8" | sed -n 's/^< /--help only: /p; s/^> /man page only: /p' | tr '\n' ' ')"
 
 # The key table: "group key type min max", one line a key.
 table() {
