@@ -14,8 +14,10 @@ _balloonctl_value()
         -c | --connect)
             local uris="qemu:///system qemu:///session test:///default"
             uris+=" qemu+ssh:// qemu+tcp:// qemu+tls:// qemu+unix:///system"
-            [[ ${LIBVIRT_DEFAULT_URI-} ]] && uris+=" $LIBVIRT_DEFAULT_URI"
-            COMPREPLY=($(compgen -W "$uris" -- "$cur"))
+            mapfile -t COMPREPLY < <(compgen -W "$uris" -- "$cur")
+            # not through compgen -W, which would expand it
+            local default=${LIBVIRT_DEFAULT_URI-}
+            [[ $default && $default == "$cur"* ]] && COMPREPLY+=("$default")
             [[ ${#COMPREPLY[@]} -eq 1 && ${COMPREPLY[0]} == *:// ]] && compopt -o nospace
             __ltrim_colon_completions "$cur"
             ;;
@@ -60,13 +62,13 @@ _balloonctl()
 
     if [[ -z $command ]]; then
         if [[ $cur == -* ]]; then
-            COMPREPLY=($(compgen -W "$global" -- "$cur"))
+            mapfile -t COMPREPLY < <(compgen -W "$global" -- "$cur")
         else
-            COMPREPLY=($(compgen -W "$commands" -- "$cur"))
+            mapfile -t COMPREPLY < <(compgen -W "$commands" -- "$cur")
         fi
     elif [[ ${options[$command]+known} ]]; then
         # No command takes an argument: only its options.
-        COMPREPLY=($(compgen -W "${options[$command]} $common" -- "$cur"))
+        mapfile -t COMPREPLY < <(compgen -W "${options[$command]} $common" -- "$cur")
     fi
 } &&
     complete -F _balloonctl balloonctl

@@ -79,6 +79,9 @@ check "balloonctl -c " "qemu+ssh:// qemu+tcp:// qemu+tls:// qemu+unix:///system 
 check "balloonctl -c qemu:///s" "///session ///system"
 check "balloonctl --connect=qemu:///sy" "///system"
 check "balloonctl -c t" "test:///default"
+# $LIBVIRT_DEFAULT_URI too, taken as it is
+LIBVIRT_DEFAULT_URI='qemu+ssh://root@h/system?x=$(touch $TMP/ran)*' check "balloonctl -c qemu+ssh://r" "//root@h/system?x=\$(touch \$TMP/ran)*"
+result "\$LIBVIRT_DEFAULT_URI not expanded" "$([ ! -e "$TMP/ran" ] || echo "a command in it ran")"
 # paths
 mkdir "$TMP/dir"
 touch "$TMP/dir/a.conf" "$TMP/dir/b.json"

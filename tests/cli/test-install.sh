@@ -41,7 +41,7 @@ unit=$(grep -m1 '/balloonctl\.service$' "$TMP/installed")
 exec_start=$(sed -n 's/^ExecStart=\([^ ]*\).*/\1/p' "$DEST$unit" 2>/dev/null)
 result "the unit starts the installed binary ($exec_start)" "$([ -n "$exec_start" ] && [ "$exec_start" = "$bin" ] || echo "ExecStart '$exec_start', binary '$bin'")"
 
-left=$(cd "$DEST" && grep -lE '@[A-Z_]+@' $(sed 's|^/||' "$TMP/installed" | grep -v '/s\?bin/') 2>/dev/null)
+left=$(cd "$DEST" && sed 's|^/||' "$TMP/installed" | grep -v '/s\?bin/' | xargs -r grep -lE '@[A-Z_]+@')
 result "no @PLACEHOLDER@ left in installed files" "$([ -z "$left" ] || echo "$left" | tr '\n' ' ')"
 
 echo "1..$n"
