@@ -277,7 +277,7 @@ commands_description (void)
 
   for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
     g_string_append_printf (s, "  %-10s%s\n", commands[i].name, commands[i].help);
-  g_string_append (s, "\n'balloonctl COMMAND --help' shows a command's options. See balloonctl(8).");
+  g_string_append (s, "\n'balloonctl COMMAND --help' shows a command's options. See balloonctl(8) and balloonctl.conf(5).");
   return g_string_free (s, FALSE);
 }
 
