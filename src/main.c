@@ -3,6 +3,7 @@
 #define G_LOG_DOMAIN "balloonctl"
 
 #include "bc-build-config.h"
+#include "bc-collect.h"
 #include "bc-config.h"
 #include "bc-daemon.h"
 #include "bc-error.h"
@@ -117,6 +118,17 @@ state_path (void)
 
 /* ---- run ------------------------------------------------------------- */
 
+/* A reserve that leaves no host budget is a configuration error (exit 2),
+ * told before the daemon is set up. */
+static gboolean
+check_budget (virConnectPtr conn, const BcConfig *cfg, GError **error)
+{
+  guint64 host_kib, budget_kib;
+
+  return bc_collect_host_memory (conn, &host_kib, error) &&
+         bc_config_check_budget (cfg, host_kib, &budget_kib, error);
+}
+
 static gboolean opt_dry_run, opt_once;
 static const GOptionEntry run_entries[] = {
   { "dry-run", 0, 0, G_OPTION_ARG_NONE, &opt_dry_run, "Compute and log every target, never change memory", NULL },
@@ -147,6 +159,11 @@ cmd_run (int argc, char **argv)
   conn = connect_libvirt (&error);
   if (conn == NULL)
     return fail (error);
+  if (!check_budget (conn, &cfg, &error))
+    {
+      virConnectClose (conn);
+      return fail (error);
+    }
   path = state_path ();
   opts.config_path = globals.config_path ? globals.config_path : BC_DEFAULT_CONFIG;
   opts.config_missing_ok = globals.config_path == NULL;
