@@ -232,12 +232,7 @@ load_next (BcDaemon *d, BcConfig *next, guint64 *budget, GError **error)
   bc_config_defaults (next);
   if (d->config_path && !bc_config_load (next, d->config_path, d->opts.config_missing_ok, error))
     return FALSE;
-  *budget = bc_config_budget_kib (next, d->host_kib);
-  if (*budget == 0)
-    return bc_set_error (error, BC_ERROR_CONFIG, "[host] reserve-mib %" G_GUINT64_FORMAT
-                         " leaves nothing of the host's %" G_GUINT64_FORMAT " MiB",
-                         next->reserve_kib / 1024, d->host_kib / 1024);
-  return TRUE;
+  return bc_config_check_budget (next, d->host_kib, budget, error);
 }
 
 static gboolean
@@ -307,11 +302,8 @@ bc_daemon_new (virConnectPtr conn, const BcConfig *cfg, const BcDaemonOptions *o
   /* Read once, before the loop runs: a reload does not block on libvirt. */
   if (!bc_collect_host_memory (conn, &d->host_kib, error))
     return NULL;
-  d->budget_kib = bc_config_budget_kib (&d->cfg, d->host_kib);
-  if (d->budget_kib == 0)
-    return bc_set_error (error, BC_ERROR_CONFIG, "host budget is 0 KiB: [host] reserve-mib %" G_GUINT64_FORMAT
-                         " leaves nothing of the host's %" G_GUINT64_FORMAT " MiB",
-                         d->cfg.reserve_kib / 1024, d->host_kib / 1024), NULL;
+  if (!bc_config_check_budget (&d->cfg, d->host_kib, &d->budget_kib, error))
+    return NULL;
   if (!bc_events_register (d, error))
     return NULL;
   d->signal_ids[0] = g_unix_signal_add (SIGINT, on_term, d);

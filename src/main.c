@@ -3,6 +3,7 @@
 #define G_LOG_DOMAIN "balloonctl"
 
 #include "bc-build-config.h"
+#include "bc-collect.h"
 #include "bc-config.h"
 #include "bc-daemon.h"
 #include "bc-error.h"
