@@ -10,6 +10,7 @@
 #include "bc-report.h"
 #include "bc-status.h"
 
+#include <libvirt-glib/libvirt-glib.h>
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 #include <locale.h>
@@ -155,8 +156,8 @@ cmd_run (int argc, char **argv)
                               run_entries, &error) ||
       !load_config (&cfg, &error))
     return fail (error);
-  if (virEventRegisterDefaultImpl () < 0)
-    return fail (g_error_new (BC_ERROR, BC_ERROR_FAILED, "cannot register libvirt's event loop"));
+  /* libvirt's events and keepalives on our main loop */
+  gvir_event_register ();
   /* A reload asked for while connecting waits for the daemon's handler
    * instead of killing it (SIGHUP's default). */
   hold_sighup (SIG_BLOCK);
