@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* `balloonctl status` output, table and JSON, against expected files. */
+#include "bc-error.h"
 #include "bc-status.h"
 
 #include <glib/gstdio.h>
@@ -267,6 +268,87 @@ test_report_live (void)
   g_rmdir (dir);
 }
 
+/* A state file says what no daemon writes: times at the ends of gint64
+ * (arithmetic on them overflowed), a far-future time with pid 1 (alive
+ * forever), sizes out of any range.  Each is refused with an error, and
+ * none reads as a live daemon. */
+static void
+test_report_hostile (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("bc-report-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "state.json", NULL);
+  g_autofree char *me = g_strdup_printf ("%d", (int) getpid ());
+  const struct { const char *pid, *updated, *domain; } cases[] = {
+    { me, "-9223372036854775808", "" },
+    { me, "9223372036854775807", "" },
+    { "1", "4102444800000", "" },                          /* 2100: alive forever */
+    { me, "1790000061000", "" },                           /* 61 s ahead */
+    { "-1", "1790000000000", "" },
+    { "4294967297", "1790000000000", "" },                 /* pid_t is an int */
+    { me, "1790000000000", ",\"apply_interval_ms\":9223372036854775807" },
+    { me, "1790000000000", ",\"domains\":[{\"uuid\":\"u\",\"target_kib\":-1}]" },
+    { me, "1790000000000", ",\"domains\":[{\"uuid\":\"u\",\"target_kib\":9223372036854775807}]" },
+    { me, "1790000000000", ",\"domains\":[{\"uuid\":\"u\",\"margin_kib\":-9223372036854775808}]" },
+    { me, "1790000000000", ",\"domains\":[{\"uuid\":\"u\",\"last_change\":{\"at_ms\":-9223372036854775808}}]" },
+    { me, "1790000000000", ",\"domains\":[{\"uuid\":\"u\",\"last_change\":{\"at_ms\":9223372036854775807}}]" },
+    { me, "1790000000000", ",\"domains\":[{\"uuid\":\"u\",\"last_change\":{\"at_ms\":1,\"new_kib\":-5}}]" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *text = g_strdup_printf ("{\"pid\":%s,\"uri\":\"test:///default\",\"updated_ms\":%s%s}",
+                                               cases[i].pid, cases[i].updated, cases[i].domain);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (BcReport) live = NULL;
+
+      g_test_message ("%s", text);
+      g_assert_true (g_file_set_contents (path, text, -1, NULL));
+      live = bc_report_read_live (path, NOW_MS, 1000, &error);
+      g_assert_null (live);
+      g_assert_error (error, BC_ERROR, BC_ERROR_FAILED);
+    }
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
+/* Within the clock skew a file is a live daemon's; beyond its age it is a
+ * dead one's, without an error; a directory is an error, not "none". */
+static void
+test_report_bounds (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("bc-report-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "state.json", NULL);
+  g_autoptr (BcReport) r = bc_report_new ();
+  g_autoptr (BcReport) live = NULL;
+  g_autoptr (GError) error = NULL;
+  BcReportDomain *d;
+
+  r->pid = getpid ();
+  r->updated_ms = NOW_MS + BC_REPORT_SKEW_MS;
+  r->apply_interval_ms = 1000;
+  d = bc_report_add_domain (r, "u", "vm");
+  d->managed = TRUE;
+  d->margin_kib = -BC_REPORT_MAX_KIB;
+  d->target_kib = BC_REPORT_MAX_KIB;
+  d->change_at_ms = NOW_MS + BC_REPORT_SKEW_MS;
+  g_assert_true (bc_report_write (r, path, NULL));
+  live = bc_report_read_live (path, NOW_MS, 1000, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (live);
+  g_assert_cmpuint (bc_report_find (live, "u")->target_kib, ==, BC_REPORT_MAX_KIB);
+  g_clear_pointer (&live, bc_report_free);
+  r->updated_ms = NOW_MS - bc_report_max_age_ms (1000) - 1;
+  g_assert_true (bc_report_write (r, path, NULL));
+  g_assert_null (bc_report_read_live (path, NOW_MS, 1000, &error));
+  g_assert_no_error (error);
+  g_unlink (path);
+  g_assert_null (bc_report_read_live (path, NOW_MS, 1000, &error));
+  g_assert_no_error (error);
+  g_assert_null (bc_report_read_live (dir, NOW_MS, 1000, &error));
+  g_assert_error (error, BC_ERROR, BC_ERROR_FAILED);
+  g_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -279,5 +361,7 @@ main (int argc, char **argv)
   g_test_add_func ("/status/report-not-utf8", test_report_not_utf8);
   g_test_add_func ("/status/report-publish", test_report_publish);
   g_test_add_func ("/status/report-live", test_report_live);
+  g_test_add_func ("/status/report-hostile", test_report_hostile);
+  g_test_add_func ("/status/report-bounds", test_report_bounds);
   return g_test_run ();
 }
