@@ -25,6 +25,22 @@ bc_decide_source (const BcBalloonFigures *balloon, const BcGuestFigures *guest,
   return BC_SOURCE_NONE;
 }
 
+/* With deflate-on-oom (<memballoon autodeflate='on'>), Linux's balloon
+ * driver leaves MemTotal at the boot size, so the balloon's own pages
+ * count as used: what MemTotal holds beyond the balloon's size is the
+ * balloon.  The size is the one the domain settles to, so while a
+ * shrink is under way the balloon is overestimated by at most that shrink,
+ * which the guard covers. */
+static guint64
+used_without_balloon (const BcBalloonFigures *balloon, guint64 used_kib, guint64 mem_total_kib)
+{
+  guint64 in_balloon = mem_total_kib > balloon->current_kib ? mem_total_kib - balloon->current_kib : 0;
+
+  if (!balloon->autodeflate)
+    return used_kib;
+  return used_kib - MIN (used_kib, in_balloon);
+}
+
 static void
 fill_figures (BcDecision *d, BcMarginSample *s, const BcBalloonFigures *balloon,
               const BcGuestFigures *guest)
@@ -37,7 +53,7 @@ fill_figures (BcDecision *d, BcMarginSample *s, const BcBalloonFigures *balloon,
       d->cached_kib = mi->cached_kib;
       d->active_file_kib = mi->active_file_kib;
       d->inactive_file_kib = mi->inactive_file_kib;
-      d->used_kib = bc_meminfo_used_kib (mi);
+      d->used_kib = used_without_balloon (balloon, bc_meminfo_used_kib (mi), mi->mem_total_kib);
       s->have_active_file = TRUE;
       s->have_refault = guest->have_vmstat && guest->vmstat.have_refault;
       s->refault_file_kib = MIN (guest->vmstat.refault_file, G_MAXUINT64 / PAGE_KIB) * PAGE_KIB;
@@ -46,7 +62,8 @@ fill_figures (BcDecision *d, BcMarginSample *s, const BcBalloonFigures *balloon,
     }
   else
     {
-      d->used_kib = balloon->available_kib > balloon->usable_kib ? balloon->available_kib - balloon->usable_kib : 0;
+      d->used_kib = used_without_balloon (balloon, balloon->available_kib - balloon->usable_kib,
+                                          balloon->available_kib);
       d->committed_kib = d->used_kib;
       d->cached_kib = balloon->disk_caches_kib;
       s->free_kib = balloon->usable_kib;

@@ -96,6 +96,7 @@ bc_domain_pass_input (const BcDomain *d, BcPassInput *in)
   in->running = d->figures.libvirt_state == VIR_DOMAIN_RUNNING;
   in->have_balloon = d->figures.have_balloon;
   in->balloon = d->figures.balloon;
+  in->balloon.autodeflate = d->setup.autodeflate;
   in->balloon_updated_ms = d->figures.balloon_updated_ms;
   in->guest = d->figures.guest;
   in->agent_seen = d->figures.agent_seen;

@@ -16,6 +16,7 @@ typedef struct {
   gboolean again;          /* metadata changed while setup ran */
   gint64 retry_at_ms;      /* a libvirt error: try again then (0 = no) */
   BcDomainPolicy policy;
+  gboolean autodeflate;    /* the balloon has deflate-on-oom */
   char *skip_reason;       /* not managed: why (NULL = managed) */
 } BcDomainSetupState;
 

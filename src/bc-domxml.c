@@ -33,6 +33,7 @@ bc_domxml_parse_balloon (const char *xml, BcDomainBalloon *out, GError **error)
   g_autoptr (xmlXPathContext) ctx = NULL;
   g_autofree char *model = NULL;
   g_autofree char *period = NULL;
+  g_autofree char *autodeflate = NULL;
   guint64 p = 0;
 
   doc = xmlReadMemory (xml, (int) strlen (xml), "domain.xml", NULL,
@@ -41,7 +42,9 @@ bc_domxml_parse_balloon (const char *xml, BcDomainBalloon *out, GError **error)
     return bc_set_error (error, BC_ERROR_FAILED, "domain XML is not well-formed");
   model = xpath_string (ctx, "string(/domain/devices/memballoon/@model)");
   period = xpath_string (ctx, "string(/domain/devices/memballoon/stats/@period)");
+  autodeflate = xpath_string (ctx, "string(/domain/devices/memballoon/@autodeflate)");
   out->has_balloon = model != NULL && g_strcmp0 (model, "none") != 0;
+  out->autodeflate = g_strcmp0 (autodeflate, "on") == 0;
   if (period && !g_ascii_string_to_unsigned (period, 10, 0, G_MAXINT, &p, NULL))
     return bc_set_error (error, BC_ERROR_FAILED, "domain XML: memballoon stats period '%s' is not a number", period);
   out->stats_period_s = (gint) p;

@@ -8,6 +8,8 @@
 typedef struct {
   gboolean has_balloon; /* a <memballoon> other than model='none' */
   gint stats_period_s;  /* 0 = statistics off */
+  gboolean autodeflate; /* deflate-on-oom: the guest may take its balloon
+                           back when it runs out of memory */
 } BcDomainBalloon;
 
 gboolean bc_domxml_parse_balloon (const char *xml, BcDomainBalloon *out, GError **error);

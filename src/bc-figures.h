@@ -20,6 +20,8 @@ typedef struct {
   guint64 disk_caches_kib; /* file pages */
   gint64 last_update_s;    /* when QEMU last had the guest's figures
                               (host wall clock); 0 = not said */
+  gboolean autodeflate;    /* from the domain's XML: with deflate-on-oom
+                              the guest's MemTotal stays at its boot size */
 } BcBalloonFigures;
 
 /* From the guest agent. */

@@ -89,6 +89,7 @@ setup_result (BcDomain *dom, const SetupJob *j)
   dom->setup.done = dom->setup.good = TRUE;
   dom->setup.retry_at_ms = 0;
   bc_domain_set_skip (dom, skip_reason (&j->setup));
+  dom->setup.autodeflate = j->setup.balloon.autodeflate;
   if (j->setup.policy_error == NULL)
     dom->setup.policy = j->setup.policy;
   log_setup (dom, &j->setup);

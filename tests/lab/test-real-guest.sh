@@ -135,6 +135,37 @@ kill -HUP "$(bc_pid)"
 sleep 2
 grep -q "configuration reloaded" "$DLOG" || fail "good reload not reported"
 
+echo "=== libvirt killed under the running daemon, and back"
+# wait_log PATTERN SECS: until the daemon log has a line matching it.
+wait_log() {
+    local i
+    for i in $(seq "$2"); do grep -qE "$1" "$DLOG" && return 0; sleep 1; done
+    return 1
+}
+lvd=$(pgrep -u "$LAB_USER" -x libvirtd | head -1)
+[ -n "$lvd" ] || fail "no libvirtd to kill"
+t_kill=$(date +%s%N)
+kill -KILL "$lvd"
+wait_log 'connection to libvirt lost' 30 || fail "the lost connection went unnoticed: $(tail -5 "$DLOG")"
+# the daemon itself connects again (qemu:///session starts its libvirtd)
+wait_log 'connected to libvirt again after' 90 || fail "no reconnect: $(tail -5 "$DLOG")"
+t_back=$(date +%s%N)
+kill -0 "$DAEMON_PID" 2>/dev/null || fail "daemon exited when libvirt went away"
+grep 'connected to libvirt again' "$DLOG" | tail -1
+max_kib=$(lab_run virsh dominfo "$NAME" | awk '/Max memory/ { print $3 }')
+lab_run virsh setmem "$NAME" "$max_kib" --live || fail "setmem by hand"
+t_set=$(date +%s%N)
+resumed=
+for _ in $(seq 120); do
+    cur=$(current_kib "$NAME" || true)
+    if [ -n "$cur" ] && [ "$cur" -lt $((max_kib - 32768)) ]; then resumed=$cur; break; fi
+    sleep 0.5
+done
+[ -n "$resumed" ] || fail "$NAME not managed again after libvirt came back: $(tail -5 "$DLOG")"
+t_resumed=$(date +%s%N)
+echo "ok   libvirt killed: reconnected $(( (t_back - t_kill) / 1000000 )) ms after the kill;" \
+     "$NAME set to its max by hand was taken back to $resumed KiB $(( (t_resumed - t_set) / 1000000 )) ms later"
+
 echo "=== SIGTERM"
 kill -TERM "$(bc_pid)"
 rc=0; wait "$DAEMON_PID" || rc=$?

@@ -247,6 +247,46 @@ test_adaptive_fresh_samples (void)
   g_assert_cmpuint (ups, ==, 0);
 }
 
+/* A guest with deflate-on-oom: MemTotal stays at its boot size (1000 MiB)
+ * with the balloon at 500 MiB; the 500 MiB the balloon holds are not
+ * what it uses (it used to be taken for 620 MiB used, and the "used +
+ * guard" floor chased the balloon). */
+static void
+test_autodeflate_used (void)
+{
+  BcConfig cfg;
+  BcDomainPolicy pol = { TRUE, 0, 0 };
+  BcBalloonFigures b = balloon (500, 1024);
+  BcGuestFigures g = guest (1000, 100);
+  BcMarginState m;
+  BcDecision d;
+
+  bc_config_defaults (&cfg);
+  bc_margin_init (&m, &cfg.margin);
+  b.autodeflate = TRUE;
+  g.meminfo.mem_total_kib = 1000 * MIB;
+  g.meminfo.mem_available_kib = 380 * MIB;
+  g_assert_true (bc_decide (&cfg, &pol, &b, &g, 10000, &m, 1000, &d));
+  g_assert_cmpuint (d.used_kib, ==, 120 * MIB);
+  g_assert_cmpuint (d.target.floor_kib, ==, (120 + 64) * MIB);
+  /* the same from balloon statistics alone */
+  b.available_kib = 1000 * MIB;
+  b.usable_kib = 380 * MIB;
+  bc_margin_init (&m, &cfg.margin);
+  g_assert_true (bc_decide (&cfg, &pol, &b, NULL, 10000, &m, 1000, &d));
+  g_assert_cmpuint (d.used_kib, ==, 120 * MIB);
+  /* without deflate-on-oom MemTotal follows the balloon: nothing taken */
+  b = balloon (500, 1024);
+  g.meminfo.mem_total_kib = 480 * MIB;
+  g.meminfo.mem_available_kib = 360 * MIB;
+  g_assert_true (bc_decide (&cfg, &pol, &b, &g, 10000, &m, 1000, &d));
+  g_assert_cmpuint (d.used_kib, ==, 120 * MIB);
+  /* ...even while it settles below MemTotal */
+  b = balloon (400, 1024);
+  g_assert_true (bc_decide (&cfg, &pol, &b, &g, 10000, &m, 1000, &d));
+  g_assert_cmpuint (d.used_kib, ==, 120 * MIB);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -259,5 +299,6 @@ main (int argc, char **argv)
   g_test_add_func ("/decide/nothing-known", test_nothing_known);
   g_test_add_func ("/decide/liar-takes-no-share", test_liar);
   g_test_add_func ("/decide/adaptive-fresh-samples", test_adaptive_fresh_samples);
+  g_test_add_func ("/decide/autodeflate-used", test_autodeflate_used);
   return g_test_run ();
 }

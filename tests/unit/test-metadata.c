@@ -116,6 +116,11 @@ test_domxml (void)
   g_assert_true (bc_domxml_parse_balloon ("<domain><devices><memballoon model='virtio'/></devices></domain>", &b, NULL));
   g_assert_true (b.has_balloon);
   g_assert_cmpint (b.stats_period_s, ==, 0);
+  g_assert_false (b.autodeflate);
+  g_assert_true (bc_domxml_parse_balloon ("<domain><devices><memballoon model='virtio' autodeflate='on'/></devices></domain>", &b, NULL));
+  g_assert_true (b.autodeflate);
+  g_assert_true (bc_domxml_parse_balloon ("<domain><devices><memballoon model='virtio' autodeflate='off'/></devices></domain>", &b, NULL));
+  g_assert_false (b.autodeflate);
   g_assert_true (bc_domxml_parse_balloon ("<domain><devices><memballoon model='none'/></devices></domain>", &b, NULL));
   g_assert_false (b.has_balloon);
   g_assert_true (bc_domxml_parse_balloon ("<domain><devices/></domain>", &b, NULL));
