@@ -62,6 +62,18 @@ note_freeze (const BcDomain *dom, const BcPassOutput *out)
 }
 
 static void
+note_taken_back (const BcDomain *dom, const BcPassOutput *out)
+{
+  if (out->took_back_kib && out->hold_until_ms)
+    g_message ("%s: grew %" G_GUINT64_FORMAT " MiB on its own (its guest deflated the balloon, out of memory?): "
+               "not taken below %" G_GUINT64_FORMAT " MiB for %d s",
+               dom->name, out->took_back_kib / 1024, out->hold_floor_kib / 1024, BC_TOOK_BACK_HOLD_MS / 1000);
+  else if (out->took_back_kib)
+    g_message ("%s: grew %" G_GUINT64_FORMAT " MiB on its own (set by hand?); sizing it from there",
+               dom->name, out->took_back_kib / 1024);
+}
+
+static void
 report_to_systemd (BcDaemon *d, GPtrArray *doms)
 {
   g_autofree char *status = summary (d, doms);
@@ -101,6 +113,7 @@ control_pass (BcDaemon *d)
   for (guint i = 0; i < doms->len; i++)
     {
       note_freeze (g_ptr_array_index (doms, i), &out[i]);
+      note_taken_back (g_ptr_array_index (doms, i), &out[i]);
       bc_domain_take_output (g_ptr_array_index (doms, i), &out[i]);
       bc_apply_start (d->jobs, g_ptr_array_index (doms, i), &out[i], p.now_ms);
       note_change (d, g_ptr_array_index (doms, i), &out[i]);

@@ -107,6 +107,9 @@ bc_domain_pass_input (const BcDomain *d, BcPassInput *in)
   in->requested_at_ms = d->applied.requested_at_ms;
   in->apply_inflight = d->applied.inflight;
   in->budget_held = d->budget_held;
+  in->last_current_kib = d->last_current_kib;
+  in->hold_floor_kib = d->hold_floor_kib;
+  in->hold_until_ms = d->hold_until_ms;
 }
 
 void
@@ -115,8 +118,13 @@ bc_domain_take_output (BcDomain *d, const BcPassOutput *out)
   d->margin = out->margin;
   d->decided = out->decided;
   d->frozen = out->frozen;
+  d->last_current_kib = d->figures.balloon.current_kib;
   if (!out->decided)
     return;
+  d->hold_floor_kib = out->hold_floor_kib;
+  d->hold_until_ms = out->hold_until_ms;
+  if (out->took_back_kib)
+    d->applied.requested_kib = 0; /* the balloon's size is the guest's now */
   d->decision = out->decision;
   d->granted_kib = out->granted_kib;
   d->budget_held = out->budget_held;

@@ -66,6 +66,9 @@ typedef struct _BcDomain {
   BcDecision decision;
   guint64 granted_kib;
   gboolean budget_held;
+  guint64 last_current_kib;  /* the balloon's size at the last pass */
+  guint64 hold_floor_kib;    /* taken back from the balloon: kept until */
+  gint64 hold_until_ms;
   BcDomainApplied applied;
 } BcDomain;
 

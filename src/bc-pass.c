@@ -9,9 +9,20 @@
 #include <string.h>
 
 guint64
+bc_pass_took_back_kib (const BcPassInput *in)
+{
+  guint64 cur = in->balloon.current_kib;
+
+  if (in->requested_kib == 0 || in->last_current_kib == 0 || cur <= in->requested_kib + BC_TOOK_BACK_KIB ||
+      cur <= in->last_current_kib + BC_TOOK_BACK_KIB)
+    return 0;
+  return cur - MAX (in->requested_kib, in->last_current_kib);
+}
+
+guint64
 bc_pass_settled_kib (const BcPassInput *in, gint64 now_ms)
 {
-  if (in->requested_kib && now_ms - in->requested_at_ms < BC_SETTLE_MS)
+  if (in->requested_kib && now_ms - in->requested_at_ms < BC_SETTLE_MS && bc_pass_took_back_kib (in) == 0)
     return in->requested_kib;
   return in->balloon.current_kib;
 }
@@ -62,6 +73,27 @@ bc_pass_freeze (const BcConfig *cfg, const BcPassInput *in, gint64 now_ms)
   return BC_FREEZE_NONE;
 }
 
+/* A guest that took memory back from its balloon keeps it for a while:
+ * its floor is that size, whatever the figures say. */
+static void
+hold_taken_back (const BcPassParams *p, const BcPassInput *in, BcPassOutput *out)
+{
+  BcTarget *t = &out->decision.target;
+
+  out->took_back_kib = bc_pass_took_back_kib (in);
+  out->hold_floor_kib = in->hold_floor_kib;
+  out->hold_until_ms = in->hold_until_ms;
+  if (out->took_back_kib && in->balloon.autodeflate)
+    {
+      out->hold_floor_kib = in->balloon.current_kib;
+      out->hold_until_ms = p->now_ms + BC_TOOK_BACK_HOLD_MS;
+    }
+  if (p->now_ms >= out->hold_until_ms)
+    return;
+  t->floor_kib = MAX (t->floor_kib, MIN (out->hold_floor_kib, in->balloon.max_kib));
+  t->target_kib = MAX (t->target_kib, t->floor_kib);
+}
+
 static void
 decide_one (const BcPassParams *p, const BcPassInput *in, guint free_bp, BcPassOutput *out)
 {
@@ -77,6 +109,8 @@ decide_one (const BcPassParams *p, const BcPassInput *in, guint free_bp, BcPassO
   b.current_kib = bc_pass_settled_kib (in, p->now_ms);
   out->decided = bc_decide (p->cfg, &in->policy, &b, &in->guest, free_bp, &out->margin, p->now_ms,
                             &out->decision);
+  if (out->decided)
+    hold_taken_back (p, in, out);
 }
 
 /* adaptive: a guest whose last tick saw no refaults holds its inactive

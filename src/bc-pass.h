@@ -13,6 +13,15 @@
  * takes a few seconds to get there. */
 #define BC_SETTLE_MS 10000
 
+/* A balloon that grows on its own by more than this, while a smaller size
+ * was asked for, was deflated by its guest (deflate-on-oom, when it ran
+ * out of memory) or set by someone's `virsh setmem`: the last target no
+ * longer stands.  A domain with deflate-on-oom is then not taken below
+ * that size for BC_TOOK_BACK_HOLD_MS, so it is not squeezed into the same
+ * out-of-memory again. */
+#define BC_TOOK_BACK_KIB (16 * 1024)
+#define BC_TOOK_BACK_HOLD_MS 60000
+
 /* A guest agent that failed this many times in a row is set aside: the
  * domain goes on with its balloon figures. */
 #define BC_AGENT_FAILURES_BEFORE_BACKOFF 3
@@ -41,6 +50,9 @@ typedef struct {
   gint64 requested_at_ms;  /* monotonic */
   gboolean apply_inflight; /* a setMemory has not answered yet */
   gboolean budget_held;    /* the last pass granted less than the target */
+  guint64 last_current_kib;/* the balloon's size on the last pass, 0 = none */
+  guint64 hold_floor_kib;  /* not below this until hold_until_ms (monotonic) */
+  gint64 hold_until_ms;
 } BcPassInput;
 
 typedef enum {
@@ -62,6 +74,11 @@ typedef struct {
   guint64 old_kib;         /* the size it moves from (settled) */
   guint64 new_kib;
   char *reason;            /* why, in one line (action != NONE) */
+  guint64 took_back_kib;   /* the guest took this back from its balloon
+                              since the last pass (0 = no): the last
+                              target set no longer stands */
+  guint64 hold_floor_kib;  /* carried to the next pass */
+  gint64 hold_until_ms;
 } BcPassOutput;
 
 typedef struct {
@@ -74,6 +91,9 @@ typedef struct {
 /* The size a domain is settling to: a target set in the last BC_SETTLE_MS
  * (the balloon moves towards it), else the balloon's current size. */
 guint64 bc_pass_settled_kib (const BcPassInput *in, gint64 now_ms);
+/* How much the balloon grew on its own since the last pass (see
+ * BC_TOOK_BACK_KIB); 0 = it did not. */
+guint64 bc_pass_took_back_kib (const BcPassInput *in);
 
 /* How old balloon statistics may be: three passes, at least seconds (the
  * statistics period), plus their time stamp's granularity.  (The agent's:

@@ -19,6 +19,10 @@ typedef struct {
   gint64 balloon_age_ms;         /* of the statistics' stamp; 0: no stamp */
   gboolean agent_seen;           /* has answered before, none fresh now */
   guint agent_failures;
+  guint64 last_current_mib;      /* the balloon on the last pass, 0: none */
+  gboolean autodeflate;
+  guint64 hold_floor_mib;
+  gint64 hold_left_ms;
 } Dom;
 
 typedef struct {
@@ -28,6 +32,7 @@ typedef struct {
   gboolean held;                 /* the budget holds it below its target */
   const char *reason;            /* glob; NULL: no change */
   BcFreeze frozen;
+  guint64 took_back_mib;
 } Want;
 
 typedef struct {
@@ -100,6 +105,26 @@ static const Case cases[] = {
   { "balloon-fresh-enough", 16384, FALSE, 1,
     { { ON, 1024, 300, 0, 0, FALSE, FALSE, 5000 } },
     { { TRUE, SET, 1024, 960, FALSE, "shrink: *" } } },
+  /* asked for 400 two seconds ago, the balloon was at 420, it is at 700
+   * now: its guest deflated it (deflate-on-oom); held at 700 */
+  { "took-back-held", 16384, FALSE, 1,
+    { { ON, 700, 300, 400, 2000, FALSE, FALSE, 0, FALSE, 0, 420, TRUE } },
+    { { TRUE, NONE, 0, 0, FALSE, NULL, BC_FREEZE_NONE, 280 } } },
+  /* the same without deflate-on-oom: set by hand; sized from 700 on */
+  { "took-back-by-hand", 16384, FALSE, 1,
+    { { ON, 700, 300, 400, 2000, FALSE, FALSE, 0, FALSE, 0, 420, FALSE } },
+    { { TRUE, SET, 700, 636, FALSE, "shrink: *", BC_FREEZE_NONE, 280 } } },
+  /* a balloon on its way down to the 400 asked for took nothing back */
+  { "inflating-not-taken-back", 16384, FALSE, 1,
+    { { ON, 700, 300, 400, 2000, FALSE, FALSE, 0, FALSE, 0, 760 } },
+    { { TRUE, SET, 400, 428, FALSE, "grow: *" } } },
+  /* the hold lasts BC_TOOK_BACK_HOLD_MS, and no longer */
+  { "hold-continues", 16384, FALSE, 1,
+    { { ON, 700, 300, 0, 0, FALSE, FALSE, 0, FALSE, 0, 700, TRUE, 700, 1 } },
+    { { TRUE, NONE, 0, 0, FALSE, NULL } } },
+  { "hold-over", 16384, FALSE, 1,
+    { { ON, 700, 300, 0, 0, FALSE, FALSE, 0, FALSE, 0, 700, TRUE, 700, 0 } },
+    { { TRUE, SET, 700, 636, FALSE, "shrink: *" } } },
   /* held back on the last pass, free now: said so */
   { "held-then-released", 16384, FALSE, 1,
     { { ON, 512, 600, 0, 0, FALSE, TRUE } },
@@ -134,6 +159,10 @@ input (const Dom *d, const BcConfig *cfg)
   in.balloon_updated_ms = d->balloon_age_ms ? NOW - d->balloon_age_ms : 0;
   in.agent_seen = d->agent_seen;
   in.agent_failures = d->agent_failures;
+  in.last_current_kib = d->last_current_mib * MIB;
+  in.balloon.autodeflate = d->autodeflate;
+  in.hold_floor_kib = d->hold_floor_mib * MIB;
+  in.hold_until_ms = d->hold_floor_mib ? NOW + d->hold_left_ms : 0;
   return in;
 }
 
@@ -143,6 +172,7 @@ check (const Want *w, const BcPassOutput *out, const char *name, guint i)
   g_test_message ("%s, domain %u: %s", name, i, out->reason ? out->reason : "(no change)");
   g_assert_cmpint (out->decided, ==, w->decided);
   g_assert_cmpint (out->frozen, ==, w->frozen);
+  g_assert_cmpuint (out->took_back_kib, ==, w->took_back_mib * MIB);
   g_assert_cmpint (out->action, ==, w->action);
   g_assert_cmpuint (out->old_kib, ==, w->old_mib * MIB);
   g_assert_cmpuint (out->new_kib, ==, w->new_mib * MIB);
