@@ -23,6 +23,8 @@ typedef struct {
   /* [domain] defaults, overridden by domain metadata */
   guint64 domain_min_kib;
   guint64 domain_max_kib; /* 0 = the domain's own maximum */
+  /* [metrics] */
+  char metrics_listen[64]; /* ADDRESS:PORT; "" = no endpoint */
 } BcConfig;
 
 void bc_config_defaults (BcConfig *cfg);

@@ -76,6 +76,8 @@ control_pass (BcDaemon *d)
   if (d->state_path[0])
     bc_explain_publish (doms, d->uri, &d->cfg, d->state_path, &d->published, p.now_ms);
   report_to_systemd (d, doms);
+  d->counters.passes++;
+  d->counters.last_pass_s = g_get_real_time () / G_USEC_PER_SEC;
 }
 
 void
@@ -225,6 +227,7 @@ on_hup (gpointer data)
       d->cfg = next;
       d->budget_kib = budget;
       start_ticking (d);
+      bc_metrics_reload (d);
       g_message ("configuration reloaded (policy %s, host budget %" G_GUINT64_FORMAT " MiB)",
                  bc_policy_to_string (d->cfg.policy), d->budget_kib / 1024);
     }
@@ -271,7 +274,7 @@ bc_daemon_new (virConnectPtr conn, const BcConfig *cfg, const BcDaemonOptions *o
     return bc_set_error (error, BC_ERROR_FAILED, "host budget is 0 KiB: [host] reserve-mib %" G_GUINT64_FORMAT
                          " leaves nothing of the host's %" G_GUINT64_FORMAT " MiB",
                          d->cfg.reserve_kib / 1024, d->host_kib / 1024), NULL;
-  if (!bc_events_register (d, error))
+  if (!bc_events_register (d, error) || !bc_metrics_start (d, error))
     return NULL;
   d->signal_ids[0] = g_unix_signal_add (SIGINT, on_term, d);
   d->signal_ids[1] = g_unix_signal_add (SIGTERM, on_term, d);
@@ -315,6 +318,7 @@ bc_daemon_free (BcDaemon *d)
   g_clear_handle_id (&d->tick_id, g_source_remove);
   g_clear_handle_id (&d->grace_id, g_source_remove);
   bc_events_unregister (d);
+  bc_metrics_stop (d);
   g_mutex_clear (&d->close_lock);
   bc_jobs_close (d->jobs);
   g_hash_table_unref (d->domains);

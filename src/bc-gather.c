@@ -174,6 +174,7 @@ agent_done (gpointer owner, gpointer data)
   BcDomain *dom = j->job.dom;
 
   dom->figures.agent_inflight = FALSE;
+  ((BcDaemon *) owner)->counters.agent_failures += !j->ok;
   if (!dom->removed)
     agent_result (&dom->figures, dom->name, j);
 }
@@ -348,6 +349,7 @@ bulk_work (gpointer data)
 static void
 bulk_failed (BcDaemon *d, const GError *error)
 {
+  d->counters.collect_failures++;
   if (d->phase == BC_PHASE_RUN)
     {
       g_warning ("collect: %s", error->message);
