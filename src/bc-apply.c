@@ -5,11 +5,41 @@
 #include "bc-daemon-private.h"
 #include "bc-error.h"
 
+static const char *const job_names[] = {
+  "unknown", "start", "save", "restore", "incoming migration", "migration",
+  "snapshot", "snapshot revert", "dump", "backup", "snapshot delete",
+};
+
+/* The job running on the domain (migration, save, dump, snapshot...), or
+ * NULL when none does or libvirt cannot say. */
+static const char *
+running_job (virDomainPtr dom)
+{
+  virTypedParameterPtr params = NULL;
+  int nparams = 0, type = VIR_DOMAIN_JOB_NONE, op = 0;
+
+  if (virDomainGetJobStats (dom, &type, &params, &nparams, 0) < 0)
+    return NULL;
+  if (virTypedParamsGetInt (params, nparams, VIR_DOMAIN_JOB_OPERATION, &op) <= 0 ||
+      op < 0 || op >= (int) G_N_ELEMENTS (job_names))
+    op = 0;
+  virTypedParamsFree (params, nparams);
+  if (type != VIR_DOMAIN_JOB_BOUNDED && type != VIR_DOMAIN_JOB_UNBOUNDED)
+    return NULL;
+  return job_names[op];
+}
+
 gboolean
 bc_apply_target (virDomainPtr dom, guint64 target_kib, GError **error)
 {
+  const char *job;
+
   if (target_kib == 0 || target_kib > G_MAXULONG)
     return bc_set_error (error, BC_ERROR_FAILED, "refusing target of %" G_GUINT64_FORMAT " KiB", target_kib);
+  /* memory moved under a migration or a save is memory copied twice, or a
+   * guest resumed elsewhere at a size meant for here */
+  if ((job = running_job (dom)) != NULL)
+    return bc_set_error (error, BC_ERROR_BUSY, "%s", job);
   if (virDomainSetMemoryFlags (dom, (unsigned long) target_kib, VIR_DOMAIN_AFFECT_LIVE) == 0)
     return TRUE;
   if (virDomainIsActive (dom) == 0)
@@ -35,7 +65,7 @@ apply_work (gpointer data)
 {
   ApplyJob *j = data;
 
-  bc_apply_target (j->job.dom->vdom, j->new_kib, &j->job.error);
+  bc_apply_target (j->job.vdom, j->new_kib, &j->job.error);
 }
 
 static void
@@ -79,6 +109,27 @@ count (BcCounters *c, const BcDomain *dom, const GError *error)
     c->apply_failures++;
 }
 
+/* A job on the domain: said when it starts being in the way and when it
+ * has ended; each pass tries again meanwhile. */
+static gboolean
+busy (BcDomain *dom, const GError *error)
+{
+  BcDomainApplied *a = &dom->applied;
+
+  if (g_error_matches (error, BC_ERROR, BC_ERROR_BUSY))
+    {
+      if (a->job == NULL && !dom->removed)
+        g_message ("%s: a %s job is running; its memory is left alone until it ends", dom->name, error->message);
+      g_free (a->job);
+      a->job = g_strdup (error->message);
+      return TRUE;
+    }
+  if (a->job && !dom->removed)
+    g_message ("%s: the %s job has ended", dom->name, a->job);
+  g_clear_pointer (&a->job, g_free);
+  return FALSE;
+}
+
 static void
 apply_done (gpointer owner, gpointer data)
 {
@@ -88,6 +139,8 @@ apply_done (gpointer owner, gpointer data)
   BcDomainApplied *a = &dom->applied;
 
   a->inflight = FALSE;
+  if (busy (dom, error))
+    return;
   if (error && (dom->removed || g_error_matches (error, BC_ERROR, BC_ERROR_NOT_RUNNING)))
     g_message ("%s: stopped before %" G_GUINT64_FORMAT " KiB could be set", dom->name, j->new_kib);
   else if (error)
@@ -116,6 +169,11 @@ bc_apply_start (BcJobs *jobs, BcDomain *dom, const BcPassOutput *change, gint64 
                  dom->name, dom->figures.balloon.current_kib, change->new_kib, change->reason);
       requested (dom, change->new_kib, now_ms);
       return;
+    }
+  if (change->action == BC_ACTION_NONE && dom->applied.job && !dom->applied.inflight)
+    {
+      g_message ("%s: nothing to change any more; no longer waiting for the %s job", dom->name, dom->applied.job);
+      g_clear_pointer (&dom->applied.job, g_free);
     }
   if (change->action != BC_ACTION_SET)
     return;

@@ -34,6 +34,7 @@ void
 bc_collect_parse_balloon (virTypedParameterPtr params, int nparams, BcBalloonFigures *out)
 {
   BcBalloonFigures b = { 0 };
+  unsigned long long last_update = 0;
 
   get_kib (params, nparams, "balloon.current", &b.current_kib);
   get_kib (params, nparams, "balloon.maximum", &b.max_kib);
@@ -41,6 +42,8 @@ bc_collect_parse_balloon (virTypedParameterPtr params, int nparams, BcBalloonFig
                  get_kib (params, nparams, "balloon.usable", &b.usable_kib);
   if (!get_kib (params, nparams, "balloon.disk_caches", &b.disk_caches_kib))
     b.disk_caches_kib = 0;
+  if (virTypedParamsGetULLong (params, nparams, "balloon.last-update", &last_update) > 0)
+    b.last_update_s = (gint64) MIN (last_update, (unsigned long long) G_MAXINT64 / 1000);
   *out = b;
 }
 

@@ -3,10 +3,15 @@
 
 #include "bc-config.h"
 #include "bc-error.h"
+#include "bc-keyfile.h"
 #include "bc-metrics.h"
+#include "bc-quote.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define MIB 1024
 
@@ -104,13 +109,14 @@ static gboolean
 set_value (BcConfig *cfg, const KeySpec *k, const char *raw, const char *name, GError **error)
 {
   g_autofree char *s = g_strstrip (g_strdup (raw));
+  g_autofree char *shown = bc_quote (s, BC_QUOTE_MAX);
   gint64 v;
 
   if (k->type == KEY_POLICY)
     {
       if (!bc_policy_from_string (s, (BcPolicy *) G_STRUCT_MEMBER_P (cfg, k->offset)))
-        return bc_set_error (error, BC_ERROR_CONFIG, "%s: [%s] %s: unknown policy '%s' (paper, paper-literal, adaptive; committed and mom for comparisons)",
-                             name, k->group, k->key, s);
+        return bc_set_error (error, BC_ERROR_CONFIG, "%s: [%s] %s: unknown policy %s (paper, paper-literal, adaptive; committed and mom for comparisons)",
+                             name, k->group, k->key, shown);
       return TRUE;
     }
   if (k->type == KEY_LISTEN)
@@ -127,11 +133,11 @@ set_value (BcConfig *cfg, const KeySpec *k, const char *raw, const char *name, G
       if (g_strcmp0 (s, "true") == 0 || g_strcmp0 (s, "false") == 0)
         G_STRUCT_MEMBER (gboolean, cfg, k->offset) = s[0] == 't';
       else
-        return bc_set_error (error, BC_ERROR_CONFIG, "%s: [%s] %s: '%s' is not true or false", name, k->group, k->key, s);
+        return bc_set_error (error, BC_ERROR_CONFIG, "%s: [%s] %s: %s is not true or false", name, k->group, k->key, shown);
       return TRUE;
     }
   if (!parse_int (s, &v))
-    return bc_set_error (error, BC_ERROR_CONFIG, "%s: [%s] %s: '%s' is not a whole number", name, k->group, k->key, s);
+    return bc_set_error (error, BC_ERROR_CONFIG, "%s: [%s] %s: %s is not a whole number", name, k->group, k->key, shown);
   if (v < k->min || v > k->max)
     return bc_set_error (error, BC_ERROR_CONFIG, "%s: [%s] %s: %" G_GINT64_FORMAT " is out of range (%" G_GINT64_FORMAT "..%" G_GINT64_FORMAT ")",
                          name, k->group, k->key, v, k->min, k->max);
@@ -149,6 +155,9 @@ check_consistency (const BcConfig *c, const char *name, GError **error)
 {
   if (c->margin.min_kib > c->margin.max_kib)
     return bc_set_error (error, BC_ERROR_CONFIG, "%s: [margin] min-mib is above max-mib", name);
+  if (c->margin.initial_kib < c->margin.min_kib || c->margin.initial_kib > c->margin.max_kib)
+    return bc_set_error (error, BC_ERROR_CONFIG, "%s: [margin] initial-mib %" G_GINT64_FORMAT " is outside min-mib %" G_GINT64_FORMAT
+                         " .. max-mib %" G_GINT64_FORMAT, name, c->margin.initial_kib / MIB, c->margin.min_kib / MIB, c->margin.max_kib / MIB);
   if (c->domain_max_kib != 0 && c->domain_min_kib > c->domain_max_kib)
     return bc_set_error (error, BC_ERROR_CONFIG, "%s: [domain] min-mib is above max-mib", name);
   if (c->margin_interval_ms < c->apply_interval_ms)
@@ -164,17 +173,18 @@ apply_keyfile (BcConfig *cfg, GKeyFile *kf, const char *name, GError **error)
   for (guint g = 0; groups[g]; g++)
     {
       g_auto (GStrv) names = NULL;
+      g_autofree char *group = bc_escape (groups[g], BC_QUOTE_MAX);
 
       if (!known_group (groups[g]))
-        return bc_set_error (error, BC_ERROR_CONFIG, "%s: unknown group [%s]", name, groups[g]);
+        return bc_set_error (error, BC_ERROR_CONFIG, "%s: unknown group [%s]", name, group);
       names = g_key_file_get_keys (kf, groups[g], NULL, NULL);
       for (guint k = 0; names && names[k]; k++)
         {
           const KeySpec *spec = find_key (groups[g], names[k]);
-          g_autofree char *raw = NULL;
+          g_autofree char *raw = NULL, *key = NULL;
 
           if (spec == NULL)
-            return bc_set_error (error, BC_ERROR_CONFIG, "%s: [%s] %s: unknown key", name, groups[g], names[k]);
+            return bc_set_error (error, BC_ERROR_CONFIG, "%s: [%s] %s: unknown key", name, group, key = bc_escape (names[k], BC_QUOTE_MAX));
           raw = g_key_file_get_value (kf, groups[g], names[k], NULL);
           if (!set_value (cfg, spec, raw, name, error))
             return FALSE;
@@ -183,34 +193,111 @@ apply_keyfile (BcConfig *cfg, GKeyFile *kf, const char *name, GError **error)
   return check_consistency (cfg, name, error);
 }
 
-gboolean
-bc_config_load_data (BcConfig *cfg, const char *data, const char *name, GError **error)
+/* GKeyFile's own messages may quote a line of the file. */
+#define PARSE_MESSAGE_MAX 256
+
+static gboolean
+load_text (BcConfig *cfg, const char *data, gsize len, const char *name, GError **error)
 {
   g_autoptr (GKeyFile) kf = g_key_file_new ();
   g_autoptr (GError) local = NULL;
+  g_autofree char *shown = bc_escape (name, 0);
+  g_autofree char *why = NULL;
   BcConfig next = *cfg;
 
-  if (!g_key_file_load_from_data (kf, data, (gsize) -1, G_KEY_FILE_NONE, &local))
-    return bc_set_error (error, BC_ERROR_CONFIG, "%s: %s", name, local->message);
-  if (!apply_keyfile (&next, kf, name, error))
+  if (!bc_keyfile_check (data, len, shown, error))
+    return FALSE;
+  if (!g_key_file_load_from_data (kf, data, len, G_KEY_FILE_NONE, &local))
+    return bc_set_error (error, BC_ERROR_CONFIG, "%s: %s", shown, why = bc_escape (local->message, PARSE_MESSAGE_MAX));
+  if (!apply_keyfile (&next, kf, shown, error))
     return FALSE;
   *cfg = next;
   return TRUE;
 }
 
 gboolean
+bc_config_load_data (BcConfig *cfg, const char *data, const char *name, GError **error)
+{
+  return load_text (cfg, data, strlen (data), name, error);
+}
+
+static const char *
+file_kind (mode_t mode)
+{
+  if (S_ISDIR (mode))
+    return "a directory";
+  if (S_ISFIFO (mode))
+    return "a FIFO";
+  if (S_ISCHR (mode))
+    return "a character device";
+  if (S_ISBLK (mode))
+    return "a block device";
+  if (S_ISSOCK (mode))
+    return "a socket";
+  return "a special file";
+}
+
+static gboolean
+check_file (int fd, const char *shown, GError **error)
+{
+  struct stat st;
+
+  if (fstat (fd, &st) < 0)
+    return bc_set_error (error, BC_ERROR_CONFIG, "%s: cannot stat: %s", shown, g_strerror (errno));
+  if (!S_ISREG (st.st_mode))
+    return bc_set_error (error, BC_ERROR_CONFIG, "%s: is %s, not a regular file", shown, file_kind (st.st_mode));
+  if (st.st_size > BC_CONFIG_SIZE_MAX)
+    return bc_set_error (error, BC_ERROR_CONFIG, "%s: larger than %d bytes (64 KiB), the most a configuration file may hold",
+                         shown, BC_CONFIG_SIZE_MAX);
+  return TRUE;
+}
+
+/* At most BC_CONFIG_SIZE_MAX bytes (the file may grow after fstat, or
+ * claim a size of 0 as /proc's do), NUL-terminated. */
+static char *
+read_file (int fd, const char *shown, gsize *len, GError **error)
+{
+  g_autofree char *buf = g_malloc (BC_CONFIG_SIZE_MAX + 2);
+  gsize n = 0;
+
+  while (n <= BC_CONFIG_SIZE_MAX)
+    {
+      gssize r = read (fd, buf + n, BC_CONFIG_SIZE_MAX + 1 - n);
+
+      if (r < 0 && errno == EINTR)
+        continue;
+      if (r < 0)
+        return bc_set_error (error, BC_ERROR_CONFIG, "%s: cannot read: %s", shown, g_strerror (errno)), NULL;
+      if (r == 0)
+        break;
+      n += (gsize) r;
+    }
+  if (n > BC_CONFIG_SIZE_MAX)
+    return bc_set_error (error, BC_ERROR_CONFIG, "%s: larger than %d bytes (64 KiB), the most a configuration file may hold",
+                         shown, BC_CONFIG_SIZE_MAX), NULL;
+  buf[n] = '\0';
+  *len = n;
+  return g_steal_pointer (&buf);
+}
+
+gboolean
 bc_config_load (BcConfig *cfg, const char *path, gboolean missing_ok, GError **error)
 {
+  g_autofree char *shown = bc_escape (path, 0);
   g_autofree char *data = NULL;
-  g_autoptr (GError) local = NULL;
+  gsize len = 0;
+  /* Non-blocking: opening a FIFO must not wait for a writer. */
+  int fd = open (path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+  int saved = errno;
 
-  if (!g_file_get_contents (path, &data, NULL, &local))
-    {
-      if (missing_ok && g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-        return TRUE;
-      return bc_set_error (error, BC_ERROR_CONFIG, "%s", local->message);
-    }
-  return bc_config_load_data (cfg, data, path, error);
+  if (fd < 0 && saved == ENOENT && missing_ok)
+    return TRUE;
+  if (fd < 0)
+    return bc_set_error (error, BC_ERROR_CONFIG, "%s: cannot open: %s", shown, g_strerror (saved));
+  if (check_file (fd, shown, error))
+    data = read_file (fd, shown, &len, error);
+  close (fd);
+  return data && load_text (cfg, data, len, path, error);
 }
 
 guint64
@@ -219,4 +306,15 @@ bc_config_budget_kib (const BcConfig *cfg, guint64 host_kib)
   if (cfg->budget_kib)
     return cfg->budget_kib;
   return host_kib > cfg->reserve_kib ? host_kib - cfg->reserve_kib : 0;
+}
+
+gboolean
+bc_config_check_budget (const BcConfig *cfg, guint64 host_kib, guint64 *budget_kib, GError **error)
+{
+  *budget_kib = bc_config_budget_kib (cfg, host_kib);
+  if (*budget_kib == 0)
+    return bc_set_error (error, BC_ERROR_CONFIG, "host budget is 0 KiB: [host] reserve-mib %" G_GUINT64_FORMAT
+                         " leaves nothing of the host's %" G_GUINT64_FORMAT " MiB",
+                         cfg->reserve_kib / 1024, host_kib / 1024);
+  return TRUE;
 }

@@ -6,6 +6,7 @@
 #include "bc-daemon.h"
 #include "bc-domain.h"
 #include "bc-jobs.h"
+#include "bc-lock.h"
 #include "bc-metrics.h"
 #include "bc-notify.h"
 #include "bc-report.h"
@@ -27,7 +28,9 @@ struct _BcDaemon {
   char *config_path;
   char *state_path;
   char *uri;                 /* of the connection, for status */
+  BcLock lock;               /* one daemon per state file */
   BcReportCache published;   /* the state file as last written */
+  gboolean publish_failing;  /* the last write failed (said once) */
   BcNotify notify;           /* what systemd was told */
   char *last_change;         /* the latest change a pass made, for STATUS= */
   GMainLoop *loop;

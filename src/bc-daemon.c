@@ -47,12 +47,44 @@ note_change (BcDaemon *d, const BcDomain *dom, const BcPassOutput *out)
                                     out->old_kib / 1024, out->new_kib / 1024);
 }
 
+/* A domain held on old figures, and back: said once each way. */
+static void
+note_freeze (const BcDomain *dom, const BcPassOutput *out)
+{
+  if (out->frozen == dom->frozen)
+    return;
+  if (out->frozen == BC_FREEZE_AGENT)
+    g_message ("%s: held at its size: no fresh figures from its guest agent", dom->name);
+  else if (out->frozen == BC_FREEZE_BALLOON)
+    g_message ("%s: held at its size: its balloon statistics are no longer updated", dom->name);
+  else if (out->decided)
+    g_message ("%s: fresh figures again", dom->name);
+}
+
 static void
 report_to_systemd (BcDaemon *d, GPtrArray *doms)
 {
   g_autofree char *status = summary (d, doms);
 
   bc_notify_pass (&d->notify, status);
+}
+
+/* A write that fails every pass is said once, and again when it works. */
+static void
+publish (BcDaemon *d, GPtrArray *doms, gint64 now_ms)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (!bc_explain_publish (doms, d->uri, &d->cfg, d->state_path, &d->published, now_ms, &error))
+    {
+      if (!d->publish_failing)
+        g_warning ("state file: %s (said once; `status` shows no daemon until it is written again)", error->message);
+      d->publish_failing = TRUE;
+      return;
+    }
+  if (d->publish_failing)
+    g_message ("state file: written again");
+  d->publish_failing = FALSE;
 }
 
 static void
@@ -68,13 +100,14 @@ control_pass (BcDaemon *d)
   bc_pass_plan (&p, in, doms->len, out);
   for (guint i = 0; i < doms->len; i++)
     {
+      note_freeze (g_ptr_array_index (doms, i), &out[i]);
       bc_domain_take_output (g_ptr_array_index (doms, i), &out[i]);
       bc_apply_start (d->jobs, g_ptr_array_index (doms, i), &out[i], p.now_ms);
       note_change (d, g_ptr_array_index (doms, i), &out[i]);
       bc_pass_output_clear (&out[i]);
     }
   if (d->state_path[0])
-    bc_explain_publish (doms, d->uri, &d->cfg, d->state_path, &d->published, p.now_ms);
+    publish (d, doms, p.now_ms);
   report_to_systemd (d, doms);
   d->counters.passes++;
   d->counters.last_pass_s = g_get_real_time () / G_USEC_PER_SEC;
@@ -201,12 +234,7 @@ load_next (BcDaemon *d, BcConfig *next, guint64 *budget, GError **error)
   bc_config_defaults (next);
   if (d->config_path && !bc_config_load (next, d->config_path, d->opts.config_missing_ok, error))
     return FALSE;
-  *budget = bc_config_budget_kib (next, d->host_kib);
-  if (*budget == 0)
-    return bc_set_error (error, BC_ERROR_CONFIG, "[host] reserve-mib %" G_GUINT64_FORMAT
-                         " leaves nothing of the host's %" G_GUINT64_FORMAT " MiB",
-                         next->reserve_kib / 1024, d->host_kib / 1024);
-  return TRUE;
+  return bc_config_check_budget (next, d->host_kib, budget, error);
 }
 
 static gboolean
@@ -224,9 +252,14 @@ on_hup (gpointer data)
     g_warning ("reload rejected, keeping the running configuration: %s", error->message);
   else
     {
+      gint64 interval_ms = d->cfg.apply_interval_ms;
+
       d->cfg = next;
       d->budget_kib = budget;
-      start_ticking (d);
+      /* the tick keeps its pace unless its interval changed: reloads in a
+       * row must not hold every pass back */
+      if (d->cfg.apply_interval_ms != interval_ms)
+        start_ticking (d);
       bc_metrics_reload (d);
       g_message ("configuration reloaded (policy %s, host budget %" G_GUINT64_FORMAT " MiB)",
                  bc_policy_to_string (d->cfg.policy), d->budget_kib / 1024);
@@ -253,6 +286,7 @@ daemon_alloc (virConnectPtr conn, const BcConfig *cfg, const BcDaemonOptions *op
   if (d->opts.shutdown_grace_ms <= 0)
     d->opts.shutdown_grace_ms = SHUTDOWN_GRACE_MS_DEFAULT;
   d->lifecycle_cb = d->metadata_cb = -1;
+  d->lock = (BcLock) BC_LOCK_INIT;
   g_mutex_init (&d->close_lock);
   d->loop = g_main_loop_new (NULL, FALSE);
   d->domains = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) bc_domain_unref);
@@ -266,14 +300,13 @@ bc_daemon_new (virConnectPtr conn, const BcConfig *cfg, const BcDaemonOptions *o
 {
   g_autoptr (BcDaemon) d = daemon_alloc (conn, cfg, opts);
 
+  if (d->state_path[0] && !bc_lock_take (&d->lock, d->state_path, error))
+    return NULL;
   /* Read once, before the loop runs: a reload does not block on libvirt. */
   if (!bc_collect_host_memory (conn, &d->host_kib, error))
     return NULL;
-  d->budget_kib = bc_config_budget_kib (&d->cfg, d->host_kib);
-  if (d->budget_kib == 0)
-    return bc_set_error (error, BC_ERROR_FAILED, "host budget is 0 KiB: [host] reserve-mib %" G_GUINT64_FORMAT
-                         " leaves nothing of the host's %" G_GUINT64_FORMAT " MiB",
-                         d->cfg.reserve_kib / 1024, d->host_kib / 1024), NULL;
+  if (!bc_config_check_budget (&d->cfg, d->host_kib, &d->budget_kib, error))
+    return NULL;
   if (!bc_events_register (d, error) || !bc_metrics_start (d, error))
     return NULL;
   d->signal_ids[0] = g_unix_signal_add (SIGINT, on_term, d);
@@ -296,7 +329,7 @@ bc_daemon_run (BcDaemon *d, GError **error)
   start_ticking (d);
   bc_gather_bulk (d); /* the first listing */
   g_main_loop_run (d->loop);
-  if (d->state_path[0])
+  if (bc_lock_held (&d->lock))
     g_unlink (d->state_path);
   if (d->fatal)
     {
@@ -329,6 +362,7 @@ bc_daemon_free (BcDaemon *d)
   free (d->uri);
   bc_report_cache_clear (&d->published);
   bc_notify_clear (&d->notify);
+  bc_lock_release (&d->lock);
   g_free (d->last_change);
   virConnectClose (d->conn);
   g_free (d);

@@ -5,6 +5,12 @@
 
 #define PAGE_KIB 4 /* x86, arm64 with 4K pages: what the guests we run use */
 
+gint64
+bc_decide_agent_max_age_ms (const BcConfig *cfg)
+{
+  return cfg->agent_timeout_ms + 3 * cfg->apply_interval_ms;
+}
+
 BcSource
 bc_decide_source (const BcBalloonFigures *balloon, const BcGuestFigures *guest,
                   gint64 now_ms, gint64 max_agent_age_ms)
@@ -67,7 +73,7 @@ bc_decide (const BcConfig *cfg, const BcDomainPolicy *policy,
            const BcBalloonFigures *balloon, const BcGuestFigures *guest, guint host_free_bp,
            BcMarginState *margin, gint64 now_ms, BcDecision *out)
 {
-  gint64 max_age = cfg->agent_timeout_ms + 3 * cfg->apply_interval_ms;
+  gint64 max_age = bc_decide_agent_max_age_ms (cfg);
   BcMarginSample sample = { 0 };
   BcTargetInput in = { 0 };
   BcDecision d = { 0 };

@@ -17,6 +17,9 @@ typedef struct {
   BcTarget target;         /* after the clamps, before the arbiter */
 } BcDecision;
 
+/* How old the agent's figures may be: its timeout and three passes. */
+gint64 bc_decide_agent_max_age_ms (const BcConfig *cfg);
+
 /* Picks the figures to trust: the agent's when they are at most
  * max_agent_age_ms old, else the balloon's. */
 BcSource bc_decide_source (const BcBalloonFigures *balloon, const BcGuestFigures *guest,

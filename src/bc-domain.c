@@ -29,6 +29,7 @@ domain_clear (BcDomain *d)
   g_free (d->setup.skip_reason);
   g_free (d->figures.agent_error);
   g_free (d->applied.change_reason);
+  g_free (d->applied.job);
   virDomainFree (d->vdom);
 }
 
@@ -46,6 +47,8 @@ bc_domain_job_new (gsize size, BcDomain *dom, GDestroyNotify clear)
   g_assert (size >= sizeof *job);
   job = g_malloc0 (size);
   job->dom = bc_domain_ref (dom);
+  virDomainRef (dom->vdom);
+  job->vdom = dom->vdom;
   job->clear = clear;
   return job;
 }
@@ -59,6 +62,7 @@ bc_domain_job_free (gpointer data)
     job->clear (job);
   g_clear_error (&job->error);
   bc_domain_unref (job->dom);
+  virDomainFree (job->vdom);
   g_free (job);
 }
 
@@ -84,7 +88,10 @@ bc_domain_pass_input (const BcDomain *d, BcPassInput *in)
   in->running = d->figures.libvirt_state == VIR_DOMAIN_RUNNING;
   in->have_balloon = d->figures.have_balloon;
   in->balloon = d->figures.balloon;
+  in->balloon_updated_ms = d->figures.balloon_updated_ms;
   in->guest = d->figures.guest;
+  in->agent_seen = d->figures.agent_seen;
+  in->agent_failures = d->figures.agent_failures;
   in->policy = d->setup.policy;
   in->margin = d->margin;
   in->requested_kib = d->applied.requested_kib;
@@ -98,6 +105,7 @@ bc_domain_take_output (BcDomain *d, const BcPassOutput *out)
 {
   d->margin = out->margin;
   d->decided = out->decided;
+  d->frozen = out->frozen;
   if (!out->decided)
     return;
   d->decision = out->decision;

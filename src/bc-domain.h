@@ -24,7 +24,11 @@ typedef struct {
   int libvirt_state;       /* virDomainState from the last statistics */
   gboolean have_balloon;
   BcBalloonFigures balloon;
+  gint64 balloon_updated_ms; /* monotonic, from balloon.last_update_s;
+                                0 = not known */
   BcGuestFigures guest;
+  gboolean agent_seen;     /* has answered since the record (or the
+                              connection) began */
   gboolean agent_inflight;
   guint agent_failures;    /* in a row */
   gint64 agent_retry_at_ms;/* no agent read before this (back-off) */
@@ -40,6 +44,7 @@ typedef struct {
   guint64 change_old_kib;
   guint64 change_new_kib;
   char *change_reason;
+  char *job;               /* a job in the way of the last apply, or NULL */
 } BcDomainApplied;
 
 typedef struct _BcDomain {
@@ -56,6 +61,7 @@ typedef struct _BcDomain {
    * last pass made of the domain (bc-daemon.c stores the pass's output) */
   BcMarginState margin;
   gboolean decided;
+  BcFreeze frozen;
   BcDecision decision;
   guint64 granted_kib;
   gboolean budget_held;
@@ -71,6 +77,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (BcDomain, bc_domain_unref)
  * (the job may outlive its place in the table) and the job's error. */
 typedef struct {
   BcDomain *dom;
+  virDomainPtr vdom;       /* the job's own reference: a reconnect may
+                              give the record a new one meanwhile */
   GError *error;
   GDestroyNotify clear;    /* frees the job's own fields; may be NULL */
 } BcDomainJob;

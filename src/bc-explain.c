@@ -38,7 +38,14 @@ bc_explain_report (BcReportDomain *out, const BcDomain *dom)
   g_free (out->name);
   out->name = g_strdup (dom->name);
   out->managed = bc_domain_managed (dom);
-  if (out->managed && agent_error && dom->decided && dom->decision.source != BC_SOURCE_AGENT)
+  if (out->managed && dom->frozen == BC_FREEZE_AGENT)
+    out->note = g_strdup_printf ("held: no fresh figures from the guest agent%s%s",
+                                 agent_error ? ": " : "", agent_error ? agent_error : "");
+  else if (out->managed && dom->frozen == BC_FREEZE_BALLOON)
+    out->note = g_strdup ("held: balloon statistics no longer updated");
+  else if (out->managed && dom->applied.job)
+    out->note = g_strdup_printf ("%s job running: left alone", dom->applied.job);
+  else if (out->managed && agent_error && dom->decided && dom->decision.source != BC_SOURCE_AGENT)
     out->note = g_strdup_printf ("agent: %s", agent_error);
   else
     out->note = g_strdup (!dom->setup.done ? "starting" : dom->setup.skip_reason);
@@ -52,12 +59,11 @@ bc_explain_report (BcReportDomain *out, const BcDomain *dom)
   out->change_reason = g_strdup (dom->applied.change_reason);
 }
 
-void
+gboolean
 bc_explain_publish (GPtrArray *domains, const char *uri, const BcConfig *cfg, const char *path,
-                    BcReportCache *cache, gint64 now_ms)
+                    BcReportCache *cache, gint64 now_ms, GError **error)
 {
   g_autoptr (BcReport) r = bc_report_new ();
-  g_autoptr (GError) error = NULL;
 
   r->pid = getpid ();
   r->uri = g_strdup (uri);
@@ -70,6 +76,5 @@ bc_explain_publish (GPtrArray *domains, const char *uri, const BcConfig *cfg, co
 
       bc_explain_report (bc_report_add_domain (r, dom->uuid, NULL), dom);
     }
-  if (!bc_report_publish (r, path, cache, now_ms, &error))
-    g_warning ("state file: %s", error->message);
+  return bc_report_publish (r, path, cache, now_ms, error);
 }

@@ -17,7 +17,7 @@ char *bc_explain_change (const BcDecision *dec, const BcMarginState *margin,
 
 /* Fills a state-file entry from the daemon's record of a domain. */
 void bc_explain_report (BcReportDomain *out, const BcDomain *dom);
-/* Writes the state file for the domains (of BcDomain); a failure is
- * logged, the daemon goes on. */
-void bc_explain_publish (GPtrArray *domains, const char *uri, const BcConfig *cfg, const char *path,
-                         BcReportCache *cache, gint64 now_ms);
+/* Writes the state file for the domains (of BcDomain), unless it would
+ * say what it already says (bc_report_publish). */
+gboolean bc_explain_publish (GPtrArray *domains, const char *uri, const BcConfig *cfg, const char *path,
+                             BcReportCache *cache, gint64 now_ms, GError **error);

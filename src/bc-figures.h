@@ -18,6 +18,8 @@ typedef struct {
   guint64 available_kib;   /* MemTotal */
   guint64 usable_kib;      /* MemAvailable */
   guint64 disk_caches_kib; /* file pages */
+  gint64 last_update_s;    /* when QEMU last had the guest's figures
+                              (host wall clock); 0 = not said */
 } BcBalloonFigures;
 
 /* From the guest agent. */

@@ -7,7 +7,6 @@
 #include "bc-daemon-private.h"
 
 #define AGENT_BACKOFF_MS 30000
-#define AGENT_FAILURES_BEFORE_BACKOFF 3
 #define SETUP_RETRY_MS_DEFAULT 30000
 
 /* ---- setup: XML facts, metadata, statistics period ------------------- */
@@ -30,7 +29,7 @@ setup_work (gpointer data)
 {
   SetupJob *j = data;
 
-  bc_collect_setup (j->job.dom->vdom, j->stats_period_s, &j->setup, &j->job.error);
+  bc_collect_setup (j->job.vdom, j->stats_period_s, &j->setup, &j->job.error);
 }
 
 static const char *
@@ -142,7 +141,7 @@ agent_work (gpointer data)
 {
   AgentJob *j = data;
 
-  j->ok = bc_collect_guest (j->job.dom->vdom, j->timeout_ms, bc_daemon_now_ms (), &j->guest, &j->job.error);
+  j->ok = bc_collect_guest (j->job.vdom, j->timeout_ms, bc_daemon_now_ms (), &j->guest, &j->job.error);
 }
 
 static void
@@ -150,9 +149,10 @@ agent_result (BcDomainFigures *f, const char *name, const AgentJob *j)
 {
   if (j->ok)
     {
-      if (f->agent_failures >= AGENT_FAILURES_BEFORE_BACKOFF)
+      if (f->agent_failures >= BC_AGENT_FAILURES_BEFORE_BACKOFF)
         g_message ("%s: guest agent answers again", name);
       f->guest = j->guest;
+      f->agent_seen = TRUE;
       f->agent_failures = 0;
       g_clear_pointer (&f->agent_error, g_free);
       return;
@@ -160,10 +160,10 @@ agent_result (BcDomainFigures *f, const char *name, const AgentJob *j)
   f->agent_failures++;
   g_free (f->agent_error);
   f->agent_error = g_strdup (j->job.error->message);
-  if (f->agent_failures == AGENT_FAILURES_BEFORE_BACKOFF)
+  if (f->agent_failures == BC_AGENT_FAILURES_BEFORE_BACKOFF)
     g_message ("%s: guest agent unusable (%s); using balloon figures, retrying every %d s",
                name, j->job.error->message, AGENT_BACKOFF_MS / 1000);
-  if (f->agent_failures >= AGENT_FAILURES_BEFORE_BACKOFF)
+  if (f->agent_failures >= BC_AGENT_FAILURES_BEFORE_BACKOFF)
     f->agent_retry_at_ms = bc_daemon_now_ms () + AGENT_BACKOFF_MS;
 }
 
@@ -295,6 +295,19 @@ record_for (BcDaemon *d, const BcBulkRecord *r, guint64 read_at)
   return dom;
 }
 
+/* QEMU stamps the balloon statistics with the host's clock: their age now,
+ * on the monotonic clock the pass uses (0 = no stamp). */
+static gint64
+balloon_updated_ms (const BcBalloonFigures *b)
+{
+  gint64 age_ms;
+
+  if (b->last_update_s <= 0)
+    return 0;
+  age_ms = MAX (0, g_get_real_time () / 1000 - b->last_update_s * 1000);
+  return MAX (1, bc_daemon_now_ms () - age_ms);
+}
+
 /* The table becomes what the statistics list, as of the events seen when
  * the read began (read_at).  Under --once, a domain that appears once the
  * pass's figures are being read waits for the next run. */
@@ -313,6 +326,7 @@ reconcile (BcDaemon *d, GPtrArray *records, guint64 read_at)
       g_hash_table_add (seen, dom->uuid);
       dom->figures.libvirt_state = r->state;
       dom->figures.balloon = r->balloon;
+      dom->figures.balloon_updated_ms = balloon_updated_ms (&r->balloon);
       dom->figures.have_balloon = TRUE;
     }
   drop_missing (d, seen);

@@ -4,9 +4,13 @@
 #include "bc-jobs.h"
 
 /* libvirt RPCs at once: setup of many domains at start, setMemory of many
- * in one pass.  Agent reads are one per domain at most, each on a thread
- * of its own, so a slow guest holds no other's read. */
+ * in one pass. */
 #define LIBVIRT_THREADS 8
+/* Agent reads at once.  One per domain at most, and each ends by the agent
+ * timeout, so a hung guest holds a thread for that long; beyond this many
+ * hung guests, the others' reads wait for a thread (their figures age, the
+ * pass goes on) instead of the daemon growing a thread per guest. */
+#define AGENT_THREADS 32
 
 struct _BcJobs {
   GMainContext *context;
@@ -77,7 +81,7 @@ bc_jobs_new (gpointer owner, void (*after_each) (gpointer owner))
   jobs->context = g_main_context_ref_thread_default ();
   jobs->owner = owner;
   jobs->after_each = after_each;
-  jobs->pools[BC_QUEUE_AGENT] = g_thread_pool_new (worker, NULL, -1, FALSE, NULL);
+  jobs->pools[BC_QUEUE_AGENT] = g_thread_pool_new (worker, NULL, AGENT_THREADS, FALSE, NULL);
   jobs->pools[BC_QUEUE_LIBVIRT] = g_thread_pool_new (worker, NULL, LIBVIRT_THREADS, FALSE, NULL);
   return jobs;
 }

@@ -6,6 +6,7 @@
 #include "bc-domain.h"
 #include "bc-error.h"
 #include "bc-explain.h"
+#include "bc-quote.h"
 
 #include <errno.h>
 #include <string.h>
@@ -51,15 +52,22 @@ gboolean
 bc_metrics_parse_listen (const char *text, GSocketAddress **out, GError **error)
 {
   g_autofree char *host = NULL;
+  g_autofree char *shown = NULL;
   g_autoptr (GInetAddress) addr = NULL;
   guint16 port = 0;
 
   if (strlen (text) >= BC_METRICS_LISTEN_MAX || !split_listen (text, &host, &port))
-    return bc_set_error (error, BC_ERROR_CONFIG, "'%s' is not ADDRESS:PORT (e.g. 127.0.0.1:9477, [::1]:9477)", text);
+    {
+      shown = bc_quote (text, BC_QUOTE_MAX);
+      return bc_set_error (error, BC_ERROR_CONFIG, "%s is not ADDRESS:PORT (e.g. 127.0.0.1:9477, [::1]:9477)", shown);
+    }
   /* an IPv6 address outside brackets would be ambiguous */
   addr = strchr (host, ':') && text[0] != '[' ? NULL : g_inet_address_new_from_string (host);
   if (addr == NULL)
-    return bc_set_error (error, BC_ERROR_CONFIG, "'%s' is not an IP address (IPv6 in brackets)", host);
+    {
+      shown = bc_quote (host, BC_QUOTE_MAX);
+      return bc_set_error (error, BC_ERROR_CONFIG, "%s is not an IP address (IPv6 in brackets)", shown);
+    }
   if (out)
     *out = g_inet_socket_address_new (addr, port);
   return TRUE;

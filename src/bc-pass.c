@@ -37,6 +37,31 @@ host_free_bp (const BcPassParams *p, const BcPassInput *in, gsize n)
   return (guint) ((p->budget_kib - held) * 10000 / p->budget_kib);
 }
 
+gint64
+bc_pass_balloon_max_age_ms (const BcConfig *cfg)
+{
+  return 3 * MAX (cfg->apply_interval_ms, 1000) + 2000;
+}
+
+/* Never act on old figures: a domain whose agent has answered but has no
+ * fresh answer waits for one (a switch to balloon figures would move it
+ * on other grounds) until the agent is set aside; balloon statistics that
+ * QEMU no longer updates are as good as none. */
+BcFreeze
+bc_pass_freeze (const BcConfig *cfg, const BcPassInput *in, gint64 now_ms)
+{
+  gboolean agent_fresh = in->guest.at_ms > 0 && now_ms - in->guest.at_ms <= bc_decide_agent_max_age_ms (cfg);
+
+  if (agent_fresh)
+    return BC_FREEZE_NONE;
+  if (cfg->agent && in->agent_seen && in->agent_failures < BC_AGENT_FAILURES_BEFORE_BACKOFF)
+    return BC_FREEZE_AGENT;
+  if (in->balloon.have_stats && in->balloon_updated_ms &&
+      now_ms - in->balloon_updated_ms > bc_pass_balloon_max_age_ms (cfg))
+    return BC_FREEZE_BALLOON;
+  return BC_FREEZE_NONE;
+}
+
 static void
 decide_one (const BcPassParams *p, const BcPassInput *in, guint free_bp, BcPassOutput *out)
 {
@@ -44,6 +69,9 @@ decide_one (const BcPassParams *p, const BcPassInput *in, guint free_bp, BcPassO
 
   out->margin = in->margin;
   if (!in->managed || !in->running || !in->have_balloon)
+    return;
+  out->frozen = bc_pass_freeze (p->cfg, in, p->now_ms);
+  if (out->frozen != BC_FREEZE_NONE)
     return;
   /* the target just set stands for the balloon's size while it settles */
   b.current_kib = bc_pass_settled_kib (in, p->now_ms);

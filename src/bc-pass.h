@@ -13,13 +13,28 @@
  * takes a few seconds to get there. */
 #define BC_SETTLE_MS 10000
 
+/* A guest agent that failed this many times in a row is set aside: the
+ * domain goes on with its balloon figures. */
+#define BC_AGENT_FAILURES_BEFORE_BACKOFF 3
+
+/* Why a domain's size is held as it is (figures too old to act on). */
+typedef enum {
+  BC_FREEZE_NONE,
+  BC_FREEZE_AGENT,   /* the agent it relies on has no fresh figures */
+  BC_FREEZE_BALLOON, /* the balloon statistics stopped being updated */
+} BcFreeze;
+
 /* What the pass knows of one domain. */
 typedef struct {
   gboolean managed;        /* set up, enabled, with a balloon */
   gboolean running;        /* libvirt says running, per this pass's figures */
   gboolean have_balloon;   /* balloon figures were read */
   BcBalloonFigures balloon;
+  gint64 balloon_updated_ms; /* monotonic time of the balloon statistics'
+                              last update; 0 = not known */
   BcGuestFigures guest;    /* at_ms 0 = none */
+  gboolean agent_seen;     /* the agent has answered in this run */
+  guint agent_failures;    /* in a row */
   BcDomainPolicy policy;
   BcMarginState margin;    /* the controller as the last pass left it */
   guint64 requested_kib;   /* last target set, 0 = none */
@@ -37,6 +52,8 @@ typedef enum {
 /* What the pass made of it. */
 typedef struct {
   gboolean decided;        /* managed, running, with usable figures */
+  BcFreeze frozen;         /* managed and running, but its figures are
+                              too old: its size stands (not decided) */
   BcDecision decision;     /* valid if decided */
   BcMarginState margin;    /* the controller after this pass */
   guint64 granted_kib;     /* what the arbiter grants (decided only) */
@@ -57,6 +74,12 @@ typedef struct {
 /* The size a domain is settling to: a target set in the last BC_SETTLE_MS
  * (the balloon moves towards it), else the balloon's current size. */
 guint64 bc_pass_settled_kib (const BcPassInput *in, gint64 now_ms);
+
+/* How old balloon statistics may be: three passes, at least seconds (the
+ * statistics period), plus their time stamp's granularity.  (The agent's:
+ * bc_decide_agent_max_age_ms.) */
+gint64 bc_pass_balloon_max_age_ms (const BcConfig *cfg);
+BcFreeze bc_pass_freeze (const BcConfig *cfg, const BcPassInput *in, gint64 now_ms);
 
 /* Fills out[0..n-1] (to be cleared with bc_pass_output_clear). */
 void bc_pass_plan (const BcPassParams *p, const BcPassInput *in, gsize n, BcPassOutput *out);

@@ -3,15 +3,19 @@
 #define G_LOG_DOMAIN "balloonctl"
 
 #include "bc-build-config.h"
+#include "bc-collect.h"
 #include "bc-config.h"
 #include "bc-daemon.h"
 #include "bc-error.h"
 #include "bc-report.h"
 #include "bc-status.h"
 
+#include <libvirt-glib/libvirt-glib.h>
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 #include <locale.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 
 typedef struct {
@@ -117,6 +121,16 @@ state_path (void)
 
 /* ---- run ------------------------------------------------------------- */
 
+static void
+hold_sighup (int how)
+{
+  sigset_t set;
+
+  sigemptyset (&set);
+  sigaddset (&set, SIGHUP);
+  pthread_sigmask (how, &set, NULL);
+}
+
 static gboolean opt_dry_run, opt_once;
 static const GOptionEntry run_entries[] = {
   { "dry-run", 0, 0, G_OPTION_ARG_NONE, &opt_dry_run, "Compute and log every target, never change memory", NULL },
@@ -144,8 +158,11 @@ cmd_run (int argc, char **argv)
                               run_entries, &error) ||
       !load_config (&cfg, &error))
     return fail (error);
-  if (virEventRegisterDefaultImpl () < 0)
-    return fail (g_error_new (BC_ERROR, BC_ERROR_FAILED, "cannot register libvirt's event loop"));
+  /* libvirt's events and keepalives on our main loop */
+  gvir_event_register ();
+  /* A reload asked for while connecting waits for the daemon's handler
+   * instead of killing it (SIGHUP's default). */
+  hold_sighup (SIG_BLOCK);
   conn = connect_libvirt (&error);
   if (conn == NULL)
     return fail (error);
@@ -157,6 +174,8 @@ cmd_run (int argc, char **argv)
   opts.once = opt_once;
   daemon = bc_daemon_new (conn, &cfg, &opts, &error);
   virConnectClose (conn);
+  if (daemon)
+    hold_sighup (SIG_UNBLOCK); /* the daemon's handler takes it from here */
   if (daemon == NULL)
     return fail (error);
   status = bc_daemon_run (daemon, &error);
@@ -262,7 +281,7 @@ commands_description (void)
 
   for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
     g_string_append_printf (s, "  %-10s%s\n", commands[i].name, commands[i].help);
-  g_string_append (s, "\n'balloonctl COMMAND --help' shows a command's options. See balloonctl(8).");
+  g_string_append (s, "\n'balloonctl COMMAND --help' shows a command's options. See balloonctl(8) and balloonctl.conf(5).");
   return g_string_free (s, FALSE);
 }
 

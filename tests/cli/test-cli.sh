@@ -13,11 +13,12 @@ trap 'rm -rf "$TMP"' EXIT
 n=0 failed=0
 
 # check NAME EXPECTED_RC EXPECTED_STDOUT_FILE|- EXPECTED_STDERR_REGEX|- -- ARGS...
+# (a command that hangs is killed after 30 s: exit 124)
 check() {
     local name=$1 want_rc=$2 want_out=$3 want_err=$4 rc=0
     shift 5
     n=$((n + 1))
-    "$BIN" --state-file "$TMP/none.json" "$@" >"$TMP/out" 2>"$TMP/err" || rc=$?
+    timeout 30 "$BIN" --state-file "$TMP/none.json" "$@" >"$TMP/out" 2>"$TMP/err" </dev/null || rc=$?
     local why=""
     [ "$rc" -eq "$want_rc" ] || why="exit $rc, wanted $want_rc"
     if [ -z "$why" ] && [ "$want_out" != - ]; then
@@ -34,6 +35,9 @@ printf '[margin]\nstep-mib = 4 MiB\n' >"$TMP/bad.conf"
 printf '[controler]\n' >"$TMP/badgroup.conf"
 printf '[host]\nbudget-mib=8192\n' >"$TMP/good.conf"
 printf '[host]\nreserve-mib=4096\n' >"$TMP/bigreserve.conf"
+printf '[margin]\nstep-mib=8\nstep-mib=16\n' >"$TMP/twice.conf"
+printf '[controller]\npolicy=\033[31mred\n' >"$TMP/escape.conf"
+mkfifo "$TMP/fifo.conf"
 
 check "status table" 0 cli-status.txt - -- -c "$NODE" status
 check "status json" 0 cli-status.json - -- -c "$NODE" status --json
@@ -47,14 +51,18 @@ check "unknown command" 2 - "^balloonctl: unknown command 'bogus'" -- bogus
 check "unknown run option" 2 - '^balloonctl: run: Unknown option --frobnicate$' -- run --frobnicate
 check "extra status argument" 2 - "^balloonctl: status: unexpected argument 'extra'$" -- -c "$NODE" status extra
 check "unknown global option" 2 - '^balloonctl: Unknown option --frobnicate$' -- --frobnicate status
-check "missing --config file" 2 - '^balloonctl: Failed to open file .*/nonexistent.conf.*No such file' -- --config "$TMP/nonexistent.conf" status
+check "missing --config file" 2 - '^balloonctl: .*/nonexistent.conf: cannot open: No such file or directory$' -- --config "$TMP/nonexistent.conf" status
+check "FIFO as --config" 2 - '^balloonctl: .*/fifo.conf: is a FIFO, not a regular file$' -- -c test:///default --config "$TMP/fifo.conf" run --once
+check "directory as --config" 2 - '^balloonctl: .*: is a directory, not a regular file$' -- -c test:///default --config "$TMP" run --once
+check "key given twice" 2 - '^balloonctl: .*/twice.conf: \[margin\] step-mib: given twice \(lines 2 and 3\)$' -- -c "$NODE" --config "$TMP/twice.conf" run --once
+check "value escaped" 2 - "^balloonctl: .*/escape.conf: \[controller\] policy: unknown policy '\\\\u\{001B\}\[31mred' " -- -c "$NODE" --config "$TMP/escape.conf" run --once
 check "bad config value" 2 - "^balloonctl: .*/bad.conf: \[margin\] step-mib: '4 MiB' is not a whole number$" -- -c "$NODE" --config "$TMP/bad.conf" run --once
 check "bad config group" 2 - '^balloonctl: .*/badgroup.conf: unknown group \[controler\]$' -- -c "$NODE" --config "$TMP/badgroup.conf" status
 check "unreachable URI" 1 - '^balloonctl: test:///nonexistent/node.xml: ' -- -c test:///nonexistent/node.xml status
 check "dry run logs, changes nothing" 0 - 'vm-a: dry run: would set 1048576 -> 983040 KiB' -- -c "$NODE" --config "$TMP/good.conf" run --once --dry-run
 check "once applies" 0 - 'vm-b: 1048576 -> 1024000 KiB: shrink: .*raised to min' -- -c "$NODE" --config "$TMP/good.conf" run --once
 check "once skips bad metadata" 0 - "vm-d: not managed: metadata: <min-mib> 'lots' is not a size" -- -c "$NODE" --config "$TMP/good.conf" run --once
-check "reserve above host memory" 1 - '^balloonctl: host budget is 0 KiB: \[host\] reserve-mib 4096 leaves nothing of the host.s 3072 MiB$' -- -c "$NODE" --config "$TMP/bigreserve.conf" run --once
+check "reserve above host memory" 2 - '^balloonctl: host budget is 0 KiB: \[host\] reserve-mib 4096 leaves nothing of the host.s 3072 MiB$' -- -c "$NODE" --config "$TMP/bigreserve.conf" run --once
 
 # the shipped unit, with ExecStart at this build's binary
 n=$((n + 1))

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "inproc-lib.h"
 
+#include <libvirt-glib/libvirt-glib.h>
+
 #include <libvirt/virterror.h>
 
 virConnectPtr
@@ -195,5 +197,5 @@ inproc_init (int *argc, char ***argv)
   g_log_set_writer_func (writer, NULL, NULL);
   g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING);
   virSetErrorFunc (NULL, quiet);
-  g_assert_cmpint (virEventRegisterDefaultImpl (), ==, 0);
+  gvir_event_register ();
 }

@@ -13,6 +13,8 @@
 #include <gio/gunixsocketaddress.h>
 #include <glib/gstdio.h>
 #include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static void
 test_once (void)
@@ -267,6 +269,47 @@ test_systemd_notify (void)
   g_rmdir (dir);
 }
 
+/* A FIFO swapped in for the configuration before SIGHUP: the reload is
+ * refused at once (reading it would block the main loop, SIGTERM with it),
+ * the running configuration kept, and SIGTERM still stops the daemon. */
+static gboolean
+swap_in_fifo (gpointer data)
+{
+  g_assert_cmpint (g_unlink (data), ==, 0);
+  g_assert_cmpint (mkfifo (data, 0600), ==, 0);
+  raise (SIGHUP);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+test_reload_fifo (void)
+{
+  static const char *const expected[] = {
+    "vm-d: not managed: *", "vm-f: not managed: no balloon device",
+    "reload rejected, keeping the running configuration: */balloonctl.conf: is a FIFO, not a regular file", NULL
+  };
+  g_autofree char *dir = g_dir_make_tmp ("bc-reload-XXXXXX", NULL);
+  g_autofree char *conf = g_build_filename (dir, "balloonctl.conf", NULL);
+  virConnectPtr conn = inproc_open_node ();
+  BcDaemonOptions opts = { .state_path = "", .config_path = conf };
+  BcConfig cfg;
+
+  g_assert_true (g_file_set_contents (conf, "[controller]\napply-interval-ms=100\nmargin-interval-ms=500\nagent=false\n"
+                                            "[host]\nbudget-mib=16384\n", -1, NULL));
+  inproc_expect_warnings (expected);
+  inproc_config (&cfg);
+  g_timeout_add (300, swap_in_fifo, conf);
+  g_timeout_add (800, send_signal, GINT_TO_POINTER (SIGTERM));
+  alarm (20); /* a wedged loop kills the test instead of hanging it */
+  g_assert_cmpint (inproc_run (conn, &cfg, &opts, NULL), ==, 0);
+  alarm (0);
+  g_assert_cmpuint (inproc_count_messages ("reload rejected, keeping the running configuration: *"), ==, 1);
+  g_assert_cmpuint (inproc_count_messages ("configuration reloaded*"), ==, 0);
+  virConnectClose (conn);
+  g_unlink (conf);
+  g_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -276,5 +319,6 @@ main (int argc, char **argv)
   inproc_add_test ("/daemon/host-budget", test_host_budget);
   inproc_add_test ("/daemon/events", test_events);
   inproc_add_test ("/daemon/systemd-notify", test_systemd_notify);
+  inproc_add_test ("/daemon/reload-fifo", test_reload_fifo);
   return g_test_run ();
 }

@@ -3,7 +3,14 @@
 #include "bc-config.h"
 #include "bc-error.h"
 
+#include <glib/gstdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* A load that blocks (a FIFO, a device) kills the test instead of hanging
+ * it: SIGALRM's default action. */
+#define LOAD_DEADLINE_S 10
 
 static void
 test_defaults (void)
@@ -103,6 +110,26 @@ test_errors (void)
     { "[metrics]\nlisten=127.0.0.1\n", "t.conf: [metrics] listen: '127.0.0.1' is not ADDRESS:PORT (e.g. 127.0.0.1:9477, [::1]:9477)" },
     { "[metrics]\nlisten=localhost:9477\n", "t.conf: [metrics] listen: 'localhost' is not an IP address (IPv6 in brackets)" },
     { "not a key file\n", NULL },
+    /* GKeyFile keeps the last of two keys and merges two groups */
+    { "[margin]\nstep-mib=8\nstep-mib=16\n", "t.conf: [margin] step-mib: given twice (lines 2 and 3)" },
+    { "[margin]\nstep-mib = 8\n\n  step-mib\t=16\n", "t.conf: [margin] step-mib: given twice (lines 2 and 4)" },
+    { "[margin]\nstep-mib=8\n[host]\nreserve-mib=1\n[margin]\nmin-mib=1\n", "t.conf: [margin] given twice (lines 1 and 5)" },
+    /* GKeyFile hides localised keys from its list of keys */
+    { "[controller]\npolicy[de]=adaptive\n", "t.conf: [controller] policy[de]: unknown key" },
+    { "[controller]\npolicy=paper\npolicy[de_DE.UTF-8]=bogus\n", "t.conf: [controller] policy[de_DE.UTF-8]: unknown key" },
+    /* was clamped into the range silently */
+    { "[margin]\ninitial-mib=16\n", "t.conf: [margin] initial-mib 16 is outside min-mib 32 .. max-mib 65536" },
+    { "[margin]\nmin-mib=64\nmax-mib=100\n", "t.conf: [margin] initial-mib 128 is outside min-mib 64 .. max-mib 100" },
+    /* outside text in a message: escaped, quoted, cut to 64 characters */
+    { "[controller]\npolicy=\x1b[31mred\x1b[0m\n", "t.conf: [controller] policy: unknown policy '\\u{001B}[31mred\\u{001B}[0m' (paper, paper-literal, adaptive; committed and mom for comparisons)" },
+    { "[controller]\nagent=it's\\\xff\n", "t.conf: [controller] agent: 'it\\'s\\\\\\xFF' is not true or false" },
+    { "[margin]\nstep-mib=" "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef" "TAIL\n",
+      "t.conf: [margin] step-mib: '0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef'... is not a whole number" },
+    { "[controller]\nx\x07y=1\n", "t.conf: [controller] x\\u{0007}y: unknown key" },
+    { "[controller]\nx\x1b]0;owned\x07=1\n", NULL },
+    { "[controller]\n\x1b[2J\n", "t.conf: line 2 is not a [group], key=value or # comment: '\\u{001B}[2J'" },
+    { "[a\x1b[2Jb]\n", NULL },
+    { "[controller]\npolicy=\xc2\x9b" "31m\n", "t.conf: [controller] policy: unknown policy '\\u{009B}31m' (paper, paper-literal, adaptive; committed and mom for comparisons)" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -114,10 +141,15 @@ test_errors (void)
       before = c;
       g_assert_false (bc_config_load_data (&c, cases[i].text, "t.conf", &error));
       g_assert_error (error, BC_ERROR, BC_ERROR_CONFIG);
+      g_test_message ("case %u: %s", i, error->message);
       if (cases[i].message)
         g_assert_cmpstr (error->message, ==, cases[i].message);
       else
         g_assert_true (g_str_has_prefix (error->message, "t.conf: "));
+      /* nothing a terminal would act on, and valid UTF-8 */
+      for (const char *p = error->message; *p; p++)
+        g_assert_true ((guchar) *p >= 0x20 && *p != 0x7f);
+      g_assert_true (g_utf8_validate (error->message, -1, NULL));
       /* a rejected file changes nothing (SIGHUP keeps the old config) */
       g_assert_cmpmem (&c, sizeof c, &before, sizeof before);
     }
@@ -136,6 +168,92 @@ test_missing_file (void)
   g_assert_error (error, BC_ERROR, BC_ERROR_CONFIG);
 }
 
+static char *
+write_file (const char *dir, const char *base, const char *data, gssize len)
+{
+  char *path = g_build_filename (dir, base, NULL);
+
+  g_assert_true (g_file_set_contents (path, data, len, NULL));
+  return path;
+}
+
+/* Loading path fails at once with the message "path: " want, and leaves
+ * the configuration as it was. */
+static void
+assert_load_fails (const char *path, const char *want)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *message = g_strdup_printf ("%s: %s", path, want);
+  BcConfig c, before;
+
+  bc_config_defaults (&c);
+  before = c;
+  alarm (LOAD_DEADLINE_S);
+  g_assert_false (bc_config_load (&c, path, FALSE, &error));
+  alarm (0);
+  g_assert_error (error, BC_ERROR, BC_ERROR_CONFIG);
+  g_assert_cmpstr (error->message, ==, message);
+  g_assert_cmpmem (&c, sizeof c, &before, sizeof before);
+}
+
+/* Only a regular file is read: a FIFO would block the start (and a reload
+ * on the main loop, SIGTERM included), a device would never end. */
+static void
+test_not_regular (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("bc-config-XXXXXX", NULL);
+  g_autofree char *fifo = g_build_filename (dir, "fifo", NULL);
+
+  g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
+  assert_load_fails (fifo, "is a FIFO, not a regular file");
+  assert_load_fails ("/dev/zero", "is a character device, not a regular file");
+  assert_load_fails (dir, "is a directory, not a regular file");
+  g_unlink (fifo);
+  g_rmdir (dir);
+}
+
+/* At most 64 KiB; a file of exactly that size loads. */
+static void
+test_size_cap (void)
+{
+  static const char head[] = "[margin]\nstep-mib=8\n";
+  g_autofree char *dir = g_dir_make_tmp ("bc-config-XXXXXX", NULL);
+  g_autofree char *text = g_malloc (BC_CONFIG_SIZE_MAX + 1);
+  g_autofree char *fits = NULL, *over = NULL;
+  g_autoptr (GError) error = NULL;
+  BcConfig c;
+
+  g_assert_cmpint (BC_CONFIG_SIZE_MAX, ==, 64 * 1024);
+  memset (text, '#', BC_CONFIG_SIZE_MAX + 1);
+  memcpy (text, head, strlen (head));
+  for (gsize i = 100; i <= BC_CONFIG_SIZE_MAX; i += 100)
+    text[i] = '\n';
+  text[BC_CONFIG_SIZE_MAX - 1] = '\n';
+  fits = write_file (dir, "fits.conf", text, BC_CONFIG_SIZE_MAX);
+  over = write_file (dir, "over.conf", text, BC_CONFIG_SIZE_MAX + 1);
+  bc_config_defaults (&c);
+  g_assert_true (bc_config_load (&c, fits, FALSE, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (c.margin.step_kib, ==, 8 * 1024);
+  assert_load_fails (over, "larger than 65536 bytes (64 KiB), the most a configuration file may hold");
+  g_unlink (fits);
+  g_unlink (over);
+  g_rmdir (dir);
+}
+
+/* GKeyFile stops at a NUL byte: what follows it was never checked. */
+static void
+test_nul_byte (void)
+{
+  static const char text[] = "[controller]\nagent=true\n\0[controller]\nagent=bogus\n";
+  g_autofree char *dir = g_dir_make_tmp ("bc-config-XXXXXX", NULL);
+  g_autofree char *path = write_file (dir, "nul.conf", text, sizeof text - 1);
+
+  assert_load_fails (path, "a NUL byte at offset 24");
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
 /* The host budget: budget-mib wins; else host memory minus the reserve,
  * and 0 (refused by the daemon) when the reserve leaves nothing. */
 static void
@@ -152,6 +270,24 @@ test_budget (void)
   g_assert_cmpuint (bc_config_budget_kib (&c, 512 * 1024), ==, 3000 * 1024);
 }
 
+/* No budget is a configuration error (exit 2), named as such. */
+static void
+test_check_budget (void)
+{
+  g_autoptr (GError) error = NULL;
+  guint64 budget = 1;
+  BcConfig c;
+
+  bc_config_defaults (&c);
+  g_assert_true (bc_config_check_budget (&c, 8192 * 1024, &budget, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (budget, ==, (8192 - 1024) * 1024);
+  g_assert_false (bc_config_check_budget (&c, 1024 * 1024, &budget, &error));
+  g_assert_error (error, BC_ERROR, BC_ERROR_CONFIG);
+  g_assert_cmpstr (error->message, ==, "host budget is 0 KiB: [host] reserve-mib 1024 leaves nothing of the host's 1024 MiB");
+  g_assert_cmpuint (budget, ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -161,6 +297,10 @@ main (int argc, char **argv)
   g_test_add_func ("/config/all-keys", test_all_keys);
   g_test_add_func ("/config/errors", test_errors);
   g_test_add_func ("/config/missing-file", test_missing_file);
+  g_test_add_func ("/config/not-regular", test_not_regular);
+  g_test_add_func ("/config/size-cap", test_size_cap);
+  g_test_add_func ("/config/nul-byte", test_nul_byte);
   g_test_add_func ("/config/budget", test_budget);
+  g_test_add_func ("/config/check-budget", test_check_budget);
   return g_test_run ();
 }

@@ -22,6 +22,13 @@ test_metadata_good (void)
   g_assert_false (p.enabled);
   g_assert_cmpuint (p.min_kib, ==, 256 * 1024);
   g_assert_cmpuint (p.max_kib, ==, 1024 * 1024);
+  /* as virDomainGetMetadata returns it (our namespace removed), indented */
+  g_assert_true (bc_metadata_parse ("<policy>\n  <min-mib>5</min-mib>\n  <max-mib>4096</max-mib>\n</policy>\n", &p, NULL));
+  g_assert_cmpuint (p.min_kib, ==, 5 * 1024);
+  g_assert_cmpuint (p.max_kib, ==, 4096 * 1024);
+  /* our namespace as the default one */
+  g_assert_true (bc_metadata_parse ("<policy xmlns='" BC_METADATA_NS "'><min-mib>7</min-mib></policy>", &p, NULL));
+  g_assert_cmpuint (p.min_kib, ==, 7 * 1024);
 }
 
 static void
@@ -39,7 +46,34 @@ test_metadata_bad (void)
     { "<policy><min-mib>900</min-mib><max-mib>800</max-mib></policy>", "metadata: min-mib is above max-mib" },
     { "<policy><color>red</color></policy>", "metadata: unknown element <color>" },
     { "<policy>junk</policy>", "metadata: text outside an element" },
-    { "<!DOCTYPE p [<!ENTITY e SYSTEM 'file:///etc/passwd'>]><policy><min-mib>&e;</min-mib></policy>", NULL },
+    /* each child holds its value and nothing else */
+    { "<policy><min-mib>5<!--x-->12</min-mib></policy>", "metadata: <min-mib> holds a comment; it may hold only its value" },
+    { "<policy><min-mib><![CDATA[512]]></min-mib></policy>", "metadata: <min-mib> holds a CDATA section; it may hold only its value" },
+    { "<policy><min-mib>5<![CDATA[12]]></min-mib></policy>", "metadata: <min-mib> holds a CDATA section; it may hold only its value" },
+    { "<policy><min-mib><value>512</value></min-mib></policy>", "metadata: <min-mib> holds an element; it may hold only its value" },
+    { "<policy><max-mib>512<x:unit xmlns:x='urn:other'>MiB</x:unit></max-mib></policy>", "metadata: <max-mib> holds an element; it may hold only its value" },
+    { "<policy><min-mib>5<?pi x?>12</min-mib></policy>", "metadata: <min-mib> holds a processing instruction; it may hold only its value" },
+    { "<policy><min-mib/></policy>", "metadata: <min-mib> is empty" },
+    { "<policy><enabled></enabled></policy>", "metadata: <enabled> is empty" },
+    { "<policy><min-mib unit='GiB'>1</min-mib></policy>", "metadata: <min-mib> has an attribute" },
+    /* <policy> holds elements only */
+    { "<policy><!--x--><min-mib>512</min-mib></policy>", "metadata: <policy> holds a comment; it may hold only elements" },
+    { "<policy><?pi x?><min-mib>512</min-mib></policy>", "metadata: <policy> holds a processing instruction; it may hold only elements" },
+    { "<policy><![CDATA[<min-mib>512</min-mib>]]></policy>", "metadata: <policy> holds a CDATA section; it may hold only elements" },
+    { "<policy version='2'/>", "metadata: <policy> has an attribute" },
+    /* only balloonctl's namespace (none: libvirt removes it) */
+    { "<policy xmlns:x='urn:other'><x:min-mib>512</x:min-mib></policy>", "metadata: <min-mib> is in namespace 'urn:other', not " BC_METADATA_NS },
+    { "<policy xmlns='urn:other'><min-mib>512</min-mib></policy>", "metadata: <policy> is in namespace 'urn:other', not " BC_METADATA_NS },
+    /* no DTD, so no entity: neither internal nor external */
+    { "<!DOCTYPE policy [<!ENTITY e '512'>]><policy><min-mib>&e;</min-mib></policy>", "metadata: a DOCTYPE is not allowed" },
+    { "<!DOCTYPE p [<!ENTITY e SYSTEM 'file:///etc/passwd'>]><policy><min-mib>&e;</min-mib></policy>", "metadata: a DOCTYPE is not allowed" },
+    { "<!DOCTYPE policy SYSTEM 'file:///etc/passwd'><policy/>", "metadata: a DOCTYPE is not allowed" },
+    { "<!DOCTYPE policy><policy/>", "metadata: a DOCTYPE is not allowed" },
+    { "<policy><min-mib>&e;</min-mib></policy>", "metadata: not well-formed XML" },
+    /* values quoted, escaped, cut */
+    { "<policy><min-mib>a&#9;&#x9b;2J'</min-mib></policy>", "metadata: <min-mib> 'a\\t\\u{009B}2J\\'' is not a size in MiB (1..16777216)" },
+    { "<policy><enabled>0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdefTAIL</enabled></policy>",
+      "metadata: <enabled> '0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef'... is not yes or no" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -50,6 +84,7 @@ test_metadata_bad (void)
       g_test_message ("case %u", i);
       g_assert_false (bc_metadata_parse (cases[i].xml, &p, &error));
       g_assert_error (error, BC_ERROR, BC_ERROR_METADATA);
+      g_test_message ("%s", error->message);
       if (cases[i].message)
         g_assert_cmpstr (error->message, ==, cases[i].message);
     }

@@ -142,6 +142,19 @@ test_listen (void)
     }
 }
 
+/* A value in an error message is quoted, escaped and cut. */
+static void
+test_listen_quoted (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GError) error2 = NULL;
+
+  g_assert_false (bc_metrics_parse_listen ("\033[2Jx:80", NULL, &error));
+  g_assert_cmpstr (error->message, ==, "'\\u{001B}[2Jx' is not an IP address (IPv6 in brackets)");
+  g_assert_false (bc_metrics_parse_listen ("\033]0;title\a", NULL, &error2));
+  g_assert_cmpstr (error2->message, ==, "'\\u{001B}]0;title\\u{0007}' is not ADDRESS:PORT (e.g. 127.0.0.1:9477, [::1]:9477)");
+}
+
 /* The snapshot of a daemon's record: the published record (managed,
  * state, margin, target) and the figures the last pass used. */
 static void
@@ -191,6 +204,7 @@ main (int argc, char **argv)
   g_test_add_func ("/metrics/render", test_render);
   g_test_add_func ("/metrics/hostile-name", test_hostile_name);
   g_test_add_func ("/metrics/listen", test_listen);
+  g_test_add_func ("/metrics/listen-quoted", test_listen_quoted);
   g_test_add_func ("/metrics/from-domain", test_from_domain);
   return g_test_run ();
 }

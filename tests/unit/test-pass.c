@@ -16,6 +16,9 @@ typedef struct {
   guint64 requested_mib;         /* 0: none */
   gint64 requested_ago_ms;
   gboolean inflight, held_before;
+  gint64 balloon_age_ms;         /* of the statistics' stamp; 0: no stamp */
+  gboolean agent_seen;           /* has answered before, none fresh now */
+  guint agent_failures;
 } Dom;
 
 typedef struct {
@@ -24,6 +27,7 @@ typedef struct {
   guint64 old_mib, new_mib;
   gboolean held;                 /* the budget holds it below its target */
   const char *reason;            /* glob; NULL: no change */
+  BcFreeze frozen;
 } Want;
 
 typedef struct {
@@ -79,6 +83,23 @@ static const Case cases[] = {
   { "budget-holds-both", 1024, FALSE, 2,
     { { ON, 512, 600 }, { ON, 512, 600 } },
     { { TRUE, NONE, 0, 0, TRUE, NULL }, { TRUE, NONE, 0, 0, TRUE, NULL } } },
+  /* an agent that has answered but has nothing fresh: the size stands,
+   * and counts as held (the other gets its fair share, no more) */
+  { "agent-stale-held", 2048, FALSE, 2,
+    { { ON, 1024, 300, 0, 0, FALSE, FALSE, 0, TRUE, 1 }, { ON, 512, 900 } },
+    { { FALSE, NONE, 0, 0, FALSE, NULL, BC_FREEZE_AGENT },
+      { TRUE, SET, 512, 1024, TRUE, "grow: *fair share 1024 MiB*" } } },
+  /* after three failures in a row it is set aside: balloon figures */
+  { "agent-set-aside", 16384, FALSE, 1,
+    { { ON, 1024, 300, 0, 0, FALSE, FALSE, 0, TRUE, BC_AGENT_FAILURES_BEFORE_BACKOFF } },
+    { { TRUE, SET, 1024, 960, FALSE, "shrink: used 300 MiB*" } } },
+  /* balloon statistics QEMU stopped updating: the size stands */
+  { "balloon-stale-held", 16384, FALSE, 1,
+    { { ON, 1024, 300, 0, 0, FALSE, FALSE, 5001 } },
+    { { FALSE, NONE, 0, 0, FALSE, NULL, BC_FREEZE_BALLOON } } },
+  { "balloon-fresh-enough", 16384, FALSE, 1,
+    { { ON, 1024, 300, 0, 0, FALSE, FALSE, 5000 } },
+    { { TRUE, SET, 1024, 960, FALSE, "shrink: *" } } },
   /* held back on the last pass, free now: said so */
   { "held-then-released", 16384, FALSE, 1,
     { { ON, 512, 600, 0, 0, FALSE, TRUE } },
@@ -110,6 +131,9 @@ input (const Dom *d, const BcConfig *cfg)
   in.requested_at_ms = NOW - d->requested_ago_ms;
   in.apply_inflight = d->inflight;
   in.budget_held = d->held_before;
+  in.balloon_updated_ms = d->balloon_age_ms ? NOW - d->balloon_age_ms : 0;
+  in.agent_seen = d->agent_seen;
+  in.agent_failures = d->agent_failures;
   return in;
 }
 
@@ -118,6 +142,7 @@ check (const Want *w, const BcPassOutput *out, const char *name, guint i)
 {
   g_test_message ("%s, domain %u: %s", name, i, out->reason ? out->reason : "(no change)");
   g_assert_cmpint (out->decided, ==, w->decided);
+  g_assert_cmpint (out->frozen, ==, w->frozen);
   g_assert_cmpint (out->action, ==, w->action);
   g_assert_cmpuint (out->old_kib, ==, w->old_mib * MIB);
   g_assert_cmpuint (out->new_kib, ==, w->new_mib * MIB);

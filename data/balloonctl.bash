@@ -1,0 +1,76 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# bash completion for balloonctl(8).
+#
+# The options of each command are those of src/main.c's option tables, one
+# line a command; an option that takes a value has a line in
+# _balloonctl_value.  No command takes a domain, so no domain names are
+# completed.
+
+# Complete the value of option $1 (the word being completed is $cur).
+# Returns 1 when $1 takes no value.
+_balloonctl_value()
+{
+    case $1 in
+        -c | --connect)
+            local uris="qemu:///system qemu:///session test:///default"
+            uris+=" qemu+ssh:// qemu+tcp:// qemu+tls:// qemu+unix:///system"
+            mapfile -t COMPREPLY < <(compgen -W "$uris" -- "$cur")
+            # not through compgen -W, which would expand it
+            local default=${LIBVIRT_DEFAULT_URI-}
+            [[ $default && $default == "$cur"* ]] && COMPREPLY+=("$default")
+            [[ ${#COMPREPLY[@]} -eq 1 && ${COMPREPLY[0]} == *:// ]] && compopt -o nospace
+            __ltrim_colon_completions "$cur"
+            ;;
+        --config | --state-file)
+            _filedir
+            ;;
+        *)
+            return 1
+            ;;
+    esac
+    return 0
+}
+
+_balloonctl()
+{
+    local cur prev words cword split
+    _init_completion -s -n : || return
+
+    local commands="run status version"
+    local global="-c --connect --config --state-file -v --verbose -h --help"
+    local -A options=(
+        [run]="--dry-run --once"
+        [status]="--json --no-agent"
+        [version]=""
+    )
+    local common="-v --verbose -h --help"
+
+    # The value of an option (-c URI, --config FILE, --config=FILE).
+    _balloonctl_value "$prev" && return
+    $split && return
+
+    # The command is the first word that is neither an option nor the
+    # value of one; global options come before it.
+    local i command=
+    for ((i = 1; i < cword; i++)); do
+        case ${words[i]} in
+            -c | --connect | --config | --state-file) ((i++)) ;;
+            -*) ;;
+            *) command=${words[i]}; break ;;
+        esac
+    done
+
+    if [[ -z $command ]]; then
+        if [[ $cur == -* ]]; then
+            mapfile -t COMPREPLY < <(compgen -W "$global" -- "$cur")
+        else
+            mapfile -t COMPREPLY < <(compgen -W "$commands" -- "$cur")
+        fi
+    elif [[ ${options[$command]+known} ]]; then
+        # No command takes an argument: only its options.
+        mapfile -t COMPREPLY < <(compgen -W "${options[$command]} $common" -- "$cur")
+    fi
+} &&
+    complete -F _balloonctl balloonctl
+
+# ex: filetype=sh

@@ -1,0 +1,241 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The daemon keeps working when its surroundings misbehave: reloads in a
+ * row, a second daemon, a state file that cannot be written. */
+#include "bc-daemon.h"
+#include "bc-lock.h"
+#include "bc-report.h"
+#include "inproc-lib.h"
+
+#include <glib/gstdio.h>
+#include <signal.h>
+
+typedef struct {
+  const char *conf;
+  const char *rewrite; /* written to conf before the first SIGHUP, or NULL */
+  guint hups;
+  guint hup_every_ms;
+  guint stop_after_ms;
+} Signals;
+
+static gboolean
+send_hup (gpointer data)
+{
+  Signals *s = data;
+
+  if (s->rewrite && s->hups == 0)
+    g_assert_true (g_file_set_contents (s->conf, s->rewrite, -1, NULL));
+  s->hups++;
+  raise (SIGHUP);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+send_term (gpointer data)
+{
+  g_source_remove (GPOINTER_TO_UINT (data));
+  raise (SIGTERM);
+  return G_SOURCE_REMOVE;
+}
+
+/* Runs the daemon on the node with the config file's text, SIGHUP every
+ * s->hup_every_ms, SIGTERM at s->stop_after_ms. */
+static void
+run_with_hups (virConnectPtr conn, const char *text, Signals *s)
+{
+  g_autofree char *dir = g_dir_make_tmp ("bc-robust-XXXXXX", NULL);
+  g_autofree char *conf = g_build_filename (dir, "balloonctl.conf", NULL);
+  BcDaemonOptions opts = { .state_path = "", .config_path = conf };
+  g_autoptr (GError) error = NULL;
+  BcConfig cfg;
+  guint hup_id;
+
+  g_assert_true (g_file_set_contents (conf, text, -1, NULL));
+  bc_config_defaults (&cfg);
+  bc_config_load (&cfg, conf, FALSE, &error);
+  g_assert_no_error (error);
+  s->conf = conf;
+  hup_id = g_timeout_add (s->hup_every_ms, send_hup, s);
+  g_timeout_add (s->stop_after_ms, send_term, GUINT_TO_POINTER (hup_id));
+  g_assert_cmpint (inproc_run (conn, &cfg, &opts, NULL), ==, 0);
+  g_unlink (conf);
+  g_rmdir (dir);
+}
+
+#define NODE_CONF(interval, margin) "[controller]\napply-interval-ms=" interval "\nmargin-interval-ms=" margin "\nagent=false\n[host]\nbudget-mib=16384\n"
+
+/* A reload every 100 ms with 300 ms ticks: the passes go on (each takes
+ * vm-a down by max-shrink, 64 MiB).  Restarting the tick on every reload
+ * held every pass back: vm-a stayed at 1024 MiB. */
+static void
+test_reload_storm (void)
+{
+  virConnectPtr conn = inproc_open_node ();
+  Signals s = { .hup_every_ms = 100, .stop_after_ms = 2000 };
+
+  run_with_hups (conn, NODE_CONF ("300", "1500"), &s);
+  g_assert_cmpuint (s.hups, >=, 15);
+  g_assert_cmpuint (inproc_count_messages ("configuration reloaded*"), ==, s.hups);
+  /* 2 s of 300 ms ticks: at least 4 passes, whatever the timing */
+  g_assert_cmpuint (inproc_memory_kib (conn, "vm-a"), <=, 1024 * MIB - 4 * 64 * MIB);
+  virConnectClose (conn);
+}
+
+/* A reload that changes the interval takes effect: from one pass a minute
+ * to ten a second. */
+static void
+test_reload_interval (void)
+{
+  virConnectPtr conn = inproc_open_node ();
+  Signals s = { .rewrite = NODE_CONF ("100", "500"), .hup_every_ms = 200, .stop_after_ms = 1500 };
+
+  run_with_hups (conn, NODE_CONF ("60000", "60000"), &s);
+  g_assert_cmpuint (inproc_memory_kib (conn, "vm-a"), <=, 1024 * MIB - 4 * 64 * MIB);
+  virConnectClose (conn);
+}
+
+/* ---- one daemon per host ------------------------------------------------- */
+
+/* Another daemon holds the lock: `run --once` refuses, sets nothing, and
+ * leaves the live daemon's state file alone (it used to remove it on
+ * exit). */
+static void
+test_second_daemon_refused (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("bc-lock-XXXXXX", NULL);
+  g_autofree char *state = g_build_filename (dir, "state.json", NULL);
+  g_autofree char *lock_path = g_strconcat (state, ".lock", NULL);
+  virConnectPtr conn = inproc_open_node ();
+  BcDaemonOptions opts = { .state_path = state, .once = TRUE };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (BcDaemon) d = NULL;
+  BcLock live = BC_LOCK_INIT;
+  BcConfig cfg;
+
+  g_assert_true (bc_lock_take (&live, state, NULL));
+  g_assert_true (g_file_set_contents (state, "{\"live\": true}", -1, NULL));
+  inproc_config (&cfg);
+  d = bc_daemon_new (conn, &cfg, &opts, &error);
+  g_assert_null (d);
+  g_assert_nonnull (error);
+  g_assert_nonnull (strstr (error->message, "another balloonctl run"));
+  g_assert_true (g_file_test (state, G_FILE_TEST_EXISTS));
+  g_assert_cmpuint (inproc_memory_kib (conn, "vm-a"), ==, 1024 * MIB);
+  /* once the first is gone, a new one starts and cleans up after itself */
+  bc_lock_release (&live);
+  g_clear_error (&error);
+  g_assert_cmpint (inproc_run (conn, &cfg, &opts, &error), ==, 0);
+  g_assert_no_error (error);
+  g_assert_false (g_file_test (state, G_FILE_TEST_EXISTS));
+  virConnectClose (conn);
+  g_unlink (lock_path);
+  g_rmdir (dir);
+}
+
+/* ---- a state file that cannot be written ---------------------------------- */
+
+static gboolean
+unblock_state (gpointer data)
+{
+  g_assert_cmpint (g_rmdir (data), ==, 0);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+stop_soon (gpointer data)
+{
+  raise (SIGTERM);
+  return G_SOURCE_REMOVE;
+}
+
+/* A directory where the state file goes: every pass's write fails, and
+ * the log says so once, then once more when it works again (it used to
+ * warn every tick). */
+static void
+test_state_write_said_once (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("bc-state-XXXXXX", NULL);
+  g_autofree char *state = g_build_filename (dir, "state.json", NULL);
+  g_autofree char *lock_path = g_strconcat (state, ".lock", NULL);
+  const char *expected[] = { "vm-d: not managed: *", "vm-f: not managed: no balloon device", "state file: *", NULL };
+  virConnectPtr conn = inproc_open_node ();
+  BcDaemonOptions opts = { .state_path = state };
+  BcConfig cfg;
+
+  g_assert_cmpint (g_mkdir (state, 0755), ==, 0);
+  inproc_expect_warnings (expected);
+  inproc_config (&cfg);
+  g_timeout_add (1000, unblock_state, state);
+  g_timeout_add (1500, stop_soon, NULL);
+  g_assert_cmpint (inproc_run (conn, &cfg, &opts, NULL), ==, 0);
+  g_assert_cmpuint (inproc_count_messages ("state file: *said once*"), ==, 1);
+  g_assert_cmpuint (inproc_count_messages ("state file: written again"), ==, 1);
+  virConnectClose (conn);
+  g_unlink (lock_path);
+  g_rmdir (dir);
+}
+
+/* ---- a job on a domain ---------------------------------------------------- */
+
+int __real_virDomainGetJobStats (virDomainPtr dom, int *type, virTypedParameterPtr *params, int *nparams,
+                                 unsigned int flags);
+int __wrap_virDomainGetJobStats (virDomainPtr dom, int *type, virTypedParameterPtr *params, int *nparams,
+                                 unsigned int flags);
+
+static gint migrating; /* vm-a is migrating out while set */
+
+int
+__wrap_virDomainGetJobStats (virDomainPtr dom, int *type, virTypedParameterPtr *params, int *nparams,
+                             unsigned int flags)
+{
+  int max = 0;
+
+  if (!g_atomic_int_get (&migrating) || g_strcmp0 (virDomainGetName (dom), "vm-a") != 0)
+    return __real_virDomainGetJobStats (dom, type, params, nparams, flags);
+  *type = VIR_DOMAIN_JOB_UNBOUNDED;
+  *params = NULL;
+  *nparams = 0;
+  return virTypedParamsAddInt (params, nparams, &max, VIR_DOMAIN_JOB_OPERATION,
+                               VIR_DOMAIN_JOB_OPERATION_MIGRATION_OUT);
+}
+
+static gboolean
+migration_ends (gpointer data)
+{
+  g_assert_cmpuint (inproc_memory_kib (data, "vm-a"), ==, 1024 * MIB);
+  g_atomic_int_set (&migrating, FALSE);
+  return G_SOURCE_REMOVE;
+}
+
+/* vm-a migrates for its first second: the daemon leaves it alone (said
+ * once, not a warning every pass), manages the others, and takes vm-a on
+ * once the job has ended. */
+static void
+test_job_left_alone (void)
+{
+  virConnectPtr conn = inproc_open_node ();
+  BcDaemonOptions opts = { .state_path = "" };
+  BcConfig cfg;
+
+  inproc_config (&cfg);
+  g_atomic_int_set (&migrating, TRUE);
+  g_timeout_add (1000, migration_ends, conn);
+  g_timeout_add (1600, stop_soon, NULL);
+  g_assert_cmpint (inproc_run (conn, &cfg, &opts, NULL), ==, 0);
+  g_assert_cmpuint (inproc_count_messages ("vm-a: a migration job is running; its memory is left alone until it ends"), ==, 1);
+  g_assert_cmpuint (inproc_count_messages ("vm-a: the migration job has ended"), ==, 1);
+  g_assert_cmpuint (inproc_memory_kib (conn, "vm-a"), <, 1024 * MIB);
+  g_assert_cmpuint (inproc_memory_kib (conn, "vm-e"), ==, 1024 * MIB); /* not running */
+  virConnectClose (conn);
+}
+
+int
+main (int argc, char **argv)
+{
+  inproc_init (&argc, &argv);
+  inproc_add_test ("/robust/reload-storm", test_reload_storm);
+  inproc_add_test ("/robust/reload-interval", test_reload_interval);
+  inproc_add_test ("/robust/second-daemon-refused", test_second_daemon_refused);
+  inproc_add_test ("/robust/state-write-said-once", test_state_write_said_once);
+  inproc_add_test ("/robust/job-left-alone", test_job_left_alone);
+  return g_test_run ();
+}
