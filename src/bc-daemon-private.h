@@ -56,6 +56,15 @@ struct _BcDaemon {
   GSource *close_source;     /* the main context's side of a close */
   int close_reason;
   GError *fatal;
+  /* the connection (bc-reconnect.c) */
+  char *connect_uri;         /* what a reconnect opens (NULL: default) */
+  gboolean connected;        /* FALSE from a lost connection until a new one */
+  gint64 lost_at_ms;
+  guint reconnect_id;
+  gboolean reconnect_inflight;
+  guint reconnect_attempts;  /* since the loss */
+  gint64 reconnect_delay_ms; /* the last back-off */
+  guint64 reconnects;        /* connections made again, since start */
   BcCounters counters;       /* for /metrics */
   BcMetricsServer *metrics;  /* NULL = no [metrics] listen */
 };
@@ -65,6 +74,11 @@ gint64 bc_daemon_now_ms (void);
 void bc_daemon_stop (BcDaemon *d);
 /* Fresh statistics are in the table (from bc-gather.c). */
 void bc_daemon_collected (BcDaemon *d);
+
+/* ---- bc-reconnect.c: the connection ----------------------------- */
+
+/* The connection closed: pass nothing, connect again with a back-off. */
+void bc_daemon_connection_lost (BcDaemon *d, int reason);
 
 /* ---- bc-events.c: libvirt's events -------------------------------- */
 

@@ -130,6 +130,16 @@ on_tick (gpointer data)
 {
   BcDaemon *d = data;
 
+  if (!d->connected)
+    {
+      /* waiting for libvirt is working as intended: systemd's watchdog
+       * is still fed, and told why nothing moves */
+      g_autofree char *status = g_strdup_printf ("libvirt connection lost %" G_GINT64_FORMAT " s ago; connecting again (attempt %u)",
+                                                 (bc_daemon_now_ms () - d->lost_at_ms) / 1000, d->reconnect_attempts);
+
+      bc_notify_pass (&d->notify, status);
+      return G_SOURCE_CONTINUE;
+    }
   bc_gather_guests (d, bc_daemon_now_ms ());
   d->pass_wanted = TRUE;
   /* a read still running serves this tick's pass */
@@ -210,6 +220,7 @@ bc_daemon_stop (BcDaemon *d)
   d->phase = BC_PHASE_STOPPING;
   bc_notify_stopping ();
   g_clear_handle_id (&d->tick_id, g_source_remove);
+  g_clear_handle_id (&d->reconnect_id, g_source_remove);
   /* a bound: systemd's stop timeout must not be reached */
   d->grace_id = g_timeout_add ((guint) d->opts.shutdown_grace_ms, on_grace_over, d);
   progress (d);
@@ -282,7 +293,9 @@ daemon_alloc (virConnectPtr conn, const BcConfig *cfg, const BcDaemonOptions *op
   d->config_path = g_strdup (opts->config_path);
   d->state_path = g_strdup (opts->state_path ? opts->state_path : "");
   d->uri = virConnectGetURI (conn);
-  d->opts.config_path = d->opts.state_path = NULL;
+  d->connect_uri = g_strdup (opts->connect_uri ? opts->connect_uri : d->uri);
+  d->connected = TRUE;
+  d->opts.config_path = d->opts.state_path = d->opts.connect_uri = NULL;
   if (d->opts.shutdown_grace_ms <= 0)
     d->opts.shutdown_grace_ms = SHUTDOWN_GRACE_MS_DEFAULT;
   d->lifecycle_cb = d->metadata_cb = -1;
@@ -350,6 +363,7 @@ bc_daemon_free (BcDaemon *d)
     g_clear_handle_id (&d->signal_ids[i], g_source_remove);
   g_clear_handle_id (&d->tick_id, g_source_remove);
   g_clear_handle_id (&d->grace_id, g_source_remove);
+  g_clear_handle_id (&d->reconnect_id, g_source_remove);
   bc_events_unregister (d);
   bc_metrics_stop (d);
   g_mutex_clear (&d->close_lock);
@@ -359,6 +373,7 @@ bc_daemon_free (BcDaemon *d)
   g_clear_error (&d->fatal);
   g_free (d->config_path);
   g_free (d->state_path);
+  g_free (d->connect_uri);
   free (d->uri);
   bc_report_cache_clear (&d->published);
   bc_notify_clear (&d->notify);

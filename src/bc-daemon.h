@@ -18,6 +18,10 @@ typedef struct {
                                 0 = 30 s */
   gint64 shutdown_grace_ms;  /* how long a stop waits for running jobs;
                                 0 = 15 s */
+  const char *connect_uri;   /* what a lost connection is opened again
+                                with; NULL = the connection's own URI */
+  gint64 reconnect_ms;       /* the first retry after a lost connection;
+                                0 = 1 s (then doubling, at most 30 s) */
 } BcDaemonOptions;
 
 typedef struct _BcDaemon BcDaemon;

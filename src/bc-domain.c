@@ -66,6 +66,14 @@ bc_domain_job_free (gpointer data)
   g_free (job);
 }
 
+void
+bc_domain_set_vdom (BcDomain *d, virDomainPtr vdom)
+{
+  virDomainRef (vdom);
+  virDomainFree (d->vdom);
+  d->vdom = vdom;
+}
+
 gboolean
 bc_domain_managed (const BcDomain *d)
 {

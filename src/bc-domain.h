@@ -87,6 +87,9 @@ typedef struct {
 gpointer bc_domain_job_new (gsize size, BcDomain *dom, GDestroyNotify clear);
 void bc_domain_job_free (gpointer job);
 
+/* The domain as the current connection knows it (a reconnect makes new
+ * ones); jobs keep their own reference. */
+void bc_domain_set_vdom (BcDomain *d, virDomainPtr vdom);
 gboolean bc_domain_managed (const BcDomain *d);
 void bc_domain_set_skip (BcDomain *d, const char *why);
 /* The pass's view of the domain. */

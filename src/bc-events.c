@@ -72,6 +72,12 @@ on_closed (gpointer data)
   g_clear_pointer (&d->close_source, g_source_unref);
   reason = d->close_reason;
   g_mutex_unlock (&d->close_lock);
+  if (d->phase == BC_PHASE_RUN)
+    {
+      bc_daemon_connection_lost (d, reason);
+      return G_SOURCE_REMOVE;
+    }
+  /* --once has nothing to wait for */
   if (d->fatal == NULL)
     bc_set_error (&d->fatal, BC_ERROR_FAILED, "connection to libvirt closed (reason %d)", reason);
   bc_daemon_stop (d);

@@ -324,6 +324,7 @@ reconcile (BcDaemon *d, GPtrArray *records, guint64 read_at)
       if (dom == NULL)
         continue;
       g_hash_table_add (seen, dom->uuid);
+      bc_domain_set_vdom (dom, r->dom);
       dom->figures.libvirt_state = r->state;
       dom->figures.balloon = r->balloon;
       dom->figures.balloon_updated_ms = balloon_updated_ms (&r->balloon);
@@ -366,7 +367,9 @@ bulk_failed (BcDaemon *d, const GError *error)
   d->counters.collect_failures++;
   if (d->phase == BC_PHASE_RUN)
     {
-      g_warning ("collect: %s", error->message);
+      /* a read the lost connection broke: said once, by the loss */
+      if (d->connected)
+        g_warning ("collect: %s", error->message);
       return;
     }
   /* --once has no next tick to retry on: fail the run */
@@ -407,6 +410,8 @@ bc_gather_bulk (BcDaemon *d)
 {
   BulkJob *j;
 
+  if (!d->connected)
+    return; /* the new connection's first read comes when it is made */
   if (d->bulk_inflight)
     {
       d->bulk_again = TRUE;

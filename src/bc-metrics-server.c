@@ -27,6 +27,8 @@ render (BcDaemon *d)
   gint64 now_ms = bc_daemon_now_ms ();
 
   s->counters = d->counters;
+  s->connected = d->connected;
+  s->reconnects = d->reconnects;
   for (guint i = 0; i < doms->len; i++)
     bc_metrics_add_domain (s, g_ptr_array_index (doms, i), now_ms);
   bc_metrics_render (out, s);

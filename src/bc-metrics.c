@@ -290,22 +290,31 @@ render_counter (GString *out, const char *name, const char *help, guint64 value)
 }
 
 static void
-render_counters (GString *out, const BcCounters *c)
+render_gauge (GString *out, const char *name, const char *help, gint64 value)
 {
+  append_header (out, name, "gauge", help);
+  g_string_append_printf (out, "%s %" G_GINT64_FORMAT "\n", name, value);
+}
+
+static void
+render_daemon (GString *out, const BcMetricsSnapshot *s)
+{
+  const BcCounters *c = &s->counters;
+
   render_counter (out, "balloonctl_passes_total", "Control passes (one every apply interval) run since the daemon started.", c->passes);
   render_counter (out, "balloonctl_collect_failures_total", "Reads of every domain's statistics that failed (no pass ran).", c->collect_failures);
   render_counter (out, "balloonctl_applies_total", "Balloon changes libvirt accepted.", c->applies);
   render_counter (out, "balloonctl_apply_failures_total", "Balloon changes libvirt refused (retried next pass).", c->apply_failures);
   render_counter (out, "balloonctl_agent_failures_total", "Guest agent reads that failed or timed out.", c->agent_failures);
-  render_counter (out, "balloonctl_reconnects_total", "Reconnections to libvirt (always 0: the daemon does not reconnect yet).", c->reconnects);
-  append_header (out, "balloonctl_last_pass_timestamp_seconds", "gauge", "When the last control pass ran (unix time); 0 before the first.");
-  g_string_append_printf (out, "balloonctl_last_pass_timestamp_seconds %" G_GINT64_FORMAT "\n", c->last_pass_s);
+  render_counter (out, "balloonctl_reconnects_total", "Connections to libvirt made again after it went away.", s->reconnects);
+  render_gauge (out, "balloonctl_libvirt_connected", "1 while the daemon is connected to libvirt, 0 while it connects again.", s->connected);
+  render_gauge (out, "balloonctl_last_pass_timestamp_seconds", "When the last control pass ran (unix time); 0 before the first.", c->last_pass_s);
 }
 
 void
 bc_metrics_render (GString *out, const BcMetricsSnapshot *s)
 {
-  render_counters (out, &s->counters);
+  render_daemon (out, s);
   for (guint i = 0; i < G_N_ELEMENTS (domain_gauges); i++)
     render_domain_gauge (out, &domain_gauges[i], s->domains);
   render_margin_state (out, s->domains);

@@ -21,7 +21,6 @@ typedef struct {
                               is neither) */
   guint64 agent_failures;  /* guest agent reads that failed: timeouts,
                               errors, replies not believed */
-  guint64 reconnects;      /* to libvirt: the daemon does not reconnect yet */
 } BcCounters;
 
 /* One domain: the record the state file publishes (bc_explain_report),
@@ -40,6 +39,8 @@ typedef struct {
 
 typedef struct {
   BcCounters counters;
+  gboolean connected;      /* to libvirt, now */
+  guint64 reconnects;      /* connections to libvirt made again */
   GPtrArray *domains;      /* of BcMetricsDomain */
 } BcMetricsSnapshot;
 

@@ -170,6 +170,7 @@ cmd_run (int argc, char **argv)
   opts.config_path = globals.config_path ? globals.config_path : BC_DEFAULT_CONFIG;
   opts.config_missing_ok = globals.config_path == NULL;
   opts.state_path = path;
+  opts.connect_uri = globals.uri;
   opts.dry_run = opt_dry_run;
   opts.once = opt_once;
   daemon = bc_daemon_new (conn, &cfg, &opts, &error);

@@ -153,6 +153,7 @@ why=""
 [ "${last:-0}" -ge $((now - 60)) ] && [ "${last:-0}" -le $((now + 1)) ] || why="$why last pass at '$last', now $now"
 grep -qx 'balloonctl_applies_total 0' "$TMP/m" || why="$why $(grep applies_total "$TMP/m")"
 grep -qx 'balloonctl_reconnects_total 0' "$TMP/m" || why="$why no reconnects_total 0"
+grep -qx 'balloonctl_libvirt_connected 1' "$TMP/m" || why="$why not connected: $(grep libvirt_connected "$TMP/m")"
 # the test driver has no guest agent: every read fails
 agent=$(sed -n 's/^balloonctl_agent_failures_total //p' "$TMP/m")
 [ "${agent:-0}" -ge 1 ] || why="$why agent_failures_total '$agent'"

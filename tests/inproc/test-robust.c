@@ -228,6 +228,139 @@ test_job_left_alone (void)
   virConnectClose (conn);
 }
 
+/* ---- libvirt goes away and comes back ---------------------------------- */
+
+int __real_virConnectRegisterCloseCallback (virConnectPtr conn, virConnectCloseFunc cb, void *opaque,
+                                            virFreeCallback freecb);
+int __wrap_virConnectRegisterCloseCallback (virConnectPtr conn, virConnectCloseFunc cb, void *opaque,
+                                            virFreeCallback freecb);
+virConnectPtr __real_virConnectOpen (const char *name);
+virConnectPtr __wrap_virConnectOpen (const char *name);
+
+static struct {
+  virConnectCloseFunc cb;     /* the daemon's, as last registered */
+  void *opaque;
+  guint registered;
+  virConnectPtr node;         /* what a reconnect gets */
+  gint fail_opens;            /* reconnects that fail first */
+  guint opens;
+  char *uri;                  /* the URI a reconnect asked for */
+} lib;
+
+int
+__wrap_virConnectRegisterCloseCallback (virConnectPtr conn, virConnectCloseFunc cb, void *opaque,
+                                        virFreeCallback freecb)
+{
+  lib.cb = cb;
+  lib.opaque = opaque;
+  lib.registered++;
+  return __real_virConnectRegisterCloseCallback (conn, cb, opaque, freecb);
+}
+
+virConnectPtr
+__wrap_virConnectOpen (const char *name)
+{
+  if (lib.node == NULL)
+    return __real_virConnectOpen (name);
+  lib.opens++;
+  g_free (lib.uri);
+  lib.uri = g_strdup (name);
+  if (g_atomic_int_add (&lib.fail_opens, -1) > 0)
+    {
+      virConnectPtr none = __real_virConnectOpen ("test:///nonexistent/file.xml");
+
+      g_assert_null (none);
+      return NULL;
+    }
+  virConnectRef (lib.node);
+  return lib.node;
+}
+
+typedef struct {
+  virConnectPtr conn;
+  guint64 at_loss_kib;
+  guint changes_at_loss;
+} Outage;
+
+static gboolean
+lose_connection (gpointer data)
+{
+  Outage *o = data;
+
+  o->at_loss_kib = inproc_memory_kib (o->conn, "vm-a");
+  o->changes_at_loss = inproc_count_messages ("vm-a: * -> * KiB: *");
+  lib.cb (o->conn, VIR_CONNECT_CLOSE_REASON_EOF, lib.opaque);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+during_outage (gpointer data)
+{
+  Outage *o = data;
+
+  /* nothing moved while libvirt was away */
+  g_assert_cmpuint (inproc_memory_kib (o->conn, "vm-a"), ==, o->at_loss_kib);
+  g_assert_cmpuint (inproc_count_messages ("vm-a: * -> * KiB: *"), ==, o->changes_at_loss);
+  return G_SOURCE_REMOVE;
+}
+
+/* The connection closes at 500 ms; the first two attempts to connect
+ * again fail (retries at 100, 200, 400 ms).  The daemon keeps running,
+ * changes nothing meanwhile, connects again with the URI it was given,
+ * registers for events again, keeps vm-a's record (no new "now followed")
+ * and goes on shrinking it. */
+static void
+test_reconnect (void)
+{
+  virConnectPtr conn = inproc_open_node ();
+  const char *expected[] = { "vm-d: not managed: *", "vm-f: not managed: no balloon device",
+                             "connection to libvirt lost (end of file)*", NULL };
+  BcDaemonOptions opts = { .state_path = "", .connect_uri = "test:///reconnect", .reconnect_ms = 100 };
+  Outage o = { conn };
+  BcConfig cfg;
+
+  inproc_expect_warnings (expected);
+  inproc_config (&cfg);
+  lib.node = conn;
+  lib.registered = lib.opens = 0;
+  lib.fail_opens = 2;
+  g_timeout_add (500, lose_connection, &o);
+  g_timeout_add (750, during_outage, &o);
+  g_timeout_add (2000, stop_soon, NULL);
+  g_assert_cmpint (inproc_run (conn, &cfg, &opts, NULL), ==, 0);
+  lib.node = NULL;
+  g_assert_cmpuint (lib.opens, ==, 3);
+  g_assert_cmpstr (lib.uri, ==, "test:///reconnect");
+  g_assert_cmpuint (lib.registered, ==, 2);
+  g_assert_cmpuint (inproc_count_messages ("libvirt still unreachable*"), ==, 1);
+  g_assert_cmpuint (inproc_count_messages ("connected to libvirt again after * s (3 attempts)*"), ==, 1);
+  g_assert_cmpuint (inproc_count_messages ("vm-a: now followed"), ==, 1);
+  g_assert_cmpuint (inproc_memory_kib (conn, "vm-a"), <, o.at_loss_kib);
+  g_clear_pointer (&lib.uri, g_free);
+  virConnectClose (conn);
+}
+
+/* Stopped while waiting for libvirt: the retry timer goes with the daemon
+ * (exit 0, nothing left on the main context). */
+static void
+test_stop_while_lost (void)
+{
+  virConnectPtr conn = inproc_open_node ();
+  const char *expected[] = { "vm-d: not managed: *", "vm-f: not managed: no balloon device",
+                             "connection to libvirt lost*", NULL };
+  BcDaemonOptions opts = { .state_path = "", .reconnect_ms = 5000 };
+  Outage o = { conn };
+  BcConfig cfg;
+
+  inproc_expect_warnings (expected);
+  inproc_config (&cfg);
+  g_timeout_add (300, lose_connection, &o);
+  g_timeout_add (600, stop_soon, NULL);
+  g_assert_cmpint (inproc_run (conn, &cfg, &opts, NULL), ==, 0);
+  g_assert_false (g_main_context_pending (NULL));
+  virConnectClose (conn);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -237,5 +370,7 @@ main (int argc, char **argv)
   inproc_add_test ("/robust/second-daemon-refused", test_second_daemon_refused);
   inproc_add_test ("/robust/state-write-said-once", test_state_write_said_once);
   inproc_add_test ("/robust/job-left-alone", test_job_left_alone);
+  inproc_add_test ("/robust/reconnect", test_reconnect);
+  inproc_add_test ("/robust/stop-while-lost", test_stop_while_lost);
   return g_test_run ();
 }

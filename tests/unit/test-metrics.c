@@ -34,6 +34,8 @@ sample (void)
 
   s->counters = (BcCounters) { .passes = 1234, .last_pass_s = 1790000000, .collect_failures = 1,
                                .applies = 56, .apply_failures = 2, .agent_failures = 7 };
+  s->connected = TRUE;
+  s->reconnects = 3;
   d = domain (s, "db1", "00000000-0000-0000-0000-000000000001", TRUE, "DOWN");
   d->current_kib = 448 * MIB;
   d->max_kib = 3072 * MIB;
