@@ -24,6 +24,9 @@ _balloonctl_value()
         --config | --state-file)
             _filedir
             ;;
+        -s | --sort)
+            mapfile -t COMPREPLY < <(compgen -W "name state current target max committed cached active-file margin source last-change" -- "$cur")
+            ;;
         *)
             return 1
             ;;
@@ -40,7 +43,7 @@ _balloonctl()
     local global="-c --connect --config --state-file -v --verbose -h --help"
     local -A options=(
         [run]="--dry-run --once"
-        [status]="--json --no-agent"
+        [status]="--json --no-agent --watch --sort -w -s"
         [version]=""
     )
     local common="-v --verbose -h --help"

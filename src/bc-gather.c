@@ -5,8 +5,10 @@
 #define G_LOG_DOMAIN "balloonctl"
 
 #include "bc-daemon-private.h"
+#include "bc-quote.h"
 
 #define AGENT_BACKOFF_MS 30000
+#define AGENT_ERROR_MAX 200 /* characters of an agent's error kept */
 #define SETUP_RETRY_MS_DEFAULT 30000
 
 /* ---- setup: XML facts, metadata, statistics period ------------------- */
@@ -159,10 +161,11 @@ agent_result (BcDomainFigures *f, const char *name, const AgentJob *j)
     }
   f->agent_failures++;
   g_free (f->agent_error);
-  f->agent_error = g_strdup (j->job.error->message);
+  /* a guest's words: no line breaks or escapes into the log or status */
+  f->agent_error = bc_escape (j->job.error->message, AGENT_ERROR_MAX);
   if (f->agent_failures == BC_AGENT_FAILURES_BEFORE_BACKOFF)
     g_message ("%s: guest agent unusable (%s); using balloon figures, retrying every %d s",
-               name, j->job.error->message, AGENT_BACKOFF_MS / 1000);
+               name, f->agent_error, AGENT_BACKOFF_MS / 1000);
   if (f->agent_failures >= BC_AGENT_FAILURES_BEFORE_BACKOFF)
     f->agent_retry_at_ms = bc_daemon_now_ms () + AGENT_BACKOFF_MS;
 }

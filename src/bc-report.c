@@ -6,7 +6,9 @@
 #include "bc-json.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <glib/gstdio.h>
+#include <sys/stat.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -175,46 +177,103 @@ bc_report_to_json (const BcReport *r)
   return bc_json_to_data (b);
 }
 
-static guint64
-member_kib (JsonObject *o, const char *key)
+/* An integer member within [min, max]; a member of the wrong type reads as
+ * 0, unknown. */
+static gboolean
+member_in (JsonObject *o, const char *key, gint64 min, gint64 max, gint64 *out, GError **error)
 {
-  return (guint64) MAX (0, bc_json_member_int (o, key, 0));
+  gint64 v = bc_json_member_int (o, key, 0);
+
+  if (v < min || v > max)
+    return bc_set_error (error, BC_ERROR_FAILED, "%s %" G_GINT64_FORMAT " is out of range (%" G_GINT64_FORMAT " to %" G_GINT64_FORMAT ")",
+                         key, v, min, max);
+  *out = v;
+  return TRUE;
 }
 
-/* What bc_report_add_controller wrote; members of the wrong type read as
- * unknown. */
-static void
-parse_controller (JsonObject *o, BcReportDomain *d)
+static gboolean
+member_kib (JsonObject *o, const char *key, guint64 *out, GError **error)
+{
+  gint64 v = 0;
+
+  if (!member_in (o, key, 0, BC_REPORT_MAX_KIB, &v, error))
+    return FALSE;
+  *out = (guint64) v;
+  return TRUE;
+}
+
+static gboolean
+parse_change (JsonObject *o, BcReportDomain *d, GError **error)
 {
   JsonNode *change = json_object_get_member (o, "last_change");
 
+  if (change == NULL || !JSON_NODE_HOLDS_OBJECT (change))
+    return TRUE;
+  o = json_node_get_object (change);
+  d->change_reason = g_strdup (bc_json_member_string (o, "reason"));
+  return member_in (o, "at_ms", 0, G_MAXINT64, &d->change_at_ms, error) &&
+         member_kib (o, "old_kib", &d->change_old_kib, error) &&
+         member_kib (o, "new_kib", &d->change_new_kib, error);
+}
+
+/* What bc_report_add_controller wrote; members of the wrong type read as
+ * unknown, figures out of range are refused. */
+static gboolean
+parse_controller (JsonObject *o, BcReportDomain *d, GError **error)
+{
   d->managed = bc_json_member_true (o, "managed");
   d->note = g_strdup (bc_json_member_string (o, "note"));
   d->state = g_strdup (bc_json_member_string (o, "state"));
-  d->margin_kib = bc_json_member_int (o, "margin_kib", 0);
-  d->target_kib = member_kib (o, "target_kib");
   d->source = g_strdup (bc_json_member_string (o, "source"));
-  if (change == NULL || !JSON_NODE_HOLDS_OBJECT (change))
-    return;
-  o = json_node_get_object (change);
-  d->change_at_ms = bc_json_member_int (o, "at_ms", 0);
-  d->change_old_kib = member_kib (o, "old_kib");
-  d->change_new_kib = member_kib (o, "new_kib");
-  d->change_reason = g_strdup (bc_json_member_string (o, "reason"));
+  return member_in (o, "margin_kib", -BC_REPORT_MAX_KIB, BC_REPORT_MAX_KIB, &d->margin_kib, error) &&
+         member_kib (o, "target_kib", &d->target_kib, error) && parse_change (o, d, error);
 }
 
-static void
-parse_domain (BcReport *r, JsonNode *node)
+static gboolean
+parse_domain (BcReport *r, JsonNode *node, GError **error)
 {
   JsonObject *o;
 
   if (!JSON_NODE_HOLDS_OBJECT (node))
-    return;
+    return TRUE;
   o = json_node_get_object (node);
   if (bc_json_member_string (o, "uuid") == NULL)
-    return;
-  parse_controller (o, bc_report_add_domain (r, bc_json_member_string (o, "uuid"),
-                                             bc_json_member_string (o, "name")));
+    return TRUE;
+  return parse_controller (o, bc_report_add_domain (r, bc_json_member_string (o, "uuid"),
+                                                    bc_json_member_string (o, "name")), error);
+}
+
+static gboolean
+parse_domains (BcReport *r, JsonObject *o, GError **error)
+{
+  JsonNode *domains = json_object_get_member (o, "domains");
+  JsonArray *a;
+
+  if (domains == NULL || !JSON_NODE_HOLDS_ARRAY (domains))
+    return TRUE;
+  a = json_node_get_array (domains);
+  for (guint i = 0; i < json_array_get_length (a); i++)
+    {
+      g_autoptr (GError) local = NULL;
+
+      if (!parse_domain (r, json_array_get_element (a, i), &local))
+        return bc_set_error (error, BC_ERROR_FAILED, "state file: domain %u: %s", i + 1, local->message);
+    }
+  return TRUE;
+}
+
+static gboolean
+parse_daemon (BcReport *r, JsonObject *o, GError **error)
+{
+  g_autoptr (GError) local = NULL;
+
+  r->uri = g_strdup (bc_json_member_string (o, "uri"));
+  r->policy = g_strdup (bc_json_member_string (o, "policy"));
+  if (member_in (o, "pid", 0, G_MAXINT, &r->pid, &local) &&
+      member_in (o, "updated_ms", 0, G_MAXINT64, &r->updated_ms, &local) &&
+      member_in (o, "apply_interval_ms", 0, BC_REPORT_MAX_INTERVAL_MS, &r->apply_interval_ms, &local))
+    return TRUE;
+  return bc_set_error (error, BC_ERROR_FAILED, "state file: %s", local->message);
 }
 
 BcReport *
@@ -222,25 +281,12 @@ bc_report_from_json (const char *text, GError **error)
 {
   g_autoptr (JsonNode) root = bc_json_parse_object (text);
   g_autoptr (BcReport) r = bc_report_new ();
-  JsonObject *o;
-  JsonNode *domains;
 
   if (root == NULL)
     return bc_set_error (error, BC_ERROR_FAILED, "state file is not a JSON object"), NULL;
-  o = json_node_get_object (root);
-  r->pid = bc_json_member_int (o, "pid", 0);
-  r->uri = g_strdup (bc_json_member_string (o, "uri"));
-  r->policy = g_strdup (bc_json_member_string (o, "policy"));
-  r->updated_ms = bc_json_member_int (o, "updated_ms", 0);
-  r->apply_interval_ms = bc_json_member_int (o, "apply_interval_ms", 0);
-  domains = json_object_get_member (o, "domains");
-  if (domains && JSON_NODE_HOLDS_ARRAY (domains))
-    {
-      JsonArray *a = json_node_get_array (domains);
-
-      for (guint i = 0; i < json_array_get_length (a); i++)
-        parse_domain (r, json_array_get_element (a, i));
-    }
+  if (!parse_daemon (r, json_node_get_object (root), error) ||
+      !parse_domains (r, json_node_get_object (root), error))
+    return NULL;
   return g_steal_pointer (&r);
 }
 
@@ -304,20 +350,83 @@ pid_alive (gint64 pid)
   return pid > 0 && pid <= G_MAXINT && (kill ((pid_t) pid, 0) == 0 || errno == EPERM);
 }
 
+/* The file's text, NULL (no error) when there is none; a file larger than
+ * any daemon writes is refused before it is read. */
+static char *
+read_bounded (const char *path, GError **error)
+{
+  g_autofree char *text = NULL;
+  struct stat st;
+  ssize_t n;
+  int fd = g_open (path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY, 0);
+
+  if (fd < 0 && errno == ENOENT)
+    return NULL;
+  if (fd < 0)
+    return bc_set_error (error, BC_ERROR_FAILED, "%s", g_strerror (errno)), NULL;
+  if (fstat (fd, &st) < 0 || !S_ISREG (st.st_mode) || st.st_size > BC_REPORT_MAX_FILE_SIZE)
+    {
+      close (fd);
+      return bc_set_error (error, BC_ERROR_FAILED, "not a regular file of at most %d bytes", BC_REPORT_MAX_FILE_SIZE), NULL;
+    }
+  text = g_malloc ((gsize) st.st_size + 1);
+  while ((n = read (fd, text, (gsize) st.st_size)) < 0 && errno == EINTR)
+    ;
+  close (fd);
+  if (n < 0)
+    return bc_set_error (error, BC_ERROR_FAILED, "%s", g_strerror (errno)), NULL;
+  text[n] = '\0';
+  return g_steal_pointer (&text);
+}
+
+gboolean
+bc_report_check_times (const BcReport *r, gint64 now_ms, GError **error)
+{
+  gint64 latest = now_ms + BC_REPORT_SKEW_MS;
+
+  if (r->updated_ms > latest)
+    return bc_set_error (error, BC_ERROR_FAILED, "state file: updated_ms %" G_GINT64_FORMAT " is %" G_GINT64_FORMAT " s in the future",
+                         r->updated_ms, (r->updated_ms - now_ms) / 1000);
+  for (guint i = 0; i < r->domains->len; i++)
+    {
+      const BcReportDomain *d = g_ptr_array_index (r->domains, i);
+
+      if (d->change_at_ms > latest)
+        return bc_set_error (error, BC_ERROR_FAILED, "state file: domain %u: last_change at_ms %" G_GINT64_FORMAT " is in the future",
+                             i + 1, d->change_at_ms);
+    }
+  return TRUE;
+}
+
+gboolean
+bc_report_is_live (const BcReport *r, gint64 now_ms, gint64 apply_interval_ms)
+{
+  gint64 age;
+
+  if (r->updated_ms <= 0 || r->updated_ms > now_ms + BC_REPORT_SKEW_MS)
+    return FALSE;
+  age = now_ms - r->updated_ms;
+  if (r->apply_interval_ms > 0)
+    apply_interval_ms = r->apply_interval_ms;
+  apply_interval_ms = CLAMP (apply_interval_ms, 0, BC_REPORT_MAX_INTERVAL_MS);
+  return age <= bc_report_max_age_ms (apply_interval_ms) && pid_alive (r->pid);
+}
+
 BcReport *
 bc_report_read_live (const char *path, gint64 now_ms, gint64 apply_interval_ms, GError **error)
 {
   g_autofree char *text = NULL;
   g_autoptr (BcReport) r = NULL;
+  g_autoptr (GError) local = NULL;
 
-  if (!g_file_get_contents (path, &text, NULL, NULL))
-    return NULL;
-  r = bc_report_from_json (text, error);
-  if (r == NULL)
-    return NULL;
-  if (r->apply_interval_ms > 0 && r->apply_interval_ms <= 3600000)
-    apply_interval_ms = r->apply_interval_ms;
-  if (!pid_alive (r->pid) || now_ms - r->updated_ms > bc_report_max_age_ms (apply_interval_ms))
+  text = read_bounded (path, &local);
+  if (text != NULL)
+    r = bc_report_from_json (text, &local);
+  if (r != NULL && !bc_report_check_times (r, now_ms, &local))
+    g_clear_pointer (&r, bc_report_free);
+  if (local != NULL)
+    return g_propagate_error (error, g_steal_pointer (&local)), NULL;
+  if (r == NULL || !bc_report_is_live (r, now_ms, apply_interval_ms))
     return NULL;
   return g_steal_pointer (&r);
 }

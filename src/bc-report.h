@@ -44,6 +44,9 @@ const BcReportDomain *bc_report_find (const BcReport *r, const char *uuid);
  * each domain of the state file and as "controller" by `status --json`. */
 void bc_report_add_controller (JsonBuilder *b, const BcReportDomain *d);
 char *bc_report_to_json (const BcReport *r);
+/* NULL with an error when text is not a JSON object or a figure is out of
+ * range (see BC_REPORT_MAX_KIB); members of the wrong type read as unknown
+ * (0, NULL). */
 BcReport *bc_report_from_json (const char *text, GError **error);
 
 /* Default path: /run/balloonctl/state.json for root, else under
@@ -71,8 +74,24 @@ gint64 bc_report_max_age_ms (gint64 apply_interval_ms);
  * disk, and most ticks change nothing a reader sees. */
 gboolean bc_report_publish (BcReport *r, const char *path, BcReportCache *cache, gint64 now_ms, GError **error);
 void bc_report_cache_clear (BcReportCache *cache);
+/* What a state file may say: bc_report_from_json refuses a file with a
+ * figure beyond these (a negative time, pid or size, a size above
+ * BC_REPORT_MAX_KIB, an apply interval above the configuration's bound),
+ * and bc_report_check_times one with a time more than BC_REPORT_SKEW_MS
+ * ahead of the reader's clock. */
+#define BC_REPORT_MAX_KIB (G_GINT64_CONSTANT (1) << 40) /* 1 PiB */
+#define BC_REPORT_MAX_INTERVAL_MS 3600000
+#define BC_REPORT_SKEW_MS 60000
+#define BC_REPORT_MAX_FILE_SIZE (64 * 1024 * 1024)
+gboolean bc_report_check_times (const BcReport *r, gint64 now_ms, GError **error);
+/* Whether r is a live daemon's: written (updated_ms) at most
+ * BC_REPORT_SKEW_MS ahead of now_ms and at most bc_report_max_age_ms of
+ * its apply interval (or of apply_interval_ms when the file does not say)
+ * ago, by a process that still runs.  A far-future time cannot make a
+ * file live. */
+gboolean bc_report_is_live (const BcReport *r, gint64 now_ms, gint64 apply_interval_ms);
 /* Reads the state file of a live daemon; NULL (no error) when there is none,
- * it is stale (older than bc_report_max_age_ms of the daemon's apply
- * interval, or of apply_interval_ms when the file does not say) or its
- * daemon is gone. */
+ * it is stale or its daemon is gone (bc_report_is_live); NULL with an error
+ * when it cannot be read, is larger than BC_REPORT_MAX_FILE_SIZE or says
+ * what no daemon writes (bc_report_from_json, bc_report_check_times). */
 BcReport *bc_report_read_live (const char *path, gint64 now_ms, gint64 apply_interval_ms, GError **error);

@@ -6,6 +6,9 @@
 #include "bc-decide.h"
 
 #include "bc-json.h"
+#include "bc-term.h"
+
+#include <string.h>
 
 void
 bc_status_row_free (BcStatusRow *row)
@@ -35,13 +38,15 @@ human_if (gboolean known, guint64 kib)
 static char *
 ago (gint64 then_ms, gint64 now_ms)
 {
-  gint64 s = MAX (0, now_ms - then_ms) / 1000;
+  /* unsigned: the difference of any two times fits, whatever a state
+   * file says */
+  guint64 s = then_ms < now_ms ? ((guint64) now_ms - (guint64) then_ms) / 1000 : 0;
 
   if (s < 120)
-    return g_strdup_printf ("%" G_GINT64_FORMAT "s ago", s);
+    return g_strdup_printf ("%" G_GUINT64_FORMAT "s ago", s);
   if (s < 7200)
-    return g_strdup_printf ("%" G_GINT64_FORMAT "m ago", s / 60);
-  return g_strdup_printf ("%" G_GINT64_FORMAT "h ago", s / 3600);
+    return g_strdup_printf ("%" G_GUINT64_FORMAT "m ago", s / 60);
+  return g_strdup_printf ("%" G_GUINT64_FORMAT "h ago", s / 3600);
 }
 
 static char *
@@ -61,11 +66,20 @@ last_change (const BcReportDomain *c, gint64 now_ms)
   return g_strdup_printf ("%s %s -> %s, %s", when, from, to, c->change_reason ? c->change_reason : "");
 }
 
-#define NCOLS 11
+#define NCOLS BC_STATUS_N_COLS
+#define GAP 2
 static const char *const headers[NCOLS] = {
   "NAME", "STATE", "CURRENT", "TARGET", "MAX", "COMMITTED", "CACHED",
   "ACTIVE(FILE)", "MARGIN", "SOURCE", "LAST CHANGE",
 };
+
+static const char *
+state_cell (const BcReportDomain *c)
+{
+  if (c == NULL)
+    return "-";
+  return c->managed && c->state ? c->state : "off";
+}
 
 static void
 row_cells (const BcStatusRow *r, gint64 now_ms, char **cells)
@@ -73,8 +87,8 @@ row_cells (const BcStatusRow *r, gint64 now_ms, char **cells)
   const BcReportDomain *c = r->ctl;
   gboolean ctl = c && c->managed;
 
-  cells[0] = g_strdup (r->name);
-  cells[1] = g_strdup (ctl && c->state ? c->state : c ? "off" : "-");
+  cells[0] = g_strdup (r->name ? r->name : "");
+  cells[1] = g_strdup (state_cell (c));
   cells[2] = human (r->current_kib);
   cells[3] = human_if (ctl && c->target_kib > 0, ctl ? c->target_kib : 0);
   cells[4] = human (r->max_kib);
@@ -86,37 +100,177 @@ row_cells (const BcStatusRow *r, gint64 now_ms, char **cells)
   cells[10] = last_change (c, now_ms);
 }
 
-void
-bc_status_format_table (GPtrArray *rows, gint64 now_ms, GString *out)
+/* Every line of the table as its cells, header first, each escaped for a
+ * terminal: names, notes and reasons carry what guests and libvirt say. */
+static GPtrArray *
+table_cells (GPtrArray *rows, gint64 now_ms)
 {
-  g_autoptr (GPtrArray) all = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
-  gsize width[NCOLS];
+  GPtrArray *lines = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
 
-  for (guint c = 0; c < NCOLS; c++)
-    width[c] = strlen (headers[c]);
+  g_ptr_array_add (lines, g_strdupv ((char **) headers));
   for (guint i = 0; i < rows->len; i++)
     {
       char **cells = g_new0 (char *, NCOLS + 1);
 
       row_cells (g_ptr_array_index (rows, i), now_ms, cells);
       for (guint c = 0; c < NCOLS; c++)
-        width[c] = MAX (width[c], (gsize) g_utf8_strlen (cells[c], -1));
-      g_ptr_array_add (all, cells);
-    }
-  for (guint i = 0; i <= rows->len; i++)
-    {
-      const char *const *cells = i == 0 ? headers : g_ptr_array_index (all, i - 1);
-
-      for (guint c = 0; c < NCOLS; c++)
         {
-          gsize pad = width[c] - g_utf8_strlen (cells[c], -1);
+          char *escaped = bc_term_escape (cells[c]);
 
-          g_string_append (out, cells[c]);
-          if (c + 1 < NCOLS)
-            g_string_append_printf (out, "%*s", (int) (pad + 2), "");
+          g_free (cells[c]);
+          cells[c] = escaped;
         }
-      g_string_append_c (out, '\n');
+      g_ptr_array_add (lines, cells);
     }
+  return lines;
+}
+
+static void
+append_line (GString *out, char *const *cells, const gsize *shown, guint ncols)
+{
+  for (guint c = 0; c < ncols; c++)
+    {
+      g_autofree char *text = bc_term_truncate (cells[c], shown[c]);
+
+      g_string_append (out, text);
+      if (c + 1 < ncols)
+        g_string_append_printf (out, "%*s", (int) (shown[c] - bc_term_width (text) + GAP), "");
+    }
+  g_string_append_c (out, '\n');
+}
+
+guint
+bc_status_format_table_fit (GPtrArray *rows, gint64 now_ms, gsize width, GString *out)
+{
+  g_autoptr (GPtrArray) lines = table_cells (rows, now_ms);
+  gsize natural[NCOLS] = { 0 }, shown[NCOLS];
+  guint ncols = NCOLS;
+
+  for (guint i = 0; i < lines->len; i++)
+    for (guint c = 0; c < NCOLS; c++)
+      natural[c] = MAX (natural[c], bc_term_width (((char **) g_ptr_array_index (lines, i))[c]));
+  memcpy (shown, natural, sizeof shown);
+  if (width > 0)
+    ncols = bc_term_fit_columns (natural, NCOLS, GAP, width, shown);
+  for (guint i = 0; i < lines->len; i++)
+    append_line (out, g_ptr_array_index (lines, i), shown, ncols);
+  return NCOLS - ncols;
+}
+
+void
+bc_status_format_table (GPtrArray *rows, gint64 now_ms, GString *out)
+{
+  bc_status_format_table_fit (rows, now_ms, 0, out);
+}
+
+/* ---- columns and sorting --------------------------------------------- */
+
+/* "ACTIVE(FILE)" and "active_file" -> "active-file" */
+static char *
+column_key (const char *text)
+{
+  GString *key = g_string_new (NULL);
+
+  for (const char *p = text; *p; p++)
+    if (*p == ' ' || *p == '_' || *p == '(')
+      g_string_append_c (key, '-');
+    else if (*p != ')')
+      g_string_append_c (key, g_ascii_tolower (*p));
+  return g_string_free (key, FALSE);
+}
+
+gboolean
+bc_status_column_parse (const char *text, BcStatusColumn *column)
+{
+  g_autofree char *key = column_key (text);
+
+  for (guint c = 0; c < NCOLS; c++)
+    {
+      g_autofree char *name = column_key (headers[c]);
+
+      if (strcmp (key, name) == 0)
+        {
+          *column = (BcStatusColumn) c;
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+char *
+bc_status_column_names (void)
+{
+  GString *names = g_string_new (NULL);
+
+  for (guint c = 0; c < NCOLS; c++)
+    {
+      g_autofree char *key = column_key (headers[c]);
+
+      g_string_append_printf (names, "%s%s", c > 0 ? ", " : "", key);
+    }
+  return g_string_free (names, FALSE);
+}
+
+static gboolean
+figure (gboolean known, guint64 kib, gint64 *value)
+{
+  *value = (gint64) MIN (kib, (guint64) G_MAXINT64);
+  return known;
+}
+
+/* A numeric column's figure for sorting; FALSE when unknown ("-"). */
+static gboolean
+row_figure (const BcStatusRow *r, BcStatusColumn column, gint64 *value)
+{
+  const BcReportDomain *c = r->ctl && r->ctl->managed ? r->ctl : NULL;
+
+  switch (column)
+    {
+    case BC_STATUS_COL_CURRENT: return figure (TRUE, r->current_kib, value);
+    case BC_STATUS_COL_TARGET: return figure (c && c->target_kib > 0, c ? c->target_kib : 0, value);
+    case BC_STATUS_COL_MAX: return figure (TRUE, r->max_kib, value);
+    case BC_STATUS_COL_COMMITTED: return figure (r->have_committed, r->committed_kib, value);
+    case BC_STATUS_COL_CACHED: return figure (r->have_cached, r->cached_kib, value);
+    case BC_STATUS_COL_ACTIVE_FILE: return figure (r->have_committed, r->active_file_kib, value);
+    case BC_STATUS_COL_MARGIN: *value = c ? c->margin_kib : 0; return c != NULL;
+    case BC_STATUS_COL_LAST_CHANGE: *value = c ? c->change_at_ms : 0; return c && c->change_at_ms > 0;
+    default: *value = 0; return FALSE;
+    }
+}
+
+static gint
+compare_figures (const BcStatusRow *x, const BcStatusRow *y, BcStatusColumn column)
+{
+  gint64 vx, vy;
+  gboolean kx = row_figure (x, column, &vx), ky = row_figure (y, column, &vy);
+
+  if (kx != ky)
+    return kx ? -1 : 1;
+  if (!kx || vx == vy)
+    return 0;
+  return vx > vy ? -1 : 1;
+}
+
+static gint
+compare_rows (gconstpointer a, gconstpointer b, gpointer data)
+{
+  const BcStatusRow *x = *(BcStatusRow *const *) a, *y = *(BcStatusRow *const *) b;
+  BcStatusColumn column = *(const BcStatusColumn *) data;
+  gint order;
+
+  if (column == BC_STATUS_COL_STATE)
+    order = g_strcmp0 (state_cell (x->ctl), state_cell (y->ctl));
+  else if (column == BC_STATUS_COL_SOURCE)
+    order = g_strcmp0 (bc_source_to_string (x->source), bc_source_to_string (y->source));
+  else
+    order = compare_figures (x, y, column);
+  return order != 0 ? order : g_strcmp0 (x->name, y->name);
+}
+
+void
+bc_status_sort (GPtrArray *rows, BcStatusColumn by)
+{
+  g_ptr_array_sort_with_data (rows, compare_rows, &by);
 }
 
 /* ---- JSON ------------------------------------------------------------ */
@@ -158,6 +312,7 @@ bc_status_format_json (GPtrArray *rows, const BcReport *daemon, GString *out)
   g_autofree char *text = NULL;
 
   json_builder_begin_object (b);
+  bc_json_add_int (b, "schema", BC_STATUS_JSON_SCHEMA);
   json_builder_set_member_name (b, "daemon");
   if (daemon == NULL)
     json_builder_add_null_value (b);
@@ -281,4 +436,15 @@ bc_status_attach (GPtrArray *rows, const BcReport *daemon)
       bc_report_domain_free (row->ctl);
       row->ctl = copy;
     }
+}
+
+void
+bc_status_snapshot_free (BcStatusSnapshot *s)
+{
+  if (s == NULL)
+    return;
+  g_clear_pointer (&s->rows, g_ptr_array_unref);
+  bc_report_free (s->daemon);
+  g_free (s->warning);
+  g_free (s);
 }

@@ -25,11 +25,55 @@ typedef struct {
 
 void bc_status_row_free (BcStatusRow *row);
 
-/* now_ms is wall-clock time, for "12s ago". */
+/* The table's columns, in order. */
+typedef enum {
+  BC_STATUS_COL_NAME,
+  BC_STATUS_COL_STATE,
+  BC_STATUS_COL_CURRENT,
+  BC_STATUS_COL_TARGET,
+  BC_STATUS_COL_MAX,
+  BC_STATUS_COL_COMMITTED,
+  BC_STATUS_COL_CACHED,
+  BC_STATUS_COL_ACTIVE_FILE,
+  BC_STATUS_COL_MARGIN,
+  BC_STATUS_COL_SOURCE,
+  BC_STATUS_COL_LAST_CHANGE,
+  BC_STATUS_N_COLS
+} BcStatusColumn;
+
+/* The column text names: its header in any case, "(" and " " or "_" as
+ * "-" and ")" left out also accepted ("ACTIVE(FILE)", "active-file"). */
+gboolean bc_status_column_parse (const char *text, BcStatusColumn *column);
+/* "name, state, ..., last-change", for a message. */
+char *bc_status_column_names (void);
+/* Sizes, MARGIN and LAST CHANGE largest (latest) first, unknown ones
+ * last; NAME, STATE and SOURCE alphabetically; ties by name. */
+void bc_status_sort (GPtrArray *rows, BcStatusColumn by);
+
+/* now_ms is wall-clock time, for "12s ago".  Every cell is escaped for a
+ * terminal (bc_term_escape). */
 void bc_status_format_table (GPtrArray *rows, gint64 now_ms, GString *out);
+/* The same in width columns (0 = as wide as it takes): the columns that do
+ * not fit are cut (their last column a '+') or left out, from the right.
+ * Returns how many columns were left out. */
+guint bc_status_format_table_fit (GPtrArray *rows, gint64 now_ms, gsize width, GString *out);
+
+/* The version of the --json document's layout, its "schema" member: raised
+ * when a member changes meaning or goes away (new members may come without). */
+#define BC_STATUS_JSON_SCHEMA 1
 void bc_status_format_json (GPtrArray *rows, const BcReport *daemon, GString *out);
 
 /* Live figures of every running domain, sorted by name. */
 GPtrArray *bc_status_collect (virConnectPtr conn, gboolean use_agent, gint64 agent_timeout_ms, GError **error);
 /* Attaches the daemon's view to each row (daemon may be NULL). */
 void bc_status_attach (GPtrArray *rows, const BcReport *daemon);
+
+/* What one read of status found. */
+typedef struct {
+  GPtrArray *rows;      /* of BcStatusRow, the daemon's view attached */
+  BcReport *daemon;     /* NULL: no live daemon for this URI */
+  char *warning;        /* why the state file was not read, or NULL */
+} BcStatusSnapshot;
+
+void bc_status_snapshot_free (BcStatusSnapshot *s);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BcStatusSnapshot, bc_status_snapshot_free)

@@ -9,6 +9,8 @@
 #include "bc-error.h"
 #include "bc-report.h"
 #include "bc-status.h"
+#include "bc-term.h"
+#include "bc-watch.h"
 
 #include <libvirt-glib/libvirt-glib.h>
 #include <libvirt/libvirt.h>
@@ -17,6 +19,8 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
+#include <string.h>
+#include <unistd.h>
 
 typedef struct {
   char *uri;
@@ -187,15 +191,83 @@ cmd_run (int argc, char **argv)
 
 /* ---- status ---------------------------------------------------------- */
 
-static gboolean opt_json, opt_no_agent;
+static gboolean opt_json, opt_no_agent, opt_watch;
+static gint64 opt_watch_ms = 2000;
+static char *opt_sort;
+
+static gboolean
+parse_watch (const char *name, const char *value, gpointer data, GError **error)
+{
+  g_autofree char *shown = NULL;
+  char *end = NULL;
+  double secs;
+
+  opt_watch = TRUE;
+  if (value == NULL)
+    return TRUE;
+  secs = g_ascii_strtod (value, &end);
+  if (end != value && *end == '\0' && secs >= 0.1 && secs <= 86400)
+    {
+      opt_watch_ms = (gint64) (secs * 1000.0 + 0.5);
+      return TRUE;
+    }
+  shown = bc_term_escape (value);
+  return bc_set_error (error, BC_ERROR_USAGE, "--watch: '%s' is not a number of seconds from 0.1 to 86400", shown);
+}
+
 static const GOptionEntry status_entries[] = {
-  { "json", 0, 0, G_OPTION_ARG_NONE, &opt_json, "Machine-readable output, figures in KiB", NULL },
+  { "json", 0, 0, G_OPTION_ARG_NONE, &opt_json, "Machine-readable output, figures in KiB (see \"schema\" in balloonctl(8))", NULL },
   { "no-agent", 0, 0, G_OPTION_ARG_NONE, &opt_no_agent, "Do not ask guest agents (balloon figures only)", NULL },
+  { "watch", 'w', G_OPTION_FLAG_OPTIONAL_ARG, G_OPTION_ARG_CALLBACK, parse_watch,
+    "Refresh every SECS seconds (default 2) in place, fitted to the terminal, until Ctrl-C", "SECS" },
+  { "sort", 's', 0, G_OPTION_ARG_STRING, &opt_sort,
+    "Sort by a column: name (default), state, source alphabetically; current, target, max, committed, cached, "
+    "active-file, margin largest first; last-change latest first", "COLUMN" },
   { NULL }
 };
 
+/* "--watch SECS" as "--watch=SECS": GOption takes an optional value only
+ * after '='.  Returns the joined argument, which argv now holds. */
+static char *
+join_watch_seconds (int *argc, char **argv)
+{
+  for (int i = 1; i + 1 < *argc && strcmp (argv[i], "--") != 0; i++)
+    {
+      char *end = NULL;
+
+      if (strcmp (argv[i], "--watch") != 0 && strcmp (argv[i], "-w") != 0)
+        continue;
+      g_ascii_strtod (argv[i + 1], &end);
+      if (end == argv[i + 1] || *end != '\0')
+        return NULL;
+      argv[i] = g_strconcat ("--watch=", argv[i + 1], NULL);
+      memmove (&argv[i + 1], &argv[i + 2], (gsize) (*argc - i - 1) * sizeof *argv);
+      (*argc)--;
+      return argv[i];
+    }
+  return NULL;
+}
+
+/* --sort's column, and the options that do not go together. */
+static gboolean
+check_status_options (BcStatusColumn *column, gboolean *sorted, GError **error)
+{
+  g_autofree char *names = NULL, *shown = NULL;
+
+  *sorted = opt_sort != NULL;
+  if (opt_watch && opt_json)
+    return bc_set_error (error, BC_ERROR_USAGE, "status: --watch and --json do not go together");
+  if (opt_sort == NULL || bc_status_column_parse (opt_sort, column))
+    return TRUE;
+  names = bc_status_column_names ();
+  shown = bc_term_escape (opt_sort);
+  return bc_set_error (error, BC_ERROR_USAGE, "status: --sort: unknown column '%s' (one of %s)", shown, names);
+}
+
+/* The daemon's state file, when a daemon for this connection's URI lives;
+ * why it could not be read in *warning. */
 static BcReport *
-daemon_report (virConnectPtr conn, const BcConfig *cfg)
+daemon_report (virConnectPtr conn, const BcConfig *cfg, char **warning)
 {
   g_autofree char *path = state_path ();
   g_autofree char *uri = virConnectGetURI (conn);
@@ -206,10 +278,76 @@ daemon_report (virConnectPtr conn, const BcConfig *cfg)
     return NULL;
   r = bc_report_read_live (path, g_get_real_time () / 1000, cfg->apply_interval_ms, &error);
   if (error)
-    g_warning ("%s: %s", path, error->message);
+    *warning = g_strdup_printf ("%s: %s", path, error->message);
   if (r == NULL || g_strcmp0 (r->uri, uri) != 0)
     return NULL; /* no daemon, or one managing another hypervisor */
   return g_steal_pointer (&r);
+}
+
+typedef struct {
+  virConnectPtr conn;
+  const BcConfig *cfg;
+  gboolean sorted;
+  BcStatusColumn sort;
+} StatusRead;
+
+/* A connection that died (libvirtd restarted) is opened again. */
+static gboolean
+ensure_connected (StatusRead *sr, GError **error)
+{
+  if (sr->conn != NULL && virConnectIsAlive (sr->conn) != 0)
+    return TRUE;
+  if (sr->conn != NULL)
+    virConnectClose (sr->conn);
+  sr->conn = connect_libvirt (error);
+  return sr->conn != NULL;
+}
+
+static BcStatusSnapshot *
+read_status (gpointer data, GError **error)
+{
+  StatusRead *sr = data;
+  g_autoptr (BcStatusSnapshot) snap = g_new0 (BcStatusSnapshot, 1);
+
+  if (!ensure_connected (sr, error))
+    return NULL;
+  snap->rows = bc_status_collect (sr->conn, sr->cfg->agent && !opt_no_agent, sr->cfg->agent_timeout_ms, error);
+  if (snap->rows == NULL)
+    return NULL;
+  snap->daemon = daemon_report (sr->conn, sr->cfg, &snap->warning);
+  bc_status_attach (snap->rows, snap->daemon);
+  if (sr->sorted)
+    bc_status_sort (snap->rows, sr->sort);
+  return g_steal_pointer (&snap);
+}
+
+static gboolean
+status_once (StatusRead *sr, GError **error)
+{
+  g_autoptr (BcStatusSnapshot) snap = read_status (sr, error);
+  g_autoptr (GString) out = g_string_new (NULL);
+
+  if (snap == NULL)
+    return FALSE;
+  if (snap->warning)
+    {
+      g_autofree char *shown = bc_term_escape (snap->warning);
+
+      g_warning ("%s", shown);
+    }
+  if (opt_json)
+    bc_status_format_json (snap->rows, snap->daemon, out);
+  else
+    bc_status_format_table (snap->rows, g_get_real_time () / 1000, out);
+  return bc_term_write_all (STDOUT_FILENO, out->str, out->len, error);
+}
+
+static gboolean
+status_watch (StatusRead *sr, GError **error)
+{
+  BcWatchOptions opts = { .interval_ms = opt_watch_ms, .read = read_status, .read_data = sr, .fd = STDOUT_FILENO };
+
+  return bc_watch_run (&opts, error);
 }
 
 static int
@@ -217,35 +355,21 @@ cmd_status (int argc, char **argv)
 {
   GError *error = NULL;
   BcConfig cfg;
-  virConnectPtr conn;
-  g_autoptr (GPtrArray) rows = NULL;
-  g_autoptr (BcReport) daemon = NULL;
-  g_autoptr (GString) out = g_string_new (NULL);
+  StatusRead sr = { .cfg = &cfg };
+  g_autofree char *joined = join_watch_seconds (&argc, argv);
+  gboolean ok;
 
   if (!parse_command_options (&argc, &argv,
                               "One row per running domain. Live figures come from libvirt and the guest agent;\n"
-                              "STATE, TARGET, MARGIN and LAST CHANGE from the running daemon (\"-\" without one).",
+                              "STATE, TARGET, MARGIN and LAST CHANGE from the running daemon (\"-\" without one).\n"
+                              "--watch[=SECS] (or --watch SECS) shows it again every SECS seconds, like top.",
                               status_entries, &error) ||
-      !load_config (&cfg, &error))
+      !check_status_options (&sr.sort, &sr.sorted, &error) || !load_config (&cfg, &error) || !ensure_connected (&sr, &error))
     return fail (error);
-  conn = connect_libvirt (&error);
-  if (conn == NULL)
-    return fail (error);
-  rows = bc_status_collect (conn, cfg.agent && !opt_no_agent, cfg.agent_timeout_ms, &error);
-  if (rows)
-    {
-      daemon = daemon_report (conn, &cfg);
-      bc_status_attach (rows, daemon);
-    }
-  virConnectClose (conn);
-  if (rows == NULL)
-    return fail (error);
-  if (opt_json)
-    bc_status_format_json (rows, daemon, out);
-  else
-    bc_status_format_table (rows, g_get_real_time () / 1000, out);
-  fputs (out->str, stdout);
-  return 0;
+  ok = opt_watch ? status_watch (&sr, &error) : status_once (&sr, &error);
+  if (sr.conn != NULL)
+    virConnectClose (sr.conn);
+  return ok ? 0 : fail (error);
 }
 
 /* ---- version, help, dispatch ----------------------------------------- */
@@ -254,12 +378,15 @@ static int
 cmd_version (int argc, char **argv)
 {
   GError *error = NULL;
+  g_autofree char *line = NULL;
   unsigned long v = 0;
 
   if (!parse_command_options (&argc, &argv, "Print the version of balloonctl and libvirt.", (GOptionEntry[]) { { NULL } }, &error))
     return fail (error);
   virGetVersion (&v, NULL, NULL);
-  g_print ("balloonctl %s (libvirt %lu.%lu.%lu)\n", PACKAGE_VERSION, v / 1000000, v / 1000 % 1000, v % 1000);
+  line = g_strdup_printf ("balloonctl %s (libvirt %lu.%lu.%lu)\n", PACKAGE_VERSION, v / 1000000, v / 1000 % 1000, v % 1000);
+  if (!bc_term_write_all (STDOUT_FILENO, line, strlen (line), &error))
+    return fail (error);
   return 0;
 }
 
@@ -293,6 +420,9 @@ main (int argc, char **argv)
   g_autofree char *desc = commands_description ();
   g_autoptr (GError) local = NULL;
 
+  /* A closed pipe (balloonctl run | head) is a write error to handle, not
+   * a reason to die: EPIPE for status, a dropped log line for the daemon. */
+  signal (SIGPIPE, SIG_IGN);
   setlocale (LC_ALL, "");
   g_log_set_writer_func (log_writer, NULL, NULL);
   virSetErrorFunc (NULL, libvirt_quiet);

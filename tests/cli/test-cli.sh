@@ -64,6 +64,45 @@ check "once applies" 0 - 'vm-b: 1048576 -> 1024000 KiB: shrink: .*raised to min'
 check "once skips bad metadata" 0 - "vm-d: not managed: metadata: <min-mib> 'lots' is not a size" -- -c "$NODE" --config "$TMP/good.conf" run --once
 check "reserve above host memory" 2 - '^balloonctl: host budget is 0 KiB: \[host\] reserve-mib 4096 leaves nothing of the host.s 3072 MiB$' -- -c "$NODE" --config "$TMP/bigreserve.conf" run --once
 
+check "sort by an unknown column" 2 - "^balloonctl: status: --sort: unknown column 'bogus' \(one of name, state, current, target, max, committed, cached, active-file, margin, source, last-change\)$" -- -c "$NODE" status --sort bogus
+check "sort by a column" 0 cli-status.txt - -- -c "$NODE" status --sort NAME
+check "watch interval out of range" 2 - "^balloonctl: status: --watch: '0' is not a number of seconds from 0.1 to 86400$" -- -c "$NODE" status --watch 0
+check "watch with json" 2 - '^balloonctl: status: --watch and --json do not go together$' -- -c "$NODE" status --watch --json
+
+# ok NAME / not ok NAME: WHY
+result() {
+    n=$((n + 1))
+    if [ -z "$2" ]; then echo "ok $n - $1"; else echo "not ok $n - $1: $2"; failed=$((failed + 1)); fi
+}
+
+# output that cannot be written is an error, not a silent exit 0
+rc=0
+"$BIN" --state-file "$TMP/none.json" -c test:///default status >/dev/full 2>"$TMP/err" || rc=$?
+why=""
+[ "$rc" -eq 1 ] || why="exit $rc, wanted 1"
+[ -n "$why" ] || grep -qE '^balloonctl: writing output: No space left on device$' "$TMP/err" || why="stderr '$(head -3 "$TMP/err")'"
+result "status to a full disk fails" "$why"
+
+# a reader that goes away (run | head -1) leaves the daemon running: its
+# log lines are dropped, SIGPIPE does not kill it; SIGTERM stops it, exit 0
+printf '[controller]\napply-interval-ms=100\nmargin-interval-ms=100\n' >"$TMP/fast.conf"
+mkfifo "$TMP/pipe"
+"$BIN" --state-file "$TMP/none.json" -c test:///default --config "$TMP/fast.conf" run >"$TMP/pipe" 2>&1 &
+pid=$!
+head -1 <"$TMP/pipe" >"$TMP/first"
+sleep 2
+why=""
+grep -q 'balloonctl' "$TMP/first" || why="first line '$(cat "$TMP/first")'"
+if [ -z "$why" ] && ! kill -0 "$pid" 2>/dev/null; then
+    rc=0; wait "$pid" || rc=$?
+    why="the daemon died when its reader went away (exit $rc)"
+fi
+if [ -z "$why" ]; then
+    kill -TERM "$pid"; rc=0; wait "$pid" || rc=$?
+    [ "$rc" -eq 0 ] || why="exit $rc after SIGTERM, wanted 0"
+fi
+result "run | head -1: the daemon lives on" "$why"
+
 # the shipped unit, with ExecStart at this build's binary
 n=$((n + 1))
 if command -v systemd-analyze >/dev/null; then

@@ -1,8 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* `balloonctl status` output, table and JSON, against expected files. */
+/* `balloonctl status` output, table and JSON, against expected files; what
+ * guests and state files say escaped and bounded; sorting, fitting to a
+ * terminal and the --watch frame. */
+#include "bc-error.h"
 #include "bc-status.h"
+#include "bc-term.h"
+#include "bc-watch.h"
 
 #include <glib/gstdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #define MIB 1024
@@ -267,6 +273,394 @@ test_report_live (void)
   g_rmdir (dir);
 }
 
+
+/* A state file says what no daemon writes: times at the ends of gint64
+ * (arithmetic on them overflowed), a far-future time with pid 1 (alive
+ * forever), sizes out of any range.  Each is refused with an error, and
+ * none reads as a live daemon. */
+static void
+test_report_hostile (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("bc-report-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "state.json", NULL);
+  g_autofree char *me = g_strdup_printf ("%d", (int) getpid ());
+  const struct { const char *pid, *updated, *domain; } cases[] = {
+    { me, "-9223372036854775808", "" },
+    { me, "9223372036854775807", "" },
+    { "1", "4102444800000", "" },                          /* 2100: alive forever */
+    { me, "1790000061000", "" },                           /* 61 s ahead */
+    { "-1", "1790000000000", "" },
+    { "4294967297", "1790000000000", "" },                 /* pid_t is an int */
+    { me, "1790000000000", ",\"apply_interval_ms\":9223372036854775807" },
+    { me, "1790000000000", ",\"domains\":[{\"uuid\":\"u\",\"target_kib\":-1}]" },
+    { me, "1790000000000", ",\"domains\":[{\"uuid\":\"u\",\"target_kib\":9223372036854775807}]" },
+    { me, "1790000000000", ",\"domains\":[{\"uuid\":\"u\",\"margin_kib\":-9223372036854775808}]" },
+    { me, "1790000000000", ",\"domains\":[{\"uuid\":\"u\",\"last_change\":{\"at_ms\":-9223372036854775808}}]" },
+    { me, "1790000000000", ",\"domains\":[{\"uuid\":\"u\",\"last_change\":{\"at_ms\":9223372036854775807}}]" },
+    { me, "1790000000000", ",\"domains\":[{\"uuid\":\"u\",\"last_change\":{\"at_ms\":1,\"new_kib\":-5}}]" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *text = g_strdup_printf ("{\"pid\":%s,\"uri\":\"test:///default\",\"updated_ms\":%s%s}",
+                                               cases[i].pid, cases[i].updated, cases[i].domain);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (BcReport) live = NULL;
+
+      g_test_message ("%s", text);
+      g_assert_true (g_file_set_contents (path, text, -1, NULL));
+      live = bc_report_read_live (path, NOW_MS, 1000, &error);
+      g_assert_null (live);
+      g_assert_error (error, BC_ERROR, BC_ERROR_FAILED);
+    }
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
+/* Within the clock skew a file is a live daemon's; beyond its age it is a
+ * dead one's, without an error; a directory is an error, not "none". */
+static void
+test_report_bounds (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("bc-report-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "state.json", NULL);
+  g_autoptr (BcReport) r = bc_report_new ();
+  g_autoptr (BcReport) live = NULL;
+  g_autoptr (GError) error = NULL;
+  BcReportDomain *d;
+
+  r->pid = getpid ();
+  r->updated_ms = NOW_MS + BC_REPORT_SKEW_MS;
+  r->apply_interval_ms = 1000;
+  d = bc_report_add_domain (r, "u", "vm");
+  d->managed = TRUE;
+  d->margin_kib = -BC_REPORT_MAX_KIB;
+  d->target_kib = BC_REPORT_MAX_KIB;
+  d->change_at_ms = NOW_MS + BC_REPORT_SKEW_MS;
+  g_assert_true (bc_report_write (r, path, NULL));
+  live = bc_report_read_live (path, NOW_MS, 1000, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (live);
+  g_assert_cmpuint (bc_report_find (live, "u")->target_kib, ==, BC_REPORT_MAX_KIB);
+  g_clear_pointer (&live, bc_report_free);
+  r->updated_ms = NOW_MS - bc_report_max_age_ms (1000) - 1;
+  g_assert_true (bc_report_write (r, path, NULL));
+  g_assert_null (bc_report_read_live (path, NOW_MS, 1000, &error));
+  g_assert_no_error (error);
+  g_unlink (path);
+  g_assert_null (bc_report_read_live (path, NOW_MS, 1000, &error));
+  g_assert_no_error (error);
+  g_assert_null (bc_report_read_live (dir, NOW_MS, 1000, &error));
+  g_assert_error (error, BC_ERROR, BC_ERROR_FAILED);
+  g_rmdir (dir);
+}
+
+/* what the table makes of a row whose times are at the ends of gint64 */
+static void
+test_table_extreme_times (void)
+{
+  g_autoptr (GPtrArray) rows = sample_rows (TRUE);
+  g_autoptr (GString) out = g_string_new (NULL);
+  BcStatusRow *r = g_ptr_array_index (rows, 0);
+
+  r->ctl->change_at_ms = G_MININT64;
+  ((BcStatusRow *) g_ptr_array_index (rows, 1))->ctl->change_at_ms = G_MAXINT64;
+  r->ctl->margin_kib = G_MININT64;
+  bc_status_format_table (rows, NOW_MS, out);
+  g_assert_nonnull (strstr (out->str, "h ago 512 MiB -> 384 MiB"));
+  g_assert_nonnull (strstr (out->str, " 0s ago 512 MiB -> 1.56 GiB"));
+}
+
+/* ---- what reaches a terminal ----------------------------------------- */
+
+static void
+test_escape (void)
+{
+  static const struct { const char *in, *out; } cases[] = {
+    { "plain name-1.2", "plain name-1.2" },
+    { "a\x1b[31mred\x1b[0m", "a\\x1b[31mred\\x1b[0m" },
+    { "line\nfake row\rcr\ttab", "line\\nfake row\\rcr\\ttab" },
+    { "del\x7f nul-ish\x01", "del\\x7f nul-ish\\x01" },
+    { "c1 \xc2\x9b" "31m", "c1 \\u009b31m" },          /* U+009B, CSI as UTF-8 */
+    { "raw c1 \x9b" "31m", "raw c1 \\x9b31m" },        /* a lone 0x9b byte */
+    { "bad \xff\xfe utf8 \xed\xa0\x80", "bad \\xff\\xfe utf8 \\xed\\xa0\\x80" },
+    { "cut \xe2\x82", "cut \\xe2\\x82" },
+    { "bidi \xe2\x80\xae" "cba", "bidi \\u202ecba" },
+    { "sep \xe2\x80\xa8", "sep \\u2028" },
+    { "back\\slash", "back\\\\slash" },
+    { "caf\xc3\xa9 \xe6\x95\xb0", "caf\xc3\xa9 \xe6\x95\xb0" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *out = bc_term_escape (cases[i].in);
+
+      g_assert_cmpstr (out, ==, cases[i].out);
+    }
+}
+
+static void
+test_width (void)
+{
+  g_autofree char *cut = NULL, *cut_wide = NULL, *whole = NULL, *none = NULL;
+
+  g_assert_cmpuint (bc_term_width ("abc"), ==, 3);
+  g_assert_cmpuint (bc_term_width ("\xe6\x95\xb0\xe6\x8d\xae" "x"), ==, 5); /* two wide + one */
+  g_assert_cmpuint (bc_term_width ("e\xcc\x81"), ==, 1);                     /* e + combining acute */
+  cut = bc_term_truncate ("abcdef", 4);
+  g_assert_cmpstr (cut, ==, "abc+");
+  whole = bc_term_truncate ("abcd", 4);
+  g_assert_cmpstr (whole, ==, "abcd");
+  cut_wide = bc_term_truncate ("\xe6\x95\xb0\xe6\x8d\xae\xe5\xba\x93", 4);
+  g_assert_cmpstr (cut_wide, ==, "\xe6\x95\xb0+");
+  none = bc_term_truncate ("abc", 0);
+  g_assert_cmpstr (none, ==, "");
+}
+
+static void
+test_fit_columns (void)
+{
+  static const gsize natural[] = { 4, 5, 8, 11 };
+  static const struct { gsize width; guint shown_n; gsize shown[4]; } cases[] = {
+    { 0, 0, { 0, 0, 0, 0 } },
+    { 3, 1, { 3, 0, 0, 0 } },      /* even the first column is cut */
+    { 4, 1, { 4, 0, 0, 0 } },
+    { 12, 2, { 4, 5, 0, 0 } },     /* 1 column left for the third: left out */
+    { 17, 3, { 4, 5, 4, 0 } },     /* 4 left: cut */
+    { 21, 3, { 4, 5, 8, 0 } },
+    { 25, 3, { 4, 5, 8, 0 } },     /* 2 left for the last: left out */
+    { 27, 4, { 4, 5, 8, 4 } },
+    { 34, 4, { 4, 5, 8, 11 } },
+    { 200, 4, { 4, 5, 8, 11 } },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      gsize shown[4];
+
+      g_assert_cmpuint (bc_term_fit_columns (natural, 4, 2, cases[i].width, shown), ==, cases[i].shown_n);
+      for (guint c = 0; c < 4; c++)
+        g_assert_cmpuint (shown[c], ==, cases[i].shown[c]);
+    }
+}
+
+/* a row every string of which a guest or a state file could have chosen */
+static BcStatusRow *
+hostile_row (void)
+{
+  BcStatusRow *r = g_new0 (BcStatusRow, 1);
+
+  r->name = g_strdup ("evil\x1b]0;owned\x07\x1b[2J\n" "db2  UP  1 GiB");
+  r->uuid = g_strdup ("00000000-0000-0000-0000-0000000000ee");
+  r->current_kib = 1024 * MIB;
+  r->max_kib = 1024 * MIB;
+  r->source = BC_SOURCE_AGENT;
+  r->ctl = ctl (r->uuid, "UP\r\x1b[1A", 64, 512, 5);
+  g_free (r->ctl->change_reason);
+  r->ctl->change_reason = g_strdup ("grow \xc2\x9b" "31m \x9b" "1m \xff\xfe\x7f end");
+  return r;
+}
+
+static gsize
+byte_at_column (const char *line, gsize column)
+{
+  const char *p = line;
+
+  for (gsize w = 0; *p && w < column; p = g_utf8_next_char (p))
+    w += g_unichar_iswide (g_utf8_get_char (p)) ? 2 : 1;
+  return (gsize) (p - line);
+}
+
+static void
+test_table_escaped (void)
+{
+  g_autoptr (GPtrArray) rows = sample_rows (TRUE);
+  g_autoptr (GString) out = g_string_new (NULL);
+  g_auto (GStrv) lines = NULL;
+  gsize source_col;
+  BcStatusRow *wide;
+
+  g_ptr_array_add (rows, hostile_row ());
+  wide = hostile_row ();
+  g_free (wide->name);
+  wide->name = g_strdup ("\xe6\x95\xb0\xe6\x8d\xae\xe5\xba\x93"); /* three wide characters */
+  g_ptr_array_add (rows, wide);
+  bc_status_format_table (rows, NOW_MS, out);
+  g_assert_true (g_utf8_validate (out->str, -1, NULL));
+  for (const char *p = out->str; *p; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      g_assert_true (c == '\n' || (c >= 0x20 && c != 0x7f && (c < 0x80 || c >= 0xa0)));
+    }
+  lines = g_strsplit (out->str, "\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), ==, 1 + rows->len + 1); /* no fake rows */
+  g_assert_nonnull (strstr (out->str, "evil\\x1b]0;owned\\x07\\x1b[2J\\ndb2  UP  1 GiB"));
+  g_assert_nonnull (strstr (out->str, "UP\\r\\x1b[1A"));
+  g_assert_nonnull (strstr (out->str, "grow \\u009b31m \\x9b1m \\xff\\xfe\\x7f end"));
+  /* every row's SOURCE starts in the header's column, wide names too */
+  source_col = bc_term_width (lines[0]) - bc_term_width (strstr (lines[0], "SOURCE"));
+  for (guint i = 1; i <= rows->len; i++)
+    {
+      gsize at = byte_at_column (lines[i], source_col);
+
+      g_assert_true (g_str_has_prefix (lines[i] + at, "agent") || g_str_has_prefix (lines[i] + at, "balloon-only") ||
+                     g_str_has_prefix (lines[i] + at, "none"));
+      g_assert_cmpint (lines[i][at - 1], ==, ' ');
+    }
+}
+
+static void
+test_json_escaped (void)
+{
+  g_autoptr (GPtrArray) rows = sample_rows (TRUE);
+  g_autoptr (GString) out = g_string_new (NULL);
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  JsonObject *root, *row;
+
+  g_ptr_array_add (rows, hostile_row ());
+  bc_status_format_json (rows, NULL, out);
+  g_assert_true (g_utf8_validate (out->str, -1, NULL));
+  for (const char *p = out->str; *p; p++)
+    g_assert_true (*p == '\n' || (guchar) *p >= 0x20);
+  g_assert_true (json_parser_load_from_data (parser, out->str, -1, NULL));
+  root = json_node_get_object (json_parser_get_root (parser));
+  g_assert_cmpint (json_object_get_int_member (root, "schema"), ==, BC_STATUS_JSON_SCHEMA);
+  row = json_array_get_object_element (json_object_get_array_member (root, "domains"), 3);
+  g_assert_cmpstr (json_object_get_string_member (row, "name"), ==, "evil\x1b]0;owned\x07\x1b[2J\n" "db2  UP  1 GiB");
+}
+
+/* ---- sorting and fitting --------------------------------------------- */
+
+static void
+assert_order (GPtrArray *rows, const char *a, const char *b, const char *c)
+{
+  g_assert_cmpstr (((BcStatusRow *) g_ptr_array_index (rows, 0))->name, ==, a);
+  g_assert_cmpstr (((BcStatusRow *) g_ptr_array_index (rows, 1))->name, ==, b);
+  g_assert_cmpstr (((BcStatusRow *) g_ptr_array_index (rows, 2))->name, ==, c);
+}
+
+static void
+test_sort (void)
+{
+  g_autoptr (GPtrArray) rows = sample_rows (TRUE);
+  static const struct { const char *column; const char *order[3]; } cases[] = {
+    { "name", { "db1", "legacy", "web-with-a-long-name" } },
+    { "MAX", { "db1", "web-with-a-long-name", "legacy" } },
+    { "current", { "web-with-a-long-name", "legacy", "db1" } },
+    { "Target", { "web-with-a-long-name", "db1", "legacy" } },          /* legacy's unknown: last */
+    { "committed", { "db1", "legacy", "web-with-a-long-name" } },       /* unknown ones by name */
+    { "cached", { "web-with-a-long-name", "db1", "legacy" } },
+    { "ACTIVE(FILE)", { "db1", "legacy", "web-with-a-long-name" } },
+    { "margin", { "web-with-a-long-name", "db1", "legacy" } },
+    { "state", { "db1", "web-with-a-long-name", "legacy" } },           /* DOWN, UP, off */
+    { "source", { "db1", "web-with-a-long-name", "legacy" } },          /* "agent" < "balloon-only" < "none" */
+    { "last change", { "db1", "web-with-a-long-name", "legacy" } },     /* latest first */
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      BcStatusColumn column;
+
+      g_test_message ("--sort %s", cases[i].column);
+      g_assert_true (bc_status_column_parse (cases[i].column, &column));
+      bc_status_sort (rows, column);
+      assert_order (rows, cases[i].order[0], cases[i].order[1], cases[i].order[2]);
+    }
+}
+
+static void
+test_column_parse (void)
+{
+  static const char *const good[] = { "name", "NAME", "Active(File)", "active-file", "active_file", "LAST CHANGE", "last-change" };
+  static const char *const bad[] = { "", "bogus", "act", "names", "last  change" };
+  g_autofree char *names = bc_status_column_names ();
+  BcStatusColumn column;
+
+  for (guint i = 0; i < G_N_ELEMENTS (good); i++)
+    g_assert_true (bc_status_column_parse (good[i], &column));
+  g_assert_true (bc_status_column_parse ("active_file", &column));
+  g_assert_cmpint (column, ==, BC_STATUS_COL_ACTIVE_FILE);
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    g_assert_false (bc_status_column_parse (bad[i], &column));
+  g_assert_cmpstr (names, ==, "name, state, current, target, max, committed, cached, active-file, margin, source, last-change");
+}
+
+static guint
+assert_fits (const char *text, gsize width)
+{
+  g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
+
+  for (guint i = 0; lines[i]; i++)
+    g_assert_cmpuint (bc_term_width (lines[i]), <=, width);
+  return g_strv_length (lines);
+}
+
+static void
+test_table_fit (void)
+{
+  g_autoptr (GPtrArray) rows = sample_rows (TRUE);
+  g_autoptr (GString) full = g_string_new (NULL), narrow = g_string_new (NULL), tiny = g_string_new (NULL);
+
+  g_assert_cmpuint (bc_status_format_table_fit (rows, NOW_MS, 1000, full), ==, 0);
+  bc_status_format_table (rows, NOW_MS, narrow);
+  g_assert_cmpstr (full->str, ==, narrow->str);
+  g_string_truncate (narrow, 0);
+  /* NAME 20 + STATE 2+5 + CURRENT, TARGET, MAX 3 x (2+8) = 57 of 60:
+   * COMMITTED would have 1 column, so it and what follows are left out */
+  g_assert_cmpuint (bc_status_format_table_fit (rows, NOW_MS, 60, narrow), ==, 6);
+  assert_fits (narrow->str, 60);
+  g_assert_true (g_str_has_prefix (narrow->str, "NAME                  STATE  CURRENT   TARGET    MAX\n"
+                                                "db1                   DOWN   448 MiB   384 MiB   3.00 GiB\n"));
+  /* 75: COMMITTED (9) ends at 68, CACHED (7) cut to 75 - 68 - 2 = 5 columns */
+  g_string_truncate (narrow, 0);
+  g_assert_cmpuint (bc_status_format_table_fit (rows, NOW_MS, 75, narrow), ==, 4);
+  assert_fits (narrow->str, 75);
+  g_assert_true (g_str_has_prefix (narrow->str, "NAME                  STATE  CURRENT   TARGET    MAX       COMMITTED  CACH+\n"));
+  g_assert_cmpuint (bc_status_format_table_fit (rows, NOW_MS, 10, tiny), ==, 10);
+  assert_fits (tiny->str, 10);
+  g_assert_true (g_str_has_prefix (tiny->str, "NAME\ndb1\nweb-with-+\n"));
+}
+
+static void
+test_frame (void)
+{
+  g_autoptr (BcStatusSnapshot) snap = g_new0 (BcStatusSnapshot, 1);
+  g_autoptr (GString) out = g_string_new (NULL);
+  g_autoptr (GError) error = g_error_new (G_IO_ERROR, G_IO_ERROR_FAILED, "lost \x1b[2J connection");
+  BcWatchFrame f = { .now_ms = NOW_MS, .interval_ms = 2000, .columns = 200, .lines = 0, .tty = FALSE };
+  g_auto (GStrv) lines = NULL;
+
+  snap->rows = sample_rows (TRUE);
+  snap->daemon = bc_report_new ();
+  snap->daemon->pid = 4242;
+  snap->daemon->policy = g_strdup ("paper\x1b[H");
+  snap->warning = g_strdup ("state.json: updated_ms is\n in the future");
+  bc_watch_format_frame (snap, NULL, &f, out);
+  g_assert_true (g_str_has_prefix (out->str, "--- balloonctl at "));
+  g_assert_nonnull (strstr (out->str, ", every 2 s; daemon pid 4242, policy paper\\x1b[H\n"));
+  g_assert_nonnull (strstr (out->str, "\nwarning: state.json: updated_ms is\\n in the future\nNAME "));
+  /* 60 columns: the title says what the table leaves out */
+  g_string_truncate (out, 0);
+  f.columns = 60;
+  f.interval_ms = 500;
+  bc_watch_format_frame (snap, NULL, &f, out);
+  g_assert_nonnull (strstr (out->str, ", every 0.5 s, 6 columns hidden; "));
+  g_assert_cmpuint (assert_fits (out->str, 60), ==, 1 + 1 + 4 + 1);
+  /* a terminal: drawn over the last frame, as tall as it is less a line */
+  g_string_truncate (out, 0);
+  g_clear_pointer (&snap->warning, g_free);
+  f.tty = TRUE;
+  f.lines = 5;
+  bc_watch_format_frame (snap, error, &f, out);
+  g_assert_true (g_str_has_prefix (out->str, "\033[Hballoonctl at "));
+  g_assert_true (g_str_has_suffix (out->str, "\033[K\n\033[J"));
+  g_assert_nonnull (strstr (out->str, "\033[K\nerror: lost \\x1b[2J connection\033[K\nNAME "));
+  lines = g_strsplit (out->str, "\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), ==, 4 + 1);
+  g_assert_cmpstr (lines[3], ==, "(3 more lines, taller terminal to see them)\033[K");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -279,5 +673,17 @@ main (int argc, char **argv)
   g_test_add_func ("/status/report-not-utf8", test_report_not_utf8);
   g_test_add_func ("/status/report-publish", test_report_publish);
   g_test_add_func ("/status/report-live", test_report_live);
+  g_test_add_func ("/status/report-hostile", test_report_hostile);
+  g_test_add_func ("/status/report-bounds", test_report_bounds);
+  g_test_add_func ("/status/table/extreme-times", test_table_extreme_times);
+  g_test_add_func ("/status/escape", test_escape);
+  g_test_add_func ("/status/width", test_width);
+  g_test_add_func ("/status/fit-columns", test_fit_columns);
+  g_test_add_func ("/status/table/escaped", test_table_escaped);
+  g_test_add_func ("/status/json/escaped", test_json_escaped);
+  g_test_add_func ("/status/sort", test_sort);
+  g_test_add_func ("/status/column-parse", test_column_parse);
+  g_test_add_func ("/status/table/fit", test_table_fit);
+  g_test_add_func ("/status/watch-frame", test_frame);
   return g_test_run ();
 }
