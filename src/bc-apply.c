@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "balloonctl"
 
 #include "bc-apply.h"
+#include "bc-daemon-private.h"
 #include "bc-error.h"
 
 static const char *const job_names[] = {
@@ -98,6 +99,16 @@ log_change (const BcDomain *dom, guint64 old_kib, guint64 new_kib, const char *r
   g_log_structured_array (G_LOG_LEVEL_MESSAGE, fields, G_N_ELEMENTS (fields));
 }
 
+/* For /metrics: a domain that stopped meanwhile is neither. */
+static void
+count (BcCounters *c, const BcDomain *dom, const GError *error)
+{
+  if (error == NULL)
+    c->applies++;
+  else if (!dom->removed && !g_error_matches (error, BC_ERROR, BC_ERROR_NOT_RUNNING))
+    c->apply_failures++;
+}
+
 /* A job on the domain: said when it starts being in the way and when it
  * has ended; each pass tries again meanwhile. */
 static gboolean
@@ -135,6 +146,7 @@ apply_done (gpointer owner, gpointer data)
   else if (error)
     g_warning ("%s: setting %" G_GUINT64_FORMAT " KiB failed, retrying next tick: %s",
                dom->name, j->new_kib, error->message);
+  count (&((BcDaemon *) owner)->counters, dom, error);
   if (error)
     return;
   log_change (dom, j->old_kib, j->new_kib, j->reason);

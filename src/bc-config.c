@@ -4,6 +4,7 @@
 #include "bc-config.h"
 #include "bc-error.h"
 #include "bc-keyfile.h"
+#include "bc-metrics.h"
 #include "bc-quote.h"
 
 #include <errno.h>
@@ -38,7 +39,7 @@ bc_config_defaults (BcConfig *cfg)
   cfg->domain_max_kib = 0;
 }
 
-typedef enum { KEY_INT, KEY_MIB, KEY_BOOL, KEY_POLICY } KeyType;
+typedef enum { KEY_INT, KEY_MIB, KEY_BOOL, KEY_POLICY, KEY_LISTEN } KeyType;
 
 typedef struct {
   const char *group;
@@ -68,6 +69,7 @@ static const KeySpec keys[] = {
   { "host", "reserve-mib", KEY_MIB, O (reserve_kib), 0, 1 << 30 },
   { "domain", "min-mib", KEY_MIB, O (domain_min_kib), 0, 1 << 24 },
   { "domain", "max-mib", KEY_MIB, O (domain_max_kib), 0, 1 << 24 },
+  { "metrics", "listen", KEY_LISTEN, O (metrics_listen), 0, 0 },
 };
 #undef O
 
@@ -115,6 +117,15 @@ set_value (BcConfig *cfg, const KeySpec *k, const char *raw, const char *name, G
       if (!bc_policy_from_string (s, (BcPolicy *) G_STRUCT_MEMBER_P (cfg, k->offset)))
         return bc_set_error (error, BC_ERROR_CONFIG, "%s: [%s] %s: unknown policy %s (paper, paper-literal, adaptive; committed and mom for comparisons)",
                              name, k->group, k->key, shown);
+      return TRUE;
+    }
+  if (k->type == KEY_LISTEN)
+    {
+      g_autoptr (GError) local = NULL;
+
+      if (s[0] && !bc_metrics_parse_listen (s, NULL, &local))
+        return bc_set_error (error, BC_ERROR_CONFIG, "%s: [%s] %s: %s", name, k->group, k->key, local->message);
+      g_strlcpy (G_STRUCT_MEMBER_P (cfg, k->offset), s, BC_METRICS_LISTEN_MAX);
       return TRUE;
     }
   if (k->type == KEY_BOOL)

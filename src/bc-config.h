@@ -25,6 +25,8 @@ typedef struct {
   /* [domain] defaults, overridden by domain metadata */
   guint64 domain_min_kib;
   guint64 domain_max_kib; /* 0 = the domain's own maximum */
+  /* [metrics] */
+  char metrics_listen[64]; /* ADDRESS:PORT; "" = no endpoint */
 } BcConfig;
 
 #define BC_CONFIG_SIZE_MAX (64 * 1024)

@@ -7,8 +7,11 @@
 #include "bc-domain.h"
 #include "bc-jobs.h"
 #include "bc-lock.h"
+#include "bc-metrics.h"
 #include "bc-notify.h"
 #include "bc-report.h"
+
+typedef struct _BcMetricsServer BcMetricsServer;
 
 typedef enum {
   BC_PHASE_RUN,          /* a pass every apply interval */
@@ -62,6 +65,8 @@ struct _BcDaemon {
   guint reconnect_attempts;  /* since the loss */
   gint64 reconnect_delay_ms; /* the last back-off */
   guint64 reconnects;        /* connections made again, since start */
+  BcCounters counters;       /* for /metrics */
+  BcMetricsServer *metrics;  /* NULL = no [metrics] listen */
 };
 
 gint64 bc_daemon_now_ms (void);
@@ -93,3 +98,13 @@ void bc_gather_guests (BcDaemon *d, gint64 now_ms);
 void bc_gather_bulk (BcDaemon *d);
 /* The domains in a stable order (by name), each with a reference. */
 GPtrArray *bc_gather_sorted (BcDaemon *d);
+
+/* ---- bc-metrics-server.c: the [metrics] listen endpoint ------------- */
+
+/* Listens when [metrics] listen is set; a failure is a configuration
+ * error. */
+gboolean bc_metrics_start (BcDaemon *d, GError **error);
+/* After a reload: a changed listen moves the endpoint (off if the new
+ * address cannot be listened on, with a warning). */
+void bc_metrics_reload (BcDaemon *d);
+void bc_metrics_stop (BcDaemon *d);

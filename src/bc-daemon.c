@@ -122,6 +122,8 @@ control_pass (BcDaemon *d)
   if (d->state_path[0])
     publish (d, doms, p.now_ms);
   report_to_systemd (d, doms);
+  d->counters.passes++;
+  d->counters.last_pass_s = g_get_real_time () / G_USEC_PER_SEC;
 }
 
 void
@@ -282,6 +284,7 @@ on_hup (gpointer data)
        * row must not hold every pass back */
       if (d->cfg.apply_interval_ms != interval_ms)
         start_ticking (d);
+      bc_metrics_reload (d);
       g_message ("configuration reloaded (policy %s, host budget %" G_GUINT64_FORMAT " MiB)",
                  bc_policy_to_string (d->cfg.policy), d->budget_kib / 1024);
     }
@@ -330,7 +333,7 @@ bc_daemon_new (virConnectPtr conn, const BcConfig *cfg, const BcDaemonOptions *o
     return NULL;
   if (!bc_config_check_budget (&d->cfg, d->host_kib, &d->budget_kib, error))
     return NULL;
-  if (!bc_events_register (d, error))
+  if (!bc_events_register (d, error) || !bc_metrics_start (d, error))
     return NULL;
   d->signal_ids[0] = g_unix_signal_add (SIGINT, on_term, d);
   d->signal_ids[1] = g_unix_signal_add (SIGTERM, on_term, d);
@@ -375,6 +378,7 @@ bc_daemon_free (BcDaemon *d)
   g_clear_handle_id (&d->grace_id, g_source_remove);
   g_clear_handle_id (&d->reconnect_id, g_source_remove);
   bc_events_unregister (d);
+  bc_metrics_stop (d);
   g_mutex_clear (&d->close_lock);
   bc_jobs_close (d->jobs);
   g_hash_table_unref (d->domains);

@@ -178,6 +178,7 @@ agent_done (gpointer owner, gpointer data)
   BcDomain *dom = j->job.dom;
 
   dom->figures.agent_inflight = FALSE;
+  ((BcDaemon *) owner)->counters.agent_failures += !j->ok;
   if (!dom->removed)
     agent_result (&dom->figures, dom->name, j);
 }
@@ -367,6 +368,7 @@ bulk_work (gpointer data)
 static void
 bulk_failed (BcDaemon *d, const GError *error)
 {
+  d->counters.collect_failures++;
   if (d->phase == BC_PHASE_RUN)
     {
       /* a read the lost connection broke: said once, by the loss */

@@ -156,7 +156,9 @@ cmd_run (int argc, char **argv)
   if (!parse_command_options (&argc, &argv,
                               "Run the balloon controller in the foreground: every running domain is sized to\n"
                               "Committed_AS + MarginSize, within its limits and the host budget.\n"
-                              "SIGINT/SIGTERM stop it after pending changes; SIGHUP reloads the configuration.",
+                              "SIGINT/SIGTERM stop it after pending changes; SIGHUP reloads the configuration.\n"
+                              "With [metrics] listen = ADDRESS:PORT in the configuration, it serves Prometheus\n"
+                              "metrics at http://ADDRESS:PORT/metrics.",
                               run_entries, &error) ||
       !load_config (&cfg, &error))
     return fail (error);

@@ -113,7 +113,7 @@ result "key table read from src/bc-config.c ($(wc -l <"$TMP/table") keys)" \
 while read -r group key type min max; do
     [ "$group" = unparsed: ] && continue
     entry=$(awk -F'|' -v gk="$group $key" '$1 == gk { print $2 "|" $3; exit }' "$TMP/documented")
-    want_default=$(awk -v g="$group" -v k="$key" '$1 == g && $2 == k { $1 = $2 = ""; sub(/^  /, ""); print; exit }' "$TMP/example")
+    want_default=$(awk -v g="$group" -v k="$key" '$1 == g && $2 == k { $1 = $2 = ""; sub(/^ +/, ""); print; exit }' "$TMP/example")
     why=""
     if [ -z "$entry" ]; then
         why="not documented under .SS [$group]"

@@ -3,7 +3,7 @@
  * libvirt calls (linked with -Wl,--wrap): what the real daemon cannot be
  * made to do on demand.  `run --once` must end, with an error when it could
  * not do its pass, whatever libvirt does in the middle of it. */
-#include "bc-daemon.h"
+#include "bc-daemon-private.h"
 #include "bc-metadata.h"
 #include "bc-report.h"
 #include "inproc-lib.h"
@@ -21,6 +21,7 @@ typedef enum {
   FAULT_METADATA_FAILS_LATER, /* the second read of vm-a's metadata fails */
   FAULT_STOP_DURING_BULK,   /* vm-a is destroyed right after a bulk read */
   FAULT_SLOW_APPLY,         /* the first setMemory takes 5 s */
+  FAULT_APPLY_FAILS,        /* the first setMemory fails */
 } Fault;
 
 static Fault fault;
@@ -54,6 +55,11 @@ __wrap_virDomainSetMemoryFlags (virDomainPtr dom, unsigned long memory, unsigned
 {
   int rc;
 
+  if (fault == FAULT_APPLY_FAILS)
+    {
+      fault = FAULT_NONE;
+      return __real_virDomainSetMemoryFlags (NULL, memory, flags);
+    }
   if (fault != FAULT_SLOW_APPLY)
     return __real_virDomainSetMemoryFlags (dom, memory, flags);
   fault = FAULT_NONE;
@@ -178,6 +184,48 @@ test_bulk_fails (void)
   g_assert_cmpint (run_once (&error), ==, 1);
   g_assert_nonnull (error);
   g_assert_nonnull (strstr (error->message, "bulk domain statistics"));
+}
+
+/* What /metrics counts: a --once pass whose first setMemory fails (the
+ * bulk read failing is test_bulk_fails; with --once it ends the run). */
+static void
+test_counters (void)
+{
+  virConnectPtr conn = inproc_open_node ();
+  BcDaemonOptions opts = { .state_path = "", .once = TRUE };
+  const char *const warnings[] = { "vm-d: not managed: *", "vm-f: not managed: no balloon device",
+                                   "vm-?: setting * KiB failed, retrying next tick: *", NULL };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (BcDaemon) d = NULL;
+  gint64 start_s = g_get_real_time () / G_USEC_PER_SEC;
+  BcConfig cfg;
+
+  inproc_expect_warnings (warnings);
+  inproc_config (&cfg);
+  fault = FAULT_APPLY_FAILS;
+  d = bc_daemon_new (conn, &cfg, &opts, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (bc_daemon_run (d, &error), ==, 0);
+  g_assert_cmpint (fault, ==, FAULT_NONE);
+  /* vm-a and vm-b changed: one call failed, the other worked */
+  g_assert_cmpuint (d->counters.apply_failures, ==, 1);
+  g_assert_cmpuint (d->counters.applies, ==, 1);
+  g_assert_cmpuint (d->counters.passes, ==, 1);
+  g_assert_cmpint (d->counters.last_pass_s, >=, start_s);
+  g_assert_cmpint (d->counters.last_pass_s, <=, g_get_real_time () / G_USEC_PER_SEC);
+  g_assert_cmpuint (d->counters.collect_failures + d->counters.agent_failures, ==, 0);
+  g_clear_pointer (&d, bc_daemon_free);
+
+  /* the statistics read fails: counted, and no pass */
+  fault = FAULT_BULK_FAILS;
+  d = bc_daemon_new (conn, &cfg, &opts, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (bc_daemon_run (d, &error), ==, 1);
+  g_clear_error (&error);
+  g_assert_cmpuint (d->counters.collect_failures, ==, 1);
+  g_assert_cmpuint (d->counters.passes, ==, 0);
+  g_assert_cmpint (d->counters.last_pass_s, ==, 0);
+  virConnectClose (conn);
 }
 
 static void
@@ -464,6 +512,7 @@ main (int argc, char **argv)
   inproc_init (&argc, &argv);
   inproc_add_test ("/faults/once-bulk-fails", test_bulk_fails);
   inproc_add_test ("/faults/once-domain-started-mid-pass", test_start_during_pass);
+  inproc_add_test ("/faults/counters", test_counters);
   inproc_add_test ("/faults/setup-retried", test_setup_retried);
   inproc_add_test ("/faults/stopped-not-readded", test_stopped_not_readded);
   inproc_add_test ("/faults/stop-bounded", test_stop_bounded);

@@ -23,6 +23,7 @@ test_defaults (void)
   g_assert_cmpint (c.policy, ==, BC_POLICY_PAPER);
   g_assert_cmpint (c.agent_timeout_ms, ==, 2000);
   g_assert_true (c.agent);
+  g_assert_cmpstr (c.metrics_listen, ==, "");
 }
 
 static void
@@ -50,6 +51,7 @@ test_shipped_example (void)
   g_assert_cmpuint (c.reserve_kib, ==, d.reserve_kib);
   g_assert_cmpuint (c.domain_min_kib, ==, d.domain_min_kib);
   g_assert_cmpuint (c.domain_max_kib, ==, d.domain_max_kib);
+  g_assert_cmpstr (c.metrics_listen, ==, d.metrics_listen);
 }
 
 static void
@@ -60,7 +62,8 @@ test_all_keys (void)
     "[margin]\ninitial-mib=256\nmin-mib=16\nmax-mib=2048\nstep-mib=32\ndown-step-mib=8\nthreshold-mib=2\n"
     "[safety]\nguard-mib=96\nmax-shrink-mib=128\ndead-band-mib=8\n"
     "[host]\nbudget-mib=4096\nreserve-mib=512\n"
-    "[domain]\nmin-mib=192\nmax-mib=3072\n";
+    "[domain]\nmin-mib=192\nmax-mib=3072\n"
+    "[metrics]\nlisten = [::1]:9477\n";
   g_autoptr (GError) error = NULL;
   BcConfig c;
 
@@ -85,6 +88,7 @@ test_all_keys (void)
   g_assert_cmpuint (c.reserve_kib, ==, 512 * 1024);
   g_assert_cmpuint (c.domain_min_kib, ==, 192 * 1024);
   g_assert_cmpuint (c.domain_max_kib, ==, 3072 * 1024);
+  g_assert_cmpstr (c.metrics_listen, ==, "[::1]:9477");
 }
 
 static void
@@ -103,6 +107,8 @@ test_errors (void)
     { "[margin]\nmin-mib=512\nmax-mib=256\n", "t.conf: [margin] min-mib is above max-mib" },
     { "[domain]\nmin-mib=512\nmax-mib=256\n", "t.conf: [domain] min-mib is above max-mib" },
     { "[controller]\napply-interval-ms=6000\n", "t.conf: [controller] margin-interval-ms is shorter than apply-interval-ms" },
+    { "[metrics]\nlisten=127.0.0.1\n", "t.conf: [metrics] listen: '127.0.0.1' is not ADDRESS:PORT (e.g. 127.0.0.1:9477, [::1]:9477)" },
+    { "[metrics]\nlisten=localhost:9477\n", "t.conf: [metrics] listen: 'localhost' is not an IP address (IPv6 in brackets)" },
     { "not a key file\n", NULL },
     /* GKeyFile keeps the last of two keys and merges two groups */
     { "[margin]\nstep-mib=8\nstep-mib=16\n", "t.conf: [margin] step-mib: given twice (lines 2 and 3)" },

@@ -1,0 +1,321 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#define G_LOG_DOMAIN "balloonctl-metrics"
+
+#include "bc-metrics.h"
+#include "bc-config.h"
+#include "bc-domain.h"
+#include "bc-error.h"
+#include "bc-explain.h"
+#include "bc-quote.h"
+
+#include <errno.h>
+#include <string.h>
+
+/* ---- [metrics] listen ------------------------------------------------- */
+
+G_STATIC_ASSERT (sizeof ((BcConfig *) NULL)->metrics_listen == BC_METRICS_LISTEN_MAX);
+
+static gboolean
+parse_port (const char *s, guint16 *port)
+{
+  char *end = NULL;
+  guint64 v;
+
+  if (!g_ascii_isdigit (s[0]))
+    return FALSE;
+  errno = 0;
+  v = g_ascii_strtoull (s, &end, 10);
+  if (errno != 0 || *end != '\0' || v > 65535)
+    return FALSE;
+  *port = (guint16) v;
+  return TRUE;
+}
+
+/* "a.b.c.d:port" or "[v6]:port" into its host (brackets off) and port. */
+static gboolean
+split_listen (const char *text, char **host, guint16 *port)
+{
+  const char *colon = strrchr (text, ':');
+
+  if (colon == NULL || !parse_port (colon + 1, port))
+    return FALSE;
+  if (text[0] != '[')
+    *host = g_strndup (text, (gsize) (colon - text));
+  else if (colon > text + 1 && colon[-1] == ']')
+    *host = g_strndup (text + 1, (gsize) (colon - text - 2));
+  else
+    return FALSE;
+  return TRUE;
+}
+
+gboolean
+bc_metrics_parse_listen (const char *text, GSocketAddress **out, GError **error)
+{
+  g_autofree char *host = NULL;
+  g_autofree char *shown = NULL;
+  g_autoptr (GInetAddress) addr = NULL;
+  guint16 port = 0;
+
+  if (strlen (text) >= BC_METRICS_LISTEN_MAX || !split_listen (text, &host, &port))
+    {
+      shown = bc_quote (text, BC_QUOTE_MAX);
+      return bc_set_error (error, BC_ERROR_CONFIG, "%s is not ADDRESS:PORT (e.g. 127.0.0.1:9477, [::1]:9477)", shown);
+    }
+  /* an IPv6 address outside brackets would be ambiguous */
+  addr = strchr (host, ':') && text[0] != '[' ? NULL : g_inet_address_new_from_string (host);
+  if (addr == NULL)
+    {
+      shown = bc_quote (host, BC_QUOTE_MAX);
+      return bc_set_error (error, BC_ERROR_CONFIG, "%s is not an IP address (IPv6 in brackets)", shown);
+    }
+  if (out)
+    *out = g_inet_socket_address_new (addr, port);
+  return TRUE;
+}
+
+/* ---- the snapshot ------------------------------------------------------ */
+
+static void
+domain_free (BcMetricsDomain *d)
+{
+  bc_report_domain_free (d->report);
+  g_free (d);
+}
+
+BcMetricsSnapshot *
+bc_metrics_snapshot_new (void)
+{
+  BcMetricsSnapshot *s = g_new0 (BcMetricsSnapshot, 1);
+
+  s->domains = g_ptr_array_new_with_free_func ((GDestroyNotify) domain_free);
+  return s;
+}
+
+void
+bc_metrics_snapshot_free (BcMetricsSnapshot *s)
+{
+  if (s == NULL)
+    return;
+  g_ptr_array_unref (s->domains);
+  g_free (s);
+}
+
+void
+bc_metrics_add_domain (BcMetricsSnapshot *s, const BcDomain *dom, gint64 now_ms)
+{
+  BcMetricsDomain *m = g_new0 (BcMetricsDomain, 1);
+  const BcDecision *dec = &dom->decision;
+
+  m->report = g_new0 (BcReportDomain, 1);
+  m->report->uuid = g_strdup (dom->uuid);
+  bc_explain_report (m->report, dom);
+  m->have_balloon = dom->figures.have_balloon;
+  m->current_kib = dom->figures.balloon.current_kib;
+  m->max_kib = dom->figures.balloon.max_kib;
+  /* the figures the last pass decided from, as status shows them */
+  m->have_committed = dom->decided && dec->source == BC_SOURCE_AGENT;
+  m->committed_kib = dec->committed_kib;
+  m->have_cached = dom->decided && dec->source != BC_SOURCE_NONE;
+  m->cached_kib = dec->cached_kib;
+  m->agent_age_ms = dom->figures.guest.at_ms > 0 ? MAX (0, now_ms - dom->figures.guest.at_ms) : -1;
+  g_ptr_array_add (s->domains, m);
+}
+
+/* ---- rendering ---------------------------------------------------------- */
+
+/* A label value: valid UTF-8, with the format's three escapes (backslash,
+ * double quote, newline); other control characters but tab (a terminal's
+ * escapes) become U+FFFD. */
+static void
+append_label_value (GString *out, const char *raw)
+{
+  g_autofree char *valid = g_utf8_make_valid (raw ? raw : "", -1);
+
+  for (const char *p = valid; *p; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (c == '\\' || c == '"')
+        {
+          g_string_append_c (out, '\\');
+          g_string_append_c (out, (char) c);
+        }
+      else if (c == '\n')
+        g_string_append (out, "\\n");
+      else if (g_unichar_iscntrl (c) && c != '\t')
+        g_string_append_unichar (out, 0xFFFD);
+      else
+        g_string_append_unichar (out, c);
+    }
+}
+
+static void
+append_header (GString *out, const char *name, const char *type, const char *help)
+{
+  g_string_append_printf (out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* name{domain="...",uuid="..."[,extra] */
+static void
+append_domain_series (GString *out, const char *name, const BcReportDomain *r)
+{
+  g_string_append_printf (out, "%s{domain=\"", name);
+  append_label_value (out, r->name);
+  g_string_append (out, "\",uuid=\"");
+  append_label_value (out, r->uuid);
+  g_string_append_c (out, '"');
+}
+
+#define VALUE_LEN 32
+
+static gboolean
+bytes_value (gboolean have, guint64 kib, char *buf)
+{
+  if (have)
+    g_snprintf (buf, VALUE_LEN, "%" G_GUINT64_FORMAT, kib > G_MAXUINT64 / 1024 ? G_MAXUINT64 : kib * 1024);
+  return have;
+}
+
+static gboolean
+managed_value (const BcMetricsDomain *d, char *buf)
+{
+  g_strlcpy (buf, d->report->managed ? "1" : "0", VALUE_LEN);
+  return TRUE;
+}
+
+static gboolean
+current_value (const BcMetricsDomain *d, char *buf)
+{
+  return bytes_value (d->have_balloon, d->current_kib, buf);
+}
+
+static gboolean
+max_value (const BcMetricsDomain *d, char *buf)
+{
+  return bytes_value (d->have_balloon && d->max_kib > 0, d->max_kib, buf);
+}
+
+static gboolean
+target_value (const BcMetricsDomain *d, char *buf)
+{
+  return bytes_value (d->report->managed && d->report->target_kib > 0, d->report->target_kib, buf);
+}
+
+static gboolean
+committed_value (const BcMetricsDomain *d, char *buf)
+{
+  return bytes_value (d->have_committed, d->committed_kib, buf);
+}
+
+static gboolean
+cached_value (const BcMetricsDomain *d, char *buf)
+{
+  return bytes_value (d->have_cached, d->cached_kib, buf);
+}
+
+static gboolean
+margin_value (const BcMetricsDomain *d, char *buf)
+{
+  return bytes_value (d->report->managed, (guint64) MAX (0, d->report->margin_kib), buf);
+}
+
+static gboolean
+agent_age_value (const BcMetricsDomain *d, char *buf)
+{
+  if (d->agent_age_ms < 0)
+    return FALSE;
+  g_snprintf (buf, VALUE_LEN, "%" G_GINT64_FORMAT ".%03d", d->agent_age_ms / 1000, (int) (d->agent_age_ms % 1000));
+  return TRUE;
+}
+
+typedef struct {
+  const char *name;
+  const char *help;
+  gboolean (*value) (const BcMetricsDomain *d, char *buf); /* FALSE: no sample */
+} DomainGauge;
+
+static const DomainGauge domain_gauges[] = {
+  { "balloonctl_domain_managed", "1 if balloonctl manages the domain's balloon, 0 if it leaves it alone.", managed_value },
+  { "balloonctl_domain_current_bytes", "The domain's current balloon size, as libvirt reports it.", current_value },
+  { "balloonctl_domain_max_bytes", "The domain's maximum memory.", max_value },
+  { "balloonctl_domain_target_bytes", "The size the last pass granted the domain (managed domains).", target_value },
+  { "balloonctl_domain_committed_bytes", "The guest's Committed_AS the last pass used (guest agent figures only).", committed_value },
+  { "balloonctl_domain_cached_bytes", "The guest's page cache the last pass used (the agent's Cached, or the balloon's disk caches).", cached_value },
+  { "balloonctl_domain_margin_bytes", "MarginSize: the page cache kept above Committed_AS (managed domains).", margin_value },
+  { "balloonctl_domain_agent_figures_age_seconds", "How old the guest agent's latest figures are.", agent_age_value },
+};
+
+static void
+render_domain_gauge (GString *out, const DomainGauge *g, GPtrArray *domains)
+{
+  char buf[VALUE_LEN];
+
+  append_header (out, g->name, "gauge", g->help);
+  for (guint i = 0; i < domains->len; i++)
+    {
+      const BcMetricsDomain *d = g_ptr_array_index (domains, i);
+
+      if (!g->value (d, buf))
+        continue;
+      append_domain_series (out, g->name, d->report);
+      g_string_append_printf (out, "} %s\n", buf);
+    }
+}
+
+/* The UP/DOWN state machine, one series per state, 1 for the current. */
+static void
+render_margin_state (GString *out, GPtrArray *domains)
+{
+  static const char *const states[] = { "UP", "DOWN" };
+  const char *name = "balloonctl_domain_margin_state";
+
+  append_header (out, name, "gauge", "The margin controller's state (UP or DOWN): 1 for the current one (managed domains).");
+  for (guint i = 0; i < domains->len; i++)
+    {
+      const BcReportDomain *r = ((const BcMetricsDomain *) g_ptr_array_index (domains, i))->report;
+
+      for (guint s = 0; r->managed && s < G_N_ELEMENTS (states); s++)
+        {
+          append_domain_series (out, name, r);
+          g_string_append_printf (out, ",state=\"%s\"} %d\n", states[s], g_strcmp0 (r->state, states[s]) == 0);
+        }
+    }
+}
+
+static void
+render_counter (GString *out, const char *name, const char *help, guint64 value)
+{
+  append_header (out, name, "counter", help);
+  g_string_append_printf (out, "%s %" G_GUINT64_FORMAT "\n", name, value);
+}
+
+static void
+render_gauge (GString *out, const char *name, const char *help, gint64 value)
+{
+  append_header (out, name, "gauge", help);
+  g_string_append_printf (out, "%s %" G_GINT64_FORMAT "\n", name, value);
+}
+
+static void
+render_daemon (GString *out, const BcMetricsSnapshot *s)
+{
+  const BcCounters *c = &s->counters;
+
+  render_counter (out, "balloonctl_passes_total", "Control passes (one every apply interval) run since the daemon started.", c->passes);
+  render_counter (out, "balloonctl_collect_failures_total", "Reads of every domain's statistics that failed (no pass ran).", c->collect_failures);
+  render_counter (out, "balloonctl_applies_total", "Balloon changes libvirt accepted.", c->applies);
+  render_counter (out, "balloonctl_apply_failures_total", "Balloon changes libvirt refused (retried next pass).", c->apply_failures);
+  render_counter (out, "balloonctl_agent_failures_total", "Guest agent reads that failed or timed out.", c->agent_failures);
+  render_counter (out, "balloonctl_reconnects_total", "Connections to libvirt made again after it went away.", s->reconnects);
+  render_gauge (out, "balloonctl_libvirt_connected", "1 while the daemon is connected to libvirt, 0 while it connects again.", s->connected);
+  render_gauge (out, "balloonctl_last_pass_timestamp_seconds", "When the last control pass ran (unix time); 0 before the first.", c->last_pass_s);
+}
+
+void
+bc_metrics_render (GString *out, const BcMetricsSnapshot *s)
+{
+  render_daemon (out, s);
+  for (guint i = 0; i < G_N_ELEMENTS (domain_gauges); i++)
+    render_domain_gauge (out, &domain_gauges[i], s->domains);
+  render_margin_state (out, s->domains);
+}

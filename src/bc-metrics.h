@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* report: the daemon's figures in Prometheus's text exposition format
+ * (version 0.0.4), for the /metrics endpoint (bc-metrics-server.c).  Pure:
+ * a snapshot in, text out. */
+#pragma once
+
+#include "bc-report.h"
+
+#include <gio/gio.h>
+
+typedef struct _BcDomain BcDomain;
+
+/* What the daemon counts from its start; never reset, not even by a
+ * reload. */
+typedef struct {
+  guint64 passes;          /* control passes run */
+  gint64 last_pass_s;      /* wall clock (unix seconds) of the last, 0 = none */
+  guint64 collect_failures;/* bulk statistics reads that failed (no pass) */
+  guint64 applies;         /* setMemory calls that succeeded */
+  guint64 apply_failures;  /* that failed (a domain that stopped meanwhile
+                              is neither) */
+  guint64 agent_failures;  /* guest agent reads that failed: timeouts,
+                              errors, replies not believed */
+} BcCounters;
+
+/* One domain: the record the state file publishes (bc_explain_report),
+ * and the figures status shows beside it. */
+typedef struct {
+  BcReportDomain *report;
+  gboolean have_balloon;
+  guint64 current_kib;     /* libvirt's balloon size */
+  guint64 max_kib;
+  gboolean have_committed; /* Committed_AS: the last pass used the agent */
+  guint64 committed_kib;
+  gboolean have_cached;    /* the agent's Cached, or the balloon's caches */
+  guint64 cached_kib;
+  gint64 agent_age_ms;     /* of the guest agent's figures; -1 = none */
+} BcMetricsDomain;
+
+typedef struct {
+  BcCounters counters;
+  gboolean connected;      /* to libvirt, now */
+  guint64 reconnects;      /* connections to libvirt made again */
+  GPtrArray *domains;      /* of BcMetricsDomain */
+} BcMetricsSnapshot;
+
+/* The longest [metrics] listen value, with its NUL. */
+#define BC_METRICS_LISTEN_MAX 64
+
+/* ADDRESS:PORT, the address an IP literal (IPv6 in brackets), the port
+ * 0..65535 (0: any free one).  out (may be NULL) gets the address. */
+gboolean bc_metrics_parse_listen (const char *text, GSocketAddress **out, GError **error);
+
+BcMetricsSnapshot *bc_metrics_snapshot_new (void);
+void bc_metrics_snapshot_free (BcMetricsSnapshot *s);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BcMetricsSnapshot, bc_metrics_snapshot_free)
+/* Adds a domain from the daemon's record; now_ms monotonic. */
+void bc_metrics_add_domain (BcMetricsSnapshot *s, const BcDomain *dom, gint64 now_ms);
+
+/* Appends the exposition text of s to out. */
+void bc_metrics_render (GString *out, const BcMetricsSnapshot *s);

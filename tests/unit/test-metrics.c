@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The /metrics text: a snapshot against an expected file, label escaping
+ * of hostile domain names, the listen address, a snapshot from a domain's
+ * record. */
+#include "bc-domain.h"
+#include "bc-error.h"
+#include "bc-metrics.h"
+
+#include <string.h>
+
+#define MIB 1024
+
+static BcMetricsDomain *
+domain (BcMetricsSnapshot *s, const char *name, const char *uuid, gboolean managed, const char *state)
+{
+  BcMetricsDomain *d = g_new0 (BcMetricsDomain, 1);
+
+  d->report = g_new0 (BcReportDomain, 1);
+  d->report->name = g_strdup (name);
+  d->report->uuid = g_strdup (uuid);
+  d->report->managed = managed;
+  d->report->state = g_strdup (state);
+  d->have_balloon = TRUE;
+  d->agent_age_ms = -1;
+  g_ptr_array_add (s->domains, d);
+  return d;
+}
+
+static BcMetricsSnapshot *
+sample (void)
+{
+  BcMetricsSnapshot *s = bc_metrics_snapshot_new ();
+  BcMetricsDomain *d;
+
+  s->counters = (BcCounters) { .passes = 1234, .last_pass_s = 1790000000, .collect_failures = 1,
+                               .applies = 56, .apply_failures = 2, .agent_failures = 7 };
+  s->connected = TRUE;
+  s->reconnects = 3;
+  d = domain (s, "db1", "00000000-0000-0000-0000-000000000001", TRUE, "DOWN");
+  d->current_kib = 448 * MIB;
+  d->max_kib = 3072 * MIB;
+  d->have_committed = d->have_cached = TRUE;
+  d->committed_kib = 40 * MIB + 512;
+  d->cached_kib = 300 * MIB;
+  d->agent_age_ms = 1500;
+  d->report->margin_kib = 96 * MIB;
+  d->report->target_kib = 384 * MIB;
+  d = domain (s, "web", "00000000-0000-0000-0000-000000000002", TRUE, "UP");
+  d->current_kib = 1536 * MIB;
+  d->max_kib = 2048 * MIB;
+  d->have_cached = TRUE;
+  d->cached_kib = 700 * MIB;
+  d->report->margin_kib = 128 * MIB;
+  d->report->target_kib = 1536 * MIB;
+  /* not managed: its margin, target and state mean nothing */
+  d = domain (s, "a \"quoted\\\" name\nwith a newline", "00000000-0000-0000-0000-000000000003", FALSE, "UP");
+  d->current_kib = d->max_kib = 1024 * MIB;
+  d->report->margin_kib = 128 * MIB;
+  return s;
+}
+
+static void
+test_render (void)
+{
+  g_autofree char *path = g_test_build_filename (G_TEST_DIST, "..", "expected", "metrics.txt", NULL);
+  g_autoptr (BcMetricsSnapshot) s = sample ();
+  g_autoptr (GString) out = g_string_new (NULL);
+  g_autofree char *expected = NULL;
+
+  bc_metrics_render (out, s);
+  if (g_getenv ("BC_UPDATE_EXPECTED"))
+    g_assert_true (g_file_set_contents (path, out->str, -1, NULL));
+  g_assert_true (g_file_get_contents (path, &expected, NULL, NULL));
+  g_assert_cmpstr (out->str, ==, expected);
+}
+
+/* Every line a comment or a sample of one of our families. */
+static void
+assert_lines_ours (const char *text)
+{
+  g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
+
+  for (guint i = 0; lines[i] && lines[i][0]; i++)
+    if (!g_str_has_prefix (lines[i], "# ") && !g_str_has_prefix (lines[i], "balloonctl_"))
+      g_error ("line %u is not ours: %s", i, lines[i]);
+}
+
+static void
+test_hostile_name (void)
+{
+  g_autoptr (BcMetricsSnapshot) s = bc_metrics_snapshot_new ();
+  g_autoptr (GString) out = g_string_new (NULL);
+  /* closes the label set, starts a sample of its own on a new line, clears
+   * a terminal, ends on a backslash and on a byte that is not UTF-8 */
+  const char *name = "x\"} 1\nballoonctl_passes_total 99\n\033[2J\x7f tab\there \\\xff";
+  const char *want = "balloonctl_domain_managed{domain=\"x\\\"} 1\\nballoonctl_passes_total 99\\n"
+                     "\xef\xbf\xbd[2J\xef\xbf\xbd tab\there \\\\\xef\xbf\xbd\",uuid=\"u\\\"\\\\\"} 1\n";
+
+  domain (s, name, "u\"\\", TRUE, "UP");
+  bc_metrics_render (out, s);
+  g_assert_nonnull (strstr (out->str, want));
+  g_assert_true (g_utf8_validate (out->str, -1, NULL));
+  g_assert_null (strstr (out->str, "\033"));
+  g_assert_null (strstr (out->str, "\nballoonctl_passes_total 99"));
+  assert_lines_ours (out->str);
+}
+
+static void
+test_listen (void)
+{
+  static const struct { const char *text; const char *addr; guint16 port; } good[] = {
+    { "127.0.0.1:9477", "127.0.0.1", 9477 },
+    { "0.0.0.0:0", "0.0.0.0", 0 },
+    { "[::1]:65535", "::1", 65535 },
+    { "[::]:9477", "::", 9477 },
+  };
+  static const char *const bad[] = {
+    "", "127.0.0.1", "127.0.0.1:", ":9477", "127.0.0.1:65536", "127.0.0.1:-1", "127.0.0.1:+80",
+    "127.0.0.1:80x", "127.0.0.1: 80", "localhost:9477", "::1:9477", "[::1]9477", "[::1:9477",
+    "[127.0.0.1:80", "[]:80", "1.2.3:80", "127.0.0.1:99999999999999999999",
+    "[0000:0000:0000:0000:0000:0000:0000:0000:0000:0000:0000:0001]:80",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (good); i++)
+    {
+      g_autoptr (GSocketAddress) a = NULL;
+      g_autoptr (GError) error = NULL;
+      g_autofree char *host = NULL;
+
+      g_assert_true (bc_metrics_parse_listen (good[i].text, &a, &error));
+      g_assert_no_error (error);
+      host = g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (a)));
+      g_assert_cmpstr (host, ==, good[i].addr);
+      g_assert_cmpuint (g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (a)), ==, good[i].port);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr (GSocketAddress) a = NULL;
+      g_autoptr (GError) error = NULL;
+
+      g_assert_false (bc_metrics_parse_listen (bad[i], &a, &error));
+      g_assert_error (error, BC_ERROR, BC_ERROR_CONFIG);
+      g_assert_null (a);
+    }
+}
+
+/* A value in an error message is quoted, escaped and cut. */
+static void
+test_listen_quoted (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GError) error2 = NULL;
+
+  g_assert_false (bc_metrics_parse_listen ("\033[2Jx:80", NULL, &error));
+  g_assert_cmpstr (error->message, ==, "'\\u{001B}[2Jx' is not an IP address (IPv6 in brackets)");
+  g_assert_false (bc_metrics_parse_listen ("\033]0;title\a", NULL, &error2));
+  g_assert_cmpstr (error2->message, ==, "'\\u{001B}]0;title\\u{0007}' is not ADDRESS:PORT (e.g. 127.0.0.1:9477, [::1]:9477)");
+}
+
+/* The snapshot of a daemon's record: the published record (managed,
+ * state, margin, target) and the figures the last pass used. */
+static void
+test_from_domain (void)
+{
+  g_autoptr (BcMetricsSnapshot) s = bc_metrics_snapshot_new ();
+  BcDomain dom = { .uuid = "00000000-0000-0000-0000-000000000009", .name = (char *) "vm9" };
+  const BcMetricsDomain *m;
+
+  dom.setup.done = dom.setup.good = TRUE;
+  dom.figures.have_balloon = TRUE;
+  dom.figures.balloon = (BcBalloonFigures) { .current_kib = 900 * MIB, .max_kib = 2048 * MIB };
+  dom.figures.guest.at_ms = 10000;
+  dom.margin = (BcMarginState) { .state = BC_STATE_DOWN, .margin_kib = 64 * MIB };
+  dom.decided = TRUE;
+  dom.decision = (BcDecision) { .source = BC_SOURCE_AGENT, .committed_kib = 500 * MIB, .cached_kib = 200 * MIB };
+  dom.granted_kib = 800 * MIB;
+  bc_metrics_add_domain (s, &dom, 12345);
+  m = g_ptr_array_index (s->domains, 0);
+  g_assert_cmpstr (m->report->name, ==, "vm9");
+  g_assert_cmpstr (m->report->uuid, ==, dom.uuid);
+  g_assert_true (m->report->managed);
+  g_assert_cmpstr (m->report->state, ==, "DOWN");
+  g_assert_cmpint (m->report->margin_kib, ==, 64 * MIB);
+  g_assert_cmpuint (m->report->target_kib, ==, 800 * MIB);
+  g_assert_cmpuint (m->current_kib, ==, 900 * MIB);
+  g_assert_cmpuint (m->max_kib, ==, 2048 * MIB);
+  g_assert_true (m->have_committed && m->have_cached);
+  g_assert_cmpuint (m->committed_kib, ==, 500 * MIB);
+  g_assert_cmpuint (m->cached_kib, ==, 200 * MIB);
+  g_assert_cmpint (m->agent_age_ms, ==, 2345);
+
+  /* balloon figures: no Committed_AS, the balloon's caches */
+  dom.decision.source = BC_SOURCE_BALLOON;
+  dom.figures.guest.at_ms = 0;
+  bc_metrics_add_domain (s, &dom, 12345);
+  m = g_ptr_array_index (s->domains, 1);
+  g_assert_false (m->have_committed);
+  g_assert_true (m->have_cached);
+  g_assert_cmpint (m->agent_age_ms, ==, -1);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/metrics/render", test_render);
+  g_test_add_func ("/metrics/hostile-name", test_hostile_name);
+  g_test_add_func ("/metrics/listen", test_listen);
+  g_test_add_func ("/metrics/listen-quoted", test_listen_quoted);
+  g_test_add_func ("/metrics/from-domain", test_from_domain);
+  return g_test_run ();
+}
