@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #define G_LOG_DOMAIN "balloonctl"
 
+#include "bc-log.h"
 #include "bc-apply.h"
 #include "bc-daemon-private.h"
 #include "bc-error.h"
@@ -119,7 +120,7 @@ busy (BcDomain *dom, const GError *error)
   if (g_error_matches (error, BC_ERROR, BC_ERROR_BUSY))
     {
       if (a->job == NULL && !dom->removed)
-        g_message ("%s: a %s job is running; its memory is left alone until it ends", dom->name, error->message);
+        bc_log_event (G_LOG_LEVEL_MESSAGE, BC_MESSAGE_ID_JOB, dom->name, dom->uuid, "%s: a %s job is running; its memory is left alone until it ends", dom->name, error->message);
       g_free (a->job);
       a->job = g_strdup (error->message);
       return TRUE;
@@ -144,7 +145,7 @@ apply_done (gpointer owner, gpointer data)
   if (error && (dom->removed || g_error_matches (error, BC_ERROR, BC_ERROR_NOT_RUNNING)))
     g_message ("%s: stopped before %" G_GUINT64_FORMAT " KiB could be set", dom->name, j->new_kib);
   else if (error)
-    g_warning ("%s: setting %" G_GUINT64_FORMAT " KiB failed, retrying next tick: %s",
+    bc_log_event (G_LOG_LEVEL_WARNING, BC_MESSAGE_ID_APPLY_FAILED, dom->name, dom->uuid, "%s: setting %" G_GUINT64_FORMAT " KiB failed, retrying next tick: %s",
                dom->name, j->new_kib, error->message);
   count (&((BcDaemon *) owner)->counters, dom, error);
   if (error)

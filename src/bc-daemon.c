@@ -5,6 +5,7 @@
  * bc-events.c's. */
 #define G_LOG_DOMAIN "balloonctl"
 
+#include "bc-log.h"
 #include "bc-daemon-private.h"
 #include "bc-apply.h"
 #include "bc-error.h"
@@ -54,9 +55,9 @@ note_freeze (const BcDomain *dom, const BcPassOutput *out)
   if (out->frozen == dom->frozen)
     return;
   if (out->frozen == BC_FREEZE_AGENT)
-    g_message ("%s: held at its size: no fresh figures from its guest agent", dom->name);
+    bc_log_event (G_LOG_LEVEL_MESSAGE, BC_MESSAGE_ID_HELD, dom->name, dom->uuid, "%s: held at its size: no fresh figures from its guest agent", dom->name);
   else if (out->frozen == BC_FREEZE_BALLOON)
-    g_message ("%s: held at its size: its balloon statistics are no longer updated", dom->name);
+    bc_log_event (G_LOG_LEVEL_MESSAGE, BC_MESSAGE_ID_HELD, dom->name, dom->uuid, "%s: held at its size: its balloon statistics are no longer updated", dom->name);
   else if (out->decided)
     g_message ("%s: fresh figures again", dom->name);
 }
@@ -65,11 +66,11 @@ static void
 note_taken_back (const BcDomain *dom, const BcPassOutput *out)
 {
   if (out->took_back_kib && out->hold_until_ms)
-    g_message ("%s: grew %" G_GUINT64_FORMAT " MiB on its own (its guest deflated the balloon, out of memory?): "
+    bc_log_event (G_LOG_LEVEL_MESSAGE, BC_MESSAGE_ID_GREW, dom->name, dom->uuid, "%s: grew %" G_GUINT64_FORMAT " MiB on its own (its guest deflated the balloon, out of memory?): "
                "not taken below %" G_GUINT64_FORMAT " MiB for %d s",
                dom->name, out->took_back_kib / 1024, out->hold_floor_kib / 1024, BC_TOOK_BACK_HOLD_MS / 1000);
   else if (out->took_back_kib)
-    g_message ("%s: grew %" G_GUINT64_FORMAT " MiB on its own (set by hand?); sizing it from there",
+    bc_log_event (G_LOG_LEVEL_MESSAGE, BC_MESSAGE_ID_GREW, dom->name, dom->uuid, "%s: grew %" G_GUINT64_FORMAT " MiB on its own (set by hand?); sizing it from there",
                dom->name, out->took_back_kib / 1024);
 }
 
@@ -90,7 +91,7 @@ publish (BcDaemon *d, GPtrArray *doms, gint64 now_ms)
   if (!bc_explain_publish (doms, d->uri, &d->cfg, d->state_path, &d->published, now_ms, &error))
     {
       if (!d->publish_failing)
-        g_warning ("state file: %s (said once; `status` shows no daemon until it is written again)", error->message);
+        bc_log_event (G_LOG_LEVEL_WARNING, BC_MESSAGE_ID_STATE_FILE, NULL, NULL, "state file: %s (said once; `status` shows no daemon until it is written again)", error->message);
       d->publish_failing = TRUE;
       return;
     }
@@ -273,7 +274,7 @@ on_hup (gpointer data)
     return G_SOURCE_CONTINUE;
   bc_notify_reloading ();
   if (!load_next (d, &next, &budget, &error))
-    g_warning ("reload rejected, keeping the running configuration: %s", error->message);
+    bc_log_event (G_LOG_LEVEL_WARNING, BC_MESSAGE_ID_RELOAD_REJECTED, NULL, NULL, "reload rejected, keeping the running configuration: %s", error->message);
   else
     {
       gint64 interval_ms = d->cfg.apply_interval_ms;

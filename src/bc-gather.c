@@ -4,6 +4,7 @@
  * do to the domain table.  The blocking bodies are in bc-collect.c. */
 #define G_LOG_DOMAIN "balloonctl"
 
+#include "bc-log.h"
 #include "bc-daemon-private.h"
 #include "bc-quote.h"
 
@@ -52,7 +53,7 @@ log_setup (const BcDomain *dom, const BcDomainSetup *s)
   if (dom->setup.skip_reason && !s->policy_error && s->balloon.has_balloon)
     g_message ("%s: not managed: %s", dom->name, dom->setup.skip_reason);
   else if (dom->setup.skip_reason)
-    g_warning ("%s: not managed: %s", dom->name, dom->setup.skip_reason);
+    bc_log_event (G_LOG_LEVEL_WARNING, BC_MESSAGE_ID_NOT_MANAGED, dom->name, dom->uuid, "%s: not managed: %s", dom->name, dom->setup.skip_reason);
   else
     g_message ("%s: managed (min %" G_GUINT64_FORMAT " MiB, max %" G_GUINT64_FORMAT " MiB from metadata, 0 = default)%s",
                dom->name, s->policy.min_kib / 1024, s->policy.max_kib / 1024,
@@ -69,13 +70,13 @@ setup_failed (BcDomain *dom, const SetupJob *j)
   dom->setup.retry_at_ms = bc_daemon_now_ms () + j->retry_ms;
   if (dom->setup.good)
     {
-      g_warning ("%s: reading its settings again failed (%s); keeping the previous ones, retrying in %" G_GINT64_FORMAT " s",
+      bc_log_event (G_LOG_LEVEL_WARNING, BC_MESSAGE_ID_NOT_MANAGED, dom->name, dom->uuid, "%s: reading its settings again failed (%s); keeping the previous ones, retrying in %" G_GINT64_FORMAT " s",
                  dom->name, j->job.error->message, retry_s);
       return;
     }
   dom->setup.done = TRUE;
   bc_domain_set_skip (dom, j->job.error->message);
-  g_warning ("%s: not managed: %s; retrying in %" G_GINT64_FORMAT " s", dom->name, j->job.error->message, retry_s);
+  bc_log_event (G_LOG_LEVEL_WARNING, BC_MESSAGE_ID_NOT_MANAGED, dom->name, dom->uuid, "%s: not managed: %s; retrying in %" G_GINT64_FORMAT " s", dom->name, j->job.error->message, retry_s);
 }
 
 static void
@@ -165,7 +166,7 @@ agent_result (BcDomainFigures *f, const char *name, const AgentJob *j)
   /* a guest's words: no line breaks or escapes into the log or status */
   f->agent_error = bc_escape (j->job.error->message, AGENT_ERROR_MAX);
   if (f->agent_failures == BC_AGENT_FAILURES_BEFORE_BACKOFF)
-    g_message ("%s: guest agent unusable (%s); using balloon figures, retrying every %d s",
+    bc_log_event (G_LOG_LEVEL_MESSAGE, BC_MESSAGE_ID_AGENT_UNUSABLE, name, NULL, "%s: guest agent unusable (%s); using balloon figures, retrying every %d s",
                name, f->agent_error, AGENT_BACKOFF_MS / 1000);
   if (f->agent_failures >= BC_AGENT_FAILURES_BEFORE_BACKOFF)
     f->agent_retry_at_ms = bc_daemon_now_ms () + AGENT_BACKOFF_MS;
@@ -373,7 +374,7 @@ bulk_failed (BcDaemon *d, const GError *error)
     {
       /* a read the lost connection broke: said once, by the loss */
       if (d->connected)
-        g_warning ("collect: %s", error->message);
+        bc_log_event (G_LOG_LEVEL_WARNING, BC_MESSAGE_ID_COLLECT_FAILED, NULL, NULL, "collect: %s", error->message);
       return;
     }
   /* --once has no next tick to retry on: fail the run */

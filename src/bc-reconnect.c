@@ -6,6 +6,7 @@
  * controllers (margin, UP/DOWN), are kept by UUID across the outage. */
 #define G_LOG_DOMAIN "balloonctl"
 
+#include "bc-log.h"
 #include "bc-daemon-private.h"
 #include "bc-error.h"
 
@@ -99,7 +100,7 @@ open_done (gpointer owner, gpointer data)
     }
   d->connected = TRUE;
   d->reconnects++;
-  g_message ("connected to libvirt again after %.1f s (%u attempts); reading every domain afresh",
+  bc_log_event (G_LOG_LEVEL_MESSAGE, BC_MESSAGE_ID_RECONNECTED, NULL, NULL, "connected to libvirt again after %.1f s (%u attempts); reading every domain afresh",
              (bc_daemon_now_ms () - d->lost_at_ms) / 1000.0, d->reconnect_attempts);
   start_afresh (d);
 }
@@ -134,7 +135,7 @@ bc_daemon_connection_lost (BcDaemon *d, int reason)
 
   if (!d->connected)
     return;
-  g_warning ("connection to libvirt lost (%s); changing nothing until it is back, trying to connect again",
+  bc_log_event (G_LOG_LEVEL_WARNING, BC_MESSAGE_ID_CONNECTION_LOST, NULL, NULL, "connection to libvirt lost (%s); changing nothing until it is back, trying to connect again",
              reason >= 0 && reason < (int) G_N_ELEMENTS (reasons) ? reasons[reason] : "unknown reason");
   d->connected = FALSE;
   d->lost_at_ms = bc_daemon_now_ms ();

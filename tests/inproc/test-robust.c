@@ -3,6 +3,7 @@
  * row, a second daemon, a state file that cannot be written. */
 #include "bc-daemon.h"
 #include "bc-lock.h"
+#include "bc-log.h"
 #include "bc-report.h"
 #include "inproc-lib.h"
 
@@ -169,6 +170,7 @@ test_state_write_said_once (void)
   g_assert_cmpint (inproc_run (conn, &cfg, &opts, NULL), ==, 0);
   g_assert_cmpuint (inproc_count_messages ("state file: *said once*"), ==, 1);
   g_assert_cmpuint (inproc_count_messages ("state file: written again"), ==, 1);
+  g_assert_cmpuint (inproc_count_fields ("MESSAGE_ID", BC_MESSAGE_ID_STATE_FILE, NULL), ==, 1);
   virConnectClose (conn);
   g_unlink (lock_path);
   g_rmdir (dir);
@@ -223,6 +225,9 @@ test_job_left_alone (void)
   g_assert_cmpint (inproc_run (conn, &cfg, &opts, NULL), ==, 0);
   g_assert_cmpuint (inproc_count_messages ("vm-a: a migration job is running; its memory is left alone until it ends"), ==, 1);
   g_assert_cmpuint (inproc_count_messages ("vm-a: the migration job has ended"), ==, 1);
+  /* under journald: one kind, one domain */
+  g_assert_cmpuint (inproc_count_fields ("MESSAGE_ID", BC_MESSAGE_ID_JOB, "DOMAIN", "vm-a",
+                                         "DOMAIN_UUID", "00000000-0000-4000-8000-000000000001", NULL), ==, 1);
   g_assert_cmpuint (inproc_memory_kib (conn, "vm-a"), <, 1024 * MIB);
   g_assert_cmpuint (inproc_memory_kib (conn, "vm-e"), ==, 1024 * MIB); /* not running */
   virConnectClose (conn);
@@ -335,6 +340,8 @@ test_reconnect (void)
   g_assert_cmpuint (inproc_count_messages ("libvirt still unreachable*"), ==, 1);
   g_assert_cmpuint (inproc_count_messages ("connected to libvirt again after * s (3 attempts)*"), ==, 1);
   g_assert_cmpuint (inproc_count_messages ("vm-a: now followed"), ==, 1);
+  g_assert_cmpuint (inproc_count_fields ("MESSAGE_ID", BC_MESSAGE_ID_CONNECTION_LOST, NULL), ==, 1);
+  g_assert_cmpuint (inproc_count_fields ("MESSAGE_ID", BC_MESSAGE_ID_RECONNECTED, NULL), ==, 1);
   g_assert_cmpuint (inproc_memory_kib (conn, "vm-a"), <, o.at_loss_kib);
   g_clear_pointer (&lib.uri, g_free);
   virConnectClose (conn);
