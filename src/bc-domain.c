@@ -110,5 +110,7 @@ bc_domain_take_output (BcDomain *d, const BcPassOutput *out)
     return;
   d->decision = out->decision;
   d->granted_kib = out->granted_kib;
+  d->weight = out->weight;
+  d->share_kib = out->share_kib;
   d->budget_held = out->budget_held;
 }
