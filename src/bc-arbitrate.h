@@ -46,20 +46,29 @@ typedef struct {
  * fit, every growth is scaled by the same factor.  Shrinks the policy asked
  * for are always granted.
  *
- * Per call: every grant is at most its want, at least min (floor, held)
- * and at least min (want, held - max_shrink_kib); the growth granted,
- * sum (grant - held) over the growing domains, is at most the room,
- * budget - fixed - sum (held), or 0; so the memory held while the balloons
- * move, sum (max (grant, held)) + fixed, stays within the budget, or at
- * what is held now when that is already above it.  Fed back as held, the
- * grants converge, each monotonically, to the caps (which do not depend on
- * held): sum (grants) + fixed <= budget, each in [floor, want].
+ * Invariants (floor <= want, as bc_target_compute gives).  Per call: every
+ * grant is at most its want, at least min (floor, held) and at least
+ * min (want, held - max_shrink_kib); the growth granted, sum (grant - held)
+ * over the growing domains, is at most the room, budget - fixed - sum
+ * (held), or 0; so the memory held while the balloons move, sum (max
+ * (grant, held)) + fixed, stays within the budget, or at what is held now
+ * when that is already above it (sum (grants) itself may exceed the budget
+ * until the shrinks are done).  The same inputs give the same grants.  Fed
+ * back as held, the grants converge, each moving one way only, within
+ * held / max_shrink_kib + 2 calls, to the caps (which do not depend on
+ * held), and stay there: sum (grants) + fixed <= budget, each in [floor,
+ * want], two capped between floor and want alike in grant / weight but for
+ * rounding, and no more of the budget left than one step of the level
+ * would give those below their want.
  *
  * When the floors alone do not fit (bc_arbitrate_floors_over), every
  * domain is capped at its floor: one above it gives back down to it at the
  * shrink rate, one below it is held at its size and grows towards it only
- * from room; none is squeezed below its floor, so the budget stays
- * exceeded until the floors fit again.
+ * from room; none is squeezed below its floor.  At convergence each grant
+ * is in [min (floor, first held), floor] and their sum at most the larger
+ * of the budget less fixed and the sum of min (floor, first held): the
+ * budget stays exceeded while what the domains hold below their floors
+ * does not fit.
  *
  * Returns the growth scale in 1/10000ths (10000 = all granted); level_kib
  * (may be NULL) gets L, the share of a weight of 100, G_MAXUINT64 when
