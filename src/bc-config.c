@@ -37,6 +37,7 @@ bc_config_defaults (BcConfig *cfg)
   cfg->reserve_kib = 1024 * MIB;
   cfg->domain_min_kib = 128 * MIB;
   cfg->domain_max_kib = 0;
+  cfg->domain_weight = 100;
 }
 
 typedef enum { KEY_INT, KEY_MIB, KEY_BOOL, KEY_POLICY, KEY_LISTEN } KeyType;
@@ -69,6 +70,7 @@ static const KeySpec keys[] = {
   { "host", "reserve-mib", KEY_MIB, O (reserve_kib), 0, 1 << 30 },
   { "domain", "min-mib", KEY_MIB, O (domain_min_kib), 0, 1 << 24 },
   { "domain", "max-mib", KEY_MIB, O (domain_max_kib), 0, 1 << 24 },
+  { "domain", "weight", KEY_INT, O (domain_weight), 1, 10000 },
   { "metrics", "listen", KEY_LISTEN, O (metrics_listen), 0, 0 },
 };
 #undef O

@@ -25,6 +25,7 @@ typedef struct {
   /* [domain] defaults, overridden by domain metadata */
   guint64 domain_min_kib;
   guint64 domain_max_kib; /* 0 = the domain's own maximum */
+  guint64 domain_weight;  /* its part of the host budget, 1..10000 */
   /* [metrics] */
   char metrics_listen[64]; /* ADDRESS:PORT; "" = no endpoint */
 } BcConfig;

@@ -31,6 +31,7 @@ struct _BcDaemon {
   BcLock lock;               /* one daemon per state file */
   BcReportCache published;   /* the state file as last written */
   gboolean publish_failing;  /* the last write failed (said once) */
+  gboolean floors_over_said; /* the floors do not fit (said once) */
   BcNotify notify;           /* what systemd was told */
   char *last_change;         /* the latest change a pass made, for STATUS= */
   GMainLoop *loop;

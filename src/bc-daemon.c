@@ -107,10 +107,12 @@ control_pass (BcDaemon *d)
   g_autofree BcPassInput *in = g_new0 (BcPassInput, MAX (doms->len, 1));
   g_autofree BcPassOutput *out = g_new0 (BcPassOutput, MAX (doms->len, 1));
   BcPassParams p = { &d->cfg, d->budget_kib, bc_daemon_now_ms (), d->opts.dry_run };
+  BcPassBudget budget;
 
   for (guint i = 0; i < doms->len; i++)
     bc_domain_pass_input (g_ptr_array_index (doms, i), &in[i]);
-  bc_pass_plan (&p, in, doms->len, out);
+  budget = bc_pass_plan (&p, in, doms->len, out);
+  bc_explain_budget (&budget, &d->floors_over_said);
   for (guint i = 0; i < doms->len; i++)
     {
       note_freeze (g_ptr_array_index (doms, i), &out[i]);

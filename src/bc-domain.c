@@ -127,5 +127,7 @@ bc_domain_take_output (BcDomain *d, const BcPassOutput *out)
     d->applied.requested_kib = 0; /* the balloon's size is the guest's now */
   d->decision = out->decision;
   d->granted_kib = out->granted_kib;
+  d->weight = out->weight;
+  d->share_kib = out->share_kib;
   d->budget_held = out->budget_held;
 }

@@ -65,6 +65,9 @@ typedef struct _BcDomain {
   BcFreeze frozen;
   BcDecision decision;
   guint64 granted_kib;
+  guint weight;            /* its weight in the host budget (decided) */
+  guint64 share_kib;       /* its weighted share; G_MAXUINT64 when every
+                              target fits (decided) */
   gboolean budget_held;
   guint64 last_current_kib;  /* the balloon's size at the last pass */
   guint64 hold_floor_kib;    /* taken back from the balloon: kept until */

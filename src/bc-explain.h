@@ -4,16 +4,31 @@
 #pragma once
 
 #include "bc-decide.h"
+#include "bc-pass.h"
 #include "bc-report.h"
 
 typedef struct _BcDomain BcDomain;
 
-/* Why a domain goes from current to granted, in one line.  held_before:
- * the host budget held this domain below its target on the previous pass
- * (a growth now may be that growth, whatever the margin does this tick). */
+/* What the host budget made of one domain. */
+typedef struct {
+  guint scale;             /* of its growth, granted now, in 1/10000 */
+  guint weight;
+  guint64 share_kib;       /* its weighted share; G_MAXUINT64 when every
+                              target fits */
+  gboolean floors_over;    /* the floors alone do not fit */
+  gboolean held_before;    /* the budget held it below its target on the
+                              previous pass (a growth now may be that
+                              growth, whatever the margin does this tick) */
+} BcExplainBudget;
+
+/* Why a domain goes from current to granted, in one line. */
 char *bc_explain_change (const BcDecision *dec, const BcMarginState *margin,
-                         guint64 current_kib, guint64 granted_kib, guint arbiter_scale,
-                         guint64 fair_level_kib, gboolean held_before);
+                         guint64 current_kib, guint64 granted_kib, const BcExplainBudget *budget);
+
+/* Says once (a warning) that the managed domains' floors alone do not fit
+ * in the host budget, and once (a message) when they fit again; *said
+ * keeps which was said last (FALSE at start). */
+void bc_explain_budget (const BcPassBudget *budget, gboolean *said);
 
 /* Fills a state-file entry from the daemon's record of a domain. */
 void bc_explain_report (BcReportDomain *out, const BcDomain *dom);

@@ -29,6 +29,19 @@ parse_mib (const char *what, const char *s, guint64 *out_kib, GError **error)
 }
 
 static gboolean
+parse_weight (const char *s, guint *out, GError **error)
+{
+  g_autofree char *shown = NULL;
+  guint64 v;
+
+  if (!g_ascii_string_to_unsigned (s, 10, 1, BC_METADATA_WEIGHT_MAX, &v, NULL))
+    return bc_set_error (error, BC_ERROR_METADATA, "metadata: <weight> %s is not a weight (1..%d)",
+                         shown = bc_quote (s, BC_QUOTE_MAX), BC_METADATA_WEIGHT_MAX);
+  *out = (guint) v;
+  return TRUE;
+}
+
+static gboolean
 parse_bool (const char *s, gboolean *out, GError **error)
 {
   g_autofree char *shown = NULL;
@@ -91,7 +104,7 @@ only_text (xmlNode *e, GError **error)
 static gboolean
 parse_child (xmlNode *child, BcDomainPolicy *p, guint *seen, GError **error)
 {
-  static const char *const names[] = { "enabled", "min-mib", "max-mib" };
+  static const char *const names[] = { "enabled", "min-mib", "max-mib", "weight" };
   const char *name = (const char *) child->name;
   g_autofree char *text = NULL, *shown = NULL;
   const char *raw;
@@ -112,6 +125,8 @@ parse_child (xmlNode *child, BcDomainPolicy *p, guint *seen, GError **error)
   text = g_strstrip (g_strdup (raw));
   if (i == 0)
     return parse_bool (text, &p->enabled, error);
+  if (i == 3)
+    return parse_weight (text, &p->weight, error);
   return parse_mib (name, text, i == 1 ? &p->min_kib : &p->max_kib, error);
 }
 
@@ -144,7 +159,7 @@ parse_policy (xmlNode *root, BcDomainPolicy *p, GError **error)
 gboolean
 bc_metadata_parse (const char *xml, BcDomainPolicy *out, GError **error)
 {
-  BcDomainPolicy p = { TRUE, 0, 0 };
+  BcDomainPolicy p = { TRUE, 0, 0, 0 };
   g_autoptr (xmlDoc) doc = NULL;
   g_autofree char *name = NULL;
   xmlNode *root;

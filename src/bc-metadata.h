@@ -3,7 +3,7 @@
  * element of the balloonctl namespace, so it travels with the VM:
  *
  *   virsh metadata DOM http://balloonctl.org/xmlns/domain/1.0 \
- *     --key balloonctl --set '<policy><min-mib>256</min-mib></policy>'
+ *     --key balloonctl --set '<policy><min-mib>256</min-mib><weight>300</weight></policy>'
  *
  * Pure: XML text in, policy out. */
 #pragma once
@@ -13,10 +13,14 @@
 #define BC_METADATA_NS "http://balloonctl.org/xmlns/domain/1.0"
 #define BC_METADATA_KEY "balloonctl"
 
+/* <weight>: the range of cgroup v2's memory and cpu weights. */
+#define BC_METADATA_WEIGHT_MAX 10000
+
 typedef struct {
   gboolean enabled;
   guint64 min_kib; /* 0 = not set */
   guint64 max_kib; /* 0 = not set */
+  guint weight;    /* its part of the host budget, 1..10000; 0 = not set */
 } BcDomainPolicy;
 
 /* Parses the element virDomainGetMetadata() returns.  NULL xml means the

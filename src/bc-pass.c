@@ -124,9 +124,15 @@ cold_kib (const BcPassParams *p, const BcPassOutput *out)
   return out->decision.inactive_file_kib / 4 * 3;
 }
 
-/* Shares the budget; returns the growth scale, fills the fair level. */
+guint
+bc_pass_weight (const BcConfig *cfg, const BcDomainPolicy *policy)
+{
+  return policy->weight ? policy->weight : (guint) cfg->domain_weight;
+}
+
+/* Shares the budget; returns the growth scale, fills each share. */
 static guint
-arbitrate_all (const BcPassParams *p, const BcPassInput *in, gsize n, BcPassOutput *out, guint64 *level)
+arbitrate_all (const BcPassParams *p, const BcPassInput *in, gsize n, BcPassOutput *out, BcPassBudget *budget)
 {
   g_autofree BcClaim *claims = g_new0 (BcClaim, MAX (n, 1));
   guint64 fixed = 0;
@@ -145,19 +151,26 @@ arbitrate_all (const BcPassParams *p, const BcPassInput *in, gsize n, BcPassOutp
       claims[k].want_kib = out[i].decision.target.target_kib;
       claims[k].floor_kib = out[i].decision.target.floor_kib;
       claims[k].cold_kib = cold_kib (p, &out[i]);
+      claims[k].weight = out[i].weight = bc_pass_weight (p->cfg, &in[i].policy);
       k++;
     }
-  scale = bc_arbitrate (claims, k, p->budget_kib, fixed, p->cfg->clamp.max_shrink_kib, level);
+  scale = bc_arbitrate (claims, k, p->budget_kib, fixed, p->cfg->clamp.max_shrink_kib, NULL);
+  budget->floors_over = bc_arbitrate_floors_over (claims, k, p->budget_kib, fixed, &budget->floors_kib);
+  budget->share_kib = p->budget_kib > fixed ? p->budget_kib - fixed : 0;
   for (gsize i = 0, j = 0; i < n; i++)
     if (out[i].decided)
-      out[i].granted_kib = claims[j++].grant_kib;
+      {
+        out[i].granted_kib = claims[j].grant_kib;
+        out[i].share_kib = claims[j++].share_kib;
+      }
   return scale;
 }
 
 static void
-choose_action (const BcPassParams *p, const BcPassInput *in, BcPassOutput *out, guint scale, guint64 level)
+choose_action (const BcPassParams *p, const BcPassInput *in, BcPassOutput *out, guint scale, gboolean floors_over)
 {
   guint64 settled = bc_pass_settled_kib (in, p->now_ms);
+  BcExplainBudget budget = { scale, out->weight, out->share_kib, floors_over, in->budget_held };
 
   out->budget_held = out->granted_kib < out->decision.target.target_kib;
   if (p->cfg->policy == BC_POLICY_ADAPTIVE && out->budget_held)
@@ -167,25 +180,24 @@ choose_action (const BcPassParams *p, const BcPassInput *in, BcPassOutput *out, 
   out->action = p->dry_run ? BC_ACTION_DRY_RUN : BC_ACTION_SET;
   out->old_kib = settled;
   out->new_kib = out->granted_kib;
-  out->reason = bc_explain_change (&out->decision, &out->margin, settled, out->granted_kib, scale, level,
-                                   in->budget_held);
+  out->reason = bc_explain_change (&out->decision, &out->margin, settled, out->granted_kib, &budget);
 }
 
-void
+BcPassBudget
 bc_pass_plan (const BcPassParams *p, const BcPassInput *in, gsize n, BcPassOutput *out)
 {
-  guint64 level = G_MAXUINT64;
-  guint scale;
-
   guint free_bp = host_free_bp (p, in, n);
+  BcPassBudget budget = { 0 };
+  guint scale;
 
   memset (out, 0, n * sizeof *out);
   for (gsize i = 0; i < n; i++)
     decide_one (p, &in[i], free_bp, &out[i]);
-  scale = arbitrate_all (p, in, n, out, &level);
+  scale = arbitrate_all (p, in, n, out, &budget);
   for (gsize i = 0; i < n; i++)
     if (out[i].decided)
-      choose_action (p, &in[i], &out[i], scale, level);
+      choose_action (p, &in[i], &out[i], scale, budget.floors_over);
+  return budget;
 }
 
 void

@@ -69,6 +69,11 @@ typedef struct {
   BcDecision decision;     /* valid if decided */
   BcMarginState margin;    /* the controller after this pass */
   guint64 granted_kib;     /* what the arbiter grants (decided only) */
+  guint weight;            /* its weight in the host budget: metadata's
+                              <weight>, else [domain] weight (decided only) */
+  guint64 share_kib;       /* its weighted share of the host budget;
+                              G_MAXUINT64 when every target fits (decided
+                              only) */
   gboolean budget_held;    /* granted < the decision's target */
   BcAction action;
   guint64 old_kib;         /* the size it moves from (settled) */
@@ -101,6 +106,18 @@ guint64 bc_pass_took_back_kib (const BcPassInput *in);
 gint64 bc_pass_balloon_max_age_ms (const BcConfig *cfg);
 BcFreeze bc_pass_freeze (const BcConfig *cfg, const BcPassInput *in, gint64 now_ms);
 
+/* What the pass made of the host budget as a whole. */
+typedef struct {
+  gboolean floors_over;    /* the decided domains' floors alone exceed
+                              what the others leave of the budget: each is
+                              held at its floor, or below it at its size */
+  guint64 floors_kib;      /* those floors together */
+  guint64 share_kib;       /* the budget less what the others hold */
+} BcPassBudget;
+
+/* The weight a domain has: its metadata's, else the configuration's. */
+guint bc_pass_weight (const BcConfig *cfg, const BcDomainPolicy *policy);
+
 /* Fills out[0..n-1] (to be cleared with bc_pass_output_clear). */
-void bc_pass_plan (const BcPassParams *p, const BcPassInput *in, gsize n, BcPassOutput *out);
+BcPassBudget bc_pass_plan (const BcPassParams *p, const BcPassInput *in, gsize n, BcPassOutput *out);
 void bc_pass_output_clear (BcPassOutput *out);

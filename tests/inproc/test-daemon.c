@@ -78,6 +78,63 @@ test_host_budget (void)
   virConnectClose (conn);
 }
 
+/* ---- weights ------------------------------------------------------------- */
+
+typedef struct {
+  virConnectPtr conn;
+  gint64 deadline_us;
+  gboolean converged;
+} Weights;
+
+static gboolean
+weights_check (gpointer data)
+{
+  Weights *w = data;
+
+  w->converged = inproc_memory_kib (w->conn, "vm-a") == 1536 * MIB && inproc_memory_kib (w->conn, "vm-b") == 512 * MIB;
+  if (!w->converged && g_get_monotonic_time () < w->deadline_us)
+    return G_SOURCE_CONTINUE;
+  raise (SIGTERM);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+set_weight (virConnectPtr conn, const char *name, const char *policy)
+{
+  virDomainPtr dom = virDomainLookupByName (conn, name);
+
+  g_assert_cmpint (virDomainSetMetadata (dom, VIR_DOMAIN_METADATA_ELEMENT, policy, BC_METADATA_KEY, BC_METADATA_NS,
+                                         VIR_DOMAIN_AFFECT_LIVE), ==, 0);
+  virDomainFree (dom);
+}
+
+/* Two domains that both want their maximum, 2048 MiB, from a budget that
+ * leaves them 2048 together: they end 3:1, as their weights (vm-a 150 from
+ * its metadata, vm-b 50 from [domain] weight), b giving back 64 MiB a tick
+ * and a growing into it. */
+static void
+test_weights (void)
+{
+  Weights w = { inproc_open_node (), g_get_monotonic_time () + 30 * G_USEC_PER_SEC, FALSE };
+  BcDaemonOptions opts = { .state_path = "" };
+  BcConfig cfg;
+
+  set_weight (w.conn, "vm-a", "<policy><weight>150</weight></policy>");
+  set_weight (w.conn, "vm-b", "<policy><enabled>yes</enabled></policy>"); /* no min-mib 1000 */
+  inproc_config (&cfg);
+  cfg.domain_weight = 50;
+  /* a margin that always asks for the maximum */
+  cfg.margin.min_kib = cfg.margin.initial_kib = 4096 * MIB;
+  /* vm-c, vm-d and vm-f are not managed and hold 1024 each */
+  cfg.budget_kib = (3 * 1024 + 2048) * MIB;
+  g_timeout_add (100, weights_check, &w);
+  g_assert_cmpint (inproc_run (w.conn, &cfg, &opts, NULL), ==, 0);
+  g_assert_true (w.converged);
+  g_assert_cmpuint (inproc_count_messages ("vm-a: * -> *: grow: *; wants 2048 MiB, host budget, weight 150: share 1536 MiB*"), >, 0);
+  g_assert_cmpuint (inproc_count_messages ("vm-b: * -> *: shrink: *; wants 2048 MiB, host budget, weight 50: share 512 MiB*"), >, 0);
+  virConnectClose (w.conn);
+}
+
 /* ---- the long-running daemon, driven by timers --------------------------- */
 
 typedef struct {
@@ -317,6 +374,7 @@ main (int argc, char **argv)
   inproc_add_test ("/daemon/once", test_once);
   inproc_add_test ("/daemon/dry-run", test_dry_run);
   inproc_add_test ("/daemon/host-budget", test_host_budget);
+  inproc_add_test ("/daemon/weights", test_weights);
   inproc_add_test ("/daemon/events", test_events);
   inproc_add_test ("/daemon/systemd-notify", test_systemd_notify);
   inproc_add_test ("/daemon/reload-fifo", test_reload_fifo);

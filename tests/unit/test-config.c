@@ -24,6 +24,7 @@ test_defaults (void)
   g_assert_cmpint (c.agent_timeout_ms, ==, 2000);
   g_assert_true (c.agent);
   g_assert_cmpstr (c.metrics_listen, ==, "");
+  g_assert_cmpuint (c.domain_weight, ==, 100);
 }
 
 static void
@@ -52,6 +53,7 @@ test_shipped_example (void)
   g_assert_cmpuint (c.domain_min_kib, ==, d.domain_min_kib);
   g_assert_cmpuint (c.domain_max_kib, ==, d.domain_max_kib);
   g_assert_cmpstr (c.metrics_listen, ==, d.metrics_listen);
+  g_assert_cmpuint (c.domain_weight, ==, d.domain_weight);
 }
 
 static void
@@ -62,7 +64,7 @@ test_all_keys (void)
     "[margin]\ninitial-mib=256\nmin-mib=16\nmax-mib=2048\nstep-mib=32\ndown-step-mib=8\nthreshold-mib=2\n"
     "[safety]\nguard-mib=96\nmax-shrink-mib=128\ndead-band-mib=8\n"
     "[host]\nbudget-mib=4096\nreserve-mib=512\n"
-    "[domain]\nmin-mib=192\nmax-mib=3072\n"
+    "[domain]\nmin-mib=192\nmax-mib=3072\nweight=300\n"
     "[metrics]\nlisten = [::1]:9477\n";
   g_autoptr (GError) error = NULL;
   BcConfig c;
@@ -89,6 +91,7 @@ test_all_keys (void)
   g_assert_cmpuint (c.domain_min_kib, ==, 192 * 1024);
   g_assert_cmpuint (c.domain_max_kib, ==, 3072 * 1024);
   g_assert_cmpstr (c.metrics_listen, ==, "[::1]:9477");
+  g_assert_cmpuint (c.domain_weight, ==, 300);
 }
 
 static void
@@ -106,6 +109,12 @@ test_errors (void)
     { "[controller]\nagent=yes\n", "t.conf: [controller] agent: 'yes' is not true or false" },
     { "[margin]\nmin-mib=512\nmax-mib=256\n", "t.conf: [margin] min-mib is above max-mib" },
     { "[domain]\nmin-mib=512\nmax-mib=256\n", "t.conf: [domain] min-mib is above max-mib" },
+    { "[domain]\nweight=0\n", "t.conf: [domain] weight: 0 is out of range (1..10000)" },
+    { "[domain]\nweight=10001\n", "t.conf: [domain] weight: 10001 is out of range (1..10000)" },
+    { "[domain]\nweight=-1\n", "t.conf: [domain] weight: -1 is out of range (1..10000)" },
+    { "[domain]\nweight=1.5\n", "t.conf: [domain] weight: '1.5' is not a whole number" },
+    { "[domain]\nweight=heavy\n", "t.conf: [domain] weight: 'heavy' is not a whole number" },
+    { "[domain]\nweight=\n", "t.conf: [domain] weight: '' is not a whole number" },
     { "[controller]\napply-interval-ms=6000\n", "t.conf: [controller] margin-interval-ms is shorter than apply-interval-ms" },
     { "[metrics]\nlisten=127.0.0.1\n", "t.conf: [metrics] listen: '127.0.0.1' is not ADDRESS:PORT (e.g. 127.0.0.1:9477, [::1]:9477)" },
     { "[metrics]\nlisten=localhost:9477\n", "t.conf: [metrics] listen: 'localhost' is not an IP address (IPv6 in brackets)" },

@@ -27,13 +27,21 @@ margin (gint64 margin_mib, const char *reason)
 }
 
 static void
+check_weighted (const BcDecision *d, const BcMarginState *m, guint64 current_mib, guint64 granted_mib,
+                guint scale, guint weight, guint64 share_kib, gboolean held_before, const char *want)
+{
+  BcExplainBudget b = { scale, weight, share_kib, FALSE, held_before };
+  g_autofree char *got = bc_explain_change (d, m, current_mib * MIB, granted_mib * MIB, &b);
+
+  g_assert_cmpstr (got, ==, want);
+}
+
+/* weight 100: its share is the level, as before weights */
+static void
 check_held (const BcDecision *d, const BcMarginState *m, guint64 current_mib, guint64 granted_mib,
             guint scale, guint64 level_kib, gboolean held_before, const char *want)
 {
-  g_autofree char *got = bc_explain_change (d, m, current_mib * MIB, granted_mib * MIB, scale, level_kib,
-                                            held_before);
-
-  g_assert_cmpstr (got, ==, want);
+  check_weighted (d, m, current_mib, granted_mib, scale, 100, level_kib, held_before, want);
 }
 
 static void
@@ -63,8 +71,8 @@ test_clamped_balloon_only (void)
          "shrink: used 41 MiB + margin 128 MiB [initial margin]; shrink rate limited");
 }
 
-/* The arbiter granted less than the target: say how much was wanted, the
- * fair share, and how much of the growth the budget allows now. */
+/* The arbiter granted less than the target: say how much was wanted, its
+ * weighted share, and how much of the growth the budget allows now. */
 static void
 test_budget (void)
 {
@@ -73,11 +81,46 @@ test_budget (void)
 
   check (&d, &m, 400, 500, 2000, 512 * MIB,
          "grow: committed 300 MiB + margin 600 MiB [UP: refaults 64 MiB]; wants 900 MiB, "
-         "host budget: fair share 512 MiB, 20.00% of growth free now");
-  /* above the fair share: memory is given back although more is wanted */
+         "host budget, weight 100: share 512 MiB, 20.00% of growth free now");
+  /* above its share: memory is given back although more is wanted */
   check (&d, &m, 600, 536, 0, 512 * MIB,
          "shrink: committed 300 MiB + margin 600 MiB [UP: refaults 64 MiB]; wants 900 MiB, "
-         "host budget: fair share 512 MiB");
+         "host budget, weight 100: share 512 MiB");
+  /* its own weight and share */
+  check_weighted (&d, &m, 400, 500, 2000, 300, 768 * MIB, FALSE,
+                  "grow: committed 300 MiB + margin 600 MiB [UP: refaults 64 MiB]; wants 900 MiB, "
+                  "host budget, weight 300: share 768 MiB, 20.00% of growth free now");
+  /* every target fits: no share to speak of */
+  check_weighted (&d, &m, 400, 500, 2000, 300, G_MAXUINT64, FALSE,
+                  "grow: committed 300 MiB + margin 600 MiB [UP: refaults 64 MiB]; wants 900 MiB, "
+                  "20.00% of growth free now");
+  /* the floors do not fit: no share to speak of */
+  BcExplainBudget over = { 10000, 100, 0, TRUE, FALSE };
+  g_autofree char *got = bc_explain_change (&d, &m, 600, 536, &over);
+
+  g_assert_cmpstr (got, ==, "shrink: committed 300 MiB + margin 600 MiB [UP: refaults 64 MiB]; wants 900 MiB, "
+                   "host budget: the floors do not fit, held at its floor");
+}
+
+/* Floors that do not fit: said once, and once when they fit again. */
+static void
+test_budget_floors (void)
+{
+  BcPassBudget over = { TRUE, 1536 * MIB, 1024 * MIB }, fits = { FALSE, 512 * MIB, 1024 * MIB };
+  gboolean said = FALSE;
+
+  g_test_expect_message ("balloonctl-report", G_LOG_LEVEL_WARNING,
+                         "host budget: the managed domains' floors (1536 MiB together) exceed the 1024 MiB it leaves them; "
+                         "each is held at its floor, none below: one above gives back down to it, one below grows only into free room");
+  bc_explain_budget (&over, &said);
+  bc_explain_budget (&over, &said);
+  g_test_assert_expected_messages ();
+  g_assert_true (said);
+  g_test_expect_message ("balloonctl-report", G_LOG_LEVEL_MESSAGE, "host budget: the managed domains' floors fit again");
+  bc_explain_budget (&fits, &said);
+  bc_explain_budget (&fits, &said);
+  g_test_assert_expected_messages ();
+  g_assert_false (said);
 }
 
 /* Growth the budget held back, granted once room is free: the margin may
@@ -106,5 +149,6 @@ main (int argc, char **argv)
   g_test_add_func ("/explain/clamped-balloon-only", test_clamped_balloon_only);
   g_test_add_func ("/explain/budget", test_budget);
   g_test_add_func ("/explain/budget-released", test_budget_released);
+  g_test_add_func ("/explain/budget-floors", test_budget_floors);
   return g_test_run ();
 }

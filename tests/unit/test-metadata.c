@@ -12,6 +12,7 @@ test_metadata_good (void)
   g_assert_true (bc_metadata_parse (NULL, &p, NULL));
   g_assert_true (p.enabled);
   g_assert_cmpuint (p.min_kib, ==, 0);
+  g_assert_cmpuint (p.weight, ==, 0);
   g_assert_true (bc_metadata_parse ("<policy/>", &p, NULL));
   g_assert_true (p.enabled);
   g_assert_true (bc_metadata_parse ("<balloonctl:policy xmlns:balloonctl='" BC_METADATA_NS "'>"
@@ -29,6 +30,15 @@ test_metadata_good (void)
   /* our namespace as the default one */
   g_assert_true (bc_metadata_parse ("<policy xmlns='" BC_METADATA_NS "'><min-mib>7</min-mib></policy>", &p, NULL));
   g_assert_cmpuint (p.min_kib, ==, 7 * 1024);
+  g_assert_cmpuint (p.weight, ==, 0);
+  /* weight: cgroup v2's range */
+  g_assert_true (bc_metadata_parse ("<policy xmlns='" BC_METADATA_NS "'><weight> 300 </weight></policy>", &p, NULL));
+  g_assert_cmpuint (p.weight, ==, 300);
+  g_assert_true (bc_metadata_parse ("<policy><weight>1</weight><min-mib>7</min-mib></policy>", &p, NULL));
+  g_assert_cmpuint (p.weight, ==, 1);
+  g_assert_cmpuint (p.min_kib, ==, 7 * 1024);
+  g_assert_true (bc_metadata_parse ("<policy><weight>10000</weight></policy>", &p, NULL));
+  g_assert_cmpuint (p.weight, ==, 10000);
 }
 
 static void
@@ -42,6 +52,17 @@ test_metadata_bad (void)
     { "<policy><max-mib>0</max-mib></policy>", "metadata: <max-mib> '0' is not a size in MiB (1..16777216)" },
     { "<policy><max-mib>99999999999999999999999</max-mib></policy>", "metadata: <max-mib> '99999999999999999999999' is not a size in MiB (1..16777216)" },
     { "<policy><enabled>maybe</enabled></policy>", "metadata: <enabled> 'maybe' is not yes or no" },
+    { "<policy><weight>0</weight></policy>", "metadata: <weight> '0' is not a weight (1..10000)" },
+    { "<policy><weight>10001</weight></policy>", "metadata: <weight> '10001' is not a weight (1..10000)" },
+    { "<policy><weight>-100</weight></policy>", "metadata: <weight> '-100' is not a weight (1..10000)" },
+    { "<policy><weight>1.5</weight></policy>", "metadata: <weight> '1.5' is not a weight (1..10000)" },
+    { "<policy><weight>0x64</weight></policy>", "metadata: <weight> '0x64' is not a weight (1..10000)" },
+    { "<policy><weight>heavy</weight></policy>", "metadata: <weight> 'heavy' is not a weight (1..10000)" },
+    { "<policy><weight>18446744073709551716</weight></policy>", "metadata: <weight> '18446744073709551716' is not a weight (1..10000)" },
+    { "<policy><weight>300</weight><weight>100</weight></policy>", "metadata: <weight> given twice" },
+    { "<policy><weight/></policy>", "metadata: <weight> is empty" },
+    { "<policy><weight>3<!--x-->00</weight></policy>", "metadata: <weight> holds a comment; it may hold only its value" },
+    { "<policy><weight scale='cgroup'>300</weight></policy>", "metadata: <weight> has an attribute" },
     { "<policy><min-mib>1</min-mib><min-mib>2</min-mib></policy>", "metadata: <min-mib> given twice" },
     { "<policy><min-mib>900</min-mib><max-mib>800</max-mib></policy>", "metadata: min-mib is above max-mib" },
     { "<policy><color>red</color></policy>", "metadata: unknown element <color>" },

@@ -23,6 +23,7 @@ typedef struct {
   gboolean autodeflate;
   guint64 hold_floor_mib;
   gint64 hold_left_ms;
+  guint weight;                  /* in its metadata; 0: none */
 } Dom;
 
 typedef struct {
@@ -33,6 +34,8 @@ typedef struct {
   const char *reason;            /* glob; NULL: no change */
   BcFreeze frozen;
   guint64 took_back_mib;
+  guint weight;                  /* 0: the default, 100 (decided only) */
+  guint64 share_mib;             /* 0: not checked */
 } Want;
 
 typedef struct {
@@ -42,6 +45,8 @@ typedef struct {
   guint n;
   Dom dom[2];
   Want want[2];
+  guint cfg_weight;              /* [domain] weight; 0: the default */
+  gboolean floors_over;
 } Case;
 
 #define ON TRUE, TRUE
@@ -75,11 +80,11 @@ static const Case cases[] = {
   { "unmanaged-fixed", 2048, FALSE, 2,
     { { FALSE, TRUE, 1024, 500 }, { ON, 512, 900 } },
     { { FALSE, NONE, 0, 0, FALSE, NULL },
-      { TRUE, SET, 512, 1024, TRUE, "grow: *; wants 1028 MiB, host budget: fair share 1024 MiB, 100.00% of growth free now" } } },
+      { TRUE, SET, 512, 1024, TRUE, "grow: *; wants 1028 MiB, host budget, weight 100: share 1024 MiB, 100.00% of growth free now" } } },
   /* so is a paused one's */
   { "paused-fixed", 2048, FALSE, 2,
     { { TRUE, FALSE, 1024, 500 }, { ON, 512, 900 } },
-    { { FALSE, NONE, 0, 0, FALSE, NULL }, { TRUE, SET, 512, 1024, TRUE, "grow: *fair share 1024 MiB*" } } },
+    { { FALSE, NONE, 0, 0, FALSE, NULL }, { TRUE, SET, 512, 1024, TRUE, "grow: *weight 100: share 1024 MiB*" } } },
   /* no figures yet: left alone, and it holds nothing we know of */
   { "no-figures", 1024, FALSE, 2,
     { { ON, 1024, 0 }, { ON, 512, 900 } },
@@ -93,7 +98,7 @@ static const Case cases[] = {
   { "agent-stale-held", 2048, FALSE, 2,
     { { ON, 1024, 300, 0, 0, FALSE, FALSE, 0, TRUE, 1 }, { ON, 512, 900 } },
     { { FALSE, NONE, 0, 0, FALSE, NULL, BC_FREEZE_AGENT },
-      { TRUE, SET, 512, 1024, TRUE, "grow: *fair share 1024 MiB*" } } },
+      { TRUE, SET, 512, 1024, TRUE, "grow: *weight 100: share 1024 MiB*" } } },
   /* after three failures in a row it is set aside: balloon figures */
   { "agent-set-aside", 16384, FALSE, 1,
     { { ON, 1024, 300, 0, 0, FALSE, FALSE, 0, TRUE, BC_AGENT_FAILURES_BEFORE_BACKOFF } },
@@ -129,6 +134,27 @@ static const Case cases[] = {
   { "held-then-released", 16384, FALSE, 1,
     { { ON, 512, 600, 0, 0, FALSE, TRUE } },
     { { TRUE, SET, 512, 728, FALSE, "grow: *; growth the host budget held back until now" } } },
+  /* both want 428 (floor 364), the budget holds 800: weight 300 gets its
+   * want, weight 100 the rest (equal weights: 400 each, nothing moves);
+   * a waits for the room b gives back */
+  { "weights-metadata", 800, FALSE, 2,
+    { { ON, 400, 300, .weight = 300 }, { ON, 400, 300 } },
+    { { TRUE, NONE, 0, 0, TRUE, NULL, .weight = 300, .share_mib = 1116 },
+      { TRUE, SET, 400, 372, TRUE, "shrink: *; wants 428 MiB, host budget, weight 100: share 372 MiB", .share_mib = 372 } } },
+  /* [domain] weight for a domain without its own; metadata wins */
+  { "weights-config", 800, FALSE, 2,
+    { { ON, 400, 300 }, { ON, 400, 300, .weight = 100 } },
+    { { TRUE, NONE, 0, 0, TRUE, NULL, .weight = 300, .share_mib = 1116 },
+      { TRUE, SET, 400, 372, TRUE, "shrink: *weight 100: share 372 MiB", .share_mib = 372 } }, .cfg_weight = 300 },
+  /* equal weights, whatever they are: the equal split */
+  { "weights-equal", 800, FALSE, 2,
+    { { ON, 400, 300, .weight = 7 }, { ON, 400, 300, .weight = 7 } },
+    { { TRUE, NONE, 0, 0, TRUE, NULL, .weight = 7, .share_mib = 400 }, { TRUE, NONE, 0, 0, TRUE, NULL, .weight = 7, .share_mib = 400 } } },
+  /* floors 364 + 364 above a budget of 600: said, both held */
+  { "floors-over", 600, FALSE, 2,
+    { { ON, 400, 300 }, { ON, 400, 300 } },
+    { { TRUE, SET, 400, 364, TRUE, "shrink: *; wants 428 MiB, host budget: the floors do not fit, held at its floor" },
+      { TRUE, SET, 400, 364, TRUE, "shrink: *the floors do not fit*" } }, .floors_over = TRUE },
 };
 
 static BcPassInput
@@ -163,6 +189,7 @@ input (const Dom *d, const BcConfig *cfg)
   in.balloon.autodeflate = d->autodeflate;
   in.hold_floor_kib = d->hold_floor_mib * MIB;
   in.hold_until_ms = d->hold_floor_mib ? NOW + d->hold_left_ms : 0;
+  in.policy.weight = d->weight;
   return in;
 }
 
@@ -177,6 +204,10 @@ check (const Want *w, const BcPassOutput *out, const char *name, guint i)
   g_assert_cmpuint (out->old_kib, ==, w->old_mib * MIB);
   g_assert_cmpuint (out->new_kib, ==, w->new_mib * MIB);
   g_assert_cmpint (out->budget_held, ==, w->held);
+  if (out->decided)
+    g_assert_cmpuint (out->weight, ==, w->weight ? w->weight : 100);
+  if (w->share_mib)
+    g_assert_cmpuint (out->share_kib, ==, w->share_mib * MIB);
   if (w->reason == NULL)
     g_assert_null (out->reason);
   else
@@ -191,12 +222,16 @@ run_case (gconstpointer data)
   BcPassInput in[2], before[2];
   BcPassOutput out[2];
   BcPassParams p = { &cfg, c->budget_mib * MIB, NOW, c->dry_run };
+  BcPassBudget budget;
 
   bc_config_defaults (&cfg);
+  if (c->cfg_weight)
+    cfg.domain_weight = c->cfg_weight;
   for (guint i = 0; i < c->n; i++)
     in[i] = input (&c->dom[i], &cfg);
   memcpy (before, in, sizeof in);
-  bc_pass_plan (&p, in, c->n, out);
+  budget = bc_pass_plan (&p, in, c->n, out);
+  g_assert_cmpint (budget.floors_over, ==, c->floors_over);
   /* pure: the inputs are as they were; the controller's state is out */
   g_assert_cmpmem (in, c->n * sizeof in[0], before, c->n * sizeof before[0]);
   for (guint i = 0; i < c->n; i++)
