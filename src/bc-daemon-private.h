@@ -8,6 +8,7 @@
 #include "bc-jobs.h"
 #include "bc-lock.h"
 #include "bc-notify.h"
+#include "bc-record-file.h"
 #include "bc-report.h"
 
 typedef enum {
@@ -30,6 +31,7 @@ struct _BcDaemon {
   gboolean publish_failing;  /* the last write failed (said once) */
   BcNotify notify;           /* what systemd was told */
   char *last_change;         /* the latest change a pass made, for STATUS= */
+  BcRecorder *recorder;      /* run --record, or NULL */
   GMainLoop *loop;
   GHashTable *domains;       /* uuid -> BcDomain; added and dropped by
                                 bc_gather's reconcile alone */
