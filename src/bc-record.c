@@ -462,16 +462,19 @@ config_group (const char *group, JsonNode *node, GString *text, GError **error)
 {
   g_autoptr (GList) keys = NULL;
 
+  g_autofree char *shown = g_strescape (group, NULL);
+
   if (!JSON_NODE_HOLDS_OBJECT (node) || !plain (group, "abcdefghijklmnopqrstuvwxyz"))
-    return bc_set_error (error, BC_ERROR_RECORD, "config: '%s' is not a group of keys", group);
+    return bc_set_error (error, BC_ERROR_RECORD, "config: '%s' is not a group of keys", shown);
   g_string_append_printf (text, "[%s]\n", group);
   keys = json_object_get_members (json_node_get_object (node));
   for (GList *k = keys; k; k = k->next)
     {
       g_autofree char *value = plain_value (json_object_get_member (json_node_get_object (node), k->data));
+      g_autofree char *key = g_strescape (k->data, NULL);
 
       if (value == NULL || !plain (k->data, "abcdefghijklmnopqrstuvwxyz0123456789-"))
-        return bc_set_error (error, BC_ERROR_RECORD, "config: [%s] %s: not a plain value", group, (char *) k->data);
+        return bc_set_error (error, BC_ERROR_RECORD, "config: [%s] %s: not a plain value", group, key);
       g_string_append_printf (text, "%s=%s\n", (char *) k->data, value);
     }
   return TRUE;
@@ -494,6 +497,7 @@ read_config (JsonNode *node, BcConfig *cfg, GError **error)
 {
   JsonObject *o = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
   g_autoptr (GString) text = g_string_new (NULL);
+  g_autoptr (GError) local = NULL;
 
   if (o == NULL)
     return bad (error, "config", "not an object");
@@ -507,7 +511,9 @@ read_config (JsonNode *node, BcConfig *cfg, GError **error)
   if (!config_text (o, text, error))
     return FALSE;
   bc_config_defaults (cfg);
-  return bc_config_load_data (cfg, text->str, "config", error);
+  if (!bc_config_load_data (cfg, text->str, "config", &local))
+    return bc_set_error (error, BC_ERROR_RECORD, "%s", local->message);
+  return TRUE;
 }
 
 static gboolean
@@ -603,7 +609,12 @@ parse_root (const char *text, gsize len, JsonParser *parser, GError **error)
   if (!depth_ok (text, len))
     return bc_set_error (error, BC_ERROR_RECORD, "nested deeper than %d", BC_RECORD_DEPTH_MAX);
   if (!json_parser_load_from_data (parser, text, (gssize) len, &local))
-    return bc_set_error (error, BC_ERROR_RECORD, "not JSON: %s", local->message);
+    {
+      /* it may quote the line's own bytes */
+      g_autofree char *shown = g_strescape (local->message, "\"");
+
+      return bc_set_error (error, BC_ERROR_RECORD, "not JSON: %s", shown);
+    }
   return TRUE;
 }
 
