@@ -102,7 +102,7 @@ test_record_fails (void)
     }
   inproc_expect_warnings (expected);
   inproc_config (&cfg);
-  g_timeout_add (600, send_signal, GINT_TO_POINTER (SIGTERM));
+  g_timeout_add (1000, send_signal, GINT_TO_POINTER (SIGTERM));
   g_assert_cmpint (inproc_run (conn, &cfg, &opts, NULL), ==, 0);
   virConnectClose (conn);
   g_assert_cmpuint (inproc_count_messages ("recording to /dev/full stopped: No space left on device (said once; the daemon goes on)"), ==, 1);
