@@ -4,7 +4,7 @@
 # The options of each command are those of src/main.c's option tables, one
 # line a command; an option that takes a value has a line in
 # _balloonctl_value.  No command takes a domain, so no domain names are
-# completed.
+# completed; replay takes a file.
 
 # Complete the value of option $1 (the word being completed is $cur).
 # Returns 1 when $1 takes no value.
@@ -21,11 +21,14 @@ _balloonctl_value()
             [[ ${#COMPREPLY[@]} -eq 1 && ${COMPREPLY[0]} == *:// ]] && compopt -o nospace
             __ltrim_colon_completions "$cur"
             ;;
-        --config | --state-file)
+        --config | --state-file | --record)
             _filedir
             ;;
         -s | --sort)
             mapfile -t COMPREPLY < <(compgen -W "name state current target max committed cached active-file margin source last-change" -- "$cur")
+            ;;
+        --policy)
+            mapfile -t COMPREPLY < <(compgen -W "paper paper-literal adaptive committed mom" -- "$cur")
             ;;
         *)
             return 1
@@ -39,11 +42,12 @@ _balloonctl()
     local cur prev words cword split
     _init_completion -s -n : || return
 
-    local commands="run status version"
+    local commands="run status replay version"
     local global="-c --connect --config --state-file -v --verbose -h --help"
     local -A options=(
-        [run]="--dry-run --once"
+        [run]="--dry-run --once --record"
         [status]="--json --no-agent --watch --sort -w -s"
+        [replay]="--config --policy --json"
         [version]=""
     )
     local common="-v --verbose -h --help"
@@ -69,8 +73,10 @@ _balloonctl()
         else
             mapfile -t COMPREPLY < <(compgen -W "$commands" -- "$cur")
         fi
+    elif [[ $command == replay && $cur != -* ]]; then
+        _filedir
     elif [[ ${options[$command]+known} ]]; then
-        # No command takes an argument: only its options.
+        # No other command takes an argument: only its options.
         mapfile -t COMPREPLY < <(compgen -W "${options[$command]} $common" -- "$cur")
     fi
 } &&

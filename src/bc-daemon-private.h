@@ -9,6 +9,7 @@
 #include "bc-lock.h"
 #include "bc-metrics.h"
 #include "bc-notify.h"
+#include "bc-record-file.h"
 #include "bc-report.h"
 
 typedef struct _BcMetricsServer BcMetricsServer;
@@ -34,6 +35,7 @@ struct _BcDaemon {
   gboolean floors_over_said; /* the floors do not fit (said once) */
   BcNotify notify;           /* what systemd was told */
   char *last_change;         /* the latest change a pass made, for STATUS= */
+  BcRecorder *recorder;      /* run --record, or NULL */
   GMainLoop *loop;
   GHashTable *domains;       /* uuid -> BcDomain; added and dropped by
                                 bc_gather's reconcile alone */

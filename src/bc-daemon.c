@@ -112,6 +112,7 @@ control_pass (BcDaemon *d)
   for (guint i = 0; i < doms->len; i++)
     bc_domain_pass_input (g_ptr_array_index (doms, i), &in[i]);
   budget = bc_pass_plan (&p, in, doms->len, out);
+  bc_recorder_write (d->recorder, &p, d->host_kib, doms, in, out);
   bc_explain_budget (&budget, &d->floors_over_said);
   for (guint i = 0; i < doms->len; i++)
     {
@@ -311,7 +312,7 @@ daemon_alloc (virConnectPtr conn, const BcConfig *cfg, const BcDaemonOptions *op
   d->uri = virConnectGetURI (conn);
   d->connect_uri = g_strdup (opts->connect_uri ? opts->connect_uri : d->uri);
   d->connected = TRUE;
-  d->opts.config_path = d->opts.state_path = d->opts.connect_uri = NULL;
+  d->opts.config_path = d->opts.state_path = d->opts.connect_uri = d->opts.record_path = NULL;
   if (d->opts.shutdown_grace_ms <= 0)
     d->opts.shutdown_grace_ms = SHUTDOWN_GRACE_MS_DEFAULT;
   d->lifecycle_cb = d->metadata_cb = -1;
@@ -330,6 +331,8 @@ bc_daemon_new (virConnectPtr conn, const BcConfig *cfg, const BcDaemonOptions *o
   g_autoptr (BcDaemon) d = daemon_alloc (conn, cfg, opts);
 
   if (d->state_path[0] && !bc_lock_take (&d->lock, d->state_path, error))
+    return NULL;
+  if (opts->record_path && (d->recorder = bc_recorder_open (opts->record_path, error)) == NULL)
     return NULL;
   /* Read once, before the loop runs: a reload does not block on libvirt. */
   if (!bc_collect_host_memory (conn, &d->host_kib, error))
@@ -395,6 +398,7 @@ bc_daemon_free (BcDaemon *d)
   bc_notify_clear (&d->notify);
   bc_lock_release (&d->lock);
   g_free (d->last_change);
+  bc_recorder_free (d->recorder);
   virConnectClose (d->conn);
   g_free (d);
 }

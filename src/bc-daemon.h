@@ -14,6 +14,7 @@ typedef struct {
   const char *state_path;    /* "" or NULL = publish nothing */
   gboolean dry_run;
   gboolean once;
+  const char *record_path;   /* append every pass to it; NULL = none */
   gint64 setup_retry_ms;     /* after a libvirt error in a domain's setup;
                                 0 = 30 s */
   gint64 shutdown_grace_ms;  /* how long a stop waits for running jobs;

@@ -16,6 +16,7 @@ typedef enum {
   BC_ERROR_LIBVIRT,  /* a libvirt call failed */
   BC_ERROR_NOT_RUNNING, /* the domain stopped before a call on it */
   BC_ERROR_BUSY,     /* a job (migration, save, dump...) runs on the domain */
+  BC_ERROR_RECORD,   /* a recording that cannot be replayed: exit 2 */
 } BcError;
 
 GQuark bc_error_quark (void);

@@ -7,6 +7,8 @@
 #include "bc-config.h"
 #include "bc-daemon.h"
 #include "bc-error.h"
+#include "bc-record-file.h"
+#include "bc-replay-format.h"
 #include "bc-report.h"
 #include "bc-status.h"
 #include "bc-term.h"
@@ -69,7 +71,8 @@ libvirt_quiet (void *data, virErrorPtr err)
 static int
 fail (GError *error)
 {
-  int code = error->domain == BC_ERROR && (error->code == BC_ERROR_USAGE || error->code == BC_ERROR_CONFIG) ? 2 : 1;
+  int code = error->domain == BC_ERROR && (error->code == BC_ERROR_USAGE || error->code == BC_ERROR_CONFIG ||
+                                           error->code == BC_ERROR_RECORD) ? 2 : 1;
 
   g_printerr ("balloonctl: %s\n", error->message);
   g_error_free (error);
@@ -81,21 +84,32 @@ static const GOptionEntry verbose_entries[] = {
   { NULL }
 };
 
+/* args: what the command takes after its options ("FILE"), or NULL. */
 static gboolean
-parse_command_options (int *argc, char ***argv, const char *summary, const GOptionEntry *entries, GError **error)
+parse_command_line (int *argc, char ***argv, const char *args, const char *summary, const GOptionEntry *entries,
+                    GError **error)
 {
-  g_autofree char *usage = g_strdup_printf ("%s [OPTION…]", (*argv)[0]);
+  g_autofree char *usage = g_strdup_printf ("%s [OPTION…]%s%s", (*argv)[0], args ? " " : "", args ? args : "");
   g_autoptr (GOptionContext) ctx = g_option_context_new (usage);
   g_autoptr (GError) local = NULL;
+  int want = args ? 2 : 1;
 
   g_option_context_set_summary (ctx, summary);
   g_option_context_add_main_entries (ctx, entries, NULL);
   g_option_context_add_main_entries (ctx, verbose_entries, NULL);
   if (!g_option_context_parse (ctx, argc, argv, &local))
     return bc_set_error (error, BC_ERROR_USAGE, "%s: %s", (*argv)[0], local->message);
-  if (*argc > 1)
-    return bc_set_error (error, BC_ERROR_USAGE, "%s: unexpected argument '%s'", (*argv)[0], (*argv)[1]);
+  if (*argc > want)
+    return bc_set_error (error, BC_ERROR_USAGE, "%s: unexpected argument '%s'", (*argv)[0], (*argv)[want]);
+  if (*argc < want)
+    return bc_set_error (error, BC_ERROR_USAGE, "%s: no %s given", (*argv)[0], args);
   return TRUE;
+}
+
+static gboolean
+parse_command_options (int *argc, char ***argv, const char *summary, const GOptionEntry *entries, GError **error)
+{
+  return parse_command_line (argc, argv, NULL, summary, entries, error);
 }
 
 static gboolean
@@ -136,9 +150,11 @@ hold_sighup (int how)
 }
 
 static gboolean opt_dry_run, opt_once;
+static char *opt_record;
 static const GOptionEntry run_entries[] = {
   { "dry-run", 0, 0, G_OPTION_ARG_NONE, &opt_dry_run, "Compute and log every target, never change memory", NULL },
   { "once", 0, 0, G_OPTION_ARG_NONE, &opt_once, "One collect/decide/apply pass, then exit", NULL },
+  { "record", 0, 0, G_OPTION_ARG_FILENAME, &opt_record, "Append each pass's inputs and decisions to FILE, one JSON line a pass (see replay)", "FILE" },
   { NULL }
 };
 
@@ -177,6 +193,7 @@ cmd_run (int argc, char **argv)
   opts.connect_uri = globals.uri;
   opts.dry_run = opt_dry_run;
   opts.once = opt_once;
+  opts.record_path = opt_record;
   daemon = bc_daemon_new (conn, &cfg, &opts, &error);
   virConnectClose (conn);
   if (daemon)
@@ -372,6 +389,87 @@ cmd_status (int argc, char **argv)
   return ok ? 0 : fail (error);
 }
 
+/* ---- replay ---------------------------------------------------------- */
+
+static char *opt_replay_config, *opt_policy;
+static gboolean opt_replay_json;
+static const GOptionEntry replay_entries[] = {
+  { "config", 0, 0, G_OPTION_ARG_FILENAME, &opt_replay_config, "Replay with this configuration (default: the recorded one)", "FILE" },
+  { "policy", 0, 0, G_OPTION_ARG_STRING, &opt_policy, "Replay with this policy (paper, paper-literal, adaptive, committed, mom)", "POLICY" },
+  { "json", 0, 0, G_OPTION_ARG_NONE, &opt_replay_json, "The summary alone, machine-readable, figures in KiB", NULL },
+  { NULL }
+};
+
+static gboolean
+replay_options (BcReplayOptions *ro, GError **error)
+{
+  const char *config = opt_replay_config ? opt_replay_config : globals.config_path;
+
+  memset (ro, 0, sizeof *ro);
+  if (opt_policy && !bc_policy_from_string (opt_policy, &ro->policy))
+    return bc_set_error (error, BC_ERROR_USAGE, "replay: unknown policy '%s' (paper, paper-literal, adaptive, "
+                         "committed, mom)", opt_policy);
+  ro->have_policy = opt_policy != NULL;
+  ro->have_config = config != NULL;
+  bc_config_defaults (&ro->cfg);
+  return config == NULL || bc_config_load (&ro->cfg, config, FALSE, error);
+}
+
+/* Each pass replayed as it is read; its changes printed at once. */
+static gboolean
+replay_file (BcReplay *replay, const char *path, GError **error)
+{
+  g_autoptr (BcRecordReader) reader = bc_record_reader_open (path, error);
+  BcRecordPass rec;
+
+  if (reader == NULL)
+    return FALSE;
+  while (bc_record_reader_next (reader, &rec, error))
+    {
+      g_autofree BcPassOutput *out = g_new0 (BcPassOutput, MAX (rec.n, 1));
+      g_autoptr (GString) s = g_string_new (NULL);
+      gboolean ok = bc_replay_pass (replay, &rec, out, error);
+
+      if (ok && !opt_replay_json)
+        bc_replay_format_changes (replay, &rec, out, s);
+      fputs (s->str, stdout);
+      for (gsize i = 0; i < rec.n; i++)
+        bc_pass_output_clear (&out[i]);
+      bc_record_pass_clear (&rec);
+      if (!ok)
+        return FALSE;
+    }
+  if (*error == NULL && bc_replay_passes (replay) == 0)
+    return bc_set_error (error, BC_ERROR_RECORD, "%s: no pass recorded", path);
+  return *error == NULL;
+}
+
+static int
+cmd_replay (int argc, char **argv)
+{
+  GError *error = NULL;
+  BcReplayOptions ro;
+  g_autoptr (BcReplay) replay = NULL;
+  g_autoptr (GString) out = g_string_new (NULL);
+
+  if (!parse_command_line (&argc, &argv, "FILE",
+                           "Run the passes `run --record FILE` recorded again, offline, and print what would have\n"
+                           "been set: with the recorded configuration it reproduces the recorded decisions;\n"
+                           "with another (--config, --policy) it says how far from the recorded sizes it goes.",
+                           replay_entries, &error) ||
+      !replay_options (&ro, &error))
+    return fail (error);
+  replay = bc_replay_new (&ro);
+  if (!replay_file (replay, argv[1], &error))
+    return fail (error);
+  if (opt_replay_json)
+    bc_replay_format_json (replay, out);
+  else
+    bc_replay_format_summary (replay, out);
+  fputs (out->str, stdout);
+  return 0;
+}
+
 /* ---- version, help, dispatch ----------------------------------------- */
 
 static int
@@ -399,6 +497,7 @@ typedef struct {
 static const Command commands[] = {
   { "run", cmd_run, "Run the controller (foreground daemon)" },
   { "status", cmd_status, "Show one row per running domain" },
+  { "replay", cmd_replay, "Replay a recording offline, with another configuration or policy" },
   { "version", cmd_version, "Show the version" },
 };
 
@@ -434,11 +533,11 @@ main (int argc, char **argv)
   if (!g_option_context_parse (ctx, &argc, &argv, &local))
     return fail (g_error_new (BC_ERROR, BC_ERROR_USAGE, "%s", local->message));
   if (argc < 2)
-    return fail (g_error_new (BC_ERROR, BC_ERROR_USAGE, "no command given (run, status, version; see --help)"));
+    return fail (g_error_new (BC_ERROR, BC_ERROR_USAGE, "no command given (run, status, replay, version; see --help)"));
   if (virInitialize () < 0)
     return fail (g_error_new (BC_ERROR, BC_ERROR_FAILED, "cannot initialise libvirt"));
   for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
     if (g_strcmp0 (argv[1], commands[i].name) == 0)
       return commands[i].fn (argc - 1, argv + 1);
-  return fail (g_error_new (BC_ERROR, BC_ERROR_USAGE, "unknown command '%s' (run, status, version; see --help)", argv[1]));
+  return fail (g_error_new (BC_ERROR, BC_ERROR_USAGE, "unknown command '%s' (run, status, replay, version; see --help)", argv[1]));
 }

@@ -46,7 +46,7 @@ check "version" 0 - - -- version
 grep -qE '^balloonctl [0-9.]+ \(libvirt [0-9]+\.[0-9]+\.[0-9]+\)$' "$TMP/out" && echo "ok $((n += 1)) - version line" || { echo "not ok $((n += 1)) - version line: $(cat "$TMP/out")"; failed=$((failed + 1)); }
 check "help" 0 - - -- --help
 check "run help" 0 - - -- run --help
-check "no command" 2 - '^balloonctl: no command given \(run, status, version; see --help\)$' --
+check "no command" 2 - '^balloonctl: no command given \(run, status, replay, version; see --help\)$' --
 check "unknown command" 2 - "^balloonctl: unknown command 'bogus'" -- bogus
 check "unknown run option" 2 - '^balloonctl: run: Unknown option --frobnicate$' -- run --frobnicate
 check "extra status argument" 2 - "^balloonctl: status: unexpected argument 'extra'$" -- -c "$NODE" status extra
@@ -102,6 +102,34 @@ if [ -z "$why" ]; then
     [ "$rc" -eq 0 ] || why="exit $rc after SIGTERM, wanted 0"
 fi
 result "run | head -1: the daemon lives on" "$why"
+
+# replay: a recording made with `run --record` on node.xml (apply interval
+# 100 ms, budget 8192 MiB, no agent); another configuration; a bad line
+REC=$SRC/tests/data/recording.jsonl
+printf '[host]\nbudget-mib=8192\n[controller]\napply-interval-ms=100\nmargin-interval-ms=500\nagent=false\n[safety]\nmax-shrink-mib=16\n' >"$TMP/slow.conf"
+{ head -2 "$REC"; printf '{"format":1,"pass":3,"domains":[]}\n'; tail -n +4 "$REC"; } >"$TMP/bad-member.jsonl"
+{ head -4 "$REC"; printf '{"format":\033]0;x\007}\n'; } >"$TMP/corrupt.jsonl"
+: >"$TMP/empty.jsonl"
+check "replay" 0 replay.txt - -- replay "$REC"
+check "replay --config" 0 replay-config.txt - -- replay "$REC" --config "$TMP/slow.conf"
+check "replay global --config" 0 replay-config.txt - -- --config "$TMP/slow.conf" replay "$REC"
+check "replay --policy" 0 replay-committed.txt - -- replay --policy committed "$REC"
+check "replay --json" 0 replay.json - -- replay --json --config "$TMP/slow.conf" "$REC"
+check "replay bad line" 2 - "^balloonctl: .*/bad-member.jsonl: line 3: config: missing$" -- replay "$TMP/bad-member.jsonl"
+check "replay corrupt line" 2 - '^balloonctl: .*/corrupt.jsonl: line 5: not JSON: .*unexpected character' -- replay "$TMP/corrupt.jsonl"
+grep -q $'\033' "$TMP/err" && { echo "not ok $((n += 1)) - replay corrupt line: a control character reached stderr"; failed=$((failed + 1)); } || echo "ok $((n += 1)) - replay corrupt line: escaped"
+sed 's/"name":"vm-a"/"name":"vm-\\u001b[2Ja"/' "$REC" >"$TMP/escape.jsonl"
+check "replay escapes names" 0 - - -- replay "$TMP/escape.jsonl"
+n=$((n + 1))
+if grep -q $'\033' "$TMP/out" || ! grep -qF 'T+0.0s vm-\x1b[2Ja: 1024 -> 960 MiB' "$TMP/out"; then
+    echo "not ok $n - replay escapes names: $(head -1 "$TMP/out" | cat -v)"; failed=$((failed + 1))
+else echo "ok $n - replay escapes names: escaped"; fi
+check "replay empty" 2 - '^balloonctl: .*/empty.jsonl: no pass recorded$' -- replay "$TMP/empty.jsonl"
+check "replay missing file" 2 - '^balloonctl: .*/nonexistent.jsonl: No such file or directory$' -- replay "$TMP/nonexistent.jsonl"
+check "replay no file" 2 - '^balloonctl: replay: no FILE given$' -- replay
+check "replay bad policy" 2 - "^balloonctl: replay: unknown policy 'best' " -- replay --policy best "$REC"
+check "replay bad config" 2 - "^balloonctl: .*/bad.conf: \[margin\] step-mib: '4 MiB' is not a whole number$" -- replay --config "$TMP/bad.conf" "$REC"
+check "run --record unwritable" 1 - '^balloonctl: recording: /nonexistent/dir/r.jsonl: No such file or directory$' -- -c "$NODE" --config "$TMP/good.conf" run --once --record /nonexistent/dir/r.jsonl
 
 # the shipped unit, with ExecStart at this build's binary
 n=$((n + 1))

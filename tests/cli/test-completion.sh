@@ -58,11 +58,11 @@ spec=$(complete -p balloonctl 2>&1)
 result "registered for balloonctl" "$([ "$spec" = "complete -F _balloonctl balloonctl" ] || echo "$spec")"
 
 check "balloonctl st" "status"
-check "balloonctl " "run status version"
+check "balloonctl " "replay run status version"
 check "balloonctl -" "--config --connect --help --state-file --verbose -c -h -v"
 check "balloonctl --c" "--config --connect"
 check "balloonctl status --" "--help --json --no-agent --sort --verbose --watch"
-check "balloonctl run --" "--dry-run --help --once --verbose"
+check "balloonctl run --" "--dry-run --help --once --record --verbose"
 check "balloonctl run --dry-run --o" "--once"
 check "balloonctl version -" "--help --verbose -h -v"
 check "balloonctl status " "--help --json --no-agent --sort --verbose --watch -h -s -v -w"
@@ -73,7 +73,7 @@ check "balloonctl bogus --" ""
 # global options, with or without their values, before the command
 check "balloonctl -v st" "status"
 check "balloonctl -c qemu:///system st" "status"
-check "balloonctl --connect=qemu:///system --config /etc/x.conf r" "run"
+check "balloonctl --connect=qemu:///system --config /etc/x.conf ru" "run"
 check "balloonctl --config /etc/x.conf status --j" "--json"
 # URIs: readline replaces what follows the last ':'
 check "balloonctl -c " "qemu+ssh:// qemu+tcp:// qemu+tls:// qemu+unix:///system qemu:///session qemu:///system test:///default"
@@ -91,6 +91,12 @@ check "balloonctl --config $TMP/dir/" "$TMP/dir/a.conf $TMP/dir/b.json $TMP/dir/
 check "balloonctl --config=$TMP/dir/a" "$TMP/dir/a.conf"
 check "balloonctl --state-file $TMP/dir/b" "$TMP/dir/b.json"
 check "balloonctl -c test:///default --state-file $TMP/dir/s" "$TMP/dir/sub"
+check "balloonctl run --record $TMP/dir/b" "$TMP/dir/b.json"
+check "balloonctl replay --" "--config --help --json --policy --verbose"
+check "balloonctl replay $TMP/dir/a" "$TMP/dir/a.conf"
+check "balloonctl replay --config $TMP/dir/a" "$TMP/dir/a.conf"
+check "balloonctl replay --policy p" "paper paper-literal"
+check "balloonctl replay --policy=c" "committed"
 
 # The completion knows every command and option --help lists, and no other.
 help_options() {

@@ -1,0 +1,192 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#define G_LOG_DOMAIN "balloonctl-record"
+
+#include "bc-record-file.h"
+#include "bc-domain.h"
+#include "bc-error.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct _BcRecorder {
+  int fd;                  /* -1 once recording stopped */
+  char *path;
+  guint64 passes;
+};
+
+BcRecorder *
+bc_recorder_open (const char *path, GError **error)
+{
+  int fd = g_open (path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
+  BcRecorder *r;
+
+  if (fd < 0)
+    return bc_set_error (error, BC_ERROR_FAILED, "recording: %s: %s", path, g_strerror (errno)), NULL;
+  r = g_new0 (BcRecorder, 1);
+  r->fd = fd;
+  r->path = g_strdup (path);
+  return r;
+}
+
+static void
+stop (BcRecorder *r, const char *why)
+{
+  g_warning ("recording to %s stopped: %s (said once; the daemon goes on)", r->path, why);
+  g_close (r->fd, NULL);
+  r->fd = -1;
+}
+
+/* The whole line or nothing: a write cut short is taken back. */
+static void
+append (BcRecorder *r, const char *line, gsize len)
+{
+  struct stat st;
+  gsize done = 0;
+
+  if (fstat (r->fd, &st) < 0)
+    return stop (r, g_strerror (errno));
+  while (done < len)
+    {
+      ssize_t n = write (r->fd, line + done, len - done);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        {
+          int saved = n < 0 ? errno : ENOSPC;
+
+          if (done > 0 && ftruncate (r->fd, st.st_size) < 0)
+            g_debug ("recording: could not take back a partial line: %s", g_strerror (errno));
+          return stop (r, g_strerror (saved));
+        }
+      done += (gsize) n;
+    }
+}
+
+/* The pass as bc-record.c takes it, borrowing the domains' strings. */
+static BcRecordPass
+pass_of (BcRecorder *r, const BcPassParams *p, guint64 host_kib, GPtrArray *doms, const BcPassInput *in,
+         const BcPassOutput *out)
+{
+  BcRecordPass pass = { ++r->passes, *p->cfg, host_kib, p->budget_kib, p->now_ms, p->dry_run, doms->len, NULL };
+
+  pass.domains = g_new0 (BcRecordDomain, MAX (doms->len, 1));
+  for (guint i = 0; i < doms->len; i++)
+    {
+      const BcDomain *dom = g_ptr_array_index (doms, i);
+
+      g_strlcpy (pass.domains[i].uuid, dom->uuid, sizeof pass.domains[i].uuid);
+      pass.domains[i].name = dom->name;
+      pass.domains[i].run = dom->run_id;
+      pass.domains[i].in = in[i];
+      pass.domains[i].out = out[i];
+    }
+  return pass;
+}
+
+void
+bc_recorder_write (BcRecorder *r, const BcPassParams *p, guint64 host_kib, GPtrArray *doms,
+                   const BcPassInput *in, const BcPassOutput *out)
+{
+  BcRecordPass pass;
+  g_autofree char *json = NULL;
+  g_autofree char *line = NULL;
+
+  if (r == NULL || r->fd < 0)
+    return;
+  pass = pass_of (r, p, host_kib, doms, in, out);
+  json = bc_record_to_json (&pass);
+  g_free (pass.domains);
+  if (strlen (json) > BC_RECORD_LINE_MAX)
+    return stop (r, "a pass is longer than a line may be");
+  line = g_strconcat (json, "\n", NULL);
+  append (r, line, strlen (line));
+}
+
+void
+bc_recorder_free (BcRecorder *r)
+{
+  if (r == NULL)
+    return;
+  if (r->fd >= 0)
+    g_close (r->fd, NULL);
+  g_free (r->path);
+  g_free (r);
+}
+
+/* ---- reading ---------------------------------------------------------- */
+
+struct _BcRecordReader {
+  FILE *f;
+  char *path;
+  guint64 line;
+  GString *text;
+};
+
+BcRecordReader *
+bc_record_reader_open (const char *path, GError **error)
+{
+  FILE *f = g_fopen (path, "re");
+  BcRecordReader *r;
+
+  if (f == NULL)
+    return bc_set_error (error, BC_ERROR_RECORD, "%s: %s", path, g_strerror (errno)), NULL;
+  r = g_new0 (BcRecordReader, 1);
+  r->f = f;
+  r->path = g_strdup (path);
+  r->text = g_string_new (NULL);
+  return r;
+}
+
+/* One line into r->text, at most BC_RECORD_LINE_MAX bytes: FALSE at the
+ * end, or with error set. */
+static gboolean
+read_line (BcRecordReader *r, GError **error)
+{
+  int c;
+
+  g_string_truncate (r->text, 0);
+  while ((c = getc (r->f)) != EOF && c != '\n')
+    {
+      if (r->text->len == BC_RECORD_LINE_MAX)
+        return bc_set_error (error, BC_ERROR_RECORD, "%s: line %" G_GUINT64_FORMAT ": longer than %d bytes",
+                             r->path, r->line + 1, BC_RECORD_LINE_MAX);
+      g_string_append_c (r->text, (char) c);
+    }
+  if (ferror (r->f))
+    return bc_set_error (error, BC_ERROR_RECORD, "%s: line %" G_GUINT64_FORMAT ": %s", r->path, r->line + 1,
+                         g_strerror (errno));
+  if (c == EOF && r->text->len == 0)
+    return FALSE;
+  r->line++;
+  return TRUE;
+}
+
+gboolean
+bc_record_reader_next (BcRecordReader *r, BcRecordPass *out, GError **error)
+{
+  g_autoptr (GError) local = NULL;
+
+  memset (out, 0, sizeof *out);
+  if (!read_line (r, error))
+    return FALSE;
+  if (bc_record_from_json (r->text->str, r->text->len, out, &local))
+    return TRUE;
+  return bc_set_error (error, BC_ERROR_RECORD, "%s: line %" G_GUINT64_FORMAT ": %s", r->path, r->line, local->message);
+}
+
+void
+bc_record_reader_free (BcRecordReader *r)
+{
+  if (r == NULL)
+    return;
+  fclose (r->f);
+  g_free (r->path);
+  g_string_free (r->text, TRUE);
+  g_free (r);
+}

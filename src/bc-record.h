@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* record: one control pass as one line of JSON (JSON Lines), and back.
+ * Everything the pure pass (bc-pass.c) reads is in it, so that
+ * `balloonctl replay` can run the pass again exactly: the configuration,
+ * the budget, the time, and each domain's whole BcPassInput; and what the
+ * pass made of it.  Pure: structs in, text out, and back.
+ *
+ * The line is strict: every member present, none unknown, each of its type
+ * and within what the daemon can produce (figures at most 2^50 KiB, guest
+ * counters 2^62, times 2^53 ms), so that a line read back is one the pass
+ * handles like a real one. */
+#pragma once
+
+#include "bc-pass.h"
+
+/* Bumped when a line's members change meaning. */
+#define BC_RECORD_FORMAT 1
+/* The longest line written or read (about 1.5 KiB a domain). */
+#define BC_RECORD_LINE_MAX (4 * 1024 * 1024)
+/* Objects and arrays nested deeper are refused before they are parsed. */
+#define BC_RECORD_DEPTH_MAX 16
+
+#define BC_RECORD_KIB_MAX (G_GUINT64_CONSTANT (1) << 50)
+#define BC_RECORD_COUNTER_MAX (G_GUINT64_CONSTANT (1) << 62)
+#define BC_RECORD_MS_MAX (G_GINT64_CONSTANT (1) << 53)
+
+typedef struct {
+  char uuid[37];           /* libvirt's form, 36 characters */
+  char *name;
+  gint64 run;              /* libvirt's id of the domain's run */
+  BcPassInput in;
+  BcPassOutput out;        /* its decision and margin are not recorded */
+} BcRecordDomain;
+
+typedef struct {
+  guint64 pass;            /* 1 for a daemon's first pass, then 2, 3... */
+  BcConfig cfg;
+  guint64 host_kib;        /* the host's memory, read at start */
+  guint64 budget_kib;
+  gint64 now_ms;           /* monotonic */
+  gboolean dry_run;
+  gsize n;
+  BcRecordDomain *domains;
+} BcRecordPass;
+
+/* One line of JSON, without its newline. */
+char *bc_record_to_json (const BcRecordPass *pass);
+/* Parses text (len bytes, one line without its newline) into *out, which
+ * is cleared first; on error, out holds nothing to free. */
+gboolean bc_record_from_json (const char *text, gsize len, BcRecordPass *out, GError **error);
+/* Frees what bc_record_from_json allocated. */
+void bc_record_pass_clear (BcRecordPass *pass);
+
+/* Whether a and b are the same configuration, key by key. */
+gboolean bc_record_config_equal (const BcConfig *a, const BcConfig *b);
+/* Whether two outputs record the same decision: decided, frozen, granted,
+ * budget held, action, old and new sizes, reason. */
+gboolean bc_record_output_equal (const BcPassOutput *a, const BcPassOutput *b);

@@ -1,0 +1,295 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#define G_LOG_DOMAIN "balloonctl-replay"
+
+#include "bc-replay.h"
+#include "bc-error.h"
+
+#include <string.h>
+
+/* What replay carries for one domain from pass to pass. */
+typedef struct {
+  BcReplaySummary sum;     /* first: the summaries point here */
+  gint64 run;
+  guint64 seen;            /* the replayed pass that last showed it */
+  BcMarginState margin;
+  gboolean budget_held;
+  guint64 hold_floor_kib;  /* a balloon grown on its own: replay's own hold */
+  gint64 hold_until_ms;
+  gboolean in_step;        /* every decision of this run as recorded */
+  guint64 requested_kib;   /* replay's own, once out of step */
+  gint64 requested_at_ms;
+  gboolean recorded_ticked; /* the recorded controller had ticked */
+  gint64 last_ms;
+  guint64 last_kib, last_recorded_kib;
+} Dom;
+
+struct _BcReplay {
+  BcReplayOptions opts;
+  GHashTable *domains;     /* uuid -> Dom */
+  guint64 passes;
+  guint64 last_pass;       /* the recorded pass number last replayed */
+  gint64 first_ms;
+  gboolean config_differs;
+  guint64 decisions_differ;
+  BcPolicy policy, recorded_policy;
+};
+
+static void
+dom_free (gpointer data)
+{
+  Dom *d = data;
+
+  g_free (d->sum.name);
+  g_free (d);
+}
+
+BcReplay *
+bc_replay_new (const BcReplayOptions *opts)
+{
+  BcReplay *r = g_new0 (BcReplay, 1);
+
+  r->opts = *opts;
+  r->domains = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, dom_free);
+  return r;
+}
+
+void
+bc_replay_free (BcReplay *r)
+{
+  if (r == NULL)
+    return;
+  g_hash_table_unref (r->domains);
+  g_free (r);
+}
+
+static gboolean
+fresh_margin (const BcMarginState *m)
+{
+  return m->last_tick_ms < 0 && !m->have_prev;
+}
+
+static gboolean
+margin_params_equal (const BcMarginParams *a, const BcMarginParams *b)
+{
+  return a->initial_kib == b->initial_kib && a->min_kib == b->min_kib && a->max_kib == b->max_kib;
+}
+
+/* Where the daemon began following the domain anew, replay does too: from
+ * what was recorded, but a controller that has not ticked yet starts at
+ * replay's own initial margin. */
+static void
+seed (Dom *d, const BcRecordDomain *rd, const BcConfig *cfg, const BcConfig *recorded)
+{
+  d->run = rd->run;
+  d->margin = rd->in.margin;
+  if (fresh_margin (&rd->in.margin) && !margin_params_equal (&cfg->margin, &recorded->margin))
+    bc_margin_init (&d->margin, &cfg->margin);
+  d->budget_held = rd->in.budget_held;
+  d->hold_floor_kib = rd->in.hold_floor_kib;
+  d->hold_until_ms = rd->in.hold_until_ms;
+  d->in_step = TRUE;
+  d->last_ms = -1;
+}
+
+/* A new daemon, a domain not in the last pass, a new run of it, or a
+ * controller the daemon started afresh. */
+static gboolean
+begins_anew (const BcReplay *r, const Dom *d, const BcRecordDomain *rd, gboolean new_daemon)
+{
+  return new_daemon || d->seen != r->passes - 1 || d->run != rd->run ||
+         (d->recorded_ticked && fresh_margin (&rd->in.margin));
+}
+
+static Dom *
+dom_for (BcReplay *r, const BcRecordPass *rec, const BcRecordDomain *rd, const BcConfig *cfg, gboolean new_daemon)
+{
+  Dom *d = g_hash_table_lookup (r->domains, rd->uuid);
+
+  if (d == NULL)
+    {
+      d = g_new0 (Dom, 1);
+      g_strlcpy (d->sum.uuid, rd->uuid, sizeof d->sum.uuid);
+      d->sum.target_min_kib = G_MAXUINT64;
+      g_hash_table_insert (r->domains, d->sum.uuid, d);
+    }
+  else if (!begins_anew (r, d, rd, new_daemon))
+    return d;
+  seed (d, rd, cfg, &rec->cfg);
+  return d;
+}
+
+/* The recorded input, with what replay carries in place of the recorded. */
+static void
+input_for (const Dom *d, const BcRecordDomain *rd, BcPassInput *in)
+{
+  *in = rd->in;
+  in->margin = d->margin;
+  in->budget_held = d->budget_held;
+  in->hold_floor_kib = d->hold_floor_kib;
+  in->hold_until_ms = d->hold_until_ms;
+  if (d->in_step)
+    return;
+  in->requested_kib = d->requested_kib;
+  in->requested_at_ms = d->requested_at_ms;
+  in->apply_inflight = FALSE;
+}
+
+/* The size a pass leaves the domain at: the change, or where it settles. */
+static guint64
+size_after (const BcPassInput *in, const BcPassOutput *out, gint64 now_ms)
+{
+  return out->action != BC_ACTION_NONE ? out->new_kib : bc_pass_settled_kib (in, now_ms);
+}
+
+static void
+summarise (Dom *d, const BcRecordDomain *rd, const BcPassInput *in, const BcPassOutput *out, gint64 now_ms)
+{
+  BcReplaySummary *s = &d->sum;
+  guint64 kib = size_after (in, out, now_ms);
+  guint64 recorded = size_after (&rd->in, &rd->out, now_ms);
+
+  if (d->last_ms >= 0 && now_ms > d->last_ms)
+    {
+      s->memory_kib_ms += (double) d->last_kib * (double) (now_ms - d->last_ms);
+      s->recorded_memory_kib_ms += (double) d->last_recorded_kib * (double) (now_ms - d->last_ms);
+    }
+  d->last_ms = now_ms;
+  d->last_kib = kib;
+  d->last_recorded_kib = recorded;
+  g_free (s->name);
+  s->name = g_strdup (rd->name);
+  s->managed |= rd->in.managed;
+  s->passes++;
+  s->changes += out->action != BC_ACTION_NONE;
+  s->recorded_changes += rd->out.action != BC_ACTION_NONE;
+  s->target_min_kib = MIN (s->target_min_kib, kib);
+  s->target_max_kib = MAX (s->target_max_kib, kib);
+  s->target_sum_kib += (double) kib;
+  s->recorded_sum_kib += (double) recorded;
+  s->differ += kib != recorded;
+  s->abs_diff_sum_kib += kib > recorded ? (double) (kib - recorded) : (double) (recorded - kib);
+}
+
+/* What replay carries to the next pass. */
+static void
+carry (BcReplay *r, Dom *d, const BcRecordDomain *rd, const BcPassInput *in, const BcPassOutput *out, gint64 now_ms)
+{
+  gboolean same = bc_record_output_equal (out, &rd->out);
+
+  r->decisions_differ += !same;
+  d->in_step = d->in_step && same;
+  d->seen = r->passes;
+  d->recorded_ticked = !fresh_margin (&rd->in.margin);
+  d->margin = out->margin;
+  if (out->decided)
+    {
+      d->budget_held = out->budget_held;
+      d->hold_floor_kib = out->hold_floor_kib;
+      d->hold_until_ms = out->hold_until_ms;
+    }
+  d->requested_kib = out->took_back_kib ? 0 : in->requested_kib; /* as the daemon does */
+  d->requested_at_ms = in->requested_at_ms;
+  if (out->action != BC_ACTION_NONE)
+    {
+      d->requested_kib = out->new_kib;
+      d->requested_at_ms = now_ms;
+    }
+}
+
+static gboolean
+config_for (BcReplay *r, const BcRecordPass *rec, BcConfig *cfg, guint64 *budget_kib, GError **error)
+{
+  *cfg = r->opts.have_config ? r->opts.cfg : rec->cfg;
+  if (r->opts.have_policy)
+    cfg->policy = r->opts.policy;
+  *budget_kib = r->opts.have_config ? bc_config_budget_kib (cfg, rec->host_kib) : rec->budget_kib;
+  if (*budget_kib == 0)
+    return bc_set_error (error, BC_ERROR_CONFIG, "[host] reserve-mib %" G_GUINT64_FORMAT " leaves nothing of the "
+                         "recorded host's %" G_GUINT64_FORMAT " MiB", cfg->reserve_kib / 1024, rec->host_kib / 1024);
+  r->config_differs |= !bc_record_config_equal (cfg, &rec->cfg);
+  r->policy = cfg->policy;
+  r->recorded_policy = rec->cfg.policy;
+  return TRUE;
+}
+
+gboolean
+bc_replay_pass (BcReplay *r, const BcRecordPass *rec, BcPassOutput *out, GError **error)
+{
+  g_autofree BcPassInput *in = g_new0 (BcPassInput, MAX (rec->n, 1));
+  g_autofree Dom **doms = g_new0 (Dom *, MAX (rec->n, 1));
+  gboolean new_daemon = r->passes == 0 || rec->pass <= r->last_pass;
+  BcConfig cfg;
+  BcPassParams p = { &cfg, 0, rec->now_ms, rec->dry_run };
+
+  if (!config_for (r, rec, &cfg, &p.budget_kib, error))
+    return FALSE;
+  if (r->passes == 0)
+    r->first_ms = rec->now_ms;
+  r->passes++;
+  r->last_pass = rec->pass;
+  for (gsize i = 0; i < rec->n; i++)
+    {
+      doms[i] = dom_for (r, rec, &rec->domains[i], &cfg, new_daemon);
+      input_for (doms[i], &rec->domains[i], &in[i]);
+    }
+  bc_pass_plan (&p, in, rec->n, out);
+  for (gsize i = 0; i < rec->n; i++)
+    {
+      summarise (doms[i], &rec->domains[i], &in[i], &out[i], rec->now_ms);
+      carry (r, doms[i], &rec->domains[i], &in[i], &out[i], rec->now_ms);
+    }
+  return TRUE;
+}
+
+gint64
+bc_replay_elapsed_ms (const BcReplay *r, const BcRecordPass *rec)
+{
+  return rec->now_ms - r->first_ms;
+}
+
+guint64
+bc_replay_passes (const BcReplay *r)
+{
+  return r->passes;
+}
+
+gboolean
+bc_replay_config_differs (const BcReplay *r)
+{
+  return r->config_differs;
+}
+
+guint64
+bc_replay_decisions_differ (const BcReplay *r)
+{
+  return r->decisions_differ;
+}
+
+BcPolicy
+bc_replay_policy (const BcReplay *r, gboolean recorded)
+{
+  return recorded ? r->recorded_policy : r->policy;
+}
+
+static gint
+by_name (gconstpointer a, gconstpointer b)
+{
+  const BcReplaySummary *x = *(BcReplaySummary *const *) a, *y = *(BcReplaySummary *const *) b;
+  gint c = g_strcmp0 (x->name, y->name);
+
+  return c ? c : strcmp (x->uuid, y->uuid);
+}
+
+GPtrArray *
+bc_replay_summaries (BcReplay *r)
+{
+  GPtrArray *a = g_ptr_array_new ();
+  GHashTableIter it;
+  gpointer v;
+
+  g_hash_table_iter_init (&it, r->domains);
+  while (g_hash_table_iter_next (&it, NULL, &v))
+    g_ptr_array_add (a, &((Dom *) v)->sum);
+  g_ptr_array_sort (a, by_name);
+  return a;
+}

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* replay: a recording's passes run again through the pure pass, with the
+ * recorded configuration or another (and another policy), to see what
+ * balloonctl would have set on this host's own history.  Pure: recorded
+ * passes in, outputs and a summary out; no clock, no I/O.
+ *
+ * What happened stays as recorded: which domains ran, their figures, the
+ * balloon's size.  What the controller decides evolves in replay: each
+ * domain's margin controller and budget flag are seeded from the first
+ * pass that shows the domain (a new run, a new daemon, or a record the
+ * daemon started afresh) and from then on are those replay computed on the
+ * previous pass, never the recorded ones.
+ *
+ * The last target set (requested_kib, requested_at_ms) and an apply still
+ * in flight are the recorded ones while replay decides for the domain
+ * exactly what was recorded (the same request met the same fate: it took
+ * that long, or failed); from the first pass where it decides otherwise,
+ * until the domain's run ends, they are replay's own: a change is taken as
+ * made at the pass's time, never in flight, never failing.  So with the
+ * recorded configuration every recorded decision is reproduced. */
+#pragma once
+
+#include "bc-record.h"
+
+typedef struct {
+  gboolean have_config;    /* else each pass's recorded configuration */
+  BcConfig cfg;
+  gboolean have_policy;    /* over either */
+  BcPolicy policy;
+} BcReplayOptions;
+
+/* One domain, over the passes that showed it. */
+typedef struct {
+  char uuid[37];
+  char *name;              /* the latest */
+  gboolean managed;        /* in some pass */
+  guint64 passes;
+  guint64 changes;         /* replay's */
+  guint64 recorded_changes;
+  guint64 target_min_kib, target_max_kib;
+  double target_sum_kib, recorded_sum_kib;
+  double memory_kib_ms, recorded_memory_kib_ms;
+  guint64 differ;          /* passes whose size differs from the recorded */
+  double abs_diff_sum_kib;
+} BcReplaySummary;
+
+typedef struct _BcReplay BcReplay;
+
+BcReplay *bc_replay_new (const BcReplayOptions *opts);
+void bc_replay_free (BcReplay *r);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BcReplay, bc_replay_free)
+
+/* Runs the recorded pass again: fills out[0..rec->n-1] (clear each with
+ * bc_pass_output_clear).  FALSE when the configuration given leaves no
+ * budget on the recorded host. */
+gboolean bc_replay_pass (BcReplay *r, const BcRecordPass *rec, BcPassOutput *out, GError **error);
+
+/* Since the recording's first pass. */
+gint64 bc_replay_elapsed_ms (const BcReplay *r, const BcRecordPass *rec);
+guint64 bc_replay_passes (const BcReplay *r);
+/* Some pass ran with another configuration or policy than recorded. */
+gboolean bc_replay_config_differs (const BcReplay *r);
+/* Domain-passes whose decision (bc_record_output_equal) is not the
+ * recorded one. */
+guint64 bc_replay_decisions_differ (const BcReplay *r);
+/* The policy of the last pass replayed, and the recorded one. */
+BcPolicy bc_replay_policy (const BcReplay *r, gboolean recorded);
+/* One summary a domain, by name then UUID (owned by r). */
+GPtrArray *bc_replay_summaries (BcReplay *r);

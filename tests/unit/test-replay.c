@@ -1,0 +1,594 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Record and replay: a pass to a JSON line and back, field for field, at
+ * the edges of every range; lines refused, each with the member at fault;
+ * and replay as a pure function over literal passes made the way the
+ * daemon makes them (applies that take a pass, applies that fail). */
+#include "bc-record.h"
+#include "bc-replay.h"
+#include "bc-error.h"
+
+#include <json-glib/json-glib.h>
+
+#include <string.h>
+
+#define MIB 1024
+#define UUID_A "00000000-0000-4000-8000-00000000000a"
+#define UUID_B "00000000-0000-4000-8000-00000000000b"
+
+/* ---- round trip -------------------------------------------------------- */
+
+/* Every field of the input set, none to its default, extremes where the
+ * format has them. */
+static void
+fill_input (BcPassInput *in)
+{
+  memset (in, 0, sizeof *in);
+  in->managed = TRUE;
+  in->running = TRUE;
+  in->have_balloon = TRUE;
+  in->balloon = (BcBalloonFigures) { BC_RECORD_KIB_MAX, 2, TRUE, 3, 4, 5, BC_RECORD_MS_MAX };
+  in->balloon_updated_ms = 7;
+  in->guest.meminfo = (BcMeminfo) { 11, 12, 13, 14, 15, 16, BC_RECORD_KIB_MAX };
+  in->guest.vmstat = (BcVmstat) { BC_RECORD_COUNTER_MAX, 21, TRUE };
+  in->guest.have_vmstat = TRUE;
+  in->guest.at_ms = 22;
+  in->agent_seen = TRUE;
+  in->agent_failures = G_MAXUINT;
+  in->policy = (BcDomainPolicy) { TRUE, 31, 32 };
+  in->margin.state = BC_STATE_DOWN;
+  in->margin.margin_kib = -(gint64) BC_RECORD_KIB_MAX;
+  in->margin.last_tick_ms = -1;
+  in->margin.have_prev = TRUE;
+  in->margin.prev = (BcMarginSample) { 41, 42, G_MAXUINT64, TRUE, TRUE, 43, 44, 45, 46, 47, 10000 };
+  in->margin.shrink_step_kib = -51;
+  in->margin.hold_until_ms = 52;
+  in->margin.edge_kib = (gint64) BC_RECORD_KIB_MAX;
+  in->margin.edge_at_ms = 53;
+  in->margin.grown_kib = -54;
+  memset (in->margin.reason, 'r', sizeof in->margin.reason - 1);
+  in->requested_kib = 61;
+  in->requested_at_ms = 62;
+  in->apply_inflight = TRUE;
+  in->budget_held = TRUE;
+}
+
+static void
+fill_pass (BcRecordPass *p, BcRecordDomain *d)
+{
+  memset (p, 0, sizeof *p);
+  bc_config_defaults (&p->cfg);
+  p->cfg.policy = BC_POLICY_MOM;
+  p->cfg.agent = FALSE;
+  p->cfg.margin.step_kib = 1 << 30;
+  p->cfg.domain_max_kib = 4096 * MIB;
+  p->pass = 3;
+  p->host_kib = 32 << 20;
+  p->budget_kib = BC_RECORD_KIB_MAX;
+  p->now_ms = BC_RECORD_MS_MAX;
+  p->dry_run = TRUE;
+  p->n = 1;
+  p->domains = d;
+  memset (d, 0, sizeof *d);
+  g_strlcpy (d->uuid, UUID_A, sizeof d->uuid);
+  d->name = (char *) "vm \"1\"\n\xc3\xa9";
+  d->run = -1;
+  fill_input (&d->in);
+  d->out.decided = TRUE;
+  d->out.frozen = BC_FREEZE_BALLOON;
+  d->out.granted_kib = BC_RECORD_KIB_MAX;
+  d->out.budget_held = TRUE;
+  d->out.action = BC_ACTION_DRY_RUN;
+  d->out.old_kib = 1;
+  d->out.new_kib = 2;
+  d->out.reason = (char *) "grow: \x01";
+}
+
+static void
+test_round_trip (void)
+{
+  BcRecordPass p, back = { 0 };
+  BcRecordDomain d;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *line = NULL;
+  g_autofree char *again = NULL;
+
+  fill_pass (&p, &d);
+  line = bc_record_to_json (&p);
+  g_assert_null (strchr (line, '\n'));
+  g_assert_true (bc_record_from_json (line, strlen (line), &back, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (back.pass, ==, p.pass);
+  g_assert_cmpuint (back.host_kib, ==, p.host_kib);
+  g_assert_cmpuint (back.budget_kib, ==, p.budget_kib);
+  g_assert_cmpint (back.now_ms, ==, p.now_ms);
+  g_assert_cmpint (back.dry_run, ==, p.dry_run);
+  g_assert_true (bc_record_config_equal (&back.cfg, &p.cfg));
+  g_assert_cmpuint (back.n, ==, 1);
+  g_assert_cmpstr (back.domains[0].uuid, ==, UUID_A);
+  g_assert_cmpstr (back.domains[0].name, ==, d.name);
+  g_assert_cmpint (back.domains[0].run, ==, -1);
+  /* both zeroed before their fields were set: padding compares too */
+  g_assert_cmpmem (&back.domains[0].in, sizeof d.in, &d.in, sizeof d.in);
+  g_assert_true (bc_record_output_equal (&back.domains[0].out, &d.out));
+  again = bc_record_to_json (&back);
+  g_assert_cmpstr (again, ==, line);
+  bc_record_pass_clear (&back);
+}
+
+/* A field added to the pass's input or to the configuration must be
+ * recorded, or replay is no longer exact: these sizes are the structs'
+ * as bc-record.c's tables know them. */
+static void
+test_struct_sizes (void)
+{
+#if defined(__x86_64__)
+  g_assert_cmpuint (sizeof (BcPassInput), ==, 520);
+  g_assert_cmpuint (sizeof (BcConfig), ==, 216);
+#else
+  g_test_skip ("sizes known for x86_64");
+#endif
+}
+
+/* The recorded configuration has every key of the shipped example, which
+ * has every key balloonctl.conf takes. */
+static void
+test_config_keys (void)
+{
+  g_autofree char *path = g_test_build_filename (G_TEST_DIST, "..", "..", "data", "balloonctl.conf", NULL);
+  g_autoptr (GKeyFile) kf = g_key_file_new ();
+  g_auto (GStrv) groups = NULL;
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autofree char *line = NULL;
+  BcRecordPass p;
+  BcRecordDomain d;
+  JsonObject *config;
+  guint n = 0;
+
+  g_assert_true (g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, NULL));
+  fill_pass (&p, &d);
+  line = bc_record_to_json (&p);
+  g_assert_true (json_parser_load_from_data (parser, line, -1, NULL));
+  config = json_object_get_object_member (json_node_get_object (json_parser_get_root (parser)), "config");
+  groups = g_key_file_get_groups (kf, NULL);
+  for (guint g = 0; groups[g]; g++)
+    {
+      g_auto (GStrv) keys = NULL;
+
+      /* where metrics are served is no input of the pass */
+      if (g_str_equal (groups[g], "metrics"))
+        continue;
+      keys = g_key_file_get_keys (kf, groups[g], NULL, NULL);
+      g_assert_true (json_object_has_member (config, groups[g]));
+      for (guint k = 0; keys[k]; k++, n++)
+        g_assert_true (json_object_has_member (json_object_get_object_member (config, groups[g]), keys[k]));
+      g_assert_cmpuint (json_object_get_size (json_object_get_object_member (config, groups[g])), ==,
+                        g_strv_length (keys));
+    }
+  g_assert_cmpuint (json_object_get_size (config), ==, g_strv_length (groups) - 1);
+  g_assert_cmpuint (n, ==, 19);
+}
+
+/* ---- refused lines ------------------------------------------------------ */
+
+typedef struct {
+  const char *name;
+  const char *from, *to;    /* replaced once in a good line */
+  const char *error;        /* glob */
+} Bad;
+
+static const Bad bads[] = {
+  { "not-json", "{\"format\":1", "{\"format\":1,,", "not JSON: *" },
+  { "unbalanced", "{\"format\":1", "[{\"format\":1", "not JSON: *" },
+  { "format", "\"format\":1", "\"format\":2", "format 2: this balloonctl reads format 1" },
+  { "unknown", "\"pass\":3", "\"pass\":3,\"passes\":4", "the line: has members it should not have" },
+  { "missing", "\"budget_kib\":1125899906842624,", "", "budget_kib: missing" },
+  { "range", "\"current_kib\":1125899906842624", "\"current_kib\":1125899906842625",
+    "domains[0].in.balloon.current_kib: 1125899906842625 is out of range (0..1125899906842624)" },
+  { "u64-string", "\"current_kib\":1125899906842624", "\"current_kib\":\"18446744073709551615\"",
+    "domains[0].in.balloon.current_kib: 18446744073709551615 is out of range (0..1125899906842624)" },
+  { "u64-small-string", "\"refault_file_kib\":\"18446744073709551615\"", "\"refault_file_kib\":\"5\"",
+    "domains[0].in.margin.prev.refault_file_kib: a string that is not a whole number above 2^63 - 1" },
+  { "negative", "\"requested_kib\":61", "\"requested_kib\":-61", "domains[0].in.requested_kib: negative" },
+  { "double", "\"requested_kib\":61", "\"requested_kib\":61.5", "domains[0].in.requested_kib: not a whole number" },
+  { "time", "\"requested_at_ms\":62", "\"requested_at_ms\":-2",
+    "domains[0].in.requested_at_ms: -2 is out of range (-1..9007199254740992)" },
+  { "bool", "\"managed\":true", "\"managed\":1", "domains[0].in.managed: not true or false" },
+  { "enum", "\"state\":\"DOWN\"", "\"state\":\"SIDEWAYS\"", "domains[0].in.margin.state: not a known value" },
+  { "reason", "rrrr\"", "rrrrr\"", "domains[0].in.margin.reason: longer than 95 bytes" },
+  { "uuid", UUID_A, "00000000-0000-4000-8000-00000000000g", "domains[0].uuid: not a UUID" },
+  { "domain-member", "\"name\":\"vm", "\"name\":[\"vm\"],\"x\":\"", "domains[0]: has members it should not have" },
+  { "domains", "\"domains\":[", "\"domains\":{\"a\":", "not JSON: *" },
+  { "config-range", "\"step-mib\":1048576", "\"step-mib\":0", "config: [margin] step-mib: 0 is out of range (1..1048576)" },
+  { "config-missing", "\"dead-band-mib\":4", "\"dead-band-mb\":4", "config: [safety] dead-band-mib: missing" },
+  { "config-inject", "\"agent\":false", "\"agent\":false,\"x\\n[host]\\nbudget-mib\":1",
+    "config: [controller] x\\n[host]\\nbudget-mib: not a plain value" },
+  { "config-value", "\"policy\":\"mom\"", "\"policy\":\"mom\\n[x]\"", "config: [controller] policy: not a plain value" },
+  { "config-policy", "\"policy\":\"mom\"", "\"policy\":\"best\"", "config: [controller] policy: unknown policy 'best'*" },
+  { "depth", "\"format\":1", "\"format\":1,\"x\":[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]", "nested deeper than 16" },
+};
+
+static char *
+replace_once (const char *line, const char *from, const char *to)
+{
+  const char *at = strstr (line, from);
+
+  g_assert_nonnull (at);
+  return g_strdup_printf ("%.*s%s%s", (int) (at - line), line, to, at + strlen (from));
+}
+
+static void
+test_refused (gconstpointer data)
+{
+  const Bad *b = data;
+  BcRecordPass p, back;
+  BcRecordDomain d;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *good = NULL;
+  g_autofree char *line = NULL;
+
+  fill_pass (&p, &d);
+  good = bc_record_to_json (&p);
+  line = replace_once (good, b->from, b->to);
+  g_assert_false (bc_record_from_json (line, strlen (line), &back, &error));
+  g_assert_error (error, BC_ERROR, BC_ERROR_RECORD);
+  g_test_message ("%s", error->message);
+  g_assert_true (g_pattern_match_simple (b->error, error->message));
+  g_assert_cmpuint (back.n, ==, 0);
+  g_assert_null (back.domains);
+}
+
+static void
+test_too_long (void)
+{
+  g_autofree char *line = g_malloc0 (BC_RECORD_LINE_MAX + 2);
+  BcRecordPass back;
+  g_autoptr (GError) error = NULL;
+
+  memset (line, ' ', BC_RECORD_LINE_MAX + 1);
+  g_assert_false (bc_record_from_json (line, BC_RECORD_LINE_MAX + 1, &back, &error));
+  g_assert_cmpstr (error->message, ==, "longer than 4194304 bytes");
+}
+
+static void
+test_nul (void)
+{
+  BcRecordPass p, back;
+  BcRecordDomain d;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *line = NULL;
+  gsize len;
+
+  fill_pass (&p, &d);
+  line = bc_record_to_json (&p);
+  len = strlen (line);
+  line[len - 2] = '\0';
+  g_assert_false (bc_record_from_json (line, len, &back, &error));
+  g_assert_cmpstr (error->message, ==, "a NUL byte");
+}
+
+/* ---- replay ------------------------------------------------------------ */
+
+#define PASSES 40
+#define NDOMS 2
+
+/* What a guest uses, pass by pass (MiB): growth, plateaus, a drop. */
+static const guint64 used_mib[NDOMS][PASSES] = {
+  { 300, 300, 300, 600, 900, 900, 900, 900, 400, 400, 400, 400, 400, 1200, 1200, 1200, 1200, 300, 300, 300,
+    300, 300, 300, 300, 300, 700, 700, 700, 700, 700, 700, 700, 200, 200, 200, 200, 200, 200, 200, 200 },
+  { 500, 500, 500, 500, 500, 1100, 1100, 1100, 1100, 1100, 1100, 1100, 1500, 1500, 1500, 600, 600, 600, 600, 600,
+    600, 600, 600, 600, 1300, 1300, 1300, 1300, 1300, 1300, 400, 400, 400, 400, 400, 400, 400, 400, 400, 400 },
+};
+
+/* The daemon's record of one domain, as bc-domain.c and bc-apply.c keep it. */
+typedef struct {
+  BcMarginState margin;
+  gboolean budget_held;
+  guint64 requested_kib;
+  gint64 requested_at_ms;
+  gboolean inflight;
+  guint64 current_kib;
+  guint64 landing_kib;     /* where the balloon will be... */
+  int landing_pass;        /* ...from this pass (-1: nowhere new) */
+  guint64 done_kib;        /* a slow apply, answering after the next pass */
+  gint64 done_at_ms;
+} SimDom;
+
+static void
+sim_input (const SimDom *s, guint i, int k, BcPassInput *in)
+{
+  memset (in, 0, sizeof *in);
+  in->managed = in->running = in->have_balloon = TRUE;
+  in->balloon.current_kib = s->current_kib;
+  in->balloon.max_kib = 2048 * MIB;
+  in->balloon.have_stats = TRUE;
+  in->balloon.available_kib = 2048 * MIB;
+  in->balloon.usable_kib = (2048 - used_mib[i][k]) * MIB;
+  in->balloon.disk_caches_kib = (k % 7) * 40 * MIB;
+  in->policy.enabled = TRUE;
+  in->margin = s->margin;
+  in->requested_kib = s->requested_kib;
+  in->requested_at_ms = s->requested_at_ms;
+  in->apply_inflight = s->inflight;
+  in->budget_held = s->budget_held;
+}
+
+/* An apply answers quickly, after the next pass, or fails, in turn; a
+ * dry run takes the target at once.  The balloon lands 20 MiB off the
+ * target two passes later. */
+static void
+sim_apply (SimDom *s, const BcPassOutput *out, int k, gint64 now_ms, gboolean dry_run)
+{
+  s->margin = out->margin;
+  if (out->decided)
+    s->budget_held = out->budget_held;
+  if (out->action == BC_ACTION_NONE)
+    return;
+  if (dry_run)
+    {
+      s->requested_kib = out->new_kib, s->requested_at_ms = now_ms;
+      return;
+    }
+  if (k % 3 == 2)
+    return;
+  s->landing_kib = out->new_kib + 20 * MIB;
+  s->landing_pass = k + 2;
+  if (k % 3 == 0)
+    s->requested_kib = out->new_kib, s->requested_at_ms = now_ms + 5;
+  else
+    s->inflight = TRUE, s->done_kib = out->new_kib, s->done_at_ms = now_ms + 1500;
+}
+
+static void
+sim_between (SimDom *s, int k)
+{
+  if (s->inflight && s->done_at_ms)
+    {
+      s->requested_kib = s->done_kib, s->requested_at_ms = s->done_at_ms;
+      s->inflight = FALSE, s->done_at_ms = 0;
+    }
+  if (s->landing_pass == k + 1)
+    s->current_kib = s->landing_kib;
+}
+
+static void
+sim_config (BcConfig *cfg)
+{
+  bc_config_defaults (cfg);
+  cfg->agent = FALSE;
+  cfg->margin_interval_ms = 2000;
+  cfg->budget_kib = 2600 * MIB;
+}
+
+/* A recording as `run --record` makes it, of PASSES passes a second apart. */
+static BcRecordPass *
+simulate (gboolean dry_run)
+{
+  BcRecordPass *rec = g_new0 (BcRecordPass, PASSES);
+  SimDom sim[NDOMS] = { 0 };
+  BcConfig cfg;
+
+  sim_config (&cfg);
+  for (guint i = 0; i < NDOMS; i++)
+    {
+      bc_margin_init (&sim[i].margin, &cfg.margin);
+      sim[i].current_kib = 1024 * MIB;
+    }
+  for (int k = 0; k < PASSES; k++)
+    {
+      BcRecordPass *p = &rec[k];
+      BcPassInput in[NDOMS];
+      BcPassOutput out[NDOMS];
+      BcPassParams params = { &cfg, cfg.budget_kib, 50000 + k * 1000, dry_run };
+
+      *p = (BcRecordPass) { (guint64) k + 1, cfg, 8192 * MIB, cfg.budget_kib, params.now_ms, dry_run, NDOMS,
+                            g_new0 (BcRecordDomain, NDOMS) };
+      for (guint i = 0; i < NDOMS; i++)
+        sim_input (&sim[i], i, k, &in[i]);
+      bc_pass_plan (&params, in, NDOMS, out);
+      for (guint i = 0; i < NDOMS; i++)
+        {
+          g_strlcpy (p->domains[i].uuid, i ? UUID_B : UUID_A, sizeof p->domains[i].uuid);
+          p->domains[i].name = g_strdup (i ? "vm-b" : "vm-a");
+          p->domains[i].run = 1;
+          p->domains[i].in = in[i];
+          p->domains[i].out = out[i];
+          sim_apply (&sim[i], &out[i], k, params.now_ms, dry_run);
+          sim_between (&sim[i], k);
+        }
+    }
+  return rec;
+}
+
+static void
+recording_free (BcRecordPass *rec)
+{
+  for (int k = 0; k < PASSES; k++)
+    bc_record_pass_clear (&rec[k]);
+  g_free (rec);
+}
+
+/* Replays rec; returns how many domain-passes decided otherwise than
+ * recorded, and counts the changes. */
+static guint
+replay_all (const BcReplayOptions *opts, BcRecordPass *rec, guint *changes)
+{
+  g_autoptr (BcReplay) r = bc_replay_new (opts);
+  guint differ = 0;
+
+  *changes = 0;
+  for (int k = 0; k < PASSES; k++)
+    {
+      BcPassOutput out[NDOMS];
+
+      g_assert_true (bc_replay_pass (r, &rec[k], out, NULL));
+      for (guint i = 0; i < NDOMS; i++)
+        {
+          differ += !bc_record_output_equal (&out[i], &rec[k].domains[i].out);
+          *changes += out[i].action != BC_ACTION_NONE;
+          bc_pass_output_clear (&out[i]);
+        }
+    }
+  g_assert_cmpuint (bc_replay_decisions_differ (r), ==, differ);
+  return differ;
+}
+
+/* Every recorded decision again, applies slow and failed included. */
+static void
+test_replay_exact (gconstpointer data)
+{
+  gboolean dry_run = GPOINTER_TO_INT (data);
+  BcRecordPass *rec = simulate (dry_run);
+  BcReplayOptions opts = { 0 };
+  guint changes, recorded = 0;
+
+  for (int k = 0; k < PASSES; k++)
+    for (guint i = 0; i < NDOMS; i++)
+      recorded += rec[k].domains[i].out.action != BC_ACTION_NONE;
+  /* the recording is worth replaying: it changes, and holds growth back */
+  g_assert_cmpuint (recorded, >=, 10);
+  g_assert_cmpuint (replay_all (&opts, rec, &changes), ==, 0);
+  g_assert_cmpuint (changes, ==, recorded);
+  /* and through the text */
+  for (int k = 0; k < PASSES; k++)
+    {
+      g_autofree char *line = bc_record_to_json (&rec[k]);
+
+      bc_record_pass_clear (&rec[k]);
+      g_assert_true (bc_record_from_json (line, strlen (line), &rec[k], NULL));
+    }
+  g_assert_cmpuint (replay_all (&opts, rec, &changes), ==, 0);
+  /* the same configuration given as another: still the same */
+  opts.have_config = TRUE;
+  sim_config (&opts.cfg);
+  g_assert_cmpuint (replay_all (&opts, rec, &changes), ==, 0);
+  recording_free (rec);
+}
+
+/* Another policy decides otherwise, with its own controller: committed
+ * never moves the margin. */
+static void
+test_replay_policy (void)
+{
+  BcRecordPass *rec = simulate (FALSE);
+  BcReplayOptions opts = { .have_policy = TRUE, .policy = BC_POLICY_COMMITTED };
+  g_autoptr (BcReplay) r = bc_replay_new (&opts);
+  guint changes;
+
+  g_assert_cmpuint (replay_all (&opts, rec, &changes), >, 0);
+  for (int k = 0; k < PASSES; k++)
+    {
+      BcPassOutput out[NDOMS];
+
+      g_assert_true (bc_replay_pass (r, &rec[k], out, NULL));
+      for (guint i = 0; i < NDOMS; i++)
+        {
+          if (out[i].decided)
+            g_assert_cmpint (out[i].margin.margin_kib, ==, 128 * MIB);
+          bc_pass_output_clear (&out[i]);
+        }
+    }
+  g_assert_true (bc_replay_config_differs (r));
+  g_assert_cmpint (bc_replay_policy (r, FALSE), ==, BC_POLICY_COMMITTED);
+  g_assert_cmpint (bc_replay_policy (r, TRUE), ==, BC_POLICY_PAPER);
+  recording_free (rec);
+}
+
+/* Out of step, a domain's requests are replay's own: each change starts
+ * where the last one it made ended, whatever the recorded balloon did. */
+static void
+test_replay_own_requests (void)
+{
+  BcRecordPass *rec = simulate (FALSE);
+  BcReplayOptions opts = { .have_config = TRUE };
+  g_autoptr (BcReplay) r = bc_replay_new (&opts);
+  guint64 last_new = 0;
+  guint chained = 0;
+
+  sim_config (&opts.cfg);
+  opts.cfg.clamp.max_shrink_kib = 8 * MIB;
+  r = (bc_replay_free (r), bc_replay_new (&opts));
+  for (int k = 0; k < PASSES; k++)
+    {
+      BcPassOutput out[NDOMS];
+
+      g_assert_true (bc_replay_pass (r, &rec[k], out, NULL));
+      /* vm-a shrinks 8 MiB a pass, never in flight, from its own target */
+      if (k >= 1 && k <= 3)
+        {
+          g_assert_cmpint (out[0].action, ==, BC_ACTION_SET);
+          g_assert_cmpuint (out[0].old_kib, ==, last_new);
+          g_assert_cmpuint (out[0].new_kib, ==, last_new - 8 * MIB);
+          chained++;
+        }
+      if (out[0].action != BC_ACTION_NONE)
+        last_new = out[0].new_kib;
+      for (guint i = 0; i < NDOMS; i++)
+        bc_pass_output_clear (&out[i]);
+    }
+  g_assert_cmpuint (chained, ==, 3);
+  recording_free (rec);
+}
+
+/* A domain the daemon began following anew starts from what was recorded
+ * for it, not from what replay carried: a new run of it (its controller
+ * whatever it is), or the same run with a controller started afresh (a
+ * record the daemon made again). */
+static void
+test_replay_anew (gconstpointer data)
+{
+  gboolean new_run = GPOINTER_TO_INT (data);
+  BcRecordPass *rec = simulate (FALSE);
+  BcReplayOptions opts = { 0 };
+  g_autoptr (BcReplay) r = bc_replay_new (&opts);
+  BcConfig cfg;
+
+  sim_config (&cfg);
+  for (int k = 20; new_run && k < PASSES; k++)
+    rec[k].domains[0].run = 2;
+  if (new_run)
+    rec[20].domains[0].in.margin = rec[5].domains[0].in.margin;
+  else
+    bc_margin_init (&rec[20].domains[0].in.margin, &cfg.margin);
+  rec[20].domains[0].in.requested_kib = 0;
+  for (int k = 0; k <= 20; k++)
+    {
+      BcPassOutput out[NDOMS], want[NDOMS];
+      BcPassInput in[NDOMS] = { rec[k].domains[0].in, rec[k].domains[1].in };
+      BcPassParams p = { &cfg, rec[k].budget_kib, rec[k].now_ms, FALSE };
+
+      g_assert_true (bc_replay_pass (r, &rec[k], out, NULL));
+      bc_pass_plan (&p, in, NDOMS, want);
+      for (guint i = 0; i < NDOMS; i++)
+        {
+          g_assert_true (bc_record_output_equal (&out[i], &want[i]));
+          g_assert_cmpmem (&out[i].margin, sizeof out[i].margin, &want[i].margin, sizeof want[i].margin);
+          bc_pass_output_clear (&out[i]);
+          bc_pass_output_clear (&want[i]);
+        }
+    }
+  recording_free (rec);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/record/round-trip", test_round_trip);
+  g_test_add_func ("/record/struct-sizes", test_struct_sizes);
+  g_test_add_func ("/record/config-keys", test_config_keys);
+  for (guint i = 0; i < G_N_ELEMENTS (bads); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/record/refused/%s", bads[i].name);
+
+      g_test_add_data_func (path, &bads[i], test_refused);
+    }
+  g_test_add_func ("/record/refused/nul", test_nul);
+  g_test_add_func ("/record/refused/too-long", test_too_long);
+  g_test_add_data_func ("/replay/exact", GINT_TO_POINTER (FALSE), test_replay_exact);
+  g_test_add_data_func ("/replay/exact-dry-run", GINT_TO_POINTER (TRUE), test_replay_exact);
+  g_test_add_func ("/replay/policy", test_replay_policy);
+  g_test_add_func ("/replay/own-requests", test_replay_own_requests);
+  g_test_add_data_func ("/replay/anew/new-run", GINT_TO_POINTER (TRUE), test_replay_anew);
+  g_test_add_data_func ("/replay/anew/fresh-controller", GINT_TO_POINTER (FALSE), test_replay_anew);
+  return g_test_run ();
+}
