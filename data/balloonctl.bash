@@ -25,7 +25,7 @@ _balloonctl_value()
             _filedir
             ;;
         -s | --sort)
-            mapfile -t COMPREPLY < <(compgen -W "name state current target max committed cached active-file margin source last-change" -- "$cur")
+            mapfile -t COMPREPLY < <(compgen -W "name state current target max committed cached active-file margin weight source last-change" -- "$cur")
             ;;
         --policy)
             mapfile -t COMPREPLY < <(compgen -W "paper paper-literal adaptive committed mom" -- "$cur")

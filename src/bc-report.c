@@ -48,7 +48,8 @@ bc_report_domain_equal (const BcReportDomain *a, const BcReportDomain *b)
          a->margin_kib == b->margin_kib && a->target_kib == b->target_kib &&
          g_strcmp0 (a->source, b->source) == 0 && a->change_at_ms == b->change_at_ms &&
          a->change_old_kib == b->change_old_kib && a->change_new_kib == b->change_new_kib &&
-         g_strcmp0 (a->change_reason, b->change_reason) == 0;
+         g_strcmp0 (a->change_reason, b->change_reason) == 0 && a->weight == b->weight &&
+         a->share_kib == b->share_kib;
 }
 
 /* Whether a and b say the same, when they were made aside. */
@@ -133,6 +134,8 @@ bc_report_add_controller (JsonBuilder *b, const BcReportDomain *d)
   bc_json_add_int (b, "margin_kib", d->margin_kib);
   bc_json_add_kib (b, "target_kib", d->managed && d->target_kib > 0, d->target_kib);
   bc_json_add_string (b, "source", d->source);
+  bc_json_add_kib (b, "weight", d->managed && d->weight > 0, (guint64) d->weight);
+  bc_json_add_kib (b, "share_kib", d->managed && d->share_kib > 0, d->share_kib);
   json_builder_set_member_name (b, "last_change");
   if (d->change_at_ms == 0)
     {
@@ -226,7 +229,8 @@ parse_controller (JsonObject *o, BcReportDomain *d, GError **error)
   d->state = g_strdup (bc_json_member_string (o, "state"));
   d->source = g_strdup (bc_json_member_string (o, "source"));
   return member_in (o, "margin_kib", -BC_REPORT_MAX_KIB, BC_REPORT_MAX_KIB, &d->margin_kib, error) &&
-         member_kib (o, "target_kib", &d->target_kib, error) && parse_change (o, d, error);
+         member_kib (o, "target_kib", &d->target_kib, error) && member_kib (o, "share_kib", &d->share_kib, error) &&
+         member_in (o, "weight", 0, 10000, &d->weight, error) && parse_change (o, d, error);
 }
 
 static gboolean

@@ -18,6 +18,9 @@ typedef struct {
   guint64 change_old_kib;
   guint64 change_new_kib;
   char *change_reason;
+  gint64 weight;        /* its part of the host budget, 0 = not known */
+  guint64 share_kib;    /* its weighted share while the domains want more
+                           than the budget holds; 0 = no contention */
 } BcReportDomain;
 
 typedef struct {

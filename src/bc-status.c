@@ -70,7 +70,7 @@ last_change (const BcReportDomain *c, gint64 now_ms)
 #define GAP 2
 static const char *const headers[NCOLS] = {
   "NAME", "STATE", "CURRENT", "TARGET", "MAX", "COMMITTED", "CACHED",
-  "ACTIVE(FILE)", "MARGIN", "SOURCE", "LAST CHANGE",
+  "ACTIVE(FILE)", "MARGIN", "WEIGHT", "SOURCE", "LAST CHANGE",
 };
 
 static const char *
@@ -79,6 +79,21 @@ state_cell (const BcReportDomain *c)
   if (c == NULL)
     return "-";
   return c->managed && c->state ? c->state : "off";
+}
+
+/* The weight, and the share it gives while the domains want more than the
+ * budget holds: "300: 1.5 GiB". */
+static char *
+weight_cell (const BcReportDomain *c)
+{
+  g_autofree char *share = NULL;
+
+  if (c == NULL || c->weight == 0)
+    return g_strdup ("-");
+  if (c->share_kib == 0)
+    return g_strdup_printf ("%" G_GINT64_FORMAT, c->weight);
+  share = human (c->share_kib);
+  return g_strdup_printf ("%" G_GINT64_FORMAT ": %s", c->weight, share);
 }
 
 static void
@@ -96,8 +111,9 @@ row_cells (const BcStatusRow *r, gint64 now_ms, char **cells)
   cells[6] = human_if (r->have_cached, r->cached_kib);
   cells[7] = human_if (r->have_committed, r->active_file_kib);
   cells[8] = ctl ? g_strdup_printf ("%" G_GINT64_FORMAT " MiB", c->margin_kib / 1024) : g_strdup ("-");
-  cells[9] = g_strdup (bc_source_to_string (r->source));
-  cells[10] = last_change (c, now_ms);
+  cells[9] = weight_cell (ctl ? c : NULL);
+  cells[10] = g_strdup (bc_source_to_string (r->source));
+  cells[11] = last_change (c, now_ms);
 }
 
 /* Every line of the table as its cells, header first, each escaped for a
@@ -233,6 +249,7 @@ row_figure (const BcStatusRow *r, BcStatusColumn column, gint64 *value)
     case BC_STATUS_COL_CACHED: return figure (r->have_cached, r->cached_kib, value);
     case BC_STATUS_COL_ACTIVE_FILE: return figure (r->have_committed, r->active_file_kib, value);
     case BC_STATUS_COL_MARGIN: *value = c ? c->margin_kib : 0; return c != NULL;
+    case BC_STATUS_COL_WEIGHT: *value = c ? c->weight : 0; return c && c->weight > 0;
     case BC_STATUS_COL_LAST_CHANGE: *value = c ? c->change_at_ms : 0; return c && c->change_at_ms > 0;
     default: *value = 0; return FALSE;
     }

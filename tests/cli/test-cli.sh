@@ -64,7 +64,7 @@ check "once applies" 0 - 'vm-b: 1048576 -> 1024000 KiB: shrink: .*raised to min'
 check "once skips bad metadata" 0 - "vm-d: not managed: metadata: <min-mib> 'lots' is not a size" -- -c "$NODE" --config "$TMP/good.conf" run --once
 check "reserve above host memory" 2 - '^balloonctl: host budget is 0 KiB: \[host\] reserve-mib 4096 leaves nothing of the host.s 3072 MiB$' -- -c "$NODE" --config "$TMP/bigreserve.conf" run --once
 
-check "sort by an unknown column" 2 - "^balloonctl: status: --sort: unknown column 'bogus' \(one of name, state, current, target, max, committed, cached, active-file, margin, source, last-change\)$" -- -c "$NODE" status --sort bogus
+check "sort by an unknown column" 2 - "^balloonctl: status: --sort: unknown column 'bogus' \(one of name, state, current, target, max, committed, cached, active-file, margin, weight, source, last-change\)$" -- -c "$NODE" status --sort bogus
 check "sort by a column" 0 cli-status.txt - -- -c "$NODE" status --sort NAME
 check "watch interval out of range" 2 - "^balloonctl: status: --watch: '0' is not a number of seconds from 0.1 to 86400$" -- -c "$NODE" status --watch 0
 check "watch with json" 2 - '^balloonctl: status: --watch and --json do not go together$' -- -c "$NODE" status --watch --json

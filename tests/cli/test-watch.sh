@@ -55,7 +55,7 @@ start narrow 60 20
 why=""
 screen wide || why="no domain row: $(head -5 "$TMP/wide.txt")"
 [ -n "$why" ] || grep -qE '^balloonctl at [0-9:]+, every 0\.5 s; no daemon$' "$TMP/wide.txt" || why="title: $(head -1 "$TMP/wide.txt")"
-[ -n "$why" ] || grep -qE '^NAME +STATE +CURRENT +TARGET +MAX +COMMITTED +CACHED +ACTIVE\(FILE\) +MARGIN +SOURCE +LAST CHANGE$' "$TMP/wide.txt" || why="no header: $(head -3 "$TMP/wide.txt")"
+[ -n "$why" ] || grep -qE '^NAME +STATE +CURRENT +TARGET +MAX +COMMITTED +CACHED +ACTIVE\(FILE\) +MARGIN +WEIGHT +SOURCE +LAST CHANGE$' "$TMP/wide.txt" || why="no header: $(head -3 "$TMP/wide.txt")"
 [ -n "$why" ] || grep -qE '^test +- +2\.00 GiB +- +8\.00 GiB .* balloon-only +-$' "$TMP/wide.txt" || why="no row for domain test: $(cat "$TMP/wide.txt")"
 result "watch shows the title, the header and a domain row" "$why"
 
@@ -72,7 +72,7 @@ screen narrow || why="no domain row: $(head -5 "$TMP/narrow.txt")"
 long=$(awk 'length($0) > 60' "$TMP/narrow.txt")
 [ -n "$why" ] || [ -z "$long" ] || why="lines longer than 60: $long"
 [ -n "$why" ] || grep -qE '^NAME +STATE +CURRENT +TARGET +MAX +COMMITTED +CACHED$' "$TMP/narrow.txt" || why="header: $(sed -n 2p "$TMP/narrow.txt")"
-[ -n "$why" ] || grep -qE '^balloonctl at [0-9:]+, every 0\.5 s, 4 columns hidden; no d\+$' "$TMP/narrow.txt" || why="title: $(head -1 "$TMP/narrow.txt")"
+[ -n "$why" ] || grep -qE '^balloonctl at [0-9:]+, every 0\.5 s, 5 columns hidden; no d\+$' "$TMP/narrow.txt" || why="title: $(head -1 "$TMP/narrow.txt")"
 result "a 60-column pane: no line longer than 60, columns hidden" "$why"
 
 for s in wide narrow; do

@@ -52,7 +52,10 @@ sample_rows (gboolean with_daemon)
   r->cached_kib = 300 * MIB;
   r->active_file_kib = 120 * MIB;
   if (with_daemon)
-    r->ctl = ctl (r->uuid, "DOWN", 96, 384, 12);
+    {
+      r->ctl = ctl (r->uuid, "DOWN", 96, 384, 12);
+      r->ctl->weight = 100; /* no contention: the weight alone */
+    }
   g_ptr_array_add (rows, r);
 
   r = g_new0 (BcStatusRow, 1);
@@ -64,7 +67,11 @@ sample_rows (gboolean with_daemon)
   r->have_cached = TRUE;
   r->cached_kib = 700 * MIB;
   if (with_daemon)
-    r->ctl = ctl (r->uuid, "UP", 512, 1600, 400);
+    {
+      r->ctl = ctl (r->uuid, "UP", 512, 1600, 400);
+      r->ctl->weight = 300; /* held to its weighted share */
+      r->ctl->share_kib = 1536 * MIB;
+    }
   g_ptr_array_add (rows, r);
 
   r = g_new0 (BcStatusRow, 1);
@@ -583,7 +590,7 @@ test_column_parse (void)
   g_assert_cmpint (column, ==, BC_STATUS_COL_ACTIVE_FILE);
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     g_assert_false (bc_status_column_parse (bad[i], &column));
-  g_assert_cmpstr (names, ==, "name, state, current, target, max, committed, cached, active-file, margin, source, last-change");
+  g_assert_cmpstr (names, ==, "name, state, current, target, max, committed, cached, active-file, margin, weight, source, last-change");
 }
 
 static guint
@@ -608,16 +615,16 @@ test_table_fit (void)
   g_string_truncate (narrow, 0);
   /* NAME 20 + STATE 2+5 + CURRENT, TARGET, MAX 3 x (2+8) = 57 of 60:
    * COMMITTED would have 1 column, so it and what follows are left out */
-  g_assert_cmpuint (bc_status_format_table_fit (rows, NOW_MS, 60, narrow), ==, 6);
+  g_assert_cmpuint (bc_status_format_table_fit (rows, NOW_MS, 60, narrow), ==, 7);
   assert_fits (narrow->str, 60);
   g_assert_true (g_str_has_prefix (narrow->str, "NAME                  STATE  CURRENT   TARGET    MAX\n"
                                                 "db1                   DOWN   448 MiB   384 MiB   3.00 GiB\n"));
   /* 75: COMMITTED (9) ends at 68, CACHED (7) cut to 75 - 68 - 2 = 5 columns */
   g_string_truncate (narrow, 0);
-  g_assert_cmpuint (bc_status_format_table_fit (rows, NOW_MS, 75, narrow), ==, 4);
+  g_assert_cmpuint (bc_status_format_table_fit (rows, NOW_MS, 75, narrow), ==, 5);
   assert_fits (narrow->str, 75);
   g_assert_true (g_str_has_prefix (narrow->str, "NAME                  STATE  CURRENT   TARGET    MAX       COMMITTED  CACH+\n"));
-  g_assert_cmpuint (bc_status_format_table_fit (rows, NOW_MS, 10, tiny), ==, 10);
+  g_assert_cmpuint (bc_status_format_table_fit (rows, NOW_MS, 10, tiny), ==, 11);
   assert_fits (tiny->str, 10);
   g_assert_true (g_str_has_prefix (tiny->str, "NAME\ndb1\nweb-with-+\n"));
 }
@@ -645,7 +652,7 @@ test_frame (void)
   f.columns = 60;
   f.interval_ms = 500;
   bc_watch_format_frame (snap, NULL, &f, out);
-  g_assert_nonnull (strstr (out->str, ", every 0.5 s, 6 columns hidden; "));
+  g_assert_nonnull (strstr (out->str, ", every 0.5 s, 7 columns hidden; "));
   g_assert_cmpuint (assert_fits (out->str, 60), ==, 1 + 1 + 4 + 1);
   /* a terminal: drawn over the last frame, as tall as it is less a line */
   g_string_truncate (out, 0);
