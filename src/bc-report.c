@@ -220,13 +220,14 @@ parse_domain (BcReport *r, JsonNode *node)
 BcReport *
 bc_report_from_json (const char *text, GError **error)
 {
-  g_autoptr (JsonNode) root = bc_json_parse_object (text);
+  g_autoptr (GError) local = NULL;
+  g_autoptr (JsonNode) root = bc_json_parse_object (text, &local);
   g_autoptr (BcReport) r = bc_report_new ();
   JsonObject *o;
   JsonNode *domains;
 
   if (root == NULL)
-    return bc_set_error (error, BC_ERROR_FAILED, "state file is not a JSON object"), NULL;
+    return bc_set_error (error, BC_ERROR_FAILED, "state file: %s", local->message), NULL;
   o = json_node_get_object (root);
   r->pid = bc_json_member_int (o, "pid", 0);
   r->uri = g_strdup (bc_json_member_string (o, "uri"));

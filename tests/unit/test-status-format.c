@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* `balloonctl status` output, table and JSON, against expected files. */
 #include "bc-status.h"
+#include "bc-error.h"
 
 #include <glib/gstdio.h>
 #include <unistd.h>
@@ -267,6 +268,24 @@ test_report_live (void)
   g_rmdir (dir);
 }
 
+/* A state file of 100,000 '[' (what `balloonctl status` reads) is an
+ * error, not a stack overflow in the JSON parser. */
+static void
+test_report_live_deep (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("bc-report-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "state.json", NULL);
+  g_autofree char *text = g_strnfill (100000, '[');
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (g_file_set_contents (path, text, -1, NULL));
+  g_assert_null (bc_report_read_live (path, NOW_MS, 1000, &error));
+  g_assert_error (error, BC_ERROR, BC_ERROR_FAILED);
+  g_assert_cmpstr (error->message, ==, "state file: JSON nested deeper than 64 levels");
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -279,5 +298,6 @@ main (int argc, char **argv)
   g_test_add_func ("/status/report-not-utf8", test_report_not_utf8);
   g_test_add_func ("/status/report-publish", test_report_publish);
   g_test_add_func ("/status/report-live", test_report_live);
+  g_test_add_func ("/status/report-live-deep", test_report_live_deep);
   return g_test_run ();
 }
