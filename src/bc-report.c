@@ -306,14 +306,10 @@ pid_alive (gint64 pid)
 }
 
 BcReport *
-bc_report_read_live (const char *path, gint64 now_ms, gint64 apply_interval_ms, GError **error)
+bc_report_read_live_data (const char *text, gint64 now_ms, gint64 apply_interval_ms, GError **error)
 {
-  g_autofree char *text = NULL;
-  g_autoptr (BcReport) r = NULL;
+  g_autoptr (BcReport) r = bc_report_from_json (text, error);
 
-  if (!g_file_get_contents (path, &text, NULL, NULL))
-    return NULL;
-  r = bc_report_from_json (text, error);
   if (r == NULL)
     return NULL;
   if (r->apply_interval_ms > 0 && r->apply_interval_ms <= 3600000)
@@ -321,4 +317,14 @@ bc_report_read_live (const char *path, gint64 now_ms, gint64 apply_interval_ms, 
   if (!pid_alive (r->pid) || now_ms - r->updated_ms > bc_report_max_age_ms (apply_interval_ms))
     return NULL;
   return g_steal_pointer (&r);
+}
+
+BcReport *
+bc_report_read_live (const char *path, gint64 now_ms, gint64 apply_interval_ms, GError **error)
+{
+  g_autofree char *text = NULL;
+
+  if (!g_file_get_contents (path, &text, NULL, NULL))
+    return NULL;
+  return bc_report_read_live_data (text, now_ms, apply_interval_ms, error);
 }

@@ -76,3 +76,5 @@ void bc_report_cache_clear (BcReportCache *cache);
  * interval, or of apply_interval_ms when the file does not say) or its
  * daemon is gone. */
 BcReport *bc_report_read_live (const char *path, gint64 now_ms, gint64 apply_interval_ms, GError **error);
+/* The same from the file's text. */
+BcReport *bc_report_read_live_data (const char *text, gint64 now_ms, gint64 apply_interval_ms, GError **error);
