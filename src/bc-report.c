@@ -181,6 +181,14 @@ member_kib (JsonObject *o, const char *key)
   return (guint64) MAX (0, bc_json_member_int (o, key, 0));
 }
 
+/* A wall-clock time: a negative one reads as unknown (0), so that readers
+ * subtracting it from now cannot overflow. */
+static gint64
+member_time_ms (JsonObject *o, const char *key)
+{
+  return MAX (0, bc_json_member_int (o, key, 0));
+}
+
 /* What bc_report_add_controller wrote; members of the wrong type read as
  * unknown. */
 static void
@@ -197,7 +205,7 @@ parse_controller (JsonObject *o, BcReportDomain *d)
   if (change == NULL || !JSON_NODE_HOLDS_OBJECT (change))
     return;
   o = json_node_get_object (change);
-  d->change_at_ms = bc_json_member_int (o, "at_ms", 0);
+  d->change_at_ms = member_time_ms (o, "at_ms");
   d->change_old_kib = member_kib (o, "old_kib");
   d->change_new_kib = member_kib (o, "new_kib");
   d->change_reason = g_strdup (bc_json_member_string (o, "reason"));
@@ -232,7 +240,7 @@ bc_report_from_json (const char *text, GError **error)
   r->pid = bc_json_member_int (o, "pid", 0);
   r->uri = g_strdup (bc_json_member_string (o, "uri"));
   r->policy = g_strdup (bc_json_member_string (o, "policy"));
-  r->updated_ms = bc_json_member_int (o, "updated_ms", 0);
+  r->updated_ms = member_time_ms (o, "updated_ms");
   r->apply_interval_ms = bc_json_member_int (o, "apply_interval_ms", 0);
   domains = json_object_get_member (o, "domains");
   if (domains && JSON_NODE_HOLDS_ARRAY (domains))

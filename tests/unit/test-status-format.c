@@ -286,6 +286,23 @@ test_report_live_deep (void)
   g_rmdir (dir);
 }
 
+/* Times in the file are never negative: now - INT64_MIN overflowed (and
+ * wrapped, so such a file read as fresh), and so did "how long ago" for a
+ * change at INT64_MIN + 1. */
+static void
+test_report_negative_times (void)
+{
+  g_autofree char *text = g_strdup_printf ("{\"pid\":%d,\"updated_ms\":-9223372036854775808,\"domains\":[]}", (int) getpid ());
+  g_autoptr (BcReport) live = bc_report_read_live_data (text, NOW_MS, 1000, NULL);
+  g_autoptr (BcReport) r = bc_report_from_json ("{\"updated_ms\":-1,\"domains\":[{\"uuid\":\"u\",\"managed\":true,"
+                                                "\"last_change\":{\"at_ms\":-9223372036854775807}}]}", NULL);
+
+  g_assert_null (live);
+  g_assert_nonnull (r);
+  g_assert_cmpint (r->updated_ms, ==, 0);
+  g_assert_cmpint (bc_report_find (r, "u")->change_at_ms, ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -299,5 +316,6 @@ main (int argc, char **argv)
   g_test_add_func ("/status/report-publish", test_report_publish);
   g_test_add_func ("/status/report-live", test_report_live);
   g_test_add_func ("/status/report-live-deep", test_report_live_deep);
+  g_test_add_func ("/status/report-negative-times", test_report_negative_times);
   return g_test_run ();
 }
