@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <signal.h>
+#include <string.h>
 #include <unistd.h>
 
 void
@@ -189,6 +190,31 @@ member_time_ms (JsonObject *o, const char *key)
   return MAX (0, bc_json_member_int (o, key, 0));
 }
 
+/* A string member as it may reach a terminal (a note can carry a guest's
+ * words): each control character (C0, DEL, C1) written as \xNN. */
+static char *
+member_text (JsonObject *o, const char *key)
+{
+  const char *s = bc_json_member_string (o, key);
+  g_autofree char *valid = NULL;
+  GString *out;
+
+  if (s == NULL)
+    return NULL;
+  valid = g_utf8_make_valid (s, -1);
+  out = g_string_sized_new (strlen (valid));
+  for (const char *p = valid; *p; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (g_unichar_iscntrl (c))
+        g_string_append_printf (out, "\\x%02x", (guint) c);
+      else
+        g_string_append_unichar (out, c);
+    }
+  return g_string_free (out, FALSE);
+}
+
 /* What bc_report_add_controller wrote; members of the wrong type read as
  * unknown. */
 static void
@@ -197,18 +223,18 @@ parse_controller (JsonObject *o, BcReportDomain *d)
   JsonNode *change = json_object_get_member (o, "last_change");
 
   d->managed = bc_json_member_true (o, "managed");
-  d->note = g_strdup (bc_json_member_string (o, "note"));
-  d->state = g_strdup (bc_json_member_string (o, "state"));
+  d->note = member_text (o, "note");
+  d->state = member_text (o, "state");
   d->margin_kib = bc_json_member_int (o, "margin_kib", 0);
   d->target_kib = member_kib (o, "target_kib");
-  d->source = g_strdup (bc_json_member_string (o, "source"));
+  d->source = member_text (o, "source");
   if (change == NULL || !JSON_NODE_HOLDS_OBJECT (change))
     return;
   o = json_node_get_object (change);
   d->change_at_ms = member_time_ms (o, "at_ms");
   d->change_old_kib = member_kib (o, "old_kib");
   d->change_new_kib = member_kib (o, "new_kib");
-  d->change_reason = g_strdup (bc_json_member_string (o, "reason"));
+  d->change_reason = member_text (o, "reason");
 }
 
 static void
@@ -221,6 +247,7 @@ parse_domain (BcReport *r, JsonNode *node)
   o = json_node_get_object (node);
   if (bc_json_member_string (o, "uuid") == NULL)
     return;
+  /* uuid and name identify the domain and are never shown from the file */
   parse_controller (o, bc_report_add_domain (r, bc_json_member_string (o, "uuid"),
                                              bc_json_member_string (o, "name")));
 }
@@ -239,7 +266,7 @@ bc_report_from_json (const char *text, GError **error)
   o = json_node_get_object (root);
   r->pid = bc_json_member_int (o, "pid", 0);
   r->uri = g_strdup (bc_json_member_string (o, "uri"));
-  r->policy = g_strdup (bc_json_member_string (o, "policy"));
+  r->policy = member_text (o, "policy");
   r->updated_ms = member_time_ms (o, "updated_ms");
   r->apply_interval_ms = bc_json_member_int (o, "apply_interval_ms", 0);
   domains = json_object_get_member (o, "domains");

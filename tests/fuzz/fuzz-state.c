@@ -30,6 +30,26 @@ rows_for (const BcReport *r)
   return rows;
 }
 
+/* Nothing from the file reaches the terminal as a control character: one
+ * line per row and the header, no escape sequence (C0, DEL, C1). */
+static void
+check_terminal_safe (const GString *table, guint rows)
+{
+  guint lines = 0;
+
+  g_assert_true (g_utf8_validate (table->str, (gssize) table->len, NULL));
+  for (const char *p = table->str; *p; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (c == '\n')
+        lines++;
+      else
+        g_assert_false (g_unichar_iscntrl (c));
+    }
+  g_assert_cmpuint (lines, ==, rows + 1);
+}
+
 static void
 show (const BcReport *r)
 {
@@ -39,6 +59,7 @@ show (const BcReport *r)
 
   bc_status_attach (rows, r);
   bc_status_format_table (rows, NOW_MS, table);
+  check_terminal_safe (table, rows->len);
   bc_status_format_json (rows, r, json);
   g_assert_true (g_utf8_validate (json->str, (gssize) json->len, NULL));
 }

@@ -4,6 +4,7 @@
 #include "bc-error.h"
 
 #include <glib/gstdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #define MIB 1024
@@ -303,6 +304,29 @@ test_report_negative_times (void)
   g_assert_cmpint (bc_report_find (r, "u")->change_at_ms, ==, 0);
 }
 
+/* Strings of the state file reach the terminal through the table (a note
+ * can carry a guest agent's error text): control characters are shown as
+ * \xNN, never sent.  A 0x1f in a note was the fuzzer's first find. */
+static void
+test_report_control_chars (void)
+{
+  g_autoptr (BcReport) r = bc_report_from_json ("{\"domains\":[{\"uuid\":\"u\",\"managed\":false,"
+                                                "\"note\":\"agent: \\u001b]0;owned\\u0007\\u001b[2J\x1f\\u009b1m\\n\\u007f \xc3\xa9\"}]}", NULL);
+  g_autoptr (GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) bc_status_row_free);
+  g_autoptr (GString) table = g_string_new (NULL);
+  BcStatusRow *row = g_new0 (BcStatusRow, 1);
+
+  g_assert_nonnull (r);
+  g_assert_cmpstr (bc_report_find (r, "u")->note, ==, "agent: \\x1b]0;owned\\x07\\x1b[2J\\x1f\\x9b1m\\x0a\\x7f \xc3\xa9");
+  row->name = g_strdup ("vm");
+  row->uuid = g_strdup ("u");
+  g_ptr_array_add (rows, row);
+  bc_status_attach (rows, r);
+  bc_status_format_table (rows, NOW_MS, table);
+  g_assert_null (strchr (table->str, '\x1b'));
+  g_assert_nonnull (strstr (table->str, "not managed: agent: \\x1b]0;owned"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -317,5 +341,6 @@ main (int argc, char **argv)
   g_test_add_func ("/status/report-live", test_report_live);
   g_test_add_func ("/status/report-live-deep", test_report_live_deep);
   g_test_add_func ("/status/report-negative-times", test_report_negative_times);
+  g_test_add_func ("/status/report-control-chars", test_report_control_chars);
   return g_test_run ();
 }
