@@ -13,11 +13,12 @@
 static JsonNode *
 parse_return (const char *reply, GError **error)
 {
-  g_autoptr (JsonNode) root = bc_json_parse_object (reply);
+  g_autoptr (GError) local = NULL;
+  g_autoptr (JsonNode) root = bc_json_parse_object (reply, &local);
   JsonNode *ret;
 
   if (root == NULL)
-    return bc_set_error (error, BC_ERROR_GUEST, "agent: reply is not a JSON object"), NULL;
+    return bc_set_error (error, BC_ERROR_GUEST, "agent: reply: %s", local->message), NULL;
   ret = json_object_get_member (json_node_get_object (root), "return");
   if (ret == NULL)
     return bc_set_error (error, BC_ERROR_GUEST, "agent: reply has no \"return\""), NULL;

@@ -1,5 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#define G_LOG_DOMAIN "balloonctl-json"
+
 #include "bc-json.h"
+#include "bc-error.h"
+
+#include <string.h>
 
 void
 bc_json_add_string (JsonBuilder *b, const char *key, const char *value)
@@ -79,16 +84,53 @@ bc_json_member_true (JsonObject *o, const char *key)
   return n && json_node_get_boolean (n);
 }
 
+/* How deep [ and { nest in text, outside strings, stopping once past
+ * BC_JSON_DEPTH_MAX.  Linear, no recursion. */
+static guint
+nesting_depth (const char *text)
+{
+  gboolean in_string = FALSE;
+  guint depth = 0, deepest = 0;
+
+  for (const char *p = text; *p && deepest <= BC_JSON_DEPTH_MAX; p++)
+    {
+      if (in_string && *p == '\\' && p[1] != '\0')
+        p++;
+      else if (*p == '"')
+        in_string = !in_string;
+      else if (!in_string && (*p == '[' || *p == '{') && ++depth > deepest)
+        deepest = depth;
+      else if (!in_string && (*p == ']' || *p == '}') && depth > 0)
+        depth--;
+    }
+  return deepest;
+}
+
+gboolean
+bc_json_check_bounds (const char *text, GError **error)
+{
+  if (strnlen (text, BC_JSON_TEXT_MAX + 1) > BC_JSON_TEXT_MAX)
+    return bc_set_error (error, BC_ERROR_FAILED, "JSON text longer than %d bytes", BC_JSON_TEXT_MAX);
+  if (nesting_depth (text) > BC_JSON_DEPTH_MAX)
+    return bc_set_error (error, BC_ERROR_FAILED, "JSON nested deeper than %d levels", BC_JSON_DEPTH_MAX);
+  return TRUE;
+}
+
 JsonNode *
-bc_json_parse_object (const char *text)
+bc_json_parse_object (const char *text, GError **error)
 {
   g_autoptr (JsonParser) parser = json_parser_new ();
   JsonNode *root;
 
-  if (text == NULL || !json_parser_load_from_data (parser, text, -1, NULL))
+  if (text == NULL)
+    return bc_set_error (error, BC_ERROR_FAILED, "no JSON text"), NULL;
+  /* json-glib's parser recurses once per level: bounded before it runs */
+  if (!bc_json_check_bounds (text, error))
     return NULL;
+  if (!json_parser_load_from_data (parser, text, -1, NULL))
+    return bc_set_error (error, BC_ERROR_FAILED, "not valid JSON"), NULL;
   root = json_parser_get_root (parser);
   if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
-    return NULL;
+    return bc_set_error (error, BC_ERROR_FAILED, "not a JSON object"), NULL;
   return json_node_copy (root);
 }

@@ -16,5 +16,12 @@ char *bc_json_to_data (JsonBuilder *b);
 const char *bc_json_member_string (JsonObject *o, const char *key);
 gint64 bc_json_member_int (JsonObject *o, const char *key, gint64 fallback);
 gboolean bc_json_member_true (JsonObject *o, const char *key);
-/* The root object of text, or NULL. */
-JsonNode *bc_json_parse_object (const char *text);
+/* Most text and deepest nesting of [ and { the readers take: json-glib's
+ * parser recurses once per level, so 100,000 '[' would overflow the stack. */
+#define BC_JSON_TEXT_MAX (16 * 1024 * 1024)
+#define BC_JSON_DEPTH_MAX 64
+/* Whether text is within both bounds (a linear scan, no parsing). */
+gboolean bc_json_check_bounds (const char *text, GError **error);
+/* The root object of text, or NULL and an error (text NULL, over the
+ * bounds, not JSON, not an object). */
+JsonNode *bc_json_parse_object (const char *text, GError **error);

@@ -10,6 +10,7 @@
 #include <glib/gstdio.h>
 #include <sys/stat.h>
 #include <signal.h>
+#include <string.h>
 #include <unistd.h>
 
 void
@@ -283,11 +284,12 @@ parse_daemon (BcReport *r, JsonObject *o, GError **error)
 BcReport *
 bc_report_from_json (const char *text, GError **error)
 {
-  g_autoptr (JsonNode) root = bc_json_parse_object (text);
+  g_autoptr (GError) local = NULL;
+  g_autoptr (JsonNode) root = bc_json_parse_object (text, &local);
   g_autoptr (BcReport) r = bc_report_new ();
 
   if (root == NULL)
-    return bc_set_error (error, BC_ERROR_FAILED, "state file is not a JSON object"), NULL;
+    return bc_set_error (error, BC_ERROR_FAILED, "state file: %s", local->message), NULL;
   if (!parse_daemon (r, json_node_get_object (root), error) ||
       !parse_domains (r, json_node_get_object (root), error))
     return NULL;
@@ -417,15 +419,12 @@ bc_report_is_live (const BcReport *r, gint64 now_ms, gint64 apply_interval_ms)
 }
 
 BcReport *
-bc_report_read_live (const char *path, gint64 now_ms, gint64 apply_interval_ms, GError **error)
+bc_report_read_live_data (const char *text, gint64 now_ms, gint64 apply_interval_ms, GError **error)
 {
-  g_autofree char *text = NULL;
   g_autoptr (BcReport) r = NULL;
   g_autoptr (GError) local = NULL;
 
-  text = read_bounded (path, &local);
-  if (text != NULL)
-    r = bc_report_from_json (text, &local);
+  r = bc_report_from_json (text, &local);
   if (r != NULL && !bc_report_check_times (r, now_ms, &local))
     g_clear_pointer (&r, bc_report_free);
   if (local != NULL)
@@ -433,4 +432,18 @@ bc_report_read_live (const char *path, gint64 now_ms, gint64 apply_interval_ms, 
   if (r == NULL || !bc_report_is_live (r, now_ms, apply_interval_ms))
     return NULL;
   return g_steal_pointer (&r);
+}
+
+BcReport *
+bc_report_read_live (const char *path, gint64 now_ms, gint64 apply_interval_ms, GError **error)
+{
+  g_autofree char *text = NULL;
+  g_autoptr (GError) local = NULL;
+
+  text = read_bounded (path, &local);
+  if (local != NULL)
+    return g_propagate_error (error, g_steal_pointer (&local)), NULL;
+  if (text == NULL)
+    return NULL;
+  return bc_report_read_live_data (text, now_ms, apply_interval_ms, error);
 }

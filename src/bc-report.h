@@ -98,3 +98,5 @@ gboolean bc_report_is_live (const BcReport *r, gint64 now_ms, gint64 apply_inter
  * when it cannot be read, is larger than BC_REPORT_MAX_FILE_SIZE or says
  * what no daemon writes (bc_report_from_json, bc_report_check_times). */
 BcReport *bc_report_read_live (const char *path, gint64 now_ms, gint64 apply_interval_ms, GError **error);
+/* The same from the file's text. */
+BcReport *bc_report_read_live_data (const char *text, gint64 now_ms, gint64 apply_interval_ms, GError **error);

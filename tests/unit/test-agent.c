@@ -77,6 +77,23 @@ test_read_eof_wrong_type (void)
   g_assert_false (eof);
 }
 
+/* A guest's reply nested 100,000 deep would overflow the stack of a
+ * recursive JSON parser: refused before parsing. */
+static void
+test_read_deep (void)
+{
+  g_autoptr (GString) reply = g_string_new ("{\"return\":");
+  g_autoptr (GByteArray) buf = g_byte_array_new ();
+  g_autoptr (GError) error = NULL;
+  gboolean eof = FALSE;
+
+  for (guint i = 0; i < 100000; i++)
+    g_string_append_c (reply, '[');
+  g_assert_false (bc_agent_parse_read (reply->str, buf, 100, &eof, &error));
+  g_assert_error (error, BC_ERROR, BC_ERROR_GUEST);
+  g_assert_cmpstr (error->message, ==, "agent: reply: JSON nested deeper than 64 levels");
+}
+
 /* A fake guest agent: answers guest-file-open with handle 7, every
  * guest-file-read with `chunk` (base64) and eof after `reads_to_eof` reads
  * (never when 0), after sleeping `delay_ms`; counts what it was asked. */
@@ -181,6 +198,7 @@ main (int argc, char **argv)
   g_test_add_func ("/agent/handle", test_handle);
   g_test_add_func ("/agent/read", test_read);
   g_test_add_func ("/agent/read-hostile", test_read_hostile);
+  g_test_add_func ("/agent/read-deep", test_read_deep);
   g_test_add_func ("/agent/read-eof-wrong-type", test_read_eof_wrong_type);
   g_test_add_func ("/agent/read-file", test_read_file);
   g_test_add_func ("/agent/read-file-dribbler", test_read_file_dribbler);

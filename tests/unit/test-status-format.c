@@ -668,6 +668,61 @@ test_frame (void)
   g_assert_cmpstr (lines[3], ==, "(3 more lines, taller terminal to see them)\033[K");
 }
 
+/* A state file of 100,000 '[' (what `balloonctl status` reads) is an
+ * error, not a stack overflow in the JSON parser. */
+static void
+test_report_live_deep (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("bc-report-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "state.json", NULL);
+  g_autofree char *text = g_strnfill (100000, '[');
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (g_file_set_contents (path, text, -1, NULL));
+  g_assert_null (bc_report_read_live (path, NOW_MS, 1000, &error));
+  g_assert_error (error, BC_ERROR, BC_ERROR_FAILED);
+  g_assert_cmpstr (error->message, ==, "state file: JSON nested deeper than 64 levels");
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
+/* Times in the file are never negative: now - INT64_MIN overflowed (and
+ * wrapped, so such a file read as fresh), and so did "how long ago" for a
+ * change at INT64_MIN + 1.  Such files are refused. */
+static void
+test_report_negative_times (void)
+{
+  g_autofree char *text = g_strdup_printf ("{\"pid\":%d,\"updated_ms\":-9223372036854775808,\"domains\":[]}", (int) getpid ());
+  g_autoptr (BcReport) live = bc_report_read_live_data (text, NOW_MS, 1000, NULL);
+  g_autoptr (BcReport) r = bc_report_from_json ("{\"updated_ms\":1,\"domains\":[{\"uuid\":\"u\",\"managed\":true,"
+                                                "\"last_change\":{\"at_ms\":-9223372036854775807}}]}", NULL);
+
+  g_assert_null (live);
+  g_assert_null (r);
+}
+
+/* Strings of the state file reach the terminal through the table (a note
+ * can carry a guest agent's error text): control characters are shown
+ * escaped, never sent.  A 0x1f in a note was the fuzzer's first find. */
+static void
+test_report_control_chars (void)
+{
+  g_autoptr (BcReport) r = bc_report_from_json ("{\"domains\":[{\"uuid\":\"u\",\"managed\":false,"
+                                                "\"note\":\"agent: \\u001b]0;owned\\u0007\\u001b[2J\x1f\\u009b1m\\n\\u007f \xc3\xa9\"}]}", NULL);
+  g_autoptr (GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) bc_status_row_free);
+  g_autoptr (GString) table = g_string_new (NULL);
+  BcStatusRow *row = g_new0 (BcStatusRow, 1);
+
+  g_assert_nonnull (r);
+  row->name = g_strdup ("vm");
+  row->uuid = g_strdup ("u");
+  g_ptr_array_add (rows, row);
+  bc_status_attach (rows, r);
+  bc_status_format_table (rows, NOW_MS, table);
+  g_assert_null (strchr (table->str, '\x1b'));
+  g_assert_nonnull (strstr (table->str, "not managed: agent: \\x1b]0;owned"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -692,5 +747,8 @@ main (int argc, char **argv)
   g_test_add_func ("/status/column-parse", test_column_parse);
   g_test_add_func ("/status/table/fit", test_table_fit);
   g_test_add_func ("/status/watch-frame", test_frame);
+  g_test_add_func ("/status/report-live-deep", test_report_live_deep);
+  g_test_add_func ("/status/report-negative-times", test_report_negative_times);
+  g_test_add_func ("/status/report-control-chars", test_report_control_chars);
   return g_test_run ();
 }

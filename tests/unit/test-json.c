@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The JSON reader under the state file and the agent's replies: bounded
+ * in size and nesting before json-glib (which recurses per level) sees it. */
+#include "bc-json.h"
+#include "bc-error.h"
+
+#include <string.h>
+
+/* {"a": then depth - 1 times open, a 0, and as many close and }: nesting
+ * `depth` deep. */
+static char *
+nested (guint depth, const char *open, const char *close)
+{
+  GString *s = g_string_new ("{\"a\":");
+
+  for (guint i = 1; i < depth; i++)
+    g_string_append (s, open);
+  g_string_append_c (s, '0');
+  for (guint i = 1; i < depth; i++)
+    g_string_append (s, close);
+  g_string_append_c (s, '}');
+  return g_string_free (s, FALSE);
+}
+
+static void
+assert_refused (const char *text, const char *message)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) root = bc_json_parse_object (text, &error);
+
+  g_assert_null (root);
+  g_assert_error (error, BC_ERROR, BC_ERROR_FAILED);
+  g_assert_cmpstr (error->message, ==, message);
+}
+
+static void
+assert_object (const char *text)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) root = bc_json_parse_object (text, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (root);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (root));
+}
+
+/* 100,000 '[' overflowed the stack inside json_parser_load_from_data. */
+static void
+test_deep (void)
+{
+  g_autofree char *brackets = g_strnfill (100000, '[');
+  g_autofree char *braces = NULL;
+  GString *s = g_string_new (NULL);
+
+  assert_refused (brackets, "JSON nested deeper than 64 levels");
+  for (guint i = 0; i < 100000; i++)
+    g_string_append (s, "{\"a\":");
+  braces = g_string_free (s, FALSE);
+  assert_refused (braces, "JSON nested deeper than 64 levels");
+}
+
+static void
+test_depth_limit (void)
+{
+  g_autofree char *at_limit = nested (BC_JSON_DEPTH_MAX, "[", "]");
+  g_autofree char *over = nested (BC_JSON_DEPTH_MAX + 1, "[", "]");
+  g_autofree char *mixed = nested (BC_JSON_DEPTH_MAX, "{\"b\":", "}");
+  g_autofree char *mixed_over = nested (BC_JSON_DEPTH_MAX + 1, "{\"b\":", "}");
+
+  g_assert_cmpint (BC_JSON_DEPTH_MAX, ==, 64);
+  assert_object (at_limit);
+  assert_refused (over, "JSON nested deeper than 64 levels");
+  assert_object (mixed);
+  assert_refused (mixed_over, "JSON nested deeper than 64 levels");
+}
+
+/* Brackets inside strings are text, escaped quotes do not end a string,
+ * and an escaped backslash does not escape the closing quote. */
+static void
+test_strings (void)
+{
+  g_autofree char *many = g_strnfill (1000, '[');
+  g_autofree char *in_string = g_strdup_printf ("{\"a\":\"%s\",\"%s\":1}", many, many);
+  g_autofree char *after_escaped_quote = g_strdup_printf ("{\"a\":\"\\\"%s\\\"\"}", many);
+  g_autofree char *deep = nested (BC_JSON_DEPTH_MAX + 1, "[", "]");
+  g_autofree char *after_backslash = g_strdup_printf ("{\"a\\\\\":%s}", deep + strlen ("{\"a\":"));
+
+  assert_object (in_string);
+  assert_object (after_escaped_quote);
+  assert_refused (after_backslash, "JSON nested deeper than 64 levels");
+}
+
+/* Closers without openers do not lower the count below zero. */
+static void
+test_unbalanced (void)
+{
+  g_autofree char *closers = g_strnfill (100, ']');
+  g_autofree char *deep = nested (BC_JSON_DEPTH_MAX + 1, "[", "]");
+  g_autofree char *text = g_strconcat (closers, deep, NULL);
+
+  assert_refused (closers, "not valid JSON");
+  assert_refused (text, "JSON nested deeper than 64 levels");
+}
+
+static void
+test_size (void)
+{
+  g_autofree char *big = g_strnfill (BC_JSON_TEXT_MAX + 1, ' ');
+  g_autofree char *limit = NULL;
+
+  assert_refused (big, "JSON text longer than 16777216 bytes");
+  big[BC_JSON_TEXT_MAX - 2] = '{';
+  big[BC_JSON_TEXT_MAX - 1] = '}';
+  big[BC_JSON_TEXT_MAX] = '\0';
+  assert_object (big);
+}
+
+static void
+test_not_object (void)
+{
+  assert_refused (NULL, "no JSON text");
+  assert_refused ("", "not a JSON object");
+  assert_refused ("{", "not valid JSON");
+  assert_refused ("[1]", "not a JSON object");
+  assert_refused ("\"x\"", "not a JSON object");
+  assert_object ("{}");
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/json/deep", test_deep);
+  g_test_add_func ("/json/depth-limit", test_depth_limit);
+  g_test_add_func ("/json/strings", test_strings);
+  g_test_add_func ("/json/unbalanced", test_unbalanced);
+  g_test_add_func ("/json/size", test_size);
+  g_test_add_func ("/json/not-object", test_not_object);
+  return g_test_run ();
+}
