@@ -82,6 +82,7 @@ bc_explain_report (BcReportDomain *out, const BcDomain *dom)
   out->change_old_kib = dom->applied.change_old_kib;
   out->change_new_kib = dom->applied.change_new_kib;
   out->change_reason = g_strdup (dom->applied.change_reason);
+  out->deflate_on_oom = dom->setup.autodeflate;
   out->weight = dom->decided ? dom->weight : 0;
   out->share_kib = dom->decided && dom->share_kib != G_MAXUINT64 ? dom->share_kib : 0;
 }

@@ -55,9 +55,11 @@ log_setup (const BcDomain *dom, const BcDomainSetup *s)
   else if (dom->setup.skip_reason)
     bc_log_event (G_LOG_LEVEL_WARNING, BC_MESSAGE_ID_NOT_MANAGED, dom->name, dom->uuid, "%s: not managed: %s", dom->name, dom->setup.skip_reason);
   else
-    g_message ("%s: managed (min %" G_GUINT64_FORMAT " MiB, max %" G_GUINT64_FORMAT " MiB from metadata, 0 = default)%s",
+    g_message ("%s: managed (min %" G_GUINT64_FORMAT " MiB, max %" G_GUINT64_FORMAT " MiB from metadata, 0 = default)%s%s",
                dom->name, s->policy.min_kib / 1024, s->policy.max_kib / 1024,
-               s->stats_enabled_now ? ", balloon statistics enabled" : "");
+               s->stats_enabled_now ? ", balloon statistics enabled" : "",
+               s->balloon.autodeflate ? ", deflate-on-oom"
+                                      : "; no deflate-on-oom: an allocation faster than a pass beyond its margin meets the OOM killer");
 }
 
 /* A libvirt error (daemon restarting, domain busy) is transient: retried

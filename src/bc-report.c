@@ -50,7 +50,7 @@ bc_report_domain_equal (const BcReportDomain *a, const BcReportDomain *b)
          g_strcmp0 (a->source, b->source) == 0 && a->change_at_ms == b->change_at_ms &&
          a->change_old_kib == b->change_old_kib && a->change_new_kib == b->change_new_kib &&
          g_strcmp0 (a->change_reason, b->change_reason) == 0 && a->weight == b->weight &&
-         a->share_kib == b->share_kib;
+         a->share_kib == b->share_kib && a->deflate_on_oom == b->deflate_on_oom;
 }
 
 /* Whether a and b say the same, when they were made aside. */
@@ -137,6 +137,8 @@ bc_report_add_controller (JsonBuilder *b, const BcReportDomain *d)
   bc_json_add_string (b, "source", d->source);
   bc_json_add_kib (b, "weight", d->managed && d->weight > 0, (guint64) d->weight);
   bc_json_add_kib (b, "share_kib", d->managed && d->share_kib > 0, d->share_kib);
+  json_builder_set_member_name (b, "deflate_on_oom");
+  json_builder_add_boolean_value (b, d->deflate_on_oom);
   json_builder_set_member_name (b, "last_change");
   if (d->change_at_ms == 0)
     {
@@ -226,6 +228,7 @@ static gboolean
 parse_controller (JsonObject *o, BcReportDomain *d, GError **error)
 {
   d->managed = bc_json_member_true (o, "managed");
+  d->deflate_on_oom = bc_json_member_true (o, "deflate_on_oom");
   d->note = g_strdup (bc_json_member_string (o, "note"));
   d->state = g_strdup (bc_json_member_string (o, "state"));
   d->source = g_strdup (bc_json_member_string (o, "source"));

@@ -21,6 +21,7 @@ typedef struct {
   gint64 weight;        /* its part of the host budget, 0 = not known */
   guint64 share_kib;    /* its weighted share while the domains want more
                            than the budget holds; 0 = no contention */
+  gboolean deflate_on_oom; /* its balloon has deflate-on-oom */
 } BcReportDomain;
 
 typedef struct {

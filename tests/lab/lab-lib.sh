@@ -101,7 +101,8 @@ _lab_xml_escape() {
 # The data disk is a cloud volume: no host page cache (cache='none',
 # io='native': a guest's cache miss is a real read) and a libvirt <iotune>
 # limit of LAB_DISK_IOPS (3000) and LAB_DISK_MIBS (125 MiB/s), as a
-# general-purpose cloud SSD volume offers.
+# general-purpose cloud SSD volume offers.  LAB_AUTODEFLATE=on gives the
+# balloon deflate-on-oom.
 lab_define_guest() {
     if [ $# -lt 4 ] || [ $# -gt 5 ]; then
         _lab_die "usage: lab_define_guest NAME MEM_MIB MAX_MIB PHASES [DATA_IMG]"
@@ -160,7 +161,7 @@ lab_define_guest() {
       <target type='virtio' name='org.qemu.guest_agent.0'/>
     </channel>
     <controller type='usb' model='none'/>
-    <memballoon model='virtio'>
+    <memballoon model='virtio'${LAB_AUTODEFLATE:+ autodeflate='$LAB_AUTODEFLATE'}>
       <stats period='${LAB_STATS_PERIOD:-1}'/>
     </memballoon>
   </devices>
