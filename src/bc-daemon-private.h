@@ -42,6 +42,7 @@ struct _BcDaemon {
   BcJobs *jobs;
   BcPhase phase;
   guint tick_id;
+  gint64 tick_at_ms;         /* when the last tick ran (0: none yet) */
   guint grace_id;
   guint signal_ids[3];
   guint64 events;            /* starts and stops seen so far */

@@ -146,6 +146,10 @@ static gboolean
 on_tick (gpointer data)
 {
   BcDaemon *d = data;
+  gint64 now_ms = bc_daemon_now_ms ();
+
+  bc_counters_tick (&d->counters, d->tick_at_ms ? d->tick_at_ms + d->cfg.apply_interval_ms : 0, now_ms);
+  d->tick_at_ms = now_ms;
 
   if (!d->connected)
     {
@@ -169,6 +173,7 @@ static void
 start_ticking (BcDaemon *d)
 {
   g_clear_handle_id (&d->tick_id, g_source_remove);
+  d->tick_at_ms = 0;
   if (d->phase == BC_PHASE_RUN)
     d->tick_id = g_timeout_add ((guint) d->cfg.apply_interval_ms, on_tick, d);
 }

@@ -296,6 +296,23 @@ render_gauge (GString *out, const char *name, const char *help, gint64 value)
   g_string_append_printf (out, "%s %" G_GINT64_FORMAT "\n", name, value);
 }
 
+void
+bc_counters_tick (BcCounters *c, gint64 due_ms, gint64 now_ms)
+{
+  if (due_ms <= 0)
+    return;
+  c->tick_late_ms = MAX (0, now_ms - due_ms);
+  c->tick_late_max_ms = MAX (c->tick_late_max_ms, c->tick_late_ms);
+  c->ticks_late += c->tick_late_ms > BC_TICK_LATE_MS;
+}
+
+static void
+render_seconds (GString *out, const char *name, const char *help, gint64 ms)
+{
+  append_header (out, name, "gauge", help);
+  g_string_append_printf (out, "%s %" G_GINT64_FORMAT ".%03" G_GINT64_FORMAT "\n", name, ms / 1000, ms % 1000);
+}
+
 static void
 render_daemon (GString *out, const BcMetricsSnapshot *s)
 {
@@ -309,6 +326,9 @@ render_daemon (GString *out, const BcMetricsSnapshot *s)
   render_counter (out, "balloonctl_reconnects_total", "Connections to libvirt made again after it went away.", s->reconnects);
   render_gauge (out, "balloonctl_libvirt_connected", "1 while the daemon is connected to libvirt, 0 while it connects again.", s->connected);
   render_gauge (out, "balloonctl_last_pass_timestamp_seconds", "When the last control pass ran (unix time); 0 before the first.", c->last_pass_s);
+  render_seconds (out, "balloonctl_tick_lateness_seconds", "How late the last tick came (after the one before plus the apply interval).", c->tick_late_ms);
+  render_seconds (out, "balloonctl_tick_lateness_max_seconds", "The latest tick since the daemon started.", c->tick_late_max_ms);
+  render_counter (out, "balloonctl_ticks_late_total", "Ticks more than 0.25 s late.", c->ticks_late);
 }
 
 void

@@ -21,7 +21,16 @@ typedef struct {
                               is neither) */
   guint64 agent_failures;  /* guest agent reads that failed: timeouts,
                               errors, replies not believed */
+  gint64 tick_late_ms;     /* how late the last tick came after the one
+                              before it plus the apply interval */
+  gint64 tick_late_max_ms; /* the most since start */
+  guint64 ticks_late;      /* ticks more than BC_TICK_LATE_MS late */
 } BcCounters;
+
+#define BC_TICK_LATE_MS 250
+
+/* Counts a tick at now_ms that was due at due_ms (0: the first). */
+void bc_counters_tick (BcCounters *c, gint64 due_ms, gint64 now_ms);
 
 /* One domain: the record the state file publishes (bc_explain_report),
  * and the figures status shows beside it. */
