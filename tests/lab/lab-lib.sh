@@ -249,6 +249,27 @@ _lab_kill_leftovers() {
     sleep 0.2
 }
 
+# lab_test_exit RC [LOG...] -- a lab test's EXIT trap: on failure the last
+# lines of each LOG (what CI needs to tell why), then the daemon the test
+# started ($DAEMON_PID, binary $BIN) stopped and the lab torn down; exits RC.
+lab_test_exit() {
+    local rc=$1 f
+    shift
+    if [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ]; then
+        for f in "$@"; do
+            [ -n "$f" ] && [ -f "$f" ] || continue
+            echo "--- last lines of $f" >&2
+            tail -n 25 "$f" >&2
+        done
+    fi
+    if [ -n "${DAEMON_PID:-}" ]; then
+        pkill -TERM -u "$LAB_USER" -f "^$BIN " || true
+        wait "$DAEMON_PID" 2>/dev/null || true
+    fi
+    lab_teardown || true
+    exit "$rc"
+}
+
 # lab_teardown [--purge] -- destroy and undefine every domain of the private
 # daemon, stop that libvirtd and any qemu/virtlogd of this lab.  Keeps
 # LAB_DIR (console logs, XML) unless --purge.  Idempotent; never spawns a

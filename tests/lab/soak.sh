@@ -39,16 +39,7 @@ fail() { echo "soak: FAIL: $*" >&2; exit 1; }
 lab_init "$BC_LAB_DIR"
 mkdir -p "$OUT"
 DAEMON_PID=
-cleanup() {
-    local rc=$?
-    [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ] && [ -f "${DLOG:-}" ] && tail -n 25 "$DLOG" >&2
-    if [ -n "$DAEMON_PID" ]; then
-        pkill -TERM -u "$LAB_USER" -f "^$BIN " || true
-        wait "$DAEMON_PID" 2>/dev/null || true
-    fi
-    lab_teardown || true
-    exit "$rc"
-}
+cleanup() { lab_test_exit $? "${DLOG:-}"; }
 trap cleanup EXIT
 trap 'echo "soak: FAIL: line $LINENO: $BASH_COMMAND exited non-zero" >&2' ERR
 trap 'exit 130' INT TERM

@@ -33,22 +33,7 @@ fail() { echo "burst: FAIL: $*" >&2; exit 1; }
 "$HERE/build-guest.sh" "$LAB_CACHE" 300 1 >/dev/null
 lab_init "$BC_LAB_DIR"
 DAEMON_PID=
-cleanup() {
-    local rc=$?
-    if [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ]; then
-        for f in "${DLOG:-}" "${CLOG:-}"; do
-            [ -n "$f" ] && [ -f "$f" ] || continue
-            echo "--- last lines of $f" >&2
-            tail -n 25 "$f" >&2
-        done
-    fi
-    if [ -n "$DAEMON_PID" ]; then
-        pkill -TERM -u "$LAB_USER" -f "^$BIN " || true
-        wait "$DAEMON_PID" 2>/dev/null || true
-    fi
-    lab_teardown || true
-    exit "$rc"
-}
+cleanup() { lab_test_exit $? "${DLOG:-}" "${CLOG:-}"; }
 trap cleanup EXIT
 trap 'echo "burst: FAIL: line $LINENO: $BASH_COMMAND exited non-zero" >&2' ERR
 trap 'exit 130' INT TERM

@@ -41,23 +41,7 @@ fail() { echo "real-guest: FAIL: $*" >&2; exit 1; }
 "$HERE/build-guest.sh" "$LAB_CACHE" "$LARGE" 1 >/dev/null
 lab_init "$BC_LAB_DIR"
 DAEMON_PID=
-cleanup() {
-    local rc=$?
-    if [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ]; then
-        # what CI needs to tell why: the daemon's and the guests' last words
-        for f in "${DLOG:-}" "${CLOG:-}" "${LAB_DIR:-/nonexistent}/rg2.console.log"; do
-            [ -n "$f" ] && [ -f "$f" ] || continue
-            echo "--- last lines of $f" >&2
-            tail -n 25 "$f" >&2
-        done
-    fi
-    if [ -n "$DAEMON_PID" ]; then
-        pkill -TERM -u "$LAB_USER" -f "^$BIN " || true
-        wait "$DAEMON_PID" 2>/dev/null || true
-    fi
-    lab_teardown || true
-    exit "$rc"
-}
+cleanup() { lab_test_exit $? "${DLOG:-}" "${CLOG:-}" "${LAB_DIR:-/nonexistent}/rg2.console.log"; }
 trap cleanup EXIT
 # set -e ends the test on any unexpected failure: say where.
 trap 'echo "real-guest: FAIL: line $LINENO: $BASH_COMMAND exited non-zero" >&2' ERR
