@@ -5,7 +5,7 @@
 #   soak.sh BALLOONCTL MINUTES GUESTS OUTDIR [SEED]
 #
 # GUESTS busybox guests (384 MiB max each, a host budget of 256 MiB each so
-# they compete) run random phases (reads of 8..200 files of 1 MiB, 32..128
+# they compete) run random phases (reads of 8..200 of its 300 files of 1 MiB, 32..128
 # MiB of anonymous memory, idle; 20..60 s each).  During the run:
 #   25 % and 70 %: libvirt's daemon is killed (SIGKILL); run connects again
 #   40 % and 85 %: a guest's qemu-ga is stopped (SIGSTOP) for 30 s
@@ -35,7 +35,7 @@ fail() { echo "soak: FAIL: $*" >&2; exit 1; }
 # shellcheck source-path=SCRIPTDIR source=lab-lib.sh
 . "$HERE/lab-lib.sh"
 
-"$HERE/build-guest.sh" "$LAB_CACHE" 200 1 >/dev/null
+"$HERE/build-guest.sh" "$LAB_CACHE" 300 1 >/dev/null
 lab_init "$BC_LAB_DIR"
 mkdir -p "$OUT"
 DAEMON_PID=
@@ -106,7 +106,7 @@ stop_agent() {
 printf 't_s\trss_kib\tfds\tpasses\tlate_ms\tlate_max_ms\tticks_late\tapplies\tapply_failures\treconnects\tagent_stopped\tguests_kib\n' >"$SAMPLES"
 : >"$EVENTS"
 t0=$(date +%s) end=$(( $(date +%s) + MINUTES * 60 ))
-done_events="" agent_stopped_until=0
+done_events="" agent_stopped_until=0 restart=
 while [ "$(date +%s)" -lt "$end" ]; do
     kill -0 "$pid" 2>/dev/null || fail "the daemon died: $(tail -3 "$DLOG")"
     pct=$(( ($(date +%s) - t0) * 100 / (MINUTES * 60) ))
@@ -121,7 +121,8 @@ while [ "$(date +%s)" -lt "$end" ]; do
             destroy)
                 d=${names[$(( GUESTS > 1 ? 1 : 0 ))]}
                 lab_run virsh -q destroy "$d" >/dev/null && event "$d destroyed"
-                ( sleep 10; lab_run virsh -q start "$d" >/dev/null && event "$d started again" ) & ;;
+                ( sleep 10; lab_run virsh -q start "$d" >/dev/null && event "$d started again" ) &
+                restart=$! ;;
         esac
     done
     curl -s --max-time 3 -o "$OUT/m" "$url" || : >"$OUT/m"
@@ -137,7 +138,7 @@ while [ "$(date +%s)" -lt "$end" ]; do
         "$total" >>"$SAMPLES"
     sleep 5
 done
-wait || true
+[ -z "$restart" ] || wait "$restart" || true
 
 echo "=== SIGTERM"
 kill -TERM "$pid"
