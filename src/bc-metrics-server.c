@@ -49,6 +49,11 @@ on_request (SoupServer *soup, SoupServerMessage *msg, const char *path, GHashTab
   GString *body;
   gsize len;
 
+  /* One request per connection: Debian 12's libsoup (3.2) never closes an
+   * idle kept-alive connection its client has closed (one descriptor lost
+   * per scrape, fixed in libsoup 3.3); a scrape every 15 s costs nothing
+   * to connect anew. */
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection", "close");
   if (strcmp (path, "/metrics") != 0)
     {
       answer (msg, SOUP_STATUS_NOT_FOUND, "not found: balloonctl serves /metrics\n");

@@ -108,6 +108,14 @@ for _ in $(seq 200); do
     sleep 0.1
 done
 result "scrape" "$why$(cat "$TMP/curl.err")"
+
+# scrapes leave no connection behind (libsoup 3.2 kept every one whose
+# client had closed it: one descriptor lost per scrape)
+before=$(ls "/proc/$main/fd" | wc -l)
+for _ in $(seq 20); do scrape "$url" "$TMP/m2" 2>/dev/null || true; done
+sleep 0.5
+after=$(ls "/proc/$main/fd" | wc -l)
+result "20 scrapes leave no descriptor open" "$([ "$after" -le $((before + 1)) ] || echo "$before fds before, $after after")"
 if grep -qi '^Content-Type: text/plain; version=0.0.4; charset=utf-8' "$TMP/m.h" 2>/dev/null; then
     result "content type of the text format 0.0.4" ""
 else
