@@ -69,6 +69,8 @@ struct _BcDaemon {
   guint reconnect_attempts;  /* since the loss */
   gint64 reconnect_delay_ms; /* the last back-off */
   guint64 reconnects;        /* connections made again, since start */
+  gboolean setup_again;      /* connected again: read every domain's
+                                settings after the next statistics read */
   BcCounters counters;       /* for /metrics */
   BcMetricsServer *metrics;  /* NULL = no [metrics] listen */
 };

@@ -28,13 +28,15 @@ bc_decide_source (const BcBalloonFigures *balloon, const BcGuestFigures *guest,
 /* With deflate-on-oom (<memballoon autodeflate='on'>), Linux's balloon
  * driver leaves MemTotal at the boot size, so the balloon's own pages
  * count as used: what MemTotal holds beyond the balloon's size is the
- * balloon.  The size is the one the domain settles to, so while a
- * shrink is under way the balloon is overestimated by at most that shrink,
- * which the guard covers. */
+ * balloon.  The larger of the size it settles to and its own: while a
+ * shrink is under way the balloon has not taken what was asked yet, and
+ * counting it would make the guest look smaller than it is, pass after
+ * pass. */
 static guint64
 used_without_balloon (const BcBalloonFigures *balloon, guint64 used_kib, guint64 mem_total_kib)
 {
-  guint64 in_balloon = mem_total_kib > balloon->current_kib ? mem_total_kib - balloon->current_kib : 0;
+  guint64 size = MAX (balloon->current_kib, balloon->actual_kib);
+  guint64 in_balloon = mem_total_kib > size ? mem_total_kib - size : 0;
 
   if (!balloon->autodeflate)
     return used_kib;

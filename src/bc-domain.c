@@ -118,9 +118,10 @@ bc_domain_take_output (BcDomain *d, const BcPassOutput *out)
   d->margin = out->margin;
   d->decided = out->decided;
   d->frozen = out->frozen;
-  d->last_current_kib = d->figures.balloon.current_kib;
   if (!out->decided)
     return;
+  /* a balloon that grew while the domain was held still counts as grown */
+  d->last_current_kib = d->figures.balloon.current_kib;
   d->hold_floor_kib = out->hold_floor_kib;
   d->hold_until_ms = out->hold_until_ms;
   if (out->took_back_kib)

@@ -77,6 +77,8 @@ on_closed (gpointer data)
       bc_daemon_connection_lost (d, reason);
       return G_SOURCE_REMOVE;
     }
+  if (d->phase == BC_PHASE_STOPPING)
+    return G_SOURCE_REMOVE; /* a stop under way is no failure */
   /* --once has nothing to wait for */
   if (d->fatal == NULL)
     bc_set_error (&d->fatal, BC_ERROR_FAILED, "connection to libvirt closed (reason %d)", reason);
@@ -105,6 +107,8 @@ on_close (virConnectPtr conn, int reason, void *opaque)
 gboolean
 bc_events_register (BcDaemon *d, GError **error)
 {
+  /* first: a connection that goes while the rest registers is still heard */
+  d->close_cb = virConnectRegisterCloseCallback (d->conn, on_close, d, NULL) == 0;
   d->lifecycle_cb = virConnectDomainEventRegisterAny (d->conn, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
                                                       VIR_DOMAIN_EVENT_CALLBACK (on_lifecycle), d, NULL);
   if (d->lifecycle_cb < 0)
@@ -113,7 +117,6 @@ bc_events_register (BcDaemon *d, GError **error)
                                                      VIR_DOMAIN_EVENT_CALLBACK (on_metadata), d, NULL);
   if (d->metadata_cb < 0)
     g_message ("metadata change events unavailable; metadata is read when a domain starts");
-  d->close_cb = virConnectRegisterCloseCallback (d->conn, on_close, d, NULL) == 0;
   return TRUE;
 }
 

@@ -22,6 +22,9 @@ typedef struct {
                               (host wall clock); 0 = not said */
   gboolean autodeflate;    /* from the domain's XML: with deflate-on-oom
                               the guest's MemTotal stays at its boot size */
+  guint64 actual_kib;      /* set by the pass when current_kib stands for a
+                              target still settling: the balloon's own
+                              size (0 = current_kib) */
 } BcBalloonFigures;
 
 /* From the guest agent. */

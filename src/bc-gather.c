@@ -342,6 +342,20 @@ reconcile (BcDaemon *d, GPtrArray *records, guint64 read_at)
 
 /* ---- bulk statistics: every domain's balloon and state ---------------- */
 
+/* Connected again: every domain's settings, through the new connection's
+ * domains the read just gave. */
+static void
+setup_all (BcDaemon *d)
+{
+  GHashTableIter it;
+  gpointer v;
+
+  d->setup_again = FALSE;
+  g_hash_table_iter_init (&it, d->domains);
+  while (g_hash_table_iter_next (&it, NULL, &v))
+    bc_gather_setup (d, v);
+}
+
 typedef struct {
   virConnectPtr conn;  /* a reference: the job may outlive the daemon */
   guint64 events;      /* lifecycle events seen when it started */
@@ -400,6 +414,8 @@ bulk_done (gpointer owner, gpointer data)
       return;
     }
   reconcile (d, j->records, j->events);
+  if (d->setup_again)
+    setup_all (d);
   if (!d->listed)
     g_message ("%u running domains", j->records->len);
   d->listed = TRUE;

@@ -107,6 +107,7 @@ decide_one (const BcPassParams *p, const BcPassInput *in, guint free_bp, BcPassO
     return;
   /* the target just set stands for the balloon's size while it settles */
   b.current_kib = bc_pass_settled_kib (in, p->now_ms);
+  b.actual_kib = in->balloon.current_kib;
   out->decided = bc_decide (p->cfg, &in->policy, &b, &in->guest, free_bp, &out->margin, p->now_ms,
                             &out->decision);
   if (out->decided)

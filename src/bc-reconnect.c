@@ -46,7 +46,8 @@ static void schedule (BcDaemon *d);
 /* Figures read before the outage are not acted on: the agent's are
  * dropped (a domain whose agent had answered waits for a fresh answer),
  * the balloon's come with the first read on the new connection, and each
- * domain's settings are read again (its metadata may have changed). */
+ * domain's settings are read again once that read has given the domains
+ * of the new connection (its metadata may have changed). */
 static void
 start_afresh (BcDaemon *d)
 {
@@ -62,8 +63,8 @@ start_afresh (BcDaemon *d)
       /* its failures were the outage's */
       dom->figures.agent_failures = 0;
       dom->figures.agent_retry_at_ms = 0;
-      bc_gather_setup (d, dom);
     }
+  d->setup_again = TRUE;
   bc_gather_bulk (d);
 }
 

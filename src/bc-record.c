@@ -47,7 +47,7 @@ static const Field balloon_fields[] = {
   KIB (BcBalloonFigures, current_kib), KIB (BcBalloonFigures, max_kib), BOOL (BcBalloonFigures, have_stats),
   KIB (BcBalloonFigures, available_kib), KIB (BcBalloonFigures, usable_kib),
   KIB (BcBalloonFigures, disk_caches_kib), MS (BcBalloonFigures, last_update_s),
-  BOOL (BcBalloonFigures, autodeflate), END
+  BOOL (BcBalloonFigures, autodeflate), KIB (BcBalloonFigures, actual_kib), END
 };
 static const Field meminfo_fields[] = {
   KIB (BcMeminfo, mem_total_kib), KIB (BcMeminfo, mem_free_kib), KIB (BcMeminfo, mem_available_kib),

@@ -250,7 +250,19 @@ static struct {
   gint fail_opens;            /* reconnects that fail first */
   guint opens;
   char *uri;                  /* the URI a reconnect asked for */
+  virConnectPtr dead;         /* the lost connection: calls on its domains fail */
 } lib;
+
+char *__real_virDomainGetXMLDesc (virDomainPtr dom, unsigned int flags);
+char *__wrap_virDomainGetXMLDesc (virDomainPtr dom, unsigned int flags);
+
+char *
+__wrap_virDomainGetXMLDesc (virDomainPtr dom, unsigned int flags)
+{
+  if (lib.dead && virDomainGetConnect (dom) == lib.dead)
+    return __real_virDomainGetXMLDesc (NULL, flags); /* fails, as on a closed connection */
+  return __real_virDomainGetXMLDesc (dom, flags);
+}
 
 int
 __wrap_virConnectRegisterCloseCallback (virConnectPtr conn, virConnectCloseFunc cb, void *opaque,
@@ -294,6 +306,7 @@ lose_connection (gpointer data)
 
   o->at_loss_kib = inproc_memory_kib (o->conn, "vm-a");
   o->changes_at_loss = inproc_count_messages ("vm-a: * -> * KiB: *");
+  lib.dead = o->conn;
   lib.cb (o->conn, VIR_CONNECT_CLOSE_REASON_EOF, lib.opaque);
   return G_SOURCE_REMOVE;
 }
@@ -309,15 +322,19 @@ during_outage (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-/* The connection closes at 500 ms; the first two attempts to connect
- * again fail (retries at 100, 200, 400 ms).  The daemon keeps running,
- * changes nothing meanwhile, connects again with the URI it was given,
- * registers for events again, keeps vm-a's record (no new "now followed")
- * and goes on shrinking it. */
+/* The connection closes at 500 ms (calls on its domains fail from then
+ * on); the first two attempts to connect again fail (retries at 100, 200,
+ * 400 ms), the third gives a new connection to the same domains, as
+ * libvirt does after a restart.  The daemon keeps running, changes nothing
+ * meanwhile, connects again with the URI it was given, registers for
+ * events again, reads every domain's settings through the new connection
+ * (through the old one they failed, with a warning each), keeps vm-a's
+ * record (no new "now followed") and goes on shrinking it. */
 static void
 test_reconnect (void)
 {
   virConnectPtr conn = inproc_open_node ();
+  virConnectPtr fresh = inproc_open_node ();
   const char *expected[] = { "vm-d: not managed: *", "vm-f: not managed: no balloon device",
                              "connection to libvirt lost (end of file)*", NULL };
   BcDaemonOptions opts = { .state_path = "", .connect_uri = "test:///reconnect", .reconnect_ms = 100 };
@@ -326,7 +343,7 @@ test_reconnect (void)
 
   inproc_expect_warnings (expected);
   inproc_config (&cfg);
-  lib.node = conn;
+  lib.node = fresh;
   lib.registered = lib.opens = 0;
   lib.fail_opens = 2;
   g_timeout_add (500, lose_connection, &o);
@@ -340,10 +357,13 @@ test_reconnect (void)
   g_assert_cmpuint (inproc_count_messages ("libvirt still unreachable*"), ==, 1);
   g_assert_cmpuint (inproc_count_messages ("connected to libvirt again after * s (3 attempts)*"), ==, 1);
   g_assert_cmpuint (inproc_count_messages ("vm-a: now followed"), ==, 1);
+  g_assert_cmpuint (inproc_count_messages ("vm-a: managed *"), ==, 2);
   g_assert_cmpuint (inproc_count_fields ("MESSAGE_ID", BC_MESSAGE_ID_CONNECTION_LOST, NULL), ==, 1);
   g_assert_cmpuint (inproc_count_fields ("MESSAGE_ID", BC_MESSAGE_ID_RECONNECTED, NULL), ==, 1);
-  g_assert_cmpuint (inproc_memory_kib (conn, "vm-a"), <, o.at_loss_kib);
+  g_assert_cmpuint (inproc_memory_kib (fresh, "vm-a"), <, 1024 * MIB);
+  lib.dead = NULL;
   g_clear_pointer (&lib.uri, g_free);
+  virConnectClose (fresh);
   virConnectClose (conn);
 }
 
