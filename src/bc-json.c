@@ -84,23 +84,16 @@ bc_json_member_true (JsonObject *o, const char *key)
   return n && json_node_get_boolean (n);
 }
 
-/* How deep [ and { nest in text, outside strings, stopping once past
- * BC_JSON_DEPTH_MAX.  Linear, no recursion. */
-static guint
-nesting_depth (const char *text)
+guint
+bc_json_nesting_depth (const char *text, gsize len, guint stop)
 {
-  gboolean in_string = FALSE;
   guint depth = 0, deepest = 0;
 
-  for (const char *p = text; *p && deepest <= BC_JSON_DEPTH_MAX; p++)
+  for (gsize i = 0; i < len && text[i] && deepest <= stop; i++)
     {
-      if (in_string && *p == '\\' && p[1] != '\0')
-        p++;
-      else if (*p == '"')
-        in_string = !in_string;
-      else if (!in_string && (*p == '[' || *p == '{') && ++depth > deepest)
+      if ((text[i] == '[' || text[i] == '{') && ++depth > deepest)
         deepest = depth;
-      else if (!in_string && (*p == ']' || *p == '}') && depth > 0)
+      else if ((text[i] == ']' || text[i] == '}') && depth > 0)
         depth--;
     }
   return deepest;
@@ -111,7 +104,7 @@ bc_json_check_bounds (const char *text, GError **error)
 {
   if (strnlen (text, BC_JSON_TEXT_MAX + 1) > BC_JSON_TEXT_MAX)
     return bc_set_error (error, BC_ERROR_FAILED, "JSON text longer than %d bytes", BC_JSON_TEXT_MAX);
-  if (nesting_depth (text) > BC_JSON_DEPTH_MAX)
+  if (bc_json_nesting_depth (text, G_MAXSIZE, BC_JSON_DEPTH_MAX) > BC_JSON_DEPTH_MAX)
     return bc_set_error (error, BC_ERROR_FAILED, "JSON nested deeper than %d levels", BC_JSON_DEPTH_MAX);
   return TRUE;
 }

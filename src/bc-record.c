@@ -7,6 +7,7 @@
 #define G_LOG_DOMAIN "balloonctl-record"
 
 #include "bc-record.h"
+#include "bc-json.h"
 #include "bc-error.h"
 
 #include <json-glib/json-glib.h>
@@ -579,26 +580,7 @@ read_domains (JsonNode *node, BcRecordPass *out, GError **error)
 static gboolean
 depth_ok (const char *text, gsize len)
 {
-  gboolean in_string = FALSE;
-  guint depth = 0;
-
-  for (gsize i = 0; i < len; i++)
-    {
-      char c = text[i];
-
-      if (in_string && c == '\\')
-        i++;
-      else if (c == '"')
-        in_string = !in_string;
-      else if (!in_string && (c == '{' || c == '['))
-        {
-          if (++depth > BC_RECORD_DEPTH_MAX)
-            return FALSE;
-        }
-      else if (!in_string && (c == '}' || c == ']') && depth > 0)
-        depth--;
-    }
-  return TRUE;
+  return bc_json_nesting_depth (text, len, BC_RECORD_DEPTH_MAX) <= BC_RECORD_DEPTH_MAX;
 }
 
 static gboolean
