@@ -42,29 +42,39 @@ answer (SoupServerMessage *msg, guint status, const char *text)
   soup_server_message_set_response (msg, "text/plain; charset=utf-8", SOUP_MEMORY_COPY, text, strlen (text));
 }
 
+/* Once the request's headers are in, before any body is read: all but a
+ * GET or HEAD of /metrics without a body is answered at once, so no
+ * client makes the daemon buffer what it sends. */
 static void
-on_request (SoupServer *soup, SoupServerMessage *msg, const char *path, GHashTable *query, gpointer data)
+on_headers (SoupServer *soup, SoupServerMessage *msg, const char *path, GHashTable *query, gpointer data)
 {
   const char *method = soup_server_message_get_method (msg);
-  GString *body;
-  gsize len;
+  SoupMessageHeaders *in = soup_server_message_get_request_headers (msg);
+  SoupMessageHeaders *out = soup_server_message_get_response_headers (msg);
 
   /* One request per connection: Debian 12's libsoup (3.2) never closes an
    * idle kept-alive connection its client has closed (one descriptor lost
    * per scrape, fixed in libsoup 3.3); a scrape every 15 s costs nothing
    * to connect anew. */
-  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection", "close");
+  soup_message_headers_replace (out, "Connection", "close");
   if (strcmp (path, "/metrics") != 0)
+    answer (msg, SOUP_STATUS_NOT_FOUND, "not found: balloonctl serves /metrics\n");
+  else if (method != SOUP_METHOD_GET && method != SOUP_METHOD_HEAD)
     {
-      answer (msg, SOUP_STATUS_NOT_FOUND, "not found: balloonctl serves /metrics\n");
-      return;
-    }
-  if (method != SOUP_METHOD_GET && method != SOUP_METHOD_HEAD)
-    {
-      soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Allow", "GET, HEAD");
+      soup_message_headers_replace (out, "Allow", "GET, HEAD");
       answer (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "GET or HEAD only\n");
-      return;
     }
+  else if (soup_message_headers_get_content_length (in) > 0 ||
+           soup_message_headers_get_encoding (in) == SOUP_ENCODING_CHUNKED)
+    answer (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "a scrape has no body\n");
+}
+
+static void
+on_request (SoupServer *soup, SoupServerMessage *msg, const char *path, GHashTable *query, gpointer data)
+{
+  GString *body;
+  gsize len;
+
   body = render (data);
   len = body->len;
   soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
@@ -105,6 +115,7 @@ server_new (BcDaemon *d, const char *listen, GError **error)
   s = g_new0 (BcMetricsServer, 1);
   s->soup = soup_server_new (NULL, NULL);
   g_strlcpy (s->listen, listen, sizeof s->listen);
+  soup_server_add_early_handler (s->soup, NULL, on_headers, d, NULL);
   soup_server_add_handler (s->soup, NULL, on_request, d, NULL);
   if (!soup_server_listen (s->soup, addr, 0, &local))
     {

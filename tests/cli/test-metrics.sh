@@ -116,6 +116,19 @@ for _ in $(seq 20); do scrape "$url" "$TMP/m2" 2>/dev/null || true; done
 sleep 0.5
 after=$(ls "/proc/$main/fd" | wc -l)
 result "20 scrapes leave no descriptor open" "$([ "$after" -le $((before + 1)) ] || echo "$before fds before, $after after")"
+
+# a request with a body is answered before the body is read: 100 MB sent
+# to any path cost the daemon 100 MB (with MemoryMax=128M, its life)
+head -c 100000000 /dev/zero >"$TMP/big"
+codes=$(for p in /other /metrics; do
+    for m in POST GET; do curl -s --max-time 20 -o /dev/null -w '%{http_code} ' -X "$m" --data-binary @"$TMP/big" "${url%/metrics}$p"; done
+done)
+rm -f "$TMP/big"
+hwm=$(awk '/^VmHWM:/ { print $2 }' "/proc/$main/status")
+why=""
+[ "$codes" = "404 404 405 413 " ] || why="answers '$codes', wanted '404 404 405 413 '"
+[ "${hwm:-0}" -lt 61440 ] || why="$why peak RSS $hwm KiB"
+result "bodies are not read" "$why"
 if grep -qi '^Content-Type: text/plain; version=0.0.4; charset=utf-8' "$TMP/m.h" 2>/dev/null; then
     result "content type of the text format 0.0.4" ""
 else
