@@ -375,7 +375,7 @@ cmd_status (int argc, char **argv)
 
   if (!parse_command_options (&argc, &argv,
                               "One row per running domain. Live figures come from libvirt and the guest agent;\n"
-                              "STATE, TARGET, MARGIN and LAST CHANGE from the running daemon (\"-\" without one).\n"
+                              "STATE, TARGET, MARGIN and LAST CHANGE from the daemon running on this host (\"-\" without one).\n"
                               "--watch[=SECS] (or --watch SECS) shows it again every SECS seconds, like top.",
                               status_entries, &error) ||
       !check_status_options (&sr.sort, &sr.sorted, &error) || !load_config (&cfg, &error) || !ensure_connected (&sr, &error))

@@ -238,6 +238,17 @@ a, b = (json.load(open(f"{sys.argv[1]}/{n}.json"))["daemon"] for n in ("status",
 sys.exit(0 if a is None or b is None or a["updated_ms"] == b["updated_ms"] else 1)
 PY2
 done
+# A URI that names another host, reaching this libvirtd the way
+# qemu+ssh://HOST/system does on HOST (virt-ssh-helper, here without ssh):
+# the live columns, the daemon's "-", and a warning naming the host.
+printf '#!/bin/sh\nexec /usr/bin/virt-ssh-helper qemu:///system\n' >"$IMG/ssh-like"
+chmod 0755 "$IMG/ssh-like"
+OTHER_URI="qemu+ext://other-host.invalid/system?command=$IMG/ssh-like"
+echo "=== balloonctl -c '$OTHER_URI' status"
+bc_status -c "$OTHER_URI" status 2>"$IMG/other.err" | tee "$IMG/other.txt"
+cat "$IMG/other.err"
+grep -q "is libvirt on another host: .* shown by 'balloonctl status' on other-host.invalid\$" "$IMG/other.err" ||
+    fail "no warning that the daemon's columns are on other-host.invalid"
 end_kib=$(actual_kib)
 
 echo "=== SIGTERM"
@@ -302,6 +313,9 @@ rr = row(f"{img}/remote.txt")
 daemon_cols = ("NAME", "STATE", "MAX", "MARGIN", "SOURCE")
 check(rr is not None and r is not None and all(rr[k] == r[k] for k in daemon_cols) and rr["TARGET"] != "-",
       f"... the same table row: {rr}")
+ro = row(f"{img}/other.txt")
+check(ro is not None and ro["CURRENT"] != "-" and all(ro[k] == "-" for k in ("STATE", "TARGET", "MARGIN", "LAST CHANGE")),
+      f"another host's URI: live columns, the daemon's '-': {ro}")
 
 start_mib = samples[0][1]
 first_down = next((t for t, m in samples if m < max_mib), None)
