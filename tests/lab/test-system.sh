@@ -14,6 +14,9 @@
 #     columns for bcsys (its state, target, margin, source agent);
 #   - `balloonctl -c 'qemu+unix:///system?socket=/var/run/libvirt/libvirt-sock'
 #     status` (a remote-style URI of the same libvirtd) shows the same row;
+#   - a URI naming another host (qemu+ext://other-host.invalid/system through
+#     virt-ssh-helper, what ssh runs on a remote host) shows the live
+#     columns, the daemon's "-", and a warning naming that host;
 #   - the idle guest shrinks from 512 MiB to Committed_AS + margin (within
 #     the daemon's limits) within a minute (virsh dommemstat);
 #   - SIGTERM ends the daemon cleanly (exit 0).
@@ -21,7 +24,8 @@
 # daemons started here stopped, every file made here removed (images,
 # logs, /run/balloonctl, /run/libvirt, the config file if installed here).
 # A libvirt system daemon already running (or its socket) is never touched:
-# the test fails saying so.  Two to three minutes.
+# the test fails saying so.  About a minute (libvirtd's first start probes
+# QEMU's capabilities: a few seconds more).
 #
 # Usage: test-system.sh BALLOONCTL
 # Environment: LAB_CACHE (guest build dir, shared with test-real-guest.sh).
@@ -73,7 +77,7 @@ read -r -a UNIT_ARGS < <(sed -n 's|^ExecStart=@SBINDIR@/balloonctl ||p' "$SRC/da
 "$HERE/build-guest.sh" "$LAB_CACHE" 300 1 >/dev/null 2>&1 || fail "build-guest.sh failed"
 
 # ---- teardown ----------------------------------------------------------------
-BC_PID= LIBVIRTD_PID= VIRTLOGD_PID= CONF_MADE= CONF_DIR_MADE= RUN_LIBVIRT_MADE=
+BC_PID= LIBVIRTD_PID= VIRTLOGD_PID= QEMU_PID= CONF_MADE= CONF_DIR_MADE= RUN_LIBVIRT_MADE=
 [ -e /run/libvirt ] || RUN_LIBVIRT_MADE=1
 stop_pid() { # PID: TERM, 10 s, KILL
     local i
@@ -99,8 +103,10 @@ cleanup() {
     fi
     stop_pid "$LIBVIRTD_PID"
     stop_pid "$VIRTLOGD_PID"
-    # a QEMU left by a libvirtd that did not stop it: only this test's guest
-    pkill -KILL -u libvirt-qemu -f "^/usr/bin/qemu-system-x86_64 -name guest=$NAME," 2>/dev/null || true
+    # a QEMU left by a libvirtd that did not stop it: this test's guest only
+    if [ -n "$QEMU_PID" ] && grep -qaF "guest=$NAME," "/proc/$QEMU_PID/cmdline" 2>/dev/null; then
+        kill -KILL "$QEMU_PID" 2>/dev/null || true
+    fi
     rm -f "/etc/libvirt/qemu/$NAME.xml" "/var/log/libvirt/qemu/$NAME.log"
     rm -rf "$IMG" "$STATE_DIR"
     [ -z "$RUN_LIBVIRT_MADE" ] || rm -rf /run/libvirt /run/libvirtd.pid /run/virtlogd.pid
@@ -187,7 +193,8 @@ EOF
 virsh -q -c "$URI" define "$IMG/$NAME.xml" >/dev/null || fail "virsh define"
 t_boot=$SECONDS
 virsh -q -c "$URI" start "$NAME" >/dev/null || fail "virsh start"
-qemu_user=$(stat -c %U "/proc/$(cat "/run/libvirt/qemu/$NAME.pid")")
+QEMU_PID=$(cat "/run/libvirt/qemu/$NAME.pid")
+qemu_user=$(stat -c %U "/proc/$QEMU_PID")
 echo "QEMU runs as $qemu_user"
 [ "$qemu_user" = libvirt-qemu ] || fail "QEMU runs as '$qemu_user', not libvirt-qemu"
 
