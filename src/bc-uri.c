@@ -11,7 +11,7 @@ parse (const char *uri)
 {
   if (uri == NULL)
     return NULL;
-  return g_uri_parse (uri, G_URI_FLAGS_ENCODED | G_URI_FLAGS_NON_DNS, NULL);
+  return g_uri_parse (uri, G_URI_FLAGS_PARSE_RELAXED | G_URI_FLAGS_ENCODED | G_URI_FLAGS_NON_DNS, NULL);
 }
 
 static gboolean

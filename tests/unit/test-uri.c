@@ -12,6 +12,7 @@ test_local (void)
     { "qemu+tcp://LOCALHOST:16509/system", TRUE },
     { "qemu+tcp://127.0.0.1/system", TRUE },
     { "qemu+ssh://root@[::1]/system", TRUE },
+    { "qemu+ssh://localhost/system?keyfile=/root/my key%zz", TRUE }, /* bad escapes: parsed leniently */
     { "qemu+ssh://h1.example.org/system", TRUE },   /* this host's name */
     { "qemu+ssh://H1.Example.ORG/system", TRUE },
     { "test:///default", TRUE },
