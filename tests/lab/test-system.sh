@@ -111,7 +111,7 @@ cleanup() {
     rm -rf "$IMG" "$STATE_DIR"
     [ -z "$RUN_LIBVIRT_MADE" ] || rm -rf /run/libvirt /run/libvirtd.pid /run/virtlogd.pid
     [ -z "$CONF_MADE" ] || rm -f "$CONF"
-    [ -z "$CONF_DIR_MADE" ] || rmdir "$CONF_DIR_MADE" 2>/dev/null || true
+    [ -z "$CONF_DIR_MADE" ] || rm -rf "$CONF_DIR_MADE"
     exit "$rc"
 }
 trap cleanup EXIT
@@ -125,11 +125,10 @@ install -m 0644 "$LAB_CACHE/vmlinuz" "$LAB_CACHE/initrd.img" "$IMG/"
 mkfs.ext4 -q -F -O ^has_journal -L bcdata "$IMG/data.img" 4M >/dev/null
 chmod 0644 "$IMG/data.img"
 if [ ! -e "$CONF" ]; then
+    # the topmost directory that is not there yet, removed after
     d=$(dirname "$CONF")
-    if [ ! -d "$d" ]; then
-        CONF_DIR_MADE=$d
-        mkdir -p "$d"
-    fi
+    while [ ! -e "$d" ]; do CONF_DIR_MADE=$d; d=$(dirname "$d"); done
+    mkdir -p "$(dirname "$CONF")"
     install -m 0644 "$SRC/data/balloonctl.conf" "$CONF"
     CONF_MADE=1
     echo "=== installed the example configuration as $CONF"
@@ -230,9 +229,12 @@ done
 echo "balloon (s since run: MiB): ${samples[*]}"
 
 echo "=== balloonctl status (as root, no option)"
-bc_status status | tee "$IMG/status.txt"
+bc_status status >"$IMG/status.txt" || fail "balloonctl status exited non-zero"
+cat "$IMG/status.txt"
 echo "=== balloonctl -c '$REMOTE_URI' status"
-bc_status -c "$REMOTE_URI" status 2>"$IMG/remote.err" | tee "$IMG/remote.txt"
+bc_status -c "$REMOTE_URI" status >"$IMG/remote.txt" 2>"$IMG/remote.err" ||
+    fail "balloonctl -c $REMOTE_URI status exited non-zero: $(head -3 "$IMG/remote.err")"
+cat "$IMG/remote.txt"
 [ ! -s "$IMG/remote.err" ] || fail "status -c $REMOTE_URI said: $(head -3 "$IMG/remote.err")"
 # Both as JSON, until both come from the same state file version (the
 # daemon rewrites it as targets move): then the daemon's view must be equal.
@@ -252,8 +254,9 @@ printf '#!/bin/sh\nexec /usr/bin/virt-ssh-helper qemu:///system\n' >"$IMG/ssh-li
 chmod 0755 "$IMG/ssh-like"
 OTHER_URI="qemu+ext://other-host.invalid/system?command=$IMG/ssh-like"
 echo "=== balloonctl -c '$OTHER_URI' status"
-bc_status -c "$OTHER_URI" status 2>"$IMG/other.err" | tee "$IMG/other.txt"
-cat "$IMG/other.err"
+bc_status -c "$OTHER_URI" status >"$IMG/other.txt" 2>"$IMG/other.err" ||
+    fail "balloonctl -c $OTHER_URI status exited non-zero: $(head -3 "$IMG/other.err")"
+cat "$IMG/other.txt" "$IMG/other.err"
 grep -q "is libvirt on another host: .* shown by 'balloonctl status' on other-host.invalid\$" "$IMG/other.err" ||
     fail "no warning that the daemon's columns are on other-host.invalid"
 end_kib=$(actual_kib)
