@@ -59,7 +59,7 @@ running=
 for d in libvirtd virtqemud virtproxyd virtlogd virtlockd; do
     running+=$(pgrep -u 0 -l -x "$d" | tr '\n' ' ' || true)
 done
-[ -z "$running" ] || fail "a system libvirt daemon is already running ($running); this test starts its own and does not touch one"
+[ -z "$running" ] || fail "a libvirt daemon already runs as root ($running): this test starts the system daemons itself and touches no running one"
 for s in /run/libvirt/libvirt-sock /run/libvirt/virtqemud-sock /run/libvirt/virtlogd-sock; do
     [ ! -e "$s" ] || fail "$s exists: a system libvirt daemon (or its socket unit) is there; this test does not touch one"
 done
