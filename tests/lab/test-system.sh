@@ -79,6 +79,11 @@ read -r -a UNIT_ARGS < <(sed -n 's|^ExecStart=@SBINDIR@/balloonctl ||p' "$SRC/da
 # ---- teardown ----------------------------------------------------------------
 BC_PID= LIBVIRTD_PID= VIRTLOGD_PID= QEMU_PID= CONF_MADE= CONF_DIR_MADE= RUN_LIBVIRT_MADE=
 [ -e /run/libvirt ] || RUN_LIBVIRT_MADE=1
+# what the daemons started here leave in /run when it was there already
+# (their sockets: none was there, see above; their pid files if new)
+RUN_FILES=(/run/libvirt/libvirt-sock /run/libvirt/libvirt-sock-ro /run/libvirt/libvirt-admin-sock
+    /run/libvirt/virtlogd-sock /run/libvirt/virtlogd-admin-sock)
+for f in /run/libvirtd.pid /run/virtlogd.pid; do [ -e "$f" ] || RUN_FILES+=("$f"); done
 stop_pid() { # PID: TERM, 10 s, KILL
     local i
     [ -n "$1" ] && kill -0 "$1" 2>/dev/null || return 0
@@ -109,7 +114,8 @@ cleanup() {
     fi
     rm -f "/etc/libvirt/qemu/$NAME.xml" "/var/log/libvirt/qemu/$NAME.log"
     rm -rf "$IMG" "$STATE_DIR"
-    [ -z "$RUN_LIBVIRT_MADE" ] || rm -rf /run/libvirt /run/libvirtd.pid /run/virtlogd.pid
+    rm -f "${RUN_FILES[@]}"
+    [ -z "$RUN_LIBVIRT_MADE" ] || rm -rf /run/libvirt
     [ -z "$CONF_MADE" ] || rm -f "$CONF"
     [ -z "$CONF_DIR_MADE" ] || rm -rf "$CONF_DIR_MADE"
     exit "$rc"
