@@ -12,6 +12,7 @@
 #include "bc-report.h"
 #include "bc-status.h"
 #include "bc-term.h"
+#include "bc-uri.h"
 #include "bc-watch.h"
 
 #include <libvirt-glib/libvirt-glib.h>
@@ -281,8 +282,21 @@ check_status_options (BcStatusColumn *column, gboolean *sorted, GError **error)
   return bc_set_error (error, BC_ERROR_USAGE, "status: --sort: unknown column '%s' (one of %s)", shown, names);
 }
 
-/* The daemon's state file, when a daemon for this connection's URI lives;
- * why it could not be read in *warning. */
+/* Why a connection to another host's libvirt shows no daemon's columns:
+ * that host's daemon publishes them in that host's state file. */
+static char *
+elsewhere_note (const char *uri)
+{
+  g_autofree char *host = bc_uri_host (uri);
+
+  return g_strdup_printf ("%s is libvirt on another host: its daemon's columns (STATE, TARGET, MARGIN, "
+                          "LAST CHANGE) are shown by 'balloonctl status' on %s", uri, host ? host : "that host");
+}
+
+/* The daemon's state file, when a daemon for this connection's hypervisor
+ * lives (its URI the same, or another URI of the same local hypervisor);
+ * why it could not be read, or that the hypervisor is on another host, in
+ * *warning. */
 static BcReport *
 daemon_report (virConnectPtr conn, const BcConfig *cfg, char **warning)
 {
@@ -296,9 +310,11 @@ daemon_report (virConnectPtr conn, const BcConfig *cfg, char **warning)
   r = bc_report_read_live (path, g_get_real_time () / 1000, cfg->apply_interval_ms, &error);
   if (error)
     *warning = g_strdup_printf ("%s: %s", path, error->message);
-  if (r == NULL || g_strcmp0 (r->uri, uri) != 0)
-    return NULL; /* no daemon, or one managing another hypervisor */
-  return g_steal_pointer (&r);
+  if (r != NULL && bc_uri_same_hypervisor (r->uri, uri, g_get_host_name ()))
+    return g_steal_pointer (&r);
+  if (*warning == NULL && uri != NULL && !bc_uri_is_local (uri, g_get_host_name ()))
+    *warning = elsewhere_note (uri);
+  return NULL; /* no daemon, or one managing another hypervisor */
 }
 
 typedef struct {
@@ -378,7 +394,7 @@ cmd_status (int argc, char **argv)
 
   if (!parse_command_options (&argc, &argv,
                               "One row per running domain. Live figures come from libvirt and the guest agent;\n"
-                              "STATE, TARGET, MARGIN and LAST CHANGE from the running daemon (\"-\" without one).\n"
+                              "STATE, TARGET, MARGIN, WEIGHT and LAST CHANGE from the daemon running on this host (\"-\" without one).\n"
                               "--watch[=SECS] (or --watch SECS) shows it again every SECS seconds, like top.",
                               status_entries, &error) ||
       !check_status_options (&sr.sort, &sr.sorted, &error) || !load_config (&cfg, &error) || !ensure_connected (&sr, &error))

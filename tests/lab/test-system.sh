@@ -1,0 +1,354 @@
+#!/bin/bash
+# test-system.sh -- balloonctl the way a host runs it (run as root).
+#
+# Debian's libvirt-daemon-system: virtlogd and libvirtd started as root, as
+# their units would start them (no systemd needed); a busybox guest bcsys
+# (build-guest.sh: virtio balloon, qemu-ga; 512 MiB, 1 vCPU, TCG, idle)
+# defined by root on qemu:///system, so that QEMU runs as libvirt-qemu; and
+# `balloonctl run` with the arguments of balloonctl.service's ExecStart and
+# every other default: the default configuration file (the shipped example
+# installed there when there is none, as `meson install` does) and the
+# default state file /run/balloonctl/state.json.  Checks:
+#   - QEMU runs as libvirt-qemu;
+#   - `balloonctl status` as root, without options, shows the daemon's
+#     columns for bcsys (its state, target, margin, source agent);
+#   - `balloonctl -c 'qemu+unix:///system?socket=/var/run/libvirt/libvirt-sock'
+#     status` (a remote-style URI of the same libvirtd) shows the same row;
+#   - a URI naming another host (qemu+ext://other-host.invalid/system through
+#     virt-ssh-helper, what ssh runs on a remote host) shows the live
+#     columns, the daemon's "-", and a warning naming that host;
+#   - the idle guest shrinks from 512 MiB to Committed_AS + margin (within
+#     the daemon's limits) within a minute (virsh dommemstat);
+#   - SIGTERM ends the daemon cleanly (exit 0).
+# Afterwards, also on failure: the domain destroyed and undefined, the
+# daemons started here stopped, every file made here removed (images,
+# logs, /run/balloonctl, /run/libvirt, the config file if installed here).
+# A libvirt system daemon already running (or its socket) is never touched:
+# the test fails saying so.  About a minute (libvirtd's first start probes
+# QEMU's capabilities: a few seconds more).
+#
+# Usage: test-system.sh BALLOONCTL
+# Environment: LAB_CACHE (guest build dir, shared with test-real-guest.sh).
+# Prints "system: PASS" or "system: FAIL: reason"; exit 77 (skip) when not
+# root.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+SRC=$(cd "$HERE/../.." && pwd)
+BIN=${1:?usage: test-system.sh BALLOONCTL}
+BIN=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
+LAB_CACHE=${LAB_CACHE:-/var/tmp/balloonctl-lab-cache}
+NAME=bcsys MAX_MIB=512
+IMG=/var/lib/libvirt/images/balloonctl-lab
+URI=qemu:///system
+REMOTE_URI='qemu+unix:///system?socket=/var/run/libvirt/libvirt-sock'
+STATE_DIR=/run/balloonctl
+# A service's environment: no LIBVIRT_DEFAULT_URI, no XDG variables.
+CLEAN_ENV=(env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8
+    ASAN_OPTIONS="${ASAN_OPTIONS:-}" UBSAN_OPTIONS="${UBSAN_OPTIONS:-}")
+
+fail() { echo "system: FAIL: $*" >&2; exit 1; }
+[ "$(id -u)" -eq 0 ] || { echo "system: SKIP: needs root (starts the system libvirtd)"; exit 77; }
+
+# ---- refuse to touch anything already there ----------------------------------
+for f in /usr/sbin/libvirtd /usr/sbin/virtlogd /etc/libvirt/libvirtd.conf; do
+    [ -e "$f" ] || fail "$f missing: install libvirt-daemon-system (tools/packages.txt)"
+done
+id -u libvirt-qemu >/dev/null 2>&1 || fail "no user libvirt-qemu: install libvirt-daemon-system"
+running=
+for d in libvirtd virtqemud virtproxyd virtlogd virtlockd; do
+    running+=$(pgrep -u 0 -l -x "$d" | tr '\n' ' ' || true)
+done
+[ -z "$running" ] || fail "a libvirt daemon already runs as root ($running): this test starts the system daemons itself and touches no running one"
+for s in /run/libvirt/libvirt-sock /run/libvirt/virtqemud-sock /run/libvirt/virtlogd-sock; do
+    [ ! -e "$s" ] || fail "$s exists: a system libvirt daemon (or its socket unit) is there; this test does not touch one"
+done
+[ ! -e "$STATE_DIR" ] || fail "$STATE_DIR exists: a balloonctl daemon runs (or ran) on this host; this test does not touch it"
+[ ! -e "/etc/libvirt/qemu/$NAME.xml" ] || fail "a domain $NAME is defined already (/etc/libvirt/qemu/$NAME.xml)"
+[ ! -e "$IMG" ] || fail "$IMG exists (a test run left over?)"
+
+# The default configuration file: the one this build reads without --config.
+CONF=$("$BIN" --help | sed -n 's/.*Configuration file (default: \(.*\))$/\1/p')
+[[ $CONF == /* ]] || fail "no default configuration path in balloonctl --help"
+# The unit's command line after the binary (e.g. "-c qemu:///system run").
+read -r -a UNIT_ARGS < <(sed -n 's|^ExecStart=@SBINDIR@/balloonctl ||p' "$SRC/data/balloonctl.service.in")
+[ "${#UNIT_ARGS[@]}" -gt 0 ] || fail "no ExecStart in data/balloonctl.service.in"
+
+"$HERE/build-guest.sh" "$LAB_CACHE" 300 1 >/dev/null 2>&1 || fail "build-guest.sh failed"
+
+# ---- teardown ----------------------------------------------------------------
+BC_PID= LIBVIRTD_PID= VIRTLOGD_PID= QEMU_PID= CONF_MADE= CONF_DIR_MADE= RUN_LIBVIRT_MADE=
+[ -e /run/libvirt ] || RUN_LIBVIRT_MADE=1
+# what the daemons started here leave in /run when it was there already
+# (their sockets: none was there, see above; their pid files if new)
+RUN_FILES=(/run/libvirt/libvirt-sock /run/libvirt/libvirt-sock-ro /run/libvirt/libvirt-admin-sock
+    /run/libvirt/virtlogd-sock /run/libvirt/virtlogd-admin-sock)
+for f in /run/libvirtd.pid /run/virtlogd.pid; do [ -e "$f" ] || RUN_FILES+=("$f"); done
+stop_pid() { # PID: TERM, 10 s, KILL
+    local i
+    [ -n "$1" ] && kill -0 "$1" 2>/dev/null || return 0
+    kill -TERM "$1" 2>/dev/null || true
+    for ((i = 0; i < 100; i++)); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$1" 2>/dev/null || true
+    wait "$1" 2>/dev/null || true
+}
+cleanup() {
+    local rc=$? f
+    if [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ]; then
+        for f in "$IMG/daemon.log" "$IMG/libvirtd.log" "$IMG/$NAME.console.log" "/var/log/libvirt/qemu/$NAME.log"; do
+            [ -s "$f" ] || continue
+            echo "--- last lines of $f" >&2
+            tail -n 20 "$f" >&2
+        done
+    fi
+    stop_pid "$BC_PID"
+    if [ -n "$LIBVIRTD_PID" ] && kill -0 "$LIBVIRTD_PID" 2>/dev/null; then
+        virsh -q -c "$URI" destroy "$NAME" >/dev/null 2>&1 || true
+        virsh -q -c "$URI" undefine "$NAME" >/dev/null 2>&1 || true
+    fi
+    stop_pid "$LIBVIRTD_PID"
+    stop_pid "$VIRTLOGD_PID"
+    # a QEMU left by a libvirtd that did not stop it: this test's guest only
+    if [ -n "$QEMU_PID" ] && grep -qaF "guest=$NAME," "/proc/$QEMU_PID/cmdline" 2>/dev/null; then
+        kill -KILL "$QEMU_PID" 2>/dev/null || true
+    fi
+    rm -f "/etc/libvirt/qemu/$NAME.xml" "/var/log/libvirt/qemu/$NAME.log"
+    rm -rf "$IMG" "$STATE_DIR"
+    rm -f "${RUN_FILES[@]}"
+    [ -z "$RUN_LIBVIRT_MADE" ] || rm -rf /run/libvirt
+    [ -z "$CONF_MADE" ] || rm -f "$CONF"
+    [ -z "$CONF_DIR_MADE" ] || rm -rf "$CONF_DIR_MADE"
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'echo "system: FAIL: line $LINENO: $BASH_COMMAND exited non-zero" >&2' ERR
+trap 'exit 130' INT TERM
+
+# ---- files: the guest's, where libvirt-qemu reads them -------------------------
+install -d -m 0755 "$IMG"
+install -m 0644 "$LAB_CACHE/vmlinuz" "$LAB_CACHE/initrd.img" "$IMG/"
+# a small empty data disk: the guest only idles
+mkfs.ext4 -q -F -O ^has_journal -L bcdata "$IMG/data.img" 4M >/dev/null
+chmod 0644 "$IMG/data.img"
+if [ ! -e "$CONF" ]; then
+    # the topmost directory that is not there yet, removed after
+    d=$(dirname "$CONF")
+    while [ ! -e "$d" ]; do CONF_DIR_MADE=$d; d=$(dirname "$d"); done
+    mkdir -p "$(dirname "$CONF")"
+    install -m 0644 "$SRC/data/balloonctl.conf" "$CONF"
+    CONF_MADE=1
+    echo "=== installed the example configuration as $CONF"
+else
+    echo "=== using the configuration already at $CONF"
+fi
+
+# ---- the system daemons ---------------------------------------------------------
+echo "=== virtlogd and libvirtd as root"
+t_start=$SECONDS
+"${CLEAN_ENV[@]}" /usr/sbin/virtlogd >"$IMG/virtlogd.log" 2>&1 &
+VIRTLOGD_PID=$!
+"${CLEAN_ENV[@]}" /usr/sbin/libvirtd >"$IMG/libvirtd.log" 2>&1 &
+LIBVIRTD_PID=$!
+for _ in $(seq 120); do
+    kill -0 "$LIBVIRTD_PID" 2>/dev/null || fail "libvirtd exited"
+    virsh -q -c "$URI" version >/dev/null 2>&1 && break
+    sleep 0.5
+done
+virsh -q -c "$URI" version >/dev/null 2>&1 || fail "libvirtd does not answer on $URI"
+echo "libvirtd answers after $((SECONDS - t_start)) s"
+
+echo "=== define and start $NAME on $URI ($MAX_MIB MiB, 1 vCPU, TCG)"
+cat >"$IMG/$NAME.xml" <<EOF
+<domain type='qemu'>
+  <name>$NAME</name>
+  <memory unit='MiB'>$MAX_MIB</memory>
+  <currentMemory unit='MiB'>$MAX_MIB</currentMemory>
+  <vcpu>1</vcpu>
+  <os>
+    <type arch='x86_64' machine='pc'>hvm</type>
+    <kernel>$IMG/vmlinuz</kernel>
+    <initrd>$IMG/initrd.img</initrd>
+    <cmdline>console=ttyS0 quiet bc.phases=3600:idle</cmdline>
+  </os>
+  <features><acpi/></features>
+  <clock offset='utc'/>
+  <on_poweroff>destroy</on_poweroff>
+  <on_crash>destroy</on_crash>
+  <devices>
+    <disk type='file' device='disk'>
+      <driver name='qemu' type='raw'/>
+      <source file='$IMG/data.img'/>
+      <target dev='vda' bus='virtio'/>
+      <readonly/>
+    </disk>
+    <serial type='file'>
+      <source path='$IMG/$NAME.console.log'/>
+      <target port='0'/>
+    </serial>
+    <channel type='unix'>
+      <target type='virtio' name='org.qemu.guest_agent.0'/>
+    </channel>
+    <controller type='usb' model='none'/>
+    <memballoon model='virtio'>
+      <stats period='1'/>
+    </memballoon>
+  </devices>
+</domain>
+EOF
+virsh -q -c "$URI" define "$IMG/$NAME.xml" >/dev/null || fail "virsh define"
+t_boot=$SECONDS
+virsh -q -c "$URI" start "$NAME" >/dev/null || fail "virsh start"
+QEMU_PID=$(cat "/run/libvirt/qemu/$NAME.pid")
+qemu_user=$(stat -c %U "/proc/$QEMU_PID")
+echo "QEMU runs as $qemu_user"
+[ "$qemu_user" = libvirt-qemu ] || fail "QEMU runs as '$qemu_user', not libvirt-qemu"
+
+actual_kib() { virsh -c "$URI" dommemstat "$NAME" 2>/dev/null | awk '$1 == "actual" { print $2 }'; }
+for _ in $(seq 240); do
+    virsh -q -c "$URI" qemu-agent-command "$NAME" --timeout 2 '{"execute":"guest-ping"}' >/dev/null 2>&1 && break
+    sleep 0.5
+done
+virsh -q -c "$URI" qemu-agent-command "$NAME" --timeout 2 '{"execute":"guest-ping"}' >/dev/null 2>&1 ||
+    fail "the guest agent of $NAME did not answer within 120 s"
+start_kib=$(actual_kib)
+echo "guest agent answers $((SECONDS - t_boot)) s after start; balloon at $start_kib KiB"
+[ "$start_kib" -eq $((MAX_MIB * 1024)) ] || fail "balloon at $start_kib KiB, not the start size $((MAX_MIB * 1024)) KiB"
+
+# ---- balloonctl as the unit runs it ------------------------------------------------
+echo "=== balloonctl ${UNIT_ARGS[*]} (ExecStart of balloonctl.service)"
+"${CLEAN_ENV[@]}" "$BIN" "${UNIT_ARGS[@]}" >"$IMG/daemon.log" 2>&1 &
+BC_PID=$!
+t0=$SECONDS
+# status as an administrator types it: as root, no option
+bc_status() { "${CLEAN_ENV[@]}" "$BIN" "$@"; }
+# a sample every 2 s for a minute, or until the balloon has settled below
+# the start size (the same figure for 20 s: the margin steps down every 5 s)
+samples=() settled=0 last=
+while [ $((SECONDS - t0)) -lt 60 ] && [ "$settled" -lt 10 ]; do
+    kill -0 "$BC_PID" 2>/dev/null || fail "balloonctl run exited: $(tail -3 "$IMG/daemon.log")"
+    mib=$(( $(actual_kib) / 1024 ))
+    samples+=("$((SECONDS - t0)):$mib")
+    if [ "$mib" = "$last" ] && [ "$mib" -lt "$MAX_MIB" ]; then settled=$((settled + 1)); else settled=0; fi
+    last=$mib
+    sleep 2
+done
+echo "balloon (s since run: MiB): ${samples[*]}"
+
+echo "=== balloonctl status (as root, no option)"
+bc_status status >"$IMG/status.txt" || fail "balloonctl status exited non-zero"
+cat "$IMG/status.txt"
+echo "=== balloonctl -c '$REMOTE_URI' status"
+bc_status -c "$REMOTE_URI" status >"$IMG/remote.txt" 2>"$IMG/remote.err" ||
+    fail "balloonctl -c $REMOTE_URI status exited non-zero: $(head -3 "$IMG/remote.err")"
+cat "$IMG/remote.txt"
+[ ! -s "$IMG/remote.err" ] || fail "status -c $REMOTE_URI said: $(head -3 "$IMG/remote.err")"
+# Both as JSON, until both come from the same state file version (the
+# daemon rewrites it as targets move): then the daemon's view must be equal.
+for _ in $(seq 10); do
+    bc_status status --json >"$IMG/status.json"
+    bc_status -c "$REMOTE_URI" status --json >"$IMG/remote.json"
+    python3 - "$IMG" <<'PY2' && break
+import json, sys
+a, b = (json.load(open(f"{sys.argv[1]}/{n}.json"))["daemon"] for n in ("status", "remote"))
+sys.exit(0 if a is None or b is None or a["updated_ms"] == b["updated_ms"] else 1)
+PY2
+done
+# A URI that names another host, reaching this libvirtd the way
+# qemu+ssh://HOST/system does on HOST (virt-ssh-helper, here without ssh):
+# the live columns, the daemon's "-", and a warning naming the host.
+printf '#!/bin/sh\nexec /usr/bin/virt-ssh-helper qemu:///system\n' >"$IMG/ssh-like"
+chmod 0755 "$IMG/ssh-like"
+OTHER_URI="qemu+ext://other-host.invalid/system?command=$IMG/ssh-like"
+echo "=== balloonctl -c '$OTHER_URI' status"
+bc_status -c "$OTHER_URI" status >"$IMG/other.txt" 2>"$IMG/other.err" ||
+    fail "balloonctl -c $OTHER_URI status exited non-zero: $(head -3 "$IMG/other.err")"
+cat "$IMG/other.txt" "$IMG/other.err"
+grep -q "is libvirt on another host: .* shown by 'balloonctl status' on other-host.invalid\$" "$IMG/other.err" ||
+    fail "no warning that the daemon's columns are on other-host.invalid"
+end_kib=$(actual_kib)
+
+echo "=== SIGTERM"
+kill -TERM "$BC_PID"
+rc=0; wait "$BC_PID" || rc=$?
+BC_PID=
+echo "=== daemon log (changes)"
+grep -E ' -> [0-9]+ KiB' "$IMG/daemon.log" | sed -n '1,4p;$p' || true
+[ "$rc" -eq 0 ] || fail "balloonctl run exited $rc on SIGTERM: $(tail -5 "$IMG/daemon.log")"
+tail -1 "$IMG/daemon.log" | grep -q ': stopped$' || fail "balloonctl did not stop cleanly: $(tail -3 "$IMG/daemon.log")"
+! grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$IMG/daemon.log" || fail "sanitizer report in the daemon log"
+[ "$(ls -A "$STATE_DIR" 2>/dev/null | grep -v '\.lock$' || true)" = "" ] || fail "state file left in $STATE_DIR: $(ls -A "$STATE_DIR")"
+
+echo "=== checks"
+python3 - "$IMG" "$NAME" "$MAX_MIB" "$end_kib" "${samples[@]}" <<'PY' || fail "see above"
+import json, re, sys
+img, name, max_mib, end_kib = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+samples = [tuple(int(x) for x in s.split(":")) for s in sys.argv[5:]]
+ok = True
+def check(cond, msg):
+    global ok
+    print(("ok   " if cond else "FAIL ") + msg)
+    ok = ok and cond
+
+def row(path):
+    """The row of the domain, cut at the header's column starts."""
+    lines = open(path).read().splitlines()
+    starts = [m.start() for m in re.finditer(r"(?<!\S)\S+(?: \S+)?(?=\s{2,}|$)", lines[0])]
+    heads = [lines[0][i:j].strip() for i, j in zip(starts, starts[1:] + [None])]
+    rows = [l for l in lines[1:] if l.split()[:1] == [name]]
+    if len(rows) != 1:
+        return None
+    return {h: rows[0][i:j].strip() for h, i, j in zip(heads, starts, starts[1:] + [None])}
+
+def dom(path):
+    st = json.load(open(path))
+    ds = [d for d in st["domains"] if d["name"] == name]
+    return st, (ds[0] if len(ds) == 1 else None)
+
+st, d = dom(f"{img}/status.json")
+check(d is not None, f"status lists {name}")
+if not ok:
+    sys.exit(1)
+c = d["controller"]
+check(st["daemon"] is not None and c is not None and c["managed"], "status as root shows the daemon (its state file /run/balloonctl/state.json)")
+if not ok:
+    sys.exit(1)
+check(c["state"] in ("UP", "DOWN") and c["target_kib"] is not None and c["margin_kib"] is not None,
+      f"daemon's columns: state {c['state']}, target {c['target_kib']} KiB, margin {c['margin_kib']} KiB")
+check(d["source"] == "agent" and c["source"] == "agent", f"source {d['source']}, daemon's source {c['source']}")
+r = row(f"{img}/status.txt")
+check(r is not None and r["STATE"] in ("UP", "DOWN") and r["TARGET"] != "-" and r["MARGIN"] != "-",
+      f"table row: {r}")
+
+rst, rd = dom(f"{img}/remote.json")
+check(rd is not None and rst["daemon"] is not None and rd["controller"] is not None,
+      "qemu+unix:///system?socket=... status shows the daemon's columns")
+if rd is not None and rd["controller"] is not None:
+    check(rst["daemon"] == st["daemon"] and rd["controller"] == c,
+          f"... the same daemon and the same view of {name} (state file of {st['daemon']['updated_ms']} ms)")
+rr = row(f"{img}/remote.txt")
+daemon_cols = ("NAME", "STATE", "MAX", "MARGIN", "SOURCE")
+check(rr is not None and r is not None and all(rr[k] == r[k] for k in daemon_cols) and rr["TARGET"] != "-",
+      f"... the same table row: {rr}")
+ro = row(f"{img}/other.txt")
+check(ro is not None and ro["CURRENT"] != "-" and all(ro[k] == "-" for k in ("STATE", "TARGET", "MARGIN", "LAST CHANGE")),
+      f"another host's URI: live columns, the daemon's '-': {ro}")
+
+start_mib = samples[0][1]
+first_down = next((t for t, m in samples if m < max_mib), None)
+committed, margin, target = d["committed_kib"], c["margin_kib"], c["target_kib"]
+print(f"balloon: {start_mib} MiB at start, first below {max_mib} MiB after {first_down} s, "
+      f"{samples[-1][1]} MiB after {samples[-1][0]} s, {end_kib // 1024} MiB at the end; "
+      f"Committed_AS {committed // 1024 if committed else '-'} MiB, margin {margin // 1024} MiB, target {target // 1024} MiB")
+check(first_down is not None and first_down <= 30, f"the daemon shrinks the idle guest within 30 s ({first_down} s)")
+check(end_kib <= max_mib * 1024 - 128 * 1024, f"at least 128 MiB taken from the idle guest: {end_kib // 1024} MiB of {max_mib}")
+check(committed is not None and end_kib <= max(committed + margin, 128 * 1024) + 64 * 1024,
+      f"towards Committed_AS + margin: {end_kib // 1024} MiB <= max(Committed_AS + margin, min-mib) + 64 MiB")
+check(end_kib >= 128 * 1024 - 4096, f"never below [domain] min-mib 128: {end_kib // 1024} MiB")
+check(abs(end_kib - target) <= 64 * 1024, f"balloon within 64 MiB of the daemon's target {target // 1024} MiB")
+sys.exit(0 if ok else 1)
+PY
+grep -qiE 'out of memory|oom-kill|kernel panic|call trace' "$IMG/$NAME.console.log" &&
+    fail "the guest kernel complained: $(grep -iE 'out of memory|oom|panic' "$IMG/$NAME.console.log" | head -3)"
+echo "ok   no OOM kill or panic in the guest console"
+echo "system: $((SECONDS - t_start)) s from libvirtd's start"
+echo "system: PASS"
