@@ -289,7 +289,7 @@ elsewhere_note (const char *uri)
 {
   g_autofree char *host = bc_uri_host (uri);
 
-  return g_strdup_printf ("%s is libvirt on another host: its daemon's columns (STATE, TARGET, MARGIN, "
+  return g_strdup_printf ("%s is libvirt on another host: its daemon's columns (STATE, TARGET, MARGIN, WEIGHT, "
                           "LAST CHANGE) are shown by 'balloonctl status' on %s", uri, host ? host : "that host");
 }
 
