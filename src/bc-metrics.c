@@ -220,6 +220,21 @@ margin_value (const BcMetricsDomain *d, char *buf)
 }
 
 static gboolean
+weight_value (const BcMetricsDomain *d, char *buf)
+{
+  if (!d->report->managed || d->report->weight <= 0)
+    return FALSE;
+  g_snprintf (buf, VALUE_LEN, "%" G_GINT64_FORMAT, d->report->weight);
+  return TRUE;
+}
+
+static gboolean
+share_value (const BcMetricsDomain *d, char *buf)
+{
+  return bytes_value (d->report->managed && d->report->share_kib > 0, d->report->share_kib, buf);
+}
+
+static gboolean
 agent_age_value (const BcMetricsDomain *d, char *buf)
 {
   if (d->agent_age_ms < 0)
@@ -242,6 +257,8 @@ static const DomainGauge domain_gauges[] = {
   { "balloonctl_domain_committed_bytes", "The guest's Committed_AS the last pass used (guest agent figures only).", committed_value },
   { "balloonctl_domain_cached_bytes", "The guest's page cache the last pass used (the agent's Cached, or the balloon's disk caches).", cached_value },
   { "balloonctl_domain_margin_bytes", "MarginSize: the page cache kept above Committed_AS (managed domains).", margin_value },
+  { "balloonctl_domain_weight", "The domain's weight: its part of the host budget when the domains want more than it holds.", weight_value },
+  { "balloonctl_domain_share_bytes", "The domain's weighted share while the domains want more than the host budget holds.", share_value },
   { "balloonctl_domain_agent_figures_age_seconds", "How old the guest agent's latest figures are.", agent_age_value },
 };
 

@@ -158,6 +158,7 @@ want = {
     "balloonctl_domain_cached_bytes": row["cached_kib"] * 1024,
     "balloonctl_domain_target_bytes": ctl["target_kib"] * 1024,
     "balloonctl_domain_margin_bytes": ctl["margin_kib"] * 1024,
+    "balloonctl_domain_weight": ctl["weight"],
     "balloonctl_domain_margin_state:UP": 1 if ctl["state"] == "UP" else 0,
     "balloonctl_domain_margin_state:DOWN": 1 if ctl["state"] == "DOWN" else 0,
 }
