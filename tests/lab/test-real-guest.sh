@@ -72,11 +72,11 @@ grep -q '^bc-ready noagent' "$LAB_DIR/rg2.console.log" || fail "rg2 did not boot
 echo "=== balloonctl run"
 # ASan/UBSan (CI) report into the daemon log; leaks end the run non-zero.
 lab_run env ASAN_OPTIONS="${ASAN_OPTIONS:-}" UBSAN_OPTIONS="${UBSAN_OPTIONS:-}" \
-    "$BIN" --config "$CONF" -v run >"$DLOG" 2>&1 &
+    "$BIN" --config "$CONF" -v run --record "$LAB_DIR/record.jsonl" >"$DLOG" 2>&1 &
 DAEMON_PID=$!
 t0=$(date +%s)
 # lab_run goes through runuser; signals go to balloonctl itself.
-bc_pid() { pgrep -u "$LAB_USER" -f "^$BIN --config $CONF -v run" | head -1; }
+bc_pid() { pgrep -u "$LAB_USER" -f "^$BIN --config $CONF -v run --record" | head -1; }
 
 # One sample a second: elapsed, balloon.current (KiB), phase of the workload.
 phase_of() { lab_guest_cat "$NAME" /run/bc-workload 2>/dev/null | sed -n 's/^phase=\([0-9]*\).*/\1/p'; }
@@ -167,6 +167,17 @@ tail -1 "$DLOG" | grep -q ': stopped$' || fail "daemon did not stop cleanly: $(t
 grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$DLOG" && fail "sanitizer report in daemon log"
 
 echo "=== checks"
+# the run's recording, replayed offline: with the configuration it ran
+# with, every decision comes back; with another policy, the difference
+lab_run "$BIN" replay "$LAB_DIR/record.jsonl" >"$LAB_DIR/replay.txt" 2>&1 || fail "replay: $(tail -3 "$LAB_DIR/replay.txt")"
+grep -q 'every recorded decision reproduced' "$LAB_DIR/replay.txt" ||
+    fail "replay did not reproduce the run: $(tail -5 "$LAB_DIR/replay.txt")"
+echo "ok   replay of the run's $(wc -l <"$LAB_DIR/record.jsonl") passes: $(grep -o '[0-9]* passes replayed.*' "$LAB_DIR/replay.txt" | head -1); every recorded decision reproduced"
+lab_run "$BIN" replay --policy committed "$LAB_DIR/record.jsonl" >"$LAB_DIR/replay-committed.txt" 2>&1 ||
+    fail "replay --policy committed: $(tail -3 "$LAB_DIR/replay-committed.txt")"
+grep -E "^  $NAME: [0-9]+ of [0-9]+ passes differ" "$LAB_DIR/replay-committed.txt" | grep -vq "^  $NAME: 0 of" ||
+    fail "replay with policy committed shows no difference: $(tail -5 "$LAB_DIR/replay-committed.txt")"
+echo "ok   replay --policy committed: $(grep -E "^  $NAME: [0-9]+ of" "$LAB_DIR/replay-committed.txt")"
 grep -q 'rg2: managed .*balloon statistics enabled' "$DLOG" || fail "statistics not enabled on rg2"
 echo "ok   balloon statistics enabled on rg2"
 python3 - "$SAMPLES" "$LAB_DIR/status.json" "$MAX_MIB" "$SMALL" "$LARGE" <<'PY' || fail "see above"
