@@ -4,7 +4,7 @@
 #
 #   soak.sh BALLOONCTL MINUTES GUESTS OUTDIR [SEED]
 #
-# GUESTS busybox guests (384 MiB max each, a host budget of 256 MiB each so
+# GUESTS busybox guests (384 MiB max each, deflate-on-oom, a host budget of 256 MiB each so
 # they compete) run random phases (reads of 8..200 of its 300 files of 1 MiB, 32..128
 # MiB of anonymous memory, idle; 20..60 s each).  During the run:
 #   25 % and 70 %: libvirt's daemon is killed (SIGKILL); run connects again
@@ -72,7 +72,8 @@ for i in $(seq "$GUESTS"); do
     names+=("s$i")
     ph=$(phases)
     echo "=== boot s$i: $ph"
-    lab_define_guest "s$i" "$MAX_MIB" "$MAX_MIB" "$ph" || fail "cannot start s$i"
+    # deflate-on-oom, as the README recommends
+    LAB_AUTODEFLATE=on lab_define_guest "s$i" "$MAX_MIB" "$MAX_MIB" "$ph" || fail "cannot start s$i"
 done
 for n in "${names[@]}"; do lab_wait_agent "$n" 240 >/dev/null || fail "agent of $n did not answer"; done
 
@@ -146,15 +147,18 @@ rc=0; wait "$DAEMON_PID" || rc=$?
 DAEMON_PID=
 [ "$rc" -eq 0 ] || fail "daemon exited $rc on SIGTERM"
 grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$DLOG" && fail "sanitizer report in the daemon log"
-ooms=0
+# the guest kernel's OOM killer and panics fail the soak; a program's
+# allocation refused ("tail: out of memory") is counted and shown
+ooms=0 refused=0
 for n in "${names[@]}"; do
-    c=$(grep -ciE 'out of memory|oom-kill|kernel panic' "$LAB_DIR/$n.console.log" || true)
-    ooms=$((ooms + c))
+    c=$(grep -ciE 'invoked oom-killer|out of memory: kill|oom-kill:|kernel panic' "$LAB_DIR/$n.console.log" || true)
+    r=$(grep -ciE '^[a-z0-9_-]+: out of memory' "$LAB_DIR/$n.console.log" || true)
+    ooms=$((ooms + c)) refused=$((refused + r))
 done
-python3 - "$SAMPLES" "$EVENTS" "$ooms" "$MINUTES" "$GUESTS" >"$OUT/summary.txt" <<'PY'
+python3 - "$SAMPLES" "$EVENTS" "$ooms" "$MINUTES" "$GUESTS" "$refused" >"$OUT/summary.txt" <<'PY'
 import csv, sys
 rows = list(csv.DictReader(open(sys.argv[1]), delimiter="\t"))
-ooms, minutes, guests = int(sys.argv[3]), sys.argv[4], sys.argv[5]
+ooms, minutes, guests, refused = int(sys.argv[3]), sys.argv[4], sys.argv[5], int(sys.argv[6])
 num = lambda r, k: int(r[k] or 0)
 first, last = rows[1] if len(rows) > 1 else rows[0], rows[-1]
 rss = [num(r, "rss_kib") for r in rows]
@@ -169,7 +173,7 @@ print(f"  passes {num(last, 'passes')}, ticks more than 0.25 s late {num(last, '
 print(f"  tick lateness (sampled) with a guest agent stopped: max {max(stopped, default=0)} ms over {len(stopped)} samples; "
       f"otherwise max {max(normal, default=0)} ms over {len(normal)}")
 print(f"  applies {num(last, 'applies')}, apply failures {num(last, 'apply_failures')}, reconnects {num(last, 'reconnects')}")
-print(f"  guest OOM kills or panics: {ooms}")
+print(f"  guest OOM kills or panics: {ooms}; allocations a guest program was refused: {refused}")
 for line in open(sys.argv[2]):
     print("  event at", line.rstrip().replace("\t", " s: ", 1))
 PY
