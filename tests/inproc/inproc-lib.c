@@ -160,6 +160,31 @@ inproc_add_test (const char *path, void (*test) (void))
   g_test_add_data_func (path, test, run_test);
 }
 
+typedef struct {
+  void (*test) (gconstpointer data);
+  gconstpointer data;
+} DataTest;
+
+static void
+run_data_test (gconstpointer data)
+{
+  const DataTest *t = data;
+
+  inproc_expect_warnings (inproc_node_warnings);
+  g_test_log_set_fatal_handler (fatal_unless_expected, NULL);
+  t->test (t->data);
+}
+
+void
+inproc_add_data_test (const char *path, gconstpointer data, void (*test) (gconstpointer data))
+{
+  DataTest *t = g_new0 (DataTest, 1); /* lives as long as the test program */
+
+  t->test = test;
+  t->data = data;
+  g_test_add_data_func_full (path, t, run_data_test, g_free);
+}
+
 /* Messages logged with g_log_structured: their fields, and their text
  * among the messages (the old API's reach the handler above). */
 static GLogWriterOutput

@@ -28,6 +28,8 @@ void inproc_init (int *argc, char ***argv);
 /* g_test_add_func, with inproc_node_warnings expected (the test may
  * expect others) and the recorded messages forgotten first. */
 void inproc_add_test (const char *path, void (*test) (void));
+/* The same for a test taking data. */
+void inproc_add_data_test (const char *path, gconstpointer data, void (*test) (gconstpointer data));
 
 /* The warnings node.xml causes on purpose: vm-d's invalid metadata, vm-f's
  * missing balloon. */

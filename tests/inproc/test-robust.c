@@ -94,6 +94,79 @@ test_reload_interval (void)
   virConnectClose (conn);
 }
 
+/* ---- a bad configuration on reload, of every kind ---------------------- */
+
+typedef struct {
+  const char *name;
+  const char *text;        /* written over the config before SIGHUP */
+  gsize len;               /* of text (it may hold a NUL) */
+} BadReload;
+
+#define BAD(name, text) { name, text, sizeof text - 1 }
+static const BadReload bad_reloads[] = {
+  BAD ("not-a-number", "[margin]\nstep-mib=lots\n"),
+  BAD ("out-of-range", "[controller]\napply-interval-ms=5\nmargin-interval-ms=500\n"),
+  BAD ("unknown-key", "[margin]\nstepmib=4\n"),
+  BAD ("unknown-group", "[controler]\napply-interval-ms=100\n"),
+  BAD ("duplicate-key", "[margin]\nstep-mib=4\nstep-mib=8\n"),
+  BAD ("nul-byte", "[margin]\nstep-mib=4\0\n[host]\nbudget-mib=1\n"),
+  BAD ("locale-key", "[controller]\npolicy[de]=paper\n"),
+  BAD ("initial-outside", "[margin]\ninitial-mib=8\nmin-mib=32\n"),
+  BAD ("no-budget", "[host]\nreserve-mib=1048576\n"),
+  BAD ("bad-policy", "[controller]\npolicy=best\n"),
+  BAD ("margin-before-apply", "[controller]\napply-interval-ms=1000\nmargin-interval-ms=500\n"),
+  BAD ("not-key-file", "this is not a key file\n"),
+};
+
+typedef struct {
+  const char *conf;
+  const BadReload *bad;
+} Reload;
+
+static gboolean stop_soon (gpointer data);
+
+static gboolean
+reload_bad (gpointer data)
+{
+  Reload *r = data;
+
+  g_assert_true (g_file_set_contents (r->conf, r->bad->text, (gssize) r->bad->len, NULL));
+  raise (SIGHUP);
+  return G_SOURCE_REMOVE;
+}
+
+/* Each kind of bad value, swapped in before a SIGHUP: the reload is
+ * rejected with a warning naming the problem, the running configuration
+ * stays (passes go on at its 100 ms pace: vm-a keeps shrinking), and the
+ * daemon stops cleanly. */
+static void
+test_reload_bad (gconstpointer data)
+{
+  const BadReload *bad = data;
+  g_autofree char *dir = g_dir_make_tmp ("bc-reload-XXXXXX", NULL);
+  g_autofree char *conf = g_build_filename (dir, "balloonctl.conf", NULL);
+  const char *expected[] = { "vm-d: not managed: *", "vm-f: not managed: no balloon device",
+                             "reload rejected, keeping the running configuration: *", NULL };
+  virConnectPtr conn = inproc_open_node ();
+  BcDaemonOptions opts = { .state_path = "", .config_path = conf };
+  Reload r = { conf, bad };
+  BcConfig cfg;
+
+  g_assert_true (g_file_set_contents (conf, NODE_CONF ("100", "500"), -1, NULL));
+  bc_config_defaults (&cfg);
+  g_assert_true (bc_config_load (&cfg, conf, FALSE, NULL));
+  inproc_expect_warnings (expected);
+  g_timeout_add (300, reload_bad, &r);
+  g_timeout_add (1300, stop_soon, NULL);
+  g_assert_cmpint (inproc_run (conn, &cfg, &opts, NULL), ==, 0);
+  g_assert_cmpuint (inproc_count_messages ("reload rejected, keeping the running configuration: *"), ==, 1);
+  g_assert_cmpuint (inproc_count_messages ("configuration reloaded*"), ==, 0);
+  g_assert_cmpuint (inproc_memory_kib (conn, "vm-a"), <=, 1024 * MIB - 6 * 64 * MIB);
+  virConnectClose (conn);
+  g_unlink (conf);
+  g_rmdir (dir);
+}
+
 /* ---- one daemon per host ------------------------------------------------- */
 
 /* Another daemon holds the lock: `run --once` refuses, sets nothing, and
@@ -385,6 +458,7 @@ test_stop_while_lost (void)
   g_timeout_add (600, stop_soon, NULL);
   g_assert_cmpint (inproc_run (conn, &cfg, &opts, NULL), ==, 0);
   g_assert_false (g_main_context_pending (NULL));
+  lib.dead = NULL; /* a later connection may get its address */
   virConnectClose (conn);
 }
 
@@ -397,6 +471,12 @@ main (int argc, char **argv)
   inproc_add_test ("/robust/second-daemon-refused", test_second_daemon_refused);
   inproc_add_test ("/robust/state-write-said-once", test_state_write_said_once);
   inproc_add_test ("/robust/job-left-alone", test_job_left_alone);
+  for (guint i = 0; i < G_N_ELEMENTS (bad_reloads); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/robust/reload-bad/%s", bad_reloads[i].name);
+
+      inproc_add_data_test (path, &bad_reloads[i], test_reload_bad);
+    }
   inproc_add_test ("/robust/reconnect", test_reconnect);
   inproc_add_test ("/robust/stop-while-lost", test_stop_while_lost);
   return g_test_run ();
