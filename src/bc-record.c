@@ -133,6 +133,8 @@ static const ConfKey conf_keys[] = {
   C ("safety", "dead-band-mib", C_MIB, clamp.dead_band_kib),
   C ("host", "budget-mib", C_MIB, budget_kib),
   C ("host", "reserve-mib", C_MIB, reserve_kib),
+  C ("host", "follow", C_BOOL, follow),
+  C ("host", "pressure-percent", C_INT, pressure_percent),
   C ("domain", "min-mib", C_MIB, domain_min_kib),
   C ("domain", "max-mib", C_MIB, domain_max_kib),
   C ("domain", "weight", C_INT, domain_weight),
