@@ -6,6 +6,8 @@
 #include "bc-meminfo.h"
 #include "bc-quote.h"
 
+#include <libvirt/virterror.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -179,7 +181,11 @@ bc_host_read_remote (virConnectPtr conn, BcHostFigures *out, GError **error)
   memset (out, 0, sizeof *out);
   /* libvirt wants the exact count: asked first */
   if (virNodeGetMemoryStats (conn, VIR_NODE_MEMORY_STATS_ALL_CELLS, NULL, &n, 0) < 0)
-    return bc_set_error_from_libvirt (error, "host memory statistics");
+    {
+      if (virGetLastErrorCode () == VIR_ERR_NO_SUPPORT)
+        return bc_set_error (error, BC_ERROR_FAILED, "the connection's driver has no host memory statistics");
+      return bc_set_error_from_libvirt (error, "host memory statistics");
+    }
   if (n <= 0 || n > 64)
     return bc_set_error (error, BC_ERROR_LIBVIRT, "host memory statistics: %d fields", n);
   stats = g_new0 (virNodeMemoryStats, n);

@@ -26,5 +26,7 @@ gboolean bc_host_parse_cgroup_kib (const char *text, gsize len, guint64 *kib, GE
  * without PSI) leaves have_pressure FALSE; a cgroup that cannot be read
  * fails (it was asked for). */
 gboolean bc_host_read_local (const char *proc_dir, const char *cgroup_dir, BcHostFigures *out, GError **error);
-/* virNodeGetMemoryStats: total, and free + buffers + cached as available. */
+/* virNodeGetMemoryStats: total, and free + buffers + cached as available.
+ * A driver without them (test:///) is BC_ERROR_FAILED: asking again is
+ * no use; a failed call is BC_ERROR_LIBVIRT. */
 gboolean bc_host_read_remote (virConnectPtr conn, BcHostFigures *out, GError **error);
