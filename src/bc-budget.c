@@ -35,23 +35,31 @@ bc_budget_room_kib (const BcBudgetParams *p, const BcHostFigures *h)
 
 /* Moves from prev towards room by dt / (dt + tau) of the way, at most
  * half of it.  Asymmetric on purpose:
- *  - falling (tau BC_BUDGET_FALL_MS): the host is short now, and what the
+ *  - falling (tau two apply intervals): the host is short now, and what the
  *    budget holds back the guests give up only max-shrink-mib a pass, so
  *    it must not lag; but no one sample (a burst of page cache, a misread)
  *    takes more than half the way, so one sample cannot flap the guests;
- *  - rising (tau BC_BUDGET_RISE_MS): memory that just came free may be
+ *  - rising (tau twenty apply intervals): memory that just came free may be
  *    taken again (a backup job between files, a cache refilling), and
  *    what a guest was given it gives back only slowly: growth waits for
  *    the room to last. */
 static guint64
-smooth (guint64 prev, guint64 room, gint64 dt_ms)
+smooth (guint64 prev, guint64 room, gint64 dt_ms, gint64 interval_ms)
 {
-  gint64 tau = room < prev ? BC_BUDGET_FALL_MS : BC_BUDGET_RISE_MS;
+  gint64 tick = CLAMP (interval_ms, 1, 3600000);
+  gint64 tau = tick * (room < prev ? BC_BUDGET_FALL_INTERVALS : BC_BUDGET_RISE_INTERVALS);
   guint64 gap = room < prev ? prev - room : room - prev;
   guint64 step;
 
-  dt_ms = CLAMP (dt_ms, 0, 10 * BC_BUDGET_RISE_MS);
-  /* gap <= 2^40, dt_ms < 2^18: no overflow */
+  /* beyond a few time constants the cap of half the way decides */
+  dt_ms = CLAMP (dt_ms, 0, 4 * tau);
+  /* gap <= 2^40: gap * dt within 64 bits while dt + tau < 2^23 (long
+   * intervals lose a little precision) */
+  while (dt_ms + tau >= (1 << 23))
+    {
+      dt_ms >>= 1;
+      tau >>= 1;
+    }
   step = MIN (gap * (guint64) dt_ms / (guint64) (dt_ms + tau), gap / 2);
   return room < prev ? prev - step : prev + step;
 }
@@ -84,7 +92,7 @@ bc_budget_next (const BcBudgetParams *p, const BcHostFigures *h, BcBudgetState *
   if (h->mem_total_kib == 0)
     return st->budget_kib ? st->budget_kib : MAX (p->fixed_kib, BC_BUDGET_MIN_KIB);
   room = bc_budget_room_kib (p, h);
-  next = st->budget_kib == 0 ? room : smooth (cap (st->budget_kib), room, elapsed_ms (st->at_ms, now_ms));
+  next = st->budget_kib == 0 ? room : smooth (cap (st->budget_kib), room, elapsed_ms (st->at_ms, now_ms), p->interval_ms);
   st->pressure = p->pressure_bp && h->have_pressure && h->pressure_some_bp >= p->pressure_bp;
   if (st->pressure)
     next = MIN (next, pressure_cap (p));

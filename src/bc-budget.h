@@ -13,9 +13,10 @@
 #define BC_HOST_KIB_MAX (G_GUINT64_CONSTANT (1) << 40)
 /* No budget below this: the arbiter then holds every domain at its floor. */
 #define BC_BUDGET_MIN_KIB (1024)
-/* Time constants of the smoothing (see bc_budget_next). */
-#define BC_BUDGET_FALL_MS 2000
-#define BC_BUDGET_RISE_MS 20000
+/* Time constants of the smoothing, in apply intervals (see smooth() in
+ * bc-budget.c): 2 s and 20 s at the default 1 s. */
+#define BC_BUDGET_FALL_INTERVALS 2
+#define BC_BUDGET_RISE_INTERVALS 20
 /* Under pressure the budget stands this part (1/16) of the domains'
  * memory below what they hold, each pass the pressure lasts. */
 #define BC_BUDGET_PRESSURE_STEP_DIV 16
@@ -38,6 +39,7 @@ typedef struct {
   guint64 reserve_kib;        /* [host] reserve-mib */
   guint pressure_bp;          /* [host] pressure-percent x 100; 0 = off */
   guint64 domains_kib;        /* what the domains hold now, together */
+  gint64 interval_ms;         /* [controller] apply-interval-ms */
 } BcBudgetParams;
 
 /* Carried from pass to pass. */

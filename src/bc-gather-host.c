@@ -126,7 +126,8 @@ domains_kib (const BcPassInput *in, gsize n)
 guint64
 bc_gather_host_budget (BcDaemon *d, const BcPassInput *in, gsize n, gint64 now_ms)
 {
-  BcBudgetParams p = { d->fixed_budget_kib, d->cfg.reserve_kib, (guint) d->cfg.pressure_percent * 100, domains_kib (in, n) };
+  BcBudgetParams p = { d->fixed_budget_kib, d->cfg.reserve_kib, (guint) d->cfg.pressure_percent * 100, domains_kib (in, n),
+                     d->cfg.apply_interval_ms };
   /* figures older than three ticks are no figures: the budget stands */
   gint64 max_age_ms = 3 * d->cfg.apply_interval_ms;
   BcHostFigures none = { 0 };

@@ -27,7 +27,7 @@ typedef struct {
   guint n;
 } Trace;
 
-/* fixed 8192 MiB, reserve 1024 MiB */
+/* fixed 8192 MiB, reserve 1024 MiB, 1 s apply interval */
 static const Trace traces[] = {
   /* the first reading is taken as it is: 4096 + 2048 - 1024 */
   { "first", 0, { { 0, 4096, 16384, 2048, NONE, 0, NONE, M (5120), FALSE } }, 1 },
@@ -97,7 +97,7 @@ run_trace (gconstpointer data)
 {
   const Trace *t = data;
   BcBudgetState st = { 0 };
-  BcBudgetParams p = { M (8192), M (1024), 1000, 0 };
+  BcBudgetParams p = { M (8192), M (1024), 1000, 0, 1000 };
 
   if (t->pressure_bp)
     p.pressure_bp = t->pressure_bp == G_MAXUINT64 ? 0 : (guint) t->pressure_bp;
@@ -120,7 +120,7 @@ run_trace (gconstpointer data)
 static void
 test_huge (void)
 {
-  BcBudgetParams p = { M (8192), M (1024), 1, G_MAXUINT64 };
+  BcBudgetParams p = { M (8192), M (1024), 1, G_MAXUINT64, G_MAXINT64 };
   BcHostFigures h = { G_MAXUINT64, G_MAXUINT64, TRUE, G_MAXUINT64 - 1, 0, TRUE, G_MAXUINT };
   BcBudgetState st = { 0 };
 
