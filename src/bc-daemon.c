@@ -88,7 +88,7 @@ publish (BcDaemon *d, GPtrArray *doms, gint64 now_ms)
 {
   g_autoptr (GError) error = NULL;
 
-  if (!bc_explain_publish (doms, d->uri, &d->cfg, d->state_path, &d->published, now_ms, &error))
+  if (!bc_explain_publish (doms, d->uri, &d->cfg, d->budget_kib, d->state_path, &d->published, now_ms, &error))
     {
       if (!d->publish_failing)
         bc_log_event (G_LOG_LEVEL_WARNING, BC_MESSAGE_ID_STATE_FILE, NULL, NULL, "state file: %s (said once; `status` shows no daemon until it is written again)", error->message);
