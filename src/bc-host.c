@@ -144,6 +144,25 @@ read_cgroup_file (const char *dir, const char *name, guint64 *kib, GError **erro
   return TRUE;
 }
 
+/* cgroup v2's memory.max and memory.current; where the directory has
+ * none, cgroup v1's memory.limit_in_bytes and memory.usage_in_bytes (a
+ * limit of 2^62 bytes or more is v1's "none"). */
+static gboolean
+read_cgroup_limit (const char *dir, BcHostFigures *out, GError **error)
+{
+  g_autofree char *v2 = g_build_filename (dir, "memory.max", NULL);
+
+  if (g_file_test (v2, G_FILE_TEST_EXISTS) || !g_file_test (dir, G_FILE_TEST_IS_DIR))
+    return read_cgroup_file (dir, "memory.max", &out->cgroup_max_kib, error) &&
+           read_cgroup_file (dir, "memory.current", &out->cgroup_current_kib, error);
+  if (!read_cgroup_file (dir, "memory.limit_in_bytes", &out->cgroup_max_kib, error) ||
+      !read_cgroup_file (dir, "memory.usage_in_bytes", &out->cgroup_current_kib, error))
+    return FALSE;
+  if (out->cgroup_max_kib >= (G_GUINT64_CONSTANT (1) << 52))
+    out->cgroup_max_kib = G_MAXUINT64;
+  return TRUE;
+}
+
 gboolean
 bc_host_read_local (const char *proc_dir, const char *cgroup_dir, BcHostFigures *out, GError **error)
 {
@@ -153,8 +172,7 @@ bc_host_read_local (const char *proc_dir, const char *cgroup_dir, BcHostFigures 
   read_pressure (proc_dir, out);
   if (cgroup_dir[0] == '\0')
     return TRUE;
-  if (!read_cgroup_file (cgroup_dir, "memory.max", &out->cgroup_max_kib, error) ||
-      !read_cgroup_file (cgroup_dir, "memory.current", &out->cgroup_current_kib, error))
+  if (!read_cgroup_limit (cgroup_dir, out, error))
     return FALSE;
   out->have_cgroup = out->cgroup_current_kib != G_MAXUINT64;
   return TRUE;

@@ -111,6 +111,35 @@ test_read_local (void)
   g_assert_true (h.have_cgroup);
   g_assert_cmpuint (h.cgroup_max_kib, ==, 2097152);
   g_assert_cmpuint (h.cgroup_current_kib, ==, 1048576);
+  /* cgroup v1: its limit and usage; "no limit" is 2^63 - 4096 bytes */
+  {
+    g_autofree char *v1 = g_build_filename (dir, "v1", NULL);
+
+    g_assert_cmpint (g_mkdir (v1, 0700), ==, 0);
+    put (v1, "memory.limit_in_bytes", "536870912\n");
+    put (v1, "memory.usage_in_bytes", "268435456\n");
+    g_assert_true (bc_host_read_local (dir, v1, &h, &error));
+    g_assert_cmpuint (h.cgroup_max_kib, ==, 524288);
+    g_assert_cmpuint (h.cgroup_current_kib, ==, 262144);
+    put (v1, "memory.limit_in_bytes", "9223372036854771712\n");
+    g_assert_true (bc_host_read_local (dir, v1, &h, &error));
+    g_assert_cmpuint (h.cgroup_max_kib, ==, G_MAXUINT64);
+    put (v1, "memory.usage_in_bytes", "x\n");
+    g_assert_false (bc_host_read_local (dir, v1, &h, &error));
+    g_assert_nonnull (strstr (error->message, "memory.usage_in_bytes"));
+    g_clear_error (&error);
+    for (const char *f = "memory.limit_in_bytes\0memory.usage_in_bytes\0"; *f; f += strlen (f) + 1)
+      {
+        g_autofree char *path = g_build_filename (v1, f, NULL);
+
+        g_unlink (path);
+      }
+    g_rmdir (v1);
+  }
+  /* a missing cgroup: an error */
+  g_assert_false (bc_host_read_local (dir, "/nonexistent/cgroup", &h, &error));
+  g_assert_nonnull (strstr (error->message, "memory.max"));
+  g_clear_error (&error);
   /* a cgroup asked for that cannot be read: an error naming the file */
   put (dir, "memory.current", "lots\n");
   g_assert_false (bc_host_read_local (dir, dir, &h, &error));
