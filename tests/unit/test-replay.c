@@ -115,6 +115,42 @@ test_round_trip (void)
   bc_record_pass_clear (&back);
 }
 
+/* A recording made before [host] follow and pressure-percent existed
+ * reads as the behaviour then: the fixed budget, no pressure rule. */
+static void
+test_config_before_follow (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *line = NULL;
+  g_autofree char *old = NULL;
+  BcRecordPass p, back;
+  BcRecordDomain d;
+
+  fill_pass (&p, &d);
+  p.cfg.follow = TRUE;
+  p.cfg.pressure_percent = 10;
+  line = bc_record_to_json (&p);
+  g_assert_nonnull (strstr (line, "\"follow\":true,\"pressure-percent\":10"));
+  old = g_strdup (line);
+  /* cut the two members out, as an older daemon wrote the line */
+  {
+    char *at = strstr (old, ",\"follow\":true,\"pressure-percent\":10");
+
+    memmove (at, at + strlen (",\"follow\":true,\"pressure-percent\":10"),
+             strlen (at + strlen (",\"follow\":true,\"pressure-percent\":10")) + 1);
+  }
+  g_assert_true (bc_record_from_json (old, strlen (old), &back, &error));
+  g_assert_no_error (error);
+  g_assert_false (back.cfg.follow);
+  g_assert_cmpint (back.cfg.pressure_percent, ==, 0);
+  bc_record_pass_clear (&back);
+  /* written, they read back as written */
+  g_assert_true (bc_record_from_json (line, strlen (line), &back, &error));
+  g_assert_true (back.cfg.follow);
+  g_assert_cmpint (back.cfg.pressure_percent, ==, 10);
+  bc_record_pass_clear (&back);
+}
+
 /* A field added to the pass's input or to the configuration must be
  * recorded, or replay is no longer exact: these sizes are the structs'
  * as bc-record.c's tables know them. */
@@ -582,6 +618,7 @@ main (int argc, char **argv)
   g_test_add_func ("/record/round-trip", test_round_trip);
   g_test_add_func ("/record/struct-sizes", test_struct_sizes);
   g_test_add_func ("/record/config-keys", test_config_keys);
+  g_test_add_func ("/record/config-before-follow", test_config_before_follow);
   for (guint i = 0; i < G_N_ELEMENTS (bads); i++)
     {
       g_autofree char *path = g_strdup_printf ("/record/refused/%s", bads[i].name);
