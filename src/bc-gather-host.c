@@ -49,8 +49,6 @@ host_work (gpointer data)
 static void
 host_failed (BcDaemon *d, const GError *error)
 {
-  if (g_error_matches (error, BC_ERROR, BC_ERROR_FAILED) && d->host.conn_unsupported)
-    return;
   if (!d->host.failing)
     bc_log_event (G_LOG_LEVEL_WARNING, BC_MESSAGE_ID_COLLECT_FAILED, NULL, NULL, "host figures: %s (said once; the budget stays at %" G_GUINT64_FORMAT " MiB)",
                   error->message, d->budget_kib / 1024);
@@ -93,15 +91,14 @@ host_is_local (BcDaemon *d)
 void
 bc_gather_host (BcDaemon *d)
 {
+  gboolean local = host_is_local (d);
   HostJob *j;
 
-  if (!d->cfg.follow || d->host.inflight || !d->connected)
+  if (!d->cfg.follow || d->host.inflight || !d->connected || (!local && d->host.conn_unsupported))
     return;
   j = g_new0 (HostJob, 1);
-  if (!host_is_local (d))
+  if (!local)
     {
-      if (d->host.conn_unsupported)
-        return g_free (j);
       virConnectRef (d->conn);
       j->conn = d->conn;
     }
