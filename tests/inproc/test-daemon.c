@@ -229,6 +229,37 @@ test_host_follows (void)
   virConnectClose (f.conn);
 }
 
+static gboolean
+term_now (gpointer data)
+{
+  raise (SIGTERM);
+  return G_SOURCE_REMOVE;
+}
+
+/* The host cannot be read: said once, and the budget stays fixed. */
+static void
+test_host_unreadable (void)
+{
+  static const char *const expected[] = { "vm-d: not managed: *", "vm-f: not managed: no balloon device",
+                                          "host figures: */meminfo: No such file or directory (said once; the budget stays at 16384 MiB)", NULL };
+  virConnectPtr conn = inproc_open_node ();
+  g_autofree char *dir = g_dir_make_tmp ("bc-proc-XXXXXX", NULL);
+  BcDaemonOptions opts = { .state_path = "" };
+  BcConfig cfg;
+
+  inproc_expect_warnings (expected);
+  inproc_config (&cfg);
+  g_setenv ("BALLOONCTL_HOST_PROC", dir, TRUE);
+  g_timeout_add (1500, term_now, NULL);
+  g_assert_cmpint (inproc_run (conn, &cfg, &opts, NULL), ==, 0);
+  g_unsetenv ("BALLOONCTL_HOST_PROC");
+  g_assert_cmpuint (inproc_count_messages ("host figures: *"), ==, 1);
+  /* vm-a shrinks towards its target as under the fixed budget */
+  g_assert_cmpuint (inproc_memory_kib (conn, "vm-a"), <, 1024 * MIB);
+  g_rmdir (dir);
+  virConnectClose (conn);
+}
+
 /* ---- the long-running daemon, driven by timers --------------------------- */
 
 typedef struct {
@@ -470,6 +501,7 @@ main (int argc, char **argv)
   inproc_add_test ("/daemon/host-budget", test_host_budget);
   inproc_add_test ("/daemon/weights", test_weights);
   inproc_add_test ("/daemon/host-follows", test_host_follows);
+  inproc_add_test ("/daemon/host-unreadable", test_host_unreadable);
   inproc_add_test ("/daemon/events", test_events);
   inproc_add_test ("/daemon/systemd-notify", test_systemd_notify);
   inproc_add_test ("/daemon/reload-fifo", test_reload_fifo);
