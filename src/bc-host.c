@@ -117,16 +117,20 @@ read_meminfo (const char *proc_dir, BcHostFigures *out, GError **error)
   return TRUE;
 }
 
+/* The higher of what was read and the file's "some avg10"; a missing
+ * file (a kernel without PSI, a cgroup v1) leaves it. */
 static void
-read_pressure (const char *proc_dir, BcHostFigures *out)
+read_pressure (const char *path, BcHostFigures *out)
 {
-  g_autofree char *path = g_build_filename (proc_dir, "pressure", "memory", NULL);
   g_autofree char *text = NULL;
   gsize len;
+  guint bp;
 
-  /* a kernel without PSI: no pressure rule, the rest stands */
   text = read_bounded (path, &len, NULL);
-  out->have_pressure = text && bc_host_parse_pressure (text, len, &out->pressure_some_bp, NULL);
+  if (text == NULL || !bc_host_parse_pressure (text, len, &bp, NULL))
+    return;
+  out->pressure_some_bp = out->have_pressure ? MAX (out->pressure_some_bp, bp) : bp;
+  out->have_pressure = TRUE;
 }
 
 static gboolean
@@ -166,12 +170,16 @@ read_cgroup_limit (const char *dir, BcHostFigures *out, GError **error)
 gboolean
 bc_host_read_local (const char *proc_dir, const char *cgroup_dir, BcHostFigures *out, GError **error)
 {
+  g_autofree char *psi = g_build_filename (proc_dir, "pressure", "memory", NULL);
+  g_autofree char *cg_psi = g_build_filename (cgroup_dir, "memory.pressure", NULL);
+
   memset (out, 0, sizeof *out);
   if (!read_meminfo (proc_dir, out, error))
     return FALSE;
-  read_pressure (proc_dir, out);
+  read_pressure (psi, out);
   if (cgroup_dir[0] == '\0')
     return TRUE;
+  read_pressure (cg_psi, out);
   if (!read_cgroup_limit (cgroup_dir, out, error))
     return FALSE;
   out->have_cgroup = out->cgroup_current_kib != G_MAXUINT64;

@@ -22,8 +22,9 @@ gboolean bc_host_parse_cgroup_kib (const char *text, gsize len, guint64 *kib, GE
 
 /* proc_dir: where meminfo and pressure/memory are ("/proc", or a
  * directory of the same files for tests); cgroup_dir: "" for none, else a
- * cgroup v2 directory (memory.max, memory.current) or, lacking those, a
- * cgroup v1 memory one (memory.limit_in_bytes, memory.usage_in_bytes).
+ * cgroup v2 directory (memory.max, memory.current, and memory.pressure:
+ * the higher pressure counts) or, lacking those, a cgroup v1 memory one
+ * (memory.limit_in_bytes, memory.usage_in_bytes).
  * Fails when meminfo cannot be read; a missing pressure file (a kernel
  * without PSI) leaves have_pressure FALSE; a cgroup that cannot be read
  * fails (it was asked for). */

@@ -111,6 +111,13 @@ test_read_local (void)
   g_assert_true (h.have_cgroup);
   g_assert_cmpuint (h.cgroup_max_kib, ==, 2097152);
   g_assert_cmpuint (h.cgroup_current_kib, ==, 1048576);
+  /* the cgroup's own pressure, when higher, counts */
+  put (dir, "memory.pressure", "some avg10=22.00 avg60=0.00 avg300=0.00 total=0\n");
+  g_assert_true (bc_host_read_local (dir, dir, &h, &error));
+  g_assert_cmpuint (h.pressure_some_bp, ==, 2200);
+  put (dir, "memory.pressure", "some avg10=1.00 avg60=0.00 avg300=0.00 total=0\n");
+  g_assert_true (bc_host_read_local (dir, dir, &h, &error));
+  g_assert_cmpuint (h.pressure_some_bp, ==, 350);
   /* cgroup v1: its limit and usage; "no limit" is 2^63 - 4096 bytes */
   {
     g_autofree char *v1 = g_build_filename (dir, "v1", NULL);
@@ -155,7 +162,7 @@ test_read_local (void)
     g_assert_false (bc_host_read_local (dir, "", &h, &error));
     g_assert_nonnull (strstr (error->message, "too large"));
   }
-  for (const char *f = "meminfo\0pressure/memory\0memory.max\0memory.current\0"; *f; f += strlen (f) + 1)
+  for (const char *f = "meminfo\0pressure/memory\0memory.max\0memory.current\0memory.pressure\0"; *f; f += strlen (f) + 1)
     {
       g_autofree char *path = g_build_filename (dir, f, NULL);
 
