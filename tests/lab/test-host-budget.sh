@@ -44,7 +44,10 @@ if [ -z "$CG" ] || ! mkdir "$CG" 2>/dev/null; then
     say "SKIP: cannot make a memory cgroup under /sys/fs/cgroup"
     exit 77
 fi
-[ -f "$CG/memory.move_charge_at_immigrate" ] && echo 3 >"$CG/memory.move_charge_at_immigrate"
+trap 'rmdir "$CG" 2>/dev/null' EXIT
+# v1: a moved process's pages move with it where the kernel still can;
+# the QEMUs move in before their guests touch most of their memory anyway
+{ echo 3 >"$CG/memory.move_charge_at_immigrate"; } 2>/dev/null || true
 echo $((4096 * 1048576)) >"$CG/$CG_MAX"
 cg_cur_mib() { echo $(( $(cat "$CG/$CG_CUR") / 1048576 )); }
 cg_ooms() {
