@@ -35,12 +35,14 @@ bc_config_defaults (BcConfig *cfg)
   cfg->clamp.dead_band_kib = 4 * MIB;
   cfg->budget_kib = 0;
   cfg->reserve_kib = 1024 * MIB;
+  cfg->follow = TRUE;
+  cfg->pressure_percent = 10;
   cfg->domain_min_kib = 128 * MIB;
   cfg->domain_max_kib = 0;
   cfg->domain_weight = 100;
 }
 
-typedef enum { KEY_INT, KEY_MIB, KEY_BOOL, KEY_POLICY, KEY_LISTEN } KeyType;
+typedef enum { KEY_INT, KEY_MIB, KEY_BOOL, KEY_POLICY, KEY_LISTEN, KEY_PATH } KeyType;
 
 typedef struct {
   const char *group;
@@ -68,6 +70,9 @@ static const KeySpec keys[] = {
   { "safety", "dead-band-mib", KEY_MIB, O (clamp.dead_band_kib), 0, 1 << 20 },
   { "host", "budget-mib", KEY_MIB, O (budget_kib), 0, 1 << 30 },
   { "host", "reserve-mib", KEY_MIB, O (reserve_kib), 0, 1 << 30 },
+  { "host", "follow", KEY_BOOL, O (follow), 0, 0 },
+  { "host", "pressure-percent", KEY_INT, O (pressure_percent), 0, 100 },
+  { "host", "cgroup", KEY_PATH, O (cgroup), 0, 0 },
   { "domain", "min-mib", KEY_MIB, O (domain_min_kib), 0, 1 << 24 },
   { "domain", "max-mib", KEY_MIB, O (domain_max_kib), 0, 1 << 24 },
   { "domain", "weight", KEY_INT, O (domain_weight), 1, 10000 },
@@ -107,6 +112,23 @@ parse_int (const char *s, gint64 *out)
   return TRUE;
 }
 
+/* An absolute path of printable characters, or "" for none. */
+static gboolean
+set_path (BcConfig *cfg, const KeySpec *k, const char *s, const char *name, GError **error)
+{
+  g_autofree char *shown = bc_quote (s, BC_QUOTE_MAX);
+
+  if (s[0] && s[0] != '/')
+    return bc_set_error (error, BC_ERROR_CONFIG, "%s: [%s] %s: %s is not an absolute path", name, k->group, k->key, shown);
+  if (strlen (s) >= BC_CONFIG_PATH_MAX)
+    return bc_set_error (error, BC_ERROR_CONFIG, "%s: [%s] %s: longer than %d bytes", name, k->group, k->key, BC_CONFIG_PATH_MAX - 1);
+  for (const char *c = s; *c; c++)
+    if ((guchar) *c < 0x20 || *c == 0x7f)
+      return bc_set_error (error, BC_ERROR_CONFIG, "%s: [%s] %s: %s has a control character", name, k->group, k->key, shown);
+  g_strlcpy (G_STRUCT_MEMBER_P (cfg, k->offset), s, BC_CONFIG_PATH_MAX);
+  return TRUE;
+}
+
 static gboolean
 set_value (BcConfig *cfg, const KeySpec *k, const char *raw, const char *name, GError **error)
 {
@@ -130,6 +152,8 @@ set_value (BcConfig *cfg, const KeySpec *k, const char *raw, const char *name, G
       g_strlcpy (G_STRUCT_MEMBER_P (cfg, k->offset), s, BC_METRICS_LISTEN_MAX);
       return TRUE;
     }
+  if (k->type == KEY_PATH)
+    return set_path (cfg, k, s, name, error);
   if (k->type == KEY_BOOL)
     {
       if (g_strcmp0 (s, "true") == 0 || g_strcmp0 (s, "false") == 0)

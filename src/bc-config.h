@@ -8,6 +8,8 @@
 #include "bc-margin.h"
 #include "bc-target.h"
 
+#define BC_CONFIG_PATH_MAX 256
+
 typedef struct {
   /* [controller] */
   gint64 apply_interval_ms;
@@ -22,6 +24,11 @@ typedef struct {
   /* [host] */
   guint64 budget_kib;  /* 0 = host memory - reserve */
   guint64 reserve_kib;
+  gboolean follow;            /* the budget follows the host's figures */
+  gint64 pressure_percent;    /* PSI memory "some avg10" that makes the
+                                 guests give back; 0 = never */
+  char cgroup[BC_CONFIG_PATH_MAX]; /* the domains' cgroup directory, read
+                                 as a limit too; "" = none */
   /* [domain] defaults, overridden by domain metadata */
   guint64 domain_min_kib;
   guint64 domain_max_kib; /* 0 = the domain's own maximum */

@@ -3,8 +3,10 @@
  * step's daemon side (bc-gather.c).  Main thread only. */
 #pragma once
 
+#include "bc-budget.h"
 #include "bc-daemon.h"
 #include "bc-domain.h"
+#include "bc-host.h"
 #include "bc-jobs.h"
 #include "bc-lock.h"
 #include "bc-metrics.h"
@@ -52,7 +54,16 @@ struct _BcDaemon {
   gboolean pass_wanted;      /* a tick is waiting for fresh statistics */
   gboolean once_figures_in;  /* --once: the pass's statistics came */
   guint64 host_kib;          /* read at start */
-  guint64 budget_kib;
+  guint64 fixed_budget_kib;  /* [host] budget-mib, or host_kib - reserve */
+  guint64 budget_kib;        /* the budget in force (the last pass's) */
+  struct {
+    gboolean inflight;
+    BcHostFigures figures;   /* the last read */
+    gint64 at_ms;            /* when it came (0: none yet) */
+    gboolean failing;        /* a read failed (said once) */
+    gboolean conn_unsupported; /* the driver has no host statistics */
+    BcBudgetState budget;    /* the following budget, pass to pass */
+  } host;                    /* [host] follow (bc-gather-host.c) */
   int lifecycle_cb;
   int metadata_cb;
   gboolean close_cb;
@@ -104,6 +115,14 @@ void bc_gather_guests (BcDaemon *d, gint64 now_ms);
 void bc_gather_bulk (BcDaemon *d);
 /* The domains in a stable order (by name), each with a reference. */
 GPtrArray *bc_gather_sorted (BcDaemon *d);
+
+/* ---- bc-gather-host.c: the host's figures and the budget ------------ */
+
+/* With [host] follow, one read of the host's figures, unless one runs. */
+void bc_gather_host (BcDaemon *d);
+/* The budget for this pass: the fixed one, or the one following the
+ * host's last figures (bc_budget_next); in[] is the pass's input. */
+guint64 bc_gather_host_budget (BcDaemon *d, const BcPassInput *in, gsize n, gint64 now_ms);
 
 /* ---- bc-metrics-server.c: the [metrics] listen endpoint ------------- */
 

@@ -88,7 +88,7 @@ publish (BcDaemon *d, GPtrArray *doms, gint64 now_ms)
 {
   g_autoptr (GError) error = NULL;
 
-  if (!bc_explain_publish (doms, d->uri, &d->cfg, d->state_path, &d->published, now_ms, &error))
+  if (!bc_explain_publish (doms, d->uri, &d->cfg, d->budget_kib, d->state_path, &d->published, now_ms, &error))
     {
       if (!d->publish_failing)
         bc_log_event (G_LOG_LEVEL_WARNING, BC_MESSAGE_ID_STATE_FILE, NULL, NULL, "state file: %s (said once; `status` shows no daemon until it is written again)", error->message);
@@ -106,11 +106,12 @@ control_pass (BcDaemon *d)
   g_autoptr (GPtrArray) doms = bc_gather_sorted (d);
   g_autofree BcPassInput *in = g_new0 (BcPassInput, MAX (doms->len, 1));
   g_autofree BcPassOutput *out = g_new0 (BcPassOutput, MAX (doms->len, 1));
-  BcPassParams p = { &d->cfg, d->budget_kib, bc_daemon_now_ms (), d->opts.dry_run };
+  BcPassParams p = { &d->cfg, 0, bc_daemon_now_ms (), d->opts.dry_run };
   BcPassBudget budget;
 
   for (guint i = 0; i < doms->len; i++)
     bc_domain_pass_input (g_ptr_array_index (doms, i), &in[i]);
+  p.budget_kib = d->budget_kib = bc_gather_host_budget (d, in, doms->len, p.now_ms);
   budget = bc_pass_plan (&p, in, doms->len, out);
   bc_recorder_write (d->recorder, &p, d->host_kib, doms, in, out);
   bc_explain_budget (&budget, &d->floors_over_said);
@@ -162,6 +163,7 @@ on_tick (gpointer data)
       return G_SOURCE_CONTINUE;
     }
   bc_gather_guests (d, bc_daemon_now_ms ());
+  bc_gather_host (d);
   d->pass_wanted = TRUE;
   /* a read still running serves this tick's pass */
   if (!d->bulk_inflight)
@@ -288,14 +290,16 @@ on_hup (gpointer data)
       gint64 interval_ms = d->cfg.apply_interval_ms;
 
       d->cfg = next;
-      d->budget_kib = budget;
+      d->fixed_budget_kib = budget;
+      if (!d->cfg.follow)
+        d->budget_kib = budget;
       /* the tick keeps its pace unless its interval changed: reloads in a
        * row must not hold every pass back */
       if (d->cfg.apply_interval_ms != interval_ms)
         start_ticking (d);
       bc_metrics_reload (d);
-      g_message ("configuration reloaded (policy %s, host budget %" G_GUINT64_FORMAT " MiB)",
-                 bc_policy_to_string (d->cfg.policy), d->budget_kib / 1024);
+      g_message ("configuration reloaded (policy %s, host budget %" G_GUINT64_FORMAT " MiB%s)",
+                 bc_policy_to_string (d->cfg.policy), d->fixed_budget_kib / 1024, d->cfg.follow ? " at most" : "");
     }
   bc_notify_reloaded ();
   return G_SOURCE_CONTINUE;
@@ -342,8 +346,9 @@ bc_daemon_new (virConnectPtr conn, const BcConfig *cfg, const BcDaemonOptions *o
   /* Read once, before the loop runs: a reload does not block on libvirt. */
   if (!bc_collect_host_memory (conn, &d->host_kib, error))
     return NULL;
-  if (!bc_config_check_budget (&d->cfg, d->host_kib, &d->budget_kib, error))
+  if (!bc_config_check_budget (&d->cfg, d->host_kib, &d->fixed_budget_kib, error))
     return NULL;
+  d->budget_kib = d->fixed_budget_kib; /* until the host's figures come */
   if (!bc_events_register (d, error) || !bc_metrics_start (d, error))
     return NULL;
   d->signal_ids[0] = g_unix_signal_add (SIGINT, on_term, d);
@@ -357,7 +362,8 @@ bc_daemon_run (BcDaemon *d, GError **error)
 {
   gint64 watchdog_ms = bc_notify_watchdog_ms ();
 
-  g_message ("host budget %" G_GUINT64_FORMAT " MiB, policy %s%s", d->budget_kib / 1024,
+  g_message ("host budget %" G_GUINT64_FORMAT " MiB%s, policy %s%s", d->budget_kib / 1024,
+             d->cfg.follow ? " at most, following the host's free memory" : "",
              bc_policy_to_string (d->cfg.policy), d->opts.dry_run ? ", dry run" : "");
   if (watchdog_ms > 0 && watchdog_ms < 2 * d->cfg.apply_interval_ms)
     g_warning ("systemd's watchdog (%" G_GINT64_FORMAT " ms) is shorter than two apply intervals "

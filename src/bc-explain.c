@@ -88,7 +88,7 @@ bc_explain_report (BcReportDomain *out, const BcDomain *dom)
 }
 
 gboolean
-bc_explain_publish (GPtrArray *domains, const char *uri, const BcConfig *cfg, const char *path,
+bc_explain_publish (GPtrArray *domains, const char *uri, const BcConfig *cfg, guint64 budget_kib, const char *path,
                     BcReportCache *cache, gint64 now_ms, GError **error)
 {
   g_autoptr (BcReport) r = bc_report_new ();
@@ -97,6 +97,7 @@ bc_explain_publish (GPtrArray *domains, const char *uri, const BcConfig *cfg, co
   r->uri = g_strdup (uri);
   r->policy = g_strdup (bc_policy_to_string (cfg->policy));
   r->apply_interval_ms = cfg->apply_interval_ms;
+  r->budget_kib = (gint64) MIN (budget_kib, BC_REPORT_MAX_KIB);
   r->updated_ms = g_get_real_time () / 1000;
   for (guint i = 0; i < domains->len; i++)
     {

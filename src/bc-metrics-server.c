@@ -29,6 +29,7 @@ render (BcDaemon *d)
   s->counters = d->counters;
   s->connected = d->connected;
   s->reconnects = d->reconnects;
+  s->budget_kib = d->budget_kib;
   for (guint i = 0; i < doms->len; i++)
     bc_metrics_add_domain (s, g_ptr_array_index (doms, i), now_ms);
   bc_metrics_render (out, s);

@@ -342,6 +342,8 @@ render_daemon (GString *out, const BcMetricsSnapshot *s)
   render_counter (out, "balloonctl_agent_failures_total", "Guest agent reads that failed or timed out.", c->agent_failures);
   render_counter (out, "balloonctl_reconnects_total", "Connections to libvirt made again after it went away.", s->reconnects);
   render_gauge (out, "balloonctl_libvirt_connected", "1 while the daemon is connected to libvirt, 0 while it connects again.", s->connected);
+  render_gauge (out, "balloonctl_host_budget_bytes", "The host budget in force: the most all domains may hold together.",
+                (gint64) MIN (s->budget_kib, G_MAXINT64 / 1024) * 1024);
   render_gauge (out, "balloonctl_last_pass_timestamp_seconds", "When the last control pass ran (unix time); 0 before the first.", c->last_pass_s);
   render_seconds (out, "balloonctl_tick_lateness_seconds", "How late the last tick came (after the one before plus the apply interval).", c->tick_late_ms);
   render_seconds (out, "balloonctl_tick_lateness_max_seconds", "The latest tick since the daemon started.", c->tick_late_max_ms);

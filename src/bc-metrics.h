@@ -50,6 +50,7 @@ typedef struct {
   BcCounters counters;
   gboolean connected;      /* to libvirt, now */
   guint64 reconnects;      /* connections to libvirt made again */
+  guint64 budget_kib;      /* the host budget in force */
   GPtrArray *domains;      /* of BcMetricsDomain */
 } BcMetricsSnapshot;
 

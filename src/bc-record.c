@@ -113,9 +113,12 @@ typedef struct {
   const char *key;
   ConfKind kind;
   gsize offset;
+  gboolean later;  /* added later: a recording made before lacks it, and
+                      reads as false or 0, the behaviour before it */
 } ConfKey;
 
-#define C(g, k, kind, f) { g, k, kind, G_STRUCT_OFFSET (BcConfig, f) }
+#define C(g, k, kind, f) { g, k, kind, G_STRUCT_OFFSET (BcConfig, f), FALSE }
+#define LATER(g, k, kind, f) { g, k, kind, G_STRUCT_OFFSET (BcConfig, f), TRUE }
 static const ConfKey conf_keys[] = {
   C ("controller", "apply-interval-ms", C_INT, apply_interval_ms),
   C ("controller", "margin-interval-ms", C_INT, margin_interval_ms),
@@ -133,11 +136,14 @@ static const ConfKey conf_keys[] = {
   C ("safety", "dead-band-mib", C_MIB, clamp.dead_band_kib),
   C ("host", "budget-mib", C_MIB, budget_kib),
   C ("host", "reserve-mib", C_MIB, reserve_kib),
+  LATER ("host", "follow", C_BOOL, follow),
+  LATER ("host", "pressure-percent", C_INT, pressure_percent),
   C ("domain", "min-mib", C_MIB, domain_min_kib),
   C ("domain", "max-mib", C_MIB, domain_max_kib),
   C ("domain", "weight", C_INT, domain_weight),
 };
 #undef C
+#undef LATER
 
 /* ---- writing ---------------------------------------------------------- */
 
@@ -496,6 +502,14 @@ config_text (JsonObject *o, GString *text, GError **error)
   return TRUE;
 }
 
+static gboolean
+conf_key_recorded (JsonObject *o, const ConfKey *k)
+{
+  JsonNode *g = json_object_get_member (o, k->group);
+
+  return g && JSON_NODE_HOLDS_OBJECT (g) && json_object_has_member (json_node_get_object (g), k->key);
+}
+
 /* Every key recorded, each checked as bc_config_load checks the file. */
 static gboolean
 read_config (JsonNode *node, BcConfig *cfg, GError **error)
@@ -507,17 +521,21 @@ read_config (JsonNode *node, BcConfig *cfg, GError **error)
   if (o == NULL)
     return bad (error, "config", "not an object");
   for (guint i = 0; i < G_N_ELEMENTS (conf_keys); i++)
-    {
-      JsonNode *g = json_object_get_member (o, conf_keys[i].group);
-
-      if (g == NULL || !JSON_NODE_HOLDS_OBJECT (g) || !json_object_has_member (json_node_get_object (g), conf_keys[i].key))
-        return bc_set_error (error, BC_ERROR_RECORD, "config: [%s] %s: missing", conf_keys[i].group, conf_keys[i].key);
-    }
+    if (!conf_key_recorded (o, &conf_keys[i]) && !conf_keys[i].later)
+      return bc_set_error (error, BC_ERROR_RECORD, "config: [%s] %s: missing", conf_keys[i].group, conf_keys[i].key);
   if (!config_text (o, text, error))
     return FALSE;
   bc_config_defaults (cfg);
   if (!bc_config_load_data (cfg, text->str, "config", &local))
     return bc_set_error (error, BC_ERROR_RECORD, "%s", local->message);
+  for (guint i = 0; i < G_N_ELEMENTS (conf_keys); i++)
+    if (conf_keys[i].later && !conf_key_recorded (o, &conf_keys[i]))
+      {
+        if (conf_keys[i].kind == C_BOOL)
+          G_STRUCT_MEMBER (gboolean, cfg, conf_keys[i].offset) = FALSE;
+        else
+          G_STRUCT_MEMBER (gint64, cfg, conf_keys[i].offset) = 0;
+      }
   return TRUE;
 }
 

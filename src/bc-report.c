@@ -53,7 +53,9 @@ bc_report_domain_equal (const BcReportDomain *a, const BcReportDomain *b)
          a->share_kib == b->share_kib && a->deflate_on_oom == b->deflate_on_oom;
 }
 
-/* Whether a and b say the same, when they were made aside. */
+/* Whether a and b say the same, when they were made aside.  The budget
+ * aside too: following the host it moves a little every pass, and the
+ * heartbeat's writes carry it. */
 static gboolean
 same_state (const BcReport *a, const BcReport *b)
 {
@@ -76,6 +78,7 @@ report_copy (const BcReport *r)
   c->policy = g_strdup (r->policy);
   c->updated_ms = r->updated_ms;
   c->apply_interval_ms = r->apply_interval_ms;
+  c->budget_kib = r->budget_kib;
   for (guint i = 0; i < r->domains->len; i++)
     g_ptr_array_add (c->domains, bc_report_domain_copy (g_ptr_array_index (r->domains, i)));
   return c;
@@ -174,6 +177,7 @@ bc_report_to_json (const BcReport *r)
   bc_json_add_string (b, "policy", r->policy);
   bc_json_add_int (b, "updated_ms", r->updated_ms);
   bc_json_add_int (b, "apply_interval_ms", r->apply_interval_ms);
+  bc_json_add_int (b, "budget_kib", r->budget_kib);
   json_builder_set_member_name (b, "domains");
   json_builder_begin_array (b);
   for (guint i = 0; i < r->domains->len; i++)
@@ -279,7 +283,8 @@ parse_daemon (BcReport *r, JsonObject *o, GError **error)
   r->policy = g_strdup (bc_json_member_string (o, "policy"));
   if (member_in (o, "pid", 0, G_MAXINT, &r->pid, &local) &&
       member_in (o, "updated_ms", 0, G_MAXINT64, &r->updated_ms, &local) &&
-      member_in (o, "apply_interval_ms", 0, BC_REPORT_MAX_INTERVAL_MS, &r->apply_interval_ms, &local))
+      member_in (o, "apply_interval_ms", 0, BC_REPORT_MAX_INTERVAL_MS, &r->apply_interval_ms, &local) &&
+      member_in (o, "budget_kib", 0, BC_REPORT_MAX_KIB, &r->budget_kib, &local))
     return TRUE;
   return bc_set_error (error, BC_ERROR_FAILED, "state file: %s", local->message);
 }

@@ -30,6 +30,7 @@ typedef struct {
   char *policy;
   gint64 updated_ms;    /* wall clock */
   gint64 apply_interval_ms; /* the daemon's: how stale its file may get */
+  gint64 budget_kib;    /* the host budget in force; 0 = not known */
   GPtrArray *domains;   /* of BcReportDomain */
 } BcReport;
 

@@ -339,6 +339,8 @@ bc_status_format_json (GPtrArray *rows, const BcReport *daemon, GString *out)
       bc_json_add_int (b, "pid", daemon->pid);
       bc_json_add_string (b, "policy", daemon->policy);
       bc_json_add_int (b, "updated_ms", daemon->updated_ms);
+      /* 0 from a daemon before the budget was published */
+      bc_json_add_kib (b, "budget_kib", daemon->budget_kib > 0, (guint64) daemon->budget_kib);
       json_builder_end_object (b);
     }
   json_builder_set_member_name (b, "domains");

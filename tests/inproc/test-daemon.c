@@ -135,6 +135,131 @@ test_weights (void)
   virConnectClose (w.conn);
 }
 
+/* ---- a budget that follows the host --------------------------------------- */
+
+/* A host of 8192 MiB read from a fake /proc: MemAvailable is what the
+ * running domains and another process leave of it, rewritten every 50 ms
+ * as the domains change.  vm-a and vm-b want 2048 MiB each; c, d and f
+ * hold 1024 each.  The other process takes 1024 MiB: the budget falls by
+ * that much, a and b give it back; it ends: they grow again. */
+typedef struct {
+  virConnectPtr conn;
+  char *dir;
+  guint64 other_mib;
+  guint phase;
+  gint64 phase_deadline_us;
+  guint64 low_mib;   /* a + b at the end of the squeeze */
+  gboolean done;
+} Follow;
+
+static guint64
+follow_ab_mib (Follow *f)
+{
+  return (inproc_memory_kib (f->conn, "vm-a") + inproc_memory_kib (f->conn, "vm-b")) / MIB;
+}
+
+static void
+follow_write_meminfo (Follow *f)
+{
+  const char *running[] = { "vm-a", "vm-b", "vm-c", "vm-d", "vm-f" };
+  g_autofree char *path = g_build_filename (f->dir, "meminfo", NULL);
+  g_autofree char *text = NULL;
+  guint64 used = f->other_mib * MIB;
+
+  for (guint i = 0; i < G_N_ELEMENTS (running); i++)
+    used += inproc_memory_kib (f->conn, running[i]);
+  text = g_strdup_printf ("MemTotal: %d kB\nMemFree: 0 kB\nMemAvailable: %" G_GUINT64_FORMAT " kB\nCached: 0 kB\n"
+                          "Active(file): 0 kB\nInactive(file): 0 kB\nCommitted_AS: 0 kB\n",
+                          8192 * MIB, used < 8192 * MIB ? 8192 * MIB - used : 0);
+  g_assert_true (g_file_set_contents (path, text, -1, NULL));
+}
+
+/* phase 0: a + b reach 4096; 1: the other takes 1024, a + b fall to 3072;
+ * 2: it ends, a + b grow back to 4096 (within 8 MiB each way) */
+static gboolean
+follow_check (gpointer data)
+{
+  Follow *f = data;
+  guint64 ab = follow_ab_mib (f);
+  gboolean reached = f->phase == 1 ? ab <= 3072 + 8 : ab >= 4096 - 8;
+
+  follow_write_meminfo (f);
+  if (!reached && g_get_monotonic_time () < f->phase_deadline_us)
+    return G_SOURCE_CONTINUE;
+  g_test_message ("phase %u: a + b %" G_GUINT64_FORMAT " MiB%s", f->phase, ab, reached ? "" : " at the deadline");
+  if (reached && f->phase < 2)
+    {
+      f->low_mib = ab;
+      f->other_mib = f->phase == 0 ? 1024 : 0;
+      f->phase++;
+      f->phase_deadline_us = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+      return G_SOURCE_CONTINUE;
+    }
+  f->done = reached;
+  raise (SIGTERM);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+test_host_follows (void)
+{
+  Follow f = { inproc_open_node (), g_dir_make_tmp ("bc-proc-XXXXXX", NULL), 0, 0,
+               g_get_monotonic_time () + 20 * G_USEC_PER_SEC, 0, FALSE };
+  g_autofree char *meminfo = g_build_filename (f.dir, "meminfo", NULL);
+  BcDaemonOptions opts = { .state_path = "" };
+  BcConfig cfg;
+
+  set_weight (f.conn, "vm-a", "<policy><enabled>yes</enabled></policy>");
+  set_weight (f.conn, "vm-b", "<policy><enabled>yes</enabled></policy>");
+  inproc_config (&cfg);
+  /* a margin that always asks for the maximum; the fixed budget far
+   * above the host's 8192 MiB */
+  cfg.margin.min_kib = cfg.margin.initial_kib = 4096 * MIB;
+  cfg.reserve_kib = 1024 * MIB;
+  follow_write_meminfo (&f);
+  g_setenv ("BALLOONCTL_HOST_PROC", f.dir, TRUE);
+  g_timeout_add (50, follow_check, &f);
+  g_assert_cmpint (inproc_run (f.conn, &cfg, &opts, NULL), ==, 0);
+  g_unsetenv ("BALLOONCTL_HOST_PROC");
+  g_assert_true (f.done);
+  g_assert_cmpuint (f.low_mib, >=, 3072 - 64);
+  g_unlink (meminfo);
+  g_rmdir (f.dir);
+  g_free (f.dir);
+  virConnectClose (f.conn);
+}
+
+static gboolean
+term_now (gpointer data)
+{
+  raise (SIGTERM);
+  return G_SOURCE_REMOVE;
+}
+
+/* The host cannot be read: said once, and the budget stays fixed. */
+static void
+test_host_unreadable (void)
+{
+  static const char *const expected[] = { "vm-d: not managed: *", "vm-f: not managed: no balloon device",
+                                          "host figures: */meminfo: No such file or directory (said once; the budget stays at 16384 MiB)", NULL };
+  virConnectPtr conn = inproc_open_node ();
+  g_autofree char *dir = g_dir_make_tmp ("bc-proc-XXXXXX", NULL);
+  BcDaemonOptions opts = { .state_path = "" };
+  BcConfig cfg;
+
+  inproc_expect_warnings (expected);
+  inproc_config (&cfg);
+  g_setenv ("BALLOONCTL_HOST_PROC", dir, TRUE);
+  g_timeout_add (1500, term_now, NULL);
+  g_assert_cmpint (inproc_run (conn, &cfg, &opts, NULL), ==, 0);
+  g_unsetenv ("BALLOONCTL_HOST_PROC");
+  g_assert_cmpuint (inproc_count_messages ("host figures: *"), ==, 1);
+  /* vm-a shrinks towards its target as under the fixed budget */
+  g_assert_cmpuint (inproc_memory_kib (conn, "vm-a"), <, 1024 * MIB);
+  g_rmdir (dir);
+  virConnectClose (conn);
+}
+
 /* ---- the long-running daemon, driven by timers --------------------------- */
 
 typedef struct {
@@ -375,6 +500,8 @@ main (int argc, char **argv)
   inproc_add_test ("/daemon/dry-run", test_dry_run);
   inproc_add_test ("/daemon/host-budget", test_host_budget);
   inproc_add_test ("/daemon/weights", test_weights);
+  inproc_add_test ("/daemon/host-follows", test_host_follows);
+  inproc_add_test ("/daemon/host-unreadable", test_host_unreadable);
   inproc_add_test ("/daemon/events", test_events);
   inproc_add_test ("/daemon/systemd-notify", test_systemd_notify);
   inproc_add_test ("/daemon/reload-fifo", test_reload_fifo);

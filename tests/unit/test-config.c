@@ -50,6 +50,9 @@ test_shipped_example (void)
   g_assert_cmpmem (&c.clamp, sizeof c.clamp, &d.clamp, sizeof d.clamp);
   g_assert_cmpuint (c.budget_kib, ==, d.budget_kib);
   g_assert_cmpuint (c.reserve_kib, ==, d.reserve_kib);
+  g_assert_cmpint (c.follow, ==, d.follow);
+  g_assert_cmpint (c.pressure_percent, ==, d.pressure_percent);
+  g_assert_cmpstr (c.cgroup, ==, d.cgroup);
   g_assert_cmpuint (c.domain_min_kib, ==, d.domain_min_kib);
   g_assert_cmpuint (c.domain_max_kib, ==, d.domain_max_kib);
   g_assert_cmpstr (c.metrics_listen, ==, d.metrics_listen);
@@ -63,7 +66,7 @@ test_all_keys (void)
     "[controller]\napply-interval-ms=500\nmargin-interval-ms=2500\npolicy=paper-literal\nagent-timeout-ms=1500\nagent=false\n"
     "[margin]\ninitial-mib=256\nmin-mib=16\nmax-mib=2048\nstep-mib=32\ndown-step-mib=8\nthreshold-mib=2\n"
     "[safety]\nguard-mib=96\nmax-shrink-mib=128\ndead-band-mib=8\n"
-    "[host]\nbudget-mib=4096\nreserve-mib=512\n"
+    "[host]\nbudget-mib=4096\nreserve-mib=512\nfollow=false\npressure-percent=25\ncgroup=/sys/fs/cgroup/machine.slice\n"
     "[domain]\nmin-mib=192\nmax-mib=3072\nweight=300\n"
     "[metrics]\nlisten = [::1]:9477\n";
   g_autoptr (GError) error = NULL;
@@ -88,11 +91,19 @@ test_all_keys (void)
   g_assert_cmpuint (c.clamp.dead_band_kib, ==, 8 * 1024);
   g_assert_cmpuint (c.budget_kib, ==, 4096 * 1024);
   g_assert_cmpuint (c.reserve_kib, ==, 512 * 1024);
+  g_assert_false (c.follow);
+  g_assert_cmpint (c.pressure_percent, ==, 25);
+  g_assert_cmpstr (c.cgroup, ==, "/sys/fs/cgroup/machine.slice");
   g_assert_cmpuint (c.domain_min_kib, ==, 192 * 1024);
   g_assert_cmpuint (c.domain_max_kib, ==, 3072 * 1024);
   g_assert_cmpstr (c.metrics_listen, ==, "[::1]:9477");
   g_assert_cmpuint (c.domain_weight, ==, 300);
 }
+
+#define LONG_PATH "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef" \
+  "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef" \
+  "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef" \
+  "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
 static void
 test_errors (void)
@@ -138,6 +149,11 @@ test_errors (void)
     { "[controller]\nx\x1b]0;owned\x07=1\n", NULL },
     { "[controller]\n\x1b[2J\n", "t.conf: line 2 is not a [group], key=value or # comment: '\\u{001B}[2J'" },
     { "[a\x1b[2Jb]\n", NULL },
+    { "[host]\ncgroup=machine.slice\n", "t.conf: [host] cgroup: 'machine.slice' is not an absolute path" },
+    { "[host]\ncgroup=/sys/\x1b[2J\n", NULL },
+    { "[host]\ncgroup=/" LONG_PATH "\n", NULL },
+    { "[host]\npressure-percent=101\n", "t.conf: [host] pressure-percent: 101 is out of range (0..100)" },
+    { "[host]\nfollow=yes\n", "t.conf: [host] follow: 'yes' is not true or false" },
     { "[controller]\npolicy=\xc2\x9b" "31m\n", "t.conf: [controller] policy: unknown policy '\\u{009B}31m' (paper, paper-literal, adaptive; committed and mom for comparisons)" },
   };
 

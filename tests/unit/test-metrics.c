@@ -36,6 +36,7 @@ sample (void)
                                .applies = 56, .apply_failures = 2, .agent_failures = 7 };
   s->connected = TRUE;
   s->reconnects = 3;
+  s->budget_kib = 6144 * 1024;
   d = domain (s, "db1", "00000000-0000-0000-0000-000000000001", TRUE, "DOWN");
   d->current_kib = 448 * MIB;
   d->max_kib = 3072 * MIB;

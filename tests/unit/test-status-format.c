@@ -125,6 +125,7 @@ test_json (gconstpointer with_daemon)
       daemon->pid = 4242;
       daemon->policy = g_strdup ("paper");
       daemon->updated_ms = NOW_MS - 500;
+      daemon->budget_kib = 6144 * 1024;
     }
   bc_status_format_json (rows, daemon, out);
   compare (with_daemon ? "status-daemon.json" : "status-nodaemon.json", out->str);
@@ -143,6 +144,7 @@ test_report_roundtrip (void)
   r->uri = g_strdup ("qemu:///system");
   r->policy = g_strdup ("paper");
   r->updated_ms = NOW_MS;
+  r->budget_kib = 7 * 1024 * 1024;
   d = bc_report_add_domain (r, "u-1", "vm \"quoted\"\n");
   d->managed = TRUE;
   d->state = g_strdup ("UP");
@@ -157,6 +159,7 @@ test_report_roundtrip (void)
   g_assert_nonnull (back);
   g_assert_cmpint (back->pid, ==, 99);
   g_assert_cmpstr (back->uri, ==, "qemu:///system");
+  g_assert_cmpint (back->budget_kib, ==, 7 * 1024 * 1024);
   b = bc_report_find (back, "u-1");
   g_assert_nonnull (b);
   g_assert_cmpstr (b->name, ==, "vm \"quoted\"\n");
