@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "balloonctl-config"
 
 #include "bc-config.h"
+#include "bc-file.h"
 #include "bc-error.h"
 #include "bc-keyfile.h"
 #include "bc-metrics.h"
@@ -263,67 +264,38 @@ file_kind (mode_t mode)
   return "a special file";
 }
 
+/* Why the file was not read, in the configuration's words. */
 static gboolean
-check_file (int fd, const char *shown, GError **error)
+file_error (const char *shown, const BcFileResult *res, GError **error)
 {
-  struct stat st;
-
-  if (fstat (fd, &st) < 0)
-    return bc_set_error (error, BC_ERROR_CONFIG, "%s: cannot stat: %s", shown, g_strerror (errno));
-  if (!S_ISREG (st.st_mode))
-    return bc_set_error (error, BC_ERROR_CONFIG, "%s: is %s, not a regular file", shown, file_kind (st.st_mode));
-  if (st.st_size > BC_CONFIG_SIZE_MAX)
-    return bc_set_error (error, BC_ERROR_CONFIG, "%s: larger than %d bytes (64 KiB), the most a configuration file may hold",
-                         shown, BC_CONFIG_SIZE_MAX);
-  return TRUE;
-}
-
-/* At most BC_CONFIG_SIZE_MAX bytes (the file may grow after fstat, or
- * claim a size of 0 as /proc's do), NUL-terminated. */
-static char *
-read_file (int fd, const char *shown, gsize *len, GError **error)
-{
-  g_autofree char *buf = g_malloc (BC_CONFIG_SIZE_MAX + 2);
-  gsize n = 0;
-
-  while (n <= BC_CONFIG_SIZE_MAX)
+  switch (res->status)
     {
-      gssize r = read (fd, buf + n, BC_CONFIG_SIZE_MAX + 1 - n);
-
-      if (r < 0 && errno == EINTR)
-        continue;
-      if (r < 0)
-        return bc_set_error (error, BC_ERROR_CONFIG, "%s: cannot read: %s", shown, g_strerror (errno)), NULL;
-      if (r == 0)
-        break;
-      n += (gsize) r;
+    case BC_FILE_OPEN_FAILED:
+      return bc_set_error (error, BC_ERROR_CONFIG, "%s: cannot open: %s", shown, g_strerror (res->err));
+    case BC_FILE_STAT_FAILED:
+      return bc_set_error (error, BC_ERROR_CONFIG, "%s: cannot stat: %s", shown, g_strerror (res->err));
+    case BC_FILE_NOT_REGULAR:
+      return bc_set_error (error, BC_ERROR_CONFIG, "%s: is %s, not a regular file", shown, file_kind (res->mode));
+    case BC_FILE_TOO_LARGE:
+      return bc_set_error (error, BC_ERROR_CONFIG, "%s: larger than %d bytes (64 KiB), the most a configuration file may hold",
+                           shown, BC_CONFIG_SIZE_MAX);
+    default:
+      return bc_set_error (error, BC_ERROR_CONFIG, "%s: cannot read: %s", shown, g_strerror (res->err));
     }
-  if (n > BC_CONFIG_SIZE_MAX)
-    return bc_set_error (error, BC_ERROR_CONFIG, "%s: larger than %d bytes (64 KiB), the most a configuration file may hold",
-                         shown, BC_CONFIG_SIZE_MAX), NULL;
-  buf[n] = '\0';
-  *len = n;
-  return g_steal_pointer (&buf);
 }
 
 gboolean
 bc_config_load (BcConfig *cfg, const char *path, gboolean missing_ok, GError **error)
 {
   g_autofree char *shown = bc_escape (path, 0);
-  g_autofree char *data = NULL;
-  gsize len = 0;
-  /* Non-blocking: opening a FIFO must not wait for a writer. */
-  int fd = open (path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
-  int saved = errno;
+  BcFileResult res;
+  g_autofree char *data = bc_file_read (path, BC_CONFIG_SIZE_MAX, &res);
 
-  if (fd < 0 && saved == ENOENT && missing_ok)
+  if (data == NULL && res.status == BC_FILE_OPEN_FAILED && res.err == ENOENT && missing_ok)
     return TRUE;
-  if (fd < 0)
-    return bc_set_error (error, BC_ERROR_CONFIG, "%s: cannot open: %s", shown, g_strerror (saved));
-  if (check_file (fd, shown, error))
-    data = read_file (fd, shown, &len, error);
-  close (fd);
-  return data && load_text (cfg, data, len, path, error);
+  if (data == NULL)
+    return file_error (shown, &res, error);
+  return load_text (cfg, data, res.len, path, error);
 }
 
 guint64

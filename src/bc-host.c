@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "balloonctl-host"
 
 #include "bc-host.h"
+#include "bc-file.h"
 #include "bc-error.h"
 #include "bc-meminfo.h"
 #include "bc-quote.h"
@@ -81,25 +82,17 @@ bc_host_parse_cgroup_kib (const char *text, gsize len, guint64 *kib, GError **er
 static char *
 read_bounded (const char *path, gsize *len, GError **error)
 {
-  g_autofree char *buf = g_malloc (BC_HOST_TEXT_MAX + 1);
   g_autofree char *shown = bc_escape (path, 0);
-  int fd = open (path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
-  struct stat st;
-  gssize n = 0, r = 1;
+  BcFileResult res;
+  char *text = bc_file_read (path, BC_HOST_TEXT_MAX, &res);
 
-  if (fd < 0)
-    return bc_set_error (error, BC_ERROR_FAILED, "%s: %s", shown, g_strerror (errno)), NULL;
-  if (fstat (fd, &st) < 0 || !S_ISREG (st.st_mode))
-    r = -1, errno = EINVAL;
-  while (r > 0 && n <= BC_HOST_TEXT_MAX)
-    if ((r = read (fd, buf + n, BC_HOST_TEXT_MAX + 1 - (gsize) n)) > 0)
-      n += r;
-  close (fd);
-  if (r < 0 || n > BC_HOST_TEXT_MAX)
-    return bc_set_error (error, BC_ERROR_FAILED, "%s: %s", shown, r < 0 ? "not a readable file" : "too large"), NULL;
-  buf[n] = '\0';
-  *len = (gsize) n;
-  return g_steal_pointer (&buf);
+  *len = res.len;
+  if (text == NULL && res.status == BC_FILE_OPEN_FAILED)
+    return bc_set_error (error, BC_ERROR_FAILED, "%s: %s", shown, g_strerror (res.err)), NULL;
+  if (text == NULL)
+    return bc_set_error (error, BC_ERROR_FAILED, "%s: %s", shown,
+                         res.status == BC_FILE_TOO_LARGE ? "too large" : "not a readable file"), NULL;
+  return text;
 }
 
 static gboolean

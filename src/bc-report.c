@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "balloonctl-report"
 
 #include "bc-report.h"
+#include "bc-file.h"
 #include "bc-error.h"
 #include "bc-json.h"
 
@@ -369,28 +370,14 @@ pid_alive (gint64 pid)
 static char *
 read_bounded (const char *path, GError **error)
 {
-  g_autofree char *text = NULL;
-  struct stat st;
-  ssize_t n;
-  int fd = g_open (path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY, 0);
+  BcFileResult res;
+  char *text = bc_file_read (path, BC_REPORT_MAX_FILE_SIZE, &res);
 
-  if (fd < 0 && errno == ENOENT)
-    return NULL;
-  if (fd < 0)
-    return bc_set_error (error, BC_ERROR_FAILED, "%s", g_strerror (errno)), NULL;
-  if (fstat (fd, &st) < 0 || !S_ISREG (st.st_mode) || st.st_size > BC_REPORT_MAX_FILE_SIZE)
-    {
-      close (fd);
-      return bc_set_error (error, BC_ERROR_FAILED, "not a regular file of at most %d bytes", BC_REPORT_MAX_FILE_SIZE), NULL;
-    }
-  text = g_malloc ((gsize) st.st_size + 1);
-  while ((n = read (fd, text, (gsize) st.st_size)) < 0 && errno == EINTR)
-    ;
-  close (fd);
-  if (n < 0)
-    return bc_set_error (error, BC_ERROR_FAILED, "%s", g_strerror (errno)), NULL;
-  text[n] = '\0';
-  return g_steal_pointer (&text);
+  if (text || (res.status == BC_FILE_OPEN_FAILED && res.err == ENOENT))
+    return text;
+  if (res.status == BC_FILE_OPEN_FAILED || res.status == BC_FILE_READ_FAILED)
+    return bc_set_error (error, BC_ERROR_FAILED, "%s", g_strerror (res.err)), NULL;
+  return bc_set_error (error, BC_ERROR_FAILED, "not a regular file of at most %d bytes", BC_REPORT_MAX_FILE_SIZE), NULL;
 }
 
 gboolean

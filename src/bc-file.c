@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#define G_LOG_DOMAIN "balloonctl"
+
+#include "bc-file.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define FIRST_CHUNK 4096
+
+/* Up to max + 1 bytes (one more tells a file that grew past max), in a
+ * buffer that grows as the text comes. */
+static char *
+read_all (int fd, gsize hint, gsize max, BcFileResult *res)
+{
+  gsize size = MIN (MAX (hint, FIRST_CHUNK), max) + 2, n = 0;
+  g_autofree char *buf = g_malloc (size);
+
+  while (n <= max)
+    {
+      gssize r;
+
+      if (n + 1 >= size)
+        buf = g_realloc (buf, size = MIN (2 * size, max + 2));
+      r = read (fd, buf + n, MIN (size - 1, max + 1) - n);
+      if (r < 0 && errno == EINTR)
+        continue;
+      if (r < 0)
+        return res->status = BC_FILE_READ_FAILED, res->err = errno, NULL;
+      if (r == 0)
+        break;
+      n += (gsize) r;
+    }
+  if (n > max)
+    return res->status = BC_FILE_TOO_LARGE, NULL;
+  buf[n] = '\0';
+  res->len = n;
+  res->status = BC_FILE_READ;
+  return g_steal_pointer (&buf);
+}
+
+static char *
+read_open (int fd, gsize max, BcFileResult *res)
+{
+  struct stat st;
+
+  if (fstat (fd, &st) < 0)
+    return res->status = BC_FILE_STAT_FAILED, res->err = errno, NULL;
+  res->mode = st.st_mode;
+  if (!S_ISREG (st.st_mode))
+    return res->status = BC_FILE_NOT_REGULAR, NULL;
+  if (st.st_size < 0 || (guint64) st.st_size > max)
+    return res->status = BC_FILE_TOO_LARGE, NULL;
+  return read_all (fd, (gsize) st.st_size, max, res);
+}
+
+char *
+bc_file_read (const char *path, gsize max, BcFileResult *res)
+{
+  /* non-blocking: opening a FIFO must not wait for a writer */
+  int fd = open (path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+  char *text;
+
+  *res = (BcFileResult) { 0 };
+  if (fd < 0)
+    return res->status = BC_FILE_OPEN_FAILED, res->err = errno, NULL;
+  text = read_open (fd, max, res);
+  close (fd);
+  return text;
+}
