@@ -36,6 +36,32 @@ tolerance (guint64 cached_kib, gint64 since_ms)
   return per_tick (per_s, since_ms);
 }
 
+/* What the guest holds and does not use: its inactive file cache (no
+ * refault came from it this tick) and free memory beyond a little the
+ * kernel keeps for itself.  -1 when unknown (balloon figures only). */
+static gint64
+cold_kib (const BcMarginSample *s)
+{
+  gint64 free_kib = (gint64) MIN (s->free_kib, (guint64) G_MAXINT32);
+  gint64 inactive = (gint64) MIN (s->inactive_file_kib, (guint64) G_MAXINT32);
+
+  if (!s->have_active_file)
+    return -1;
+  return inactive + MAX (free_kib - BC_ADAPTIVE_FREE_KEEP_KIB, 0);
+}
+
+/* Refaults far above the tolerance grow the margin by more than what
+ * refaulted (Senpai loosens by up to the whole gap when pressure is 20
+ * times its target): a guest reading a large new working set slowly
+ * refaults only a little of it a second, but lacks much. */
+static gint64
+boosted (gint64 refaults_kib, gint64 tolerance_kib)
+{
+  gint64 factor = refaults_kib / MAX (tolerance_kib * BC_ADAPTIVE_BOOST_DIV, 1);
+
+  return refaults_kib * CLAMP (factor, 1, BC_ADAPTIVE_BOOST_MAX);
+}
+
 static void
 set_margin (BcMarginState *st, const BcMarginParams *p, gint64 margin_kib, BcState state)
 {
@@ -43,50 +69,84 @@ set_margin (BcMarginState *st, const BcMarginParams *p, gint64 margin_kib, BcSta
   st->state = state;
 }
 
+static gboolean
+near_edge (const BcMarginState *st, gint64 now_ms)
+{
+  return st->edge_at_ms > 0 && now_ms - st->edge_at_ms < BC_ADAPTIVE_EDGE_MEMORY_MS &&
+         st->margin_kib > st->edge_kib - BC_ADAPTIVE_EDGE_ZONE_KIB &&
+         st->margin_kib - st->edge_kib <= BC_ADAPTIVE_EDGE_ZONE_KIB;
+}
+
+/* A growth that starts where the last one started (a probe found the same
+ * edge again) doubles the hold, up to HOLD_MAX_MS: a guest whose working
+ * set has not moved is probed less and less often.  Elsewhere, or long
+ * after, the hold starts again at HOLD_MS. */
+static void
+start_growth (BcMarginState *st, gint64 now_ms)
+{
+  gboolean again = near_edge (st, now_ms);
+
+  st->hold_ms = again ? MIN (MAX (st->hold_ms, BC_ADAPTIVE_HOLD_MS) * 2, BC_ADAPTIVE_HOLD_MAX_MS)
+                      : BC_ADAPTIVE_HOLD_MS;
+  st->edge_kib = st->margin_kib;
+  st->edge_at_ms = now_ms;
+}
+
 static void
 grow (BcMarginState *st, const BcMarginParams *p, gint64 demand_kib, gint64 now_ms, gint64 since_ms)
 {
   gint64 by = MIN (demand_kib, per_tick (p->step_kib, since_ms));
 
-  st->edge_kib = st->margin_kib;
-  st->edge_at_ms = now_ms;
+  /* the first growth after a probe clears the edge by a headroom: the
+   * refaults seen are a tick old, and the next probe starts above it */
+  if (st->state == BC_STATE_DOWN || st->edge_at_ms == 0)
+    {
+      start_growth (st, now_ms);
+      by = MAX (by, MIN (BC_ADAPTIVE_HEADROOM_KIB, p->step_kib));
+    }
   set_margin (st, p, st->margin_kib + by, BC_STATE_UP);
   st->grown_kib = by;
   st->shrink_step_kib = shrink_min (p);
-  st->hold_until_ms = now_ms + BC_ADAPTIVE_HOLD_MS;
+  st->hold_until_ms = now_ms + MAX (st->hold_ms, BC_ADAPTIVE_HOLD_MS);
   g_snprintf (st->reason, sizeof st->reason, "UP: refaults or new cache %" G_GINT64_FORMAT " MiB, margin +%" G_GINT64_FORMAT " MiB",
               demand_kib / 1024, by / 1024);
 }
 
-static gboolean
-near_edge (const BcMarginState *st, gint64 now_ms)
+/* The probe's rate (KiB/s).  With the guest's figures: a quarter of its
+ * cold memory a second, between PROBE_MIN (a gentle pressure that makes
+ * the kernel age its active list, so that stale pages turn inactive) and
+ * down_step_kib / 2; near the last edge, PROBE_MIN.  Balloon figures
+ * only: shrink_step_kib, raised by shrink_min every quiet second up to
+ * down_step_kib / 2. */
+static gint64
+probe_rate (BcMarginState *st, const BcMarginParams *p, const BcMarginSample *s, gboolean edge, gint64 since_ms)
 {
-  return st->edge_at_ms > 0 && now_ms - st->edge_at_ms < BC_ADAPTIVE_EDGE_MEMORY_MS &&
-         st->margin_kib > st->edge_kib && st->margin_kib - st->edge_kib <= BC_ADAPTIVE_EDGE_ZONE_KIB;
+  gint64 floor_rate = MAX (BC_ADAPTIVE_PROBE_MIN_KIB, (gint64) MIN (s->cached_kib / 200, (guint64) G_MAXINT32));
+  gint64 cold = cold_kib (s);
+  gint64 rate = MAX (st->shrink_step_kib, shrink_min (p));
+
+  if (cold >= 0)
+    return edge ? floor_rate : CLAMP (cold / 4, floor_rate, MAX (p->down_step_kib / 2, floor_rate));
+  if (edge)
+    return shrink_min (p);
+  st->shrink_step_kib = MIN (rate + per_tick (shrink_min (p), since_ms), p->down_step_kib / 2);
+  return rate;
 }
 
-/* shrink_step_kib is a rate (KiB/s), raised by shrink_min every quiet
- * second up to down_step_kib / 2. */
 static void
-probe_down (BcMarginState *st, const BcMarginParams *p, gint64 now_ms, gint64 since_ms)
+probe_down (BcMarginState *st, const BcMarginParams *p, const BcMarginSample *s, gint64 now_ms, gint64 since_ms)
 {
-  gint64 rate = MAX (st->shrink_step_kib, shrink_min (p));
   gboolean edge = near_edge (st, now_ms);
-  gint64 by;
+  gint64 by = per_tick (probe_rate (st, p, s, edge, since_ms), since_ms);
 
-  if (edge)
-    rate = shrink_min (p);
-  by = per_tick (rate, since_ms);
   set_margin (st, p, st->margin_kib - by, BC_STATE_DOWN);
-  if (!edge)
-    st->shrink_step_kib = MIN (rate + per_tick (shrink_min (p), since_ms), p->down_step_kib / 2);
-  g_snprintf (st->reason, sizeof st->reason, "DOWN: no refaults, margin -%" G_GINT64_FORMAT " MiB%s",
-              by / 1024, edge ? " (near where refaults began)" : "");
+  g_snprintf (st->reason, sizeof st->reason, "DOWN: no refaults, margin -%" G_GINT64_FORMAT " KiB%s", by,
+              edge ? " (near where refaults began)" : "");
 }
 
 void
 bc_adaptive_tick (BcMarginState *st, const BcMarginParams *p, const BcMarginDelta *d,
-                  guint64 cached_kib, gint64 now_ms, gint64 since_ms)
+                  const BcMarginSample *now, gint64 now_ms, gint64 since_ms)
 {
   gint64 refaults = d->have_turnover ? d->turnover : 0;
   /* The cache grows into what the last growth gave, whatever reads it
@@ -95,16 +155,18 @@ bc_adaptive_tick (BcMarginState *st, const BcMarginParams *p, const BcMarginDelt
   gint64 beyond = d->cached - st->grown_kib;
   gint64 new_cache = beyond > per_tick (p->threshold_kib, since_ms) ? beyond : 0;
 
+  gint64 tol = tolerance (now->cached_kib, since_ms);
+
   st->grown_kib = 0;
-  if (refaults > tolerance (cached_kib, since_ms) || new_cache > 0)
-    grow (st, p, MAX (refaults, new_cache), now_ms, since_ms);
+  if (refaults > tol || new_cache > 0)
+    grow (st, p, MAX (boosted (refaults, tol), new_cache), now_ms, since_ms);
   else if (now_ms < st->hold_until_ms)
     {
       st->state = BC_STATE_UP;
       g_strlcpy (st->reason, "UP: holding after growth", sizeof st->reason);
     }
   else
-    probe_down (st, p, now_ms, since_ms);
+    probe_down (st, p, now, now_ms, since_ms);
 }
 
 void
@@ -116,4 +178,13 @@ bc_adaptive_unwind (BcMarginState *st, const BcMarginParams *p, guint64 granted_
     st->margin_kib = MAX (room, p->min_kib);
   /* refaults under the budget's cap say nothing of the working set */
   st->edge_at_ms = 0;
+}
+
+void
+bc_adaptive_raise (BcMarginState *st, const BcMarginParams *p, guint64 floor_kib, guint64 committed_kib)
+{
+  gint64 room = floor_kib > committed_kib ? (gint64) MIN (floor_kib - committed_kib, (guint64) G_MAXINT32 * 1024) : 0;
+
+  if (st->margin_kib < room)
+    st->margin_kib = MIN (room, p->max_kib);
 }

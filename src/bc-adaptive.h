@@ -10,30 +10,52 @@
  * at its working set.  Above it, or while the cache grows by more than
  * threshold_kib a tick (a new working set read for the first time shows
  * no refaults yet):
- *   grow   by what refaulted or was newly cached since the last tick, at
- *          most step_kib a tick, and hold: no shrink for HOLD_MS; the
- *          margin where refaults appeared is remembered as the edge.
+ *   grow   by what refaulted (times refaults / (BOOST_DIV x the tolerance),
+ *          between 1 and BOOST_MAX) or was newly cached since the last tick, at
+ *          most step_kib a tick (the first growth after a probe at least
+ *          HEADROOM_KIB), and hold: no shrink for HOLD_MS; the margin
+ *          where refaults appeared is remembered as the edge.
+ *          A growth that starts within EDGE_ZONE_KIB of where the last one
+ *          started doubles the hold, up to HOLD_MAX_MS: once a probe has
+ *          found the working set's edge, the guest is probed less and less
+ *          often instead of saw-toothing through it.
  * Quiet:
- *   probe  down, from down_step_kib / 8 a tick, that much more with every
- *          quiet tick up to down_step_kib / 2, but at the smallest step while
- *          within EDGE_ZONE_KIB above the last edge (forgotten after
- *          EDGE_MEMORY_MS): a large cold cache is given back in seconds,
- *          and memory settles just above the working set instead of
- *          saw-toothing below it.
+ *   probe  down by the cold part of the guest's memory: a quarter a second
+ *          of its inactive file cache plus its free memory beyond
+ *          FREE_KEEP_KIB, at least PROBE_MIN_KIB (or 0.5 % of the cache) a
+ *          second, at most down_step_kib / 2; at that least rate while
+ *          within EDGE_ZONE_KIB of the last edge (forgotten after
+ *          EDGE_MEMORY_MS).  A large cold cache is given back in seconds;
+ *          a guest whose cache is all in use is pressed gently, which makes
+ *          its kernel age the active list, so stale pages turn inactive and
+ *          cold.  With balloon figures only (no inactive list): from
+ *          down_step_kib / 8 a second, that much more every quiet second.
  * The pass keeps the margin within what the host budget grants
- * (bc_adaptive_unwind), so no margin winds up above the fair share. */
+ * (bc_adaptive_unwind), so no margin winds up above the fair share, and
+ * raises it to what the target's floor gives (bc_decide), so that growth
+ * starts from the size the guest has, not from below its floor. */
 #pragma once
 
 #include "bc-margin.h"
 
 #define BC_ADAPTIVE_TOLERANCE_PPM 2000
 #define BC_ADAPTIVE_HOLD_MS 5000
+#define BC_ADAPTIVE_HOLD_MAX_MS 80000
 #define BC_ADAPTIVE_EDGE_ZONE_KIB (16 * 1024)
-#define BC_ADAPTIVE_EDGE_MEMORY_MS 60000
+#define BC_ADAPTIVE_EDGE_MEMORY_MS 240000
+#define BC_ADAPTIVE_FREE_KEEP_KIB (8 * 1024)
+#define BC_ADAPTIVE_PROBE_MIN_KIB 1024
+#define BC_ADAPTIVE_HEADROOM_KIB (8 * 1024)
+#define BC_ADAPTIVE_BOOST_DIV 8
+#define BC_ADAPTIVE_BOOST_MAX 4
 
 /* since_ms: the time since the previous tick. */
 void bc_adaptive_tick (BcMarginState *st, const BcMarginParams *p, const BcMarginDelta *d,
-                       guint64 cached_kib, gint64 now_ms, gint64 since_ms);
+                       const BcMarginSample *now, gint64 now_ms, gint64 since_ms);
 /* What the host budget granted caps the margin: at most granted -
  * committed, never below the margin's min. */
 void bc_adaptive_unwind (BcMarginState *st, const BcMarginParams *p, guint64 granted_kib, guint64 committed_kib);
+/* What the target's floor gives (the configured min, used + guard) is
+ * margin the guest has anyway: the margin is raised to floor - committed,
+ * never above the margin's max. */
+void bc_adaptive_raise (BcMarginState *st, const BcMarginParams *p, guint64 floor_kib, guint64 committed_kib);

@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "balloonctl-decide"
 
 #include "bc-decide.h"
+#include "bc-adaptive.h"
 
 #define PAGE_KIB 4 /* x86, arm64 with 4K pages: what the guests we run use */
 
@@ -55,6 +56,7 @@ fill_figures (BcDecision *d, BcMarginSample *s, const BcBalloonFigures *balloon,
       d->cached_kib = mi->cached_kib;
       d->active_file_kib = mi->active_file_kib;
       d->inactive_file_kib = mi->inactive_file_kib;
+      s->inactive_file_kib = mi->inactive_file_kib;
       d->used_kib = used_without_balloon (balloon, bc_meminfo_used_kib (mi), mi->mem_total_kib);
       s->have_active_file = TRUE;
       s->have_refault = guest->have_vmstat && guest->vmstat.have_refault;
@@ -119,6 +121,8 @@ bc_decide (const BcConfig *cfg, const BcDomainPolicy *policy,
   if (d.target.ceiling_kib > d.committed_kib &&
       margin->margin_kib > (gint64) (d.target.ceiling_kib - d.committed_kib))
     margin->margin_kib = MAX ((gint64) (d.target.ceiling_kib - d.committed_kib), cfg->margin.min_kib);
+  if (cfg->policy == BC_POLICY_ADAPTIVE)
+    bc_adaptive_raise (margin, &cfg->margin, d.target.floor_kib, d.committed_kib);
   *out = d;
   return TRUE;
 }

@@ -215,7 +215,7 @@ bc_margin_tick (BcMarginState *st, const BcMarginParams *p, BcPolicy policy,
   if (policy == BC_POLICY_PAPER_LITERAL)
     tick_literal (st, p, &d);
   else if (policy == BC_POLICY_ADAPTIVE)
-    bc_adaptive_tick (st, p, &d, now->cached_kib, now_ms, since);
+    bc_adaptive_tick (st, p, &d, now, now_ms, since);
   else
     tick_paper (st, p, &d);
 }

@@ -34,6 +34,7 @@ typedef struct {
 typedef struct {
   guint64 cached_kib;
   guint64 active_file_kib;   /* valid if have_active_file */
+  guint64 inactive_file_kib; /* valid if have_active_file */
   guint64 refault_file_kib;  /* cumulative, valid if have_refault */
   gboolean have_active_file; /* FALSE when only balloon figures are known */
   gboolean have_refault;
@@ -57,6 +58,7 @@ typedef struct {
   gint64 edge_kib;        /* adaptive: the margin where refaults last began */
   gint64 edge_at_ms;      /* adaptive: when (0 = never) */
   gint64 grown_kib;       /* adaptive: the last tick's growth */
+  gint64 hold_ms;         /* adaptive: the hold after the last growth */
   char reason[96]; /* why the last tick did what it did */
 } BcMarginState;
 

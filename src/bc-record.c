@@ -68,7 +68,7 @@ static const Field policy_fields[] = {
 };
 /* refault_file_kib is guest pages times 4: the whole of a guint64 */
 static const Field sample_fields[] = {
-  KIB (BcMarginSample, cached_kib), KIB (BcMarginSample, active_file_kib),
+  KIB (BcMarginSample, cached_kib), KIB (BcMarginSample, active_file_kib), KIB (BcMarginSample, inactive_file_kib),
   FIELD (BcMarginSample, refault_file_kib, F_U64, 0, 0, G_MAXUINT64, NULL),
   BOOL (BcMarginSample, have_active_file), BOOL (BcMarginSample, have_refault), MS (BcMarginSample, at_ms),
   KIB (BcMarginSample, size_kib), KIB (BcMarginSample, max_kib), KIB (BcMarginSample, free_kib),
@@ -78,7 +78,7 @@ static const Field margin_fields[] = {
   ENUM (BcMarginState, state, state_names), SKIB (BcMarginState, margin_kib), MS (BcMarginState, last_tick_ms),
   BOOL (BcMarginState, have_prev), OBJECT (BcMarginState, prev, sample_fields),
   SKIB (BcMarginState, shrink_step_kib), MS (BcMarginState, hold_until_ms), SKIB (BcMarginState, edge_kib),
-  MS (BcMarginState, edge_at_ms), SKIB (BcMarginState, grown_kib),
+  MS (BcMarginState, edge_at_ms), SKIB (BcMarginState, grown_kib), MS (BcMarginState, hold_ms),
   FIELD (BcMarginState, reason, F_TEXT, 0, 0, sizeof ((BcMarginState *) 0)->reason, NULL), END
 };
 static const Field input_fields[] = {

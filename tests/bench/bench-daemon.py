@@ -16,8 +16,13 @@ read is one extra call per domain per interval, on a worker thread).
 Prints one table per domain count, and the ratios balloonctl / baseline.
 Numbers, not pass/fail: it exits non-zero only if a program fails.
 
+With --steady S, each program also runs S + seconds and only the CPU of
+its last `seconds` counts (read from /proc/PID/stat): the steady state of a
+host whose guests have settled, where balloonctl's targets no longer move
+(from start, every target moves at the shrink rate for the first seconds).
+
 Usage: bench-daemon.py BALLOONCTL BENCH_BASELINE [--domains 20,200]
-       [--seconds 8] [--interval-ms 100] [--repeat 2]
+       [--seconds 8] [--interval-ms 100] [--repeat 2] [--steady S]
 """
 import argparse
 import os
@@ -48,13 +53,29 @@ def node_xml(path, n):
         f.write("</node>\n")
 
 
-def measure(argv, seconds, running_check=None):
+def cpu_now(pid):
+    """User+system CPU seconds of a live process, from /proc/PID/stat."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def measure(argv, seconds, running_check=None, window=None):
     """Run argv; return (cpu seconds, peak RSS KiB, stdout).  With
-    running_check, SIGTERM it after `seconds`, once running_check() held."""
+    running_check, SIGTERM it after `seconds`, once running_check() held.
+    With window (start, length): the CPU seconds returned are those spent
+    between `start` and `start + length` seconds after it started."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         p = subprocess.Popen(argv, stdout=out, stderr=err)
+        cpu = None
+        if window:
+            time.sleep(window[0])
+            c0 = cpu_now(p.pid)
+            time.sleep(window[1])
+            cpu = cpu_now(p.pid) - c0
+            seconds -= window[0] + window[1]
         if running_check:
-            time.sleep(seconds)
+            time.sleep(max(seconds, 0))
             if not running_check():
                 p.kill()
                 p.wait()
@@ -67,7 +88,20 @@ def measure(argv, seconds, running_check=None):
         if p.returncode != 0:
             sys.stderr.write(err.read().decode(errors="replace")[-2000:])
             raise SystemExit(f"bench: {argv[0]} exited {p.returncode}")
-        return ru.ru_utime + ru.ru_stime, ru.ru_maxrss, out.read().decode()
+        if cpu is None:
+            cpu = ru.ru_utime + ru.ru_stime
+        return cpu, ru.ru_maxrss, out.read().decode()
+
+
+def table(title, n, ticks, seconds, rb, ro):
+    cb, mb = min(r[0] for r in rb), min(r[1] for r in rb)
+    co, mo = min(r[0] for r in ro), min(r[1] for r in ro)
+    print(f"\n{n} domains, {title} ({ticks:g} ticks)")
+    print(f"  {'':22} {'CPU ms':>8} {'us/domain/tick':>15} {'% of a core':>12} {'peak RSS MiB':>13}")
+    for label, c, m in (("baseline (collect)", cb, mb), ("balloonctl run", co, mo)):
+        print(f"  {label:22} {c * 1000:8.0f} {c * 1e6 / ticks / n:15.1f} "
+              f"{100 * c / seconds:12.2f} {m / 1024:13.1f}")
+    print(f"  ratio balloonctl/baseline: CPU {co / cb:.2f}x, peak RSS {mo / mb:.2f}x", flush=True)
 
 
 def main():
@@ -78,6 +112,8 @@ def main():
     ap.add_argument("--seconds", type=float, default=8)
     ap.add_argument("--interval-ms", type=int, default=100)
     ap.add_argument("--repeat", type=int, default=2)
+    ap.add_argument("--steady", type=float, default=0,
+                    help="also measure the same window this many seconds after start")
     a = ap.parse_args()
 
     ticks = a.seconds * 1000 / a.interval_ms
@@ -108,15 +144,17 @@ def main():
             ro = [measure(ours, a.seconds, managed_all) for _ in range(a.repeat)]
             if f"domains {n}" not in rb[0][2]:
                 raise SystemExit(f"bench: baseline saw {rb[0][2].strip()!r}, expected {n} domains")
-            cb, mb = min(r[0] for r in rb), min(r[1] for r in rb)
-            co, mo = min(r[0] for r in ro), min(r[1] for r in ro)
-            print(f"\n{n} domains ({ticks:g} ticks)")
-            print(f"  {'':22} {'CPU ms':>8} {'us/domain/tick':>15} {'% of a core':>12} {'peak RSS MiB':>13}")
-            for label, c, m in (("baseline (collect)", cb, mb), ("balloonctl run", co, mo)):
-                print(f"  {label:22} {c * 1000:8.0f} {c * 1e6 / ticks / n:15.1f} "
-                      f"{100 * c / a.seconds:12.2f} {m / 1024:13.1f}")
-            print(f"  ratio balloonctl/baseline: CPU {co / cb:.2f}x, peak RSS {mo / mb:.2f}x", flush=True)
-
+            table("from start, the targets converging", n, ticks, a.seconds, rb, ro)
+            if not a.steady:
+                continue
+            # steady state: the same window of both, once every target has
+            # settled (the sizes no longer move)
+            total = a.steady + a.seconds + 1
+            window = (a.steady, a.seconds)
+            base_long = [a.baseline, uri, str(a.interval_ms), str(int(total))]
+            rb = [measure(base_long, total, window=window) for _ in range(a.repeat)]
+            ro = [measure(ours, total, managed_all, window=window) for _ in range(a.repeat)]
+            table(f"steady, {a.steady:g} s after start", n, ticks, a.seconds, rb, ro)
 
 if __name__ == "__main__":
     main()

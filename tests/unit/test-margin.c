@@ -18,6 +18,8 @@ typedef struct {
   gint64 refault_mib; /* cumulative; -1 = no vmstat */
   BcState state;      /* expected after the tick */
   gint64 margin_mib;  /* expected after the tick */
+  gint64 inactive_mib; /* Inactive(file) */
+  gint64 free_mib;    /* MemFree */
 } Step;
 
 typedef struct {
@@ -102,37 +104,49 @@ static const Trace traces[] = {
   /* ...which paper follows: */
   { "paper/not-stuck", BC_POLICY_PAPER, DOWN,
     { { 108, 48, 0, DOWN, 128 }, { 108, 48, 500, UP, 192 }, { 109, 49, 1000, UP, 256 } }, 3 },
-  /* adaptive (ticks of 1 s): while nothing refaults, probe down by 4, then
-     4 more each tick (at most 16), down to the margin's min */
-  { "adaptive/probe-accelerates", BC_POLICY_ADAPTIVE, UP,
-    { { 100, 50, 0, UP, 128 }, { 100, 50, 0, DOWN, 124 }, { 100, 50, 0, DOWN, 116 },
-      { 100, 50, 0, DOWN, 104 }, { 100, 50, 0, DOWN, 88 }, { 100, 50, 0, DOWN, 72 },
-      { 100, 50, 0, DOWN, 56 }, { 100, 50, 0, DOWN, 40 }, { 100, 50, 0, DOWN, 32 } }, 9, 1000 },
-  /* adaptive: refaults grow the margin by what refaulted; 5 s of hold;
-     then the smallest steps while within 16 MiB above where refaults
-     began (128), then faster again below it */
+  /* adaptive (ticks of 1 s): while nothing refaults, probe down by a
+     quarter of the cold memory a second (inactive file cache, free beyond
+     8 MiB), at most 16 (half the down step), at least 1 */
+  { "adaptive/probe-cold", BC_POLICY_ADAPTIVE, UP,
+    { { 100, 50, 0, UP, 128, 40, 0 }, { 100, 50, 0, DOWN, 118, 40, 0 }, { 100, 50, 0, DOWN, 108, 40, 0 },
+      { 100, 50, 0, DOWN, 98, 0, 48 }, { 100, 50, 0, DOWN, 88, 0, 48 }, { 100, 50, 0, DOWN, 72, 200, 0 },
+      { 100, 50, 0, DOWN, 71, 0, 0 }, { 100, 50, 0, DOWN, 70, 0, 8 }, { 100, 50, 0, DOWN, 66, 8, 16 } }, 9, 1000 },
+  /* adaptive: with nothing cold, the least probe is 0.5 % of the cache a
+     second when that is more than 1 MiB */
+  { "adaptive/probe-least", BC_POLICY_ADAPTIVE, UP,
+    { { 1000, 50, 0, UP, 128 }, { 1000, 50, 0, DOWN, 123 }, { 1000, 50, 0, DOWN, 118 } }, 3, 1000 },
+  /* adaptive: refaults grow the margin by what refaulted, boosted: 10 MiB
+     a second in a 100 MiB cache is 50 times the tolerance, so 4 x; 5 s of
+     hold; then a quarter of the cold memory a second, and the least step
+     once within 16 MiB of where refaults began (128) */
   { "adaptive/grows-holds-probes", BC_POLICY_ADAPTIVE, UP,
-    { { 100, 50, 0, UP, 128 }, { 100, 50, 10, UP, 138 }, { 100, 50, 10, UP, 138 },
-      { 100, 50, 10, UP, 138 }, { 100, 50, 10, UP, 138 }, { 100, 50, 10, UP, 138 },
-      { 100, 50, 10, DOWN, 134 }, { 100, 50, 10, DOWN, 130 }, { 100, 50, 10, DOWN, 126 },
-      { 100, 50, 10, DOWN, 122 }, { 100, 50, 10, DOWN, 114 } }, 11, 1000 },
+    { { 100, 50, 0, UP, 128 }, { 100, 50, 10, UP, 168 }, { 100, 50, 10, UP, 168, 40 },
+      { 100, 50, 10, UP, 168, 40 }, { 100, 50, 10, UP, 168, 40 }, { 100, 50, 10, UP, 168, 40 },
+      { 100, 50, 10, DOWN, 158, 40 }, { 100, 50, 10, DOWN, 148, 40 }, { 100, 50, 10, DOWN, 138, 40 },
+      { 100, 50, 10, DOWN, 137, 40 }, { 100, 50, 10, DOWN, 136, 40 } }, 11, 1000 },
+  /* adaptive: the boost is refaults / (8 x the tolerance), 1 to 4: a
+     1000 MiB cache tolerates 2 MiB/s; 20 MiB/s grows by 20, 40 MiB/s by
+     80, capped at the 64 MiB step */
+  { "adaptive/boost", BC_POLICY_ADAPTIVE, UP,
+    { { 1000, 50, 0, UP, 128 }, { 1000, 50, 20, UP, 148 }, { 1000, 50, 60, UP, 212 } }, 3, 1000 },
   /* adaptive: a full cache moving by less than the threshold is noise */
   { "adaptive/cache-noise", BC_POLICY_ADAPTIVE, UP,
-    { { 100, 50, 0, UP, 128 }, { 103, 50, 0, DOWN, 124 }, { 100, 50, 0, DOWN, 116 } }, 3, 1000 },
+    { { 100, 50, 0, UP, 128 }, { 103, 50, 0, DOWN, 127 }, { 100, 50, 0, DOWN, 126 } }, 3, 1000 },
   /* adaptive: growth is at most a step a tick */
   { "adaptive/grow-capped", BC_POLICY_ADAPTIVE, UP,
     { { 100, 50, 0, UP, 128 }, { 100, 50, 500, UP, 192 } }, 2, 1000 },
   /* adaptive: refaults up to 0.2 % of the cache a second are noise (a
-     1000 MiB cache: 2 MiB/s) */
+     1000 MiB cache: 2 MiB/s); the first growth after a probe is at least
+     the 8 MiB headroom */
   { "adaptive/noise-tolerated", BC_POLICY_ADAPTIVE, UP,
-    { { 1000, 50, 0, UP, 128 }, { 1000, 50, 2, DOWN, 124 }, { 1000, 50, 5, UP, 127 } }, 3, 1000 },
+    { { 1000, 50, 0, UP, 128 }, { 1000, 50, 2, DOWN, 123 }, { 1000, 50, 5, UP, 131 } }, 3, 1000 },
   /* adaptive: a new working set read for the first time shows as cache
      growth before any refault */
   { "adaptive/new-working-set", BC_POLICY_ADAPTIVE, UP,
     { { 100, 50, 0, UP, 128 }, { 200, 50, 0, UP, 192 } }, 2, 1000 },
   /* adaptive: a cache shrunk by the balloon is no demand */
   { "adaptive/cache-shrunk-by-us", BC_POLICY_ADAPTIVE, UP,
-    { { 300, 50, 0, UP, 128 }, { 200, 50, 0, DOWN, 124 } }, 2, 1000 },
+    { { 300, 50, 0, UP, 128 }, { 200, 50, 0, DOWN, 127 } }, 2, 1000 },
   /* committed: the reserve never moves, whatever the cache does */
   { "committed/fixed", BC_POLICY_COMMITTED, UP,
     { { 100, 50, 0, UP, 128 }, { 300, 50, 500, UP, 128 }, { 100, 10, 500, UP, 128 } }, 3 },
@@ -178,6 +192,8 @@ run_trace (gconstpointer data)
       BcMarginSample sample = {
         .cached_kib = (guint64) s->cached_mib * MIB,
         .active_file_kib = (guint64) s->active_mib * MIB,
+        .inactive_file_kib = (guint64) s->inactive_mib * MIB,
+        .free_kib = (guint64) s->free_mib * MIB,
         .have_active_file = TRUE,
         .have_refault = s->refault_mib >= 0,
         .refault_file_kib = s->refault_mib >= 0 ? (guint64) s->refault_mib * MIB : 0,
@@ -231,6 +247,76 @@ test_adaptive_short_ticks (void)
   g_assert_cmpint (st.margin_kib, <, 128 * MIB);
 }
 
+/* adaptive: the margin is raised to what the target's floor gives */
+static void
+test_adaptive_raise (void)
+{
+  BcMarginState st;
+
+  bc_margin_init (&st, &params);
+  st.margin_kib = 40 * MIB;
+  bc_adaptive_raise (&st, &params, 128 * MIB, 20 * MIB);
+  g_assert_cmpint (st.margin_kib, ==, 108 * MIB);
+  bc_adaptive_raise (&st, &params, 100 * MIB, 20 * MIB);
+  g_assert_cmpint (st.margin_kib, ==, 108 * MIB);
+  bc_adaptive_raise (&st, &params, 10 * MIB, 20 * MIB);
+  g_assert_cmpint (st.margin_kib, ==, 108 * MIB);
+  bc_adaptive_raise (&st, &params, 4096 * MIB, 0);
+  g_assert_cmpint (st.margin_kib, ==, params.max_kib);
+}
+
+/* A guest whose file cache holds margin - 20 MiB and whose workload reads
+ * an 80 MiB working set at 50 MiB/s: what one tick of 1 s shows. */
+static BcMarginSample
+modelled_guest (const BcMarginState *st, guint64 *refaulted_mib, gint64 now_ms)
+{
+  const gint64 ws = 80, rate = 50, room = st->margin_kib / MIB - 20;
+  gint64 missing = MAX (ws - room, 0);
+  BcMarginSample s = refault_sample (MIN (room, ws), 0);
+
+  *refaulted_mib += (guint64) (rate * missing / ws);
+  s.refault_file_kib = *refaulted_mib * MIB;
+  s.active_file_kib = s.cached_kib;
+  s.free_kib = (guint64) MAX (room - ws, 0) * MIB;
+  s.at_ms = now_ms;
+  return s;
+}
+
+/* adaptive, closed loop: once a probe has found the working set's edge
+ * (margin 100 MiB), each probe that finds it again doubles the hold, so
+ * over ten minutes the guest is probed a handful of times, not every
+ * twenty seconds, and the memory stays just above the edge. */
+static void
+test_adaptive_backoff (void)
+{
+  BcMarginState st;
+  guint64 refaulted = 0;
+  guint episodes = 0;
+  gint64 sum = 0;
+  int n = 0;
+
+  bc_margin_init (&st, &params);
+  st.margin_kib = 200 * MIB;
+  for (int i = 0; i <= 600; i++)
+    {
+      BcState before = st.state;
+      BcMarginSample s = modelled_guest (&st, &refaulted, 1000 * (gint64) i);
+
+      bc_margin_tick (&st, &params, BC_POLICY_ADAPTIVE, &s, 1000 * (gint64) i);
+      episodes += before == BC_STATE_DOWN && st.state == BC_STATE_UP;
+      if (i >= 120)
+        sum += st.margin_kib / MIB, n++;
+    }
+  g_test_message ("backoff: %u probes found the edge, %" G_GUINT64_FORMAT " MiB refaulted, mean margin %"
+                  G_GINT64_FORMAT " MiB from 2 min on, hold %" G_GINT64_FORMAT " s",
+                  episodes, refaulted, sum / n, st.hold_ms / 1000);
+  g_assert_cmpuint (episodes, <=, 10);
+  g_assert_cmpuint (refaulted, <=, 20);
+  g_assert_cmpint (sum / n, >=, 100);
+  g_assert_cmpint (sum / n, <=, 115);
+  g_assert_cmpint (st.hold_ms, ==, BC_ADAPTIVE_HOLD_MAX_MS);
+}
+
 /* adaptive: a guest reading a stream once (no refaults) fills whatever it
  * is given; that is no demand, so the margin does not ratchet to its max */
 static void
@@ -246,6 +332,8 @@ test_adaptive_stream (void)
 
       cache = MIN (cache + 50, 100 + st.margin_kib / MIB - 10);
       s = refault_sample (cache, 0);
+      /* pages read once stay on the inactive list */
+      s.inactive_file_kib = s.cached_kib - s.active_file_kib;
       bc_margin_tick (&st, &params, BC_POLICY_ADAPTIVE, &s, 1000 * (gint64) i);
       peak = MAX (peak, st.margin_kib);
     }
@@ -360,6 +448,8 @@ main (int argc, char **argv)
   g_test_add_func ("/margin/due", test_due);
   g_test_add_func ("/margin/mom", test_mom);
   g_test_add_func ("/margin/adaptive-unwind", test_adaptive_unwind);
+  g_test_add_func ("/margin/adaptive-raise", test_adaptive_raise);
+  g_test_add_func ("/margin/adaptive-backoff", test_adaptive_backoff);
   g_test_add_func ("/margin/adaptive-short-ticks", test_adaptive_short_ticks);
   g_test_add_func ("/margin/adaptive-stream", test_adaptive_stream);
   g_test_add_func ("/margin/adaptive-hostile", test_adaptive_hostile);

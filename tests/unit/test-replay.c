@@ -39,12 +39,13 @@ fill_input (BcPassInput *in)
   in->margin.margin_kib = -(gint64) BC_RECORD_KIB_MAX;
   in->margin.last_tick_ms = -1;
   in->margin.have_prev = TRUE;
-  in->margin.prev = (BcMarginSample) { 41, 42, G_MAXUINT64, TRUE, TRUE, 43, 44, 45, 46, 47, 10000 };
+  in->margin.prev = (BcMarginSample) { 41, 42, 48, G_MAXUINT64, TRUE, TRUE, 43, 44, 45, 46, 47, 10000 };
   in->margin.shrink_step_kib = -51;
   in->margin.hold_until_ms = 52;
   in->margin.edge_kib = (gint64) BC_RECORD_KIB_MAX;
   in->margin.edge_at_ms = 53;
   in->margin.grown_kib = -54;
+  in->margin.hold_ms = 55;
   memset (in->margin.reason, 'r', sizeof in->margin.reason - 1);
   in->requested_kib = 61;
   in->requested_at_ms = 62;
@@ -158,7 +159,7 @@ static void
 test_struct_sizes (void)
 {
 #if defined(__x86_64__)
-  g_assert_cmpuint (sizeof (BcPassInput), ==, 528);
+  g_assert_cmpuint (sizeof (BcPassInput), ==, 544);
   g_assert_cmpuint (sizeof (BcConfig), ==, 488);
 #else
   g_test_skip ("sizes known for x86_64");
