@@ -158,6 +158,7 @@ bc_adaptive_tick (BcMarginState *st, const BcMarginParams *p, const BcMarginDelt
   gint64 tol = tolerance (now->cached_kib, since_ms);
 
   st->grown_kib = 0;
+  st->refault_rate_kib = refaults * 1000 / CLAMP (since_ms, 1, 60000);
   if (refaults > tol || new_cache > 0)
     grow (st, p, MAX (boosted (refaults, tol), new_cache), now_ms, since_ms);
   else if (now_ms < st->hold_until_ms)
@@ -187,4 +188,14 @@ bc_adaptive_raise (BcMarginState *st, const BcMarginParams *p, guint64 floor_kib
 
   if (st->margin_kib < room)
     st->margin_kib = MIN (room, p->max_kib);
+}
+
+guint64
+bc_adaptive_cold_kib (const BcMarginState *st, guint64 cached_kib, guint64 inactive_file_kib)
+{
+  gint64 quiet = tolerance (cached_kib, 1000) * BC_ADAPTIVE_COLD_REFAULTS;
+
+  if (st->state != BC_STATE_DOWN && st->refault_rate_kib > quiet)
+    return 0;
+  return inactive_file_kib / 4 * 3;
 }

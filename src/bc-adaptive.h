@@ -48,6 +48,7 @@
 #define BC_ADAPTIVE_HEADROOM_KIB (8 * 1024)
 #define BC_ADAPTIVE_BOOST_DIV 8
 #define BC_ADAPTIVE_BOOST_MAX 4
+#define BC_ADAPTIVE_COLD_REFAULTS 4
 
 /* since_ms: the time since the previous tick. */
 void bc_adaptive_tick (BcMarginState *st, const BcMarginParams *p, const BcMarginDelta *d,
@@ -59,3 +60,9 @@ void bc_adaptive_unwind (BcMarginState *st, const BcMarginParams *p, guint64 gra
  * margin the guest has anyway: the margin is raised to floor - committed,
  * never above the margin's max. */
 void bc_adaptive_raise (BcMarginState *st, const BcMarginParams *p, guint64 floor_kib, guint64 committed_kib);
+/* Under contention, what the arbiter takes first (ESXi's idle memory tax
+ * at 75 %): three quarters of the inactive file cache of a guest that is
+ * probing down, or whose refaults are a trickle (at most COLD_REFAULTS
+ * times the tolerance a second: a new working set's last first reads, not
+ * a shortage); nothing of a guest refaulting more. */
+guint64 bc_adaptive_cold_kib (const BcMarginState *st, guint64 cached_kib, guint64 inactive_file_kib);

@@ -59,6 +59,7 @@ typedef struct {
   gint64 edge_at_ms;      /* adaptive: when (0 = never) */
   gint64 grown_kib;       /* adaptive: the last tick's growth */
   gint64 hold_ms;         /* adaptive: the hold after the last growth */
+  gint64 refault_rate_kib; /* adaptive: KiB refaulted a second, last tick */
   char reason[96]; /* why the last tick did what it did */
 } BcMarginState;
 

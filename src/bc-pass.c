@@ -114,15 +114,14 @@ decide_one (const BcPassParams *p, const BcPassInput *in, guint free_bp, BcPassO
     hold_taken_back (p, in, out);
 }
 
-/* adaptive: a guest whose last tick saw no refaults holds its inactive
- * file cache without using it; 3/4 of it counts as cold (ESXi taxes idle
- * memory at 75 %).  Other policies take nothing first. */
+/* adaptive: cold memory is taken first (bc_adaptive_cold_kib); other
+ * policies take nothing first. */
 static guint64
 cold_kib (const BcPassParams *p, const BcPassOutput *out)
 {
-  if (p->cfg->policy != BC_POLICY_ADAPTIVE || out->margin.state != BC_STATE_DOWN)
+  if (p->cfg->policy != BC_POLICY_ADAPTIVE)
     return 0;
-  return out->decision.inactive_file_kib / 4 * 3;
+  return bc_adaptive_cold_kib (&out->margin, out->decision.cached_kib, out->decision.inactive_file_kib);
 }
 
 guint

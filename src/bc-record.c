@@ -78,7 +78,7 @@ static const Field margin_fields[] = {
   ENUM (BcMarginState, state, state_names), SKIB (BcMarginState, margin_kib), MS (BcMarginState, last_tick_ms),
   BOOL (BcMarginState, have_prev), OBJECT (BcMarginState, prev, sample_fields),
   SKIB (BcMarginState, shrink_step_kib), MS (BcMarginState, hold_until_ms), SKIB (BcMarginState, edge_kib),
-  MS (BcMarginState, edge_at_ms), SKIB (BcMarginState, grown_kib), MS (BcMarginState, hold_ms),
+  MS (BcMarginState, edge_at_ms), SKIB (BcMarginState, grown_kib), MS (BcMarginState, hold_ms), SKIB (BcMarginState, refault_rate_kib),
   FIELD (BcMarginState, reason, F_TEXT, 0, 0, sizeof ((BcMarginState *) 0)->reason, NULL), END
 };
 static const Field input_fields[] = {

@@ -10,6 +10,9 @@
 #     back down after it shrinks; never above max;
 #   - rg2 is managed from balloon statistics alone (which the daemon turns
 #     on), and a min-mib set with `virsh metadata` while it runs is applied;
+#   - rg2 paused: no change while paused, the wanted one after resume;
+#     saved and restored: not listed while saved, managed again after;
+#     destroyed: no call on it, no longer listed by status;
 #   - `balloonctl status --json` shows the agent as the source, with
 #     plausible Committed_AS and Cached; the table is printed for the log;
 #   - the guest kernel never OOM-kills or panics;
@@ -155,6 +158,61 @@ t_resumed=$(date +%s%N)
 echo "ok   libvirt killed: reconnected $(( (t_back - t_kill) / 1000000 )) ms after the kill;" \
      "$NAME set to its max by hand was managed again $(( (t_resumed - t_set) / 1000000 )) ms later:"
 echo "     $resumed"
+
+echo "=== domains in motion: rg2 paused, saved and restored, destroyed"
+# new_changes DOMAIN MARK: the daemon's changes of DOMAIN after log line MARK
+new_changes() { tail -n +$(($2 + 1)) "$DLOG" | grep -E "$1: [0-9]+ -> [0-9]+ KiB" || true; }
+# wait_shrink DOMAIN MARK SECS: until the daemon shrinks DOMAIN after MARK
+wait_shrink() {
+    local i
+    for i in $(seq "$3"); do
+        new_changes "$1" "$2" | awk '{ for (i = 1; i < NF; i++) if ($(i + 1) == "->" && $(i + 2) + 0 < $i + 0) f = 1 } END { exit !f }' && return 0
+        sleep 1
+    done
+    return 1
+}
+# paused: a shrink the daemon wants (min-mib 384 -> 192) waits for resume
+lab_run virsh suspend rg2 >/dev/null || fail "virsh suspend"
+mark=$(wc -l <"$DLOG")
+lab_run virsh metadata rg2 http://balloonctl.org/xmlns/domain/1.0 --key balloonctl --live \
+    --set '<policy><min-mib>192</min-mib></policy>' || fail "virsh metadata (paused)"
+sleep 6
+[ -z "$(new_changes rg2 "$mark")" ] || fail "rg2 resized while paused: $(new_changes rg2 "$mark")"
+kill -0 "$DAEMON_PID" 2>/dev/null || fail "daemon died with rg2 paused"
+t_resume=$(date +%s%N)
+lab_run virsh resume rg2 >/dev/null || fail "virsh resume"
+wait_shrink rg2 "$mark" 30 || fail "rg2 not shrunk after resume: $(tail -5 "$DLOG")"
+echo "ok   rg2 paused 6 s: no change; resumed: shrunk $(( ($(date +%s%N) - t_resume) / 1000000 )) ms later:" \
+     "$(new_changes rg2 "$mark" | head -1 | grep -oE '[0-9]+ -> [0-9]+ KiB')"
+# saved (a job, then the domain is off) and restored: managed again
+sleep 3
+lab_run virsh save rg2 "$LAB_DIR/rg2.save" >/dev/null || fail "virsh save"
+sleep 3
+kill -0 "$DAEMON_PID" 2>/dev/null || fail "daemon died when rg2 was saved"
+lab_run "$BIN" --config "$CONF" status --json >"$LAB_DIR/status-saved.json"
+python3 - "$LAB_DIR/status-saved.json" <<'PY' || fail "status after save"
+import json, sys
+d = [d for d in json.load(open(sys.argv[1]))["domains"] if d["name"] == "rg2"]
+assert not d, d  # an inactive domain is not listed
+PY
+lab_run virsh restore "$LAB_DIR/rg2.save" >/dev/null || fail "virsh restore"
+rm -f "$LAB_DIR/rg2.save"
+sleep 3
+mark=$(wc -l <"$DLOG")
+lab_run virsh setmem rg2 524288 --live || fail "setmem rg2 after restore"
+t_set=$(date +%s%N)
+wait_shrink rg2 "$mark" 60 || fail "rg2 not managed after restore: $(tail -5 "$DLOG")"
+echo "ok   rg2 saved (daemon running, rg2 no longer listed) and restored; set to 512 MiB by hand," \
+     "shrunk again $(( ($(date +%s%N) - t_set) / 1000000 )) ms later"
+# destroyed: no call on a gone domain, no stale entry
+mark=$(wc -l <"$DLOG")
+lab_run virsh destroy rg2 >/dev/null || fail "virsh destroy"
+sleep 4
+kill -0 "$DAEMON_PID" 2>/dev/null || fail "daemon died when rg2 was destroyed"
+! tail -n +$((mark + 1)) "$DLOG" | grep -E "rg2: .*(fail|error)" || fail "a call on destroyed rg2"
+lab_run "$BIN" --config "$CONF" status >"$LAB_DIR/status-destroyed.txt"
+! grep -E "^rg2 " "$LAB_DIR/status-destroyed.txt" || fail "rg2 still listed after destroy: $(cat "$LAB_DIR/status-destroyed.txt")"
+echo "ok   rg2 destroyed: no call on it, no longer listed by status"
 
 echo "=== SIGTERM"
 kill -TERM "$(bc_pid)"

@@ -265,6 +265,27 @@ test_adaptive_raise (void)
   g_assert_cmpint (st.margin_kib, ==, params.max_kib);
 }
 
+/* adaptive: the cold claim the arbiter takes first: 3/4 of the inactive
+ * file cache while probing down or refaulting a trickle (a 200 MiB cache
+ * tolerates 400 KiB/s; a trickle is up to 4 x that), nothing when
+ * refaulting more */
+static void
+test_adaptive_cold (void)
+{
+  BcMarginState st;
+
+  bc_margin_init (&st, &params);
+  st.state = BC_STATE_DOWN;
+  st.refault_rate_kib = 10 * MIB;
+  g_assert_cmpuint (bc_adaptive_cold_kib (&st, 200 * MIB, 80 * MIB), ==, 60 * MIB);
+  st.state = BC_STATE_UP;
+  g_assert_cmpuint (bc_adaptive_cold_kib (&st, 200 * MIB, 80 * MIB), ==, 0);
+  st.refault_rate_kib = 1600;
+  g_assert_cmpuint (bc_adaptive_cold_kib (&st, 200 * MIB, 80 * MIB), ==, 60 * MIB);
+  st.refault_rate_kib = 1700;
+  g_assert_cmpuint (bc_adaptive_cold_kib (&st, 200 * MIB, 80 * MIB), ==, 0);
+}
+
 /* A guest whose file cache holds margin - 20 MiB and whose workload reads
  * an 80 MiB working set at 50 MiB/s: what one tick of 1 s shows. */
 static BcMarginSample
@@ -449,6 +470,7 @@ main (int argc, char **argv)
   g_test_add_func ("/margin/mom", test_mom);
   g_test_add_func ("/margin/adaptive-unwind", test_adaptive_unwind);
   g_test_add_func ("/margin/adaptive-raise", test_adaptive_raise);
+  g_test_add_func ("/margin/adaptive-cold", test_adaptive_cold);
   g_test_add_func ("/margin/adaptive-backoff", test_adaptive_backoff);
   g_test_add_func ("/margin/adaptive-short-ticks", test_adaptive_short_ticks);
   g_test_add_func ("/margin/adaptive-stream", test_adaptive_stream);

@@ -46,6 +46,7 @@ fill_input (BcPassInput *in)
   in->margin.edge_at_ms = 53;
   in->margin.grown_kib = -54;
   in->margin.hold_ms = 55;
+  in->margin.refault_rate_kib = -56;
   memset (in->margin.reason, 'r', sizeof in->margin.reason - 1);
   in->requested_kib = 61;
   in->requested_at_ms = 62;
@@ -159,7 +160,7 @@ static void
 test_struct_sizes (void)
 {
 #if defined(__x86_64__)
-  g_assert_cmpuint (sizeof (BcPassInput), ==, 544);
+  g_assert_cmpuint (sizeof (BcPassInput), ==, 552);
   g_assert_cmpuint (sizeof (BcConfig), ==, 488);
 #else
   g_test_skip ("sizes known for x86_64");
