@@ -48,6 +48,7 @@ struct _BcDaemon {
   guint grace_id;
   guint signal_ids[3];
   guint64 events;            /* starts and stops seen so far */
+  guint64 reads;             /* statistics reads reconciled so far */
   gboolean bulk_inflight;
   gboolean bulk_again;       /* a domain started while a read ran */
   gboolean listed;           /* the domains have been listed once */

@@ -67,8 +67,11 @@ bc_domain_job_free (gpointer data)
 }
 
 void
-bc_domain_set_vdom (BcDomain *d, virDomainPtr vdom)
+bc_domain_set_vdom (BcDomain *d, virDomainPtr vdom, virConnectPtr conn)
 {
+  if (d->vdom != NULL && d->vdom_conn == conn)
+    return;
+  d->vdom_conn = conn;
   virDomainRef (vdom);
   virDomainFree (d->vdom);
   d->vdom = vdom;

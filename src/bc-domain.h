@@ -52,6 +52,9 @@ typedef struct _BcDomain {
   char uuid[VIR_UUID_STRING_BUFLEN];
   char *name;
   virDomainPtr vdom;
+  virConnectPtr vdom_conn; /* the connection vdom came from (no reference:
+                              vdom keeps it); NULL until reconciled */
+  guint64 listed_in;       /* the last statistics read that listed it */
   int run_id;              /* libvirt's id of the run this record follows */
   guint64 stopped_at;      /* the event count at its stop event, 0 = none */
   gboolean removed;        /* dropped from the table; late results ignored */
@@ -96,7 +99,11 @@ void bc_domain_job_free (gpointer job);
 
 /* The domain as the current connection knows it (a reconnect makes new
  * ones); jobs keep their own reference. */
-void bc_domain_set_vdom (BcDomain *d, virDomainPtr vdom);
+/* Keeps vdom, from connection conn, unless the domain already has one from
+ * that connection: libvirt formats the UUID on every virDomainRef and
+ * virDomainFree, a cost per domain and pass not worth paying for the same
+ * domain again. */
+void bc_domain_set_vdom (BcDomain *d, virDomainPtr vdom, virConnectPtr conn);
 gboolean bc_domain_managed (const BcDomain *d);
 void bc_domain_set_skip (BcDomain *d, const char *why);
 /* The pass's view of the domain. */

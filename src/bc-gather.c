@@ -265,15 +265,16 @@ drop (BcDomain *dom, const char *why)
   dom->removed = TRUE;
 }
 
+/* Drops every domain the read of number `read` did not list. */
 static void
-drop_missing (BcDaemon *d, GHashTable *seen)
+drop_missing (BcDaemon *d, guint64 read)
 {
   GHashTableIter it;
   gpointer v;
 
   g_hash_table_iter_init (&it, d->domains);
   while (g_hash_table_iter_next (&it, NULL, &v))
-    if (!g_hash_table_contains (seen, ((BcDomain *) v)->uuid))
+    if (((BcDomain *) v)->listed_in != read)
       {
         drop (v, "no longer running");
         g_hash_table_iter_remove (&it);
@@ -319,9 +320,9 @@ balloon_updated_ms (const BcBalloonFigures *b)
  * the read began (read_at).  Under --once, a domain that appears once the
  * pass's figures are being read waits for the next run. */
 static void
-reconcile (BcDaemon *d, GPtrArray *records, guint64 read_at)
+reconcile (BcDaemon *d, GPtrArray *records, guint64 read_at, virConnectPtr conn)
 {
-  g_autoptr (GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  guint64 read = ++d->reads;
 
   for (guint i = 0; i < records->len; i++)
     {
@@ -330,14 +331,14 @@ reconcile (BcDaemon *d, GPtrArray *records, guint64 read_at)
 
       if (dom == NULL)
         continue;
-      g_hash_table_add (seen, dom->uuid);
-      bc_domain_set_vdom (dom, r->dom);
+      dom->listed_in = read;
+      bc_domain_set_vdom (dom, r->dom, conn);
       dom->figures.libvirt_state = r->state;
       dom->figures.balloon = r->balloon;
       dom->figures.balloon_updated_ms = balloon_updated_ms (&r->balloon);
       dom->figures.have_balloon = TRUE;
     }
-  drop_missing (d, seen);
+  drop_missing (d, read);
 }
 
 /* ---- bulk statistics: every domain's balloon and state ---------------- */
@@ -413,7 +414,7 @@ bulk_done (gpointer owner, gpointer data)
       bulk_failed (d, j->error);
       return;
     }
-  reconcile (d, j->records, j->events);
+  reconcile (d, j->records, j->events, j->conn);
   if (d->setup_again)
     setup_all (d);
   if (!d->listed)
