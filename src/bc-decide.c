@@ -80,11 +80,13 @@ fill_figures (BcDecision *d, BcMarginSample *s, const BcBalloonFigures *balloon,
 }
 
 /* adaptive reads rates: it ticks on every fresh sample (the agent may take
- * longer than a pass to answer); the others every margin interval. */
+ * longer than a pass to answer); the others, and adaptive for a guest
+ * without refault figures (which follows the paper's rules), every margin
+ * interval. */
 static gboolean
 margin_due (const BcConfig *cfg, const BcMarginState *margin, const BcMarginSample *s, gint64 now_ms)
 {
-  if (cfg->policy == BC_POLICY_ADAPTIVE)
+  if (cfg->policy == BC_POLICY_ADAPTIVE && s->have_refault)
     return !margin->have_prev || s->at_ms > margin->prev.at_ms;
   return bc_margin_due (margin, now_ms, cfg->margin_interval_ms);
 }

@@ -214,7 +214,7 @@ bc_margin_tick (BcMarginState *st, const BcMarginParams *p, BcPolicy policy,
   st->prev = *now;
   if (policy == BC_POLICY_PAPER_LITERAL)
     tick_literal (st, p, &d);
-  else if (policy == BC_POLICY_ADAPTIVE)
+  else if (policy == BC_POLICY_ADAPTIVE && d.have_turnover)
     bc_adaptive_tick (st, p, &d, now, now_ms, since);
   else
     tick_paper (st, p, &d);

@@ -147,6 +147,10 @@ static const Trace traces[] = {
   /* adaptive: a cache shrunk by the balloon is no demand */
   { "adaptive/cache-shrunk-by-us", BC_POLICY_ADAPTIVE, UP,
     { { 300, 50, 0, UP, 128 }, { 200, 50, 0, DOWN, 127 } }, 2, 1000 },
+  /* adaptive without refault figures (no vmstat, or balloon figures only):
+     the paper's rules, as paper/no-vmstat */
+  { "adaptive/no-vmstat", BC_POLICY_ADAPTIVE, DOWN,
+    { { 100, 50, -1, DOWN, 128 }, { 100, 50, -1, DOWN, 96 }, { 200, 50, -1, UP, 160 } }, 3 },
   /* committed: the reserve never moves, whatever the cache does */
   { "committed/fixed", BC_POLICY_COMMITTED, UP,
     { { 100, 50, 0, UP, 128 }, { 300, 50, 500, UP, 128 }, { 100, 10, 500, UP, 128 } }, 3 },
