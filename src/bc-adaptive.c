@@ -121,12 +121,15 @@ grow (BcMarginState *st, const BcMarginParams *p, gint64 demand_kib, gint64 now_
 static gint64
 probe_rate (BcMarginState *st, const BcMarginParams *p, const BcMarginSample *s, gboolean edge, gint64 since_ms)
 {
-  gint64 floor_rate = MAX (BC_ADAPTIVE_PROBE_MIN_KIB, (gint64) MIN (s->cached_kib / 200, (guint64) G_MAXINT32));
+  gint64 top = MAX (p->down_step_kib / 2, BC_ADAPTIVE_PROBE_MIN_KIB);
+  gint64 floor_rate = MIN (MAX (BC_ADAPTIVE_PROBE_MIN_KIB, (gint64) MIN (s->cached_kib / 200, (guint64) G_MAXINT32)), top);
   gint64 cold = cold_kib (s);
   gint64 rate = MAX (st->shrink_step_kib, shrink_min (p));
 
+  /* near the edge a step stays well inside the edge zone, so the next
+   * growth starts within it and the hold doubles */
   if (cold >= 0)
-    return edge ? floor_rate : CLAMP (cold / 4, floor_rate, MAX (p->down_step_kib / 2, floor_rate));
+    return edge ? MIN (floor_rate, BC_ADAPTIVE_EDGE_ZONE_KIB / 4) : CLAMP (cold / 4, floor_rate, top);
   if (edge)
     return shrink_min (p);
   st->shrink_step_kib = MIN (rate + per_tick (shrink_min (p), since_ms), p->down_step_kib / 2);
@@ -148,7 +151,9 @@ void
 bc_adaptive_tick (BcMarginState *st, const BcMarginParams *p, const BcMarginDelta *d,
                   const BcMarginSample *now, gint64 now_ms, gint64 since_ms)
 {
-  gint64 refaults = d->have_turnover ? d->turnover : 0;
+  /* a guest's counters may jump by anything: a tick's refaults are capped
+   * far above any real guest's, so every product below stays in range */
+  gint64 refaults = d->have_turnover ? MIN (d->turnover, BC_ADAPTIVE_REFAULTS_MAX_KIB) : 0;
   /* The cache grows into what the last growth gave, whatever reads it
    * once (a backup streaming through): only growth beyond that, and beyond
    * the threshold (a full cache moves by a MiB either way), is new demand. */
@@ -195,7 +200,9 @@ bc_adaptive_cold_kib (const BcMarginState *st, guint64 cached_kib, guint64 inact
 {
   gint64 quiet = tolerance (cached_kib, 1000) * BC_ADAPTIVE_COLD_REFAULTS;
 
-  if (st->state != BC_STATE_DOWN && st->refault_rate_kib > quiet)
+  /* growing (refaults, or a new working set's first reads, which sit on
+   * the inactive list) is no idle memory */
+  if (st->grown_kib > 0 || (st->state != BC_STATE_DOWN && st->refault_rate_kib > quiet))
     return 0;
   return inactive_file_kib / 4 * 3;
 }

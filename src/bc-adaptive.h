@@ -23,8 +23,9 @@
  *   probe  down by the cold part of the guest's memory: a quarter a second
  *          of its inactive file cache plus its free memory beyond
  *          FREE_KEEP_KIB, at least PROBE_MIN_KIB (or 0.5 % of the cache) a
- *          second, at most down_step_kib / 2; at that least rate while
- *          within EDGE_ZONE_KIB of the last edge (forgotten after
+ *          second, at most down_step_kib / 2; at that least rate, at most
+ *          EDGE_ZONE_KIB / 4 a second, while within EDGE_ZONE_KIB of the
+ *          last edge (forgotten after
  *          EDGE_MEMORY_MS).  A large cold cache is given back in seconds;
  *          a guest whose cache is all in use is pressed gently, which makes
  *          its kernel age the active list, so stale pages turn inactive and
@@ -49,6 +50,7 @@
 #define BC_ADAPTIVE_BOOST_DIV 8
 #define BC_ADAPTIVE_BOOST_MAX 4
 #define BC_ADAPTIVE_COLD_REFAULTS 4
+#define BC_ADAPTIVE_REFAULTS_MAX_KIB ((gint64) 1 << 36)
 
 /* since_ms: the time since the previous tick. */
 void bc_adaptive_tick (BcMarginState *st, const BcMarginParams *p, const BcMarginDelta *d,
@@ -62,7 +64,8 @@ void bc_adaptive_unwind (BcMarginState *st, const BcMarginParams *p, guint64 gra
 void bc_adaptive_raise (BcMarginState *st, const BcMarginParams *p, guint64 floor_kib, guint64 committed_kib);
 /* Under contention, what the arbiter takes first (ESXi's idle memory tax
  * at 75 %): three quarters of the inactive file cache of a guest that is
- * probing down, or whose refaults are a trickle (at most COLD_REFAULTS
- * times the tolerance a second: a new working set's last first reads, not
- * a shortage); nothing of a guest refaulting more. */
+ * probing down, or holding with refaults that are a trickle (at most
+ * COLD_REFAULTS times the tolerance a second: a new working set's last
+ * first reads, not a shortage); nothing of a guest that grew on its last
+ * tick or refaults more. */
 guint64 bc_adaptive_cold_kib (const BcMarginState *st, guint64 cached_kib, guint64 inactive_file_kib);

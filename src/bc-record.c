@@ -28,6 +28,8 @@ typedef struct Field {
   gint64 lo, hi;           /* F_I64 */
   guint64 max;             /* F_U64, F_UINT; F_TEXT: the array's size */
   const void *more;        /* F_OBJECT: its table; F_ENUM: its names */
+  gboolean later;          /* F_U64 or F_I64 added later: a recording made
+                              before lacks it, and it reads as 0 */
 } Field;
 
 #define FIELD(s, f, kind, lo, hi, max, more) { #f, kind, G_STRUCT_OFFSET (s, f), lo, hi, max, more }
@@ -38,6 +40,10 @@ typedef struct Field {
 #define MS(s, f) FIELD (s, f, F_I64, -1, BC_RECORD_MS_MAX, 0, NULL)
 #define OBJECT(s, f, table) FIELD (s, f, F_OBJECT, 0, 0, 0, table)
 #define ENUM(s, f, names) FIELD (s, f, F_ENUM, 0, 0, G_N_ELEMENTS (names), names)
+/* fields added later, 0 when a recording lacks them */
+#define KIB_LATER(s, f) { #f, F_U64, G_STRUCT_OFFSET (s, f), 0, 0, BC_RECORD_KIB_MAX, NULL, TRUE }
+#define SKIB_LATER(s, f) { #f, F_I64, G_STRUCT_OFFSET (s, f), -SKIB_MAX, SKIB_MAX, 0, NULL, TRUE }
+#define MS_LATER(s, f) { #f, F_I64, G_STRUCT_OFFSET (s, f), -1, BC_RECORD_MS_MAX, 0, NULL, TRUE }
 #define END { NULL }
 
 static const char *const state_names[] = { "UP", "DOWN" };
@@ -68,7 +74,8 @@ static const Field policy_fields[] = {
 };
 /* refault_file_kib is guest pages times 4: the whole of a guint64 */
 static const Field sample_fields[] = {
-  KIB (BcMarginSample, cached_kib), KIB (BcMarginSample, active_file_kib), KIB (BcMarginSample, inactive_file_kib),
+  KIB (BcMarginSample, cached_kib), KIB (BcMarginSample, active_file_kib),
+  KIB_LATER (BcMarginSample, inactive_file_kib),
   FIELD (BcMarginSample, refault_file_kib, F_U64, 0, 0, G_MAXUINT64, NULL),
   BOOL (BcMarginSample, have_active_file), BOOL (BcMarginSample, have_refault), MS (BcMarginSample, at_ms),
   KIB (BcMarginSample, size_kib), KIB (BcMarginSample, max_kib), KIB (BcMarginSample, free_kib),
@@ -78,7 +85,8 @@ static const Field margin_fields[] = {
   ENUM (BcMarginState, state, state_names), SKIB (BcMarginState, margin_kib), MS (BcMarginState, last_tick_ms),
   BOOL (BcMarginState, have_prev), OBJECT (BcMarginState, prev, sample_fields),
   SKIB (BcMarginState, shrink_step_kib), MS (BcMarginState, hold_until_ms), SKIB (BcMarginState, edge_kib),
-  MS (BcMarginState, edge_at_ms), SKIB (BcMarginState, grown_kib), MS (BcMarginState, hold_ms), SKIB (BcMarginState, refault_rate_kib),
+  MS (BcMarginState, edge_at_ms), SKIB (BcMarginState, grown_kib),
+  MS_LATER (BcMarginState, hold_ms), SKIB_LATER (BcMarginState, refault_rate_kib),
   FIELD (BcMarginState, reason, F_TEXT, 0, 0, sizeof ((BcMarginState *) 0)->reason, NULL), END
 };
 static const Field input_fields[] = {
@@ -429,11 +437,17 @@ read_fields (JsonNode *node, const Field *table, gpointer base, guint extra, con
 
   if (o == NULL)
     return bad (error, path[0] ? path : "the line", "not an object");
-  for (const Field *f = table; f->name; f++, n++)
+  for (const Field *f = table; f->name; f++)
     {
       g_autofree char *sub = path_join (path, f->name);
       JsonNode *member = json_object_get_member (o, f->name);
 
+      if (member == NULL && f->later)
+        {
+          memset ((char *) base + f->offset, 0, sizeof (gint64));
+          continue;
+        }
+      n++;
       if (member == NULL)
         return bad (error, sub, "missing");
       if (!read_field (member, f, base, sub, error))

@@ -16,10 +16,12 @@ read is one extra call per domain per interval, on a worker thread).
 Prints one table per domain count, and the ratios balloonctl / baseline.
 Numbers, not pass/fail: it exits non-zero only if a program fails.
 
-With --steady S, each program also runs S + seconds and only the CPU of
-its last `seconds` counts (read from /proc/PID/stat): the steady state of a
+With --steady S, each program also runs S + seconds (+ 1) and only the CPU
+of the `seconds` after the first S counts (read from /proc/PID/stat): the steady state of a
 host whose guests have settled, where balloonctl's targets no longer move
 (from start, every target moves at the shrink rate for the first seconds).
+CPU time there is read in clock ticks (10 ms): with few domains the
+steady figures are coarse.
 
 Usage: bench-daemon.py BALLOONCTL BENCH_BASELINE [--domains 20,200]
        [--seconds 8] [--interval-ms 100] [--repeat 2] [--steady S]

@@ -210,6 +210,7 @@ lab_run virsh destroy rg2 >/dev/null || fail "virsh destroy"
 sleep 4
 kill -0 "$DAEMON_PID" 2>/dev/null || fail "daemon died when rg2 was destroyed"
 ! tail -n +$((mark + 1)) "$DLOG" | grep -E "rg2: .*(fail|error)" || fail "a call on destroyed rg2"
+[ -z "$(new_changes rg2 "$mark")" ] || fail "rg2 resized after destroy: $(new_changes rg2 "$mark")"
 lab_run "$BIN" --config "$CONF" status >"$LAB_DIR/status-destroyed.txt"
 ! grep -E "^rg2 " "$LAB_DIR/status-destroyed.txt" || fail "rg2 still listed after destroy: $(cat "$LAB_DIR/status-destroyed.txt")"
 echo "ok   rg2 destroyed: no call on it, no longer listed by status"

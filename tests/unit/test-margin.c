@@ -115,6 +115,16 @@ static const Trace traces[] = {
      second when that is more than 1 MiB */
   { "adaptive/probe-least", BC_POLICY_ADAPTIVE, UP,
     { { 1000, 50, 0, UP, 128 }, { 1000, 50, 0, DOWN, 123 }, { 1000, 50, 0, DOWN, 118 } }, 3, 1000 },
+  /* adaptive: ...but never more than half the down step (an 8000 MiB
+     cache: 40 MiB/s, capped at 16), and near an edge at most 4 MiB/s, a
+     quarter of the edge zone, so a probe that finds the edge again starts
+     its growth within the zone (the hold doubles: 10 s) */
+  { "adaptive/probe-least-bounded", BC_POLICY_ADAPTIVE, UP,
+    { { 8000, 50, 0, UP, 128 }, { 8000, 50, 0, DOWN, 112 }, { 8000, 50, 100, UP, 176 },
+      { 8000, 50, 100, UP, 176 }, { 8000, 50, 100, UP, 176 }, { 8000, 50, 100, UP, 176 },
+      { 8000, 50, 100, UP, 176 }, { 8000, 50, 100, DOWN, 160 }, { 8000, 50, 100, DOWN, 144 },
+      { 8000, 50, 100, DOWN, 128 }, { 8000, 50, 100, DOWN, 124 }, { 8000, 50, 100, DOWN, 120 },
+      { 8000, 50, 200, UP, 184 }, { 8000, 50, 200, UP, 184 } }, 14, 1000 },
   /* adaptive: refaults grow the margin by what refaulted, boosted: 10 MiB
      a second in a 100 MiB cache is 50 times the tolerance, so 4 x; 5 s of
      hold; then a quarter of the cold memory a second, and the least step
@@ -212,6 +222,8 @@ run_trace (gconstpointer data)
       g_assert_cmpint (st.margin_kib, ==, s->margin_mib * MIB);
       g_assert_cmpint (st.last_tick_ms, ==, tick * (gint64) (i + 1));
     }
+  if (g_str_has_suffix (t->name, "-bounded"))
+    g_assert_cmpint (st.hold_ms, ==, 2 * BC_ADAPTIVE_HOLD_MS);
 }
 
 static BcMarginSample
@@ -287,6 +299,13 @@ test_adaptive_cold (void)
   st.refault_rate_kib = 1600;
   g_assert_cmpuint (bc_adaptive_cold_kib (&st, 200 * MIB, 80 * MIB), ==, 60 * MIB);
   st.refault_rate_kib = 1700;
+  g_assert_cmpuint (bc_adaptive_cold_kib (&st, 200 * MIB, 80 * MIB), ==, 0);
+  /* a guest that just grew (a new working set read for the first time
+     sits on the inactive list) has nothing cold */
+  st.refault_rate_kib = 0;
+  st.grown_kib = 64 * MIB;
+  g_assert_cmpuint (bc_adaptive_cold_kib (&st, 200 * MIB, 80 * MIB), ==, 0);
+  st.state = BC_STATE_DOWN;
   g_assert_cmpuint (bc_adaptive_cold_kib (&st, 200 * MIB, 80 * MIB), ==, 0);
 }
 

@@ -117,6 +117,38 @@ test_round_trip (void)
   bc_record_pass_clear (&back);
 }
 
+/* A recording made before the adaptive policy's inactive file cache, hold
+ * and refault rate were recorded reads them as 0; any other member missing
+ * is still an error. */
+static void
+test_margin_before_hold (void)
+{
+  BcRecordPass p, back = { 0 };
+  BcRecordDomain d;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *line = NULL;
+  g_autofree char *old = NULL;
+  g_autofree char *broken = NULL;
+  g_autoptr (GRegex) later = g_regex_new (",\"(inactive_file_kib\":48|hold_ms\":55|refault_rate_kib\":-56)", 0, 0, NULL);
+  g_autoptr (GRegex) grown = g_regex_new (",\"grown_kib\":-54", 0, 0, NULL);
+
+  fill_pass (&p, &d);
+  line = bc_record_to_json (&p);
+  old = g_regex_replace_literal (later, line, -1, 0, "", 0, NULL);
+  g_assert_cmpuint (strlen (old), <, strlen (line));
+  g_assert_true (bc_record_from_json (old, strlen (old), &back, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (back.domains[0].in.margin.prev.inactive_file_kib, ==, 0);
+  g_assert_cmpint (back.domains[0].in.margin.hold_ms, ==, 0);
+  g_assert_cmpint (back.domains[0].in.margin.refault_rate_kib, ==, 0);
+  g_assert_cmpint (back.domains[0].in.margin.grown_kib, ==, -54);
+  bc_record_pass_clear (&back);
+  broken = g_regex_replace_literal (grown, old, -1, 0, "", 0, NULL);
+  g_assert_false (bc_record_from_json (broken, strlen (broken), &back, &error));
+  g_assert_nonnull (strstr (error->message, "grown_kib: missing"));
+  bc_record_pass_clear (&back);
+}
+
 /* A recording made before [host] follow and pressure-percent existed
  * reads as the behaviour then: the fixed budget, no pressure rule. */
 static void
@@ -618,6 +650,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/record/round-trip", test_round_trip);
+  g_test_add_func ("/record/margin-before-hold", test_margin_before_hold);
   g_test_add_func ("/record/struct-sizes", test_struct_sizes);
   g_test_add_func ("/record/config-keys", test_config_keys);
   g_test_add_func ("/record/config-before-follow", test_config_before_follow);
