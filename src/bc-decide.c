@@ -44,6 +44,22 @@ used_without_balloon (const BcBalloonFigures *balloon, guint64 used_kib, guint64
   return used_kib - MIN (used_kib, in_balloon);
 }
 
+/* What the guest uses by its own word (the agent's /proc/meminfo), no
+ * more than what its kernel's balloon driver says (MemTotal - MemAvailable
+ * in the balloon statistics): used + guard is a floor the arbiter honours
+ * even past a domain's share, so a guest agent claiming to use all it
+ * holds would otherwise keep memory its share no longer gives it. */
+static guint64
+agent_used_kib (const BcBalloonFigures *balloon, const BcMeminfo *mi)
+{
+  guint64 used = used_without_balloon (balloon, bc_meminfo_used_kib (mi), mi->mem_total_kib);
+
+  if (balloon->have_stats && balloon->usable_kib > 0 && balloon->usable_kib <= balloon->available_kib)
+    used = MIN (used, used_without_balloon (balloon, balloon->available_kib - balloon->usable_kib,
+                                            balloon->available_kib));
+  return used;
+}
+
 static void
 fill_figures (BcDecision *d, BcMarginSample *s, const BcBalloonFigures *balloon,
               const BcGuestFigures *guest)
@@ -57,7 +73,7 @@ fill_figures (BcDecision *d, BcMarginSample *s, const BcBalloonFigures *balloon,
       d->active_file_kib = mi->active_file_kib;
       d->inactive_file_kib = mi->inactive_file_kib;
       s->inactive_file_kib = mi->inactive_file_kib;
-      d->used_kib = used_without_balloon (balloon, bc_meminfo_used_kib (mi), mi->mem_total_kib);
+      d->used_kib = agent_used_kib (balloon, mi);
       s->have_active_file = TRUE;
       s->have_refault = guest->have_vmstat && guest->vmstat.have_refault;
       s->refault_file_kib = MIN (guest->vmstat.refault_file, G_MAXUINT64 / PAGE_KIB) * PAGE_KIB;

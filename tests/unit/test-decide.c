@@ -16,7 +16,7 @@ balloon (guint64 current, guint64 max)
   b.max_kib = max * MIB;
   b.have_stats = TRUE;
   b.available_kib = current * MIB - 20 * MIB;
-  b.usable_kib = b.available_kib - 100 * MIB; /* 100 MiB used */
+  b.usable_kib = b.available_kib - 120 * MIB; /* 120 MiB used */
   b.disk_caches_kib = 50 * MIB;
   return b;
 }
@@ -88,8 +88,8 @@ test_balloon_only_target (void)
   bc_margin_init (&m, &cfg.margin);
   g_assert_true (bc_decide (&cfg, &pol, &b, NULL, 10000, &m, 1000, &d));
   g_assert_cmpint (d.source, ==, BC_SOURCE_BALLOON);
-  g_assert_cmpuint (d.committed_kib, ==, 100 * MIB);
-  /* used 100 + margin 128 = 228, below the metadata min of 256 */
+  g_assert_cmpuint (d.committed_kib, ==, 120 * MIB);
+  /* used 120 + margin 128 = 248, below the metadata min of 256 */
   g_assert_cmpuint (d.target.target_kib, ==, 256 * MIB);
   g_assert_cmpint (d.target.clamp, ==, BC_CLAMP_MIN);
 }
@@ -247,6 +247,37 @@ test_adaptive_fresh_samples (void)
   g_assert_cmpuint (ups, ==, 0);
 }
 
+/* A guest agent that claims to use all the guest holds does not raise the
+ * "used + guard" floor past what the guest kernel's balloon driver says it
+ * uses: the floor is honoured even past a domain's share. */
+static void
+test_agent_used_bounded (void)
+{
+  BcConfig cfg;
+  BcDomainPolicy pol = { TRUE, 0, 0 };
+  BcBalloonFigures b = balloon (500, 1024);
+  BcGuestFigures g = guest (1000, 100);
+  BcMarginState m;
+  BcDecision d;
+
+  bc_config_defaults (&cfg);
+  bc_margin_init (&m, &cfg.margin);
+  g.meminfo.mem_available_kib = 0;
+  g_assert_true (bc_decide (&cfg, &pol, &b, &g, 10000, &m, 1000, &d));
+  g_assert_cmpuint (d.used_kib, ==, 120 * MIB);
+  g_assert_cmpuint (d.target.floor_kib, ==, (120 + 64) * MIB);
+  /* without balloon statistics (or no MemAvailable in them), its word */
+  b.usable_kib = 0;
+  g_assert_true (bc_decide (&cfg, &pol, &b, &g, 10000, &m, 1000, &d));
+  g_assert_cmpuint (d.used_kib, ==, 500 * MIB);
+  /* a guest whose agent says less than its balloon driver: the agent */
+  b = balloon (500, 1024);
+  g = guest (1000, 100);
+  g.meminfo.mem_available_kib = 420 * MIB;
+  g_assert_true (bc_decide (&cfg, &pol, &b, &g, 10000, &m, 1000, &d));
+  g_assert_cmpuint (d.used_kib, ==, 80 * MIB);
+}
+
 /* A guest with deflate-on-oom: MemTotal stays at its boot size (1000 MiB)
  * with the balloon at 500 MiB; the 500 MiB the balloon holds are not
  * what it uses (it used to be taken for 620 MiB used, and the "used +
@@ -300,5 +331,6 @@ main (int argc, char **argv)
   g_test_add_func ("/decide/liar-takes-no-share", test_liar);
   g_test_add_func ("/decide/adaptive-fresh-samples", test_adaptive_fresh_samples);
   g_test_add_func ("/decide/autodeflate-used", test_autodeflate_used);
+  g_test_add_func ("/decide/agent-used-bounded", test_agent_used_bounded);
   return g_test_run ();
 }
