@@ -8,7 +8,9 @@
 #   vmlinuz     copy of the host's /boot/vmlinuz-<ver>
 #   initrd.img  busybox initramfs: virtio + ext4 modules, qemu-ga, and an
 #               /init that runs the workload given on the kernel command line
-#               (bc.phases=SECONDS:KIND:ARG[,...], see guest-init below)
+#               (bc.phases=SECONDS:KIND:ARG[,...], see guest-init below);
+#               bc.noagent starts no agent, bc.liar a fake one that can lie
+#               (bc-liar-agent, see liar_agent below)
 #   data.img    ext4 image with NFILES (default 300) files f0000.. of FILE_MIB
 #               (default 1) MiB of /dev/urandom data each
 #   build.stamp what was built (kernel version, initrd recipe hash, data
@@ -55,6 +57,9 @@ guest_init() {
 #
 # Console protocol (serial ttyS0):
 #   bc-ready                                  qemu-ga has been started
+#   bc-ready noagent                          bc.noagent: no agent at all
+#   bc-ready liar                             bc.liar: bc-liar-agent, a fake
+#                                             agent, runs instead of qemu-ga
 #   bc-phase <index> <kind> <arg> <uptime>    a workload phase starts (index from 0)
 #   bc-anon-held <MiB> <uptime>               anon phase: memory is allocated
 #   bc-done <uptime>                          all phases are over (then idles)
@@ -105,6 +110,13 @@ if grep -qw bc.noagent /proc/cmdline; then
     # a guest without a working agent: balloonctl must manage it from the
     # balloon statistics alone
     say "bc-ready noagent"
+elif grep -qw bc.liar /proc/cmdline && [ -n "$port" ]; then
+    # a guest whose agent lies: bc-liar-agent instead of qemu-ga (truthful
+    # until told to lie, see bc-liar-agent)
+    j=0
+    while [ ! -c "$port" ] && [ $j -lt 50 ]; do j=$((j + 1)); sleep 0.1; done
+    bc-liar-agent "$port" </dev/null >/dev/null 2>/run/bc-liar.log &
+    say "bc-ready liar"
 elif [ -n "$port" ]; then
     j=0
     while [ ! -c "$port" ] && [ $j -lt 50 ]; do j=$((j + 1)); sleep 0.1; done
@@ -248,6 +260,148 @@ GUEST_INIT
 }
 
 # ---------------------------------------------------------------------------
+# bc-liar-agent PORT (busybox ash): a fake guest agent on the virtio port,
+# for a guest that lies (kernel command line bc.liar).  It speaks the QEMU
+# guest agent protocol, one JSON command a line in, one reply a line out:
+# guest-sync, guest-sync-delimited (libvirt), guest-ping, guest-info, and
+# guest-file-open/read/close (read only, the whole file in one read).
+# It starts truthful: every file is the guest's own.  The host turns the
+# lies on and off with the command bc-lie {"on": true|false, "used": B};
+# while on,
+#   /proc/meminfo  says Committed_AS 64 GiB, and Cached, Active(file) and
+#                  Inactive(file) jumping between 1/8 and 5/8 of MemTotal at
+#                  every read (MemTotal stays true; MemFree and MemAvailable
+#                  too, unless "used": true: then they say 1/100 of
+#                  MemTotal, a guest using all it has);
+#   /proc/vmstat   says workingset_refault_file grows by 100000 pages (390
+#                  MiB) at every read;
+# every other file is still the guest's own.  Each lie is counted in
+# /run/bc-liar.count (lies=N), so the host can see it was asked.
+# ---------------------------------------------------------------------------
+liar_agent() {
+    cat <<'LIAR'
+#!/bin/sh
+port=$1
+LIE=0 LIE_USED=0 TICK=0 NH=0 REFAULT_PLUS=0
+echo "lies=0" > /run/bc-liar.count
+
+reply() { printf '%s\n' "$1" >&3; }
+err() { reply "{\"error\": {\"class\": \"GenericError\", \"desc\": \"$1\"}}"; }
+
+# fake_meminfo: the guest's /proc/meminfo with the lies in it
+fake_meminfo() {
+    awk -v t="$TICK" -v used="$LIE_USED" '
+        $1 == "MemTotal:" { total = $2 }
+        { line[NR] = $0; key[NR] = $1 }
+        END {
+            lo = int(total / 8); hi = int(total * 5 / 8)
+            c = (t % 2) ? hi : lo
+            for (i = 1; i <= NR; i++) {
+                k = key[i]
+                if (k == "Committed_AS:") printf "Committed_AS:   %8d kB\n", 67108864
+                else if (k == "Cached:") printf "Cached:         %8d kB\n", c
+                else if (k == "Active(file):") printf "Active(file):   %8d kB\n", c / 2
+                else if (k == "Inactive(file):") printf "Inactive(file): %8d kB\n", c / 2
+                else if (used && (k == "MemFree:" || k == "MemAvailable:")) printf "%-15s %8d kB\n", k, total / 100
+                else print line[i]
+            }
+        }' /proc/meminfo
+}
+
+fake_vmstat() {
+    awk -v plus="$REFAULT_PLUS" '
+        $1 == "workingset_refault_file" { print $1, $2 + plus; next }
+        { print }' /proc/vmstat
+}
+
+# content PATH: what this agent says PATH holds
+content() {
+    if [ "$LIE" = 1 ] && [ "$1" = /proc/meminfo ]; then
+        TICK=$((TICK + 1))
+        echo "lies=$TICK" > /run/bc-liar.count
+        fake_meminfo
+    elif [ "$LIE" = 1 ] && [ "$1" = /proc/vmstat ]; then
+        REFAULT_PLUS=$((REFAULT_PLUS + 100000))
+        fake_vmstat
+    else
+        cat "$1"
+    fi
+}
+
+# member NAME: the value after "NAME": in $line (a number or a string)
+member() {
+    _v=${line#*\"$1\"}
+    [ "$_v" = "$line" ] && { REPLY=; return; }
+    _v=${_v#*:}
+    _v=${_v# }
+    case $_v in
+        \"*) _v=${_v#\"}; REPLY=${_v%%\"*} ;;
+        *) REPLY=${_v%%[!0-9a-z]*} ;;
+    esac
+}
+
+handle_line() {
+    member execute
+    case $REPLY in
+    guest-sync|guest-sync-delimited)
+        [ "$REPLY" = guest-sync-delimited ] && printf '\377' >&3
+        member id
+        reply "{\"return\": ${REPLY:-0}}" ;;
+    guest-ping) reply '{"return": {}}' ;;
+    guest-info) reply '{"return": {"version": "7.2.0", "supported_commands": []}}' ;;
+    bc-lie)
+        member on
+        if [ "$REPLY" = true ]; then LIE=1; else LIE=0; fi
+        member used
+        if [ "$REPLY" = true ]; then LIE_USED=1; else LIE_USED=0; fi
+        reply '{"return": {}}' ;;
+    guest-file-open)
+        member path
+        if [ -r "$REPLY" ]; then
+            NH=$((NH + 1))
+            eval "H_$NH=\$REPLY"
+            reply "{\"return\": $NH}"
+        else
+            err "cannot open $REPLY"
+        fi ;;
+    guest-file-read)
+        member handle
+        _h=$REPLY
+        eval "_p=\${H_$_h:-}"
+        if [ -z "$_p" ]; then
+            err "no handle $_h"
+        elif [ "$_p" = - ]; then
+            reply '{"return": {"count": 0, "buf-b64": "", "eof": true}}'
+        else
+            content "$_p" > /run/bc-liar.buf
+            _n=$(wc -c < /run/bc-liar.buf)
+            _b=$(base64 -w0 < /run/bc-liar.buf)
+            eval "H_$_h=-"
+            reply "{\"return\": {\"count\": $_n, \"buf-b64\": \"$_b\", \"eof\": true}}"
+        fi ;;
+    guest-file-close)
+        member handle
+        eval "unset H_$REPLY"
+        reply '{"return": {}}' ;;
+    *)
+        reply "{\"error\": {\"class\": \"CommandNotFound\", \"desc\": \"The command $REPLY has not been found\"}}" ;;
+    esac
+}
+
+# One open of the port (a virtio port opens once at a time).  While the
+# host end is closed a read returns end of file: wait and read again.
+exec 3<>"$port"
+while :; do
+    while IFS= read -r line <&3; do
+        case $line in *'{'*) line="{${line#*\{}" ;; *) continue ;; esac
+        handle_line
+    done
+    sleep 0.2
+done
+LIAR
+}
+
+# ---------------------------------------------------------------------------
 mkdir -p "$OUTDIR"
 OUTDIR=$(cd "$OUTDIR" && pwd)
 exec 9>"$OUTDIR/.lock"
@@ -343,6 +497,8 @@ build_initrd() {
     mknod -m 600 "$root/dev/console" c 5 1 2>/dev/null || true
     guest_init > "$root/init"
     chmod 755 "$root/init"
+    liar_agent > "$root/usr/sbin/bc-liar-agent"
+    chmod 755 "$root/usr/sbin/bc-liar-agent"
     echo "bc-guest" > "$root/etc/hostname"
     echo "root:x:0:0:root:/root:/bin/sh" > "$root/etc/passwd"
     echo "root:x:0:" > "$root/etc/group"

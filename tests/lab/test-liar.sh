@@ -1,0 +1,234 @@
+#!/bin/bash
+# test-liar.sh -- a guest whose agent lies, and weighted shares, on real
+# guests (run as root).
+#
+# Three busybox guests (boot at BOOT_MIB, up to MAX_MIB) run the lab's
+# read workload (uniform random 1 MiB files among NFILES = 600: a working
+# set of about 640 MiB with the guest's own; their disk image is built
+# beside the lab's usual one, in LAB_CACHE/files-600) under a fixed host
+# budget of BUDGET_MIB, which does not hold even one of them: each is
+# capped at its share, above the default floors (min-mib 128).  h1 and h2 run qemu-ga; l3 runs bc-liar-agent (kernel command line
+# bc.liar, see build-guest.sh), a fake agent on the virtio port that answers
+# libvirt's guest-sync and balloonctl's guest-file-* itself.  Three phases
+# of the same run, back to back:
+#   honest   l3's agent tells the truth (the guest's own files);
+#   liar     l3's agent lies: Committed_AS 64 GiB, a page cache jumping
+#            between 1/8 and 5/8 of MemTotal at every read, refaults
+#            growing by 390 MiB at every read;
+#   weights  still lying; h1 is given weight 300 (domain metadata, live),
+#            h2 and l3 keep 100.
+# Checks:
+#   - h1's and h2's mean memory and page-cache hit ratio in the liar phase
+#     are within MEM_TOL_PCT % (at least MEM_TOL_MIB) and HIT_TOL_PT points
+#     of the honest phase;
+#   - l3 never holds more than its weighted share (the daemon's share_kib)
+#     once a phase has settled, give or take JITTER_MIB (the 4 MiB dead
+#     band and the balloon's own jitter);
+#   - in the weights phase each guest is capped (committed + margin above
+#     its share) and the measured memory is 3:1:1 within SHARE_TOL_PCT %;
+#   - the guests never hold more than the budget together (+ JITTER_MIB);
+#   - the lies were read (l3's agent counted them; status shows l3's
+#     Committed_AS of 64 GiB); no guest OOM-kills; the daemon lives and
+#     stops cleanly on SIGTERM.
+# Prints each guest's figures per phase.  About 4 minutes.
+# LIAR_USED=true makes l3 also claim to use all it has (MemAvailable 1/100
+# of MemTotal): then it keeps what it holds when its share falls, and the
+# weights phase fails (README, Limits).
+# Usage: test-liar.sh BALLOONCTL.  Exit 77 (skip) when not root.
+set -euo pipefail
+export LC_ALL=C
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+BIN_SRC=${1:?usage: test-liar.sh BALLOONCTL}
+LAB_CACHE=${LAB_CACHE:-/var/tmp/balloonctl-lab-cache}
+BC_LAB_DIR=${BC_LAB_DIR:-/var/tmp/bclab-liar}
+BOOT_MIB=256 MAX_MIB=768 BUDGET_MIB=800 NFILES=600
+SETTLE_S=${SETTLE_S:-20} MEASURE_S=${MEASURE_S:-35}
+MEM_TOL_PCT=10 MEM_TOL_MIB=16 HIT_TOL_PT=8 SHARE_TOL_PCT=15 JITTER_MIB=8
+export LAB_CACHE LAB_GUEST_DIR=$LAB_CACHE/files-$NFILES
+GUESTS="h1 h2 l3"
+
+say() { echo "liar: $*"; }
+fail() { echo "liar: FAIL: $*" >&2; exit 1; }
+[ "$(id -u)" -eq 0 ] || { say "SKIP: needs root (creates user bclab)"; exit 77; }
+
+# shellcheck source-path=SCRIPTDIR source=lab-lib.sh
+. "$HERE/lab-lib.sh"
+
+"$HERE/build-guest.sh" "$LAB_GUEST_DIR" "$NFILES" 1 >/dev/null
+lab_init "$BC_LAB_DIR"
+DAEMON_PID=
+cleanup() { lab_test_exit $? "${DLOG:-}" "$LAB_DIR/l3.console.log"; }
+trap cleanup EXIT
+trap 'echo "liar: FAIL: line $LINENO: $BASH_COMMAND exited non-zero" >&2' ERR
+trap 'exit 130' INT TERM
+
+BIN=$LAB_DIR/balloonctl
+install -m 0755 "$BIN_SRC" "$BIN"
+CONF=$LAB_DIR/balloonctl.conf
+# an initial margin above every share: the guests, which all want more
+# than their share, start at it rather than grow into it
+printf '[host]\nfollow=false\nbudget-mib=%d\n[margin]\ninitial-mib=1024\n' "$BUDGET_MIB" >"$CONF"
+chmod 0644 "$CONF"
+DLOG=$LAB_DIR/daemon.log
+SAMPLES=$LAB_DIR/samples.tsv
+: >"$SAMPLES"
+
+echo "=== boot h1, h2 (qemu-ga), l3 (bc-liar-agent): $BOOT_MIB MiB, max $MAX_MIB, reading $NFILES files; budget $BUDGET_MIB MiB"
+for g in $GUESTS; do
+    extra=
+    [ "$g" = l3 ] && extra=bc.liar
+    LAB_CMDLINE_EXTRA=$extra lab_define_guest "$g" "$BOOT_MIB" "$MAX_MIB" "3600:read:$NFILES" ||
+        fail "cannot start $g"
+done
+for g in $GUESTS; do
+    lab_wait_agent "$g" 180 >/dev/null || fail "the agent of $g did not answer"
+done
+grep -q "^bc-ready liar" "$LAB_DIR/l3.console.log" || fail "l3 did not start bc-liar-agent"
+
+echo "=== balloonctl run"
+lab_run env ASAN_OPTIONS="${ASAN_OPTIONS:-}" UBSAN_OPTIONS="${UBSAN_OPTIONS:-}" \
+    "$BIN" --config "$CONF" -v run >"$DLOG" 2>&1 &
+DAEMON_PID=$!
+
+status_json() { lab_run "$BIN" --config "$CONF" status --json "$@"; }
+# one line a domain: PHASE T NAME CURRENT_KIB SHARE_KIB (0: no contention)
+sample() {
+    status_json --no-agent | python3 -c '
+import json, sys
+phase, t = sys.argv[1:3]
+for d in json.load(sys.stdin)["domains"]:
+    c = d.get("controller") or {}
+    print(phase, t, d["name"], d["current_kib"], c.get("share_kib") or 0)
+' "$1" "$2"
+}
+# workload NAME: "BYTES_READ DISK_READ SECONDS" of the guest's workload so far
+workload() {
+    local w
+    w=$(lab_guest_cat "$1" /run/bc-workload | sed -n 's/.*bytes_read=\([0-9]*\) disk_read=\([0-9]*\).*/\1 \2/p')
+    echo "$w $(date +%s.%N)"
+}
+alive() { kill -0 "$DAEMON_PID" 2>/dev/null || fail "the daemon died: $(tail -3 "$DLOG")"; }
+
+# run_phase NAME: settle, then sample every second and read the honest
+# guests' workloads at the start and end of the measured window
+run_phase() {
+    local phase=$1 t0=$SECONDS g
+    sleep "$SETTLE_S"
+    for g in h1 h2; do workload "$g" >"$LAB_DIR/$phase.$g.w0"; done
+    t0=$SECONDS
+    while [ $((SECONDS - t0)) -lt "$MEASURE_S" ]; do
+        alive
+        sample "$phase" $((SECONDS - t0)) >>"$SAMPLES"
+        sleep 1
+    done
+    for g in h1 h2; do workload "$g" >"$LAB_DIR/$phase.$g.w1"; done
+    alive
+}
+
+echo "=== phase honest: l3's agent tells the truth (settle ${SETTLE_S}s, measure ${MEASURE_S}s)"
+run_phase honest
+
+echo "=== phase liar: l3's agent lies"
+LIAR_USED=${LIAR_USED:-false}
+[[ $LIAR_USED =~ ^(true|false)$ ]] || fail "LIAR_USED: true or false"
+lab_run virsh -q qemu-agent-command l3 "{\"execute\":\"bc-lie\",\"arguments\":{\"on\":true,\"used\":$LIAR_USED}}" >/dev/null ||
+    fail "cannot turn l3's lies on"
+run_phase liar
+status_json >"$LAB_DIR/status-liar.json"
+lies=$(lab_guest_cat l3 /run/bc-liar.count | sed -n 's/^lies=//p')
+say "l3's agent told $lies lies about /proc/meminfo"
+[ "${lies:-0}" -ge "$MEASURE_S" ] || fail "l3's agent was asked for /proc/meminfo only ${lies:-0} times"
+
+echo "=== phase weights: h1 weight 300, h2 and l3 100"
+lab_run virsh -q metadata h1 http://balloonctl.org/xmlns/domain/1.0 --key balloonctl --live \
+    --set '<policy><weight>300</weight></policy>' >/dev/null || fail "cannot set h1's weight"
+run_phase weights
+status_json >"$LAB_DIR/status-weights.json"
+
+for g in $GUESTS; do
+    if grep -qiE 'out of memory|oom-kill|kernel panic|bc-error' "$LAB_DIR/$g.console.log"; then
+        fail "$g: $(grep -iE 'out of memory|oom-kill|kernel panic|bc-error' "$LAB_DIR/$g.console.log" | head -2)"
+    fi
+done
+echo "ok   no guest OOM-killed"
+
+python3 - "$LAB_DIR" "$BUDGET_MIB" "$MEM_TOL_PCT" "$MEM_TOL_MIB" "$HIT_TOL_PT" "$SHARE_TOL_PCT" "$JITTER_MIB" <<'PY' || fail "see above"
+import json, sys
+from collections import defaultdict
+d, budget, mem_pct, mem_mib, hit_pt, share_pct, jitter = sys.argv[1], *map(int, sys.argv[2:])
+rows = [l.split() for l in open(d + "/samples.tsv")]
+mem = defaultdict(list)          # (phase, name) -> [MiB]
+bad = []
+tot = defaultdict(int)
+for phase, t, name, cur, share in rows:
+    cur, share = int(cur) / 1024, int(share) / 1024
+    mem[phase, name].append(cur)
+    tot[phase, t] += cur
+    if name == "l3" and phase != "honest" and share and cur > share + jitter:
+        bad.append(f"{phase} t={t}s: l3 holds {cur:.0f} MiB, its share is {share:.0f} MiB")
+mean = {k: sum(v) / len(v) for k, v in mem.items()}
+def hit(phase, g):
+    """hit ratio %, MiB/s read by the workload"""
+    b0, d0, t0 = map(float, open(f"{d}/{phase}.{g}.w0").read().split())
+    b1, d1, t1 = map(float, open(f"{d}/{phase}.{g}.w1").read().split())
+    return 100 * (1 - (d1 - d0) / (b1 - b0)), (b1 - b0) / 1048576 / (t1 - t0)
+print("phase    guest  memory MiB  hit %   read MiB/s")
+for phase in ("honest", "liar", "weights"):
+    for g in ("h1", "h2", "l3"):
+        h = "%5.1f   %6.1f" % hit(phase, g) if g != "l3" else "    -        -"
+        print(f"{phase:8} {g:5}  {mean[phase, g]:7.0f}     {h}")
+fails = []
+for g in ("h1", "h2"):
+    a, b = mean["honest", g], mean["liar", g]
+    tol = max(mem_mib, a * mem_pct / 100)
+    print(f"liar: {g} memory {a:.0f} MiB honest, {b:.0f} MiB next to the liar (tolerance {tol:.0f} MiB)")
+    if abs(a - b) > tol:
+        fails.append(f"{g}'s memory moved from {a:.0f} to {b:.0f} MiB next to the liar")
+    ha, hb = hit("honest", g)[0], hit("liar", g)[0]
+    print(f"liar: {g} hit ratio {ha:.1f} % honest, {hb:.1f} % next to the liar (tolerance {hit_pt} points)")
+    if abs(ha - hb) > hit_pt:
+        fails.append(f"{g}'s hit ratio moved from {ha:.1f} to {hb:.1f} % next to the liar")
+for phase in ("liar", "weights"):
+    shares = [int(r[4]) / 1024 for r in rows if r[0] == phase and r[2] == "l3" and int(r[4])]
+    s = min(shares) if shares else 0
+    print(f"liar: {phase}: l3 holds {mean[phase, 'l3']:.0f} MiB on average (max {max(mem[phase, 'l3']):.0f}), its weighted share {s:.0f} MiB")
+    if not shares:
+        fails.append(f"{phase}: the daemon shows no share for l3 (no contention?)")
+    elif mean[phase, "l3"] > s + jitter:
+        fails.append(f"{phase}: l3 holds {mean[phase, 'l3']:.0f} MiB on average, above its share {s:.0f} MiB")
+fails += bad[:3]
+over = [(k, v) for k, v in tot.items() if v > budget + jitter]
+if over:
+    fails.append(f"the guests held {over[0][1]:.0f} MiB together in {over[0][0]}, over the {budget} MiB budget")
+w = {g: mean["weights", g] for g in ("h1", "h2", "l3")}
+print(f"liar: weights 300:100:100: h1 {w['h1']:.0f} MiB, h2 {w['h2']:.0f} MiB, l3 {w['l3']:.0f} MiB = "
+      f"{w['h1'] / w['l3']:.2f} : {w['h2'] / w['l3']:.2f} : 1 (tolerance {share_pct} %)")
+for name, got, want in (("h1/h2", w["h1"] / w["h2"], 3), ("h1/l3", w["h1"] / w["l3"], 3), ("h2/l3", w["h2"] / w["l3"], 1)):
+    if abs(got - want) > want * share_pct / 100:
+        fails.append(f"weights: {name} is {got:.2f}, not {want} within {share_pct} %")
+# capped: what it wants (Committed_AS + margin, within its max) is above its share
+for x in json.load(open(d + "/status-weights.json"))["domains"]:
+    c = x["controller"]
+    want = min(x["max_kib"], (x.get("committed_kib") or 0) + (c.get("margin_kib") or 0))
+    share = c.get("share_kib") or 0
+    print(f"liar: weights: {x['name']} weight {c.get('weight')} wants {want // 1024} MiB, share {share // 1024} MiB")
+    if not share or want <= share:
+        fails.append(f"weights: {x['name']} is not capped (wants {want // 1024} MiB, share {share // 1024} MiB)")
+st = {x["name"]: x for x in json.load(open(d + "/status-liar.json"))["domains"]}
+c = st["l3"].get("committed_kib") or 0
+print(f"liar: status shows l3 committed {c // 1024} MiB")
+if c < 60 << 20:
+    fails.append(f"status shows l3's Committed_AS at {c // 1024} MiB, not the 64 GiB it claims")
+for f in fails:
+    print("liar: FAIL:", f, file=sys.stderr)
+sys.exit(1 if fails else 0)
+PY
+echo "ok   honest guests unchanged next to the liar; the liar held no more than its share; shares 3:1:1"
+
+kill -TERM "$(pgrep -u "$LAB_USER" -f "^$BIN --config $CONF -v run" | head -1)"
+rc=0; wait "$DAEMON_PID" || rc=$?
+DAEMON_PID=
+[ "$rc" -eq 0 ] || fail "daemon exited $rc on SIGTERM"
+grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$DLOG" && fail "sanitizer report in daemon log"
+echo "liar: PASS"
