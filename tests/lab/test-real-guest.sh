@@ -73,6 +73,9 @@ for _ in $(seq 120); do grep -q '^bc-ready noagent' "$LAB_DIR/rg2.console.log" &
 grep -q '^bc-ready noagent' "$LAB_DIR/rg2.console.log" || fail "rg2 did not boot"
 
 echo "=== balloonctl run"
+# --record appends: a recording left by an earlier run (another build) would
+# not replay as this one's
+rm -f "$LAB_DIR/record.jsonl"
 # ASan/UBSan (CI) report into the daemon log; leaks end the run non-zero.
 lab_run env ASAN_OPTIONS="${ASAN_OPTIONS:-}" UBSAN_OPTIONS="${UBSAN_OPTIONS:-}" \
     "$BIN" --config "$CONF" -v run --record "$LAB_DIR/record.jsonl" >"$DLOG" 2>&1 &
