@@ -23,12 +23,6 @@ per_tick (gint64 per_second_kib, gint64 since_ms)
 }
 
 static gint64
-shrink_min (const BcMarginParams *p)
-{
-  return MAX (p->down_step_kib / 8, 1);
-}
-
-static gint64
 tolerance (guint64 cached_kib, gint64 since_ms)
 {
   gint64 per_s = MAX ((gint64) (cached_kib * BC_ADAPTIVE_TOLERANCE_PPM / 1000000), 64);
@@ -38,15 +32,14 @@ tolerance (guint64 cached_kib, gint64 since_ms)
 
 /* What the guest holds and does not use: its inactive file cache (no
  * refault came from it this tick) and free memory beyond a little the
- * kernel keeps for itself.  -1 when unknown (balloon figures only). */
+ * kernel keeps for itself.  Adaptive ticks only on the agent's figures
+ * (refaults come with them), so both are known. */
 static gint64
 cold_kib (const BcMarginSample *s)
 {
   gint64 free_kib = (gint64) MIN (s->free_kib, (guint64) G_MAXINT32);
   gint64 inactive = (gint64) MIN (s->inactive_file_kib, (guint64) G_MAXINT32);
 
-  if (!s->have_active_file)
-    return -1;
   return inactive + MAX (free_kib - BC_ADAPTIVE_FREE_KEEP_KIB, 0);
 }
 
@@ -106,41 +99,31 @@ grow (BcMarginState *st, const BcMarginParams *p, gint64 demand_kib, gint64 now_
     }
   set_margin (st, p, st->margin_kib + by, BC_STATE_UP);
   st->grown_kib = by;
-  st->shrink_step_kib = shrink_min (p);
   st->hold_until_ms = now_ms + MAX (st->hold_ms, BC_ADAPTIVE_HOLD_MS);
   g_snprintf (st->reason, sizeof st->reason, "UP: refaults or new cache %" G_GINT64_FORMAT " MiB, margin +%" G_GINT64_FORMAT " MiB",
               demand_kib / 1024, by / 1024);
 }
 
-/* The probe's rate (KiB/s).  With the guest's figures: a quarter of its
- * cold memory a second, between PROBE_MIN (a gentle pressure that makes
- * the kernel age its active list, so that stale pages turn inactive) and
- * down_step_kib / 2; near the last edge, PROBE_MIN.  Balloon figures
- * only: shrink_step_kib, raised by shrink_min every quiet second up to
- * down_step_kib / 2. */
+/* The probe's rate (KiB/s): a quarter of the guest's cold memory a
+ * second, between the least rate (PROBE_MIN, or 0.5 % of the cache: a
+ * gentle pressure that makes the kernel age its active list, so that stale
+ * pages turn inactive) and down_step_kib / 2; near the last edge the least
+ * rate, at most EDGE_ZONE_KIB / 4, so a step stays well inside the edge
+ * zone, the next growth starts within it and the hold doubles. */
 static gint64
-probe_rate (BcMarginState *st, const BcMarginParams *p, const BcMarginSample *s, gboolean edge, gint64 since_ms)
+probe_rate (const BcMarginParams *p, const BcMarginSample *s, gboolean edge)
 {
   gint64 top = MAX (p->down_step_kib / 2, BC_ADAPTIVE_PROBE_MIN_KIB);
   gint64 floor_rate = MIN (MAX (BC_ADAPTIVE_PROBE_MIN_KIB, (gint64) MIN (s->cached_kib / 200, (guint64) G_MAXINT32)), top);
-  gint64 cold = cold_kib (s);
-  gint64 rate = MAX (st->shrink_step_kib, shrink_min (p));
 
-  /* near the edge a step stays well inside the edge zone, so the next
-   * growth starts within it and the hold doubles */
-  if (cold >= 0)
-    return edge ? MIN (floor_rate, BC_ADAPTIVE_EDGE_ZONE_KIB / 4) : CLAMP (cold / 4, floor_rate, top);
-  if (edge)
-    return shrink_min (p);
-  st->shrink_step_kib = MIN (rate + per_tick (shrink_min (p), since_ms), p->down_step_kib / 2);
-  return rate;
+  return edge ? MIN (floor_rate, BC_ADAPTIVE_EDGE_ZONE_KIB / 4) : CLAMP (cold_kib (s) / 4, floor_rate, top);
 }
 
 static void
 probe_down (BcMarginState *st, const BcMarginParams *p, const BcMarginSample *s, gint64 now_ms, gint64 since_ms)
 {
   gboolean edge = near_edge (st, now_ms);
-  gint64 by = per_tick (probe_rate (st, p, s, edge, since_ms), since_ms);
+  gint64 by = per_tick (probe_rate (p, s, edge), since_ms);
 
   set_margin (st, p, st->margin_kib - by, BC_STATE_DOWN);
   g_snprintf (st->reason, sizeof st->reason, "DOWN: no refaults, margin -%" G_GINT64_FORMAT " KiB%s", by,

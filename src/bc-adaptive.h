@@ -29,8 +29,9 @@
  *          EDGE_MEMORY_MS).  A large cold cache is given back in seconds;
  *          a guest whose cache is all in use is pressed gently, which makes
  *          its kernel age the active list, so stale pages turn inactive and
- *          cold.  With balloon figures only (no inactive list): from
- *          down_step_kib / 8 a second, that much more every quiet second.
+ *          cold.
+ * It ticks only on the agent's figures with refaults; without them
+ * (balloon figures only, no /proc/vmstat) the paper's rules run instead.
  * The pass keeps the margin within what the host budget grants
  * (bc_adaptive_unwind), so no margin winds up above the fair share, and
  * raises it to what the target's floor gives (bc_decide), so that growth

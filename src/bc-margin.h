@@ -53,7 +53,8 @@ typedef struct {
   gint64 last_tick_ms; /* monotonic time of the last tick, or -1 */
   gboolean have_prev;
   BcMarginSample prev;
-  gint64 shrink_step_kib; /* adaptive: the next shrink (0 = not started) */
+  gint64 shrink_step_kib; /* no longer used (adaptive's old probe rate);
+                             kept: recordings carry it */
   gint64 hold_until_ms;   /* adaptive: no shrink before this */
   gint64 edge_kib;        /* adaptive: the margin where refaults last began */
   gint64 edge_at_ms;      /* adaptive: when (0 = never) */

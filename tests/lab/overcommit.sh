@@ -17,7 +17,7 @@
 # MEASURE_S (120): per guest its mean memory (balloon size, sampled every
 # second), page-cache hit ratio and throughput (what the workload read,
 # MiB/s, and 1 MiB files/s), and what the guests held together.
-# Writes DIR/summary.md (the table), DIR/samples.tsv, the daemon's log and
+# Writes DIR/table.md (the table), DIR/samples.tsv, the daemon's log and
 # the consoles (DIR default lab-results/overcommit).
 set -euo pipefail
 export LC_ALL=C
@@ -135,7 +135,7 @@ for g in $GUESTS; do
     ! grep -qiE 'out of memory|oom-kill|kernel panic' "$LAB_DIR/$g.console.log" || fail "$g: OOM or panic in its console"
 done
 
-python3 - "$LAB_DIR" "$BUDGET_MIB" "${FILES[vm1]}" "${FILES[vm2]}" "${FILES[vm3]}" >"$OUT/summary.md" <<'PY'
+python3 - "$LAB_DIR" "$BUDGET_MIB" "${FILES[vm1]}" "${FILES[vm2]}" "${FILES[vm3]}" >"$OUT/table.md" <<'PY'
 import sys
 from collections import defaultdict
 d, budget = sys.argv[1], int(sys.argv[2])
@@ -161,5 +161,5 @@ for c in ("weights", "equal", "static"):
         print(f"| {c} | {g} ({w}) | {m:.0f} | {hit:.0f} % | {rate:.1f} | {together:.0f} |"
               if g == "vm1" else f"| | {g} ({w}) | {m:.0f} | {hit:.0f} % | {rate:.1f} | |")
 PY
-cat "$OUT/summary.md"
+cat "$OUT/table.md"
 say "results in $OUT"
