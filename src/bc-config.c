@@ -295,7 +295,10 @@ bc_config_load (BcConfig *cfg, const char *path, gboolean missing_ok, GError **e
     return TRUE;
   if (data == NULL)
     return file_error (shown, &res, error);
-  return load_text (cfg, data, res.len, path, error);
+  if (!load_text (cfg, data, res.len, path, error))
+    return FALSE;
+  cfg->from_file = TRUE;
+  return TRUE;
 }
 
 guint64

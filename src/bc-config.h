@@ -35,6 +35,9 @@ typedef struct {
   guint64 domain_weight;  /* its part of the host budget, 1..10000 */
   /* [metrics] */
   char metrics_listen[64]; /* ADDRESS:PORT; "" = no endpoint */
+  /* read from a file (not the defaults of a missing one): a reload then
+   * requires that file */
+  gboolean from_file;
 } BcConfig;
 
 #define BC_CONFIG_SIZE_MAX (64 * 1024)

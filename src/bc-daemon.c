@@ -263,11 +263,16 @@ on_term (gpointer data)
 
 /* ---- reload ---------------------------------------------------------------- */
 
+/* A file the running configuration came from must still be there: an
+ * editor's rename leaves it missing for a moment, and the defaults are
+ * not what the administrator asked for. */
 static gboolean
 load_next (BcDaemon *d, BcConfig *next, guint64 *budget, GError **error)
 {
+  gboolean missing_ok = d->opts.config_missing_ok && !d->cfg.from_file;
+
   bc_config_defaults (next);
-  if (d->config_path && !bc_config_load (next, d->config_path, d->opts.config_missing_ok, error))
+  if (d->config_path && !bc_config_load (next, d->config_path, missing_ok, error))
     return FALSE;
   return bc_config_check_budget (next, d->host_kib, budget, error);
 }

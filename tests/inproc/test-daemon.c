@@ -492,6 +492,71 @@ test_reload_fifo (void)
   g_rmdir (dir);
 }
 
+/* The configuration file, read at start, is gone for a moment (an
+ * editor's rename) when SIGHUP comes: the reload is refused and the
+ * running configuration kept, not replaced by the defaults. */
+static gboolean
+remove_and_hup (gpointer data)
+{
+  g_assert_cmpint (g_unlink (data), ==, 0);
+  raise (SIGHUP);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+test_reload_missing (void)
+{
+  static const char *const expected[] = {
+    "vm-d: not managed: *", "vm-f: not managed: no balloon device",
+    "reload rejected, keeping the running configuration: */balloonctl.conf: cannot open: No such file or directory", NULL
+  };
+  g_autofree char *dir = g_dir_make_tmp ("bc-reload-XXXXXX", NULL);
+  g_autofree char *conf = g_build_filename (dir, "balloonctl.conf", NULL);
+  virConnectPtr conn = inproc_open_node ();
+  BcDaemonOptions opts = { .state_path = "", .config_path = conf, .config_missing_ok = TRUE };
+  BcConfig cfg;
+
+  g_assert_true (g_file_set_contents (conf, "[controller]\napply-interval-ms=100\nmargin-interval-ms=500\nagent=false\n"
+                                            "[host]\nbudget-mib=16000\n", -1, NULL));
+  inproc_expect_warnings (expected);
+  inproc_config (&cfg);
+  g_assert_true (bc_config_load (&cfg, conf, TRUE, NULL));
+  g_timeout_add (300, remove_and_hup, conf);
+  g_timeout_add (800, send_signal, GINT_TO_POINTER (SIGTERM));
+  alarm (20);
+  g_assert_cmpint (inproc_run (conn, &cfg, &opts, NULL), ==, 0);
+  alarm (0);
+  g_assert_cmpuint (inproc_count_messages ("reload rejected, keeping the running configuration: *"), ==, 1);
+  g_assert_cmpuint (inproc_count_messages ("configuration reloaded*"), ==, 0);
+  virConnectClose (conn);
+  g_rmdir (dir);
+}
+
+/* Without a file at start, the defaults stand, and a reload with the file
+ * still missing keeps them: nothing was asked for. */
+static void
+test_reload_never_there (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("bc-reload-XXXXXX", NULL);
+  g_autofree char *conf = g_build_filename (dir, "balloonctl.conf", NULL);
+  virConnectPtr conn = inproc_open_node ();
+  BcDaemonOptions opts = { .state_path = "", .config_path = conf, .config_missing_ok = TRUE };
+  BcConfig cfg;
+
+  inproc_expect_warnings (inproc_node_warnings);
+  inproc_config (&cfg);
+  g_assert_true (bc_config_load (&cfg, conf, TRUE, NULL));
+  g_assert_false (cfg.from_file);
+  g_timeout_add (300, send_signal, GINT_TO_POINTER (SIGHUP));
+  g_timeout_add (800, send_signal, GINT_TO_POINTER (SIGTERM));
+  alarm (20);
+  g_assert_cmpint (inproc_run (conn, &cfg, &opts, NULL), ==, 0);
+  alarm (0);
+  g_assert_cmpuint (inproc_count_messages ("configuration reloaded*"), ==, 1);
+  virConnectClose (conn);
+  g_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -505,5 +570,7 @@ main (int argc, char **argv)
   inproc_add_test ("/daemon/events", test_events);
   inproc_add_test ("/daemon/systemd-notify", test_systemd_notify);
   inproc_add_test ("/daemon/reload-fifo", test_reload_fifo);
+  inproc_add_test ("/daemon/reload-missing", test_reload_missing);
+  inproc_add_test ("/daemon/reload-never-there", test_reload_never_there);
   return g_test_run ();
 }
