@@ -34,8 +34,8 @@ append_escape (GString *out, gunichar c)
     g_string_append_printf (out, "\\u%04x", c);
 }
 
-char *
-bc_term_escape (const char *s)
+static char *
+escape (const char *s, gboolean backslash)
 {
   GString *out = g_string_sized_new (strlen (s));
 
@@ -48,7 +48,7 @@ bc_term_escape (const char *s)
           g_string_append_printf (out, "\\x%02x", (guchar) *s++);
           continue;
         }
-      if (c == '\\')
+      if (c == '\\' && backslash)
         g_string_append (out, "\\\\");
       else if (needs_escape (c))
         append_escape (out, c);
@@ -57,6 +57,18 @@ bc_term_escape (const char *s)
       s = g_utf8_next_char (s);
     }
   return g_string_free (out, FALSE);
+}
+
+char *
+bc_term_escape (const char *s)
+{
+  return escape (s, TRUE);
+}
+
+char *
+bc_term_escape_line (const char *s)
+{
+  return escape (s, FALSE);
 }
 
 /* Columns of one character at p, and its length in bytes (a byte that is

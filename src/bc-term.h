@@ -9,6 +9,11 @@
  * separators, bidirectional overrides, bytes that are not UTF-8 and the
  * backslash escaped: "\n", "\x1b", "\u009b", "\\". */
 char *bc_term_escape (const char *s);
+/* The same with backslashes left as they are: for a line of the log,
+ * whose parts may already have been escaped (a quoted configuration
+ * value), so that what is written stays one line whatever a domain's
+ * name or a guest's text holds. */
+char *bc_term_escape_line (const char *s);
 /* Display columns of valid UTF-8 without controls (what bc_term_escape
  * returns): wide characters take two, combining ones none. */
 gsize bc_term_width (const char *s);

@@ -49,6 +49,27 @@ static const GOptionEntry global_entries[] = {
   { NULL }
 };
 
+/* Every message one line, whatever a domain's name or a guest's text in
+ * it holds: its controls, separators and bidirectional overrides escaped
+ * (a name with "\n" could otherwise forge a line; "\r" overwrite one). */
+static GLogWriterOutput
+write_escaped (GLogLevelFlags level, const GLogField *fields, gsize n, gpointer data)
+{
+  g_autofree GLogField *copy = g_memdup2 (fields, n * sizeof *fields);
+  g_autofree char *message = NULL;
+
+  for (gsize i = 0; i < n; i++)
+    if (strcmp (copy[i].key, "MESSAGE") == 0 && copy[i].length < 0 && copy[i].value)
+      {
+        copy[i].value = message = bc_term_escape_line (copy[i].value);
+        break;
+      }
+  if (g_log_writer_is_journald (fileno (stderr)) &&
+      g_log_writer_journald (level, copy, n, data) == G_LOG_WRITER_HANDLED)
+    return G_LOG_WRITER_HANDLED;
+  return g_log_writer_standard_streams (level, copy, n, data);
+}
+
 static GLogWriterOutput
 log_writer (GLogLevelFlags level, const GLogField *fields, gsize n, gpointer data)
 {
@@ -57,10 +78,7 @@ log_writer (GLogLevelFlags level, const GLogField *fields, gsize n, gpointer dat
 
   if ((level & G_LOG_LEVEL_MASK) > max && !(level & G_LOG_FLAG_FATAL))
     return G_LOG_WRITER_HANDLED;
-  if (g_log_writer_is_journald (fileno (stderr)) &&
-      g_log_writer_journald (level, fields, n, data) == G_LOG_WRITER_HANDLED)
-    return G_LOG_WRITER_HANDLED;
-  return g_log_writer_standard_streams (level, fields, n, data);
+  return write_escaped (level, fields, n, data);
 }
 
 static void

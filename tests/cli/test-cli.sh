@@ -148,6 +148,15 @@ check "replay bad policy" 2 - "^balloonctl: replay: unknown policy 'best' " -- r
 check "replay bad config" 2 - "^balloonctl: .*/bad.conf: \[margin\] step-mib: '4 MiB' is not a whole number$" -- replay --config "$TMP/bad.conf" "$REC"
 check "run --record unwritable" 1 - '^balloonctl: recording: /nonexistent/dir/r.jsonl: No such file or directory$' -- -c "$NODE" --config "$TMP/good.conf" run --once --record /nonexistent/dir/r.jsonl
 
+# a domain name with a line break, a carriage return and a bidi override:
+# every line of the log is one of the daemon's, nothing raw reaches it
+HOSTILE="test://$(cd "$SRC/tests/data" && pwd)/node-hostile.xml"
+check "log of a hostile name" 0 - 'evil\\nFORGED: balloonctl-WARNING \*\*: fake\\r\\u202ex: managed' -- -c "$HOSTILE" run --once -v
+n=$((n + 1))
+if grep -vqE '^balloonctl(-[A-Za-z]+)?-(Message|INFO|DEBUG|WARNING)' "$TMP/err" || grep -q $'\r\|\xe2\x80\xae' "$TMP/err"; then
+    echo "not ok $n - log of a hostile name, one line a message: $(cat -v "$TMP/err" | head -3)"; failed=$((failed + 1))
+else echo "ok $n - log of a hostile name, one line a message"; fi
+
 # the shipped unit, with ExecStart at this build's binary
 n=$((n + 1))
 if command -v systemd-analyze >/dev/null; then

@@ -409,6 +409,31 @@ test_escape (void)
     }
 }
 
+/* A log line: the same escapes, a backslash left as it is (a value in it
+ * may be escaped already). */
+static void
+test_escape_line (void)
+{
+  static const struct { const char *in, *out; } cases[] = {
+    { "evil\nFORGED: x", "evil\\nFORGED: x" },
+    { "back\rover", "back\\rover" },
+    { "esc \x1b[2J", "esc \\x1b[2J" },
+    { "c1 \xc2\x9b" "31m", "c1 \\u009b31m" },
+    { "bidi \xe2\x80\xae" "cba", "bidi \\u202ecba" },
+    { "sep \xe2\x80\xa8 \xe2\x80\xa9", "sep \\u2028 \\u2029" },
+    { "bad \xff", "bad \\xff" },
+    { "already \\u{001B} escaped", "already \\u{001B} escaped" },
+    { "caf\xc3\xa9", "caf\xc3\xa9" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *out = bc_term_escape_line (cases[i].in);
+
+      g_assert_cmpstr (out, ==, cases[i].out);
+    }
+}
+
 static void
 test_width (void)
 {
@@ -742,6 +767,7 @@ main (int argc, char **argv)
   g_test_add_func ("/status/report-bounds", test_report_bounds);
   g_test_add_func ("/status/table/extreme-times", test_table_extreme_times);
   g_test_add_func ("/status/escape", test_escape);
+  g_test_add_func ("/status/escape-line", test_escape_line);
   g_test_add_func ("/status/width", test_width);
   g_test_add_func ("/status/fit-columns", test_fit_columns);
   g_test_add_func ("/status/table/escaped", test_table_escaped);
