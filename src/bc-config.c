@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "balloonctl-config"
 
 #include "bc-config.h"
+#include "bc-metadata.h"
 #include "bc-file.h"
 #include "bc-error.h"
 #include "bc-keyfile.h"
@@ -185,6 +186,9 @@ check_consistency (const BcConfig *c, const char *name, GError **error)
   if (c->margin.initial_kib < c->margin.min_kib || c->margin.initial_kib > c->margin.max_kib)
     return bc_set_error (error, BC_ERROR_CONFIG, "%s: [margin] initial-mib %" G_GINT64_FORMAT " is outside min-mib %" G_GINT64_FORMAT
                          " .. max-mib %" G_GINT64_FORMAT, name, c->margin.initial_kib / MIB, c->margin.min_kib / MIB, c->margin.max_kib / MIB);
+  if (c->domain_max_kib != 0 && c->domain_max_kib < BC_METADATA_MAX_MIB_LEAST * MIB)
+    return bc_set_error (error, BC_ERROR_CONFIG, "%s: [domain] max-mib %" G_GUINT64_FORMAT " is below %d MiB, less than any guest runs in (0 = no ceiling)",
+                         name, c->domain_max_kib / MIB, BC_METADATA_MAX_MIB_LEAST);
   if (c->domain_max_kib != 0 && c->domain_min_kib > c->domain_max_kib)
     return bc_set_error (error, BC_ERROR_CONFIG, "%s: [domain] min-mib is above max-mib", name);
   if (c->margin_interval_ms < c->apply_interval_ms)

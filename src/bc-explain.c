@@ -12,7 +12,9 @@ append_budget (GString *s, const BcDecision *dec, guint64 current_kib, guint64 g
                const BcExplainBudget *b)
 {
   g_string_append_printf (s, "; wants %" G_GUINT64_FORMAT " MiB", dec->target.target_kib / 1024);
-  if (b->floors_over)
+  if (b->floors_over && granted_kib < dec->target.floor_kib)
+    g_string_append (s, ", host budget: the floors do not fit, below its floor, growing only into free room");
+  else if (b->floors_over)
     g_string_append (s, ", host budget: the floors do not fit, held at its floor");
   else if (b->share_kib != G_MAXUINT64)
     g_string_append_printf (s, ", host budget, weight %u: share %" G_GUINT64_FORMAT " MiB", b->weight,
@@ -31,6 +33,9 @@ bc_explain_change (const BcDecision *dec, const BcMarginState *margin,
   g_string_append_printf (s, ": %s %" G_GUINT64_FORMAT " MiB + margin %" G_GINT64_FORMAT " MiB [%s]",
                           dec->source == BC_SOURCE_AGENT ? "committed" : "used",
                           dec->committed_kib / 1024, margin->margin_kib / 1024, margin->reason);
+  /* a limit that won is said even when the shrink rate shaped it last */
+  if (dec->target.capped && dec->target.clamp != BC_CLAMP_MAX)
+    g_string_append_printf (s, "; capped at max %" G_GUINT64_FORMAT " MiB", dec->target.ceiling_kib / 1024);
   if (clamp[0])
     g_string_append_printf (s, "; %s", clamp);
   if (granted_kib < dec->target.target_kib)

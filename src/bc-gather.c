@@ -108,6 +108,8 @@ setup_done (gpointer owner, gpointer data)
   dom->setup.inflight = FALSE;
   if (dom->removed || d->phase == BC_PHASE_STOPPING)
     return;
+  if (j->job.error == NULL && j->setup.policy_error == NULL)
+    bc_metadata_check_floor (&j->setup.policy, d->cfg.domain_min_kib, &j->setup.policy_error);
   setup_result (dom, j);
   if (dom->setup.again)
     {

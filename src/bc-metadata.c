@@ -29,6 +29,15 @@ parse_mib (const char *what, const char *s, guint64 *out_kib, GError **error)
 }
 
 static gboolean
+check_max (guint64 max_kib, GError **error)
+{
+  if (max_kib < BC_METADATA_MAX_MIB_LEAST * 1024)
+    return bc_set_error (error, BC_ERROR_METADATA, "metadata: <max-mib> %" G_GUINT64_FORMAT " is below %d MiB, less than any guest runs in",
+                         max_kib / 1024, BC_METADATA_MAX_MIB_LEAST);
+  return TRUE;
+}
+
+static gboolean
 parse_weight (const char *s, guint *out, GError **error)
 {
   g_autofree char *shown = NULL;
@@ -127,7 +136,9 @@ parse_child (xmlNode *child, BcDomainPolicy *p, guint *seen, GError **error)
     return parse_bool (text, &p->enabled, error);
   if (i == 3)
     return parse_weight (text, &p->weight, error);
-  return parse_mib (name, text, i == 1 ? &p->min_kib : &p->max_kib, error);
+  if (i == 1)
+    return parse_mib (name, text, &p->min_kib, error);
+  return parse_mib (name, text, &p->max_kib, error) && check_max (p->max_kib, error);
 }
 
 /* <policy>: elements, and blanks between them; nothing else. */
@@ -185,4 +196,14 @@ bc_metadata_parse (const char *xml, BcDomainPolicy *out, GError **error)
     return bc_set_error (error, BC_ERROR_METADATA, "metadata: min-mib is above max-mib");
   *out = p;
   return TRUE;
+}
+
+gboolean
+bc_metadata_check_floor (const BcDomainPolicy *p, guint64 default_min_kib, GError **error)
+{
+  if (p->max_kib == 0 || p->min_kib != 0 || p->max_kib >= default_min_kib)
+    return TRUE;
+  return bc_set_error (error, BC_ERROR_METADATA, "metadata: <max-mib> %" G_GUINT64_FORMAT " is below [domain] min-mib %" G_GUINT64_FORMAT
+                       " of the configuration; give a <min-mib> too if so small a ceiling is meant",
+                       p->max_kib / 1024, default_min_kib / 1024);
 }

@@ -68,9 +68,10 @@ last_change (const BcReportDomain *c, gint64 now_ms)
 
 #define NCOLS BC_STATUS_N_COLS
 #define GAP 2
-static const char *const headers[NCOLS] = {
+/* NULL-terminated: the header line is copied with g_strdupv */
+static const char *const headers[NCOLS + 1] = {
   "NAME", "STATE", "CURRENT", "TARGET", "MAX", "COMMITTED", "CACHED",
-  "ACTIVE(FILE)", "MARGIN", "WEIGHT", "SOURCE", "LAST CHANGE",
+  "ACTIVE(FILE)", "MARGIN", "WEIGHT", "SOURCE", "LAST CHANGE", NULL,
 };
 
 static const char *

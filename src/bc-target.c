@@ -58,7 +58,7 @@ bc_target_compute (const BcTargetInput *in, const BcClampParams *p)
   raise_to = MIN (raise_to, ceiling);
   t.clamp = BC_CLAMP_NONE;
   if (v > ceiling)
-    v = ceiling, t.clamp = BC_CLAMP_MAX;
+    v = ceiling, t.clamp = BC_CLAMP_MAX, t.capped = TRUE;
   if (v < raise_to)
     {
       t.clamp = used_floor >= in->min_kib && used_floor == raise_to ? BC_CLAMP_USED : BC_CLAMP_MIN;

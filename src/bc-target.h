@@ -37,6 +37,7 @@ typedef struct {
                           what it holds (the arbiter never goes below) */
   guint64 ceiling_kib; /* highest */
   BcClamp clamp;
+  gboolean capped;     /* the ceiling won, whatever clamp shaped it last */
 } BcTarget;
 
 const char *bc_clamp_to_string (BcClamp clamp);

@@ -157,6 +157,13 @@ if grep -vqE '^balloonctl(-[A-Za-z]+)?-(Message|INFO|DEBUG|WARNING)' "$TMP/err" 
     echo "not ok $n - log of a hostile name, one line a message: $(cat -v "$TMP/err" | head -3)"; failed=$((failed + 1))
 else echo "ok $n - log of a hostile name, one line a message"; fi
 
+# ceilings below any floor (a typo for 1024; below [domain] min-mib): not managed, said why
+LIMITS="test://$(cd "$SRC/tests/data" && pwd)/node-limits.xml"
+check "metadata max-mib 1 refused" 0 - 'typo: not managed: metadata: <max-mib> 1 is below 64 MiB' -- -c "$LIMITS" run --once
+check "metadata max-mib under the floor refused" 0 - 'under-floor: not managed: metadata: <max-mib> 100 is below \[domain\] min-mib 128' -- -c "$LIMITS" run --once
+printf '[domain]\nmax-mib=1\n' >"$TMP/max1.conf"
+check "config max-mib 1 refused" 2 - 'max1.conf: \[domain\] max-mib 1 is below 64 MiB' -- -c "$NODE" --config "$TMP/max1.conf" run --once
+
 # the shipped unit, with ExecStart at this build's binary
 n=$((n + 1))
 if command -v systemd-analyze >/dev/null; then

@@ -71,6 +71,40 @@ test_clamped_balloon_only (void)
          "shrink: used 41 MiB + margin 128 MiB [initial margin]; shrink rate limited");
 }
 
+/* A ceiling that won is said, even when the shrink rate shaped the target
+ * last: the reason must not read as if used + margin were the want. */
+static void
+test_capped (void)
+{
+  BcDecision d = decision (BC_SOURCE_BALLOON, 256, 960, BC_CLAMP_SHRINK_RATE);
+  BcMarginState m = margin (128, "initial margin");
+
+  d.target.capped = TRUE;
+  d.target.ceiling_kib = 200 * MIB;
+  check (&d, &m, 1024, 960, 10000, G_MAXUINT64,
+         "shrink: used 256 MiB + margin 128 MiB [initial margin]; capped at max 200 MiB; shrink rate limited");
+  d.target.clamp = BC_CLAMP_MAX;
+  d.target.target_kib = 200 * MIB;
+  check (&d, &m, 260, 200, 10000, G_MAXUINT64,
+         "shrink: used 256 MiB + margin 128 MiB [initial margin]; capped at max");
+}
+
+/* The floors do not fit and a domain is below its own: it is not "held at
+ * its floor", it grows only into free room. */
+static void
+test_below_floor (void)
+{
+  BcDecision d = decision (BC_SOURCE_AGENT, 300, 500, BC_CLAMP_NONE);
+  BcMarginState m = margin (200, "UP: refaults 64 MiB");
+  BcExplainBudget over = { 2500, 100, 0, TRUE, FALSE };
+  g_autofree char *got = NULL;
+
+  d.target.floor_kib = 400 * MIB;
+  got = bc_explain_change (&d, &m, 200 * MIB, 300 * MIB, &over);
+  g_assert_cmpstr (got, ==, "grow: committed 300 MiB + margin 200 MiB [UP: refaults 64 MiB]; wants 500 MiB, "
+                   "host budget: the floors do not fit, below its floor, growing only into free room, 25.00% of growth free now");
+}
+
 /* The arbiter granted less than the target: say how much was wanted, its
  * weighted share, and how much of the growth the budget allows now. */
 static void
@@ -150,5 +184,7 @@ main (int argc, char **argv)
   g_test_add_func ("/explain/budget", test_budget);
   g_test_add_func ("/explain/budget-released", test_budget_released);
   g_test_add_func ("/explain/budget-floors", test_budget_floors);
+  g_test_add_func ("/explain/capped", test_capped);
+  g_test_add_func ("/explain/below-floor", test_below_floor);
   return g_test_run ();
 }

@@ -65,6 +65,8 @@ test_metadata_bad (void)
     { "<policy><weight scale='cgroup'>300</weight></policy>", "metadata: <weight> has an attribute" },
     { "<policy><min-mib>1</min-mib><min-mib>2</min-mib></policy>", "metadata: <min-mib> given twice" },
     { "<policy><min-mib>900</min-mib><max-mib>800</max-mib></policy>", "metadata: min-mib is above max-mib" },
+    { "<policy><max-mib>1</max-mib></policy>", "metadata: <max-mib> 1 is below 64 MiB, less than any guest runs in" },
+    { "<policy><min-mib>1</min-mib><max-mib>63</max-mib></policy>", "metadata: <max-mib> 63 is below 64 MiB, less than any guest runs in" },
     { "<policy><color>red</color></policy>", "metadata: unknown element <color>" },
     { "<policy>junk</policy>", "metadata: text outside an element" },
     /* each child holds its value and nothing else */
@@ -125,6 +127,24 @@ test_metadata_huge (void)
   g_assert_error (error, BC_ERROR, BC_ERROR_METADATA);
 }
 
+/* A ceiling below the configuration's floor, with no floor of its own, is
+ * refused; with its own floor, or above the configured one, it stands. */
+static void
+test_metadata_floor (void)
+{
+  BcDomainPolicy p = { .enabled = TRUE, .max_kib = 100 * 1024 };
+  g_autoptr (GError) error = NULL;
+
+  g_assert_false (bc_metadata_check_floor (&p, 128 * 1024, &error));
+  g_assert_cmpstr (error->message, ==, "metadata: <max-mib> 100 is below [domain] min-mib 128 of the configuration; "
+                                       "give a <min-mib> too if so small a ceiling is meant");
+  g_assert_true (bc_metadata_check_floor (&p, 100 * 1024, NULL));
+  p.min_kib = 64 * 1024;
+  g_assert_true (bc_metadata_check_floor (&p, 128 * 1024, NULL));
+  p = (BcDomainPolicy) { .enabled = TRUE };
+  g_assert_true (bc_metadata_check_floor (&p, 128 * 1024, NULL));
+}
+
 static void
 test_domxml (void)
 {
@@ -157,6 +177,7 @@ main (int argc, char **argv)
   g_test_add_func ("/metadata/good", test_metadata_good);
   g_test_add_func ("/metadata/bad", test_metadata_bad);
   g_test_add_func ("/metadata/huge", test_metadata_huge);
+  g_test_add_func ("/metadata/floor", test_metadata_floor);
   g_test_add_func ("/domxml/balloon", test_domxml);
   return g_test_run ();
 }
