@@ -305,11 +305,22 @@ bc_report_from_json (const char *text, GError **error)
   return g_steal_pointer (&r);
 }
 
+#define BC_REPORT_SYSTEM_PATH "/run/balloonctl/state.json"
+
 char *
 bc_report_default_path (void)
 {
-  if (geteuid () == 0)
-    return g_strdup ("/run/balloonctl/state.json");
+  const char *runtime = g_getenv ("RUNTIME_DIRECTORY");
+
+  /* systemd's RuntimeDirectory=: the first, if several (colon-separated) */
+  if (runtime && g_path_is_absolute (runtime))
+    {
+      g_autofree char *first = g_strndup (runtime, strcspn (runtime, ":"));
+
+      return g_build_filename (first, "state.json", NULL);
+    }
+  if (geteuid () == 0 || access (BC_REPORT_SYSTEM_PATH, R_OK) == 0)
+    return g_strdup (BC_REPORT_SYSTEM_PATH);
   return g_build_filename (g_get_user_runtime_dir (), "balloonctl", "state.json", NULL);
 }
 

@@ -54,7 +54,10 @@ char *bc_report_to_json (const BcReport *r);
  * (0, NULL). */
 BcReport *bc_report_from_json (const char *text, GError **error);
 
-/* Default path: /run/balloonctl/state.json for root, else under
+/* Default path: state.json in the runtime directory systemd made for the
+ * service ($RUNTIME_DIRECTORY, when the daemon runs as its own user), else
+ * /run/balloonctl/state.json for root and for anyone who can read the one
+ * there (status by an administrator in the libvirt group), else under
  * $XDG_RUNTIME_DIR. */
 char *bc_report_default_path (void);
 gboolean bc_report_write (const BcReport *r, const char *path, GError **error);

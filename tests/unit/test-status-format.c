@@ -434,6 +434,22 @@ test_escape_line (void)
     }
 }
 
+/* Run as its own user under systemd, the daemon publishes in the runtime
+ * directory systemd made for it (the first of several). */
+static void
+test_default_path (void)
+{
+  g_autofree char *one = NULL, *first = NULL;
+
+  g_setenv ("RUNTIME_DIRECTORY", "/run/balloonctl", TRUE);
+  one = bc_report_default_path ();
+  g_setenv ("RUNTIME_DIRECTORY", "/run/a:/run/b", TRUE);
+  first = bc_report_default_path ();
+  g_unsetenv ("RUNTIME_DIRECTORY");
+  g_assert_cmpstr (one, ==, "/run/balloonctl/state.json");
+  g_assert_cmpstr (first, ==, "/run/a/state.json");
+}
+
 static void
 test_width (void)
 {
@@ -768,6 +784,7 @@ main (int argc, char **argv)
   g_test_add_func ("/status/table/extreme-times", test_table_extreme_times);
   g_test_add_func ("/status/escape", test_escape);
   g_test_add_func ("/status/escape-line", test_escape_line);
+  g_test_add_func ("/status/default-path", test_default_path);
   g_test_add_func ("/status/width", test_width);
   g_test_add_func ("/status/fit-columns", test_fit_columns);
   g_test_add_func ("/status/table/escaped", test_table_escaped);
