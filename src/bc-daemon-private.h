@@ -67,6 +67,7 @@ struct _BcDaemon {
   } host;                    /* [host] follow (bc-gather-host.c) */
   int lifecycle_cb;
   int metadata_cb;
+  int reboot_cb;
   gboolean close_cb;
   GMutex close_lock;         /* libvirt may call on_close on any thread */
   GSource *close_source;     /* the main context's side of a close */

@@ -329,7 +329,7 @@ daemon_alloc (virConnectPtr conn, const BcConfig *cfg, const BcDaemonOptions *op
   d->opts.config_path = d->opts.state_path = d->opts.connect_uri = d->opts.record_path = NULL;
   if (d->opts.shutdown_grace_ms <= 0)
     d->opts.shutdown_grace_ms = SHUTDOWN_GRACE_MS_DEFAULT;
-  d->lifecycle_cb = d->metadata_cb = -1;
+  d->lifecycle_cb = d->metadata_cb = d->reboot_cb = -1;
   d->lock = (BcLock) BC_LOCK_INIT;
   g_mutex_init (&d->close_lock);
   d->loop = g_main_loop_new (NULL, FALSE);

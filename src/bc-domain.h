@@ -57,6 +57,9 @@ typedef struct _BcDomain {
   guint64 listed_in;       /* the last statistics read that listed it */
   int run_id;              /* libvirt's id of the run this record follows */
   guint64 stopped_at;      /* the event count at its stop event, 0 = none */
+  gboolean rebooted;       /* the guest rebooted: the next read starts a
+                              new record (its figures, margin and holds
+                              were the old boot's) */
   gboolean removed;        /* dropped from the table; late results ignored */
 
   BcDomainSetupState setup;

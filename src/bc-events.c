@@ -6,6 +6,7 @@
 
 #include "bc-daemon-private.h"
 #include "bc-error.h"
+#include "bc-log.h"
 
 static gboolean
 is_stop (int event, int detail)
@@ -14,13 +15,57 @@ is_stop (int event, int detail)
          (event == VIR_DOMAIN_EVENT_SHUTDOWN && detail == VIR_DOMAIN_EVENT_SHUTDOWN_FINISHED);
 }
 
-/* A stop: the domain is left alone from now on (its memory still counts),
- * and a read begun before it does not keep it (bc-gather.c). */
-static void
-domain_stopped (BcDaemon *d, BcDomain *dom)
+/* How a domain stopped, in a few words. */
+static const char *
+stop_reason (int event, int detail)
 {
+  if (event == VIR_DOMAIN_EVENT_CRASHED)
+    return "its guest crashed";
+  if (event == VIR_DOMAIN_EVENT_SHUTDOWN)
+    return "shut down";
+  switch (detail)
+    {
+    case VIR_DOMAIN_EVENT_STOPPED_FAILED: return "its QEMU ended unexpectedly (killed, or failed)";
+    case VIR_DOMAIN_EVENT_STOPPED_CRASHED: return "its guest crashed";
+    case VIR_DOMAIN_EVENT_STOPPED_DESTROYED: return "destroyed";
+    case VIR_DOMAIN_EVENT_STOPPED_SAVED: return "saved";
+    case VIR_DOMAIN_EVENT_STOPPED_MIGRATED: return "migrated away";
+    case VIR_DOMAIN_EVENT_STOPPED_SHUTDOWN: return "shut down";
+    default: return "stopped";
+    }
+}
+
+/* A stop: the domain is left alone from now on (no call on it; its memory
+ * leaves the budget at the next read), and a read begun before it does not
+ * keep it (bc-gather.c).  Said once, with how it stopped. */
+static void
+domain_stopped (BcDaemon *d, BcDomain *dom, int event, int detail)
+{
+  if (dom->stopped_at == 0)
+    bc_log_event (G_LOG_LEVEL_MESSAGE, BC_MESSAGE_ID_STOPPED, dom->name, dom->uuid,
+                  "%s: stopped: %s; left alone, the others' shares recomputed", dom->name, stop_reason (event, detail));
   dom->figures.libvirt_state = VIR_DOMAIN_NOSTATE;
   dom->stopped_at = ++d->events;
+}
+
+/* A reboot (the guest's own, a panic's, or virsh reset): QEMU keeps the
+ * balloon's size, but the guest's figures, the margin learnt from them and
+ * any hold belong to the boot before; the next read makes a new record. */
+static void
+on_reboot (virConnectPtr conn, virDomainPtr vdom, void *opaque)
+{
+  BcDaemon *d = opaque;
+  char uuid[VIR_UUID_STRING_BUFLEN];
+  BcDomain *dom;
+
+  if (virDomainGetUUIDString (vdom, uuid) < 0 || (dom = g_hash_table_lookup (d->domains, uuid)) == NULL)
+    return;
+  if (!dom->rebooted)
+    bc_log_event (G_LOG_LEVEL_MESSAGE, BC_MESSAGE_ID_REBOOTED, dom->name, dom->uuid,
+                  "%s: guest rebooted: its figures from before are dropped; managed anew from its next report", dom->name);
+  dom->rebooted = TRUE;
+  if (d->phase == BC_PHASE_RUN)
+    bc_gather_bulk (d);
 }
 
 static int
@@ -36,7 +81,7 @@ on_lifecycle (virConnectPtr conn, virDomainPtr vdom, int event, int detail, void
     return 0;
   dom = g_hash_table_lookup (d->domains, uuid);
   if (dom && is_stop (event, detail))
-    domain_stopped (d, dom);
+    domain_stopped (d, dom, event, detail);
   if (event == VIR_DOMAIN_EVENT_STARTED && d->opts.once && d->phase != BC_PHASE_ONCE_SETUP)
     g_message ("%s: started during --once; left for the next run", virDomainGetName (vdom));
   if (d->phase == BC_PHASE_RUN || d->phase == BC_PHASE_ONCE_SETUP)
@@ -117,6 +162,8 @@ bc_events_register (BcDaemon *d, GError **error)
                                                      VIR_DOMAIN_EVENT_CALLBACK (on_metadata), d, NULL);
   if (d->metadata_cb < 0)
     g_message ("metadata change events unavailable; metadata is read when a domain starts");
+  d->reboot_cb = virConnectDomainEventRegisterAny (d->conn, NULL, VIR_DOMAIN_EVENT_ID_REBOOT,
+                                                   VIR_DOMAIN_EVENT_CALLBACK (on_reboot), d, NULL);
   return TRUE;
 }
 
@@ -127,9 +174,11 @@ bc_events_unregister (BcDaemon *d)
     virConnectDomainEventDeregisterAny (d->conn, d->lifecycle_cb);
   if (d->metadata_cb >= 0)
     virConnectDomainEventDeregisterAny (d->conn, d->metadata_cb);
+  if (d->reboot_cb >= 0)
+    virConnectDomainEventDeregisterAny (d->conn, d->reboot_cb);
   if (d->close_cb)
     virConnectUnregisterCloseCallback (d->conn, on_close);
-  d->lifecycle_cb = d->metadata_cb = -1;
+  d->lifecycle_cb = d->metadata_cb = d->reboot_cb = -1;
   d->close_cb = FALSE;
   g_mutex_lock (&d->close_lock);
   if (d->close_source)

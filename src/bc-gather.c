@@ -294,9 +294,9 @@ record_for (BcDaemon *d, const BcBulkRecord *r, guint64 read_at)
 
   if (dom && dom->stopped_at > read_at)
     return NULL;
-  if (dom && dom->run_id != r->id)
+  if (dom && (dom->run_id != r->id || dom->rebooted))
     {
-      drop (dom, "started again");
+      drop (dom, dom->rebooted ? "rebooted, what was known of it" : "started again");
       g_hash_table_remove (d->domains, r->uuid);
       dom = NULL;
     }

@@ -20,6 +20,8 @@
 #define BC_MESSAGE_ID_RECONNECTED     "1f3e6b5f0cd3495b8a4d9c83a45ae263"
 #define BC_MESSAGE_ID_STATE_FILE      "cb4e1e8e0fc54327a2d89ec31f20b59d" /* state file not written */
 #define BC_MESSAGE_ID_RELOAD_REJECTED "b15d857876e941fcb2244a1e95707cfc"
+#define BC_MESSAGE_ID_STOPPED         "5f0c8e7b2a6d4e59b1c3d7a9e2f48b16" /* a domain stopped, and how */
+#define BC_MESSAGE_ID_REBOOTED        "a3e1d95c7b0f4c2e8d6a1b9f3c7e2d40" /* a guest rebooted */
 
 /* Logs the formatted message at level with MESSAGE_ID message_id and,
  * when name is not NULL, DOMAIN= and DOMAIN_UUID= (uuid may be NULL). */

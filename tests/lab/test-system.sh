@@ -5,11 +5,16 @@
 # their units would start them (no systemd needed); a busybox guest bcsys
 # (build-guest.sh: virtio balloon, qemu-ga; 512 MiB, 1 vCPU, TCG, idle)
 # defined by root on qemu:///system, so that QEMU runs as libvirt-qemu; and
-# `balloonctl run` with the arguments of balloonctl.service's ExecStart and
+# `balloonctl run` with the arguments of balloonctl.service's ExecStart, as
+# the unit runs it: as the system user balloonctl (made by systemd-sysusers
+# from data/balloonctl.sysusers when there is none), in the libvirt group,
+# its runtime directory /run/balloonctl its own ($RUNTIME_DIRECTORY); and
 # every other default: the default configuration file (the shipped example
 # installed there when there is none, as `meson install` does) and the
-# default state file /run/balloonctl/state.json.  Checks:
-#   - QEMU runs as libvirt-qemu;
+# default state file /run/balloonctl/state.json.  libvirtd's socket is the
+# libvirt group's (0770, no polkit here: on a Debian host, polkit's rule
+# for that group grants the same).  Checks:
+#   - QEMU runs as libvirt-qemu; the daemon as balloonctl, not root;
 #   - `balloonctl status` as root, without options, shows the daemon's
 #     columns for bcsys (its state, target, margin, source agent);
 #   - `balloonctl -c 'qemu+unix:///system?socket=/var/run/libvirt/libvirt-sock'
@@ -77,7 +82,7 @@ read -r -a UNIT_ARGS < <(sed -n 's|^ExecStart=@SBINDIR@/balloonctl ||p' "$SRC/da
 "$HERE/build-guest.sh" "$LAB_CACHE" 300 1 >/dev/null 2>&1 || fail "build-guest.sh failed"
 
 # ---- teardown ----------------------------------------------------------------
-BC_PID= LIBVIRTD_PID= VIRTLOGD_PID= QEMU_PID= CONF_MADE= CONF_DIR_MADE= RUN_LIBVIRT_MADE=
+BC_PID= LIBVIRTD_PID= VIRTLOGD_PID= QEMU_PID= CONF_MADE= CONF_DIR_MADE= RUN_LIBVIRT_MADE= USER_MADE=
 [ -e /run/libvirt ] || RUN_LIBVIRT_MADE=1
 # what the daemons started here leave in /run when it was there already
 # (their sockets: none was there, see above; their pid files if new)
@@ -118,6 +123,10 @@ cleanup() {
     [ -z "$RUN_LIBVIRT_MADE" ] || rm -rf /run/libvirt
     [ -z "$CONF_MADE" ] || rm -f "$CONF"
     [ -z "$CONF_DIR_MADE" ] || rm -rf "$CONF_DIR_MADE"
+    if [ -n "$USER_MADE" ]; then
+        userdel balloonctl 2>/dev/null || true
+        groupdel balloonctl 2>/dev/null || true
+    fi
     exit "$rc"
 }
 trap cleanup EXIT
@@ -142,12 +151,30 @@ else
     echo "=== using the configuration already at $CONF"
 fi
 
+# ---- the daemon's user, as systemd-sysusers makes it ------------------------------
+if ! id -u balloonctl >/dev/null 2>&1; then
+    systemd-sysusers "$SRC/data/balloonctl.sysusers" || fail "systemd-sysusers data/balloonctl.sysusers"
+    USER_MADE=1
+    echo "=== made the system user balloonctl (systemd-sysusers)"
+fi
+id -nG balloonctl | tr ' ' '\n' | grep -qx libvirt || fail "balloonctl is not in the libvirt group: $(id balloonctl)"
+# the binary where that user can run it (the build tree may be root's alone)
+install -m 0755 "$BIN" "$IMG/balloonctl"
+# libvirtd's read-write socket for the libvirt group, as on a Debian host
+cat >"$IMG/libvirtd.conf" <<'EOF'
+unix_sock_group = "libvirt"
+unix_sock_ro_perms = "0777"
+unix_sock_rw_perms = "0770"
+auth_unix_ro = "none"
+auth_unix_rw = "none"
+EOF
+
 # ---- the system daemons ---------------------------------------------------------
 echo "=== virtlogd and libvirtd as root"
 t_start=$SECONDS
 "${CLEAN_ENV[@]}" /usr/sbin/virtlogd >"$IMG/virtlogd.log" 2>&1 &
 VIRTLOGD_PID=$!
-"${CLEAN_ENV[@]}" /usr/sbin/libvirtd >"$IMG/libvirtd.log" 2>&1 &
+"${CLEAN_ENV[@]}" /usr/sbin/libvirtd -f "$IMG/libvirtd.conf" >"$IMG/libvirtd.log" 2>&1 &
 LIBVIRTD_PID=$!
 for _ in $(seq 120); do
     kill -0 "$LIBVIRTD_PID" 2>/dev/null || fail "libvirtd exited"
@@ -216,8 +243,15 @@ echo "guest agent answers $((SECONDS - t_boot)) s after start; balloon at $start
 
 # ---- balloonctl as the unit runs it ------------------------------------------------
 echo "=== balloonctl ${UNIT_ARGS[*]} (ExecStart of balloonctl.service)"
-"${CLEAN_ENV[@]}" "$BIN" "${UNIT_ARGS[@]}" >"$IMG/daemon.log" 2>&1 &
+# as the unit's User=, Group=, SupplementaryGroups= and RuntimeDirectory= do
+install -d -o balloonctl -g balloonctl -m 0755 "$STATE_DIR"
+setpriv --reuid=balloonctl --regid=balloonctl --init-groups --inh-caps=-all \
+    "${CLEAN_ENV[@]}" RUNTIME_DIRECTORY="$STATE_DIR" "$IMG/balloonctl" "${UNIT_ARGS[@]}" >"$IMG/daemon.log" 2>&1 &
 BC_PID=$!
+sleep 1
+bc_user=$(stat -c %U "/proc/$BC_PID" 2>/dev/null) || fail "balloonctl run exited: $(tail -3 "$IMG/daemon.log")"
+echo "balloonctl runs as $bc_user (groups: $(id -nG balloonctl))"
+[ "$bc_user" = balloonctl ] || fail "balloonctl runs as '$bc_user', not balloonctl"
 t0=$SECONDS
 # status as an administrator types it: as root, no option
 bc_status() { "${CLEAN_ENV[@]}" "$BIN" "$@"; }
