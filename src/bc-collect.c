@@ -56,15 +56,17 @@ balloon_fallback (virDomainPtr dom, BcBalloonFigures *b)
   virDomainInfo info;
   int n;
 
+  /* beyond the bound, a figure is unknown (0), as in the bulk statistics:
+   * never a false 16 TiB */
   if (virDomainGetInfo (dom, &info) == 0)
     {
-      b->current_kib = MIN (info.memory, BC_GUEST_KIB_MAX);
-      b->max_kib = MIN (info.maxMem, BC_GUEST_KIB_MAX);
+      b->current_kib = info.memory <= BC_GUEST_KIB_MAX ? info.memory : 0;
+      b->max_kib = info.maxMem <= BC_GUEST_KIB_MAX ? info.maxMem : 0;
     }
   n = virDomainMemoryStats (dom, stats, VIR_DOMAIN_MEMORY_STAT_NR, 0);
   for (int i = 0; i < n; i++)
     {
-      guint64 v = MIN (stats[i].val, BC_GUEST_KIB_MAX);
+      guint64 v = stats[i].val <= BC_GUEST_KIB_MAX ? stats[i].val : 0;
 
       if (stats[i].tag == VIR_DOMAIN_MEMORY_STAT_AVAILABLE)
         b->available_kib = v;

@@ -68,6 +68,7 @@ last_change (const BcReportDomain *c, gint64 now_ms)
 
 #define NCOLS BC_STATUS_N_COLS
 #define GAP 2
+#define NAME_COLUMNS_MAX 48
 /* NULL-terminated: the header line is copied with g_strdupv */
 static const char *const headers[NCOLS + 1] = {
   "NAME", "STATE", "CURRENT", "TARGET", "MAX", "COMMITTED", "CACHED",
@@ -136,6 +137,15 @@ table_cells (GPtrArray *rows, gint64 now_ms)
 
           g_free (cells[c]);
           cells[c] = escaped;
+        }
+      /* one long name must not widen every row: cut, its end a '+'
+       * (the JSON has it whole) */
+      if (bc_term_width (cells[0]) > NAME_COLUMNS_MAX)
+        {
+          char *cut = bc_term_truncate (cells[0], NAME_COLUMNS_MAX);
+
+          g_free (cells[0]);
+          cells[0] = cut;
         }
       g_ptr_array_add (lines, cells);
     }

@@ -12,10 +12,13 @@
 #     on), and a min-mib set with `virsh metadata` while it runs is applied;
 #   - rg2 paused: no change while paused, the wanted one after resume;
 #     saved and restored: not listed while saved, managed again after;
-#     destroyed: no call on it, no longer listed by status;
+#     its kernel panicked (an NMI) and rebooted: said once, managed anew from
+#     its new boot's figures; its QEMU killed by the host (SIGKILL, as the
+#     OOM killer would): said once, no call on it, not listed; started
+#     again and destroyed: no call on it, no longer listed by status;
 #   - `balloonctl status --json` shows the agent as the source, with
 #     plausible Committed_AS and Cached; the table is printed for the log;
-#   - the guest kernel never OOM-kills or panics;
+#   - the guest kernel never OOM-kills or panics (but for the panic made);
 #   - SIGTERM ends the daemon cleanly (exit 0), and teardown leaves nothing.
 #
 # Usage: test-real-guest.sh BALLOONCTL
@@ -67,7 +70,8 @@ PHASES="$FIRST_S:read:$SMALL,$PHASE_S:read:$LARGE,$PHASE_S:read:$SMALL,600:idle"
 echo "=== boot $NAME: max $MAX_MIB MiB, phases $PHASES"
 lab_define_guest "$NAME" "$MAX_MIB" "$MAX_MIB" "$PHASES" || fail "cannot start guest"
 echo "=== boot rg2: 512 MiB, idle, no agent, balloon statistics off"
-LAB_CMDLINE_EXTRA=bc.noagent LAB_STATS_PERIOD=0 lab_define_guest rg2 512 512 3600:idle || fail "cannot start rg2"
+# an NMI panics it, and a panic reboots it after a second
+LAB_CMDLINE_EXTRA="bc.noagent unknown_nmi_panic panic=1" LAB_STATS_PERIOD=0 lab_define_guest rg2 512 512 3600:idle || fail "cannot start rg2"
 lab_wait_agent "$NAME" 180 >/dev/null || fail "guest agent did not answer"
 for _ in $(seq 120); do grep -q '^bc-ready noagent' "$LAB_DIR/rg2.console.log" && break; sleep 1; done
 grep -q '^bc-ready noagent' "$LAB_DIR/rg2.console.log" || fail "rg2 did not boot"
@@ -207,6 +211,41 @@ t_set=$(date +%s%N)
 wait_shrink rg2 "$mark" 60 || fail "rg2 not managed after restore: $(tail -5 "$DLOG")"
 echo "ok   rg2 saved (daemon running, rg2 no longer listed) and restored; set to 512 MiB by hand," \
      "shrunk again $(( ($(date +%s%N) - t_set) / 1000000 )) ms later"
+# its kernel panics (an NMI, unknown_nmi_panic) and reboots (panic=1):
+# the reboot said once, and rg2 managed anew from its new boot's figures
+mark=$(wc -l <"$DLOG")
+panic_mark=$(wc -l <"$LAB_DIR/rg2.console.log")
+t_nmi=$(date +%s%N)
+lab_run virsh inject-nmi rg2 || fail "virsh inject-nmi rg2"
+ready_after() { tail -n +$((panic_mark + 1)) "$LAB_DIR/rg2.console.log" | grep -c '^bc-ready noagent' || true; }
+for _ in $(seq 120); do [ "$(ready_after)" -ge 1 ] && break; sleep 1; done
+tail -n +$((panic_mark + 1)) "$LAB_DIR/rg2.console.log" | grep -q 'Kernel panic' || fail "rg2 did not panic on the NMI"
+[ "$(ready_after)" -ge 1 ] || fail "rg2 did not boot again after its panic"
+wait_log 'rg2: guest rebooted' 30 || fail "rg2's reboot not said: $(tail -5 "$DLOG")"
+[ "$(tail -n +$((mark + 1)) "$DLOG" | grep -c 'rg2: guest rebooted')" -eq 1 ] || fail "rg2's reboot said more than once"
+mark2=$(wc -l <"$DLOG")
+lab_run virsh setmem rg2 524288 --live || fail "setmem rg2 after its reboot"
+wait_shrink rg2 "$mark2" 60 || fail "rg2 not managed after its reboot: $(tail -5 "$DLOG")"
+kill -0 "$DAEMON_PID" 2>/dev/null || fail "daemon died when rg2 panicked"
+echo "ok   rg2 panicked and rebooted: said once; set to 512 MiB by hand, shrunk again" \
+     "$(( ($(date +%s%N) - t_nmi) / 1000000 )) ms after the NMI"
+# its QEMU killed by the host: said once, no call on it, not listed
+sleep 2
+mark=$(wc -l <"$DLOG")
+rg2_qemu=$(pgrep -u "$LAB_USER" -f 'guest=rg2,' | head -1)
+[ -n "$rg2_qemu" ] || fail "no QEMU of rg2 to kill"
+kill -KILL "$rg2_qemu"
+wait_log 'rg2: stopped: its QEMU ended unexpectedly' 30 || fail "rg2's QEMU killed: not said: $(tail -5 "$DLOG")"
+sleep 4
+kill -0 "$DAEMON_PID" 2>/dev/null || fail "daemon died when rg2's QEMU was killed"
+[ "$(tail -n +$((mark + 1)) "$DLOG" | grep -c 'rg2: stopped')" -eq 1 ] || fail "rg2's stop said more than once"
+! tail -n +$((mark + 1)) "$DLOG" | grep -E "rg2: .*(fail|error)" || fail "a call on rg2 after its QEMU was killed"
+lab_run "$BIN" --config "$CONF" status >"$LAB_DIR/status-killed.txt"
+! grep -E "^rg2 " "$LAB_DIR/status-killed.txt" || fail "rg2 still listed after its QEMU was killed"
+echo "ok   rg2's QEMU killed (SIGKILL): said once, no call on it, no longer listed"
+lab_run virsh start rg2 >/dev/null || fail "virsh start rg2 after the kill"
+for _ in $(seq 120); do [ "$(ready_after)" -ge 2 ] && break; sleep 1; done
+[ "$(ready_after)" -ge 2 ] || fail "rg2 did not boot after its restart"
 # destroyed: no call on a gone domain, no stale entry
 mark=$(wc -l <"$DLOG")
 lab_run virsh destroy rg2 >/dev/null || fail "virsh destroy"
@@ -300,7 +339,10 @@ check(d2["source"] == "balloon-only" and d2["controller"]["managed"] and d2["con
       f"rg2 source {d2['source']}, daemon's source {d2['controller']['source']}")
 sys.exit(0 if ok else 1)
 PY
-for log in "$CLOG" "$LAB_DIR/rg2.console.log"; do
+# rg2's console without the panic made on purpose (from the NMI to the next boot)
+{ head -n "$panic_mark" "$LAB_DIR/rg2.console.log"
+  tail -n +$((panic_mark + 1)) "$LAB_DIR/rg2.console.log" | sed -n '/^bc-ready noagent/,$p'; } >"$LAB_DIR/rg2.console.checked"
+for log in "$CLOG" "$LAB_DIR/rg2.console.checked"; do
     grep -qiE 'out of memory|oom-kill|kernel panic|call trace' "$log" && fail "guest kernel complained in $log: $(grep -iE 'out of memory|oom|panic' "$log" | head -3)"
 done
 echo "ok   no OOM kill or panic in either guest console"

@@ -522,6 +522,29 @@ byte_at_column (const char *line, gsize column)
   return (gsize) (p - line);
 }
 
+/* A 5000-character name is cut to 48 columns ending in '+': the other
+ * rows keep their width. */
+static void
+test_table_long_name (void)
+{
+  g_autoptr (GPtrArray) rows = sample_rows (TRUE);
+  g_autoptr (GString) out = g_string_new (NULL);
+  g_autoptr (GString) plain = g_string_new (NULL);
+  g_auto (GStrv) lines = NULL, plain_lines = NULL;
+  BcStatusRow *longest = hostile_row ();
+
+  bc_status_format_table (rows, NOW_MS, plain);
+  g_free (longest->name);
+  longest->name = g_strnfill (5000, 'n');
+  g_ptr_array_add (rows, longest);
+  bc_status_format_table (rows, NOW_MS, out);
+  lines = g_strsplit (out->str, "\n", -1);
+  plain_lines = g_strsplit (plain->str, "\n", -1);
+  g_assert_cmpuint (bc_term_width (lines[0]), <, 200);
+  g_assert_cmpuint (bc_term_width (lines[0]), <=, bc_term_width (plain_lines[0]) + 48);
+  g_assert_nonnull (strstr (out->str, "nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn+ "));
+}
+
 static void
 test_table_escaped (void)
 {
@@ -788,6 +811,7 @@ main (int argc, char **argv)
   g_test_add_func ("/status/width", test_width);
   g_test_add_func ("/status/fit-columns", test_fit_columns);
   g_test_add_func ("/status/table/escaped", test_table_escaped);
+  g_test_add_func ("/status/table/long-name", test_table_long_name);
   g_test_add_func ("/status/json/escaped", test_json_escaped);
   g_test_add_func ("/status/sort", test_sort);
   g_test_add_func ("/status/column-parse", test_column_parse);
