@@ -25,7 +25,7 @@ stop_reason (int event, int detail)
     return "shut down";
   switch (detail)
     {
-    case VIR_DOMAIN_EVENT_STOPPED_FAILED: return "its QEMU ended unexpectedly (killed, or failed)";
+    case VIR_DOMAIN_EVENT_STOPPED_FAILED: return "its QEMU ended unexpectedly (killed, or it died)";
     case VIR_DOMAIN_EVENT_STOPPED_CRASHED: return "its guest crashed";
     case VIR_DOMAIN_EVENT_STOPPED_DESTROYED: return "destroyed";
     case VIR_DOMAIN_EVENT_STOPPED_SAVED: return "saved";
