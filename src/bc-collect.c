@@ -19,15 +19,23 @@ bc_bulk_record_free (BcBulkRecord *r)
   g_free (r);
 }
 
+/* Beyond max, a figure is unknown: never taken as max. */
 static gboolean
-get_kib (virTypedParameterPtr params, int n, const char *name, guint64 *out)
+get_kib_max (virTypedParameterPtr params, int n, const char *name, guint64 max, guint64 *out)
 {
   unsigned long long v = 0;
 
-  if (virTypedParamsGetULLong (params, n, name, &v) != 1 || v > BC_GUEST_KIB_MAX)
+  if (virTypedParamsGetULLong (params, n, name, &v) != 1 || v > max)
     return FALSE;
   *out = v;
   return TRUE;
+}
+
+/* A figure the guest's balloon driver reports. */
+static gboolean
+get_kib (virTypedParameterPtr params, int n, const char *name, guint64 *out)
+{
+  return get_kib_max (params, n, name, BC_GUEST_KIB_MAX, out);
 }
 
 void
@@ -36,8 +44,10 @@ bc_collect_parse_balloon (virTypedParameterPtr params, int nparams, BcBalloonFig
   BcBalloonFigures b = { 0 };
   unsigned long long last_update = 0;
 
-  get_kib (params, nparams, "balloon.current", &b.current_kib);
-  get_kib (params, nparams, "balloon.maximum", &b.max_kib);
+  /* the domain's sizes are libvirt's (larger domains than any figure a
+   * guest is believed on) */
+  get_kib_max (params, nparams, "balloon.current", BC_DOMAIN_KIB_MAX, &b.current_kib);
+  get_kib_max (params, nparams, "balloon.maximum", BC_DOMAIN_KIB_MAX, &b.max_kib);
   b.have_stats = get_kib (params, nparams, "balloon.available", &b.available_kib) &&
                  get_kib (params, nparams, "balloon.usable", &b.usable_kib);
   if (!get_kib (params, nparams, "balloon.disk_caches", &b.disk_caches_kib))
@@ -60,8 +70,8 @@ balloon_fallback (virDomainPtr dom, BcBalloonFigures *b)
    * never a false 16 TiB */
   if (virDomainGetInfo (dom, &info) == 0)
     {
-      b->current_kib = info.memory <= BC_GUEST_KIB_MAX ? info.memory : 0;
-      b->max_kib = info.maxMem <= BC_GUEST_KIB_MAX ? info.maxMem : 0;
+      b->current_kib = info.memory <= BC_DOMAIN_KIB_MAX ? info.memory : 0;
+      b->max_kib = info.maxMem <= BC_DOMAIN_KIB_MAX ? info.maxMem : 0;
     }
   n = virDomainMemoryStats (dom, stats, VIR_DOMAIN_MEMORY_STAT_NR, 0);
   for (int i = 0; i < n; i++)

@@ -8,6 +8,9 @@
 
 /* Largest figure we believe from a guest: 16 TiB in KiB. */
 #define BC_GUEST_KIB_MAX (G_GUINT64_CONSTANT (16) << 30)
+/* Largest domain size we take from libvirt: 1 PiB in KiB (what a state
+ * file may say, BC_REPORT_MAX_KIB). */
+#define BC_DOMAIN_KIB_MAX (G_GUINT64_CONSTANT (1) << 40)
 /* Largest counter we believe from a guest (vmstat pages). */
 #define BC_GUEST_COUNTER_MAX (G_GUINT64_CONSTANT (1) << 62)
 /* Most text we parse from one guest file. */

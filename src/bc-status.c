@@ -24,6 +24,8 @@ bc_status_row_free (BcStatusRow *row)
 static char *
 human (guint64 kib)
 {
+  if (kib >= G_GUINT64_CONSTANT (1) << 30)
+    return g_strdup_printf ("%.2f TiB", (double) kib / (double) (G_GUINT64_CONSTANT (1) << 30));
   if (kib >= 1024 * 1024)
     return g_strdup_printf ("%.2f GiB", (double) kib / (1024.0 * 1024.0));
   return g_strdup_printf ("%" G_GUINT64_FORMAT " MiB", kib / 1024);

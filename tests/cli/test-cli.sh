@@ -161,6 +161,9 @@ else echo "ok $n - log of a hostile name, one line a message"; fi
 LIMITS="test://$(cd "$SRC/tests/data" && pwd)/node-limits.xml"
 check "metadata max-mib 1 refused" 0 - 'typo: not managed: metadata: <max-mib> 1 is below 64 MiB' -- -c "$LIMITS" run --once
 check "metadata max-mib under the floor refused" 0 - 'under-floor: not managed: metadata: <max-mib> 100 is below \[domain\] min-mib 128' -- -c "$LIMITS" run --once
+check "a 20 TiB domain shown at its size" 0 - - -- -c "$LIMITS" status
+grep -qE '^huge +- +20\.00 TiB +- +20\.00 TiB ' "$TMP/out" && echo "ok $((n += 1)) - 20 TiB, not 16" ||
+    { echo "not ok $((n += 1)) - 20 TiB, not 16: $(grep huge "$TMP/out")"; failed=$((failed + 1)); }
 printf '[domain]\nmax-mib=1\n' >"$TMP/max1.conf"
 check "config max-mib 1 refused" 2 - 'max1.conf: \[domain\] max-mib 1 is below 64 MiB' -- -c "$NODE" --config "$TMP/max1.conf" run --once
 
