@@ -60,6 +60,8 @@ typedef struct _BcDomain {
   gboolean rebooted;       /* the guest rebooted: the next read starts a
                               new record (its figures, margin and holds
                               were the old boot's) */
+  gint64 reboot_at_ms;     /* monotonic: this record was made for a reboot
+                              then (0 = not); QEMU may say one reset twice */
   gboolean removed;        /* dropped from the table; late results ignored */
 
   BcDomainSetupState setup;

@@ -48,6 +48,10 @@ domain_stopped (BcDaemon *d, BcDomain *dom, int event, int detail)
   dom->stopped_at = ++d->events;
 }
 
+/* Reset events this close to the reboot a record was made for are that
+ * reboot's (QEMU can report one reset twice). */
+#define REBOOT_SAME_MS 10000
+
 /* A reboot (the guest's own, a panic's, or virsh reset): QEMU keeps the
  * balloon's size, but the guest's figures, the margin learnt from them and
  * any hold belong to the boot before; the next read makes a new record. */
@@ -59,6 +63,9 @@ on_reboot (virConnectPtr conn, virDomainPtr vdom, void *opaque)
   BcDomain *dom;
 
   if (virDomainGetUUIDString (vdom, uuid) < 0 || (dom = g_hash_table_lookup (d->domains, uuid)) == NULL)
+    return;
+  /* the same reset told again: the record is the new boot's already */
+  if (dom->reboot_at_ms && bc_daemon_now_ms () - dom->reboot_at_ms < REBOOT_SAME_MS)
     return;
   if (!dom->rebooted)
     bc_log_event (G_LOG_LEVEL_MESSAGE, BC_MESSAGE_ID_REBOOTED, dom->name, dom->uuid,

@@ -291,17 +291,20 @@ static BcDomain *
 record_for (BcDaemon *d, const BcBulkRecord *r, guint64 read_at)
 {
   BcDomain *dom = g_hash_table_lookup (d->domains, r->uuid);
+  gboolean rebooted = dom && dom->rebooted && dom->run_id == r->id;
 
   if (dom && dom->stopped_at > read_at)
     return NULL;
   if (dom && (dom->run_id != r->id || dom->rebooted))
     {
-      drop (dom, dom->rebooted ? "rebooted, what was known of it" : "started again");
+      drop (dom, rebooted ? "rebooted, what was known of it" : "started again");
       g_hash_table_remove (d->domains, r->uuid);
       dom = NULL;
     }
   if (dom == NULL && d->phase != BC_PHASE_ONCE_FIGURES)
     dom = add_domain (d, r);
+  if (dom && rebooted)
+    dom->reboot_at_ms = bc_daemon_now_ms ();
   return dom;
 }
 
