@@ -44,7 +44,7 @@ count_verbose (const char *name, const char *value, gpointer data, GError **erro
 static const GOptionEntry global_entries[] = {
   { "connect", 'c', 0, G_OPTION_ARG_STRING, &globals.uri, "libvirt URI (default: $LIBVIRT_DEFAULT_URI, else libvirt's default)", "URI" },
   { "config", 0, 0, G_OPTION_ARG_FILENAME, &globals.config_path, "Configuration file (default: " BC_DEFAULT_CONFIG ")", "FILE" },
-  { "state-file", 0, 0, G_OPTION_ARG_FILENAME, &globals.state_path, "Where the daemon publishes its state for status (default: /run/balloonctl/state.json as root, else $XDG_RUNTIME_DIR/balloonctl/state.json; \"\" = none)", "PATH" },
+  { "state-file", 0, 0, G_OPTION_ARG_FILENAME, &globals.state_path, "Where the daemon publishes its state for status (default: /run/balloonctl/state.json as root, else $XDG_RUNTIME_DIR/balloonctl/state.json; \"\" = none); run refuses a PATH that is a symbolic link, not a regular file, or not a balloonctl state file", "PATH" },
   { "verbose", 'v', G_OPTION_FLAG_NO_ARG, G_OPTION_ARG_CALLBACK, count_verbose, "More log output (repeat for debug)", NULL },
   { NULL }
 };

@@ -148,6 +148,15 @@ check "replay bad policy" 2 - "^balloonctl: replay: unknown policy 'best' " -- r
 check "replay bad config" 2 - "^balloonctl: .*/bad.conf: \[margin\] step-mib: '4 MiB' is not a whole number$" -- replay --config "$TMP/bad.conf" "$REC"
 check "run --record unwritable" 1 - '^balloonctl: recording: /nonexistent/dir/r.jsonl: No such file or directory$' -- -c "$NODE" --config "$TMP/good.conf" run --once --record /nonexistent/dir/r.jsonl
 
+# --state-file naming what is not a state file: refused before anything is
+# written, left as it was (it used to be replaced, then removed at exit)
+mkfifo "$TMP/state.fifo"
+cp "$TMP/good.conf" "$TMP/good.conf.orig"
+check "run --state-file on a FIFO" 1 - '^balloonctl: state file .*/state.fifo: is a FIFO, not a regular file: left alone$' -- --state-file "$TMP/state.fifo" -c "$NODE" --config "$TMP/good.conf" run --once --dry-run
+result "run --state-file on a FIFO: left alone" "$([ -p "$TMP/state.fifo" ] && [ ! -e "$TMP/state.fifo.lock" ] || echo "no longer a FIFO, or a lock written")"
+check "run --state-file on the configuration" 1 - '^balloonctl: state file .*/good.conf: is not a balloonctl state file \(a mistyped --state-file\?\): left alone$' -- --state-file "$TMP/good.conf" -c "$NODE" --config "$TMP/good.conf" run --once
+result "run --state-file on the configuration: left alone" "$(cmp -s "$TMP/good.conf" "$TMP/good.conf.orig" || echo "the configuration changed or went away")"
+
 # the shipped unit, with ExecStart at this build's binary
 n=$((n + 1))
 if command -v systemd-analyze >/dev/null; then
