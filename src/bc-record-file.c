@@ -4,6 +4,8 @@
 #include "bc-record-file.h"
 #include "bc-domain.h"
 #include "bc-error.h"
+#include "bc-file.h"
+#include "bc-quote.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -19,14 +21,111 @@ struct _BcRecorder {
   guint64 passes;
 };
 
+BcRecordModeAction
+bc_record_mode_action (mode_t mode, uid_t owner, uid_t euid)
+{
+  if ((mode & 0077) == 0)
+    return BC_RECORD_MODE_KEEP;
+  if (owner == euid)
+    return BC_RECORD_MODE_NARROW;
+  return (mode & 0022) ? BC_RECORD_MODE_REFUSE : BC_RECORD_MODE_KEEP;
+}
+
+static gboolean
+refuse (const char *path, const char *why, GError **error)
+{
+  g_autofree char *shown = bc_escape (path, 0);
+
+  return bc_set_error (error, BC_ERROR_FAILED, "recording: %s: %s", shown, why);
+}
+
+/* What is at path: nothing, or a regular file; never opened otherwise (a
+ * device may act on an open, a FIFO would block it). */
+static gboolean
+check_kind (const char *path, GError **error)
+{
+  struct stat st;
+  g_autofree char *why = NULL;
+
+  if (lstat (path, &st) < 0)
+    return errno == ENOENT ? TRUE : refuse (path, g_strerror (errno), error);
+  if (S_ISLNK (st.st_mode))
+    return refuse (path, "is a symbolic link; balloonctl does not follow one (name the file itself)", error);
+  if (S_ISREG (st.st_mode))
+    return TRUE;
+  why = g_strdup_printf ("is %s, not a regular file", bc_file_kind (st.st_mode));
+  return refuse (path, why, error);
+}
+
+/* An existing file open to others: narrowed to 0600 if ours, refused if
+ * others may write it. */
+static gboolean
+check_mode (int fd, const char *path, const struct stat *st, GError **error)
+{
+  g_autofree char *why = NULL;
+
+  switch (bc_record_mode_action (st->st_mode, st->st_uid, geteuid ()))
+    {
+    case BC_RECORD_MODE_NARROW:
+      if (fchmod (fd, 0600) < 0)
+        return refuse (path, g_strerror (errno), error);
+      g_message ("recording: %s was mode %04o: now 0600", path, (unsigned) (st->st_mode & 07777));
+      return TRUE;
+    case BC_RECORD_MODE_REFUSE:
+      why = g_strdup_printf ("mode %04o, owned by uid %u: others may write into it; make it 0600 or remove it",
+                             (unsigned) (st->st_mode & 07777), (unsigned) st->st_uid);
+      return refuse (path, why, error);
+    default:
+      return TRUE;
+    }
+}
+
+static gboolean
+clear_nonblock (int fd, const char *path, GError **error)
+{
+  int flags = fcntl (fd, F_GETFL);
+
+  if (flags < 0 || fcntl (fd, F_SETFL, flags & ~O_NONBLOCK) < 0)
+    return refuse (path, g_strerror (errno), error);
+  return TRUE;
+}
+
+/* path opened for appending: a regular file, not through a symbolic link,
+ * never waiting (O_NONBLOCK until it is known to be a regular file). */
+static int
+open_append (const char *path, GError **error)
+{
+  struct stat st;
+  gboolean ok;
+  int fd;
+
+  if (!check_kind (path, error))
+    return -1;
+  fd = g_open (path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK, 0600);
+  if (fd < 0)
+    return refuse (path, errno == ELOOP ? "is a symbolic link" : g_strerror (errno), error), -1;
+  if (fstat (fd, &st) < 0)
+    ok = refuse (path, g_strerror (errno), error);
+  else if (!S_ISREG (st.st_mode))
+    ok = refuse (path, "is not a regular file", error);
+  else
+    ok = check_mode (fd, path, &st, error) && clear_nonblock (fd, path, error);
+  if (!ok)
+    {
+      g_close (fd, NULL);
+      return -1;
+    }
+  return fd;
+}
+
 BcRecorder *
 bc_recorder_open (const char *path, GError **error)
 {
-  int fd = g_open (path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
+  int fd = open_append (path, error);
   BcRecorder *r;
 
   if (fd < 0)
-    return bc_set_error (error, BC_ERROR_FAILED, "recording: %s: %s", path, g_strerror (errno)), NULL;
+    return NULL;
   r = g_new0 (BcRecorder, 1);
   r->fd = fd;
   r->path = g_strdup (path);

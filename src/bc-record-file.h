@@ -5,12 +5,28 @@
 
 #include "bc-record.h"
 
+#include <sys/types.h>
+
 /* ---- the daemon's side ---------------------------------------------- */
 
 typedef struct _BcRecorder BcRecorder;
 
-/* Opens path for appending (created 0600 if missing). */
+/* Opens path for appending: created 0600 if missing; refused if it is a
+ * symbolic link (never followed) or not a regular file (a FIFO, a
+ * device: never opened); an existing file open to others is narrowed to
+ * 0600 if ours, refused if others may write it (bc_record_mode_action). */
 BcRecorder *bc_recorder_open (const char *path, GError **error);
+
+typedef enum {
+  BC_RECORD_MODE_KEEP,    /* 0600 or narrower, or only readable by others
+                             and not ours */
+  BC_RECORD_MODE_NARROW,  /* ours, open to others: fchmod 0600 */
+  BC_RECORD_MODE_REFUSE,  /* not ours, group- or world-writable */
+} BcRecordModeAction;
+
+/* What an existing recording of this mode and owner gets when the
+ * process runs as euid.  Pure. */
+BcRecordModeAction bc_record_mode_action (mode_t mode, uid_t owner, uid_t euid);
 /* Appends the pass (doms: of BcDomain, in the order of in and out).  A
  * write that fails is said once and ends the recording, never the daemon;
  * a line already begun is taken back.  recorder NULL: nothing. */

@@ -147,6 +147,11 @@ check "replay no file" 2 - '^balloonctl: replay: no FILE given$' -- replay
 check "replay bad policy" 2 - "^balloonctl: replay: unknown policy 'best' " -- replay --policy best "$REC"
 check "replay bad config" 2 - "^balloonctl: .*/bad.conf: \[margin\] step-mib: '4 MiB' is not a whole number$" -- replay --config "$TMP/bad.conf" "$REC"
 check "run --record unwritable" 1 - '^balloonctl: recording: /nonexistent/dir/r.jsonl: No such file or directory$' -- -c "$NODE" --config "$TMP/good.conf" run --once --record /nonexistent/dir/r.jsonl
+# a FIFO blocked the start for ever (the lock held); a link was followed
+mkfifo "$TMP/rec.fifo"
+check "run --record on a FIFO" 1 - '^balloonctl: recording: .*/rec.fifo: is a FIFO, not a regular file$' -- -c "$NODE" --config "$TMP/good.conf" run --once --record "$TMP/rec.fifo"
+ln -s "$TMP/good.conf" "$TMP/rec.link"
+check "run --record on a symbolic link" 1 - '^balloonctl: recording: .*/rec.link: is a symbolic link; balloonctl does not follow one \(name the file itself\)$' -- -c "$NODE" --config "$TMP/good.conf" run --once --record "$TMP/rec.link"
 
 # --state-file naming what is not a state file: refused before anything is
 # written, left as it was (it used to be replaced, then removed at exit)

@@ -2,20 +2,35 @@
 /* run --record on the test driver, then replay: with the recorded
  * configuration every recorded decision comes back; with another policy
  * the decisions differ and the summary says so.  A recording that cannot
- * be written is said once and stops; the daemon goes on. */
+ * be written is said once and stops; the daemon goes on.  What is at the
+ * path: a FIFO or a symbolic link refused, a file open to others made
+ * 0600. */
 #include "bc-record-file.h"
 #include "bc-replay-format.h"
 #include "inproc-lib.h"
 
+#include <fcntl.h>
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static gboolean
 send_signal (gpointer data)
 {
   raise (GPOINTER_TO_INT (data));
   return G_SOURCE_REMOVE;
+}
+
+static goffset
+file_size (const char *path)
+{
+  struct stat st;
+
+  g_assert_cmpint (stat (path, &st), ==, 0);
+  return st.st_size;
 }
 
 /* Replays path; returns the summary, counts passes, recorded changes and
@@ -84,30 +99,136 @@ test_record_replay (void)
   g_rmdir (dir);
 }
 
-/* /dev/full takes the file's opening, and no line. */
+/* A write that fails (here past RLIMIT_FSIZE, as on a full disk): said
+ * once, the line begun taken back, the daemon goes on. */
 static void
 test_record_fails (void)
 {
   static const char *const expected[] = { "vm-d: not managed: *", "vm-f: not managed: *",
-                                          "recording to /dev/full stopped: *", NULL };
+                                          "recording to */recording.jsonl stopped: *", NULL };
+  g_autofree char *dir = g_dir_make_tmp ("bc-record-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "recording.jsonl", NULL);
   virConnectPtr conn = inproc_open_node ();
-  BcDaemonOptions opts = { .state_path = "", .record_path = "/dev/full" };
+  BcDaemonOptions opts = { .state_path = "", .record_path = path };
+  struct rlimit was, small;
+  struct stat out, err;
   BcConfig cfg;
 
-  if (!g_file_test ("/dev/full", G_FILE_TEST_EXISTS))
+  /* the limit would cut the test's own output, written to a file */
+  if ((fstat (1, &out) == 0 && S_ISREG (out.st_mode)) || (fstat (2, &err) == 0 && S_ISREG (err.st_mode)))
     {
-      g_test_skip ("no /dev/full");
+      g_test_skip ("stdout or stderr is a regular file: RLIMIT_FSIZE would cut it");
       virConnectClose (conn);
+      g_rmdir (dir);
       return;
     }
   inproc_expect_warnings (expected);
   inproc_config (&cfg);
+  g_assert_cmpint (getrlimit (RLIMIT_FSIZE, &was), ==, 0);
+  small = was;
+  small.rlim_cur = 100;
+  signal (SIGXFSZ, SIG_IGN);
+  g_assert_cmpint (setrlimit (RLIMIT_FSIZE, &small), ==, 0);
   g_timeout_add (1000, send_signal, GINT_TO_POINTER (SIGTERM));
   g_assert_cmpint (inproc_run (conn, &cfg, &opts, NULL), ==, 0);
+  g_assert_cmpint (setrlimit (RLIMIT_FSIZE, &was), ==, 0);
   virConnectClose (conn);
-  g_assert_cmpuint (inproc_count_messages ("recording to /dev/full stopped: No space left on device (said once; the daemon goes on)"), ==, 1);
+  g_assert_cmpuint (inproc_count_messages ("recording to */recording.jsonl stopped: File too large (said once; the daemon goes on*"), ==, 1);
   /* it went on: passes after the failure changed vm-a */
   g_assert_cmpuint (inproc_count_messages ("vm-a: * -> * KiB: shrink: *"), >=, 3);
+  g_assert_cmpint (file_size (path), ==, 0);
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
+/* What run --once --record path says when it refuses to start. */
+static char *
+refused (const char *path)
+{
+  virConnectPtr conn = inproc_open_node ();
+  BcDaemonOptions opts = { .state_path = "", .record_path = path, .once = TRUE };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (BcDaemon) d = NULL;
+  BcConfig cfg;
+
+  inproc_config (&cfg);
+  d = bc_daemon_new (conn, &cfg, &opts, &error);
+  virConnectClose (conn);
+  g_assert_null (d);
+  g_assert_nonnull (error);
+  return g_strdup (error->message);
+}
+
+/* A FIFO (it blocked the start for ever, the lock held) and a symbolic
+ * link (followed) are refused; nothing written through them. */
+static void
+test_record_not_regular (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("bc-record-XXXXXX", NULL);
+  g_autofree char *fifo = g_build_filename (dir, "fifo", NULL);
+  g_autofree char *link = g_build_filename (dir, "link.jsonl", NULL);
+  g_autofree char *target = g_build_filename (dir, "target", NULL);
+  g_autofree char *msg = NULL;
+  g_autofree char *want = NULL;
+  int reader;
+
+  g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
+  /* a reader, so that an open that waits for one would not */
+  reader = open (fifo, O_RDONLY | O_NONBLOCK);
+  g_assert_cmpint (reader, >=, 0);
+  msg = refused (fifo);
+  want = g_strdup_printf ("recording: %s: is a FIFO, not a regular file", fifo);
+  g_assert_cmpstr (msg, ==, want);
+  close (reader);
+  g_assert_true (g_file_set_contents (target, "", 0, NULL));
+  g_assert_cmpint (symlink (target, link), ==, 0);
+  g_free (msg);
+  msg = refused (link);
+  g_assert_nonnull (strstr (msg, ": is a symbolic link; balloonctl does not follow one"));
+  g_assert_cmpint (file_size (target), ==, 0);
+  g_unlink (fifo);
+  g_unlink (link);
+  g_unlink (target);
+  g_rmdir (dir);
+}
+
+static mode_t
+mode_of (const char *path)
+{
+  struct stat st;
+
+  g_assert_cmpint (stat (path, &st), ==, 0);
+  return st.st_mode & 07777;
+}
+
+static void
+open_and_close (const char *path)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (BcRecorder) r = bc_recorder_open (path, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (r);
+}
+
+/* A new recording is 0600; an existing one of ours open to others is
+ * narrowed to 0600, and the log says so. */
+static void
+test_record_mode (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("bc-record-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "recording.jsonl", NULL);
+  mode_t mask = umask (0);
+
+  open_and_close (path);
+  g_assert_cmpint (mode_of (path), ==, 0600);
+  g_assert_cmpint (chmod (path, 0644), ==, 0);
+  open_and_close (path);
+  umask (mask);
+  g_assert_cmpint (mode_of (path), ==, 0600);
+  g_assert_cmpuint (inproc_count_messages ("recording: */recording.jsonl was mode 0644: now 0600"), ==, 1);
+  g_unlink (path);
+  g_rmdir (dir);
 }
 
 /* A file that cannot be opened stops the daemon before it starts. */
@@ -132,5 +253,7 @@ main (int argc, char **argv)
   inproc_add_test ("/record/replay", test_record_replay);
   inproc_add_test ("/record/write-fails", test_record_fails);
   inproc_add_test ("/record/cannot-open", test_record_cannot_open);
+  inproc_add_test ("/record/not-regular", test_record_not_regular);
+  inproc_add_test ("/record/mode", test_record_mode);
   return g_test_run ();
 }
