@@ -90,7 +90,7 @@ clear_nonblock (int fd, const char *path, GError **error)
   return TRUE;
 }
 
-/* path opened for appending: a regular file, not through a symbolic link,
+/* path opened for appending (and reading its last byte): a regular file, not through a symbolic link,
  * never waiting (O_NONBLOCK until it is known to be a regular file). */
 static int
 open_append (const char *path, GError **error)
@@ -101,7 +101,7 @@ open_append (const char *path, GError **error)
 
   if (!check_kind (path, error))
     return -1;
-  fd = g_open (path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK, 0600);
+  fd = g_open (path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK, 0600);
   if (fd < 0)
     return refuse (path, errno == ELOOP ? "is a symbolic link" : g_strerror (errno), error), -1;
   if (fstat (fd, &st) < 0)
@@ -118,6 +118,25 @@ open_append (const char *path, GError **error)
   return fd;
 }
 
+/* A file that does not end in a newline ends in a line cut short (a
+ * crash, a full disk): the next pass starts on a line of its own. */
+static gboolean
+end_line (int fd, const char *path, GError **error)
+{
+  struct stat st;
+  char last;
+
+  if (fstat (fd, &st) < 0 || (st.st_size > 0 && pread (fd, &last, 1, st.st_size - 1) != 1))
+    return refuse (path, g_strerror (errno), error);
+  if (st.st_size == 0 || last == '\n')
+    return TRUE;
+  if (write (fd, "\n", 1) != 1)
+    return refuse (path, g_strerror (errno), error);
+  g_message ("recording: %s ended in a line cut short (a crash, a full disk?): the next pass starts a new line "
+             "(replay skips the cut one)", path);
+  return TRUE;
+}
+
 BcRecorder *
 bc_recorder_open (const char *path, GError **error)
 {
@@ -126,6 +145,11 @@ bc_recorder_open (const char *path, GError **error)
 
   if (fd < 0)
     return NULL;
+  if (!end_line (fd, path, error))
+    {
+      g_close (fd, NULL);
+      return NULL;
+    }
   r = g_new0 (BcRecorder, 1);
   r->fd = fd;
   r->path = g_strdup (path);

@@ -14,7 +14,9 @@ typedef struct _BcRecorder BcRecorder;
 /* Opens path for appending: created 0600 if missing; refused if it is a
  * symbolic link (never followed) or not a regular file (a FIFO, a
  * device: never opened); an existing file open to others is narrowed to
- * 0600 if ours, refused if others may write it (bc_record_mode_action). */
+ * 0600 if ours, refused if others may write it (bc_record_mode_action).
+ * A file whose last line is cut short (no newline at its end: a crash, a
+ * full disk) gets a newline first: the next pass is a line of its own. */
 BcRecorder *bc_recorder_open (const char *path, GError **error);
 
 typedef enum {

@@ -141,6 +141,38 @@ test_record_fails (void)
   g_rmdir (dir);
 }
 
+/* A recording whose last line was cut (a crash, a full disk): the next
+ * pass starts a line of its own instead of being glued to the cut one. */
+static void
+test_record_after_cut (void)
+{
+  static const char cut[] = "{\"format\":1,\"pass\":7,\"host_kib\":314";
+  g_autofree char *dir = g_dir_make_tmp ("bc-record-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "recording.jsonl", NULL);
+  g_autofree char *text = NULL;
+  g_auto (GStrv) lines = NULL;
+  virConnectPtr conn = inproc_open_node ();
+  BcDaemonOptions opts = { .state_path = "", .record_path = path, .once = TRUE };
+  BcRecordPass rec;
+  BcConfig cfg;
+
+  g_assert_true (g_file_set_contents (path, cut, -1, NULL));
+  inproc_config (&cfg);
+  g_assert_cmpint (inproc_run (conn, &cfg, &opts, NULL), ==, 0);
+  virConnectClose (conn);
+  g_assert_cmpuint (inproc_count_messages ("recording: */recording.jsonl ended in a line cut short*"), ==, 1);
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  lines = g_strsplit (text, "\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), ==, 3);
+  g_assert_cmpstr (lines[0], ==, cut);
+  g_assert_true (bc_record_from_json (lines[1], strlen (lines[1]), &rec, NULL));
+  g_assert_cmpuint (rec.pass, ==, 1);
+  bc_record_pass_clear (&rec);
+  g_assert_cmpstr (lines[2], ==, "");
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
 /* What run --once --record path says when it refuses to start. */
 static char *
 refused (const char *path)
@@ -255,5 +287,6 @@ main (int argc, char **argv)
   inproc_add_test ("/record/cannot-open", test_record_cannot_open);
   inproc_add_test ("/record/not-regular", test_record_not_regular);
   inproc_add_test ("/record/mode", test_record_mode);
+  inproc_add_test ("/record/after-cut", test_record_after_cut);
   return g_test_run ();
 }
