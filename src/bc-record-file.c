@@ -266,9 +266,19 @@ bc_record_reader_open (const char *path, GError **error)
   return r;
 }
 
-/* One line into r->text, at most BC_RECORD_LINE_MAX bytes: FALSE at the
- * end, or with error set. */
-static gboolean
+/* The rest of a line too long to keep. */
+static void
+skip_line (BcRecordReader *r)
+{
+  int c;
+
+  while ((c = getc (r->f)) != EOF && c != '\n')
+    ;
+}
+
+/* One line into r->text, at most BC_RECORD_LINE_MAX bytes (a longer one
+ * is read past, and DAMAGED). */
+static BcRecordRead
 read_line (BcRecordReader *r, GError **error)
 {
   int c;
@@ -277,30 +287,47 @@ read_line (BcRecordReader *r, GError **error)
   while ((c = getc (r->f)) != EOF && c != '\n')
     {
       if (r->text->len == BC_RECORD_LINE_MAX)
-        return bc_set_error (error, BC_ERROR_RECORD, "%s: line %" G_GUINT64_FORMAT ": longer than %d bytes",
-                             r->path, r->line + 1, BC_RECORD_LINE_MAX);
+        {
+          skip_line (r);
+          if (ferror (r->f))
+            break;
+          r->line++;
+          bc_set_error (error, BC_ERROR_RECORD, "%s: line %" G_GUINT64_FORMAT ": longer than %d bytes", r->path, r->line,
+                        BC_RECORD_LINE_MAX);
+          return BC_RECORD_READ_DAMAGED;
+        }
       g_string_append_c (r->text, (char) c);
     }
   if (ferror (r->f))
     return bc_set_error (error, BC_ERROR_RECORD, "%s: line %" G_GUINT64_FORMAT ": %s", r->path, r->line + 1,
-                         g_strerror (errno));
+                         g_strerror (errno)), BC_RECORD_READ_FAILED;
   if (c == EOF && r->text->len == 0)
-    return FALSE;
+    return BC_RECORD_READ_END;
   r->line++;
-  return TRUE;
+  return BC_RECORD_READ_PASS;
 }
 
-gboolean
+static gboolean
+blank (const GString *s)
+{
+  return strspn (s->str, " \t\r") == s->len;
+}
+
+BcRecordRead
 bc_record_reader_next (BcRecordReader *r, BcRecordPass *out, GError **error)
 {
   g_autoptr (GError) local = NULL;
+  BcRecordRead got;
 
   memset (out, 0, sizeof *out);
-  if (!read_line (r, error))
-    return FALSE;
+  while ((got = read_line (r, error)) == BC_RECORD_READ_PASS && blank (r->text))
+    ;
+  if (got != BC_RECORD_READ_PASS)
+    return got;
   if (bc_record_from_json (r->text->str, r->text->len, out, &local))
-    return TRUE;
-  return bc_set_error (error, BC_ERROR_RECORD, "%s: line %" G_GUINT64_FORMAT ": %s", r->path, r->line, local->message);
+    return BC_RECORD_READ_PASS;
+  bc_set_error (error, BC_ERROR_RECORD, "%s: line %" G_GUINT64_FORMAT ": %s", r->path, r->line, local->message);
+  return BC_RECORD_READ_DAMAGED;
 }
 
 void

@@ -42,8 +42,17 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (BcRecorder, bc_recorder_free)
 typedef struct _BcRecordReader BcRecordReader;
 
 BcRecordReader *bc_record_reader_open (const char *path, GError **error);
-/* The next pass into *out (cleared by bc_record_pass_clear).  FALSE at the
- * end (error unset) or on a bad line (error names the file and line). */
-gboolean bc_record_reader_next (BcRecordReader *reader, BcRecordPass *out, GError **error);
+typedef enum {
+  BC_RECORD_READ_PASS,     /* *out holds the next pass */
+  BC_RECORD_READ_DAMAGED,  /* a line that is not a pass (cut short, not
+                              JSON, a member wrong): error names the file,
+                              the line and why; the next call reads on */
+  BC_RECORD_READ_END,      /* no line left */
+  BC_RECORD_READ_FAILED,   /* the file cannot be read on: error */
+} BcRecordRead;
+
+/* The next pass into *out (cleared by bc_record_pass_clear when PASS).
+ * Blank lines are passed over without a word. */
+BcRecordRead bc_record_reader_next (BcRecordReader *reader, BcRecordPass *out, GError **error);
 void bc_record_reader_free (BcRecordReader *reader);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BcRecordReader, bc_record_reader_free)

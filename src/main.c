@@ -431,33 +431,74 @@ replay_options (BcReplayOptions *ro, GError **error)
   return config == NULL || bc_config_load (&ro->cfg, config, FALSE, error);
 }
 
-/* Each pass replayed as it is read; its changes printed at once. */
+/* How many damaged lines replay names on stderr; the summary counts all. */
+#define REPLAY_WARNINGS_MAX 10
+
+/* A line that is not a pass: said on stderr (escaped: the reason may quote
+ * the line), passed over, counted. */
+static void
+skip_line (BcReplay *replay, const char *path, const GError *why)
+{
+  guint64 before = bc_replay_lines_skipped (replay);
+  g_autofree char *shown = NULL;
+
+  bc_replay_skip_line (replay);
+  if (before < REPLAY_WARNINGS_MAX)
+    {
+      shown = bc_replay_printable (why->message);
+      g_printerr ("balloonctl: warning: %s; line skipped\n", shown);
+    }
+  else if (before == REPLAY_WARNINGS_MAX)
+    {
+      shown = bc_replay_printable (path);
+      g_printerr ("balloonctl: warning: %s: more damaged lines, not named (the summary counts them)\n", shown);
+    }
+}
+
+/* One pass replayed; its changes printed at once. */
+static gboolean
+replay_one (BcReplay *replay, BcRecordPass *rec, GError **error)
+{
+  g_autofree BcPassOutput *out = g_new0 (BcPassOutput, MAX (rec->n, 1));
+  g_autoptr (GString) s = g_string_new (NULL);
+  gboolean ok = bc_replay_pass (replay, rec, out, error);
+
+  if (ok && !opt_replay_json)
+    bc_replay_format_changes (replay, rec, out, s);
+  fputs (s->str, stdout);
+  for (gsize i = 0; i < rec->n; i++)
+    bc_pass_output_clear (&out[i]);
+  bc_record_pass_clear (rec);
+  return ok;
+}
+
+/* Each pass replayed as it is read; a damaged line skipped. */
 static gboolean
 replay_file (BcReplay *replay, const char *path, GError **error)
 {
   g_autoptr (BcRecordReader) reader = bc_record_reader_open (path, error);
+  g_autoptr (GError) local = NULL;
+  BcRecordRead got;
   BcRecordPass rec;
 
   if (reader == NULL)
     return FALSE;
-  while (bc_record_reader_next (reader, &rec, error))
+  while ((got = bc_record_reader_next (reader, &rec, &local)) != BC_RECORD_READ_END)
     {
-      g_autofree BcPassOutput *out = g_new0 (BcPassOutput, MAX (rec.n, 1));
-      g_autoptr (GString) s = g_string_new (NULL);
-      gboolean ok = bc_replay_pass (replay, &rec, out, error);
-
-      if (ok && !opt_replay_json)
-        bc_replay_format_changes (replay, &rec, out, s);
-      fputs (s->str, stdout);
-      for (gsize i = 0; i < rec.n; i++)
-        bc_pass_output_clear (&out[i]);
-      bc_record_pass_clear (&rec);
-      if (!ok)
+      if (got == BC_RECORD_READ_FAILED)
+        return g_propagate_error (error, g_steal_pointer (&local)), FALSE;
+      if (got == BC_RECORD_READ_DAMAGED)
+        skip_line (replay, path, local);
+      else if (!replay_one (replay, &rec, error))
         return FALSE;
+      g_clear_error (&local);
     }
-  if (*error == NULL && bc_replay_passes (replay) == 0)
+  if (bc_replay_passes (replay) == 0 && bc_replay_lines_skipped (replay) > 0)
+    return bc_set_error (error, BC_ERROR_RECORD, "%s: no pass recorded (%" G_GUINT64_FORMAT " damaged lines skipped)",
+                         path, bc_replay_lines_skipped (replay));
+  if (bc_replay_passes (replay) == 0)
     return bc_set_error (error, BC_ERROR_RECORD, "%s: no pass recorded", path);
-  return *error == NULL;
+  return TRUE;
 }
 
 static int
@@ -471,7 +512,9 @@ cmd_replay (int argc, char **argv)
   if (!parse_command_line (&argc, &argv, "FILE",
                            "Run the passes `run --record FILE` recorded again, offline, and print what would have\n"
                            "been set: with the recorded configuration it reproduces the recorded decisions;\n"
-                           "with another (--config, --policy) it says how far from the recorded sizes it goes.",
+                           "with another (--config, --policy) it says how far from the recorded sizes it goes.\n"
+                           "A damaged line (cut short by a crash or a full disk) is skipped with a warning\n"
+                           "naming it, and counted in the summary.",
                            replay_entries, &error) ||
       !replay_options (&ro, &error))
     return fail (error);

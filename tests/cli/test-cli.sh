@@ -132,9 +132,29 @@ check "replay --config" 0 replay-config.txt - -- replay "$REC" --config "$TMP/sl
 check "replay global --config" 0 replay-config.txt - -- --config "$TMP/slow.conf" replay "$REC"
 check "replay --policy" 0 replay-committed.txt - -- replay --policy committed "$REC"
 check "replay --json" 0 replay.json - -- replay --json --config "$TMP/slow.conf" "$REC"
-check "replay bad line" 2 - "^balloonctl: .*/bad-member.jsonl: line 3: config: missing$" -- replay "$TMP/bad-member.jsonl"
-check "replay corrupt line" 2 - '^balloonctl: .*/corrupt.jsonl: line 5: not JSON: .*unexpected character' -- replay "$TMP/corrupt.jsonl"
+# a damaged line is skipped with a warning naming it, the passes after it
+# replayed, the summary counting it (it used to end the replay, exit 2)
+check "replay bad line" 0 - "^balloonctl: warning: .*/bad-member.jsonl: line 3: config: missing; line skipped$" -- replay "$TMP/bad-member.jsonl"
+result "replay bad line: the others replayed, the skip counted" "$(grep -qx '5 passes replayed, policy paper (recorded: paper); 1 damaged line skipped' "$TMP/out" || echo "summary: $(grep 'passes replayed' "$TMP/out")")"
+check "replay corrupt line" 0 - '^balloonctl: warning: .*/corrupt.jsonl: line 5: not JSON: .*unexpected character.*; line skipped$' -- replay "$TMP/corrupt.jsonl"
 grep -q $'\033' "$TMP/err" && { echo "not ok $((n += 1)) - replay corrupt line: a control character reached stderr"; failed=$((failed + 1)); } || echo "ok $((n += 1)) - replay corrupt line: escaped"
+# a pass glued to a line cut short (a crash while recording, then --record
+# again): that line is lost, not the passes after it; a blank line is
+# passed over without a word
+{ head -2 "$REC"; head -c 3000 <(sed -n 3p "$REC"); tail -n +3 "$REC" | head -2; echo; tail -n +5 "$REC"; } >"$TMP/glued.jsonl"
+check "replay a glued line" 0 - "^balloonctl: warning: .*/glued.jsonl: line 3: not JSON: .*; line skipped$" -- replay "$TMP/glued.jsonl"
+result "replay a glued line: the others replayed, the skip counted" "$(grep -qx '5 passes replayed, policy paper (recorded: paper); 1 damaged line skipped' "$TMP/out" || echo "summary: $(grep 'passes replayed' "$TMP/out")")$([ "$(wc -l <"$TMP/err")" -eq 1 ] || echo " stderr: $(cat "$TMP/err")")"
+check "replay --json counts skipped lines" 0 - - -- replay --json "$TMP/glued.jsonl"
+result "replay --json counts skipped lines: lines_skipped 1" "$(grep -q '"lines_skipped" : 1,' "$TMP/out" || echo "$(head -4 "$TMP/out")")"
+{ echo; head -3 "$REC"; printf ' \t\n\n'; tail -n +4 "$REC"; echo; } >"$TMP/blank.jsonl"
+check "replay blank lines" 0 replay.txt - -- replay "$TMP/blank.jsonl"
+result "replay blank lines: not a word" "$([ ! -s "$TMP/err" ] || echo "stderr: $(head -3 "$TMP/err")")"
+# many damaged lines: the first ten named, then one line for the rest
+{ for i in $(seq 15); do echo '{"format":1}'; done; cat "$REC"; } >"$TMP/many.jsonl"
+check "replay many damaged lines" 0 - 'more damaged lines, not named \(the summary counts them\)$' -- replay "$TMP/many.jsonl"
+result "replay many damaged lines: eleven lines said, fifteen counted" "$([ "$(wc -l <"$TMP/err")" -eq 11 ] || echo "stderr: $(wc -l <"$TMP/err") lines")$(grep -q '; 15 damaged lines skipped$' "$TMP/out" || echo " summary: $(grep 'passes replayed' "$TMP/out")")"
+printf '{"format":1}\n' >"$TMP/none.jsonl"
+check "replay no good line" 2 - '^balloonctl: .*/none.jsonl: no pass recorded \(1 damaged lines skipped\)$' -- replay "$TMP/none.jsonl"
 sed 's/"name":"vm-a"/"name":"vm-\\u001b[2Ja"/' "$REC" >"$TMP/escape.jsonl"
 check "replay escapes names" 0 - - -- replay "$TMP/escape.jsonl"
 n=$((n + 1))

@@ -46,7 +46,7 @@ replay (const char *path, const BcReplayOptions *opts, guint *passes, guint *cha
 
   g_assert_nonnull (reader);
   *passes = *changes = *differ = 0;
-  while (bc_record_reader_next (reader, &rec, &error))
+  while (bc_record_reader_next (reader, &rec, &error) == BC_RECORD_READ_PASS)
     {
       g_autofree BcPassOutput *out = g_new0 (BcPassOutput, MAX (rec.n, 1));
 
