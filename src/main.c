@@ -465,11 +465,10 @@ replay_one (BcReplay *replay, BcRecordPass *rec, GError **error)
 
   if (ok && !opt_replay_json)
     bc_replay_format_changes (replay, rec, out, s);
-  fputs (s->str, stdout);
   for (gsize i = 0; i < rec->n; i++)
     bc_pass_output_clear (&out[i]);
   bc_record_pass_clear (rec);
-  return ok;
+  return ok && bc_term_write_all (STDOUT_FILENO, s->str, s->len, error);
 }
 
 /* Each pass replayed as it is read; a damaged line skipped. */
@@ -525,7 +524,8 @@ cmd_replay (int argc, char **argv)
     bc_replay_format_json (replay, out);
   else
     bc_replay_format_summary (replay, out);
-  fputs (out->str, stdout);
+  if (!bc_term_write_all (STDOUT_FILENO, out->str, out->len, &error))
+    return fail (error);
   return 0;
 }
 

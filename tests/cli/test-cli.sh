@@ -161,6 +161,15 @@ n=$((n + 1))
 if grep -q $'\033' "$TMP/out" || ! grep -qF 'T+0.0s vm-\x1b[2Ja: 1024 -> 960 MiB' "$TMP/out"; then
     echo "not ok $n - replay escapes names: $(head -1 "$TMP/out" | cat -v)"; failed=$((failed + 1))
 else echo "ok $n - replay escapes names: escaped"; fi
+# output that cannot be written: exit 1 with a message (it was exit 0)
+for json in "" --json; do
+    rc=0
+    "$BIN" replay $json "$REC" >/dev/full 2>"$TMP/err" || rc=$?
+    why=""
+    [ "$rc" -eq 1 ] || why="exit $rc, wanted 1"
+    [ -n "$why" ] || grep -qxE 'balloonctl: writing output: No space left on device' "$TMP/err" || why="stderr '$(head -3 "$TMP/err")'"
+    result "replay${json:+ $json} to a full disk fails" "$why"
+done
 check "replay empty" 2 - '^balloonctl: .*/empty.jsonl: no pass recorded$' -- replay "$TMP/empty.jsonl"
 check "replay missing file" 2 - '^balloonctl: .*/nonexistent.jsonl: No such file or directory$' -- replay "$TMP/nonexistent.jsonl"
 check "replay no file" 2 - '^balloonctl: replay: no FILE given$' -- replay
