@@ -153,6 +153,11 @@ result "replay blank lines: not a word" "$([ ! -s "$TMP/err" ] || echo "stderr: 
 { for i in $(seq 15); do echo '{"format":1}'; done; cat "$REC"; } >"$TMP/many.jsonl"
 check "replay many damaged lines" 0 - 'more damaged lines, not named \(the summary counts them\)$' -- replay "$TMP/many.jsonl"
 result "replay many damaged lines: eleven lines said, fifteen counted" "$([ "$(wc -l <"$TMP/err")" -eq 11 ] || echo "stderr: $(wc -l <"$TMP/err") lines")$(grep -q '; 15 damaged lines skipped$' "$TMP/out" || echo " summary: $(grep 'passes replayed' "$TMP/out")")"
+# strict integers: hex is not JSON (json-glib read 0x40 as 64); 2^63 is out
+# of range (json-glib wrapped it round to a negative number)
+{ head -1 "$REC"; sed -n 2p "$REC" | sed 's/"requested_kib":[0-9]*/"requested_kib":0x40/'; sed -n 3p "$REC" | sed 's/"requested_kib":[0-9]*/"requested_kib":9223372036854775808/'; tail -n +4 "$REC"; } >"$TMP/ints.jsonl"
+check "replay strict integers" 0 - 'line 2: not JSON: 0x40 at byte [0-9]+ is not a JSON number; line skipped$' -- replay "$TMP/ints.jsonl"
+result "replay strict integers: 2^63 out of range" "$(grep -qE 'line 3: domains\[0\]\.in\.requested_kib: 9223372036854775808 is out of range \(-9223372036854775808\.\.9223372036854775807\); line skipped$' "$TMP/err" || echo "stderr: $(cat "$TMP/err")")"
 printf '{"format":1}\n' >"$TMP/none.jsonl"
 check "replay no good line" 2 - '^balloonctl: .*/none.jsonl: no pass recorded \(1 damaged lines skipped\)$' -- replay "$TMP/none.jsonl"
 sed 's/"name":"vm-a"/"name":"vm-\\u001b[2Ja"/' "$REC" >"$TMP/escape.jsonl"
