@@ -272,6 +272,16 @@ load_next (BcDaemon *d, BcConfig *next, guint64 *budget, GError **error)
   return bc_config_check_budget (next, d->host_kib, budget, error);
 }
 
+/* logrotate moved the recording away (or it stopped): a new file. */
+static void
+reopen_recording (BcDaemon *d)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (d->recorder && !bc_recorder_reopen (d->recorder, &error))
+    g_warning ("%s: recording stopped until the next SIGHUP (the daemon goes on)", error->message);
+}
+
 static gboolean
 on_hup (gpointer data)
 {
@@ -283,6 +293,7 @@ on_hup (gpointer data)
   if (d->phase == BC_PHASE_STOPPING)
     return G_SOURCE_CONTINUE;
   bc_notify_reloading ();
+  reopen_recording (d);
   if (!load_next (d, &next, &budget, &error))
     bc_log_event (G_LOG_LEVEL_WARNING, BC_MESSAGE_ID_RELOAD_REJECTED, NULL, NULL, "reload rejected, keeping the running configuration: %s", error->message);
   else
@@ -345,7 +356,7 @@ bc_daemon_new (virConnectPtr conn, const BcConfig *cfg, const BcDaemonOptions *o
   if (d->state_path[0] && (!bc_state_file_claim (&d->state_file, d->state_path, error) ||
                            !bc_lock_take (&d->lock, d->state_path, error)))
     return NULL;
-  if (opts->record_path && (d->recorder = bc_recorder_open (opts->record_path, error)) == NULL)
+  if (opts->record_path && (d->recorder = bc_recorder_open (opts->record_path, opts->record_max_bytes, error)) == NULL)
     return NULL;
   /* Read once, before the loop runs: a reload does not block on libvirt. */
   if (!bc_collect_host_memory (conn, &d->host_kib, error))

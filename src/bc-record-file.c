@@ -16,8 +16,9 @@
 #include <unistd.h>
 
 struct _BcRecorder {
-  int fd;                  /* -1 once recording stopped */
+  int fd;                  /* -1 while recording is stopped */
   char *path;
+  guint64 max_bytes;       /* 0: no cap */
   guint64 passes;
 };
 
@@ -137,31 +138,65 @@ end_line (int fd, const char *path, GError **error)
   return TRUE;
 }
 
-BcRecorder *
-bc_recorder_open (const char *path, GError **error)
+/* path opened for appending, its last line ended. */
+static int
+open_file (const char *path, GError **error)
 {
   int fd = open_append (path, error);
+
+  if (fd >= 0 && !end_line (fd, path, error))
+    {
+      g_close (fd, NULL);
+      return -1;
+    }
+  return fd;
+}
+
+BcRecorder *
+bc_recorder_open (const char *path, guint64 max_bytes, GError **error)
+{
+  int fd = open_file (path, error);
   BcRecorder *r;
 
   if (fd < 0)
     return NULL;
-  if (!end_line (fd, path, error))
-    {
-      g_close (fd, NULL);
-      return NULL;
-    }
   r = g_new0 (BcRecorder, 1);
   r->fd = fd;
   r->path = g_strdup (path);
+  r->max_bytes = max_bytes;
   return r;
+}
+
+gboolean
+bc_recorder_reopen (BcRecorder *r, GError **error)
+{
+  int fd = open_file (r->path, error);
+
+  if (r->fd >= 0)
+    g_close (r->fd, NULL);
+  r->fd = fd;
+  if (fd < 0)
+    return FALSE;
+  g_message ("recording: %s opened again", r->path);
+  return TRUE;
 }
 
 static void
 stop (BcRecorder *r, const char *why)
 {
-  g_warning ("recording to %s stopped: %s (said once; the daemon goes on)", r->path, why);
+  g_warning ("recording to %s stopped: %s (said once; the daemon goes on; SIGHUP opens the file again)", r->path, why);
   g_close (r->fd, NULL);
   r->fd = -1;
+}
+
+static void
+stop_at_cap (BcRecorder *r, goffset size, gsize len)
+{
+  g_autofree char *why = g_strdup_printf ("it holds %" G_GINT64_FORMAT " bytes and the next pass (%" G_GSIZE_FORMAT
+                                          " bytes) would take it past --record-max-mib (%" G_GUINT64_FORMAT
+                                          " MiB): rotate it", (gint64) size, len, r->max_bytes / (1024 * 1024));
+
+  stop (r, why);
 }
 
 /* The whole line or nothing: a write cut short is taken back. */
@@ -173,6 +208,8 @@ append (BcRecorder *r, const char *line, gsize len)
 
   if (fstat (r->fd, &st) < 0)
     return stop (r, g_strerror (errno));
+  if (r->max_bytes && (guint64) st.st_size + len > r->max_bytes)
+    return stop_at_cap (r, st.st_size, len);
   while (done < len)
     {
       ssize_t n = write (r->fd, line + done, len - done);
@@ -189,6 +226,18 @@ append (BcRecorder *r, const char *line, gsize len)
         }
       done += (gsize) n;
     }
+}
+
+/* Loud: it ends a recording on a host with too many domains. */
+static void
+stop_at_line_max (BcRecorder *r, guint domains, gsize len)
+{
+  g_autofree char *why = g_strdup_printf ("pass %" G_GUINT64_FORMAT " of %u domains takes %" G_GSIZE_FORMAT
+                                          " bytes, over the %d bytes (4 MiB, about 3000 domains) a line may hold: "
+                                          "a recording holds hosts of fewer domains", r->passes, domains, len,
+                                          BC_RECORD_LINE_MAX);
+
+  stop (r, why);
 }
 
 /* The pass as bc-record.c takes it, borrowing the domains' strings. */
@@ -226,7 +275,7 @@ bc_recorder_write (BcRecorder *r, const BcPassParams *p, guint64 host_kib, GPtrA
   json = bc_record_to_json (&pass);
   g_free (pass.domains);
   if (strlen (json) > BC_RECORD_LINE_MAX)
-    return stop (r, "a pass is longer than a line may be");
+    return stop_at_line_max (r, doms->len, strlen (json));
   line = g_strconcat (json, "\n", NULL);
   append (r, line, strlen (line));
 }
@@ -242,101 +291,3 @@ bc_recorder_free (BcRecorder *r)
   g_free (r);
 }
 
-/* ---- reading ---------------------------------------------------------- */
-
-struct _BcRecordReader {
-  FILE *f;
-  char *path;
-  guint64 line;
-  GString *text;
-};
-
-BcRecordReader *
-bc_record_reader_open (const char *path, GError **error)
-{
-  FILE *f = g_fopen (path, "re");
-  BcRecordReader *r;
-
-  if (f == NULL)
-    return bc_set_error (error, BC_ERROR_RECORD, "%s: %s", path, g_strerror (errno)), NULL;
-  r = g_new0 (BcRecordReader, 1);
-  r->f = f;
-  r->path = g_strdup (path);
-  r->text = g_string_new (NULL);
-  return r;
-}
-
-/* The rest of a line too long to keep. */
-static void
-skip_line (BcRecordReader *r)
-{
-  int c;
-
-  while ((c = getc (r->f)) != EOF && c != '\n')
-    ;
-}
-
-/* One line into r->text, at most BC_RECORD_LINE_MAX bytes (a longer one
- * is read past, and DAMAGED). */
-static BcRecordRead
-read_line (BcRecordReader *r, GError **error)
-{
-  int c;
-
-  g_string_truncate (r->text, 0);
-  while ((c = getc (r->f)) != EOF && c != '\n')
-    {
-      if (r->text->len == BC_RECORD_LINE_MAX)
-        {
-          skip_line (r);
-          if (ferror (r->f))
-            break;
-          r->line++;
-          bc_set_error (error, BC_ERROR_RECORD, "%s: line %" G_GUINT64_FORMAT ": longer than %d bytes", r->path, r->line,
-                        BC_RECORD_LINE_MAX);
-          return BC_RECORD_READ_DAMAGED;
-        }
-      g_string_append_c (r->text, (char) c);
-    }
-  if (ferror (r->f))
-    return bc_set_error (error, BC_ERROR_RECORD, "%s: line %" G_GUINT64_FORMAT ": %s", r->path, r->line + 1,
-                         g_strerror (errno)), BC_RECORD_READ_FAILED;
-  if (c == EOF && r->text->len == 0)
-    return BC_RECORD_READ_END;
-  r->line++;
-  return BC_RECORD_READ_PASS;
-}
-
-static gboolean
-blank (const GString *s)
-{
-  return strspn (s->str, " \t\r") == s->len;
-}
-
-BcRecordRead
-bc_record_reader_next (BcRecordReader *r, BcRecordPass *out, GError **error)
-{
-  g_autoptr (GError) local = NULL;
-  BcRecordRead got;
-
-  memset (out, 0, sizeof *out);
-  while ((got = read_line (r, error)) == BC_RECORD_READ_PASS && blank (r->text))
-    ;
-  if (got != BC_RECORD_READ_PASS)
-    return got;
-  if (bc_record_from_json (r->text->str, r->text->len, out, &local))
-    return BC_RECORD_READ_PASS;
-  bc_set_error (error, BC_ERROR_RECORD, "%s: line %" G_GUINT64_FORMAT ": %s", r->path, r->line, local->message);
-  return BC_RECORD_READ_DAMAGED;
-}
-
-void
-bc_record_reader_free (BcRecordReader *r)
-{
-  if (r == NULL)
-    return;
-  fclose (r->f);
-  g_free (r->path);
-  g_string_free (r->text, TRUE);
-  g_free (r);
-}

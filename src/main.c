@@ -7,7 +7,7 @@
 #include "bc-config.h"
 #include "bc-daemon.h"
 #include "bc-error.h"
-#include "bc-record-file.h"
+#include "bc-record-reader.h"
 #include "bc-replay-format.h"
 #include "bc-report.h"
 #include "bc-status.h"
@@ -152,12 +152,27 @@ hold_sighup (int how)
 
 static gboolean opt_dry_run, opt_once;
 static char *opt_record;
+static gint64 opt_record_max_mib;
 static const GOptionEntry run_entries[] = {
   { "dry-run", 0, 0, G_OPTION_ARG_NONE, &opt_dry_run, "Compute and log every target, never change memory", NULL },
   { "once", 0, 0, G_OPTION_ARG_NONE, &opt_once, "One collect/decide/apply pass, then exit", NULL },
   { "record", 0, 0, G_OPTION_ARG_FILENAME, &opt_record, "Append each pass's inputs and decisions to FILE, one JSON line a pass (see replay); FILE must be a regular file or missing (created 0600), not a symbolic link", "FILE" },
+  { "record-max-mib", 0, 0, G_OPTION_ARG_INT64, &opt_record_max_mib, "Stop recording before FILE grows past MIB MiB (default: no cap; SIGHUP opens FILE again, e.g. after logrotate)", "MIB" },
   { NULL }
 };
+
+#define RECORD_MAX_MIB_MAX (G_GINT64_CONSTANT (1) << 30) /* 1 PiB */
+
+static gboolean
+check_record_options (GError **error)
+{
+  if (opt_record_max_mib < 0 || opt_record_max_mib > RECORD_MAX_MIB_MAX)
+    return bc_set_error (error, BC_ERROR_USAGE, "run: --record-max-mib: %" G_GINT64_FORMAT " is out of range (0..%" G_GINT64_FORMAT "; 0: no cap)",
+                         opt_record_max_mib, RECORD_MAX_MIB_MAX);
+  if (opt_record_max_mib && opt_record == NULL)
+    return bc_set_error (error, BC_ERROR_USAGE, "run: --record-max-mib goes with --record");
+  return TRUE;
+}
 
 static int
 cmd_run (int argc, char **argv)
@@ -173,11 +188,12 @@ cmd_run (int argc, char **argv)
   if (!parse_command_options (&argc, &argv,
                               "Run the balloon controller in the foreground: every running domain is sized to\n"
                               "Committed_AS + MarginSize, within its limits and the host budget.\n"
-                              "SIGINT/SIGTERM stop it after pending changes; SIGHUP reloads the configuration.\n"
+                              "SIGINT/SIGTERM stop it after pending changes; SIGHUP reloads the configuration\n"
+                              "(and opens the --record file again).\n"
                               "With [metrics] listen = ADDRESS:PORT in the configuration, it serves Prometheus\n"
                               "metrics at http://ADDRESS:PORT/metrics.",
                               run_entries, &error) ||
-      !load_config (&cfg, &error))
+      !check_record_options (&error) || !load_config (&cfg, &error))
     return fail (error);
   /* libvirt's events and keepalives on our main loop */
   gvir_event_register ();
@@ -195,6 +211,7 @@ cmd_run (int argc, char **argv)
   opts.dry_run = opt_dry_run;
   opts.once = opt_once;
   opts.record_path = opt_record;
+  opts.record_max_bytes = (guint64) opt_record_max_mib * 1024 * 1024;
   daemon = bc_daemon_new (conn, &cfg, &opts, &error);
   virConnectClose (conn);
   if (daemon)

@@ -181,6 +181,8 @@ check "replay no file" 2 - '^balloonctl: replay: no FILE given$' -- replay
 check "replay bad policy" 2 - "^balloonctl: replay: unknown policy 'best' " -- replay --policy best "$REC"
 check "replay bad config" 2 - "^balloonctl: .*/bad.conf: \[margin\] step-mib: '4 MiB' is not a whole number$" -- replay --config "$TMP/bad.conf" "$REC"
 check "run --record unwritable" 1 - '^balloonctl: recording: /nonexistent/dir/r.jsonl: No such file or directory$' -- -c "$NODE" --config "$TMP/good.conf" run --once --record /nonexistent/dir/r.jsonl
+check "run --record-max-mib without --record" 2 - '^balloonctl: run: --record-max-mib goes with --record$' -- -c "$NODE" run --once --record-max-mib 5
+check "run --record-max-mib negative" 2 - '^balloonctl: run: --record-max-mib: -1 is out of range \(0\.\.1073741824; 0: no cap\)$' -- -c "$NODE" run --once --record "$TMP/r.jsonl" --record-max-mib -1
 # a FIFO blocked the start for ever (the lock held); a link was followed
 mkfifo "$TMP/rec.fifo"
 check "run --record on a FIFO" 1 - '^balloonctl: recording: .*/rec.fifo: is a FIFO, not a regular file$' -- -c "$NODE" --config "$TMP/good.conf" run --once --record "$TMP/rec.fifo"

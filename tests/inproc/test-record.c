@@ -6,6 +6,8 @@
  * path: a FIFO or a symbolic link refused, a file open to others made
  * 0600. */
 #include "bc-record-file.h"
+#include "bc-record-reader.h"
+#include "bc-domain.h"
 #include "bc-replay-format.h"
 #include "inproc-lib.h"
 
@@ -173,6 +175,129 @@ test_record_after_cut (void)
   g_rmdir (dir);
 }
 
+static guint
+count_lines (const char *path)
+{
+  g_autofree char *text = NULL;
+  guint n = 0;
+
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  for (const char *p = text; *p; p++)
+    n += *p == '\n';
+  g_assert_true (text[0] == '\0' || g_str_has_suffix (text, "\n"));
+  return n;
+}
+
+/* inproc_config as a file: what a SIGHUP reloads. */
+#define INPROC_CONF "[host]\nbudget-mib=16384\n[controller]\napply-interval-ms=100\nmargin-interval-ms=500\nagent=false\n"
+
+/* logrotate's way: the file renamed, then SIGHUP. */
+static gboolean
+rotate (gpointer data)
+{
+  g_autofree char *aside = g_strconcat (data, ".1", NULL);
+
+  g_assert_cmpint (g_rename (data, aside), ==, 0);
+  raise (SIGHUP);
+  return G_SOURCE_REMOVE;
+}
+
+/* SIGHUP opens the recording again: passes before it are in the file
+ * rotated away, passes after it in a new file at the path; replayed one
+ * after the other, they are the daemon's passes in order. */
+static void
+test_record_reopen (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("bc-record-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "recording.jsonl", NULL);
+  g_autofree char *conf = g_build_filename (dir, "balloonctl.conf", NULL);
+  g_autofree char *aside = g_strconcat (path, ".1", NULL);
+  virConnectPtr conn = inproc_open_node ();
+  BcDaemonOptions opts = { .state_path = "", .record_path = path };
+  BcConfig cfg;
+
+  g_assert_true (g_file_set_contents (conf, INPROC_CONF, -1, NULL));
+  opts.config_path = conf;
+  inproc_config (&cfg);
+  g_timeout_add (700, rotate, path);
+  g_timeout_add (1500, send_signal, GINT_TO_POINTER (SIGTERM));
+  g_assert_cmpint (inproc_run (conn, &cfg, &opts, NULL), ==, 0);
+  virConnectClose (conn);
+  g_assert_cmpuint (inproc_count_messages ("recording: */recording.jsonl opened again"), ==, 1);
+  g_assert_cmpuint (count_lines (aside), >=, 3);
+  g_assert_true (g_file_test (path, G_FILE_TEST_IS_REGULAR));
+  g_assert_cmpuint (count_lines (path), >=, 3);
+  g_unlink (conf);
+  g_unlink (aside);
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
+/* --record-max-mib: the pass that would take the file past it stops the
+ * recording (said once, whole lines only), the daemon goes on; SIGHUP
+ * after rotating starts again. */
+static void
+test_record_cap (void)
+{
+  static const char *const expected[] = { "vm-d: not managed: *", "vm-f: not managed: *",
+                                          "recording to */recording.jsonl stopped: *", NULL };
+  g_autofree char *dir = g_dir_make_tmp ("bc-record-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "recording.jsonl", NULL);
+  g_autofree char *conf = g_build_filename (dir, "balloonctl.conf", NULL);
+  g_autofree char *aside = g_strconcat (path, ".1", NULL);
+  virConnectPtr conn = inproc_open_node ();
+  BcDaemonOptions opts = { .state_path = "", .record_path = path, .record_max_bytes = 20000 };
+  BcConfig cfg;
+
+  inproc_expect_warnings (expected);
+  g_assert_true (g_file_set_contents (conf, INPROC_CONF, -1, NULL));
+  opts.config_path = conf;
+  inproc_config (&cfg);
+  g_timeout_add (900, rotate, path);
+  g_timeout_add (1500, send_signal, GINT_TO_POINTER (SIGTERM));
+  g_assert_cmpint (inproc_run (conn, &cfg, &opts, NULL), ==, 0);
+  virConnectClose (conn);
+  g_assert_cmpuint (inproc_count_messages ("recording to */recording.jsonl stopped: it holds * bytes and the next pass "
+                                           "(* bytes) would take it past --record-max-mib (0 MiB): rotate it*"), ==, 2);
+  g_assert_cmpint (file_size (aside), <=, 20000);
+  g_assert_cmpuint (count_lines (aside), ==, 2);
+  g_assert_cmpuint (count_lines (path), ==, 2);
+  g_assert_cmpuint (inproc_count_messages ("vm-a: * -> * KiB: shrink: *"), >=, 8);
+  g_unlink (conf);
+  g_unlink (aside);
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
+/* A pass past the longest line (a host of about 3000 domains) ends the
+ * recording loudly, naming the pass, the domains and the bound. */
+static void
+test_record_line_max (void)
+{
+  static const char *const expected[] = { "recording to */recording.jsonl stopped: *", NULL };
+  g_autofree char *dir = g_dir_make_tmp ("bc-record-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "recording.jsonl", NULL);
+  g_autoptr (BcRecorder) r = bc_recorder_open (path, 0, NULL);
+  g_autoptr (GPtrArray) doms = g_ptr_array_new_with_free_func ((GDestroyNotify) bc_domain_unref);
+  g_autofree char *name = g_strnfill (BC_RECORD_LINE_MAX, 'n');
+  BcPassInput in[2] = { 0 };
+  BcPassOutput out[2] = { 0 };
+  BcConfig cfg;
+  BcPassParams p = { &cfg, 1024, 1, FALSE };
+
+  inproc_expect_warnings (expected);
+  bc_config_defaults (&cfg);
+  g_ptr_array_add (doms, bc_domain_new (NULL, "00000000-0000-4000-8000-000000000001", "small"));
+  g_ptr_array_add (doms, bc_domain_new (NULL, "00000000-0000-4000-8000-000000000002", name));
+  bc_recorder_write (r, &p, 4096, doms, in, out);
+  bc_recorder_write (r, &p, 4096, doms, in, out);
+  g_assert_cmpuint (inproc_count_messages ("recording to */recording.jsonl stopped: pass 1 of 2 domains takes * bytes, "
+                                           "over the 4194304 bytes (4 MiB, about 3000 domains) a line may hold*"), ==, 1);
+  g_assert_cmpint (file_size (path), ==, 0);
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
 /* What run --once --record path says when it refuses to start. */
 static char *
 refused (const char *path)
@@ -237,7 +362,7 @@ static void
 open_and_close (const char *path)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (BcRecorder) r = bc_recorder_open (path, &error);
+  g_autoptr (BcRecorder) r = bc_recorder_open (path, 0, &error);
 
   g_assert_no_error (error);
   g_assert_nonnull (r);
@@ -288,5 +413,8 @@ main (int argc, char **argv)
   inproc_add_test ("/record/not-regular", test_record_not_regular);
   inproc_add_test ("/record/mode", test_record_mode);
   inproc_add_test ("/record/after-cut", test_record_after_cut);
+  inproc_add_test ("/record/reopen", test_record_reopen);
+  inproc_add_test ("/record/cap", test_record_cap);
+  inproc_add_test ("/record/line-max", test_record_line_max);
   return g_test_run ();
 }
