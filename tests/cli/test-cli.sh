@@ -212,6 +212,21 @@ else
     echo "ok $n - systemd-analyze verify balloonctl.service # SKIP no systemd-analyze"
 fi
 
+# every `--record PATH` the README and balloonctl(8) show lies where the
+# shipped unit may write (ProtectSystem=strict: its StateDirectory,
+# RuntimeDirectory, ReadWritePaths)
+unit=$SRC/data/balloonctl.service.in
+writable=$(sed -nE 's|^StateDirectory=(.*)|/var/lib/\1|p; s|^RuntimeDirectory=(.*)|/run/\1|p; s|^ReadWritePaths=(.*)|\1|p' "$unit" | tr ' ' '\n')
+why=""
+paths=$(sed 's/\\-/-/g' "$SRC/README.md" "$SRC/man/balloonctl.8" | grep -oE -- '--record /[^ `"]+' | sed 's/^--record //' | sort -u)
+[ -n "$paths" ] || why="no --record example found"
+for p in $paths; do
+    ok=""
+    for w in $writable; do [[ $p == "$w"/* ]] && ok=1; done
+    [ -n "$ok" ] || why="$why $p is not under the unit's writable directories ($(echo $writable))"
+done
+result "--record examples are writable under the shipped unit" "$why"
+
 echo "1..$n"
 echo "# $((n - failed)) passed, $failed failed"
 [ "$failed" -eq 0 ]
