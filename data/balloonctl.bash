@@ -24,6 +24,9 @@ _balloonctl_value()
         --config | --state-file | --record)
             _filedir
             ;;
+        --record-max-mib)
+            # a number of MiB: nothing to offer
+            ;;
         -s | --sort)
             mapfile -t COMPREPLY < <(compgen -W "name state current target max committed cached active-file margin weight source last-change" -- "$cur")
             ;;
@@ -45,7 +48,7 @@ _balloonctl()
     local commands="run status replay version"
     local global="-c --connect --config --state-file -v --verbose -h --help"
     local -A options=(
-        [run]="--dry-run --once --record"
+        [run]="--dry-run --once --record --record-max-mib"
         [status]="--json --no-agent --watch --sort -w -s"
         [replay]="--config --policy --json"
         [version]=""

@@ -252,22 +252,6 @@ bc_config_load_data (BcConfig *cfg, const char *data, const char *name, GError *
   return load_text (cfg, data, strlen (data), name, error);
 }
 
-static const char *
-file_kind (mode_t mode)
-{
-  if (S_ISDIR (mode))
-    return "a directory";
-  if (S_ISFIFO (mode))
-    return "a FIFO";
-  if (S_ISCHR (mode))
-    return "a character device";
-  if (S_ISBLK (mode))
-    return "a block device";
-  if (S_ISSOCK (mode))
-    return "a socket";
-  return "a special file";
-}
-
 /* Why the file was not read, in the configuration's words. */
 static gboolean
 file_error (const char *shown, const BcFileResult *res, GError **error)
@@ -279,7 +263,7 @@ file_error (const char *shown, const BcFileResult *res, GError **error)
     case BC_FILE_STAT_FAILED:
       return bc_set_error (error, BC_ERROR_CONFIG, "%s: cannot stat: %s", shown, g_strerror (res->err));
     case BC_FILE_NOT_REGULAR:
-      return bc_set_error (error, BC_ERROR_CONFIG, "%s: is %s, not a regular file", shown, file_kind (res->mode));
+      return bc_set_error (error, BC_ERROR_CONFIG, "%s: is %s, not a regular file", shown, bc_file_kind (res->mode));
     case BC_FILE_TOO_LARGE:
       return bc_set_error (error, BC_ERROR_CONFIG, "%s: larger than %d bytes (64 KiB), the most a configuration file may hold",
                            shown, BC_CONFIG_SIZE_MAX);

@@ -31,6 +31,7 @@ struct _BcDaemon {
   char *config_path;
   char *state_path;
   char *uri;                 /* of the connection, for status */
+  BcStateFile state_file;    /* claimed at start (bc-state-file.h) */
   BcLock lock;               /* one daemon per state file */
   BcReportCache published;   /* the state file as last written */
   gboolean publish_failing;  /* the last write failed (said once) */

@@ -88,7 +88,7 @@ publish (BcDaemon *d, GPtrArray *doms, gint64 now_ms)
 {
   g_autoptr (GError) error = NULL;
 
-  if (!bc_explain_publish (doms, d->uri, &d->cfg, d->budget_kib, d->state_path, &d->published, now_ms, &error))
+  if (!bc_explain_publish (doms, d->uri, &d->cfg, d->budget_kib, &d->state_file, &d->published, now_ms, &error))
     {
       if (!d->publish_failing)
         bc_log_event (G_LOG_LEVEL_WARNING, BC_MESSAGE_ID_STATE_FILE, NULL, NULL, "state file: %s (said once; `status` shows no daemon until it is written again)", error->message);
@@ -277,6 +277,16 @@ load_next (BcDaemon *d, BcConfig *next, guint64 *budget, GError **error)
   return bc_config_check_budget (next, d->host_kib, budget, error);
 }
 
+/* logrotate moved the recording away (or it stopped): a new file. */
+static void
+reopen_recording (BcDaemon *d)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (d->recorder && !bc_recorder_reopen (d->recorder, &error))
+    g_warning ("%s: recording stopped until the next SIGHUP (the daemon goes on)", error->message);
+}
+
 static gboolean
 on_hup (gpointer data)
 {
@@ -288,6 +298,7 @@ on_hup (gpointer data)
   if (d->phase == BC_PHASE_STOPPING)
     return G_SOURCE_CONTINUE;
   bc_notify_reloading ();
+  reopen_recording (d);
   if (!load_next (d, &next, &budget, &error))
     bc_log_event (G_LOG_LEVEL_WARNING, BC_MESSAGE_ID_RELOAD_REJECTED, NULL, NULL, "reload rejected, keeping the running configuration: %s", error->message);
   else
@@ -331,6 +342,7 @@ daemon_alloc (virConnectPtr conn, const BcConfig *cfg, const BcDaemonOptions *op
     d->opts.shutdown_grace_ms = SHUTDOWN_GRACE_MS_DEFAULT;
   d->lifecycle_cb = d->metadata_cb = d->reboot_cb = -1;
   d->lock = (BcLock) BC_LOCK_INIT;
+  d->state_file = (BcStateFile) BC_STATE_FILE_INIT;
   g_mutex_init (&d->close_lock);
   d->loop = g_main_loop_new (NULL, FALSE);
   d->domains = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) bc_domain_unref);
@@ -344,9 +356,12 @@ bc_daemon_new (virConnectPtr conn, const BcConfig *cfg, const BcDaemonOptions *o
 {
   g_autoptr (BcDaemon) d = daemon_alloc (conn, cfg, opts);
 
-  if (d->state_path[0] && !bc_lock_take (&d->lock, d->state_path, error))
+  /* what is at the state file's path is checked before anything is
+   * written: the lock beside it, or the recording */
+  if (d->state_path[0] && (!bc_state_file_claim (&d->state_file, d->state_path, error) ||
+                           !bc_lock_take (&d->lock, d->state_path, error)))
     return NULL;
-  if (opts->record_path && (d->recorder = bc_recorder_open (opts->record_path, error)) == NULL)
+  if (opts->record_path && (d->recorder = bc_recorder_open (opts->record_path, opts->record_max_bytes, error)) == NULL)
     return NULL;
   /* Read once, before the loop runs: a reload does not block on libvirt. */
   if (!bc_collect_host_memory (conn, &d->host_kib, error))
@@ -378,7 +393,7 @@ bc_daemon_run (BcDaemon *d, GError **error)
   bc_gather_bulk (d); /* the first listing */
   g_main_loop_run (d->loop);
   if (bc_lock_held (&d->lock))
-    g_unlink (d->state_path);
+    bc_state_file_remove (&d->state_file);
   if (d->fatal)
     {
       g_message ("stopped after an error");
@@ -413,6 +428,7 @@ bc_daemon_free (BcDaemon *d)
   bc_report_cache_clear (&d->published);
   bc_notify_clear (&d->notify);
   bc_lock_release (&d->lock);
+  bc_state_file_clear (&d->state_file);
   g_free (d->last_change);
   bc_recorder_free (d->recorder);
   virConnectClose (d->conn);

@@ -14,7 +14,10 @@ typedef struct {
   const char *state_path;    /* "" or NULL = publish nothing */
   gboolean dry_run;
   gboolean once;
-  const char *record_path;   /* append every pass to it; NULL = none */
+  const char *record_path;   /* append every pass to it; NULL = none;
+                                SIGHUP opens it again */
+  guint64 record_max_bytes;  /* the recording stops before it grows past
+                                this; 0 = no cap */
   gint64 setup_retry_ms;     /* after a libvirt error in a domain's setup;
                                 0 = 30 s */
   gint64 shutdown_grace_ms;  /* how long a stop waits for running jobs;
@@ -28,7 +31,7 @@ typedef struct {
 typedef struct _BcDaemon BcDaemon;
 
 /* Reads the host's memory, registers for libvirt's events and the signals
- * (SIGINT/SIGTERM stop, SIGHUP reloads).  NULL with error set when the
+ * (SIGINT/SIGTERM stop, SIGHUP reloads and opens the recording again).  NULL with error set when the
  * daemon cannot start. */
 BcDaemon *bc_daemon_new (virConnectPtr conn, const BcConfig *cfg, const BcDaemonOptions *opts, GError **error);
 /* Runs until SIGINT/SIGTERM (or one pass with once).  Returns the exit

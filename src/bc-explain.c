@@ -93,7 +93,7 @@ bc_explain_report (BcReportDomain *out, const BcDomain *dom)
 }
 
 gboolean
-bc_explain_publish (GPtrArray *domains, const char *uri, const BcConfig *cfg, guint64 budget_kib, const char *path,
+bc_explain_publish (GPtrArray *domains, const char *uri, const BcConfig *cfg, guint64 budget_kib, BcStateFile *file,
                     BcReportCache *cache, gint64 now_ms, GError **error)
 {
   g_autoptr (BcReport) r = bc_report_new ();
@@ -110,5 +110,5 @@ bc_explain_publish (GPtrArray *domains, const char *uri, const BcConfig *cfg, gu
 
       bc_explain_report (bc_report_add_domain (r, dom->uuid, NULL), dom);
     }
-  return bc_report_publish (r, path, cache, now_ms, error);
+  return bc_report_publish (r, file, cache, now_ms, error);
 }

@@ -32,7 +32,7 @@ void bc_explain_budget (const BcPassBudget *budget, gboolean *said);
 
 /* Fills a state-file entry from the daemon's record of a domain. */
 void bc_explain_report (BcReportDomain *out, const BcDomain *dom);
-/* Writes the state file for the domains (of BcDomain), unless it would
+/* Writes the claimed state file for the domains (of BcDomain), unless it would
  * say what it already says (bc_report_publish). */
-gboolean bc_explain_publish (GPtrArray *domains, const char *uri, const BcConfig *cfg, guint64 budget_kib, const char *path,
+gboolean bc_explain_publish (GPtrArray *domains, const char *uri, const BcConfig *cfg, guint64 budget_kib, BcStateFile *file,
                              BcReportCache *cache, gint64 now_ms, GError **error);

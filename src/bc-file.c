@@ -49,6 +49,8 @@ read_open (int fd, gsize max, BcFileResult *res)
   if (fstat (fd, &st) < 0)
     return res->status = BC_FILE_STAT_FAILED, res->err = errno, NULL;
   res->mode = st.st_mode;
+  res->dev = st.st_dev;
+  res->ino = st.st_ino;
   if (!S_ISREG (st.st_mode))
     return res->status = BC_FILE_NOT_REGULAR, NULL;
   if (st.st_size < 0 || (guint64) st.st_size > max)
@@ -56,11 +58,11 @@ read_open (int fd, gsize max, BcFileResult *res)
   return read_all (fd, (gsize) st.st_size, max, res);
 }
 
-char *
-bc_file_read (const char *path, gsize max, BcFileResult *res)
+static char *
+read_path (const char *path, int flags, gsize max, BcFileResult *res)
 {
   /* non-blocking: opening a FIFO must not wait for a writer */
-  int fd = open (path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+  int fd = open (path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY | flags);
   char *text;
 
   *res = (BcFileResult) { 0 };
@@ -69,4 +71,36 @@ bc_file_read (const char *path, gsize max, BcFileResult *res)
   text = read_open (fd, max, res);
   close (fd);
   return text;
+}
+
+char *
+bc_file_read (const char *path, gsize max, BcFileResult *res)
+{
+  return read_path (path, 0, max, res);
+}
+
+char *
+bc_file_read_nofollow (const char *path, gsize max, BcFileResult *res)
+{
+  return read_path (path, O_NOFOLLOW, max, res);
+}
+
+const char *
+bc_file_kind (mode_t mode)
+{
+  if (S_ISREG (mode))
+    return "a regular file";
+  if (S_ISLNK (mode))
+    return "a symbolic link";
+  if (S_ISDIR (mode))
+    return "a directory";
+  if (S_ISFIFO (mode))
+    return "a FIFO";
+  if (S_ISCHR (mode))
+    return "a character device";
+  if (S_ISBLK (mode))
+    return "a block device";
+  if (S_ISSOCK (mode))
+    return "a socket";
+  return "a special file";
 }

@@ -21,6 +21,8 @@ typedef struct {
   BcFileStatus status;
   int err;
   mode_t mode;
+  dev_t dev;            /* of the file opened (from BC_FILE_NOT_REGULAR on) */
+  ino_t ino;
   gsize len;            /* of the text read */
 } BcFileResult;
 
@@ -28,3 +30,7 @@ typedef struct {
  * bytes (its size is checked, and what reading gives too: a file may grow,
  * or say 0 as /proc's do); NULL otherwise, with why in *res. */
 char *bc_file_read (const char *path, gsize max, BcFileResult *res);
+/* The same, refusing a symbolic link at path (open fails: ELOOP). */
+char *bc_file_read_nofollow (const char *path, gsize max, BcFileResult *res);
+/* What a file of this mode is, for a message: "a FIFO", "a directory"... */
+const char *bc_file_kind (mode_t mode);

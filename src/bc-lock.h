@@ -16,8 +16,14 @@ typedef struct {
 
 /* Takes the lock beside state_path (creating its directory), writes our
  * pid into it.  Fails, naming the holder's pid, when another process
- * holds it. */
+ * holds it; fails, writing nothing, when STATE.lock is a symbolic link,
+ * not a regular file, or a file that is not a lock file
+ * (bc_lock_text_ours). */
 gboolean bc_lock_take (BcLock *lock, const char *state_path, GError **error);
+/* Whether text (len bytes) is what a lock file holds: nothing (a crash
+ * between creating and writing it), or a pid of at most 10 digits and an
+ * optional newline.  Pure. */
+gboolean bc_lock_text_ours (const char *text, gsize len);
 gboolean bc_lock_held (const BcLock *lock);
 /* Lets it go (the file stays: removing it would race with a new taker). */
 void bc_lock_release (BcLock *lock);

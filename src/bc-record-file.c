@@ -4,6 +4,8 @@
 #include "bc-record-file.h"
 #include "bc-domain.h"
 #include "bc-error.h"
+#include "bc-file.h"
+#include "bc-quote.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -14,31 +16,187 @@
 #include <unistd.h>
 
 struct _BcRecorder {
-  int fd;                  /* -1 once recording stopped */
+  int fd;                  /* -1 while recording is stopped */
   char *path;
+  guint64 max_bytes;       /* 0: no cap */
   guint64 passes;
 };
 
-BcRecorder *
-bc_recorder_open (const char *path, GError **error)
+BcRecordModeAction
+bc_record_mode_action (mode_t mode, uid_t owner, uid_t euid)
 {
-  int fd = g_open (path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
+  if ((mode & 0077) == 0)
+    return BC_RECORD_MODE_KEEP;
+  if (owner == euid)
+    return BC_RECORD_MODE_NARROW;
+  return (mode & 0022) ? BC_RECORD_MODE_REFUSE : BC_RECORD_MODE_KEEP;
+}
+
+static gboolean
+refuse (const char *path, const char *why, GError **error)
+{
+  g_autofree char *shown = bc_escape (path, 0);
+
+  return bc_set_error (error, BC_ERROR_FAILED, "recording: %s: %s", shown, why);
+}
+
+/* What is at path: nothing, or a regular file; never opened otherwise (a
+ * device may act on an open, a FIFO would block it). */
+static gboolean
+check_kind (const char *path, GError **error)
+{
+  struct stat st;
+  g_autofree char *why = NULL;
+
+  if (lstat (path, &st) < 0)
+    return errno == ENOENT ? TRUE : refuse (path, g_strerror (errno), error);
+  if (S_ISLNK (st.st_mode))
+    return refuse (path, "is a symbolic link; balloonctl does not follow one (name the file itself)", error);
+  if (S_ISREG (st.st_mode))
+    return TRUE;
+  why = g_strdup_printf ("is %s, not a regular file", bc_file_kind (st.st_mode));
+  return refuse (path, why, error);
+}
+
+/* An existing file open to others: narrowed to 0600 if ours, refused if
+ * others may write it. */
+static gboolean
+check_mode (int fd, const char *path, const struct stat *st, GError **error)
+{
+  g_autofree char *why = NULL;
+
+  switch (bc_record_mode_action (st->st_mode, st->st_uid, geteuid ()))
+    {
+    case BC_RECORD_MODE_NARROW:
+      if (fchmod (fd, 0600) < 0)
+        return refuse (path, g_strerror (errno), error);
+      g_message ("recording: %s was mode %04o: now 0600", path, (unsigned) (st->st_mode & 07777));
+      return TRUE;
+    case BC_RECORD_MODE_REFUSE:
+      why = g_strdup_printf ("mode %04o, owned by uid %u: others may write into it; make it 0600 or remove it",
+                             (unsigned) (st->st_mode & 07777), (unsigned) st->st_uid);
+      return refuse (path, why, error);
+    default:
+      return TRUE;
+    }
+}
+
+static gboolean
+clear_nonblock (int fd, const char *path, GError **error)
+{
+  int flags = fcntl (fd, F_GETFL);
+
+  if (flags < 0 || fcntl (fd, F_SETFL, flags & ~O_NONBLOCK) < 0)
+    return refuse (path, g_strerror (errno), error);
+  return TRUE;
+}
+
+/* path opened for appending (and reading its last byte): a regular file, not through a symbolic link,
+ * never waiting (O_NONBLOCK until it is known to be a regular file). */
+static int
+open_append (const char *path, GError **error)
+{
+  struct stat st;
+  gboolean ok;
+  int fd;
+
+  if (!check_kind (path, error))
+    return -1;
+  fd = g_open (path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK, 0600);
+  if (fd < 0)
+    return refuse (path, errno == ELOOP ? "is a symbolic link" : g_strerror (errno), error), -1;
+  if (fstat (fd, &st) < 0)
+    ok = refuse (path, g_strerror (errno), error);
+  else if (!S_ISREG (st.st_mode))
+    ok = refuse (path, "is not a regular file", error);
+  else
+    ok = check_mode (fd, path, &st, error) && clear_nonblock (fd, path, error);
+  if (!ok)
+    {
+      g_close (fd, NULL);
+      return -1;
+    }
+  return fd;
+}
+
+/* A file that does not end in a newline ends in a line cut short (a
+ * crash, a full disk): the next pass starts on a line of its own. */
+static gboolean
+end_line (int fd, const char *path, GError **error)
+{
+  struct stat st;
+  char last;
+
+  if (fstat (fd, &st) < 0 || (st.st_size > 0 && pread (fd, &last, 1, st.st_size - 1) != 1))
+    return refuse (path, g_strerror (errno), error);
+  if (st.st_size == 0 || last == '\n')
+    return TRUE;
+  if (write (fd, "\n", 1) != 1)
+    return refuse (path, g_strerror (errno), error);
+  g_message ("recording: %s ended in a line cut short (a crash, a full disk?): the next pass starts a new line "
+             "(replay skips the cut one)", path);
+  return TRUE;
+}
+
+/* path opened for appending, its last line ended. */
+static int
+open_file (const char *path, GError **error)
+{
+  int fd = open_append (path, error);
+
+  if (fd >= 0 && !end_line (fd, path, error))
+    {
+      g_close (fd, NULL);
+      return -1;
+    }
+  return fd;
+}
+
+BcRecorder *
+bc_recorder_open (const char *path, guint64 max_bytes, GError **error)
+{
+  int fd = open_file (path, error);
   BcRecorder *r;
 
   if (fd < 0)
-    return bc_set_error (error, BC_ERROR_FAILED, "recording: %s: %s", path, g_strerror (errno)), NULL;
+    return NULL;
   r = g_new0 (BcRecorder, 1);
   r->fd = fd;
   r->path = g_strdup (path);
+  r->max_bytes = max_bytes;
   return r;
+}
+
+gboolean
+bc_recorder_reopen (BcRecorder *r, GError **error)
+{
+  int fd = open_file (r->path, error);
+
+  if (r->fd >= 0)
+    g_close (r->fd, NULL);
+  r->fd = fd;
+  if (fd < 0)
+    return FALSE;
+  g_message ("recording: %s opened again", r->path);
+  return TRUE;
 }
 
 static void
 stop (BcRecorder *r, const char *why)
 {
-  g_warning ("recording to %s stopped: %s (said once; the daemon goes on)", r->path, why);
+  g_warning ("recording to %s stopped: %s (said once; the daemon goes on; SIGHUP opens the file again)", r->path, why);
   g_close (r->fd, NULL);
   r->fd = -1;
+}
+
+static void
+stop_at_cap (BcRecorder *r, goffset size, gsize len)
+{
+  g_autofree char *why = g_strdup_printf ("it holds %" G_GINT64_FORMAT " bytes and the next pass (%" G_GSIZE_FORMAT
+                                          " bytes) would take it past --record-max-mib (%" G_GUINT64_FORMAT
+                                          " MiB): rotate it", (gint64) size, len, r->max_bytes / (1024 * 1024));
+
+  stop (r, why);
 }
 
 /* The whole line or nothing: a write cut short is taken back. */
@@ -50,6 +208,8 @@ append (BcRecorder *r, const char *line, gsize len)
 
   if (fstat (r->fd, &st) < 0)
     return stop (r, g_strerror (errno));
+  if (r->max_bytes && (guint64) st.st_size + len > r->max_bytes)
+    return stop_at_cap (r, st.st_size, len);
   while (done < len)
     {
       ssize_t n = write (r->fd, line + done, len - done);
@@ -66,6 +226,18 @@ append (BcRecorder *r, const char *line, gsize len)
         }
       done += (gsize) n;
     }
+}
+
+/* Loud: it ends a recording on a host with too many domains. */
+static void
+stop_at_line_max (BcRecorder *r, guint domains, gsize len)
+{
+  g_autofree char *why = g_strdup_printf ("pass %" G_GUINT64_FORMAT " of %u domains takes %" G_GSIZE_FORMAT
+                                          " bytes, over the %d bytes (4 MiB, about 3000 domains) a line may hold: "
+                                          "a recording holds hosts of fewer domains", r->passes, domains, len,
+                                          BC_RECORD_LINE_MAX);
+
+  stop (r, why);
 }
 
 /* The pass as bc-record.c takes it, borrowing the domains' strings. */
@@ -103,7 +275,7 @@ bc_recorder_write (BcRecorder *r, const BcPassParams *p, guint64 host_kib, GPtrA
   json = bc_record_to_json (&pass);
   g_free (pass.domains);
   if (strlen (json) > BC_RECORD_LINE_MAX)
-    return stop (r, "a pass is longer than a line may be");
+    return stop_at_line_max (r, doms->len, strlen (json));
   line = g_strconcat (json, "\n", NULL);
   append (r, line, strlen (line));
 }
@@ -119,74 +291,3 @@ bc_recorder_free (BcRecorder *r)
   g_free (r);
 }
 
-/* ---- reading ---------------------------------------------------------- */
-
-struct _BcRecordReader {
-  FILE *f;
-  char *path;
-  guint64 line;
-  GString *text;
-};
-
-BcRecordReader *
-bc_record_reader_open (const char *path, GError **error)
-{
-  FILE *f = g_fopen (path, "re");
-  BcRecordReader *r;
-
-  if (f == NULL)
-    return bc_set_error (error, BC_ERROR_RECORD, "%s: %s", path, g_strerror (errno)), NULL;
-  r = g_new0 (BcRecordReader, 1);
-  r->f = f;
-  r->path = g_strdup (path);
-  r->text = g_string_new (NULL);
-  return r;
-}
-
-/* One line into r->text, at most BC_RECORD_LINE_MAX bytes: FALSE at the
- * end, or with error set. */
-static gboolean
-read_line (BcRecordReader *r, GError **error)
-{
-  int c;
-
-  g_string_truncate (r->text, 0);
-  while ((c = getc (r->f)) != EOF && c != '\n')
-    {
-      if (r->text->len == BC_RECORD_LINE_MAX)
-        return bc_set_error (error, BC_ERROR_RECORD, "%s: line %" G_GUINT64_FORMAT ": longer than %d bytes",
-                             r->path, r->line + 1, BC_RECORD_LINE_MAX);
-      g_string_append_c (r->text, (char) c);
-    }
-  if (ferror (r->f))
-    return bc_set_error (error, BC_ERROR_RECORD, "%s: line %" G_GUINT64_FORMAT ": %s", r->path, r->line + 1,
-                         g_strerror (errno));
-  if (c == EOF && r->text->len == 0)
-    return FALSE;
-  r->line++;
-  return TRUE;
-}
-
-gboolean
-bc_record_reader_next (BcRecordReader *r, BcRecordPass *out, GError **error)
-{
-  g_autoptr (GError) local = NULL;
-
-  memset (out, 0, sizeof *out);
-  if (!read_line (r, error))
-    return FALSE;
-  if (bc_record_from_json (r->text->str, r->text->len, out, &local))
-    return TRUE;
-  return bc_set_error (error, BC_ERROR_RECORD, "%s: line %" G_GUINT64_FORMAT ": %s", r->path, r->line, local->message);
-}
-
-void
-bc_record_reader_free (BcRecordReader *r)
-{
-  if (r == NULL)
-    return;
-  fclose (r->f);
-  g_free (r->path);
-  g_string_free (r->text, TRUE);
-  g_free (r);
-}

@@ -8,6 +8,7 @@
 
 #include "bc-record.h"
 #include "bc-json.h"
+#include "bc-json-strict.h"
 #include "bc-error.h"
 
 #include <json-glib/json-glib.h>
@@ -626,6 +627,9 @@ parse_root (const char *text, gsize len, JsonParser *parser, GError **error)
     return bc_set_error (error, BC_ERROR_RECORD, "a NUL byte");
   if (!depth_ok (text, len))
     return bc_set_error (error, BC_ERROR_RECORD, "nested deeper than %d", BC_RECORD_DEPTH_MAX);
+  /* json-glib reads 0x10, 010 and 'quotes', and wraps 2^63 round */
+  if (!bc_json_check_tokens (text, len, &local))
+    return bc_set_error (error, BC_ERROR_RECORD, "%s", local->message);
   if (!json_parser_load_from_data (parser, text, (gssize) len, &local))
     {
       /* it may quote the line's own bytes */

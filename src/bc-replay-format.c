@@ -90,10 +90,14 @@ bc_replay_format_summary (BcReplay *r, GString *s)
 {
   g_autoptr (GPtrArray) doms = bc_replay_summaries (r);
   guint64 differ = bc_replay_decisions_differ (r);
+  guint64 skipped = bc_replay_lines_skipped (r);
 
-  g_string_append_printf (s, "%" G_GUINT64_FORMAT " passes replayed, policy %s (recorded: %s)\n",
+  g_string_append_printf (s, "%" G_GUINT64_FORMAT " passes replayed, policy %s (recorded: %s)",
                           bc_replay_passes (r), bc_policy_to_string (bc_replay_policy (r, FALSE)),
                           bc_policy_to_string (bc_replay_policy (r, TRUE)));
+  if (skipped)
+    g_string_append_printf (s, "; %" G_GUINT64_FORMAT " damaged line%s skipped", skipped, skipped == 1 ? "" : "s");
+  g_string_append_c (s, '\n');
   for (guint i = 0; i < doms->len; i++)
     domain_line (g_ptr_array_index (doms, i), s);
   if (bc_replay_config_differs (r))
@@ -140,6 +144,7 @@ bc_replay_format_json (BcReplay *r, GString *s)
 
   json_builder_begin_object (b);
   bc_json_add_int (b, "passes", (gint64) bc_replay_passes (r));
+  bc_json_add_int (b, "lines_skipped", (gint64) bc_replay_lines_skipped (r));
   bc_json_add_string (b, "policy", bc_policy_to_string (bc_replay_policy (r, FALSE)));
   bc_json_add_string (b, "recorded_policy", bc_policy_to_string (bc_replay_policy (r, TRUE)));
   json_builder_set_member_name (b, "config_differs");

@@ -31,6 +31,7 @@ struct _BcReplay {
   gint64 first_ms;
   gboolean config_differs;
   guint64 decisions_differ;
+  guint64 lines_skipped;
   BcPolicy policy, recorded_policy;
 };
 
@@ -251,6 +252,18 @@ guint64
 bc_replay_passes (const BcReplay *r)
 {
   return r->passes;
+}
+
+void
+bc_replay_skip_line (BcReplay *r)
+{
+  r->lines_skipped++;
+}
+
+guint64
+bc_replay_lines_skipped (const BcReplay *r)
+{
+  return r->lines_skipped;
 }
 
 gboolean

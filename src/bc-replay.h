@@ -58,6 +58,9 @@ gboolean bc_replay_pass (BcReplay *r, const BcRecordPass *rec, BcPassOutput *out
 /* Since the recording's first pass. */
 gint64 bc_replay_elapsed_ms (const BcReplay *r, const BcRecordPass *rec);
 guint64 bc_replay_passes (const BcReplay *r);
+/* A line of the recording that is not a pass was passed over; how many. */
+void bc_replay_skip_line (BcReplay *r);
+guint64 bc_replay_lines_skipped (const BcReplay *r);
 /* Some pass ran with another configuration or policy than recorded. */
 gboolean bc_replay_config_differs (const BcReplay *r);
 /* Domain-passes whose decision (bc_record_output_equal) is not the

@@ -327,15 +327,19 @@ bc_report_default_path (void)
 gboolean
 bc_report_write (const BcReport *r, const char *path, GError **error)
 {
-  g_autofree char *json = bc_report_to_json (r);
-  g_autofree char *dir = g_path_get_dirname (path);
-  g_autoptr (GError) local = NULL;
+  BcStateFile sf = BC_STATE_FILE_INIT;
+  gboolean ok = bc_state_file_claim (&sf, path, error) && bc_report_write_file (r, &sf, error);
 
-  if (g_mkdir_with_parents (dir, 0755) < 0)
-    return bc_set_error (error, BC_ERROR_FAILED, "creating %s: %s", dir, g_strerror (errno));
-  if (!g_file_set_contents_full (path, json, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0644, &local))
-    return bc_set_error (error, BC_ERROR_FAILED, "%s", local->message);
-  return TRUE;
+  bc_state_file_clear (&sf);
+  return ok;
+}
+
+gboolean
+bc_report_write_file (const BcReport *r, BcStateFile *file, GError **error)
+{
+  g_autofree char *json = bc_report_to_json (r);
+
+  return bc_state_file_write (file, json, error);
 }
 
 gint64
@@ -351,12 +355,12 @@ bc_report_max_age_ms (gint64 apply_interval_ms)
 }
 
 gboolean
-bc_report_publish (BcReport *r, const char *path, BcReportCache *cache, gint64 now_ms, GError **error)
+bc_report_publish (BcReport *r, BcStateFile *file, BcReportCache *cache, gint64 now_ms, GError **error)
 {
   if (cache->last && same_state (r, cache->last) &&
       now_ms - cache->written_ms < bc_report_heartbeat_ms (r->apply_interval_ms))
     return TRUE;
-  if (!bc_report_write (r, path, error))
+  if (!bc_report_write_file (r, file, error))
     return FALSE;
   g_clear_pointer (&cache->last, bc_report_free);
   cache->last = report_copy (r);

@@ -3,6 +3,8 @@
  * state file under the runtime directory, rewritten every apply tick. */
 #pragma once
 
+#include "bc-state-file.h"
+
 #include <json-glib/json-glib.h>
 
 typedef struct {
@@ -60,7 +62,11 @@ BcReport *bc_report_from_json (const char *text, GError **error);
  * there (status by an administrator in the libvirt group), else under
  * $XDG_RUNTIME_DIR. */
 char *bc_report_default_path (void);
+/* Claims path (bc_state_file_claim: nothing there, or a state file) and
+ * writes r there. */
 gboolean bc_report_write (const BcReport *r, const char *path, GError **error);
+/* Writes r to the claimed state file. */
+gboolean bc_report_write_file (const BcReport *r, BcStateFile *file, GError **error);
 
 /* What was last written, so an unchanged state is not written again. */
 typedef struct {
@@ -80,7 +86,7 @@ gint64 bc_report_max_age_ms (gint64 apply_interval_ms);
 /* Writes r unless it says what the last write said (updated_ms aside) and
  * that write is younger than its heartbeat: a write syncs the file to
  * disk, and most ticks change nothing a reader sees. */
-gboolean bc_report_publish (BcReport *r, const char *path, BcReportCache *cache, gint64 now_ms, GError **error);
+gboolean bc_report_publish (BcReport *r, BcStateFile *file, BcReportCache *cache, gint64 now_ms, GError **error);
 void bc_report_cache_clear (BcReportCache *cache);
 /* What a state file may say: bc_report_from_json refuses a file with a
  * figure beyond these (a negative time, pid or size, a size above

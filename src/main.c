@@ -7,7 +7,7 @@
 #include "bc-config.h"
 #include "bc-daemon.h"
 #include "bc-error.h"
-#include "bc-record-file.h"
+#include "bc-record-reader.h"
 #include "bc-replay-format.h"
 #include "bc-report.h"
 #include "bc-status.h"
@@ -44,7 +44,7 @@ count_verbose (const char *name, const char *value, gpointer data, GError **erro
 static const GOptionEntry global_entries[] = {
   { "connect", 'c', 0, G_OPTION_ARG_STRING, &globals.uri, "libvirt URI (default: $LIBVIRT_DEFAULT_URI, else libvirt's default)", "URI" },
   { "config", 0, 0, G_OPTION_ARG_FILENAME, &globals.config_path, "Configuration file (default: " BC_DEFAULT_CONFIG ")", "FILE" },
-  { "state-file", 0, 0, G_OPTION_ARG_FILENAME, &globals.state_path, "Where the daemon publishes its state for status (default: /run/balloonctl/state.json as root, else $XDG_RUNTIME_DIR/balloonctl/state.json; \"\" = none)", "PATH" },
+  { "state-file", 0, 0, G_OPTION_ARG_FILENAME, &globals.state_path, "Where the daemon publishes its state for status (default: state.json in $RUNTIME_DIRECTORY, else /run/balloonctl/state.json as root or when readable, else $XDG_RUNTIME_DIR/balloonctl/state.json; \"\" = none); run refuses a PATH that is a symbolic link, not a regular file, or not a balloonctl state file", "PATH" },
   { "verbose", 'v', G_OPTION_FLAG_NO_ARG, G_OPTION_ARG_CALLBACK, count_verbose, "More log output (repeat for debug)", NULL },
   { NULL }
 };
@@ -170,12 +170,27 @@ hold_sighup (int how)
 
 static gboolean opt_dry_run, opt_once;
 static char *opt_record;
+static gint64 opt_record_max_mib;
 static const GOptionEntry run_entries[] = {
   { "dry-run", 0, 0, G_OPTION_ARG_NONE, &opt_dry_run, "Compute and log every target, never change memory", NULL },
   { "once", 0, 0, G_OPTION_ARG_NONE, &opt_once, "One collect/decide/apply pass, then exit", NULL },
-  { "record", 0, 0, G_OPTION_ARG_FILENAME, &opt_record, "Append each pass's inputs and decisions to FILE, one JSON line a pass (see replay)", "FILE" },
+  { "record", 0, 0, G_OPTION_ARG_FILENAME, &opt_record, "Append each pass's inputs and decisions to FILE, one JSON line a pass (see replay); FILE must be a regular file or missing (created 0600), not a symbolic link", "FILE" },
+  { "record-max-mib", 0, 0, G_OPTION_ARG_INT64, &opt_record_max_mib, "Stop recording before FILE grows past MIB MiB (default: no cap; SIGHUP opens FILE again, e.g. after logrotate)", "MIB" },
   { NULL }
 };
+
+#define RECORD_MAX_MIB_MAX (G_GINT64_CONSTANT (1) << 30) /* 1 PiB */
+
+static gboolean
+check_record_options (GError **error)
+{
+  if (opt_record_max_mib < 0 || opt_record_max_mib > RECORD_MAX_MIB_MAX)
+    return bc_set_error (error, BC_ERROR_USAGE, "run: --record-max-mib: %" G_GINT64_FORMAT " is out of range (0..%" G_GINT64_FORMAT "; 0: no cap)",
+                         opt_record_max_mib, RECORD_MAX_MIB_MAX);
+  if (opt_record_max_mib && opt_record == NULL)
+    return bc_set_error (error, BC_ERROR_USAGE, "run: --record-max-mib goes with --record");
+  return TRUE;
+}
 
 static int
 cmd_run (int argc, char **argv)
@@ -191,11 +206,12 @@ cmd_run (int argc, char **argv)
   if (!parse_command_options (&argc, &argv,
                               "Run the balloon controller in the foreground: every running domain is sized to\n"
                               "Committed_AS + MarginSize, within its limits and the host budget.\n"
-                              "SIGINT/SIGTERM stop it after pending changes; SIGHUP reloads the configuration.\n"
+                              "SIGINT/SIGTERM stop it after pending changes; SIGHUP reloads the configuration\n"
+                              "(and opens the --record file again).\n"
                               "With [metrics] listen = ADDRESS:PORT in the configuration, it serves Prometheus\n"
                               "metrics at http://ADDRESS:PORT/metrics.",
                               run_entries, &error) ||
-      !load_config (&cfg, &error))
+      !check_record_options (&error) || !load_config (&cfg, &error))
     return fail (error);
   /* libvirt's events and keepalives on our main loop */
   gvir_event_register ();
@@ -213,6 +229,7 @@ cmd_run (int argc, char **argv)
   opts.dry_run = opt_dry_run;
   opts.once = opt_once;
   opts.record_path = opt_record;
+  opts.record_max_bytes = (guint64) opt_record_max_mib * 1024 * 1024;
   daemon = bc_daemon_new (conn, &cfg, &opts, &error);
   virConnectClose (conn);
   if (daemon)
@@ -449,33 +466,73 @@ replay_options (BcReplayOptions *ro, GError **error)
   return config == NULL || bc_config_load (&ro->cfg, config, FALSE, error);
 }
 
-/* Each pass replayed as it is read; its changes printed at once. */
+/* How many damaged lines replay names on stderr; the summary counts all. */
+#define REPLAY_WARNINGS_MAX 10
+
+/* A line that is not a pass: said on stderr (escaped: the reason may quote
+ * the line), passed over, counted. */
+static void
+skip_line (BcReplay *replay, const char *path, const GError *why)
+{
+  guint64 before = bc_replay_lines_skipped (replay);
+  g_autofree char *shown = NULL;
+
+  bc_replay_skip_line (replay);
+  if (before < REPLAY_WARNINGS_MAX)
+    {
+      shown = bc_replay_printable (why->message);
+      g_printerr ("balloonctl: warning: %s; line skipped\n", shown);
+    }
+  else if (before == REPLAY_WARNINGS_MAX)
+    {
+      shown = bc_replay_printable (path);
+      g_printerr ("balloonctl: warning: %s: more damaged lines, not named (the summary counts them)\n", shown);
+    }
+}
+
+/* One pass replayed; its changes printed at once. */
+static gboolean
+replay_one (BcReplay *replay, BcRecordPass *rec, GError **error)
+{
+  g_autofree BcPassOutput *out = g_new0 (BcPassOutput, MAX (rec->n, 1));
+  g_autoptr (GString) s = g_string_new (NULL);
+  gboolean ok = bc_replay_pass (replay, rec, out, error);
+
+  if (ok && !opt_replay_json)
+    bc_replay_format_changes (replay, rec, out, s);
+  for (gsize i = 0; i < rec->n; i++)
+    bc_pass_output_clear (&out[i]);
+  bc_record_pass_clear (rec);
+  return ok && bc_term_write_all (STDOUT_FILENO, s->str, s->len, error);
+}
+
+/* Each pass replayed as it is read; a damaged line skipped. */
 static gboolean
 replay_file (BcReplay *replay, const char *path, GError **error)
 {
   g_autoptr (BcRecordReader) reader = bc_record_reader_open (path, error);
+  g_autoptr (GError) local = NULL;
+  BcRecordRead got;
   BcRecordPass rec;
 
   if (reader == NULL)
     return FALSE;
-  while (bc_record_reader_next (reader, &rec, error))
+  while ((got = bc_record_reader_next (reader, &rec, &local)) != BC_RECORD_READ_END)
     {
-      g_autofree BcPassOutput *out = g_new0 (BcPassOutput, MAX (rec.n, 1));
-      g_autoptr (GString) s = g_string_new (NULL);
-      gboolean ok = bc_replay_pass (replay, &rec, out, error);
-
-      if (ok && !opt_replay_json)
-        bc_replay_format_changes (replay, &rec, out, s);
-      fputs (s->str, stdout);
-      for (gsize i = 0; i < rec.n; i++)
-        bc_pass_output_clear (&out[i]);
-      bc_record_pass_clear (&rec);
-      if (!ok)
+      if (got == BC_RECORD_READ_FAILED)
+        return g_propagate_error (error, g_steal_pointer (&local)), FALSE;
+      if (got == BC_RECORD_READ_DAMAGED)
+        skip_line (replay, path, local);
+      else if (!replay_one (replay, &rec, error))
         return FALSE;
+      g_clear_error (&local);
     }
-  if (*error == NULL && bc_replay_passes (replay) == 0)
+  if (bc_replay_passes (replay) == 0 && bc_replay_lines_skipped (replay) > 0)
+    return bc_set_error (error, BC_ERROR_RECORD, "%s: no pass recorded (%" G_GUINT64_FORMAT " damaged lines skipped)",
+                         path, bc_replay_lines_skipped (replay));
+  if (bc_replay_passes (replay) == 0)
     return bc_set_error (error, BC_ERROR_RECORD, "%s: no pass recorded", path);
-  return *error == NULL;
+  return TRUE;
 }
 
 static int
@@ -489,7 +546,9 @@ cmd_replay (int argc, char **argv)
   if (!parse_command_line (&argc, &argv, "FILE",
                            "Run the passes `run --record FILE` recorded again, offline, and print what would have\n"
                            "been set: with the recorded configuration it reproduces the recorded decisions;\n"
-                           "with another (--config, --policy) it says how far from the recorded sizes it goes.",
+                           "with another (--config, --policy) it says how far from the recorded sizes it goes.\n"
+                           "A damaged line (cut short by a crash or a full disk) is skipped with a warning\n"
+                           "naming it, and counted in the summary.",
                            replay_entries, &error) ||
       !replay_options (&ro, &error))
     return fail (error);
@@ -500,7 +559,8 @@ cmd_replay (int argc, char **argv)
     bc_replay_format_json (replay, out);
   else
     bc_replay_format_summary (replay, out);
-  fputs (out->str, stdout);
+  if (!bc_term_write_all (STDOUT_FILENO, out->str, out->len, &error))
+    return fail (error);
   return 0;
 }
 

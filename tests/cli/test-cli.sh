@@ -132,21 +132,71 @@ check "replay --config" 0 replay-config.txt - -- replay "$REC" --config "$TMP/sl
 check "replay global --config" 0 replay-config.txt - -- --config "$TMP/slow.conf" replay "$REC"
 check "replay --policy" 0 replay-committed.txt - -- replay --policy committed "$REC"
 check "replay --json" 0 replay.json - -- replay --json --config "$TMP/slow.conf" "$REC"
-check "replay bad line" 2 - "^balloonctl: .*/bad-member.jsonl: line 3: config: missing$" -- replay "$TMP/bad-member.jsonl"
-check "replay corrupt line" 2 - '^balloonctl: .*/corrupt.jsonl: line 5: not JSON: .*unexpected character' -- replay "$TMP/corrupt.jsonl"
+# a damaged line is skipped with a warning naming it, the passes after it
+# replayed, the summary counting it (it used to end the replay, exit 2)
+check "replay bad line" 0 - "^balloonctl: warning: .*/bad-member.jsonl: line 3: config: missing; line skipped$" -- replay "$TMP/bad-member.jsonl"
+result "replay bad line: the others replayed, the skip counted" "$(grep -qx '5 passes replayed, policy paper (recorded: paper); 1 damaged line skipped' "$TMP/out" || echo "summary: $(grep 'passes replayed' "$TMP/out")")"
+check "replay corrupt line" 0 - '^balloonctl: warning: .*/corrupt.jsonl: line 5: not JSON: .*unexpected character.*; line skipped$' -- replay "$TMP/corrupt.jsonl"
 grep -q $'\033' "$TMP/err" && { echo "not ok $((n += 1)) - replay corrupt line: a control character reached stderr"; failed=$((failed + 1)); } || echo "ok $((n += 1)) - replay corrupt line: escaped"
+# a pass glued to a line cut short (a crash while recording, then --record
+# again): that line is lost, not the passes after it; a blank line is
+# passed over without a word
+{ head -2 "$REC"; head -c 3000 <(sed -n 3p "$REC"); tail -n +3 "$REC" | head -2; echo; tail -n +5 "$REC"; } >"$TMP/glued.jsonl"
+check "replay a glued line" 0 - "^balloonctl: warning: .*/glued.jsonl: line 3: not JSON: .*; line skipped$" -- replay "$TMP/glued.jsonl"
+result "replay a glued line: the others replayed, the skip counted" "$(grep -qx '5 passes replayed, policy paper (recorded: paper); 1 damaged line skipped' "$TMP/out" || echo "summary: $(grep 'passes replayed' "$TMP/out")")$([ "$(wc -l <"$TMP/err")" -eq 1 ] || echo " stderr: $(cat "$TMP/err")")"
+check "replay --json counts skipped lines" 0 - - -- replay --json "$TMP/glued.jsonl"
+result "replay --json counts skipped lines: lines_skipped 1" "$(grep -q '"lines_skipped" : 1,' "$TMP/out" || echo "$(head -4 "$TMP/out")")"
+{ echo; head -3 "$REC"; printf ' \t\n\n'; tail -n +4 "$REC"; echo; } >"$TMP/blank.jsonl"
+check "replay blank lines" 0 replay.txt - -- replay "$TMP/blank.jsonl"
+result "replay blank lines: not a word" "$([ ! -s "$TMP/err" ] || echo "stderr: $(head -3 "$TMP/err")")"
+# many damaged lines: the first ten named, then one line for the rest
+{ for i in $(seq 15); do echo '{"format":1}'; done; cat "$REC"; } >"$TMP/many.jsonl"
+check "replay many damaged lines" 0 - 'more damaged lines, not named \(the summary counts them\)$' -- replay "$TMP/many.jsonl"
+result "replay many damaged lines: eleven lines said, fifteen counted" "$([ "$(wc -l <"$TMP/err")" -eq 11 ] || echo "stderr: $(wc -l <"$TMP/err") lines")$(grep -q '; 15 damaged lines skipped$' "$TMP/out" || echo " summary: $(grep 'passes replayed' "$TMP/out")")"
+# strict integers: hex is not JSON (json-glib read 0x40 as 64); 2^63 is out
+# of range (json-glib wrapped it round to a negative number)
+{ head -1 "$REC"; sed -n 2p "$REC" | sed 's/"requested_kib":[0-9]*/"requested_kib":0x40/'; sed -n 3p "$REC" | sed 's/"requested_kib":[0-9]*/"requested_kib":9223372036854775808/'; tail -n +4 "$REC"; } >"$TMP/ints.jsonl"
+check "replay strict integers" 0 - 'line 2: not JSON: 0x40 at byte [0-9]+ is not a JSON number; line skipped$' -- replay "$TMP/ints.jsonl"
+result "replay strict integers: 2^63 out of range" "$(grep -qE 'line 3: domains\[0\]\.in\.requested_kib: 9223372036854775808 is out of range \(-9223372036854775808\.\.9223372036854775807\); line skipped$' "$TMP/err" || echo "stderr: $(cat "$TMP/err")")"
+printf '{"format":1}\n' >"$TMP/none.jsonl"
+check "replay no good line" 2 - '^balloonctl: .*/none.jsonl: no pass recorded \(1 damaged lines skipped\)$' -- replay "$TMP/none.jsonl"
 sed 's/"name":"vm-a"/"name":"vm-\\u001b[2Ja"/' "$REC" >"$TMP/escape.jsonl"
 check "replay escapes names" 0 - - -- replay "$TMP/escape.jsonl"
 n=$((n + 1))
 if grep -q $'\033' "$TMP/out" || ! grep -qF 'T+0.0s vm-\x1b[2Ja: 1024 -> 960 MiB' "$TMP/out"; then
     echo "not ok $n - replay escapes names: $(head -1 "$TMP/out" | cat -v)"; failed=$((failed + 1))
 else echo "ok $n - replay escapes names: escaped"; fi
+# output that cannot be written: exit 1 with a message (it was exit 0)
+for json in "" --json; do
+    rc=0
+    "$BIN" replay $json "$REC" >/dev/full 2>"$TMP/err" || rc=$?
+    why=""
+    [ "$rc" -eq 1 ] || why="exit $rc, wanted 1"
+    [ -n "$why" ] || grep -qxE 'balloonctl: writing output: No space left on device' "$TMP/err" || why="stderr '$(head -3 "$TMP/err")'"
+    result "replay${json:+ $json} to a full disk fails" "$why"
+done
 check "replay empty" 2 - '^balloonctl: .*/empty.jsonl: no pass recorded$' -- replay "$TMP/empty.jsonl"
 check "replay missing file" 2 - '^balloonctl: .*/nonexistent.jsonl: No such file or directory$' -- replay "$TMP/nonexistent.jsonl"
 check "replay no file" 2 - '^balloonctl: replay: no FILE given$' -- replay
 check "replay bad policy" 2 - "^balloonctl: replay: unknown policy 'best' " -- replay --policy best "$REC"
 check "replay bad config" 2 - "^balloonctl: .*/bad.conf: \[margin\] step-mib: '4 MiB' is not a whole number$" -- replay --config "$TMP/bad.conf" "$REC"
 check "run --record unwritable" 1 - '^balloonctl: recording: /nonexistent/dir/r.jsonl: No such file or directory$' -- -c "$NODE" --config "$TMP/good.conf" run --once --record /nonexistent/dir/r.jsonl
+check "run --record-max-mib without --record" 2 - '^balloonctl: run: --record-max-mib goes with --record$' -- -c "$NODE" run --once --record-max-mib 5
+check "run --record-max-mib negative" 2 - '^balloonctl: run: --record-max-mib: -1 is out of range \(0\.\.1073741824; 0: no cap\)$' -- -c "$NODE" run --once --record "$TMP/r.jsonl" --record-max-mib -1
+# a FIFO blocked the start for ever (the lock held); a link was followed
+mkfifo "$TMP/rec.fifo"
+check "run --record on a FIFO" 1 - '^balloonctl: recording: .*/rec.fifo: is a FIFO, not a regular file$' -- -c "$NODE" --config "$TMP/good.conf" run --once --record "$TMP/rec.fifo"
+ln -s "$TMP/good.conf" "$TMP/rec.link"
+check "run --record on a symbolic link" 1 - '^balloonctl: recording: .*/rec.link: is a symbolic link; balloonctl does not follow one \(name the file itself\)$' -- -c "$NODE" --config "$TMP/good.conf" run --once --record "$TMP/rec.link"
+
+# --state-file naming what is not a state file: refused before anything is
+# written, left as it was (it used to be replaced, then removed at exit)
+mkfifo "$TMP/state.fifo"
+cp "$TMP/good.conf" "$TMP/good.conf.orig"
+check "run --state-file on a FIFO" 1 - '^balloonctl: state file .*/state.fifo: is a FIFO, not a regular file: left alone$' -- --state-file "$TMP/state.fifo" -c "$NODE" --config "$TMP/good.conf" run --once --dry-run
+result "run --state-file on a FIFO: left alone" "$([ -p "$TMP/state.fifo" ] && [ ! -e "$TMP/state.fifo.lock" ] || echo "no longer a FIFO, or a lock written")"
+check "run --state-file on the configuration" 1 - '^balloonctl: state file .*/good.conf: is not a balloonctl state file \(a mistyped --state-file\?\): left alone$' -- --state-file "$TMP/good.conf" -c "$NODE" --config "$TMP/good.conf" run --once
+result "run --state-file on the configuration: left alone" "$(cmp -s "$TMP/good.conf" "$TMP/good.conf.orig" || echo "the configuration changed or went away")"
 
 # a domain name with a line break, a carriage return and a bidi override:
 # every line of the log is one of the daemon's, nothing raw reaches it
@@ -180,6 +230,21 @@ if command -v systemd-analyze >/dev/null; then
 else
     echo "ok $n - systemd-analyze verify balloonctl.service # SKIP no systemd-analyze"
 fi
+
+# every `--record PATH` the README and balloonctl(8) show lies where the
+# shipped unit may write (ProtectSystem=strict: its StateDirectory,
+# RuntimeDirectory, ReadWritePaths)
+unit=$SRC/data/balloonctl.service.in
+writable=$(sed -nE 's|^StateDirectory=(.*)|/var/lib/\1|p; s|^RuntimeDirectory=(.*)|/run/\1|p; s|^ReadWritePaths=(.*)|\1|p' "$unit" | tr ' ' '\n')
+why=""
+paths=$(sed 's/\\-/-/g' "$SRC/README.md" "$SRC/man/balloonctl.8" | grep -oE -- '--record /[^ `"]+' | sed 's/^--record //' | sort -u)
+[ -n "$paths" ] || why="no --record example found"
+for p in $paths; do
+    ok=""
+    for w in $writable; do [[ $p == "$w"/* ]] && ok=1; done
+    [ -n "$ok" ] || why="$why $p is not under the unit's writable directories ($(echo $writable))"
+done
+result "--record examples are writable under the shipped unit" "$why"
 
 echo "1..$n"
 echo "# $((n - failed)) passed, $failed failed"

@@ -186,7 +186,7 @@ test_second_daemon_refused (void)
   BcConfig cfg;
 
   g_assert_true (bc_lock_take (&live, state, NULL));
-  g_assert_true (g_file_set_contents (state, "{\"live\": true}", -1, NULL));
+  g_assert_true (g_file_set_contents (state, "{\"pid\": 1, \"updated_ms\": 1, \"domains\": []}", -1, NULL));
   inproc_config (&cfg);
   d = bc_daemon_new (conn, &cfg, &opts, &error);
   g_assert_null (d);
@@ -208,6 +208,13 @@ test_second_daemon_refused (void)
 /* ---- a state file that cannot be written ---------------------------------- */
 
 static gboolean
+block_state (gpointer data)
+{
+  g_assert_cmpint (g_mkdir (data, 0755), ==, 0);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
 unblock_state (gpointer data)
 {
   g_assert_cmpint (g_rmdir (data), ==, 0);
@@ -221,9 +228,10 @@ stop_soon (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-/* A directory where the state file goes: every pass's write fails, and
- * the log says so once, then once more when it works again (it used to
- * warn every tick). */
+/* A directory put where the state file goes once the daemon runs (one
+ * there at start is refused): every pass's write fails, and the log says
+ * so once, then once more when it works again (it used to warn every
+ * tick). */
 static void
 test_state_write_said_once (void)
 {
@@ -235,9 +243,9 @@ test_state_write_said_once (void)
   BcDaemonOptions opts = { .state_path = state };
   BcConfig cfg;
 
-  g_assert_cmpint (g_mkdir (state, 0755), ==, 0);
   inproc_expect_warnings (expected);
   inproc_config (&cfg);
+  g_timeout_add (1, block_state, state);
   g_timeout_add (1000, unblock_state, state);
   g_timeout_add (1500, stop_soon, NULL);
   g_assert_cmpint (inproc_run (conn, &cfg, &opts, NULL), ==, 0);

@@ -2,6 +2,7 @@
 /* The JSON reader under the state file and the agent's replies: bounded
  * in size and nesting before json-glib (which recurses per level) sees it. */
 #include "bc-json.h"
+#include "bc-json-strict.h"
 #include "bc-error.h"
 
 #include <string.h>
@@ -131,6 +132,60 @@ test_not_object (void)
   assert_object ("{}");
 }
 
+/* JSON's own tokens pass; json-glib's lenient ones and integers past a
+ * gint64 do not, each with its message. */
+static void
+test_tokens (void)
+{
+  static const char *const good[] = {
+    "{}", "[]", " {\"a\" : [1, -2, 0, -0, 1.5, 2e3, 2E-3, 1.0e+2, true, false, null]}\r\n",
+    "{\"s\":\"\\\" \\\\ \\/ \\b \\f \\n \\r \\t \\u00e9 \\u001B\"}",
+    "{\"x\":9223372036854775807,\"y\":-9223372036854775808}",
+    "{\"\xc3\xa9t\xc3\xa9\":\"caf\xc3\xa9\"}",
+  };
+  static const struct { const char *text, *error; } bad[] = {
+    { "{\"a\":0x10}", "not JSON: 0x10 at byte 6 is not a JSON number" },
+    { "{\"a\":010}", "not JSON: 010 at byte 6 is not a JSON number" },
+    { "{\"a\":1.}", "not JSON: 1. at byte 6 is not a JSON number" },
+    { "{\"a\":1e}", "not JSON: 1e at byte 6 is not a JSON number" },
+    { "{\"a\":-}", "not JSON: - at byte 6 is not a JSON number" },
+    { "{\"a\":.5}", "not JSON: unexpected character '.' at byte 6" },
+    { "{\"a\":+1}", "not JSON: unexpected character '+' at byte 6" },
+    { "{'a':1}", "not JSON: unexpected character ''' at byte 2" },
+    { "{\"a\":True}", "not JSON: True at byte 6 is not true, false or null" },
+    { "{\"a\":nan}", "not JSON: nan at byte 6 is not true, false or null" },
+    { "{\"a\":1} /* c */", "not JSON: unexpected character '/' at byte 9" },
+    { "{\"a\":\"\x01\"}", "not JSON: a control character (\\x01) in a string at byte 7" },
+    { "{\"a\":\"\\x\"}", "not JSON: a bad escape at byte 7" },
+    { "{\"a\":\"\\u12g4\"}", "not JSON: a bad \\u escape at byte 7" },
+    { "{\"a\":\"open}", "not JSON: a string not closed, from byte 6" },
+    { "\x1b]0;x\x07", "not JSON: unexpected character \\x1b at byte 1" },
+    { "{\"a\":9223372036854775808}", "a: 9223372036854775808 is out of range (-9223372036854775808..9223372036854775807)" },
+    { "{\"a\":-9223372036854775809}", "a: -9223372036854775809 is out of range (-9223372036854775808..9223372036854775807)" },
+    { "{\"a\":{\"b\":[0,{\"c\":[1,2,18446744073709551616]}]}}",
+      "a.b[1].c[2]: 18446744073709551616 is out of range (-9223372036854775808..9223372036854775807)" },
+    { "[1,2,99999999999999999999]", "[2]: 99999999999999999999 is out of range (-9223372036854775808..9223372036854775807)" },
+    { "99999999999999999999", "the line: 99999999999999999999 is out of range (-9223372036854775808..9223372036854775807)" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (good); i++)
+    {
+      g_autoptr (GError) error = NULL;
+
+      g_test_message ("good %u: %s", i, good[i]);
+      g_assert_true (bc_json_check_tokens (good[i], strlen (good[i]), &error));
+      g_assert_no_error (error);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr (GError) error = NULL;
+
+      g_test_message ("bad %u", i);
+      g_assert_false (bc_json_check_tokens (bad[i].text, strlen (bad[i].text), &error));
+      g_assert_cmpstr (error->message, ==, bad[i].error);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -141,5 +196,6 @@ main (int argc, char **argv)
   g_test_add_func ("/json/unbalanced", test_unbalanced);
   g_test_add_func ("/json/size", test_size);
   g_test_add_func ("/json/not-object", test_not_object);
+  g_test_add_func ("/json/tokens", test_tokens);
   return g_test_run ();
 }

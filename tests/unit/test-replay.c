@@ -4,12 +4,14 @@
  * and replay as a pure function over literal passes made the way the
  * daemon makes them (applies that take a pass, applies that fail). */
 #include "bc-record.h"
+#include "bc-record-file.h"
 #include "bc-replay.h"
 #include "bc-error.h"
 
 #include <json-glib/json-glib.h>
 
 #include <string.h>
+#include <sys/stat.h>
 
 #define MIB 1024
 #define UUID_A "00000000-0000-4000-8000-00000000000a"
@@ -266,6 +268,17 @@ static const Bad bads[] = {
     "domains[0].in.margin.prev.refault_file_kib: a string that is not a whole number above 2^63 - 1" },
   { "negative", "\"requested_kib\":61", "\"requested_kib\":-61", "domains[0].in.requested_kib: negative" },
   { "double", "\"requested_kib\":61", "\"requested_kib\":61.5", "domains[0].in.requested_kib: not a whole number" },
+  /* json-glib reads these as numbers; 2^63 came back "negative" */
+  { "hex", "\"requested_kib\":61", "\"requested_kib\":0x3d", "not JSON: 0x3d at byte * is not a JSON number" },
+  { "octal", "\"requested_kib\":61", "\"requested_kib\":075", "not JSON: 075 at byte * is not a JSON number" },
+  { "2^63", "\"requested_kib\":61", "\"requested_kib\":9223372036854775808",
+    "domains[0].in.requested_kib: 9223372036854775808 is out of range (-9223372036854775808..9223372036854775807)" },
+  { "2^64", "\"requested_kib\":61", "\"requested_kib\":18446744073709551616",
+    "domains[0].in.requested_kib: 18446744073709551616 is out of range (-9223372036854775808..9223372036854775807)" },
+  { "below-2^63", "\"requested_at_ms\":62", "\"requested_at_ms\":-9223372036854775809",
+    "domains[0].in.requested_at_ms: -9223372036854775809 is out of range (-9223372036854775808..9223372036854775807)" },
+  { "config-hex", "\"step-mib\":1048576", "\"step-mib\":0x10", "not JSON: 0x10 at byte * is not a JSON number" },
+  { "quotes", "{\"format\":1", "{'format':1", "not JSON: unexpected character ''' at byte 2" },
   { "time", "\"requested_at_ms\":62", "\"requested_at_ms\":-2",
     "domains[0].in.requested_at_ms: -2 is out of range (-1..9007199254740992)" },
   { "bool", "\"managed\":true", "\"managed\":1", "domains[0].in.managed: not true or false" },
@@ -340,6 +353,27 @@ test_nul (void)
   line[len - 2] = '\0';
   g_assert_false (bc_record_from_json (line, len, &back, &error));
   g_assert_cmpstr (error->message, ==, "a NUL byte");
+}
+
+/* ---- the recording's mode ---------------------------------------------- */
+
+/* An existing recording open to others: narrowed if ours, refused if
+ * others may write into it and it is not ours, else kept. */
+static void
+test_mode_action (void)
+{
+  static const struct { mode_t mode; uid_t owner; BcRecordModeAction want; } cases[] = {
+    { 0600, 0, BC_RECORD_MODE_KEEP }, { 0400, 0, BC_RECORD_MODE_KEEP }, { 0600, 1000, BC_RECORD_MODE_KEEP },
+    { 0640, 0, BC_RECORD_MODE_NARROW }, { 0644, 0, BC_RECORD_MODE_NARROW }, { 0666, 0, BC_RECORD_MODE_NARROW },
+    { 0604, 0, BC_RECORD_MODE_NARROW }, { 0644, 1000, BC_RECORD_MODE_KEEP }, { 0640, 1000, BC_RECORD_MODE_KEEP },
+    { 0660, 1000, BC_RECORD_MODE_REFUSE }, { 0602, 1000, BC_RECORD_MODE_REFUSE }, { 0666, 1000, BC_RECORD_MODE_REFUSE },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_test_message ("%u: %04o owned by %u", i, (unsigned) cases[i].mode, (unsigned) cases[i].owner);
+      g_assert_cmpint (bc_record_mode_action (S_IFREG | cases[i].mode, cases[i].owner, 0), ==, cases[i].want);
+    }
 }
 
 /* ---- replay ------------------------------------------------------------ */
@@ -662,6 +696,7 @@ main (int argc, char **argv)
     }
   g_test_add_func ("/record/refused/nul", test_nul);
   g_test_add_func ("/record/refused/too-long", test_too_long);
+  g_test_add_func ("/record/mode-action", test_mode_action);
   g_test_add_data_func ("/replay/exact", GINT_TO_POINTER (FALSE), test_replay_exact);
   g_test_add_data_func ("/replay/exact-dry-run", GINT_TO_POINTER (TRUE), test_replay_exact);
   g_test_add_func ("/replay/policy", test_replay_policy);

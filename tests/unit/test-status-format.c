@@ -229,33 +229,36 @@ test_report_publish (void)
   g_autoptr (BcReport) r = bc_report_new ();
   BcReportCache cache = { 0 };
   BcReportDomain *d = bc_report_add_domain (r, "u-1", "vm1");
+  BcStateFile file = BC_STATE_FILE_INIT;
 
+  g_assert_true (bc_state_file_claim (&file, path, NULL));
   d->managed = TRUE;
   d->target_kib = 1000;
   r->apply_interval_ms = 2000;
   r->updated_ms = 1;
-  g_assert_true (bc_report_publish (r, path, &cache, 0, NULL));
+  g_assert_true (bc_report_publish (r, &file, &cache, 0, NULL));
   g_assert_cmpint (written_updated_ms (path), ==, 1);
   r->updated_ms = 2;
-  g_assert_true (bc_report_publish (r, path, &cache, BC_REPORT_HEARTBEAT_MS - 1, NULL));
+  g_assert_true (bc_report_publish (r, &file, &cache, BC_REPORT_HEARTBEAT_MS - 1, NULL));
   g_assert_cmpint (written_updated_ms (path), ==, 1);
   r->updated_ms = 3;
-  g_assert_true (bc_report_publish (r, path, &cache, BC_REPORT_HEARTBEAT_MS, NULL));
+  g_assert_true (bc_report_publish (r, &file, &cache, BC_REPORT_HEARTBEAT_MS, NULL));
   g_assert_cmpint (written_updated_ms (path), ==, 3);
   d->target_kib = 2000;
   r->updated_ms = 4;
-  g_assert_true (bc_report_publish (r, path, &cache, BC_REPORT_HEARTBEAT_MS + 1, NULL));
+  g_assert_true (bc_report_publish (r, &file, &cache, BC_REPORT_HEARTBEAT_MS + 1, NULL));
   g_assert_cmpint (written_updated_ms (path), ==, 4);
   /* a short apply interval: the heartbeat is one interval + 1 s */
   r->apply_interval_ms = 100;
   r->updated_ms = 5;
-  g_assert_true (bc_report_publish (r, path, &cache, 10000, NULL));
+  g_assert_true (bc_report_publish (r, &file, &cache, 10000, NULL));
   r->updated_ms = 6;
-  g_assert_true (bc_report_publish (r, path, &cache, 11099, NULL));
+  g_assert_true (bc_report_publish (r, &file, &cache, 11099, NULL));
   g_assert_cmpint (written_updated_ms (path), ==, 5);
-  g_assert_true (bc_report_publish (r, path, &cache, 11100, NULL));
+  g_assert_true (bc_report_publish (r, &file, &cache, 11100, NULL));
   g_assert_cmpint (written_updated_ms (path), ==, 6);
   bc_report_cache_clear (&cache);
+  bc_state_file_clear (&file);
   g_unlink (path);
   g_rmdir (dir);
 }
