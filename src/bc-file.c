@@ -58,14 +58,36 @@ read_open (int fd, gsize max, BcFileResult *res)
   return read_all (fd, (gsize) st.st_size, max, res);
 }
 
+/* What is at path is looked at before it is opened: opening a device can
+ * act (a watchdog's starts it), so only a regular file is opened (what
+ * follows a symbolic link, unless flags has O_NOFOLLOW). */
+static gboolean
+regular_before_open (const char *path, int flags, BcFileResult *res)
+{
+  struct stat st;
+  int r = (flags & O_NOFOLLOW) ? lstat (path, &st) : stat (path, &st);
+
+  if (r < 0)
+    return res->status = BC_FILE_OPEN_FAILED, res->err = errno, FALSE;
+  res->mode = st.st_mode;
+  if (S_ISLNK (st.st_mode))
+    return res->status = BC_FILE_OPEN_FAILED, res->err = ELOOP, FALSE;
+  if (!S_ISREG (st.st_mode))
+    return res->status = BC_FILE_NOT_REGULAR, FALSE;
+  return TRUE;
+}
+
 static char *
 read_path (const char *path, int flags, gsize max, BcFileResult *res)
 {
-  /* non-blocking: opening a FIFO must not wait for a writer */
-  int fd = open (path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY | flags);
+  int fd;
   char *text;
 
   *res = (BcFileResult) { 0 };
+  if (!regular_before_open (path, flags, res))
+    return NULL;
+  /* non-blocking: a FIFO swapped in since must not wait for a writer */
+  fd = open (path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY | flags);
   if (fd < 0)
     return res->status = BC_FILE_OPEN_FAILED, res->err = errno, NULL;
   text = read_open (fd, max, res);

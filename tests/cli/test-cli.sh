@@ -53,6 +53,17 @@ check "extra status argument" 2 - "^balloonctl: status: unexpected argument 'ext
 check "unknown global option" 2 - '^balloonctl: Unknown option --frobnicate$' -- --frobnicate status
 check "missing --config file" 2 - '^balloonctl: .*/nonexistent.conf: cannot open: No such file or directory$' -- --config "$TMP/nonexistent.conf" status
 check "FIFO as --config" 2 - '^balloonctl: .*/fifo.conf: is a FIFO, not a regular file$' -- -c test:///default --config "$TMP/fifo.conf" run --once
+# never opened, only looked at (opening a device can act: a watchdog's
+# starts it): a writer waiting on the FIFO stays waiting
+mkfifo "$TMP/waiting.fifo"
+( exec 3>"$TMP/waiting.fifo"; echo opened >"$TMP/writer" ) &
+writer=$!
+check "FIFO as --config is not opened" 2 - 'waiting.fifo: is a FIFO, not a regular file$' -- -c test:///default --config "$TMP/waiting.fifo" status
+sleep 0.2
+n=$((n + 1))
+if [ -e "$TMP/writer" ]; then echo "not ok $n - --config opened the FIFO (its writer went on)"; failed=$((failed + 1))
+else echo "ok $n - --config looked at the FIFO without opening it"; fi
+kill "$writer" 2>/dev/null; wait "$writer" 2>/dev/null
 check "directory as --config" 2 - '^balloonctl: .*: is a directory, not a regular file$' -- -c test:///default --config "$TMP" run --once
 check "key given twice" 2 - '^balloonctl: .*/twice.conf: \[margin\] step-mib: given twice \(lines 2 and 3\)$' -- -c "$NODE" --config "$TMP/twice.conf" run --once
 check "value escaped" 2 - "^balloonctl: .*/escape.conf: \[controller\] policy: unknown policy '\\\\u\{001B\}\[31mred' " -- -c "$NODE" --config "$TMP/escape.conf" run --once
