@@ -637,6 +637,9 @@ parse_root (const char *text, gsize len, JsonParser *parser, GError **error)
 
       return bc_set_error (error, BC_ERROR_RECORD, "not JSON: %s", shown);
     }
+  /* nothing but blanks: no value at all */
+  if (json_parser_get_root (parser) == NULL)
+    return bc_set_error (error, BC_ERROR_RECORD, "empty");
   return TRUE;
 }
 

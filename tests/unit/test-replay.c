@@ -355,6 +355,23 @@ test_nul (void)
   g_assert_cmpstr (error->message, ==, "a NUL byte");
 }
 
+/* Nothing but blanks is refused with a word, not a json-glib CRITICAL
+ * (found by fuzz-record). */
+static void
+test_empty (void)
+{
+  static const char *const lines[] = { "", " ", "\t \r" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (lines); i++)
+    {
+      g_autoptr (GError) error = NULL;
+      BcRecordPass back;
+
+      g_assert_false (bc_record_from_json (lines[i], strlen (lines[i]), &back, &error));
+      g_assert_cmpstr (error->message, ==, "empty");
+    }
+}
+
 /* ---- the recording's mode ---------------------------------------------- */
 
 /* An existing recording open to others: narrowed if ours, refused if
@@ -695,6 +712,7 @@ main (int argc, char **argv)
       g_test_add_data_func (path, &bads[i], test_refused);
     }
   g_test_add_func ("/record/refused/nul", test_nul);
+  g_test_add_func ("/record/refused/empty", test_empty);
   g_test_add_func ("/record/refused/too-long", test_too_long);
   g_test_add_func ("/record/mode-action", test_mode_action);
   g_test_add_data_func ("/replay/exact", GINT_TO_POINTER (FALSE), test_replay_exact);
