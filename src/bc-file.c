@@ -58,23 +58,51 @@ read_open (int fd, gsize max, BcFileResult *res)
   return read_all (fd, (gsize) st.st_size, max, res);
 }
 
-/* What is at path is looked at before it is opened: opening a device can
- * act (a watchdog's starts it), so only a regular file is opened (what
- * follows a symbolic link, unless flags has O_NOFOLLOW). */
-static gboolean
-regular_before_open (const char *path, int flags, BcFileResult *res)
+/* What is at path is looked at before it is read: opening a device can
+ * act (a watchdog's starts it).  It is taken as a handle that opens
+ * nothing (O_PATH), looked at, and only a regular file is then opened for
+ * reading, through that handle: the same file, whatever is swapped in at
+ * the path meanwhile. */
+static int
+open_regular (const char *path, int flags, BcFileResult *res)
 {
+  int handle = open (path, O_PATH | O_CLOEXEC | flags);
+  char self[64];
   struct stat st;
-  int r = (flags & O_NOFOLLOW) ? lstat (path, &st) : stat (path, &st);
+  int fd;
 
-  if (r < 0)
-    return res->status = BC_FILE_OPEN_FAILED, res->err = errno, FALSE;
+  if (handle < 0)
+    return res->status = BC_FILE_OPEN_FAILED, res->err = errno, -1;
+  if (fstat (handle, &st) < 0)
+    return close (handle), res->status = BC_FILE_STAT_FAILED, res->err = errno, -1;
   res->mode = st.st_mode;
-  if (S_ISLNK (st.st_mode))
-    return res->status = BC_FILE_OPEN_FAILED, res->err = ELOOP, FALSE;
+  if (S_ISLNK (st.st_mode)) /* O_NOFOLLOW with O_PATH opens the link itself */
+    return close (handle), res->status = BC_FILE_OPEN_FAILED, res->err = ELOOP, -1;
   if (!S_ISREG (st.st_mode))
-    return res->status = BC_FILE_NOT_REGULAR, FALSE;
-  return TRUE;
+    return close (handle), res->status = BC_FILE_NOT_REGULAR, -1;
+  g_snprintf (self, sizeof self, "/proc/self/fd/%d", handle);
+  fd = open (self, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0)
+    res->status = BC_FILE_OPEN_FAILED, res->err = errno;
+  close (handle);
+  return fd;
+}
+
+int
+bc_file_open_regular (const char *path, int flags, BcFileResult *res)
+{
+  int fd;
+  int fl;
+
+  *res = (BcFileResult) { 0 };
+  fd = open_regular (path, flags, res);
+  if (fd >= 0 && ((fl = fcntl (fd, F_GETFL)) < 0 || fcntl (fd, F_SETFL, fl & ~O_NONBLOCK) < 0))
+    {
+      res->status = BC_FILE_OPEN_FAILED, res->err = errno;
+      close (fd);
+      return -1;
+    }
+  return fd;
 }
 
 static char *
@@ -84,12 +112,9 @@ read_path (const char *path, int flags, gsize max, BcFileResult *res)
   char *text;
 
   *res = (BcFileResult) { 0 };
-  if (!regular_before_open (path, flags, res))
-    return NULL;
-  /* non-blocking: a FIFO swapped in since must not wait for a writer */
-  fd = open (path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY | flags);
+  fd = open_regular (path, flags, res);
   if (fd < 0)
-    return res->status = BC_FILE_OPEN_FAILED, res->err = errno, NULL;
+    return NULL;
   text = read_open (fd, max, res);
   close (fd);
   return text;

@@ -30,6 +30,10 @@ typedef struct {
  * bytes (its size is checked, and what reading gives too: a file may grow,
  * or say 0 as /proc's do); NULL otherwise, with why in *res. */
 char *bc_file_read (const char *path, gsize max, BcFileResult *res);
+/* path opened for reading (blocking cleared) only if it is a regular file,
+ * looked at before it is opened (a device is never opened, a FIFO never
+ * waited on); -1 with res saying why.  flags: 0 or O_NOFOLLOW. */
+int bc_file_open_regular (const char *path, int flags, BcFileResult *res);
 /* The same, refusing a symbolic link at path (open fails: ELOOP). */
 char *bc_file_read_nofollow (const char *path, gsize max, BcFileResult *res);
 /* What a file of this mode is, for a message: "a FIFO", "a directory"... */

@@ -101,6 +101,8 @@ check_open (int fd, const char *path, GError **error)
     return refuse_file (path, g_strerror (errno), error);
   if (!S_ISREG (st.st_mode))
     return refuse_file (path, "is not a regular file: left alone", error);
+  if (st.st_uid != geteuid ())
+    return refuse_file (path, "belongs to another user: left alone", error);
   n = pread (fd, buf, sizeof buf, 0);
   if (n < 0)
     return refuse_file (path, g_strerror (errno), error);

@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "balloonctl-quote"
 
 #include "bc-quote.h"
+#include "bc-term.h"
 
 #include <string.h>
 
@@ -18,7 +19,7 @@ append_char (GString *out, gunichar c, char quote)
     }
   if (quote && c == (gunichar) quote)
     g_string_append_printf (out, "\\%c", quote);
-  else if (g_unichar_isprint (c))
+  else if (g_unichar_isprint (c) && !bc_term_needs_escape (c))
     g_string_append_unichar (out, c);
   else
     g_string_append_printf (out, "\\u{%04X}", c);

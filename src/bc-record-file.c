@@ -81,6 +81,26 @@ check_mode (int fd, const char *path, const struct stat *st, GError **error)
     }
 }
 
+/* An existing file is appended to only if it is ours and empty or a
+ * recording already (its first line one of ours): a mistyped --record
+ * must not change the mode of, or write into, another file. */
+#define RECORDING_START "{\"format\":"
+
+static gboolean
+check_recording (int fd, const char *path, const struct stat *st, GError **error)
+{
+  char start[sizeof RECORDING_START - 1];
+
+  if (st->st_uid != geteuid ())
+    return refuse (path, "belongs to another user: left alone", error);
+  if (st->st_size == 0)
+    return TRUE;
+  if (pread (fd, start, sizeof start, 0) != (ssize_t) sizeof start ||
+      memcmp (start, RECORDING_START, sizeof start) != 0)
+    return refuse (path, "is not a balloonctl recording (its first line is not one): left alone", error);
+  return TRUE;
+}
+
 static gboolean
 clear_nonblock (int fd, const char *path, GError **error)
 {
@@ -110,7 +130,8 @@ open_append (const char *path, GError **error)
   else if (!S_ISREG (st.st_mode))
     ok = refuse (path, "is not a regular file", error);
   else
-    ok = check_mode (fd, path, &st, error) && clear_nonblock (fd, path, error);
+    ok = check_recording (fd, path, &st, error) && check_mode (fd, path, &st, error) &&
+         clear_nonblock (fd, path, error);
   if (!ok)
     {
       g_close (fd, NULL);

@@ -2,6 +2,8 @@
 #define G_LOG_DOMAIN "balloonctl-record"
 
 #include "bc-record-reader.h"
+#include "bc-file.h"
+#include "bc-quote.h"
 #include "bc-error.h"
 
 #include <errno.h>
@@ -19,11 +21,23 @@ struct _BcRecordReader {
 BcRecordReader *
 bc_record_reader_open (const char *path, GError **error)
 {
-  FILE *f = g_fopen (path, "re");
+  BcFileResult res;
+  int fd = bc_file_open_regular (path, 0, &res);
+  FILE *f = fd >= 0 ? fdopen (fd, "r") : NULL;
+  g_autofree char *shown = bc_escape (path, 0);
   BcRecordReader *r;
 
+  /* a FIFO would wait for a writer, /dev/zero never end */
+  if (fd < 0 && res.status == BC_FILE_NOT_REGULAR)
+    return bc_set_error (error, BC_ERROR_RECORD, "%s: is %s, not a regular file", shown, bc_file_kind (res.mode)), NULL;
   if (f == NULL)
-    return bc_set_error (error, BC_ERROR_RECORD, "%s: %s", path, g_strerror (errno)), NULL;
+    {
+      int e = fd < 0 ? res.err : errno;
+
+      if (fd >= 0)
+        close (fd);
+      return bc_set_error (error, BC_ERROR_RECORD, "%s: %s", shown, g_strerror (e)), NULL;
+    }
   r = g_new0 (BcRecordReader, 1);
   r->f = f;
   r->path = g_strdup (path);

@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "balloonctl-replay"
 
 #include "bc-replay-format.h"
+#include "bc-term.h"
 #include "bc-json.h"
 
 #define MIB 1024
@@ -9,19 +10,9 @@
 char *
 bc_replay_printable (const char *s)
 {
-  g_autofree char *valid = g_utf8_make_valid (s, -1);
-  GString *out = g_string_new (NULL);
-
-  for (const char *p = valid; *p; p = g_utf8_next_char (p))
-    {
-      gunichar c = g_utf8_get_char (p);
-
-      if (c < 0x20 || (c >= 0x7f && c <= 0x9f))
-        g_string_append_printf (out, "\\x%02x", c);
-      else
-        g_string_append_unichar (out, c);
-    }
-  return g_string_free (out, FALSE);
+  /* controls, separators and bidi controls escaped; a backslash is left
+   * (an error message may hold escapes already) */
+  return bc_term_escape_line (s);
 }
 
 static void

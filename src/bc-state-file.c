@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gstdio.h>
+#include <limits.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -33,8 +34,10 @@ bc_state_file_text_ours (const char *text, gsize len)
   g_autoptr (JsonNode) root = NULL;
   JsonObject *o;
 
+  /* empty is not ours: each write is a whole file renamed into place, so
+   * not even a crash leaves an empty one (another program's lock might) */
   if (len == 0)
-    return TRUE;
+    return FALSE;
   if (memchr (text, '\0', len) != NULL || (root = bc_json_parse_object (text, NULL)) == NULL)
     return FALSE;
   o = json_node_get_object (root);
@@ -63,10 +66,23 @@ check_kind (const char *path, struct stat *st, gboolean *exists, GError **error)
   *exists = TRUE;
   if (S_ISLNK (st->st_mode))
     return refuse (path, "is a symbolic link; balloonctl does not follow one there (name the file itself)", error);
+  if (S_ISREG (st->st_mode) && st->st_uid != geteuid ())
+    return refuse (path, "belongs to another user: left alone", error);
   if (S_ISREG (st->st_mode))
     return TRUE;
   why = g_strdup_printf ("is %s, not a regular file: left alone", bc_file_kind (st->st_mode));
   return refuse (path, why, error);
+}
+
+/* Its temporary file (PATH.XXXXXX) must fit a file name too. */
+static gboolean
+check_name (const char *path, GError **error)
+{
+  g_autofree char *base = g_path_get_basename (path);
+
+  if (strlen (base) + strlen (".XXXXXX") > NAME_MAX)
+    return refuse (path, "name too long for the temporary file each write goes through", error);
+  return TRUE;
 }
 
 gboolean
@@ -77,7 +93,7 @@ bc_state_file_claim (BcStateFile *sf, const char *path, GError **error)
   g_autofree char *text = NULL;
   BcFileResult res = { 0 };
 
-  if (!check_kind (path, &st, &exists, error))
+  if (!check_name (path, error) || !check_kind (path, &st, &exists, error))
     return FALSE;
   if (exists)
     {

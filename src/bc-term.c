@@ -11,8 +11,8 @@
 
 /* What must not reach a terminal as itself: it moves the cursor, starts an
  * escape sequence, breaks the line or reorders what follows it. */
-static gboolean
-needs_escape (gunichar c)
+gboolean
+bc_term_needs_escape (gunichar c)
 {
   return c < 0x20 || (c >= 0x7f && c < 0xa0) || c == 0x2028 || c == 0x2029 ||
          c == 0x061c || c == 0x200e || c == 0x200f || (c >= 0x202a && c <= 0x202e) ||
@@ -50,7 +50,7 @@ escape (const char *s, gboolean backslash)
         }
       if (c == '\\' && backslash)
         g_string_append (out, "\\\\");
-      else if (needs_escape (c))
+      else if (bc_term_needs_escape (c))
         append_escape (out, c);
       else
         g_string_append_len (out, s, g_utf8_next_char (s) - s);

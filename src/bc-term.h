@@ -9,6 +9,9 @@
  * separators, bidirectional overrides, bytes that are not UTF-8 and the
  * backslash escaped: "\n", "\x1b", "\u009b", "\\". */
 char *bc_term_escape (const char *s);
+/* Whether c is one of those: C0, DEL, C1, a line or paragraph separator,
+ * a bidirectional control. */
+gboolean bc_term_needs_escape (gunichar c);
 /* The same with backslashes left as they are: for a line of the log,
  * whose parts may already have been escaped (a quoted configuration
  * value), so that what is written stays one line whatever a domain's

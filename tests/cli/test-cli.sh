@@ -186,8 +186,18 @@ for json in "" --json; do
     [ -n "$why" ] || grep -qxE 'balloonctl: writing output: No space left on device' "$TMP/err" || why="stderr '$(head -3 "$TMP/err")'"
     result "replay${json:+ $json} to a full disk fails" "$why"
 done
+sed 's/"name":"vm-a"/"name":"vm-\\u202e\\u2028a"/' "$REC" >"$TMP/bidi.jsonl"
+check "replay escapes bidi and separators" 0 - - -- replay "$TMP/bidi.jsonl"
+n=$((n + 1))
+if grep -q $'\xe2\x80\xae\|\xe2\x80\xa8' "$TMP/out" || ! grep -qF 'vm-\u202e\u2028a: 1024 -> 960 MiB' "$TMP/out"; then
+    echo "not ok $n - replay escapes bidi and separators: $(head -1 "$TMP/out" | cat -v)"; failed=$((failed + 1))
+else echo "ok $n - replay escapes bidi and separators: escaped"; fi
 check "replay empty" 2 - '^balloonctl: .*/empty.jsonl: no pass recorded$' -- replay "$TMP/empty.jsonl"
 check "replay missing file" 2 - '^balloonctl: .*/nonexistent.jsonl: No such file or directory$' -- replay "$TMP/nonexistent.jsonl"
+# a FIFO waited for a writer for ever, /dev/zero never ended
+mkfifo "$TMP/replay.fifo"
+check "replay a FIFO" 2 - '^balloonctl: .*/replay.fifo: is a FIFO, not a regular file$' -- replay "$TMP/replay.fifo"
+check "replay a device" 2 - '^balloonctl: /dev/zero: is a character device, not a regular file$' -- replay /dev/zero
 check "replay no file" 2 - '^balloonctl: replay: no FILE given$' -- replay
 check "replay bad policy" 2 - "^balloonctl: replay: unknown policy 'best' " -- replay --policy best "$REC"
 check "replay bad config" 2 - "^balloonctl: .*/bad.conf: \[margin\] step-mib: '4 MiB' is not a whole number$" -- replay --config "$TMP/bad.conf" "$REC"
@@ -199,6 +209,14 @@ mkfifo "$TMP/rec.fifo"
 check "run --record on a FIFO" 1 - '^balloonctl: recording: .*/rec.fifo: is a FIFO, not a regular file$' -- -c "$NODE" --config "$TMP/good.conf" run --once --record "$TMP/rec.fifo"
 ln -s "$TMP/good.conf" "$TMP/rec.link"
 check "run --record on a symbolic link" 1 - '^balloonctl: recording: .*/rec.link: is a symbolic link; balloonctl does not follow one \(name the file itself\)$' -- -c "$NODE" --config "$TMP/good.conf" run --once --record "$TMP/rec.link"
+# a file that is not a recording (a mistyped path): not written into, its
+# mode kept (it was made 0600 and appended to)
+printf 'notes\nline2' >"$TMP/notes.txt"; chmod 0644 "$TMP/notes.txt"
+check "run --record on a file that is not a recording" 1 - '^balloonctl: recording: .*/notes.txt: is not a balloonctl recording \(its first line is not one\): left alone$' -- -c "$NODE" --config "$TMP/good.conf" run --once --dry-run --record "$TMP/notes.txt"
+n=$((n + 1))
+if [ "$(cat "$TMP/notes.txt")" = "$(printf 'notes\nline2')" ] && [ "$(stat -c %a "$TMP/notes.txt")" = 644 ]; then
+    echo "ok $n - run --record on a file that is not a recording: left as it was"
+else echo "not ok $n - run --record on a file that is not a recording: changed"; failed=$((failed + 1)); fi
 
 # --state-file naming what is not a state file: refused before anything is
 # written, left as it was (it used to be replaced, then removed at exit)

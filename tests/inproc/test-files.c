@@ -163,12 +163,32 @@ test_state_not_ours (void)
   paths_clear (&p);
 }
 
-/* An empty file (a crash) and an old daemon's file are taken, written
- * over and removed at exit. */
+/* An empty file is not ours (each write renames a whole file into place,
+ * so not even a crash leaves one; another program's lock might be), nor is
+ * a long name whose temporary file would not fit. */
+static void
+test_state_empty_or_long (void)
+{
+  Paths p;
+  g_autofree char *msg = NULL, *long_msg = NULL, *long_path = NULL, *name = g_strnfill (250, 'a');
+
+  paths_init (&p);
+  g_assert_true (g_file_set_contents (p.state, "", -1, NULL));
+  msg = refused (p.state);
+  g_assert_nonnull (strstr (msg, "is not a balloonctl state file (a mistyped --state-file?): left alone"));
+  g_assert_true (exists (p.state));
+  long_path = g_build_filename (p.dir, name, NULL);
+  long_msg = refused (long_path);
+  g_assert_nonnull (strstr (long_msg, "name too long for the temporary file each write goes through"));
+  g_assert_false (exists (p.lock));
+  paths_clear (&p);
+}
+
+/* An old daemon's file is taken, written over and removed at exit. */
 static void
 test_state_taken (void)
 {
-  const char *const before[] = { "", OLD_STATE };
+  const char *const before[] = { OLD_STATE };
 
   for (guint i = 0; i < G_N_ELEMENTS (before); i++)
     {
@@ -278,6 +298,7 @@ main (int argc, char **argv)
   inproc_add_test ("/files/state/symlink", test_state_symlink);
   inproc_add_test ("/files/state/not-ours", test_state_not_ours);
   inproc_add_test ("/files/state/taken", test_state_taken);
+  inproc_add_test ("/files/state/empty-or-long", test_state_empty_or_long);
   inproc_add_test ("/files/state/replaced", test_state_replaced);
   inproc_add_test ("/files/lock/not-ours", test_lock_not_ours);
   inproc_add_test ("/files/lock/special", test_lock_special);

@@ -14,6 +14,8 @@ test_escape (void)
     { "back\\slash 'quote'", 0, "back\\\\slash 'quote'" },
     { "\x1b[31m\x07\x7f", 0, "\\u{001B}[31m\\u{0007}\\u{007F}" },
     { "\xc2\x9b" "2J", 0, "\\u{009B}2J" },          /* C1 CSI */
+    { "a\xe2\x80\xa8" "b\xe2\x80\xa9", 0, "a\\u{2028}b\\u{2029}" },  /* line, paragraph separators */
+    { "x\xe2\x80\xae" "y\xe2\x81\xa6" "z", 0, "x\\u{202E}y\\u{2066}z" }, /* bidi override, isolate */
     { "\xe2\x80\xae" "evil", 0, "\\u{202E}evil" },  /* right-to-left override */
     { "caf\xc3\xa9", 0, "caf\xc3\xa9" },            /* printable UTF-8 kept */
     { "bad\xff\xc3", 0, "bad\\xFF\\xC3" },

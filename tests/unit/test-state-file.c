@@ -10,7 +10,7 @@ static void
 test_state_text (void)
 {
   static const struct { const char *text; gboolean ours; } cases[] = {
-    { "", TRUE },                                            /* a crash */
+    { "", FALSE },                        /* never ours: writes rename whole files */
     { "{\"pid\": 12, \"updated_ms\": 5, \"domains\": []}", TRUE },
     { "{\"pid\": 12, \"uri\": \"test:///default\", \"policy\": \"paper\", \"updated_ms\": 5, "
       "\"apply_interval_ms\": 1000, \"budget_kib\": 1, \"domains\": [{\"uuid\": \"u\"}]}", TRUE },
