@@ -58,6 +58,7 @@ struct _BcDaemon {
   guint64 host_kib;          /* read at start */
   guint64 fixed_budget_kib;  /* [host] budget-mib, or host_kib - reserve */
   guint64 budget_kib;        /* the budget in force (the last pass's) */
+  BcRoomHost room;           /* the room the last pass left (bc-room.h) */
   struct {
     gboolean inflight;
     BcHostFigures figures;   /* the last read */
