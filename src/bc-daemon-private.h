@@ -58,7 +58,6 @@ struct _BcDaemon {
   guint64 host_kib;          /* read at start */
   guint64 fixed_budget_kib;  /* [host] budget-mib, or host_kib - reserve */
   guint64 budget_kib;        /* the budget in force (the last pass's) */
-  BcRoomHost room;           /* the room the last pass left (bc-room.h) */
   struct {
     gboolean inflight;
     BcHostFigures figures;   /* the last read */
@@ -86,7 +85,8 @@ struct _BcDaemon {
   guint64 reconnects;        /* connections made again, since start */
   gboolean setup_again;      /* connected again: read every domain's
                                 settings after the next statistics read */
-  BcCounters counters;       /* for /metrics */
+  BcCounters counters;       /* for /metrics; its room, the room the last
+                                pass left, for the state file too */
   BcMetricsServer *metrics;  /* NULL = no [metrics] listen */
 };
 

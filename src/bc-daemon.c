@@ -88,7 +88,7 @@ publish (BcDaemon *d, GPtrArray *doms, gint64 now_ms)
 {
   g_autoptr (GError) error = NULL;
 
-  if (!bc_explain_publish (doms, d->uri, &d->cfg, &d->room, &d->state_file, &d->published, now_ms, &error))
+  if (!bc_explain_publish (doms, d->uri, &d->cfg, &d->counters.room, &d->state_file, &d->published, now_ms, &error))
     {
       if (!d->publish_failing)
         bc_log_event (G_LOG_LEVEL_WARNING, BC_MESSAGE_ID_STATE_FILE, NULL, NULL, "state file: %s (said once; `status` shows no daemon until it is written again)", error->message);
@@ -114,7 +114,7 @@ control_pass (BcDaemon *d)
     bc_domain_pass_input (g_ptr_array_index (doms, i), &in[i]);
   p.budget_kib = d->budget_kib = bc_gather_host_budget (d, in, doms->len, p.now_ms);
   budget = bc_pass_plan (&p, in, doms->len, out);
-  d->room = bc_room_plan (&p, in, out, doms->len, rooms);
+  d->counters.room = bc_room_plan (&p, in, out, doms->len, rooms);
   bc_recorder_write (d->recorder, &p, d->host_kib, doms, in, out);
   bc_explain_budget (&budget, &d->floors_over_said);
   for (guint i = 0; i < doms->len; i++)
