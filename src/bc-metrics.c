@@ -274,7 +274,7 @@ static const DomainGauge domain_gauges[] = {
   { "balloonctl_domain_share_bytes", "The domain's weighted share while the domains want more than the host budget holds.", share_value },
   { "balloonctl_domain_agent_figures_age_seconds", "How old the guest agent's latest figures are.", agent_age_value },
   { "balloonctl_domain_reclaimable_bytes", "What could be taken from the domain now without its guest refaulting: its cold memory above its floor, with the guest agent's refault figures showing it quiet; else 0.", reclaimable_value },
-  { "balloonctl_domain_floor_bytes", "The least the domain keeps: its target's floor (configured min, used + guard) (managed domains with fresh figures).", floor_value },
+  { "balloonctl_domain_floor_bytes", "The least the domain keeps: its target's floor, the configured min or used + guard (managed domains the last pass decided).", floor_value },
 };
 
 static void
