@@ -178,14 +178,20 @@ bc_adaptive_raise (BcMarginState *st, const BcMarginParams *p, guint64 floor_kib
     st->margin_kib = MIN (room, p->max_kib);
 }
 
-guint64
-bc_adaptive_cold_kib (const BcMarginState *st, guint64 cached_kib, guint64 inactive_file_kib)
+gboolean
+bc_adaptive_quiet (const BcMarginState *st, guint64 cached_kib)
 {
   gint64 quiet = tolerance (cached_kib, 1000) * BC_ADAPTIVE_COLD_REFAULTS;
 
   /* growing (refaults, or a new working set's first reads, which sit on
    * the inactive list) is no idle memory */
-  if (st->grown_kib > 0 || (st->state != BC_STATE_DOWN && st->refault_rate_kib > quiet))
+  return st->grown_kib <= 0 && (st->state == BC_STATE_DOWN || st->refault_rate_kib <= quiet);
+}
+
+guint64
+bc_adaptive_cold_kib (const BcMarginState *st, guint64 cached_kib, guint64 inactive_file_kib)
+{
+  if (!bc_adaptive_quiet (st, cached_kib))
     return 0;
   return inactive_file_kib / 4 * 3;
 }

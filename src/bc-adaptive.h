@@ -70,3 +70,7 @@ void bc_adaptive_raise (BcMarginState *st, const BcMarginParams *p, guint64 floo
  * first reads, not a shortage); nothing of a guest that grew on its last
  * tick or refaults more. */
 guint64 bc_adaptive_cold_kib (const BcMarginState *st, guint64 cached_kib, guint64 inactive_file_kib);
+/* Whether the guest is quiet as bc_adaptive_cold_kib judges it: it did
+ * not grow on its last tick, and it is probing down or its refaults are
+ * at most a trickle. */
+gboolean bc_adaptive_quiet (const BcMarginState *st, guint64 cached_kib);

@@ -39,6 +39,7 @@ bc_config_defaults (BcConfig *cfg)
   cfg->reserve_kib = 1024 * MIB;
   cfg->follow = TRUE;
   cfg->pressure_percent = 10;
+  cfg->guest_size_kib = 1024 * MIB;
   cfg->domain_min_kib = 128 * MIB;
   cfg->domain_max_kib = 0;
   cfg->domain_weight = 100;
@@ -75,6 +76,7 @@ static const KeySpec keys[] = {
   { "host", "follow", KEY_BOOL, O (follow), 0, 0 },
   { "host", "pressure-percent", KEY_INT, O (pressure_percent), 0, 100 },
   { "host", "cgroup", KEY_PATH, O (cgroup), 0, 0 },
+  { "host", "guest-size-mib", KEY_MIB, O (guest_size_kib), 1, 1 << 24 },
   { "domain", "min-mib", KEY_MIB, O (domain_min_kib), 0, 1 << 24 },
   { "domain", "max-mib", KEY_MIB, O (domain_max_kib), 0, 1 << 24 },
   { "domain", "weight", KEY_INT, O (domain_weight), 1, 10000 },

@@ -29,6 +29,8 @@ typedef struct {
                                  guests give back; 0 = never */
   char cgroup[BC_CONFIG_PATH_MAX]; /* the domains' cgroup directory, read
                                  as a limit too; "" = none */
+  guint64 guest_size_kib;     /* the guest "room for K more guests" counts
+                                 in (bc-room.h); no input of the pass */
   /* [domain] defaults, overridden by domain metadata */
   guint64 domain_min_kib;
   guint64 domain_max_kib; /* 0 = the domain's own maximum */

@@ -85,7 +85,8 @@ struct _BcDaemon {
   guint64 reconnects;        /* connections made again, since start */
   gboolean setup_again;      /* connected again: read every domain's
                                 settings after the next statistics read */
-  BcCounters counters;       /* for /metrics */
+  BcCounters counters;       /* for /metrics; its room, the room the last
+                                pass left, for the state file too */
   BcMetricsServer *metrics;  /* NULL = no [metrics] listen */
 };
 

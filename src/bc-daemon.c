@@ -88,7 +88,7 @@ publish (BcDaemon *d, GPtrArray *doms, gint64 now_ms)
 {
   g_autoptr (GError) error = NULL;
 
-  if (!bc_explain_publish (doms, d->uri, &d->cfg, d->budget_kib, &d->state_file, &d->published, now_ms, &error))
+  if (!bc_explain_publish (doms, d->uri, &d->cfg, &d->counters.room, &d->state_file, &d->published, now_ms, &error))
     {
       if (!d->publish_failing)
         bc_log_event (G_LOG_LEVEL_WARNING, BC_MESSAGE_ID_STATE_FILE, NULL, NULL, "state file: %s (said once; `status` shows no daemon until it is written again)", error->message);
@@ -106,6 +106,7 @@ control_pass (BcDaemon *d)
   g_autoptr (GPtrArray) doms = bc_gather_sorted (d);
   g_autofree BcPassInput *in = g_new0 (BcPassInput, MAX (doms->len, 1));
   g_autofree BcPassOutput *out = g_new0 (BcPassOutput, MAX (doms->len, 1));
+  g_autofree BcRoomDomain *rooms = g_new0 (BcRoomDomain, MAX (doms->len, 1));
   BcPassParams p = { &d->cfg, 0, bc_daemon_now_ms (), d->opts.dry_run };
   BcPassBudget budget;
 
@@ -113,13 +114,14 @@ control_pass (BcDaemon *d)
     bc_domain_pass_input (g_ptr_array_index (doms, i), &in[i]);
   p.budget_kib = d->budget_kib = bc_gather_host_budget (d, in, doms->len, p.now_ms);
   budget = bc_pass_plan (&p, in, doms->len, out);
+  d->counters.room = bc_room_plan (&p, in, out, doms->len, rooms);
   bc_recorder_write (d->recorder, &p, d->host_kib, doms, in, out);
   bc_explain_budget (&budget, &d->floors_over_said);
   for (guint i = 0; i < doms->len; i++)
     {
       note_freeze (g_ptr_array_index (doms, i), &out[i]);
       note_taken_back (g_ptr_array_index (doms, i), &out[i]);
-      bc_domain_take_output (g_ptr_array_index (doms, i), &out[i]);
+      bc_domain_take_output (g_ptr_array_index (doms, i), &out[i], &rooms[i]);
       bc_apply_start (d->jobs, g_ptr_array_index (doms, i), &out[i], p.now_ms);
       note_change (d, g_ptr_array_index (doms, i), &out[i]);
       bc_pass_output_clear (&out[i]);

@@ -116,8 +116,9 @@ bc_domain_pass_input (const BcDomain *d, BcPassInput *in)
 }
 
 void
-bc_domain_take_output (BcDomain *d, const BcPassOutput *out)
+bc_domain_take_output (BcDomain *d, const BcPassOutput *out, const BcRoomDomain *room)
 {
+  d->room = *room;
   d->margin = out->margin;
   d->decided = out->decided;
   d->frozen = out->frozen;

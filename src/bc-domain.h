@@ -6,6 +6,7 @@
 
 #include "bc-collect.h"
 #include "bc-pass.h"
+#include "bc-room.h"
 
 /* setup: what the domain's XML and metadata say (bc-gather.c) */
 typedef struct {
@@ -80,6 +81,7 @@ typedef struct _BcDomain {
   guint64 last_current_kib;  /* the balloon's size at the last pass */
   guint64 hold_floor_kib;    /* taken back from the balloon: kept until */
   gint64 hold_until_ms;
+  BcRoomDomain room;         /* what could be taken from it now (report) */
   BcDomainApplied applied;
 } BcDomain;
 
@@ -113,5 +115,6 @@ gboolean bc_domain_managed (const BcDomain *d);
 void bc_domain_set_skip (BcDomain *d, const char *why);
 /* The pass's view of the domain. */
 void bc_domain_pass_input (const BcDomain *d, BcPassInput *in);
-/* Keeps what the pass decided for the next pass and for status. */
-void bc_domain_take_output (BcDomain *d, const BcPassOutput *out);
+/* Keeps what the pass decided for the next pass and for status, and the
+ * room it leaves (bc_room_plan). */
+void bc_domain_take_output (BcDomain *d, const BcPassOutput *out, const BcRoomDomain *room);

@@ -90,11 +90,26 @@ bc_explain_report (BcReportDomain *out, const BcDomain *dom)
   out->deflate_on_oom = dom->setup.autodeflate;
   out->weight = dom->decided ? dom->weight : 0;
   out->share_kib = dom->decided && dom->share_kib != G_MAXUINT64 ? dom->share_kib : 0;
+  out->reclaimable_kib = MIN (dom->room.reclaimable_kib, (guint64) BC_REPORT_MAX_KIB);
+  out->floor_kib = MIN (dom->room.floor_kib, (guint64) BC_REPORT_MAX_KIB);
+}
+
+/* Within what a state file may say (BC_REPORT_MAX_KIB): sums of many
+ * domains may be more. */
+static void
+report_room (BcReport *r, const BcRoomHost *room)
+{
+  r->budget_kib = (gint64) MIN (room->budget_kib, BC_REPORT_MAX_KIB);
+  r->host.known = TRUE;
+  r->host.held_kib = MIN (room->held_kib, (guint64) BC_REPORT_MAX_KIB);
+  r->host.reclaimable_kib = MIN (room->reclaimable_kib, (guint64) BC_REPORT_MAX_KIB);
+  r->host.guest_size_kib = MIN (room->guest_size_kib, (guint64) BC_REPORT_MAX_KIB);
+  r->host.guests = MIN (room->guests, (guint64) BC_REPORT_MAX_KIB);
 }
 
 gboolean
-bc_explain_publish (GPtrArray *domains, const char *uri, const BcConfig *cfg, guint64 budget_kib, BcStateFile *file,
-                    BcReportCache *cache, gint64 now_ms, GError **error)
+bc_explain_publish (GPtrArray *domains, const char *uri, const BcConfig *cfg, const BcRoomHost *room,
+                    BcStateFile *file, BcReportCache *cache, gint64 now_ms, GError **error)
 {
   g_autoptr (BcReport) r = bc_report_new ();
 
@@ -102,7 +117,7 @@ bc_explain_publish (GPtrArray *domains, const char *uri, const BcConfig *cfg, gu
   r->uri = g_strdup (uri);
   r->policy = g_strdup (bc_policy_to_string (cfg->policy));
   r->apply_interval_ms = cfg->apply_interval_ms;
-  r->budget_kib = (gint64) MIN (budget_kib, BC_REPORT_MAX_KIB);
+  report_room (r, room);
   r->updated_ms = g_get_real_time () / 1000;
   for (guint i = 0; i < domains->len; i++)
     {

@@ -6,6 +6,7 @@
 #include "bc-decide.h"
 #include "bc-pass.h"
 #include "bc-report.h"
+#include "bc-room.h"
 
 typedef struct _BcDomain BcDomain;
 
@@ -32,7 +33,8 @@ void bc_explain_budget (const BcPassBudget *budget, gboolean *said);
 
 /* Fills a state-file entry from the daemon's record of a domain. */
 void bc_explain_report (BcReportDomain *out, const BcDomain *dom);
-/* Writes the claimed state file for the domains (of BcDomain), unless it would
- * say what it already says (bc_report_publish). */
-gboolean bc_explain_publish (GPtrArray *domains, const char *uri, const BcConfig *cfg, guint64 budget_kib, BcStateFile *file,
-                             BcReportCache *cache, gint64 now_ms, GError **error);
+/* Writes the claimed state file for the domains (of BcDomain) and the room
+ * the last pass left the host (its budget the budget in force), unless it
+ * would say what it already says (bc_report_publish). */
+gboolean bc_explain_publish (GPtrArray *domains, const char *uri, const BcConfig *cfg, const BcRoomHost *room,
+                             BcStateFile *file, BcReportCache *cache, gint64 now_ms, GError **error);

@@ -234,6 +234,19 @@ share_value (const BcMetricsDomain *d, char *buf)
   return bytes_value (d->report->managed && d->report->share_kib > 0, d->report->share_kib, buf);
 }
 
+/* every domain: nothing of one not managed */
+static gboolean
+reclaimable_value (const BcMetricsDomain *d, char *buf)
+{
+  return bytes_value (TRUE, d->report->reclaimable_kib, buf);
+}
+
+static gboolean
+floor_value (const BcMetricsDomain *d, char *buf)
+{
+  return bytes_value (d->report->managed && d->report->floor_kib > 0, d->report->floor_kib, buf);
+}
+
 static gboolean
 agent_age_value (const BcMetricsDomain *d, char *buf)
 {
@@ -260,6 +273,8 @@ static const DomainGauge domain_gauges[] = {
   { "balloonctl_domain_weight", "The domain's weight: its part of the host budget when the domains want more than it holds.", weight_value },
   { "balloonctl_domain_share_bytes", "The domain's weighted share while the domains want more than the host budget holds.", share_value },
   { "balloonctl_domain_agent_figures_age_seconds", "How old the guest agent's latest figures are.", agent_age_value },
+  { "balloonctl_domain_reclaimable_bytes", "What could be taken from the domain now without its guest refaulting: its cold memory above its floor, with the guest agent's refault figures showing it quiet; else 0.", reclaimable_value },
+  { "balloonctl_domain_floor_bytes", "The least the domain keeps: its target's floor, the configured min or used + guard (managed domains the last pass decided).", floor_value },
 };
 
 static void
@@ -330,6 +345,31 @@ render_seconds (GString *out, const char *name, const char *help, gint64 ms)
   g_string_append_printf (out, "%s %" G_GINT64_FORMAT ".%03" G_GINT64_FORMAT "\n", name, ms / 1000, ms % 1000);
 }
 
+/* A gauge of the room; no sample before the first pass has counted it. */
+static void
+render_room_gauge (GString *out, const char *name, const char *help, const BcRoomHost *room, guint64 value)
+{
+  append_header (out, name, "gauge", help);
+  if (room->guest_size_kib > 0)
+    g_string_append_printf (out, "%s %" G_GUINT64_FORMAT "\n", name, value);
+}
+
+static void
+render_room (GString *out, const BcRoomHost *room)
+{
+  guint64 reclaimable = room->reclaimable_kib > G_MAXUINT64 / 1024 ? G_MAXUINT64 : room->reclaimable_kib * 1024;
+  guint64 size = room->guest_size_kib > G_MAXUINT64 / 1024 ? G_MAXUINT64 : room->guest_size_kib * 1024;
+
+  render_room_gauge (out, "balloonctl_host_reclaimable_bytes",
+                     "What could be taken from the domains now without a refault: the sum of balloonctl_domain_reclaimable_bytes.",
+                     room, reclaimable);
+  render_room_gauge (out, "balloonctl_host_room_guests",
+                     "Room for this many more guests of balloonctl_host_room_guest_size_bytes: (the budget - what the domains hold + what is reclaimable) / that size.",
+                     room, room->guests);
+  render_room_gauge (out, "balloonctl_host_room_guest_size_bytes", "The guest size the room is counted in ([host] guest-size-mib).",
+                     room, size);
+}
+
 static void
 render_daemon (GString *out, const BcMetricsSnapshot *s)
 {
@@ -344,6 +384,7 @@ render_daemon (GString *out, const BcMetricsSnapshot *s)
   render_gauge (out, "balloonctl_libvirt_connected", "1 while the daemon is connected to libvirt, 0 while it connects again.", s->connected);
   render_gauge (out, "balloonctl_host_budget_bytes", "The host budget in force: the most all domains may hold together.",
                 (gint64) MIN (s->budget_kib, G_MAXINT64 / 1024) * 1024);
+  render_room (out, &c->room);
   render_gauge (out, "balloonctl_last_pass_timestamp_seconds", "When the last control pass ran (unix time); 0 before the first.", c->last_pass_s);
   render_seconds (out, "balloonctl_tick_lateness_seconds", "How late the last tick came (after the one before plus the apply interval).", c->tick_late_ms);
   render_seconds (out, "balloonctl_tick_lateness_max_seconds", "The latest tick since the daemon started.", c->tick_late_max_ms);

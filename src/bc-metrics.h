@@ -5,13 +5,14 @@
 #pragma once
 
 #include "bc-report.h"
+#include "bc-room.h"
 
 #include <gio/gio.h>
 
 typedef struct _BcDomain BcDomain;
 
-/* What the daemon counts from its start; never reset, not even by a
- * reload. */
+/* What the daemon counts from its start (never reset, not even by a
+ * reload), and the room its last pass left. */
 typedef struct {
   guint64 passes;          /* control passes run */
   gint64 last_pass_s;      /* wall clock (unix seconds) of the last, 0 = none */
@@ -25,6 +26,8 @@ typedef struct {
                               before it plus the apply interval */
   gint64 tick_late_max_ms; /* the most since start */
   guint64 ticks_late;      /* ticks more than BC_TICK_LATE_MS late */
+  BcRoomHost room;         /* the host's room after the last pass
+                              (bc-room.h); guest_size_kib 0 before it */
 } BcCounters;
 
 #define BC_TICK_LATE_MS 250

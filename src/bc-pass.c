@@ -27,10 +27,8 @@ bc_pass_settled_kib (const BcPassInput *in, gint64 now_ms)
   return in->balloon.current_kib;
 }
 
-/* What the domain may hold now, for the budget: the larger of its balloon
- * and a target it is still settling to. */
-static guint64
-held_kib (const BcPassInput *in, gint64 now_ms)
+guint64
+bc_pass_held_kib (const BcPassInput *in, gint64 now_ms)
 {
   return MAX (in->balloon.current_kib, bc_pass_settled_kib (in, now_ms));
 }
@@ -42,7 +40,7 @@ host_free_bp (const BcPassParams *p, const BcPassInput *in, gsize n)
   guint64 held = 0;
 
   for (gsize i = 0; i < n; i++)
-    held += in[i].have_balloon ? held_kib (&in[i], p->now_ms) : 0;
+    held += in[i].have_balloon ? bc_pass_held_kib (&in[i], p->now_ms) : 0;
   if (p->budget_kib == 0 || held >= p->budget_kib)
     return 0;
   return (guint) ((p->budget_kib - held) * 10000 / p->budget_kib);
@@ -147,7 +145,7 @@ arbitrate_all (const BcPassParams *p, const BcPassInput *in, gsize n, BcPassOutp
           fixed += in[i].have_balloon ? in[i].balloon.current_kib : 0;
           continue;
         }
-      claims[k].held_kib = held_kib (&in[i], p->now_ms);
+      claims[k].held_kib = bc_pass_held_kib (&in[i], p->now_ms);
       claims[k].want_kib = out[i].decision.target.target_kib;
       claims[k].floor_kib = out[i].decision.target.floor_kib;
       claims[k].cold_kib = cold_kib (p, &out[i]);

@@ -96,6 +96,9 @@ typedef struct {
 /* The size a domain is settling to: a target set in the last BC_SETTLE_MS
  * (the balloon moves towards it), else the balloon's current size. */
 guint64 bc_pass_settled_kib (const BcPassInput *in, gint64 now_ms);
+/* What the domain may hold now, for the budget: the larger of its balloon
+ * and a target it is still settling to. */
+guint64 bc_pass_held_kib (const BcPassInput *in, gint64 now_ms);
 /* How much the balloon grew on its own since the last pass (see
  * BC_TOOK_BACK_KIB); 0 = it did not. */
 guint64 bc_pass_took_back_kib (const BcPassInput *in);

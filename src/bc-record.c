@@ -124,10 +124,13 @@ typedef struct {
   gsize offset;
   gboolean later;  /* added later: a recording made before lacks it, and
                       reads as false or 0, the behaviour before it */
+  gboolean as_default; /* ...or, for a key no decision reads, as its
+                          default */
 } ConfKey;
 
-#define C(g, k, kind, f) { g, k, kind, G_STRUCT_OFFSET (BcConfig, f), FALSE }
-#define LATER(g, k, kind, f) { g, k, kind, G_STRUCT_OFFSET (BcConfig, f), TRUE }
+#define C(g, k, kind, f) { g, k, kind, G_STRUCT_OFFSET (BcConfig, f), FALSE, FALSE }
+#define LATER(g, k, kind, f) { g, k, kind, G_STRUCT_OFFSET (BcConfig, f), TRUE, FALSE }
+#define LATER_DEFAULT(g, k, kind, f) { g, k, kind, G_STRUCT_OFFSET (BcConfig, f), TRUE, TRUE }
 static const ConfKey conf_keys[] = {
   C ("controller", "apply-interval-ms", C_INT, apply_interval_ms),
   C ("controller", "margin-interval-ms", C_INT, margin_interval_ms),
@@ -147,12 +150,14 @@ static const ConfKey conf_keys[] = {
   C ("host", "reserve-mib", C_MIB, reserve_kib),
   LATER ("host", "follow", C_BOOL, follow),
   LATER ("host", "pressure-percent", C_INT, pressure_percent),
+  LATER_DEFAULT ("host", "guest-size-mib", C_MIB, guest_size_kib),
   C ("domain", "min-mib", C_MIB, domain_min_kib),
   C ("domain", "max-mib", C_MIB, domain_max_kib),
   C ("domain", "weight", C_INT, domain_weight),
 };
 #undef C
 #undef LATER
+#undef LATER_DEFAULT
 
 /* ---- writing ---------------------------------------------------------- */
 
@@ -544,7 +549,7 @@ read_config (JsonNode *node, BcConfig *cfg, GError **error)
   if (!bc_config_load_data (cfg, text->str, "config", &local))
     return bc_set_error (error, BC_ERROR_RECORD, "%s", local->message);
   for (guint i = 0; i < G_N_ELEMENTS (conf_keys); i++)
-    if (conf_keys[i].later && !conf_key_recorded (o, &conf_keys[i]))
+    if (conf_keys[i].later && !conf_keys[i].as_default && !conf_key_recorded (o, &conf_keys[i]))
       {
         if (conf_keys[i].kind == C_BOOL)
           G_STRUCT_MEMBER (gboolean, cfg, conf_keys[i].offset) = FALSE;

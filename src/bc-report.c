@@ -55,8 +55,8 @@ bc_report_domain_equal (const BcReportDomain *a, const BcReportDomain *b)
 }
 
 /* Whether a and b say the same, when they were made aside.  The budget
- * aside too: following the host it moves a little every pass, and the
- * heartbeat's writes carry it. */
+ * and the host's room aside too: following the host it moves a little
+ * every pass, and the heartbeat's writes carry them. */
 static gboolean
 same_state (const BcReport *a, const BcReport *b)
 {
@@ -80,6 +80,7 @@ report_copy (const BcReport *r)
   c->updated_ms = r->updated_ms;
   c->apply_interval_ms = r->apply_interval_ms;
   c->budget_kib = r->budget_kib;
+  c->host = r->host;
   for (guint i = 0; i < r->domains->len; i++)
     g_ptr_array_add (c->domains, bc_report_domain_copy (g_ptr_array_index (r->domains, i)));
   return c;
@@ -141,6 +142,8 @@ bc_report_add_controller (JsonBuilder *b, const BcReportDomain *d)
   bc_json_add_string (b, "source", d->source);
   bc_json_add_kib (b, "weight", d->managed && d->weight > 0, (guint64) d->weight);
   bc_json_add_kib (b, "share_kib", d->managed && d->share_kib > 0, d->share_kib);
+  bc_json_add_kib (b, "reclaimable_kib", TRUE, d->reclaimable_kib);
+  bc_json_add_kib (b, "floor_kib", d->managed && d->floor_kib > 0, d->floor_kib);
   json_builder_set_member_name (b, "deflate_on_oom");
   json_builder_add_boolean_value (b, d->deflate_on_oom);
   json_builder_set_member_name (b, "last_change");
@@ -154,6 +157,24 @@ bc_report_add_controller (JsonBuilder *b, const BcReportDomain *d)
   bc_json_add_kib (b, "old_kib", TRUE, d->change_old_kib);
   bc_json_add_kib (b, "new_kib", TRUE, d->change_new_kib);
   bc_json_add_string (b, "reason", d->change_reason);
+  json_builder_end_object (b);
+}
+
+void
+bc_report_add_host (JsonBuilder *b, const BcReport *r)
+{
+  json_builder_set_member_name (b, "host");
+  if (r == NULL || !r->host.known)
+    {
+      json_builder_add_null_value (b);
+      return;
+    }
+  json_builder_begin_object (b);
+  bc_json_add_kib (b, "budget_kib", r->budget_kib > 0, (guint64) r->budget_kib);
+  bc_json_add_kib (b, "held_kib", TRUE, r->host.held_kib);
+  bc_json_add_kib (b, "reclaimable_kib", TRUE, r->host.reclaimable_kib);
+  bc_json_add_kib (b, "guest_size_kib", TRUE, r->host.guest_size_kib);
+  bc_json_add_kib (b, "room_guests", TRUE, r->host.guests);
   json_builder_end_object (b);
 }
 
@@ -179,6 +200,7 @@ bc_report_to_json (const BcReport *r)
   bc_json_add_int (b, "updated_ms", r->updated_ms);
   bc_json_add_int (b, "apply_interval_ms", r->apply_interval_ms);
   bc_json_add_int (b, "budget_kib", r->budget_kib);
+  bc_report_add_host (b, r);
   json_builder_set_member_name (b, "domains");
   json_builder_begin_array (b);
   for (guint i = 0; i < r->domains->len; i++)
@@ -239,6 +261,8 @@ parse_controller (JsonObject *o, BcReportDomain *d, GError **error)
   d->source = g_strdup (bc_json_member_string (o, "source"));
   return member_in (o, "margin_kib", -BC_REPORT_MAX_KIB, BC_REPORT_MAX_KIB, &d->margin_kib, error) &&
          member_kib (o, "target_kib", &d->target_kib, error) && member_kib (o, "share_kib", &d->share_kib, error) &&
+         member_kib (o, "reclaimable_kib", &d->reclaimable_kib, error) &&
+         member_kib (o, "floor_kib", &d->floor_kib, error) &&
          member_in (o, "weight", 0, 10000, &d->weight, error) && parse_change (o, d, error);
 }
 
@@ -275,6 +299,25 @@ parse_domains (BcReport *r, JsonObject *o, GError **error)
   return TRUE;
 }
 
+/* What bc_report_add_host wrote; its budget_kib is the daemon's. */
+static gboolean
+parse_host (BcReport *r, JsonObject *o, GError **error)
+{
+  JsonNode *host = json_object_get_member (o, "host");
+
+  if (host == NULL || !JSON_NODE_HOLDS_OBJECT (host))
+    return TRUE;
+  o = json_node_get_object (host);
+  r->host.known = TRUE;
+  if (member_kib (o, "held_kib", &r->host.held_kib, error) &&
+      member_kib (o, "reclaimable_kib", &r->host.reclaimable_kib, error) &&
+      member_kib (o, "guest_size_kib", &r->host.guest_size_kib, error) &&
+      member_kib (o, "room_guests", &r->host.guests, error))
+    return TRUE;
+  g_prefix_error (error, "host: ");
+  return FALSE;
+}
+
 static gboolean
 parse_daemon (BcReport *r, JsonObject *o, GError **error)
 {
@@ -285,7 +328,7 @@ parse_daemon (BcReport *r, JsonObject *o, GError **error)
   if (member_in (o, "pid", 0, G_MAXINT, &r->pid, &local) &&
       member_in (o, "updated_ms", 0, G_MAXINT64, &r->updated_ms, &local) &&
       member_in (o, "apply_interval_ms", 0, BC_REPORT_MAX_INTERVAL_MS, &r->apply_interval_ms, &local) &&
-      member_in (o, "budget_kib", 0, BC_REPORT_MAX_KIB, &r->budget_kib, &local))
+      member_in (o, "budget_kib", 0, BC_REPORT_MAX_KIB, &r->budget_kib, &local) && parse_host (r, o, &local))
     return TRUE;
   return bc_set_error (error, BC_ERROR_FAILED, "state file: %s", local->message);
 }

@@ -24,7 +24,19 @@ typedef struct {
   guint64 share_kib;    /* its weighted share while the domains want more
                            than the budget holds; 0 = no contention */
   gboolean deflate_on_oom; /* its balloon has deflate-on-oom */
+  guint64 reclaimable_kib; /* what could be taken from it now without a
+                              refault (bc-room.h); 0 = nothing */
+  guint64 floor_kib;    /* what it keeps: its target's floor; 0 = not known */
 } BcReportDomain;
+
+/* The room the host has left (bc-room.h), as the last pass counted it. */
+typedef struct {
+  gboolean known;       /* FALSE: a daemon that did not say */
+  guint64 held_kib;     /* what every domain holds */
+  guint64 reclaimable_kib; /* what could be taken from them now */
+  guint64 guest_size_kib;
+  guint64 guests;       /* room for this many more of guest_size_kib */
+} BcReportHost;
 
 typedef struct {
   gint64 pid;
@@ -33,11 +45,15 @@ typedef struct {
   gint64 updated_ms;    /* wall clock */
   gint64 apply_interval_ms; /* the daemon's: how stale its file may get */
   gint64 budget_kib;    /* the host budget in force; 0 = not known */
+  BcReportHost host;
   GPtrArray *domains;   /* of BcReportDomain */
 } BcReport;
 
 void bc_report_domain_free (BcReportDomain *d);
 BcReportDomain *bc_report_domain_copy (const BcReportDomain *d);
+/* Whether a and b say the same, the room aside (reclaimable_kib and
+ * floor_kib move with every read of the guest; the heartbeat carries
+ * them, as it carries the budget). */
 gboolean bc_report_domain_equal (const BcReportDomain *a, const BcReportDomain *b);
 
 BcReport *bc_report_new (void);
@@ -50,6 +66,10 @@ const BcReportDomain *bc_report_find (const BcReport *r, const char *uuid);
  * target_kib, source, last_change): the one serialisation, written into
  * each domain of the state file and as "controller" by `status --json`. */
 void bc_report_add_controller (JsonBuilder *b, const BcReportDomain *d);
+/* The member "host": the room (budget_kib, held_kib, reclaimable_kib,
+ * guest_size_kib, room_guests), or null when r is NULL or did not say:
+ * the one serialisation, in the state file and in `status --json`. */
+void bc_report_add_host (JsonBuilder *b, const BcReport *r);
 char *bc_report_to_json (const BcReport *r);
 /* NULL with an error when text is not a JSON object or a figure is out of
  * range (see BC_REPORT_MAX_KIB); members of the wrong type read as unknown

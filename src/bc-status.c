@@ -68,6 +68,22 @@ last_change (const BcReportDomain *c, gint64 now_ms)
   return g_strdup_printf ("%s %s -> %s, %s", when, from, to, c->change_reason ? c->change_reason : "");
 }
 
+void
+bc_status_format_host (const BcReport *daemon, GString *out)
+{
+  g_autofree char *budget = NULL, *held = NULL, *reclaimable = NULL;
+
+  if (daemon == NULL || !daemon->host.known)
+    return;
+  budget = human_if (daemon->budget_kib > 0, (guint64) daemon->budget_kib);
+  held = human (daemon->host.held_kib);
+  reclaimable = human (daemon->host.reclaimable_kib);
+  g_string_append_printf (out, "host: budget %s, held %s, reclaimable now %s: room for %" G_GUINT64_FORMAT
+                          " more guest%s of %" G_GUINT64_FORMAT " MiB\n",
+                          budget, held, reclaimable, daemon->host.guests, daemon->host.guests == 1 ? "" : "s",
+                          daemon->host.guest_size_kib / 1024);
+}
+
 #define NCOLS BC_STATUS_N_COLS
 #define GAP 2
 #define NAME_COLUMNS_MAX 48
@@ -356,6 +372,7 @@ bc_status_format_json (GPtrArray *rows, const BcReport *daemon, GString *out)
       bc_json_add_kib (b, "budget_kib", daemon->budget_kib > 0, (guint64) daemon->budget_kib);
       json_builder_end_object (b);
     }
+  bc_report_add_host (b, daemon);
   json_builder_set_member_name (b, "domains");
   json_builder_begin_array (b);
   for (guint i = 0; i < rows->len; i++)

@@ -51,6 +51,10 @@ char *bc_status_column_names (void);
  * last; NAME, STATE and SOURCE alphabetically; ties by name. */
 void bc_status_sort (GPtrArray *rows, BcStatusColumn by);
 
+/* The line above the table, from the daemon's state file: "host: budget
+ * 4.00 GiB, held 3.10 GiB, reclaimable now 512 MiB: room for 1 more guest
+ * of 1024 MiB".  Nothing without a daemon or one that did not say. */
+void bc_status_format_host (const BcReport *daemon, GString *out);
 /* now_ms is wall-clock time, for "12s ago".  Every cell is escaped for a
  * terminal (bc_term_escape). */
 void bc_status_format_table (GPtrArray *rows, gint64 now_ms, GString *out);

@@ -55,6 +55,19 @@ add_message (GPtrArray *lines, const char *what, const char *message)
   g_ptr_array_add (lines, g_strdup_printf ("%s: %s", what, escaped));
 }
 
+/* The host's room, from the daemon's state file, if it said. */
+static void
+add_host (GPtrArray *lines, const BcStatusSnapshot *snap)
+{
+  g_autoptr (GString) host = g_string_new (NULL);
+
+  if (snap == NULL)
+    return;
+  bc_status_format_host (snap->daemon, host);
+  if (host->len > 0)
+    g_ptr_array_add (lines, g_strndup (host->str, host->len - 1));
+}
+
 /* The table's lines, as many as fit below what lines holds already in
  * max_lines (0 = all), the last one saying how many were left out. */
 static void
@@ -83,6 +96,7 @@ bc_watch_format_frame (const BcStatusSnapshot *snap, const GError *read_error, c
   g_ptr_array_add (lines, frame_title (snap, f, hidden));
   add_message (lines, "warning", snap ? snap->warning : NULL);
   add_message (lines, "error", read_error ? read_error->message : NULL);
+  add_host (lines, snap);
   add_table (lines, table->str, f->lines > 1 ? f->lines - 1 : 0);
   g_string_append (out, f->tty ? "\033[H" : "");
   for (guint i = 0; i < lines->len; i++)

@@ -31,7 +31,8 @@ typedef struct {
 } BcWatchFrame;
 
 /* One frame: a title line (time, interval, columns hidden, the daemon),
- * a line of the state file's warning or the read's error if any, then the
+ * a line of the state file's warning or the read's error if any, the
+ * host's room (bc_status_format_host) if the daemon says it, then the
  * table, at most f->columns wide and, with f->lines, at most f->lines - 1
  * lines tall (the rows that do not fit counted on the last line).  On a
  * terminal the frame overwrites the last one (cursor home, each line

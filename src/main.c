@@ -406,7 +406,10 @@ status_once (StatusRead *sr, GError **error)
   if (opt_json)
     bc_status_format_json (snap->rows, snap->daemon, out);
   else
-    bc_status_format_table (snap->rows, g_get_real_time () / 1000, out);
+    {
+      bc_status_format_host (snap->daemon, out);
+      bc_status_format_table (snap->rows, g_get_real_time () / 1000, out);
+    }
   return bc_term_write_all (STDOUT_FILENO, out->str, out->len, error);
 }
 
@@ -429,7 +432,8 @@ cmd_status (int argc, char **argv)
 
   if (!parse_command_options (&argc, &argv,
                               "One row per running domain. Live figures come from libvirt and the guest agent;\n"
-                              "STATE, TARGET, MARGIN, WEIGHT and LAST CHANGE from the daemon running on this host (\"-\" without one).\n"
+                              "STATE, TARGET, MARGIN, WEIGHT and LAST CHANGE, and the host's room on a line above the table,\n"
+                              "from the daemon running on this host (\"-\" without one).\n"
                               "--watch[=SECS] (or --watch SECS) shows it again every SECS seconds, like top.",
                               status_entries, &error) ||
       !check_status_options (&sr.sort, &sr.sorted, &error) || !load_config (&cfg, &error) || !ensure_connected (&sr, &error))

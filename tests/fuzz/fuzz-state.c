@@ -31,7 +31,8 @@ rows_for (const BcReport *r)
 }
 
 /* Nothing from the file reaches the terminal as a control character: one
- * line per row and the header, no escape sequence (C0, DEL, C1). */
+ * line per row, the header and the host's line, no escape sequence (C0,
+ * DEL, C1). */
 static void
 check_terminal_safe (const GString *table, guint rows)
 {
@@ -58,8 +59,9 @@ show (const BcReport *r)
   g_autoptr (GString) json = g_string_new (NULL);
 
   bc_status_attach (rows, r);
+  bc_status_format_host (r, table);
   bc_status_format_table (rows, NOW_MS, table);
-  check_terminal_safe (table, rows->len);
+  check_terminal_safe (table, rows->len + (r->host.known ? 1 : 0));
   bc_status_format_json (rows, r, json);
   g_assert_true (g_utf8_validate (json->str, (gssize) json->len, NULL));
 }

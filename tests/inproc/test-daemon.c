@@ -292,6 +292,23 @@ find_name (BcReport *r, const char *name)
   return NULL;
 }
 
+/* The room the daemon publishes: the test driver has no guest agent, so
+ * no evidence of cold memory and nothing reclaimable; a managed domain's
+ * floor, none for one not managed; room for what the budget leaves of
+ * what the domains hold, in guests of 1 GiB. */
+static void
+check_room (const BcReport *r)
+{
+  g_assert_true (r->host.known);
+  g_assert_cmpuint (r->host.guest_size_kib, ==, 1024 * MIB);
+  g_assert_cmpuint (r->host.reclaimable_kib, ==, 0);
+  g_assert_cmpuint (r->host.held_kib, >=, 4 * 1024 * MIB);
+  g_assert_cmpuint (r->host.guests, ==, ((guint64) r->budget_kib - r->host.held_kib) / (1024 * MIB));
+  g_assert_cmpuint (find_name ((BcReport *) r, "vm-b")->reclaimable_kib, ==, 0);
+  g_assert_cmpuint (find_name ((BcReport *) r, "vm-b")->floor_kib, ==, 1000 * MIB);
+  g_assert_cmpuint (find_name ((BcReport *) r, "vm-c")->floor_kib, ==, 0);
+}
+
 static gboolean
 script_step (gpointer data)
 {
@@ -309,6 +326,7 @@ script_step (gpointer data)
       g_assert_false (find_name (r, "vm-c")->managed);
       g_assert_cmpstr (find_name (r, "vm-c")->note, ==, "disabled in metadata");
       g_assert_null (find_name (r, "vm-e"));
+      check_room (r);
       dom = virDomainLookupByName (s->conn, "vm-e");
       g_assert_cmpint (virDomainCreate (dom), ==, 0);
       virDomainFree (dom);

@@ -25,6 +25,7 @@ test_defaults (void)
   g_assert_true (c.agent);
   g_assert_cmpstr (c.metrics_listen, ==, "");
   g_assert_cmpuint (c.domain_weight, ==, 100);
+  g_assert_cmpuint (c.guest_size_kib, ==, 1024 * 1024);
 }
 
 static void
@@ -53,6 +54,7 @@ test_shipped_example (void)
   g_assert_cmpint (c.follow, ==, d.follow);
   g_assert_cmpint (c.pressure_percent, ==, d.pressure_percent);
   g_assert_cmpstr (c.cgroup, ==, d.cgroup);
+  g_assert_cmpuint (c.guest_size_kib, ==, d.guest_size_kib);
   g_assert_cmpuint (c.domain_min_kib, ==, d.domain_min_kib);
   g_assert_cmpuint (c.domain_max_kib, ==, d.domain_max_kib);
   g_assert_cmpstr (c.metrics_listen, ==, d.metrics_listen);
@@ -67,6 +69,7 @@ test_all_keys (void)
     "[margin]\ninitial-mib=256\nmin-mib=16\nmax-mib=2048\nstep-mib=32\ndown-step-mib=8\nthreshold-mib=2\n"
     "[safety]\nguard-mib=96\nmax-shrink-mib=128\ndead-band-mib=8\n"
     "[host]\nbudget-mib=4096\nreserve-mib=512\nfollow=false\npressure-percent=25\ncgroup=/sys/fs/cgroup/machine.slice\n"
+    "guest-size-mib=4096\n"
     "[domain]\nmin-mib=192\nmax-mib=3072\nweight=300\n"
     "[metrics]\nlisten = [::1]:9477\n";
   g_autoptr (GError) error = NULL;
@@ -94,6 +97,7 @@ test_all_keys (void)
   g_assert_false (c.follow);
   g_assert_cmpint (c.pressure_percent, ==, 25);
   g_assert_cmpstr (c.cgroup, ==, "/sys/fs/cgroup/machine.slice");
+  g_assert_cmpuint (c.guest_size_kib, ==, 4096 * 1024);
   g_assert_cmpuint (c.domain_min_kib, ==, 192 * 1024);
   g_assert_cmpuint (c.domain_max_kib, ==, 3072 * 1024);
   g_assert_cmpstr (c.metrics_listen, ==, "[::1]:9477");
@@ -154,6 +158,8 @@ test_errors (void)
     { "[host]\ncgroup=/" LONG_PATH "\n", NULL },
     { "[host]\npressure-percent=101\n", "t.conf: [host] pressure-percent: 101 is out of range (0..100)" },
     { "[host]\nfollow=yes\n", "t.conf: [host] follow: 'yes' is not true or false" },
+    { "[host]\nguest-size-mib=0\n", "t.conf: [host] guest-size-mib: 0 is out of range (1..16777216)" },
+    { "[host]\nguest-size-mib=16777217\n", "t.conf: [host] guest-size-mib: 16777217 is out of range (1..16777216)" },
     { "[controller]\npolicy=\xc2\x9b" "31m\n", "t.conf: [controller] policy: unknown policy '\\u{009B}31m' (paper, paper-literal, adaptive; committed and mom for comparisons)" },
   };
 

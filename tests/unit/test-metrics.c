@@ -33,7 +33,8 @@ sample (void)
   BcMetricsDomain *d;
 
   s->counters = (BcCounters) { .passes = 1234, .last_pass_s = 1790000000, .collect_failures = 1,
-                               .applies = 56, .apply_failures = 2, .agent_failures = 7 };
+                               .applies = 56, .apply_failures = 2, .agent_failures = 7,
+                               .room = { 6144 * 1024, 3008 * MIB, 32 * MIB, 1024 * MIB, 3 } };
   s->connected = TRUE;
   s->reconnects = 3;
   s->budget_kib = 6144 * 1024;
@@ -46,6 +47,8 @@ sample (void)
   d->agent_age_ms = 1500;
   d->report->margin_kib = 96 * MIB;
   d->report->target_kib = 384 * MIB;
+  d->report->reclaimable_kib = 32 * MIB;
+  d->report->floor_kib = 104 * MIB;
   d = domain (s, "web", "00000000-0000-0000-0000-000000000002", TRUE, "UP");
   d->current_kib = 1536 * MIB;
   d->max_kib = 2048 * MIB;
@@ -53,6 +56,7 @@ sample (void)
   d->cached_kib = 700 * MIB;
   d->report->margin_kib = 128 * MIB;
   d->report->target_kib = 1536 * MIB;
+  d->report->floor_kib = 1100 * MIB; /* balloon figures: nothing reclaimable */
   /* not managed: its margin, target and state mean nothing */
   d = domain (s, "a \"quoted\\\" name\nwith a newline", "00000000-0000-0000-0000-000000000003", FALSE, "UP");
   d->current_kib = d->max_kib = 1024 * MIB;
@@ -84,6 +88,26 @@ assert_lines_ours (const char *text)
   for (guint i = 0; lines[i] && lines[i][0]; i++)
     if (!g_str_has_prefix (lines[i], "# ") && !g_str_has_prefix (lines[i], "balloonctl_"))
       g_error ("line %u is not ours: %s", i, lines[i]);
+}
+
+/* Before the first pass the room is not counted: its families have no
+ * sample (a 0 would say there is no room). */
+static void
+test_room_before_pass (void)
+{
+  g_autoptr (BcMetricsSnapshot) s = bc_metrics_snapshot_new ();
+  g_autoptr (GString) out = g_string_new (NULL);
+
+  bc_metrics_render (out, s);
+  g_assert_nonnull (strstr (out->str, "# TYPE balloonctl_host_room_guests gauge\n# HELP "));
+  g_assert_null (strstr (out->str, "\nballoonctl_host_room_guests "));
+  g_assert_null (strstr (out->str, "\nballoonctl_host_reclaimable_bytes "));
+  s->counters.room = (BcRoomHost) { .guest_size_kib = G_MAXUINT64, .reclaimable_kib = G_MAXUINT64 / 1024 + 1 };
+  g_string_truncate (out, 0);
+  bc_metrics_render (out, s);
+  g_assert_nonnull (strstr (out->str, "\nballoonctl_host_room_guests 0\n"));
+  g_assert_nonnull (strstr (out->str, "\nballoonctl_host_reclaimable_bytes 18446744073709551615\n"));
+  g_assert_nonnull (strstr (out->str, "\nballoonctl_host_room_guest_size_bytes 18446744073709551615\n"));
 }
 
 static void
@@ -175,6 +199,7 @@ test_from_domain (void)
   dom.decided = TRUE;
   dom.decision = (BcDecision) { .source = BC_SOURCE_AGENT, .committed_kib = 500 * MIB, .cached_kib = 200 * MIB };
   dom.granted_kib = 800 * MIB;
+  dom.room = (BcRoomDomain) { 70 * MIB, 600 * MIB };
   bc_metrics_add_domain (s, &dom, 12345);
   m = g_ptr_array_index (s->domains, 0);
   g_assert_cmpstr (m->report->name, ==, "vm9");
@@ -189,6 +214,8 @@ test_from_domain (void)
   g_assert_cmpuint (m->committed_kib, ==, 500 * MIB);
   g_assert_cmpuint (m->cached_kib, ==, 200 * MIB);
   g_assert_cmpint (m->agent_age_ms, ==, 2345);
+  g_assert_cmpuint (m->report->reclaimable_kib, ==, 70 * MIB);
+  g_assert_cmpuint (m->report->floor_kib, ==, 600 * MIB);
 
   /* balloon figures: no Committed_AS, the balloon's caches */
   dom.decision.source = BC_SOURCE_BALLOON;
@@ -205,6 +232,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/metrics/render", test_render);
+  g_test_add_func ("/metrics/room-before-pass", test_room_before_pass);
   g_test_add_func ("/metrics/hostile-name", test_hostile_name);
   g_test_add_func ("/metrics/listen", test_listen);
   g_test_add_func ("/metrics/listen-quoted", test_listen_quoted);

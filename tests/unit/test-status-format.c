@@ -55,6 +55,8 @@ sample_rows (gboolean with_daemon)
     {
       r->ctl = ctl (r->uuid, "DOWN", 96, 384, 12);
       r->ctl->weight = 100; /* no contention: the weight alone */
+      r->ctl->reclaimable_kib = 32 * MIB;
+      r->ctl->floor_kib = 104 * MIB;
     }
   g_ptr_array_add (rows, r);
 
@@ -71,6 +73,7 @@ sample_rows (gboolean with_daemon)
       r->ctl = ctl (r->uuid, "UP", 512, 1600, 400);
       r->ctl->weight = 300; /* held to its weighted share */
       r->ctl->share_kib = 1536 * MIB;
+      r->ctl->floor_kib = 1100 * MIB; /* balloon figures: nothing reclaimable */
     }
   g_ptr_array_add (rows, r);
 
@@ -90,6 +93,22 @@ sample_rows (gboolean with_daemon)
   return rows;
 }
 
+/* The daemon of the sample: a budget of 6 GiB, the three rows holding
+ * 3008 MiB, 32 MiB of db1's reclaimable: room for (6144 - 3008 + 32) /
+ * 1024 = 3 guests of 1 GiB. */
+static BcReport *
+sample_daemon (void)
+{
+  BcReport *daemon = bc_report_new ();
+
+  daemon->pid = 4242;
+  daemon->policy = g_strdup ("paper");
+  daemon->updated_ms = NOW_MS - 500;
+  daemon->budget_kib = 6144 * 1024;
+  daemon->host = (BcReportHost) { TRUE, 3008 * MIB, 32 * MIB, 1024 * MIB, 3 };
+  return daemon;
+}
+
 static void
 compare (const char *expected_name, const char *actual)
 {
@@ -107,7 +126,9 @@ test_table (gconstpointer with_daemon)
 {
   g_autoptr (GPtrArray) rows = sample_rows (GPOINTER_TO_INT (with_daemon));
   g_autoptr (GString) out = g_string_new (NULL);
+  g_autoptr (BcReport) daemon = with_daemon ? sample_daemon () : NULL;
 
+  bc_status_format_host (daemon, out);
   bc_status_format_table (rows, NOW_MS, out);
   compare (with_daemon ? "status-table-daemon.txt" : "status-table-nodaemon.txt", out->str);
 }
@@ -120,15 +141,36 @@ test_json (gconstpointer with_daemon)
   g_autoptr (BcReport) daemon = NULL;
 
   if (with_daemon)
-    {
-      daemon = bc_report_new ();
-      daemon->pid = 4242;
-      daemon->policy = g_strdup ("paper");
-      daemon->updated_ms = NOW_MS - 500;
-      daemon->budget_kib = 6144 * 1024;
-    }
+    daemon = sample_daemon ();
   bc_status_format_json (rows, daemon, out);
   compare (with_daemon ? "status-daemon.json" : "status-nodaemon.json", out->str);
+}
+
+/* The line above the table: one guest or several, none; a budget not
+ * known; a daemon that did not say (one from before), or none. */
+static void
+test_host_line (void)
+{
+  g_autoptr (BcReport) daemon = sample_daemon ();
+  g_autoptr (GString) out = g_string_new (NULL);
+
+  bc_status_format_host (daemon, out);
+  g_assert_cmpstr (out->str, ==, "host: budget 6.00 GiB, held 2.94 GiB, reclaimable now 32 MiB: room for 3 more guests of 1024 MiB\n");
+  g_string_truncate (out, 0);
+  daemon->budget_kib = 4096 * MIB;
+  daemon->host = (BcReportHost) { TRUE, 3174 * MIB, 512 * MIB, 1024 * MIB, 1 };
+  bc_status_format_host (daemon, out);
+  g_assert_cmpstr (out->str, ==, "host: budget 4.00 GiB, held 3.10 GiB, reclaimable now 512 MiB: room for 1 more guest of 1024 MiB\n");
+  g_string_truncate (out, 0);
+  daemon->budget_kib = 0;
+  daemon->host = (BcReportHost) { TRUE, 0, 0, G_GUINT64_CONSTANT (16777216) * MIB, 0 };
+  bc_status_format_host (daemon, out);
+  g_assert_cmpstr (out->str, ==, "host: budget -, held 0 MiB, reclaimable now 0 MiB: room for 0 more guests of 16777216 MiB\n");
+  g_string_truncate (out, 0);
+  daemon->host.known = FALSE;
+  bc_status_format_host (daemon, out);
+  bc_status_format_host (NULL, out);
+  g_assert_cmpstr (out->str, ==, "");
 }
 
 static void
@@ -154,6 +196,9 @@ test_report_roundtrip (void)
   d->change_old_kib = 10000;
   d->change_new_kib = 12345;
   d->change_reason = g_strdup ("grow");
+  d->reclaimable_kib = 4567;
+  d->floor_kib = 8910;
+  r->host = (BcReportHost) { TRUE, 111, 222, 333, 444 };
   json = bc_report_to_json (r);
   back = bc_report_from_json (json, NULL);
   g_assert_nonnull (back);
@@ -170,6 +215,13 @@ test_report_roundtrip (void)
   g_assert_cmpuint (b->change_old_kib, ==, 10000);
   g_assert_cmpuint (b->change_new_kib, ==, 12345);
   g_assert_cmpstr (b->change_reason, ==, "grow");
+  g_assert_cmpuint (b->reclaimable_kib, ==, 4567);
+  g_assert_cmpuint (b->floor_kib, ==, 8910);
+  g_assert_true (back->host.known);
+  g_assert_cmpuint (back->host.held_kib, ==, 111);
+  g_assert_cmpuint (back->host.reclaimable_kib, ==, 222);
+  g_assert_cmpuint (back->host.guest_size_kib, ==, 333);
+  g_assert_cmpuint (back->host.guests, ==, 444);
   g_assert_null (bc_report_find (back, "u-2"));
   /* a state file of the wrong shape is refused or read as empty, quietly */
   g_assert_null (bc_report_from_json ("[1,2]", NULL));
@@ -177,6 +229,8 @@ test_report_roundtrip (void)
   back = bc_report_from_json ("{\"pid\":\"x\",\"domains\":[1,{\"uuid\":5},{\"uuid\":\"a\",\"margin_kib\":[]}]}", NULL);
   g_assert_nonnull (back);
   g_assert_cmpuint (back->domains->len, ==, 1);
+  /* a daemon from before the room says nothing of it */
+  g_assert_false (back->host.known);
 }
 
 /* A note carrying a guest's bytes that are not UTF-8 (a lone surrogate
@@ -243,6 +297,13 @@ test_report_publish (void)
   g_assert_cmpint (written_updated_ms (path), ==, 1);
   r->updated_ms = 3;
   g_assert_true (bc_report_publish (r, &file, &cache, BC_REPORT_HEARTBEAT_MS, NULL));
+  g_assert_cmpint (written_updated_ms (path), ==, 3);
+  /* the room moves with every read of a guest: the heartbeat carries it */
+  d->reclaimable_kib = 5000;
+  d->floor_kib = 6000;
+  r->host = (BcReportHost) { TRUE, 1, 2, 3, 4 };
+  r->updated_ms = 7;
+  g_assert_true (bc_report_publish (r, &file, &cache, BC_REPORT_HEARTBEAT_MS + 1, NULL));
   g_assert_cmpint (written_updated_ms (path), ==, 3);
   d->target_kib = 2000;
   r->updated_ms = 4;
@@ -311,6 +372,10 @@ test_report_hostile (void)
     { me, "1790000000000", ",\"domains\":[{\"uuid\":\"u\",\"last_change\":{\"at_ms\":-9223372036854775808}}]" },
     { me, "1790000000000", ",\"domains\":[{\"uuid\":\"u\",\"last_change\":{\"at_ms\":9223372036854775807}}]" },
     { me, "1790000000000", ",\"domains\":[{\"uuid\":\"u\",\"last_change\":{\"at_ms\":1,\"new_kib\":-5}}]" },
+    { me, "1790000000000", ",\"domains\":[{\"uuid\":\"u\",\"reclaimable_kib\":-1}]" },
+    { me, "1790000000000", ",\"domains\":[{\"uuid\":\"u\",\"floor_kib\":1099511627777}]" },
+    { me, "1790000000000", ",\"host\":{\"held_kib\":-1}" },
+    { me, "1790000000000", ",\"host\":{\"room_guests\":9223372036854775807}" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -736,6 +801,15 @@ test_frame (void)
   lines = g_strsplit (out->str, "\n", -1);
   g_assert_cmpuint (g_strv_length (lines), ==, 4 + 1);
   g_assert_cmpstr (lines[3], ==, "(3 more lines, taller terminal to see them)\033[K");
+  /* the host's room, when the daemon says it, above the table */
+  g_string_truncate (out, 0);
+  f.lines = 0;
+  f.columns = 200;
+  g_clear_pointer (&snap->daemon, bc_report_free);
+  snap->daemon = sample_daemon ();
+  bc_watch_format_frame (snap, NULL, &f, out);
+  g_assert_nonnull (strstr (out->str, "\033[K\nhost: budget 6.00 GiB, held 2.94 GiB, reclaimable now 32 MiB: "
+                                      "room for 3 more guests of 1024 MiB\033[K\nNAME "));
 }
 
 /* A state file of 100,000 '[' (what `balloonctl status` reads) is an
@@ -801,6 +875,7 @@ main (int argc, char **argv)
   g_test_add_data_func ("/status/table/daemon", GINT_TO_POINTER (1), test_table);
   g_test_add_data_func ("/status/json/no-daemon", GINT_TO_POINTER (0), test_json);
   g_test_add_data_func ("/status/json/daemon", GINT_TO_POINTER (1), test_json);
+  g_test_add_func ("/status/host-line", test_host_line);
   g_test_add_func ("/status/report-roundtrip", test_report_roundtrip);
   g_test_add_func ("/status/report-not-utf8", test_report_not_utf8);
   g_test_add_func ("/status/report-publish", test_report_publish);
