@@ -326,6 +326,8 @@ def check(cond, msg):
 def row(path):
     """The row of the domain, cut at the header's column starts."""
     lines = open(path).read().splitlines()
+    # the table starts at its header (a daemon's "host: ..." line above it)
+    lines = lines[next(i for i, l in enumerate(lines) if l.startswith("NAME ")):]
     starts = [m.start() for m in re.finditer(r"(?<!\S)\S+(?: \S+)?(?=\s{2,}|$)", lines[0])]
     heads = [lines[0][i:j].strip() for i, j in zip(starts, starts[1:] + [None])]
     rows = [l for l in lines[1:] if l.split()[:1] == [name]]
