@@ -1,26 +1,45 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* report, the daemon's side: the [metrics] listen endpoint.  A SoupServer
- * on the daemon's main context (it never blocks: libsoup reads and writes
- * asynchronously) answers GET /metrics with what bc-metrics.c renders from
- * the daemon's domain table and counters at the time of the request. */
+/* report, the daemon's side: the [metrics] listen endpoint.  Its own
+ * listening socket (bc-listener.c: at most CLIENTS_MAX connections, each
+ * shut down DEADLINE_MS after it was accepted, accepting again after the
+ * process ran out of descriptors) hands each connection to the HTTP side
+ * (bc-metrics-http.c), which answers GET /metrics with what bc-metrics.c
+ * renders from the daemon's domain table and counters at the time of the
+ * request, refuses anything else from its headers, and closes it.  All on
+ * the daemon's main context; nothing blocks. */
 #define G_LOG_DOMAIN "balloonctl-metrics"
 
 #include "bc-daemon-private.h"
 #include "bc-error.h"
+#include "bc-listener.h"
+#include "bc-metrics-http.h"
 
-#include <libsoup/soup.h>
 #include <string.h>
 
-#define CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
+/* A scrape is one short connection; a client holding more, or one for
+ * longer, is not a scraper. */
+#define CLIENTS_MAX 16
+#define DEADLINE_MS 5000
+
+static const BcListenerLimits limits = {
+  .name = "metrics",
+  .clients_max = CLIENTS_MAX,
+  .deadline_ms = DEADLINE_MS,
+  .evict_age_ms = 1000,
+  .retry_ms = 1000,
+  .grace_ms = 1000,
+};
 
 struct _BcMetricsServer {
-  SoupServer *soup;
+  BcListener *listener;
+  BcMetricsHttp *http;
   char listen[BC_METRICS_LISTEN_MAX]; /* as configured */
 };
 
 static GString *
-render (BcDaemon *d)
+render (gpointer data)
 {
+  BcDaemon *d = data;
   g_autoptr (GPtrArray) doms = bc_gather_sorted (d);
   g_autoptr (BcMetricsSnapshot) s = bc_metrics_snapshot_new ();
   GString *out = g_string_new (NULL);
@@ -37,71 +56,37 @@ render (BcDaemon *d)
 }
 
 static void
-answer (SoupServerMessage *msg, guint status, const char *text)
+serve (GSocketConnection *conn, BcListenerClient *client, gpointer data)
 {
-  soup_server_message_set_status (msg, status, NULL);
-  soup_server_message_set_response (msg, "text/plain; charset=utf-8", SOUP_MEMORY_COPY, text, strlen (text));
-}
+  BcMetricsServer *s = data;
+  g_autoptr (GSocketAddress) local = g_socket_connection_get_local_address (conn, NULL);
+  g_autoptr (GSocketAddress) remote = g_socket_connection_get_remote_address (conn, NULL);
 
-/* Once the request's headers are in, before any body is read: all but a
- * GET or HEAD of /metrics without a body is answered at once, so no
- * client makes the daemon buffer what it sends. */
-static void
-on_headers (SoupServer *soup, SoupServerMessage *msg, const char *path, GHashTable *query, gpointer data)
-{
-  const char *method = soup_server_message_get_method (msg);
-  SoupMessageHeaders *in = soup_server_message_get_request_headers (msg);
-  SoupMessageHeaders *out = soup_server_message_get_response_headers (msg);
-
-  /* One request per connection: Debian 12's libsoup (3.2) never closes an
-   * idle kept-alive connection its client has closed (one descriptor lost
-   * per scrape, fixed in libsoup 3.3); a scrape every 15 s costs nothing
-   * to connect anew. */
-  soup_message_headers_replace (out, "Connection", "close");
-  if (strcmp (path, "/metrics") != 0)
-    answer (msg, SOUP_STATUS_NOT_FOUND, "not found: balloonctl serves /metrics\n");
-  else if (method != SOUP_METHOD_GET && method != SOUP_METHOD_HEAD)
-    {
-      soup_message_headers_replace (out, "Allow", "GET, HEAD");
-      answer (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "GET or HEAD only\n");
-    }
-  else if (soup_message_headers_get_content_length (in) > 0 ||
-           soup_message_headers_get_encoding (in) == SOUP_ENCODING_CHUNKED)
-    answer (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "a scrape has no body\n");
-}
-
-static void
-on_request (SoupServer *soup, SoupServerMessage *msg, const char *path, GHashTable *query, gpointer data)
-{
-  GString *body;
-  gsize len;
-
-  body = render (data);
-  len = body->len;
-  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
-  soup_server_message_set_response (msg, CONTENT_TYPE, SOUP_MEMORY_TAKE, g_string_free (body, FALSE), len);
+  /* (a client already gone) */
+  if (local == NULL || remote == NULL)
+    return bc_listener_client_done (client);
+  bc_metrics_http_serve (s->http, conn, local, remote, client);
 }
 
 static void
 server_free (BcMetricsServer *s)
 {
-  soup_server_disconnect (s->soup);
-  g_object_unref (s->soup);
+  /* the HTTP side first: the connections it ends are the listener's */
+  bc_metrics_http_free (s->http);
+  bc_listener_free (s->listener);
   g_free (s);
 }
 
 static void
-log_uris (SoupServer *soup)
+log_uri (BcListener *l)
 {
-  GSList *uris = soup_server_get_uris (soup);
+  GInetSocketAddress *a = bc_listener_get_address (l);
+  GInetAddress *addr = g_inet_socket_address_get_address (a);
+  g_autofree char *host = g_inet_address_to_string (addr);
+  gboolean v6 = g_inet_address_get_family (addr) == G_SOCKET_FAMILY_IPV6;
 
-  for (GSList *l = uris; l; l = l->next)
-    {
-      g_autofree char *uri = g_uri_to_string (l->data);
-
-      g_message ("metrics: serving %smetrics", uri);
-    }
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  g_message ("metrics: serving http://%s%s%s:%u/metrics", v6 ? "[" : "", host, v6 ? "]" : "",
+             g_inet_socket_address_get_port (a));
 }
 
 static BcMetricsServer *
@@ -114,16 +99,16 @@ server_new (BcDaemon *d, const char *listen, GError **error)
   if (!bc_metrics_parse_listen (listen, &addr, error))
     return NULL;
   s = g_new0 (BcMetricsServer, 1);
-  s->soup = soup_server_new (NULL, NULL);
   g_strlcpy (s->listen, listen, sizeof s->listen);
-  soup_server_add_early_handler (s->soup, NULL, on_headers, d, NULL);
-  soup_server_add_handler (s->soup, NULL, on_request, d, NULL);
-  if (!soup_server_listen (s->soup, addr, 0, &local))
+  s->http = bc_metrics_http_new (render, d);
+  s->listener = bc_listener_new (addr, &limits, serve, s, &local);
+  if (s->listener == NULL)
     {
-      server_free (s);
+      bc_metrics_http_free (s->http);
+      g_free (s);
       return bc_set_error (error, BC_ERROR_CONFIG, "[metrics] listen %s: %s", listen, local->message), NULL;
     }
-  log_uris (s->soup);
+  log_uri (s->listener);
   return s;
 }
 

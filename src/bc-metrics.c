@@ -9,6 +9,7 @@
 #include "bc-quote.h"
 
 #include <errno.h>
+#include <libsoup/soup.h>
 #include <string.h>
 
 /* ---- [metrics] listen ------------------------------------------------- */
@@ -71,6 +72,54 @@ bc_metrics_parse_listen (const char *text, GSocketAddress **out, GError **error)
   if (out)
     *out = g_inet_socket_address_new (addr, port);
   return TRUE;
+}
+
+/* ---- the endpoint's answers -------------------------------------------- */
+
+guint
+bc_metrics_verdict (const BcMetricsRequest *r)
+{
+  if (r->status != 0)
+    return r->status;
+  if (g_strcmp0 (r->path, "/metrics") != 0)
+    return SOUP_STATUS_NOT_FOUND;
+  if (g_strcmp0 (r->method, "GET") != 0 && g_strcmp0 (r->method, "HEAD") != 0)
+    return SOUP_STATUS_METHOD_NOT_ALLOWED;
+  if (r->has_body)
+    return SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE;
+  return 0;
+}
+
+static const char *
+refusal_text (guint status)
+{
+  switch (status)
+    {
+    case SOUP_STATUS_NOT_FOUND:
+      return "not found: balloonctl serves /metrics\n";
+    case SOUP_STATUS_METHOD_NOT_ALLOWED:
+      return "GET or HEAD only\n";
+    case SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE:
+      return "a scrape has no body\n";
+    default:
+      return NULL;
+    }
+}
+
+void
+bc_metrics_refusal (GString *out, guint status, gboolean head, const char *date)
+{
+  const char *text = refusal_text (status);
+  g_autofree char *line = text ? NULL : g_strdup_printf ("%s\n", soup_status_get_phrase (status));
+
+  text = text ? text : line;
+  g_string_append_printf (out, "HTTP/1.1 %u %s\r\n", status, soup_status_get_phrase (status));
+  if (date)
+    g_string_append_printf (out, "Date: %s\r\n", date);
+  if (status == SOUP_STATUS_METHOD_NOT_ALLOWED)
+    g_string_append (out, "Allow: GET, HEAD\r\n");
+  g_string_append_printf (out, "Content-Type: text/plain; charset=utf-8\r\nContent-Length: %zu\r\n"
+                          "Connection: close\r\n\r\n%s", strlen (text), head ? "" : text);
 }
 
 /* ---- the snapshot ------------------------------------------------------ */

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* report: the daemon's figures in Prometheus's text exposition format
- * (version 0.0.4), for the /metrics endpoint (bc-metrics-server.c).  Pure:
- * a snapshot in, text out. */
+ * (version 0.0.4), for the /metrics endpoint (bc-metrics-server.c), and
+ * what the endpoint answers a request from its head alone.  Pure: a
+ * snapshot in, text out; a request's head in, a status out. */
 #pragma once
 
 #include "bc-report.h"
@@ -60,6 +61,27 @@ typedef struct {
 /* ADDRESS:PORT, the address an IP literal (IPv6 in brackets), the port
  * 0..65535 (0: any free one).  out (may be NULL) gets the address. */
 gboolean bc_metrics_parse_listen (const char *text, GSocketAddress **out, GError **error);
+
+/* ---- the endpoint's answers (pure: the HTTP side is bc-metrics-http.c) -- */
+
+/* A request whose headers are in, before any of its body is read. */
+typedef struct {
+  const char *method;   /* as sent: "GET", "POST"... */
+  const char *path;     /* decoded; "*" for a request-target of "*" */
+  guint status;         /* what the HTTP parser already answers (a bad
+                           request), 0 = nothing */
+  gboolean has_body;    /* a Content-Length other than 0 (a negative or
+                           overflowing one included), or chunked */
+} BcMetricsRequest;
+
+/* 0: serve it (GET or HEAD of /metrics, no body); else the status of the
+ * refusal, sent at once: the body, if any, is never read. */
+guint bc_metrics_verdict (const BcMetricsRequest *r);
+
+/* Appends a whole refusal to out: status line, headers (Connection:
+ * close; date, if not NULL, as the Date header), and a line of text
+ * unless the request was a HEAD. */
+void bc_metrics_refusal (GString *out, guint status, gboolean head, const char *date);
 
 BcMetricsSnapshot *bc_metrics_snapshot_new (void);
 void bc_metrics_snapshot_free (BcMetricsSnapshot *s);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The /metrics text: a snapshot against an expected file, label escaping
  * of hostile domain names, the listen address, a snapshot from a domain's
- * record. */
+ * record; what a request gets from its headers. */
 #include "bc-domain.h"
 #include "bc-error.h"
 #include "bc-metrics.h"
@@ -158,6 +158,66 @@ test_listen_quoted (void)
   g_assert_cmpstr (error2->message, ==, "'\\u{001B}]0;title\\u{0007}' is not ADDRESS:PORT (e.g. 127.0.0.1:9477, [::1]:9477)");
 }
 
+/* What a request gets from its headers alone, one row a request. */
+static void
+test_verdict (void)
+{
+  static const struct { BcMetricsRequest r; guint status; } rows[] = {
+    { { "GET", "/metrics", 0, FALSE }, 0 },
+    { { "HEAD", "/metrics", 0, FALSE }, 0 },
+    { { "GET", "/metrics", 0, TRUE }, 413 },    /* any body, any length */
+    { { "HEAD", "/metrics", 0, TRUE }, 413 },
+    { { "POST", "/metrics", 0, TRUE }, 405 },
+    { { "POST", "/metrics", 0, FALSE }, 405 },
+    { { "OPTIONS", "/metrics", 0, FALSE }, 405 },
+    { { "get", "/metrics", 0, FALSE }, 405 },   /* methods are case-sensitive */
+    { { "GET", "/", 0, FALSE }, 404 },
+    { { "GET", "/metrics/", 0, FALSE }, 404 },
+    { { "GET", "/metricsx", 0, FALSE }, 404 },
+    { { "OPTIONS", "*", 0, FALSE }, 404 },
+    { { "POST", "*", 0, TRUE }, 404 },
+    { { "GET", NULL, 0, FALSE }, 404 },
+    { { "GET", "/metrics", 400, FALSE }, 400 }, /* libsoup's own answer stands */
+    { { "GET", "/metrics", 400, TRUE }, 400 },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
+    {
+      g_test_message ("row %u: %s %s", i, rows[i].r.method, rows[i].r.path);
+      g_assert_cmpuint (bc_metrics_verdict (&rows[i].r), ==, rows[i].status);
+    }
+}
+
+static void
+test_refusal (void)
+{
+  g_autoptr (GString) get = g_string_new (NULL);
+  g_autoptr (GString) head = g_string_new (NULL);
+  g_autoptr (GString) bad = g_string_new (NULL);
+
+  bc_metrics_refusal (get, 405, FALSE, "Sat, 05 Dec 2026 00:00:00 GMT");
+  g_assert_cmpstr (get->str, ==,
+                   "HTTP/1.1 405 Method Not Allowed\r\n"
+                   "Date: Sat, 05 Dec 2026 00:00:00 GMT\r\n"
+                   "Allow: GET, HEAD\r\n"
+                   "Content-Type: text/plain; charset=utf-8\r\n"
+                   "Content-Length: 17\r\n"
+                   "Connection: close\r\n"
+                   "\r\n"
+                   "GET or HEAD only\n");
+  /* a HEAD's answer has the length of the text, not the text */
+  bc_metrics_refusal (head, 404, TRUE, NULL);
+  g_assert_cmpstr (head->str, ==,
+                   "HTTP/1.1 404 Not Found\r\n"
+                   "Content-Type: text/plain; charset=utf-8\r\n"
+                   "Content-Length: 38\r\n"
+                   "Connection: close\r\n"
+                   "\r\n");
+  bc_metrics_refusal (bad, 400, FALSE, NULL);
+  g_assert_true (g_str_has_prefix (bad->str, "HTTP/1.1 400 Bad Request\r\n"));
+  g_assert_true (g_str_has_suffix (bad->str, "Content-Length: 12\r\nConnection: close\r\n\r\nBad Request\n"));
+}
+
 /* The snapshot of a daemon's record: the published record (managed,
  * state, margin, target) and the figures the last pass used. */
 static void
@@ -208,6 +268,8 @@ main (int argc, char **argv)
   g_test_add_func ("/metrics/hostile-name", test_hostile_name);
   g_test_add_func ("/metrics/listen", test_listen);
   g_test_add_func ("/metrics/listen-quoted", test_listen_quoted);
+  g_test_add_func ("/metrics/verdict", test_verdict);
+  g_test_add_func ("/metrics/refusal", test_refusal);
   g_test_add_func ("/metrics/from-domain", test_from_domain);
   return g_test_run ();
 }
