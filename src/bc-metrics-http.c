@@ -5,7 +5,8 @@
  * request-started signal) before it returns; a request-line or header it
  * cannot parse is answered by libsoup without got-headers and without
  * reading a body; after got-headers it reads the whole body before the
- * handler is called, unless the connection is stolen; and a server with no
+ * handler is called, unless the connection is stolen; it answers a Range
+ * from the request's headers as it writes; and a server with no
  * listening socket of its own closes every connection after its first
  * response (no keep-alive). */
 #define G_LOG_DOMAIN "balloonctl-metrics"
@@ -13,8 +14,10 @@
 #include "bc-metrics-http.h"
 #include "bc-metrics.h"
 
+#include <errno.h>
 #include <libsoup/soup.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #define CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 
@@ -22,8 +25,22 @@ struct _BcMetricsHttp {
   SoupServer *soup;
   BcMetricsRenderFn render;
   gpointer data;
+  GPtrArray *heads;          /* of Head: connections whose request head
+                                is still coming */
   BcListenerClient *handing; /* whose connection libsoup is being given */
 };
+
+/* A connection before libsoup has it: its request head is looked at as it
+ * comes (peeked, left for libsoup to read). */
+typedef struct {
+  BcMetricsHttp *h;
+  GSocketConnection *conn;
+  GSocketAddress *local;
+  GSocketAddress *remote;
+  BcListenerClient *client;
+  GSource *source;           /* readable: more of the head, or its end */
+  gsize seen;                /* bytes of it looked at */
+} Head;
 
 /* A request's connection: the client its message carries (a reference). */
 static GQuark
@@ -132,6 +149,9 @@ on_got_headers (SoupServerMessage *msg, gpointer data)
   if (status != 0)
     return refuse (data, msg, status);
   soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection", "close");
+  /* a scrape is answered whole: libsoup 3.2 cuts ranges out of the answer
+   * itself, and hostile ones trip its assertions (a critical each) */
+  soup_message_headers_remove (soup_server_message_get_request_headers (msg), "Range");
 }
 
 static void
@@ -149,18 +169,98 @@ on_request_started (SoupServer *soup, SoupServerMessage *msg, gpointer data)
   g_signal_connect (msg, "disconnected", G_CALLBACK (on_disconnected), h);
 }
 
-void
-bc_metrics_http_serve (BcMetricsHttp *h, GSocketConnection *conn, GSocketAddress *local,
-                       GSocketAddress *remote, BcListenerClient *client)
+static void
+to_soup (BcMetricsHttp *h, GIOStream *stream, GSocketAddress *local, GSocketAddress *remote,
+         BcListenerClient *client)
 {
   g_autoptr (GError) error = NULL;
 
   h->handing = client;
-  if (!soup_server_accept_iostream (h->soup, G_IO_STREAM (conn), local, remote, &error))
+  if (!soup_server_accept_iostream (h->soup, stream, local, remote, &error))
     g_debug ("metrics: a connection not served: %s", error->message);
   /* libsoup started no request on it */
   if (g_steal_pointer (&h->handing) != NULL)
     bc_listener_client_done (client);
+}
+
+static void
+head_free (Head *w)
+{
+  if (w->source)
+    g_source_destroy (w->source);
+  g_clear_pointer (&w->source, g_source_unref);
+  g_object_unref (w->conn);
+  g_object_unref (w->local);
+  g_object_unref (w->remote);
+  bc_listener_client_unref (w->client);
+  g_free (w);
+}
+
+/* Readable from (1 + what was seen) bytes on: poll(2) says so when more
+ * has come, or the end, not for what is already there. */
+static void
+wait_more (Head *w, gsize seen)
+{
+  int lowat = (int) seen + 1;
+
+  w->seen = seen;
+  setsockopt (g_socket_get_fd (g_socket_connection_get_socket (w->conn)), SOL_SOCKET, SO_RCVLOWAT, &lowat, sizeof lowat);
+}
+
+/* The head is whole (or the client ended, head NULL): refused, or handed
+ * to libsoup. */
+static void
+head_done (Head *w, const BcMetricsHead *head)
+{
+  g_ptr_array_remove (w->h->heads, w);
+  wait_more (w, 0);
+  if (head == NULL)
+    bc_listener_client_done (w->client);
+  else if (head->status != 0)
+    {
+      send_refusal (G_IO_STREAM (w->conn), head->status, head->head);
+      bc_listener_client_done (w->client);
+    }
+  else
+    to_soup (w->h, G_IO_STREAM (w->conn), w->local, w->remote, w->client);
+  head_free (w);
+}
+
+static gboolean
+on_head (GSocket *sock, GIOCondition cond, gpointer data)
+{
+  Head *w = data;
+  char buf[BC_METRICS_HEAD_MAX + 1];
+  gssize n = recv (g_socket_get_fd (sock), buf, sizeof buf, MSG_PEEK | MSG_DONTWAIT);
+  BcMetricsHead head;
+
+  if (n < 0 && (errno == EAGAIN || errno == EINTR))
+    return G_SOURCE_CONTINUE;
+  /* the end (nothing new) before the head was whole, or a reset */
+  if (n <= 0 || (gsize) n == w->seen)
+    return head_done (w, NULL), G_SOURCE_REMOVE;
+  bc_metrics_screen_head (buf, (gsize) n, BC_METRICS_HEAD_MAX, &head);
+  if (!head.complete)
+    return wait_more (w, (gsize) n), G_SOURCE_CONTINUE;
+  head_done (w, &head);
+  return G_SOURCE_REMOVE;
+}
+
+void
+bc_metrics_http_serve (BcMetricsHttp *h, GSocketConnection *conn, GSocketAddress *local,
+                       GSocketAddress *remote, BcListenerClient *client)
+{
+  Head *w = g_new0 (Head, 1);
+
+  w->h = h;
+  w->conn = g_object_ref (conn);
+  w->local = g_object_ref (local);
+  w->remote = g_object_ref (remote);
+  w->client = bc_listener_client_ref (client);
+  w->source = g_socket_create_source (g_socket_connection_get_socket (conn), G_IO_IN, NULL);
+  g_source_set_callback (w->source, G_SOURCE_FUNC (on_head), w, NULL);
+  g_source_attach (w->source, NULL);
+  g_ptr_array_add (h->heads, w);
 }
 
 BcMetricsHttp *
@@ -169,6 +269,7 @@ bc_metrics_http_new (BcMetricsRenderFn render, gpointer data)
   BcMetricsHttp *h = g_new0 (BcMetricsHttp, 1);
 
   h->soup = soup_server_new (NULL, NULL);
+  h->heads = g_ptr_array_new ();
   h->render = render;
   h->data = data;
   /* every request that reaches a handler passed the verdict */
@@ -182,6 +283,9 @@ bc_metrics_http_free (BcMetricsHttp *h)
 {
   if (h == NULL)
     return;
+  while (h->heads->len > 0)
+    head_done (g_ptr_array_index (h->heads, 0), NULL);
+  g_ptr_array_unref (h->heads);
   g_signal_handlers_disconnect_by_data (h->soup, h);
   soup_server_disconnect (h->soup);
   g_object_unref (h->soup);

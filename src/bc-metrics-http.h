@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* report, the daemon's side: the HTTP of the /metrics endpoint, one
- * request per connection.  libsoup reads a request's headers; then
- * bc_metrics_verdict decides.  A scrape (GET or HEAD of /metrics, no body)
+ * request per connection.  The request head is looked at as it comes,
+ * before libsoup parses it (bc_metrics_screen_head: at most
+ * BC_METRICS_HEAD_MAX bytes, no Transfer-Encoding, no Content-Length but
+ * one plain number); then libsoup reads it, and bc_metrics_verdict
+ * decides.  A scrape (GET or HEAD of /metrics, no body)
  * libsoup answers with what render returns; anything else, a request
  * libsoup found bad included, is answered here at once from the headers
  * and its connection taken from libsoup, so that no body is ever read.

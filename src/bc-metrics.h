@@ -64,6 +64,26 @@ gboolean bc_metrics_parse_listen (const char *text, GSocketAddress **out, GError
 
 /* ---- the endpoint's answers (pure: the HTTP side is bc-metrics-http.c) -- */
 
+/* The longest request head (request line and headers) taken. */
+#define BC_METRICS_HEAD_MAX 8192
+
+/* A request's head as far as it has come, judged before libsoup parses
+ * it (Debian 12's libsoup 3.2 loses the memory of a request-target whose
+ * body encoding it does not recognise: a Transfer-Encoding it does not
+ * know, a Content-Length that is not a number). */
+typedef struct {
+  gboolean complete;    /* its end is in, as libsoup finds it (or it is
+                           too long) */
+  guint status;         /* 0: hand it to libsoup; else the refusal: 431
+                           too long, 400 a NUL or a folded line, 413 a
+                           Transfer-Encoding or a Content-Length that is
+                           not one plain number */
+  gboolean head;        /* a HEAD request (its refusal has no text) */
+} BcMetricsHead;
+
+/* buf: len bytes from the connection's start (max + 1 read at most). */
+void bc_metrics_screen_head (const char *buf, gsize len, gsize max, BcMetricsHead *out);
+
 /* A request whose headers are in, before any of its body is read. */
 typedef struct {
   const char *method;   /* as sent: "GET", "POST"... */

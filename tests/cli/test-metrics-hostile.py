@@ -2,11 +2,12 @@
 # test-metrics-hostile.py BALLOONCTL -- the [metrics] endpoint of a daemon
 # on libvirt's test driver against hostile clients, over raw sockets on
 # loopback: bodies (Expect suppressed, bad lengths, chunked) refused at the
-# headers without the daemon's memory growing; requests libsoup answers
-# itself closed, no descriptor left; descriptors exhausted, then free
-# again; a slowloris cut; scrapes served while idle clients fill every
-# place.  TAP output.  Python 3 standard library only; every loop bounded;
-# about 20 s.
+# headers without the daemon's memory growing; heads libsoup 3.2 would leak
+# memory on refused before it parses them; ranges it trips on ignored;
+# requests libsoup answers itself closed, no descriptor left; descriptors
+# exhausted, then free again; a slowloris cut; scrapes served while idle
+# clients fill every place.  TAP output.  Python 3 standard library only;
+# every loop bounded; about 20 s.
 import os
 import re
 import resource
@@ -241,6 +242,52 @@ def test_lengths(d):
     result("unknown, negative, overflowing lengths and chunked bodies refused at once", "; ".join(why))
 
 
+def odd_heads(port, path, count):
+    """count requests of each head libsoup 3.2 leaks the target of: the
+    problems found."""
+    why = []
+    for header in ["Transfer-Encoding: foo", "Content-Length: 5, 5", "Content-Length: x"]:
+        for _ in range(count):
+            answer, how = exchange(port, f"GET {path} HTTP/1.1\r\nHost: x\r\n{header}\r\n\r\n".encode(), 2.0)
+            if status_of(answer) not in (400, 413, 501) or how == "TIMEOUT":
+                why.append(f"'{header}': status {status_of(answer)}, {how}")
+                break
+    return why
+
+
+def test_head_leak(d):
+    """Debian 12's libsoup 3.2 loses a request-target's memory when it does
+    not recognise the body's encoding: such heads never reach it.  (RSS
+    measured after a first round: the allocator's own growth is done.)"""
+    path = "/" + "a" * 7000
+    why = odd_heads(d.port, path, 100)
+    rss0 = d.kib("VmRSS")
+    why += odd_heads(d.port, path, 400)
+    answer, how = exchange(d.port, b"GET /metrics HTTP/1.1\r\nX: " + b"a" * 9000 + b"\r\n\r\n", 2.0)
+    if status_of(answer) not in (400, 431):
+        why.append(f"a 9 KB head: status {status_of(answer)}, {how}")
+    rss1 = d.kib("VmRSS")
+    print(f"# VmRSS {rss0} -> {rss1} KiB after 1200 requests with a 7 KB target and a body encoding libsoup does not know")
+    if rss1 - rss0 > 2048:
+        why.append(f"VmRSS {rss0} -> {rss1} KiB")
+    result("heads with an unknown body encoding or too long: refused, memory flat", "; ".join(why))
+
+
+def test_ranges(d):
+    """Ranges libsoup 3.2 trips its own assertions on: a scrape is answered
+    whole."""
+    why = []
+    for r in ["bytes=99999-", "bytes=-9223372036854775808", "bytes=0-0,-1", "bytes=4-,-3",
+              "bytes=1-2,-18446744073709551615", "bytes=18446744073709551615-"]:
+        answer, how = exchange(d.port, f"GET /metrics HTTP/1.1\r\nHost: x\r\nRange: {r}\r\n\r\n".encode(), 2.0)
+        if status_of(answer) != 200:
+            why.append(f"'{r}': status {status_of(answer)}, {how}")
+    criticals = [line for line in d.log().splitlines() if "CRITICAL" in line]
+    if criticals:
+        why.append(criticals[0])
+    result("hostile ranges: the whole text, no critical", "; ".join(why))
+
+
 # ---- what libsoup answers itself -------------------------------------------
 
 ODD = [
@@ -351,8 +398,10 @@ def main():
     try:
         d = Daemon("main")
         if started(daemons, d):
+            test_head_leak(d)  # first: the bodies leave freed memory behind
             test_bodies(d)
             test_lengths(d)
+            test_ranges(d)
             test_closed(d)
             test_cap_and_slowloris(d)
             test_exhausted(d)
