@@ -121,18 +121,54 @@ bc_metrics_start (BcDaemon *d, GError **error)
   return d->metrics != NULL;
 }
 
+/* The new address shares the old one's port and could not listen beside
+ * it: the old one closes for it, and opens again if it still cannot. */
+static void
+move_on_same_port (BcDaemon *d, const char *want)
+{
+  g_autofree char *have = g_strdup (d->metrics->listen);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GError) again = NULL;
+
+  bc_metrics_stop (d);
+  d->metrics = server_new (d, want, &error);
+  if (d->metrics != NULL)
+    return;
+  d->metrics = server_new (d, have, &again);
+  if (d->metrics != NULL)
+    g_warning ("metrics: %s; still serving on %s", error->message, have);
+  else
+    g_warning ("metrics: %s; %s again: %s; no endpoint until a reload can listen", error->message, have, again->message);
+}
+
 void
 bc_metrics_reload (BcDaemon *d)
 {
+  const char *want = d->cfg.metrics_listen;
+  const char *have = d->metrics ? d->metrics->listen : "";
   g_autoptr (GError) error = NULL;
+  BcMetricsServer *next;
 
-  if (strcmp (d->metrics ? d->metrics->listen : "", d->cfg.metrics_listen) == 0)
+  if (strcmp (have, want) == 0)
     return;
-  /* the old socket first: the new address may share its port */
-  bc_metrics_stop (d);
-  if (d->cfg.metrics_listen[0] == '\0')
-    g_message ("metrics: endpoint off");
-  else if (!bc_metrics_start (d, &error))
+  if (want[0] == '\0')
+    {
+      bc_metrics_stop (d);
+      g_message ("metrics: endpoint off");
+      return;
+    }
+  /* the new one first: the old one serves on if it cannot listen */
+  next = server_new (d, want, &error);
+  if (next != NULL)
+    {
+      bc_metrics_stop (d);
+      d->metrics = next;
+    }
+  else if (d->metrics && bc_metrics_listen_same_port (have, want))
+    move_on_same_port (d, want);
+  else if (d->metrics)
+    g_warning ("metrics: %s; still serving on %s", error->message, have);
+  else
     g_warning ("metrics: %s; no endpoint until a reload can listen", error->message);
 }
 

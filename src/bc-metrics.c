@@ -74,6 +74,17 @@ bc_metrics_parse_listen (const char *text, GSocketAddress **out, GError **error)
   return TRUE;
 }
 
+gboolean
+bc_metrics_listen_same_port (const char *a, const char *b)
+{
+  g_autofree char *host_a = NULL;
+  g_autofree char *host_b = NULL;
+  guint16 port_a = 0, port_b = 0;
+
+  return split_listen (a, &host_a, &port_a) && split_listen (b, &host_b, &port_b) &&
+         port_a != 0 && port_a == port_b;
+}
+
 /* ---- the endpoint's answers -------------------------------------------- */
 
 guint

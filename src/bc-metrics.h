@@ -62,6 +62,10 @@ typedef struct {
  * 0..65535 (0: any free one).  out (may be NULL) gets the address. */
 gboolean bc_metrics_parse_listen (const char *text, GSocketAddress **out, GError **error);
 
+/* TRUE if two valid listen values name the same port, not 0: the new
+ * address may then collide with the old one's socket. */
+gboolean bc_metrics_listen_same_port (const char *a, const char *b);
+
 /* ---- the endpoint's answers (pure: the HTTP side is bc-metrics-http.c) -- */
 
 /* The longest request head (request line and headers) taken. */

@@ -6,8 +6,9 @@
 # memory on refused before it parses them; ranges it trips on ignored;
 # requests libsoup answers itself closed, no descriptor left; descriptors
 # exhausted, then free again; a slowloris cut; scrapes served while idle
-# clients fill every place.  TAP output.  Python 3 standard library only;
-# every loop bounded; about 20 s.
+# clients fill every place; a reload to an address that cannot be listened
+# on.  TAP output.  Python 3 standard library only; every loop bounded;
+# about 25 s.
 import os
 import re
 import resource
@@ -386,6 +387,53 @@ def test_exhausted(d):
     result(f"descriptors exhausted (limit {base + 4}): said once, accepting again once free", "; ".join(why))
 
 
+# ---- reload ------------------------------------------------------------------
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def hold(host, port):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((host, port))
+    s.listen(1)
+    return s
+
+
+def test_reload(d, port):
+    # another port, in use: the old endpoint serves on
+    busy = hold("127.0.0.1", 0)
+    d.write_conf(f"127.0.0.1:{busy.getsockname()[1]}")
+    d.proc.send_signal(signal.SIGHUP)
+    said = d.wait_log(r"metrics: .*in use.*; still serving on 127\.0\.0\.1:%d$" % port, timeout=5)
+    status = scrape(port)
+    result("a reload to a port in use keeps the old endpoint serving, and says why",
+           "" if said and status == 200 else f"said '{said}', old endpoint answers {status}: {d.log()[-300:]}")
+    busy.close()
+    # the same port on an address that cannot listen even once the old
+    # socket is closed (held here): the old one opens again
+    other = hold("127.0.0.2", port)
+    d.write_conf(f"0.0.0.0:{port}")
+    d.proc.send_signal(signal.SIGHUP)
+    said = d.wait_log(r"metrics: .*; still serving on 127\.0\.0\.1:%d$" % port, count=2, timeout=5)
+    status = scrape(port)
+    result("a reload to the same port that cannot listen: the old endpoint opens again",
+           "" if said and status == 200 else f"said '{said}', old endpoint answers {status}: {d.log()[-300:]}")
+    other.close()
+    # the same port, another name of the same address (IPv4-mapped, which
+    # the log shows as IPv4): moves; the third 'serving' line (the old one
+    # opened again was the second)
+    d.write_conf(f"[::ffff:127.0.0.1]:{port}")
+    d.proc.send_signal(signal.SIGHUP)
+    said = d.wait_log(r"metrics: serving http://127\.0\.0\.1:%d/metrics$" % port, count=3, timeout=5)
+    status = scrape(port)
+    result("a reload to the same port on another name of the address moves the endpoint",
+           "" if said and status == 200 else f"said '{said}', answers {status}: {d.log()[-300:]}")
+
+
 def started(daemons, d):
     daemons.append(d)
     if d.port is None:
@@ -410,6 +458,10 @@ def main():
         d = Daemon("limit40", nofile=40)
         if started(daemons, d):
             test_exhausted_40(d)
+        port = free_port()
+        d = Daemon("reload", listen=f"127.0.0.1:{port}")
+        if started(daemons, d):
+            test_reload(d, port)
     finally:
         codes = [(x.name, x.stop()) for x in daemons]
         bad = [f"{name} exit {code}" for name, code in codes if code != 0]

@@ -158,6 +158,17 @@ test_listen_quoted (void)
   g_assert_cmpstr (error2->message, ==, "'\\u{001B}]0;title\\u{0007}' is not ADDRESS:PORT (e.g. 127.0.0.1:9477, [::1]:9477)");
 }
 
+/* Two values collide only on the same port, not 0. */
+static void
+test_listen_same_port (void)
+{
+  g_assert_true (bc_metrics_listen_same_port ("127.0.0.1:9477", "0.0.0.0:9477"));
+  g_assert_true (bc_metrics_listen_same_port ("127.0.0.1:9477", "[::1]:9477"));
+  g_assert_false (bc_metrics_listen_same_port ("127.0.0.1:9477", "127.0.0.1:9478"));
+  g_assert_false (bc_metrics_listen_same_port ("127.0.0.1:0", "127.0.0.2:0"));
+  g_assert_false (bc_metrics_listen_same_port ("", "127.0.0.1:9477"));
+}
+
 /* What a request gets from its headers alone, one row a request. */
 static void
 test_verdict (void)
@@ -339,6 +350,7 @@ main (int argc, char **argv)
   g_test_add_func ("/metrics/hostile-name", test_hostile_name);
   g_test_add_func ("/metrics/listen", test_listen);
   g_test_add_func ("/metrics/listen-quoted", test_listen_quoted);
+  g_test_add_func ("/metrics/listen-same-port", test_listen_same_port);
   g_test_add_func ("/metrics/verdict", test_verdict);
   g_test_add_func ("/metrics/screen-head", test_screen_head);
   g_test_add_func ("/metrics/screen-head-limits", test_screen_head_limits);
