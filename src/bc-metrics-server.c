@@ -14,6 +14,9 @@
 #include "bc-listener.h"
 #include "bc-metrics-http.h"
 
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netinet/in.h>
 #include <string.h>
 
 /* A scrape is one short connection; a client holding more, or one for
@@ -89,6 +92,28 @@ log_uri (BcListener *l)
              g_inet_socket_address_get_port (a));
 }
 
+/* A subnet's broadcast address is bound like one of the host's own (the
+ * kernel accepts it); only the interfaces tell it apart. */
+static gboolean
+check_not_broadcast (GSocketAddress *addr, const char *listen, GError **error)
+{
+  const guint8 *v4 = bc_metrics_listen_ipv4 (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (addr)));
+  struct ifaddrs *all = NULL;
+  char name[IF_NAMESIZE + 1] = "";
+
+  if (v4 == NULL || getifaddrs (&all) != 0)
+    return TRUE;
+  for (struct ifaddrs *i = all; i && name[0] == '\0'; i = i->ifa_next)
+    if ((i->ifa_flags & IFF_BROADCAST) && i->ifa_broadaddr && i->ifa_broadaddr->sa_family == AF_INET &&
+        memcmp (&((struct sockaddr_in *) (void *) i->ifa_broadaddr)->sin_addr, v4, 4) == 0)
+      g_strlcpy (name, i->ifa_name, sizeof name);
+  freeifaddrs (all);
+  if (name[0] == '\0')
+    return TRUE;
+  return bc_set_error (error, BC_ERROR_CONFIG, "[metrics] listen %s: the broadcast address of %s, not one of this host's own",
+                       listen, name);
+}
+
 static BcMetricsServer *
 server_new (BcDaemon *d, const char *listen, GError **error)
 {
@@ -96,7 +121,7 @@ server_new (BcDaemon *d, const char *listen, GError **error)
   g_autoptr (GError) local = NULL;
   BcMetricsServer *s;
 
-  if (!bc_metrics_parse_listen (listen, &addr, error))
+  if (!bc_metrics_parse_listen (listen, &addr, error) || !check_not_broadcast (addr, listen, error))
     return NULL;
   s = g_new0 (BcMetricsServer, 1);
   g_strlcpy (s->listen, listen, sizeof s->listen);

@@ -49,6 +49,38 @@ split_listen (const char *text, char **host, guint16 *port)
   return TRUE;
 }
 
+const guint8 *
+bc_metrics_listen_ipv4 (GInetAddress *addr)
+{
+  static const guint8 mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+  const guint8 *b = g_inet_address_to_bytes (addr);
+
+  if (g_inet_address_get_family (addr) == G_SOCKET_FAMILY_IPV4)
+    return b;
+  return memcmp (b, mapped, sizeof mapped) == 0 ? b + 12 : NULL;
+}
+
+/* A TCP endpoint listens on one of the host's own addresses: multicast
+ * groups and the broadcast address are none (the kernel binds them all
+ * the same).  A subnet's broadcast address needs the host's interfaces:
+ * bc-metrics-server.c checks it before binding. */
+static gboolean
+check_unicast (GInetAddress *addr, const char *host, GError **error)
+{
+  const guint8 *v4 = bc_metrics_listen_ipv4 (addr);
+  const char *what = NULL;
+  g_autofree char *shown = NULL;
+
+  if (v4 ? v4[0] >= 224 && v4[0] <= 239 : g_inet_address_get_is_multicast (addr))
+    what = "a multicast address";
+  else if (v4 && v4[0] == 255 && v4[1] == 255 && v4[2] == 255 && v4[3] == 255)
+    what = "the broadcast address";
+  if (what == NULL)
+    return TRUE;
+  shown = bc_quote (host, BC_QUOTE_MAX);
+  return bc_set_error (error, BC_ERROR_CONFIG, "%s is %s, not one of this host's own", shown, what);
+}
+
 gboolean
 bc_metrics_parse_listen (const char *text, GSocketAddress **out, GError **error)
 {
@@ -69,6 +101,8 @@ bc_metrics_parse_listen (const char *text, GSocketAddress **out, GError **error)
       shown = bc_quote (host, BC_QUOTE_MAX);
       return bc_set_error (error, BC_ERROR_CONFIG, "%s is not an IP address (IPv6 in brackets)", shown);
     }
+  if (!check_unicast (addr, host, error))
+    return FALSE;
   if (out)
     *out = g_inet_socket_address_new (addr, port);
   return TRUE;

@@ -231,7 +231,10 @@ grep -qE "^balloonctl: \[metrics\] listen 127\.0\.0\.2:$port2: .*([Aa]ddress.*in
 result "an address in use: exit 2" "$why"
 
 for bad in "localhost:9477|'localhost' is not an IP address" "127.0.0.1|'127.0.0.1' is not ADDRESS:PORT" \
-           "127.0.0.1:70000|'127.0.0.1:70000' is not ADDRESS:PORT"; do
+           "127.0.0.1:70000|'127.0.0.1:70000' is not ADDRESS:PORT" \
+           "224.0.0.1:9477|'224.0.0.1' is a multicast address, not one of this host's own" \
+           "[ff02::1]:9477|'ff02::1' is a multicast address, not one of this host's own" \
+           "255.255.255.255:9477|'255.255.255.255' is the broadcast address, not one of this host's own"; do
     printf '[metrics]\nlisten=%s\n' "${bad%%|*}" >"$TMP/bad.conf"
     "$BIN" -c test:///default --config "$TMP/bad.conf" --state-file "" run --once >/dev/null 2>"$TMP/bad.err"
     rc=$?
@@ -240,6 +243,22 @@ for bad in "localhost:9477|'localhost' is not an IP address" "127.0.0.1|'127.0.0
     grep -qF "bad.conf: [metrics] listen: ${bad#*|}" "$TMP/bad.err" || why="$why $(cat "$TMP/bad.err")"
     result "listen=${bad%%|*}: configuration error" "$why"
 done
+
+# A subnet's broadcast address (one of this host's interfaces has one):
+# the kernel would bind it; refused at start.
+brd=$(ip -4 -o addr show 2>/dev/null | sed -nE 's/.* brd ([0-9.]+) .*/\1/p' | head -1)
+if [ -n "$brd" ]; then
+    printf '[metrics]\nlisten=%s:0\n' "$brd" >"$TMP/brd.conf"
+    "$BIN" -c test:///default --config "$TMP/brd.conf" --state-file "" run --once >/dev/null 2>"$TMP/brd.err"
+    rc=$?
+    why=""
+    [ "$rc" -eq 2 ] || why="exit $rc, wanted 2"
+    grep -qE "^balloonctl: \[metrics\] listen $brd:0: the broadcast address of [^ ]+, not one of this host's own$" "$TMP/brd.err" ||
+        why="$why $(cat "$TMP/brd.err")"
+    result "listen=$brd:0 (a broadcast address): error at start" "$why"
+else
+    result "a subnet's broadcast address # SKIP no interface with one" ""
+fi
 
 # ---- a reload without listen closes it; SIGTERM ends the daemon --------------
 printf '[domain]\nmin-mib=1984\nmax-mib=1984\n' >"$TMP/on.conf"

@@ -114,6 +114,10 @@ test_listen (void)
     { "0.0.0.0:0", "0.0.0.0", 0 },
     { "[::1]:65535", "::1", 65535 },
     { "[::]:9477", "::", 9477 },
+    { "[::ffff:127.0.0.1]:9477", "::ffff:127.0.0.1", 9477 },
+    { "223.255.255.255:1", "223.255.255.255", 1 },
+    { "240.0.0.1:1", "240.0.0.1", 1 },
+    { "[fe80::1]:1", "fe80::1", 1 },
   };
   static const char *const bad[] = {
     "", "127.0.0.1", "127.0.0.1:", ":9477", "127.0.0.1:65536", "127.0.0.1:-1", "127.0.0.1:+80",
@@ -156,6 +160,33 @@ test_listen_quoted (void)
   g_assert_cmpstr (error->message, ==, "'\\u{001B}[2Jx' is not an IP address (IPv6 in brackets)");
   g_assert_false (bc_metrics_parse_listen ("\033]0;title\a", NULL, &error2));
   g_assert_cmpstr (error2->message, ==, "'\\u{001B}]0;title\\u{0007}' is not ADDRESS:PORT (e.g. 127.0.0.1:9477, [::1]:9477)");
+}
+
+/* A TCP endpoint listens on one of the host's own addresses: a multicast
+ * group or the broadcast address is a configuration error that says so. */
+static void
+test_listen_unicast (void)
+{
+  static const struct { const char *text; const char *message; } bad[] = {
+    { "224.0.0.1:9477", "'224.0.0.1' is a multicast address, not one of this host's own" },
+    { "239.255.255.250:1900", "'239.255.255.250' is a multicast address, not one of this host's own" },
+    { "[ff02::1]:9477", "'ff02::1' is a multicast address, not one of this host's own" },
+    { "[ff05::1:3]:0", "'ff05::1:3' is a multicast address, not one of this host's own" },
+    { "[::ffff:224.0.0.251]:5353", "'::ffff:224.0.0.251' is a multicast address, not one of this host's own" },
+    { "255.255.255.255:9477", "'255.255.255.255' is the broadcast address, not one of this host's own" },
+    { "[::ffff:255.255.255.255]:9477", "'::ffff:255.255.255.255' is the broadcast address, not one of this host's own" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr (GSocketAddress) a = NULL;
+      g_autoptr (GError) error = NULL;
+
+      g_assert_false (bc_metrics_parse_listen (bad[i].text, &a, &error));
+      g_assert_error (error, BC_ERROR, BC_ERROR_CONFIG);
+      g_assert_cmpstr (error->message, ==, bad[i].message);
+      g_assert_null (a);
+    }
 }
 
 /* Two values collide only on the same port, not 0. */
@@ -350,6 +381,7 @@ main (int argc, char **argv)
   g_test_add_func ("/metrics/hostile-name", test_hostile_name);
   g_test_add_func ("/metrics/listen", test_listen);
   g_test_add_func ("/metrics/listen-quoted", test_listen_quoted);
+  g_test_add_func ("/metrics/listen-unicast", test_listen_unicast);
   g_test_add_func ("/metrics/listen-same-port", test_listen_same_port);
   g_test_add_func ("/metrics/verdict", test_verdict);
   g_test_add_func ("/metrics/screen-head", test_screen_head);
