@@ -3,7 +3,8 @@
  * accept loop, with a cap on connections, a deadline for each, and
  * recovery when the process runs out of descriptors (bc-listener.h).
  * Every source is on the default main context and owned here: the watch
- * on the socket, one wait, one timer per connection. */
+ * on the socket, one wait, one timer per connection and, while an answer
+ * lingers, a watch for the client's end. */
 #define G_LOG_DOMAIN "balloonctl-listen"
 
 #include "bc-listener.h"
