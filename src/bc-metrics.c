@@ -202,20 +202,38 @@ screen_lines (const char *buf, gsize end)
   return 0;
 }
 
+/* libsoup interns the method of every request it parses, for good: only
+ * HTTP's own reach it. */
+static gboolean
+known_method (const char *method, gsize len)
+{
+  static const char *const known[] = { "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (known); i++)
+    if (len == strlen (known[i]) && memcmp (method, known[i], len) == 0)
+      return TRUE;
+  return FALSE;
+}
+
 void
 bc_metrics_screen_head (const char *buf, gsize len, gsize max, BcMetricsHead *out)
 {
   gsize end = head_end (buf, MIN (len, max));
-  gsize lead = 0;
+  gsize lead = 0, method_len;
 
-  while (lead < len && (buf[lead] == '\r' || buf[lead] == '\n'))
+  while (lead < end && (buf[lead] == '\r' || buf[lead] == '\n'))
     lead++;
-  out->head = len - lead >= 5 && memcmp (buf + lead, "HEAD ", 5) == 0;
+  /* the request line's first field, as libsoup splits it */
+  for (method_len = 0; lead + method_len < end && !strchr (" \t\r\n", buf[lead + method_len]); method_len++)
+    ;
+  out->head = method_len == 4 && memcmp (buf + lead, "HEAD", 4) == 0;
   out->complete = end > 0 || len >= max;
   if (end == 0)
     out->status = len >= max ? STATUS_HEAD_TOO_LARGE : 0;
   else if (memchr (buf, '\0', end))
     out->status = SOUP_STATUS_BAD_REQUEST;
+  else if (!known_method (buf + lead, method_len))
+    out->status = method_len ? SOUP_STATUS_NOT_IMPLEMENTED : SOUP_STATUS_BAD_REQUEST;
   else
     out->status = screen_lines (buf, end);
 }

@@ -77,14 +77,16 @@ gboolean bc_metrics_listen_same_port (const char *a, const char *b);
 #define BC_METRICS_HEAD_MAX 8192
 
 /* A request's head as far as it has come, judged before libsoup parses
- * it (Debian 12's libsoup 3.2 loses the memory of a request-target whose
- * body encoding it does not recognise: a Transfer-Encoding it does not
- * know, a Content-Length that is not a number). */
+ * it: Debian 12's libsoup 3.2 loses the memory of a request-target whose
+ * body encoding it does not recognise (a Transfer-Encoding it does not
+ * know, a Content-Length that is not a number), and keeps every method
+ * it parses for good (interned). */
 typedef struct {
   gboolean complete;    /* its end is in, as libsoup finds it (or it is
                            too long) */
   guint status;         /* 0: hand it to libsoup; else the refusal: 431
-                           too long, 400 a NUL or a folded line, 413 a
+                           too long, 400 a NUL or a folded line, 501 a
+                           method HTTP does not define, 413 a
                            Transfer-Encoding or a Content-Length that is
                            not one plain number */
   gboolean head;        /* a HEAD request (its refusal has no text) */

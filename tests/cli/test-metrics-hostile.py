@@ -3,12 +3,12 @@
 # on libvirt's test driver against hostile clients, over raw sockets on
 # loopback: bodies (Expect suppressed, bad lengths, chunked) refused at the
 # headers without the daemon's memory growing; heads libsoup 3.2 would leak
-# memory on refused before it parses them; ranges it trips on ignored;
-# requests libsoup answers itself closed, no descriptor left; descriptors
-# exhausted, then free again; a slowloris cut; scrapes served while idle
-# clients fill every place; a reload to an address that cannot be listened
-# on.  TAP output.  Python 3 standard library only; every loop bounded;
-# about 25 s.
+# or keep memory for refused before it parses them (odd body encodings,
+# methods of their own); ranges it trips on ignored; requests libsoup
+# answers itself closed, no descriptor left; descriptors exhausted, then
+# free again; a slowloris cut; scrapes served while idle clients fill every
+# place; a reload to an address that cannot be listened on.  TAP output.
+# Python 3 standard library only; every loop bounded; about 25 s.
 import os
 import re
 import resource
@@ -274,6 +274,29 @@ def test_head_leak(d):
     result("heads with an unknown body encoding or too long: refused, memory flat", "; ".join(why))
 
 
+def unknown_methods(port, first, count):
+    """count requests, each with a method of its own (6 KB): the problems."""
+    for i in range(first, first + count):
+        method = f"M{i:06d}" + "X" * 6000
+        answer, how = exchange(port, f"{method} /metrics HTTP/1.1\r\nHost: x\r\n\r\n".encode(), 2.0)
+        if status_of(answer) not in (400, 405, 501) or how == "TIMEOUT":
+            return [f"method {i}: status {status_of(answer)}, {how}"]
+    return []
+
+
+def test_methods(d):
+    """libsoup 3.2 interns the method of every request it parses, for good:
+    methods HTTP does not define never reach it."""
+    why = unknown_methods(d.port, 0, 200)
+    rss0 = d.kib("VmRSS")
+    why += unknown_methods(d.port, 200, 1000)
+    rss1 = d.kib("VmRSS")
+    print(f"# VmRSS {rss0} -> {rss1} KiB after 1000 requests with methods of their own")
+    if rss1 - rss0 > 2048:
+        why.append(f"VmRSS {rss0} -> {rss1} KiB")
+    result("a method of its own each: refused, memory flat", "; ".join(why))
+
+
 def test_ranges(d):
     """Ranges libsoup 3.2 trips its own assertions on: a scrape is answered
     whole."""
@@ -447,6 +470,7 @@ def main():
         d = Daemon("main")
         if started(daemons, d):
             test_head_leak(d)  # first: the bodies leave freed memory behind
+            test_methods(d)
             test_bodies(d)
             test_lengths(d)
             test_ranges(d)

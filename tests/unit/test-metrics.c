@@ -231,7 +231,8 @@ test_verdict (void)
 }
 
 /* A head as it comes, before libsoup parses it: complete where libsoup
- * finds its end; refused if libsoup 3.2 would lose memory on it. */
+ * finds its end; refused if libsoup 3.2 would lose or keep memory for
+ * it. */
 static void
 test_screen_head (void)
 {
@@ -245,8 +246,8 @@ test_screen_head (void)
     /* libsoup's end: an empty line from offset 2 ("\n") or 3 ("\r\n") on */
     { "\r\n\r\n", FALSE, 0, FALSE },
     { "\n\n", FALSE, 0, FALSE },
-    { "\n\n\n", TRUE, 0, FALSE },
-    { "\r\n\r\nTransfer-Encoding: x\r\n\r\n", TRUE, 413, FALSE },
+    { "\n\n\n", TRUE, 400, FALSE },          /* whole, and empty */
+    { "\r\n\r\nGET / HTTP/1.1\r\nTransfer-Encoding: x\r\n\r\n", TRUE, 413, FALSE },
     /* bodies: one plain number, as libsoup trims it, goes on */
     { "POST /x HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello", TRUE, 0, FALSE },
     { "GET /metrics HTTP/1.1\r\ncontent-length:  0 \r\n\r\n", TRUE, 0, FALSE },
@@ -261,6 +262,14 @@ test_screen_head (void)
     /* a folded line (libsoup would join it to the one before) */
     { "GET /metrics HTTP/1.1\r\nContent-Length: 5\r\n 6\r\n\r\n", TRUE, 400, FALSE },
     { "GET /metrics HTTP/1.1\r\nX: a\r\n\tb\r\n\r\n", TRUE, 400, FALSE },
+    /* methods: HTTP's own only, as sent (libsoup would keep any other) */
+    { "BREW /metrics HTTP/1.1\r\n\r\n", TRUE, 501, FALSE },
+    { "get /metrics HTTP/1.1\r\n\r\n", TRUE, 501, FALSE },
+    { "GETX /metrics HTTP/1.1\r\n\r\n", TRUE, 501, FALSE },
+    { "HEAD\t/metrics HTTP/1.1\r\n\r\n", TRUE, 0, TRUE },
+    { "PATCH /x HTTP/1.1\r\n\r\n", TRUE, 0, FALSE },
+    { "OPTIONS * HTTP/1.1\r\n\r\n", TRUE, 0, FALSE },
+    { "\r\n\r\nGET\r\n\r\n", TRUE, 0, FALSE },
     /* not a header to libsoup (whitespace in the name): harmless */
     { "GET /metrics HTTP/1.1\r\nTransfer-Encoding : x\r\n\r\n", TRUE, 0, FALSE },
   };
