@@ -67,6 +67,10 @@ class Daemon:
         with open(self.err, errors="replace") as f:
             return f.read()
 
+    def metrics_log(self):
+        """The last lines the endpoint logged (for a failure's reason)."""
+        return " | ".join([line for line in self.log().splitlines() if "metrics" in line][-3:])
+
     def wait_log(self, regex, count=1, timeout=10.0):
         """The first group of the count-th line matching regex (or "")."""
         end = time.monotonic() + timeout
@@ -434,7 +438,7 @@ def test_reload(d, port):
     said = d.wait_log(r"metrics: .*in use.*; still serving on 127\.0\.0\.1:%d$" % port, timeout=5)
     status = scrape(port)
     result("a reload to a port in use keeps the old endpoint serving, and says why",
-           "" if said and status == 200 else f"said '{said}', old endpoint answers {status}: {d.log()[-300:]}")
+           "" if said and status == 200 else f"said '{said}', old endpoint answers {status}: {d.metrics_log()}")
     busy.close()
     # the same port on an address that cannot listen even once the old
     # socket is closed (held here): the old one opens again
@@ -444,7 +448,7 @@ def test_reload(d, port):
     said = d.wait_log(r"metrics: .*; still serving on 127\.0\.0\.1:%d$" % port, count=2, timeout=5)
     status = scrape(port)
     result("a reload to the same port that cannot listen: the old endpoint opens again",
-           "" if said and status == 200 else f"said '{said}', old endpoint answers {status}: {d.log()[-300:]}")
+           "" if said and status == 200 else f"said '{said}', old endpoint answers {status}: {d.metrics_log()}")
     other.close()
     # the same port, another name of the same address (IPv4-mapped, which
     # the log shows as IPv4): moves; the third 'serving' line (the old one
@@ -454,13 +458,13 @@ def test_reload(d, port):
     said = d.wait_log(r"metrics: serving http://127\.0\.0\.1:%d/metrics$" % port, count=3, timeout=5)
     status = scrape(port)
     result("a reload to the same port on another name of the address moves the endpoint",
-           "" if said and status == 200 else f"said '{said}', answers {status}: {d.log()[-300:]}")
+           "" if said and status == 200 else f"said '{said}', answers {status}: {d.metrics_log()}")
 
 
 def started(daemons, d):
     daemons.append(d)
     if d.port is None:
-        result(f"daemon '{d.name}' serves", "no endpoint: " + d.log()[-500:])
+        result(f"daemon '{d.name}' serves", "no endpoint: " + d.metrics_log())
     return d.port is not None
 
 
