@@ -223,8 +223,9 @@ bc_metrics_screen_head (const char *buf, gsize len, gsize max, BcMetricsHead *ou
 
   while (lead < end && (buf[lead] == '\r' || buf[lead] == '\n'))
     lead++;
-  /* the request line's first field, as libsoup splits it */
-  for (method_len = 0; lead + method_len < end && !strchr (" \t\r\n", buf[lead + method_len]); method_len++)
+  /* the request line's first field, as libsoup splits it: up to a space
+   * or a tab, whatever comes before (a CR, a LF) */
+  for (method_len = 0; lead + method_len < end && buf[lead + method_len] != ' ' && buf[lead + method_len] != '\t'; method_len++)
     ;
   out->head = method_len == 4 && memcmp (buf + lead, "HEAD", 4) == 0;
   out->complete = end > 0 || len >= max;

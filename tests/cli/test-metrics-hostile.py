@@ -279,9 +279,11 @@ def test_head_leak(d):
 
 
 def unknown_methods(port, first, count):
-    """count requests, each with a method of its own (6 KB): the problems."""
+    """count requests, each with a method of its own (6 KB; every other one
+    starting like GET, then a CR: libsoup splits at spaces and tabs only):
+    the problems."""
     for i in range(first, first + count):
-        method = f"M{i:06d}" + "X" * 6000
+        method = ("GET\r" if i % 2 else "") + f"M{i:06d}" + "X" * 6000
         answer, how = exchange(port, f"{method} /metrics HTTP/1.1\r\nHost: x\r\n\r\n".encode(), 2.0)
         if status_of(answer) not in (400, 405, 501) or how == "TIMEOUT":
             return [f"method {i}: status {status_of(answer)}, {how}"]

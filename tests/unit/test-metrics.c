@@ -267,9 +267,11 @@ test_screen_head (void)
     { "get /metrics HTTP/1.1\r\n\r\n", TRUE, 501, FALSE },
     { "GETX /metrics HTTP/1.1\r\n\r\n", TRUE, 501, FALSE },
     { "HEAD\t/metrics HTTP/1.1\r\n\r\n", TRUE, 0, TRUE },
+    { "GET\rX /metrics HTTP/1.1\r\n\r\n", TRUE, 501, FALSE },
+    { "GET\r\nHost: x /metrics HTTP/1.1\r\n\r\n", TRUE, 501, FALSE },
     { "PATCH /x HTTP/1.1\r\n\r\n", TRUE, 0, FALSE },
     { "OPTIONS * HTTP/1.1\r\n\r\n", TRUE, 0, FALSE },
-    { "\r\n\r\nGET\r\n\r\n", TRUE, 0, FALSE },
+    { "\r\n\r\nGET / HTTP/1.1\r\n\r\n", TRUE, 0, FALSE },
     /* not a header to libsoup (whitespace in the name): harmless */
     { "GET /metrics HTTP/1.1\r\nTransfer-Encoding : x\r\n\r\n", TRUE, 0, FALSE },
   };
