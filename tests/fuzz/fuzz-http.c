@@ -2,8 +2,10 @@
 /* The /metrics endpoint's HTTP side (bc-metrics-http.c over libsoup): the
  * input is what a client sends on a connection, then the end of its
  * stream, through a socket pair.  Whatever it is, the connection ends
- * (its client done) and what comes back is one answer at most (after a
- * 100 Continue), 200 only for a GET or a HEAD. */
+ * (its client done), what comes back is one answer at most (after a
+ * 100 Continue), 200 only for a GET or a HEAD, and the request's method
+ * was not interned unless it already was (libsoup keeps every method it
+ * parses for good). */
 #include "fuzz-common.h"
 #include "bc-listener.h"
 #include "bc-metrics-http.h"
@@ -77,6 +79,20 @@ count (const char *hay, const char *needle)
   return n;
 }
 
+/* The request line's method as libsoup takes it (after empty lines, up to
+ * a space or a tab), or NULL if it holds a NUL (no C string to look up). */
+static char *
+method_of (const uint8_t *data, size_t size)
+{
+  size_t lead = 0, n = 0;
+
+  while (lead < size && (data[lead] == '\r' || data[lead] == '\n'))
+    lead++;
+  while (lead + n < size && data[lead + n] != ' ' && data[lead + n] != '\t')
+    n++;
+  return memchr (data + lead, '\0', n) ? NULL : g_strndup ((const char *) data + lead, n);
+}
+
 /* The request line's method is GET or HEAD (libsoup takes tabs between
  * its fields too). */
 static gboolean
@@ -115,6 +131,9 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   g_autoptr (BcListenerClient) client = NULL;
   g_autoptr (GString) out = g_string_new (NULL);
   Client c = { -1, data, size, out, FALSE };
+  g_autofree char *method = method_of (data, size);
+  /* libsoup interns every method it parses, for good: none new may reach it */
+  gboolean interned = method == NULL || g_quark_try_string (method) != 0;
   int sv[2];
   guint turns = 0;
 
@@ -137,6 +156,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   g_assert_true (g_io_stream_is_closed (G_IO_STREAM (conn)));
   g_assert_true (c.out_ended);
   check_answer (out, data, size);
+  if (!interned)
+    g_assert_cmpuint (g_quark_try_string (method), ==, 0);
   for (guint i = 0; i < 100 && g_main_context_iteration (NULL, FALSE); i++)
     ;
   close (sv[1]);
