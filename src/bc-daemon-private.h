@@ -133,7 +133,8 @@ guint64 bc_gather_host_budget (BcDaemon *d, const BcPassInput *in, gsize n, gint
 /* Listens when [metrics] listen is set; a failure is a configuration
  * error. */
 gboolean bc_metrics_start (BcDaemon *d, GError **error);
-/* After a reload: a changed listen moves the endpoint (off if the new
- * address cannot be listened on, with a warning). */
+/* After a reload: a changed listen moves the endpoint; if the new
+ * address cannot be listened on, the old endpoint serves on (a warning
+ * says why). */
 void bc_metrics_reload (BcDaemon *d);
 void bc_metrics_stop (BcDaemon *d);

@@ -1,26 +1,48 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* report, the daemon's side: the [metrics] listen endpoint.  A SoupServer
- * on the daemon's main context (it never blocks: libsoup reads and writes
- * asynchronously) answers GET /metrics with what bc-metrics.c renders from
- * the daemon's domain table and counters at the time of the request. */
+/* report, the daemon's side: the [metrics] listen endpoint.  Its own
+ * listening socket (bc-listener.c: at most CLIENTS_MAX connections, each
+ * shut down DEADLINE_MS after it was accepted, accepting again after the
+ * process ran out of descriptors) hands each connection to the HTTP side
+ * (bc-metrics-http.c), which answers GET /metrics with what bc-metrics.c
+ * renders from the daemon's domain table and counters at the time of the
+ * request, refuses anything else from its headers, and closes it.  All on
+ * the daemon's main context; nothing blocks. */
 #define G_LOG_DOMAIN "balloonctl-metrics"
 
 #include "bc-daemon-private.h"
 #include "bc-error.h"
+#include "bc-listener.h"
+#include "bc-metrics-http.h"
 
-#include <libsoup/soup.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netinet/in.h>
 #include <string.h>
 
-#define CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
+/* A scrape is one short connection; a client holding more, or one for
+ * longer, is not a scraper. */
+#define CLIENTS_MAX 16
+#define DEADLINE_MS 5000
+
+static const BcListenerLimits limits = {
+  .name = "metrics",
+  .clients_max = CLIENTS_MAX,
+  .deadline_ms = DEADLINE_MS,
+  .evict_age_ms = 1000,
+  .retry_ms = 1000,
+  .grace_ms = 1000,
+};
 
 struct _BcMetricsServer {
-  SoupServer *soup;
+  BcListener *listener;
+  BcMetricsHttp *http;
   char listen[BC_METRICS_LISTEN_MAX]; /* as configured */
 };
 
 static GString *
-render (BcDaemon *d)
+render (gpointer data)
 {
+  BcDaemon *d = data;
   g_autoptr (GPtrArray) doms = bc_gather_sorted (d);
   g_autoptr (BcMetricsSnapshot) s = bc_metrics_snapshot_new ();
   GString *out = g_string_new (NULL);
@@ -37,71 +59,59 @@ render (BcDaemon *d)
 }
 
 static void
-answer (SoupServerMessage *msg, guint status, const char *text)
+serve (GSocketConnection *conn, BcListenerClient *client, gpointer data)
 {
-  soup_server_message_set_status (msg, status, NULL);
-  soup_server_message_set_response (msg, "text/plain; charset=utf-8", SOUP_MEMORY_COPY, text, strlen (text));
-}
+  BcMetricsServer *s = data;
+  g_autoptr (GSocketAddress) local = g_socket_connection_get_local_address (conn, NULL);
+  g_autoptr (GSocketAddress) remote = g_socket_connection_get_remote_address (conn, NULL);
 
-/* Once the request's headers are in, before any body is read: all but a
- * GET or HEAD of /metrics without a body is answered at once, so no
- * client makes the daemon buffer what it sends. */
-static void
-on_headers (SoupServer *soup, SoupServerMessage *msg, const char *path, GHashTable *query, gpointer data)
-{
-  const char *method = soup_server_message_get_method (msg);
-  SoupMessageHeaders *in = soup_server_message_get_request_headers (msg);
-  SoupMessageHeaders *out = soup_server_message_get_response_headers (msg);
-
-  /* One request per connection: Debian 12's libsoup (3.2) never closes an
-   * idle kept-alive connection its client has closed (one descriptor lost
-   * per scrape, fixed in libsoup 3.3); a scrape every 15 s costs nothing
-   * to connect anew. */
-  soup_message_headers_replace (out, "Connection", "close");
-  if (strcmp (path, "/metrics") != 0)
-    answer (msg, SOUP_STATUS_NOT_FOUND, "not found: balloonctl serves /metrics\n");
-  else if (method != SOUP_METHOD_GET && method != SOUP_METHOD_HEAD)
-    {
-      soup_message_headers_replace (out, "Allow", "GET, HEAD");
-      answer (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "GET or HEAD only\n");
-    }
-  else if (soup_message_headers_get_content_length (in) > 0 ||
-           soup_message_headers_get_encoding (in) == SOUP_ENCODING_CHUNKED)
-    answer (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "a scrape has no body\n");
-}
-
-static void
-on_request (SoupServer *soup, SoupServerMessage *msg, const char *path, GHashTable *query, gpointer data)
-{
-  GString *body;
-  gsize len;
-
-  body = render (data);
-  len = body->len;
-  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
-  soup_server_message_set_response (msg, CONTENT_TYPE, SOUP_MEMORY_TAKE, g_string_free (body, FALSE), len);
+  /* (a client already gone) */
+  if (local == NULL || remote == NULL)
+    return bc_listener_client_done (client);
+  bc_metrics_http_serve (s->http, conn, local, remote, client);
 }
 
 static void
 server_free (BcMetricsServer *s)
 {
-  soup_server_disconnect (s->soup);
-  g_object_unref (s->soup);
+  /* the HTTP side first: the connections it ends are the listener's */
+  bc_metrics_http_free (s->http);
+  bc_listener_free (s->listener);
   g_free (s);
 }
 
 static void
-log_uris (SoupServer *soup)
+log_uri (BcListener *l)
 {
-  GSList *uris = soup_server_get_uris (soup);
+  GInetSocketAddress *a = bc_listener_get_address (l);
+  GInetAddress *addr = g_inet_socket_address_get_address (a);
+  g_autofree char *host = g_inet_address_to_string (addr);
+  gboolean v6 = g_inet_address_get_family (addr) == G_SOCKET_FAMILY_IPV6;
 
-  for (GSList *l = uris; l; l = l->next)
-    {
-      g_autofree char *uri = g_uri_to_string (l->data);
+  g_message ("metrics: serving http://%s%s%s:%u/metrics", v6 ? "[" : "", host, v6 ? "]" : "",
+             g_inet_socket_address_get_port (a));
+}
 
-      g_message ("metrics: serving %smetrics", uri);
-    }
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+/* A subnet's broadcast address is bound like one of the host's own (the
+ * kernel accepts it); only the interfaces tell it apart. */
+static gboolean
+check_not_broadcast (GSocketAddress *addr, const char *listen, GError **error)
+{
+  const guint8 *v4 = bc_metrics_listen_ipv4 (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (addr)));
+  struct ifaddrs *all = NULL;
+  char name[IF_NAMESIZE + 1] = "";
+
+  if (v4 == NULL || getifaddrs (&all) != 0)
+    return TRUE;
+  for (struct ifaddrs *i = all; i && name[0] == '\0'; i = i->ifa_next)
+    if ((i->ifa_flags & IFF_BROADCAST) && i->ifa_broadaddr && i->ifa_broadaddr->sa_family == AF_INET &&
+        memcmp (&((struct sockaddr_in *) (void *) i->ifa_broadaddr)->sin_addr, v4, 4) == 0)
+      g_strlcpy (name, i->ifa_name, sizeof name);
+  freeifaddrs (all);
+  if (name[0] == '\0')
+    return TRUE;
+  return bc_set_error (error, BC_ERROR_CONFIG, "[metrics] listen %s: the broadcast address of %s, not one of this host's own",
+                       listen, name);
 }
 
 static BcMetricsServer *
@@ -111,19 +121,19 @@ server_new (BcDaemon *d, const char *listen, GError **error)
   g_autoptr (GError) local = NULL;
   BcMetricsServer *s;
 
-  if (!bc_metrics_parse_listen (listen, &addr, error))
+  if (!bc_metrics_parse_listen (listen, &addr, error) || !check_not_broadcast (addr, listen, error))
     return NULL;
   s = g_new0 (BcMetricsServer, 1);
-  s->soup = soup_server_new (NULL, NULL);
   g_strlcpy (s->listen, listen, sizeof s->listen);
-  soup_server_add_early_handler (s->soup, NULL, on_headers, d, NULL);
-  soup_server_add_handler (s->soup, NULL, on_request, d, NULL);
-  if (!soup_server_listen (s->soup, addr, 0, &local))
+  s->http = bc_metrics_http_new (render, d);
+  s->listener = bc_listener_new (addr, &limits, serve, s, &local);
+  if (s->listener == NULL)
     {
-      server_free (s);
+      bc_metrics_http_free (s->http);
+      g_free (s);
       return bc_set_error (error, BC_ERROR_CONFIG, "[metrics] listen %s: %s", listen, local->message), NULL;
     }
-  log_uris (s->soup);
+  log_uri (s->listener);
   return s;
 }
 
@@ -136,18 +146,54 @@ bc_metrics_start (BcDaemon *d, GError **error)
   return d->metrics != NULL;
 }
 
+/* The new address shares the old one's port and could not listen beside
+ * it: the old one closes for it, and opens again if it still cannot. */
+static void
+move_on_same_port (BcDaemon *d, const char *want)
+{
+  g_autofree char *have = g_strdup (d->metrics->listen);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GError) again = NULL;
+
+  bc_metrics_stop (d);
+  d->metrics = server_new (d, want, &error);
+  if (d->metrics != NULL)
+    return;
+  d->metrics = server_new (d, have, &again);
+  if (d->metrics != NULL)
+    g_warning ("metrics: %s; still serving on %s", error->message, have);
+  else
+    g_warning ("metrics: %s; %s again: %s; no endpoint until a reload can listen", error->message, have, again->message);
+}
+
 void
 bc_metrics_reload (BcDaemon *d)
 {
+  const char *want = d->cfg.metrics_listen;
+  const char *have = d->metrics ? d->metrics->listen : "";
   g_autoptr (GError) error = NULL;
+  BcMetricsServer *next;
 
-  if (strcmp (d->metrics ? d->metrics->listen : "", d->cfg.metrics_listen) == 0)
+  if (strcmp (have, want) == 0)
     return;
-  /* the old socket first: the new address may share its port */
-  bc_metrics_stop (d);
-  if (d->cfg.metrics_listen[0] == '\0')
-    g_message ("metrics: endpoint off");
-  else if (!bc_metrics_start (d, &error))
+  if (want[0] == '\0')
+    {
+      bc_metrics_stop (d);
+      g_message ("metrics: endpoint off");
+      return;
+    }
+  /* the new one first: the old one serves on if it cannot listen */
+  next = server_new (d, want, &error);
+  if (next != NULL)
+    {
+      bc_metrics_stop (d);
+      d->metrics = next;
+    }
+  else if (d->metrics && bc_metrics_listen_same_port (have, want))
+    move_on_same_port (d, want);
+  else if (d->metrics)
+    g_warning ("metrics: %s; still serving on %s", error->message, have);
+  else
     g_warning ("metrics: %s; no endpoint until a reload can listen", error->message);
 }
 

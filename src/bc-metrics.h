@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* report: the daemon's figures in Prometheus's text exposition format
- * (version 0.0.4), for the /metrics endpoint (bc-metrics-server.c).  Pure:
- * a snapshot in, text out. */
+ * (version 0.0.4), for the /metrics endpoint (bc-metrics-server.c), and
+ * what the endpoint answers a request from its head alone.  Pure: a
+ * snapshot in, text out; a request's head in, a status out. */
 #pragma once
 
 #include "bc-report.h"
@@ -60,9 +61,61 @@ typedef struct {
 /* The longest [metrics] listen value, with its NUL. */
 #define BC_METRICS_LISTEN_MAX 64
 
-/* ADDRESS:PORT, the address an IP literal (IPv6 in brackets), the port
- * 0..65535 (0: any free one).  out (may be NULL) gets the address. */
+/* ADDRESS:PORT, the address an IP literal (IPv6 in brackets) that can be
+ * a host's own (not multicast, not 255.255.255.255), the port 0..65535
+ * (0: any free one).  out (may be NULL) gets the address. */
 gboolean bc_metrics_parse_listen (const char *text, GSocketAddress **out, GError **error);
+
+/* The 4 bytes of addr's IPv4 address (an IPv4 address, or an IPv4-mapped
+ * IPv6 one, ::ffff:a.b.c.d); NULL for other IPv6 addresses. */
+const guint8 *bc_metrics_listen_ipv4 (GInetAddress *addr);
+
+/* TRUE if two valid listen values name the same port, not 0: the new
+ * address may then collide with the old one's socket. */
+gboolean bc_metrics_listen_same_port (const char *a, const char *b);
+
+/* ---- the endpoint's answers (pure: the HTTP side is bc-metrics-http.c) -- */
+
+/* The longest request head (request line and headers) taken. */
+#define BC_METRICS_HEAD_MAX 8192
+
+/* A request's head as far as it has come, judged before libsoup parses
+ * it: Debian 12's libsoup 3.2 loses the memory of a request-target whose
+ * body encoding it does not recognise (a Transfer-Encoding it does not
+ * know, a Content-Length that is not a number), and keeps every method
+ * it parses for good (interned). */
+typedef struct {
+  gboolean complete;    /* its end is in, as libsoup finds it (or it is
+                           too long) */
+  guint status;         /* 0: hand it to libsoup; else the refusal: 431
+                           too long, 400 a NUL or a folded line, 501 a
+                           method HTTP does not define, 413 a
+                           Transfer-Encoding or a Content-Length that is
+                           not one plain number */
+  gboolean head;        /* a HEAD request (its refusal has no text) */
+} BcMetricsHead;
+
+/* buf: len bytes from the connection's start (max + 1 read at most). */
+void bc_metrics_screen_head (const char *buf, gsize len, gsize max, BcMetricsHead *out);
+
+/* A request whose headers are in, before any of its body is read. */
+typedef struct {
+  const char *method;   /* as sent: "GET", "POST"... */
+  const char *path;     /* decoded; "*" for a request-target of "*" */
+  guint status;         /* what the HTTP parser already answers (a bad
+                           request), 0 = nothing */
+  gboolean has_body;    /* a Content-Length other than 0 (a negative or
+                           overflowing one included), or chunked */
+} BcMetricsRequest;
+
+/* 0: serve it (GET or HEAD of /metrics, no body); else the status of the
+ * refusal, sent at once: the body, if any, is never read. */
+guint bc_metrics_verdict (const BcMetricsRequest *r);
+
+/* Appends a whole refusal to out: status line, headers (Connection:
+ * close; date, if not NULL, as the Date header), and a line of text
+ * unless the request was a HEAD. */
+void bc_metrics_refusal (GString *out, guint status, gboolean head, const char *date);
 
 BcMetricsSnapshot *bc_metrics_snapshot_new (void);
 void bc_metrics_snapshot_free (BcMetricsSnapshot *s);

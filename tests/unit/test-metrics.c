@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The /metrics text: a snapshot against an expected file, label escaping
  * of hostile domain names, the listen address, a snapshot from a domain's
- * record. */
+ * record; what a request gets from its headers. */
 #include "bc-domain.h"
 #include "bc-error.h"
 #include "bc-metrics.h"
@@ -138,6 +138,10 @@ test_listen (void)
     { "0.0.0.0:0", "0.0.0.0", 0 },
     { "[::1]:65535", "::1", 65535 },
     { "[::]:9477", "::", 9477 },
+    { "[::ffff:127.0.0.1]:9477", "::ffff:127.0.0.1", 9477 },
+    { "223.255.255.255:1", "223.255.255.255", 1 },
+    { "240.0.0.1:1", "240.0.0.1", 1 },
+    { "[fe80::1]:1", "fe80::1", 1 },
   };
   static const char *const bad[] = {
     "", "127.0.0.1", "127.0.0.1:", ":9477", "127.0.0.1:65536", "127.0.0.1:-1", "127.0.0.1:+80",
@@ -180,6 +184,186 @@ test_listen_quoted (void)
   g_assert_cmpstr (error->message, ==, "'\\u{001B}[2Jx' is not an IP address (IPv6 in brackets)");
   g_assert_false (bc_metrics_parse_listen ("\033]0;title\a", NULL, &error2));
   g_assert_cmpstr (error2->message, ==, "'\\u{001B}]0;title\\u{0007}' is not ADDRESS:PORT (e.g. 127.0.0.1:9477, [::1]:9477)");
+}
+
+/* A TCP endpoint listens on one of the host's own addresses: a multicast
+ * group or the broadcast address is a configuration error that says so. */
+static void
+test_listen_unicast (void)
+{
+  static const struct { const char *text; const char *message; } bad[] = {
+    { "224.0.0.1:9477", "'224.0.0.1' is a multicast address, not one of this host's own" },
+    { "239.255.255.250:1900", "'239.255.255.250' is a multicast address, not one of this host's own" },
+    { "[ff02::1]:9477", "'ff02::1' is a multicast address, not one of this host's own" },
+    { "[ff05::1:3]:0", "'ff05::1:3' is a multicast address, not one of this host's own" },
+    { "[::ffff:224.0.0.251]:5353", "'::ffff:224.0.0.251' is a multicast address, not one of this host's own" },
+    { "255.255.255.255:9477", "'255.255.255.255' is the broadcast address, not one of this host's own" },
+    { "[::ffff:255.255.255.255]:9477", "'::ffff:255.255.255.255' is the broadcast address, not one of this host's own" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr (GSocketAddress) a = NULL;
+      g_autoptr (GError) error = NULL;
+
+      g_assert_false (bc_metrics_parse_listen (bad[i].text, &a, &error));
+      g_assert_error (error, BC_ERROR, BC_ERROR_CONFIG);
+      g_assert_cmpstr (error->message, ==, bad[i].message);
+      g_assert_null (a);
+    }
+}
+
+/* Two values collide only on the same port, not 0. */
+static void
+test_listen_same_port (void)
+{
+  g_assert_true (bc_metrics_listen_same_port ("127.0.0.1:9477", "0.0.0.0:9477"));
+  g_assert_true (bc_metrics_listen_same_port ("127.0.0.1:9477", "[::1]:9477"));
+  g_assert_false (bc_metrics_listen_same_port ("127.0.0.1:9477", "127.0.0.1:9478"));
+  g_assert_false (bc_metrics_listen_same_port ("127.0.0.1:0", "127.0.0.2:0"));
+  g_assert_false (bc_metrics_listen_same_port ("", "127.0.0.1:9477"));
+}
+
+/* What a request gets from its headers alone, one row a request. */
+static void
+test_verdict (void)
+{
+  static const struct { BcMetricsRequest r; guint status; } rows[] = {
+    { { "GET", "/metrics", 0, FALSE }, 0 },
+    { { "HEAD", "/metrics", 0, FALSE }, 0 },
+    { { "GET", "/metrics", 0, TRUE }, 413 },    /* any body, any length */
+    { { "HEAD", "/metrics", 0, TRUE }, 413 },
+    { { "POST", "/metrics", 0, TRUE }, 405 },
+    { { "POST", "/metrics", 0, FALSE }, 405 },
+    { { "OPTIONS", "/metrics", 0, FALSE }, 405 },
+    { { "get", "/metrics", 0, FALSE }, 405 },   /* methods are case-sensitive */
+    { { "GET", "/", 0, FALSE }, 404 },
+    { { "GET", "/metrics/", 0, FALSE }, 404 },
+    { { "GET", "/metricsx", 0, FALSE }, 404 },
+    { { "OPTIONS", "*", 0, FALSE }, 404 },
+    { { "POST", "*", 0, TRUE }, 404 },
+    { { "GET", NULL, 0, FALSE }, 404 },
+    { { "GET", "/metrics", 400, FALSE }, 400 }, /* libsoup's own answer stands */
+    { { "GET", "/metrics", 400, TRUE }, 400 },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
+    {
+      g_test_message ("row %u: %s %s", i, rows[i].r.method, rows[i].r.path);
+      g_assert_cmpuint (bc_metrics_verdict (&rows[i].r), ==, rows[i].status);
+    }
+}
+
+/* A head as it comes, before libsoup parses it: complete where libsoup
+ * finds its end; refused if libsoup 3.2 would lose or keep memory for
+ * it. */
+static void
+test_screen_head (void)
+{
+  static const struct { const char *text; gboolean complete; guint status; gboolean head; } rows[] = {
+    { "", FALSE, 0, FALSE },
+    { "GET /metrics HTTP/1.1\r\nHost: x\r\n", FALSE, 0, FALSE },
+    { "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n", TRUE, 0, FALSE },
+    { "GET /metrics HTTP/1.1\n\n", TRUE, 0, FALSE },
+    { "HEAD /metrics HTTP/1.1\r\n\r\n", TRUE, 0, TRUE },
+    { "\r\nHEAD /x HTTP/1.1\r\n\r\n", TRUE, 0, TRUE },
+    /* libsoup's end: an empty line from offset 2 ("\n") or 3 ("\r\n") on */
+    { "\r\n\r\n", FALSE, 0, FALSE },
+    { "\n\n", FALSE, 0, FALSE },
+    { "\n\n\n", TRUE, 400, FALSE },          /* whole, and empty */
+    { "\r\n\r\nGET / HTTP/1.1\r\nTransfer-Encoding: x\r\n\r\n", TRUE, 413, FALSE },
+    /* bodies: one plain number, as libsoup trims it, goes on */
+    { "POST /x HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello", TRUE, 0, FALSE },
+    { "GET /metrics HTTP/1.1\r\ncontent-length:  0 \r\n\r\n", TRUE, 0, FALSE },
+    { "GET /metrics HTTP/1.1\r\nContent-Length: 99999999999999999999\r\n\r\n", TRUE, 0, FALSE },
+    { "GET /metrics HTTP/1.1\r\nContent-Length: -1\r\n\r\n", TRUE, 413, FALSE },
+    { "GET /metrics HTTP/1.1\r\nContent-Length: 5, 5\r\n\r\n", TRUE, 413, FALSE },
+    { "GET /metrics HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\n", TRUE, 413, FALSE },
+    { "GET /metrics HTTP/1.1\r\nContent-Length:\r\n\r\n", TRUE, 413, FALSE },
+    { "GET /metrics HTTP/1.1\r\nContent-Length: 5\r6\r\n\r\n", TRUE, 413, FALSE },
+    { "GET /metrics HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n", TRUE, 413, FALSE },
+    { "HEAD /metrics HTTP/1.1\r\nTRANSFER-ENCODING: gzip\r\n\r\n", TRUE, 413, TRUE },
+    /* a folded line (libsoup would join it to the one before) */
+    { "GET /metrics HTTP/1.1\r\nContent-Length: 5\r\n 6\r\n\r\n", TRUE, 400, FALSE },
+    { "GET /metrics HTTP/1.1\r\nX: a\r\n\tb\r\n\r\n", TRUE, 400, FALSE },
+    /* methods: HTTP's own only, as sent (libsoup would keep any other) */
+    { "BREW /metrics HTTP/1.1\r\n\r\n", TRUE, 501, FALSE },
+    { "get /metrics HTTP/1.1\r\n\r\n", TRUE, 501, FALSE },
+    { "GETX /metrics HTTP/1.1\r\n\r\n", TRUE, 501, FALSE },
+    { "HEAD\t/metrics HTTP/1.1\r\n\r\n", TRUE, 0, TRUE },
+    { "GET\rX /metrics HTTP/1.1\r\n\r\n", TRUE, 501, FALSE },
+    { "GET\r\nHost: x /metrics HTTP/1.1\r\n\r\n", TRUE, 501, FALSE },
+    { "PATCH /x HTTP/1.1\r\n\r\n", TRUE, 0, FALSE },
+    { "OPTIONS * HTTP/1.1\r\n\r\n", TRUE, 0, FALSE },
+    { "\r\n\r\nGET / HTTP/1.1\r\n\r\n", TRUE, 0, FALSE },
+    /* not a header to libsoup (whitespace in the name): harmless */
+    { "GET /metrics HTTP/1.1\r\nTransfer-Encoding : x\r\n\r\n", TRUE, 0, FALSE },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
+    {
+      BcMetricsHead h;
+
+      g_test_message ("row %u", i);
+      bc_metrics_screen_head (rows[i].text, strlen (rows[i].text), BC_METRICS_HEAD_MAX, &h);
+      g_assert_cmpint (h.complete, ==, rows[i].complete);
+      g_assert_cmpuint (h.status, ==, rows[i].status);
+      g_assert_cmpint (h.head, ==, rows[i].head);
+    }
+}
+
+/* A NUL (libsoup drops it, joining what is around it), a head too long. */
+static void
+test_screen_head_limits (void)
+{
+  static const char nul[] = "GET /metrics HTTP/1.1\r\nTransfer-En\0coding: x\r\n\r\n";
+  g_autofree char *longer = g_strnfill (BC_METRICS_HEAD_MAX + 1, 'a');
+  BcMetricsHead h;
+
+  bc_metrics_screen_head (nul, sizeof nul - 1, BC_METRICS_HEAD_MAX, &h);
+  g_assert_true (h.complete);
+  g_assert_cmpuint (h.status, ==, 400);
+  /* the end beyond the limit, or none within it */
+  memcpy (longer, "GET /", 5);
+  bc_metrics_screen_head (longer, BC_METRICS_HEAD_MAX + 1, BC_METRICS_HEAD_MAX, &h);
+  g_assert_true (h.complete);
+  g_assert_cmpuint (h.status, ==, 431);
+  memcpy (longer + BC_METRICS_HEAD_MAX - 4, "\r\n\r\n", 4); /* BC_METRICS_HEAD_MAX long */
+  bc_metrics_screen_head (longer, BC_METRICS_HEAD_MAX + 1, BC_METRICS_HEAD_MAX, &h);
+  g_assert_true (h.complete);
+  g_assert_cmpuint (h.status, ==, 0);
+  bc_metrics_screen_head (longer, BC_METRICS_HEAD_MAX - 100, BC_METRICS_HEAD_MAX, &h);
+  g_assert_false (h.complete);
+}
+
+static void
+test_refusal (void)
+{
+  g_autoptr (GString) get = g_string_new (NULL);
+  g_autoptr (GString) head = g_string_new (NULL);
+  g_autoptr (GString) bad = g_string_new (NULL);
+
+  bc_metrics_refusal (get, 405, FALSE, "Sat, 05 Dec 2026 00:00:00 GMT");
+  g_assert_cmpstr (get->str, ==,
+                   "HTTP/1.1 405 Method Not Allowed\r\n"
+                   "Date: Sat, 05 Dec 2026 00:00:00 GMT\r\n"
+                   "Allow: GET, HEAD\r\n"
+                   "Content-Type: text/plain; charset=utf-8\r\n"
+                   "Content-Length: 17\r\n"
+                   "Connection: close\r\n"
+                   "\r\n"
+                   "GET or HEAD only\n");
+  /* a HEAD's answer has the length of the text, not the text */
+  bc_metrics_refusal (head, 404, TRUE, NULL);
+  g_assert_cmpstr (head->str, ==,
+                   "HTTP/1.1 404 Not Found\r\n"
+                   "Content-Type: text/plain; charset=utf-8\r\n"
+                   "Content-Length: 38\r\n"
+                   "Connection: close\r\n"
+                   "\r\n");
+  bc_metrics_refusal (bad, 400, FALSE, NULL);
+  g_assert_true (g_str_has_prefix (bad->str, "HTTP/1.1 400 Bad Request\r\n"));
+  g_assert_true (g_str_has_suffix (bad->str, "Content-Length: 12\r\nConnection: close\r\n\r\nBad Request\n"));
 }
 
 /* The snapshot of a daemon's record: the published record (managed,
@@ -236,6 +420,12 @@ main (int argc, char **argv)
   g_test_add_func ("/metrics/hostile-name", test_hostile_name);
   g_test_add_func ("/metrics/listen", test_listen);
   g_test_add_func ("/metrics/listen-quoted", test_listen_quoted);
+  g_test_add_func ("/metrics/listen-unicast", test_listen_unicast);
+  g_test_add_func ("/metrics/listen-same-port", test_listen_same_port);
+  g_test_add_func ("/metrics/verdict", test_verdict);
+  g_test_add_func ("/metrics/screen-head", test_screen_head);
+  g_test_add_func ("/metrics/screen-head-limits", test_screen_head_limits);
+  g_test_add_func ("/metrics/refusal", test_refusal);
   g_test_add_func ("/metrics/from-domain", test_from_domain);
   return g_test_run ();
 }
