@@ -69,6 +69,10 @@ worker (gpointer data, gpointer unused)
   /* Never g_main_context_invoke: it would run done here, on this thread,
    * whenever nobody holds the context. */
   g_source_set_callback (source, job_done, job, (GDestroyNotify) job_free);
+  /* at the priority of the tick and of libvirt's events, above what
+   * clients of the metrics endpoint bring: a stream of scrapes must not
+   * hold the pass back (an idle source would wait for a quiet loop) */
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
   g_source_attach (source, job->jobs->context);
   g_source_unref (source);
 }

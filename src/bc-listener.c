@@ -349,6 +349,8 @@ pump (BcListener *l)
     return;
   l->watch = g_socket_create_source (l->socket, G_IO_IN, NULL);
   g_source_set_callback (l->watch, G_SOURCE_FUNC (on_ready), l, NULL);
+  /* below the daemon's own work (its tick, libvirt's answers) */
+  g_source_set_priority (l->watch, G_PRIORITY_DEFAULT_IDLE);
   g_source_attach (l->watch, NULL);
 }
 

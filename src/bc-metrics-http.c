@@ -259,6 +259,7 @@ bc_metrics_http_serve (BcMetricsHttp *h, GSocketConnection *conn, GSocketAddress
   w->client = bc_listener_client_ref (client);
   w->source = g_socket_create_source (g_socket_connection_get_socket (conn), G_IO_IN, NULL);
   g_source_set_callback (w->source, G_SOURCE_FUNC (on_head), w, NULL);
+  g_source_set_priority (w->source, G_PRIORITY_DEFAULT_IDLE);
   g_source_attach (w->source, NULL);
   g_ptr_array_add (h->heads, w);
 }

@@ -18,13 +18,22 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include <string.h>
+#include <sys/resource.h>
 
 /* A scrape is one short connection; a client holding more, or one for
  * longer, is not a scraper. */
 #define CLIENTS_MAX 16
 #define DEADLINE_MS 5000
 
-static const BcListenerLimits limits = {
+/* Scrapes in a tight loop must not cost a render each (O(domains), on the
+ * main loop): one rendering serves every scrape until the next pass, for
+ * at most this long. */
+#define RENDER_REUSE_MS 1000
+/* Descriptors the daemon keeps for itself whatever the endpoint holds (the
+ * state file's write, libvirt, a reload's read). */
+#define FDS_KEPT 16
+
+static const BcListenerLimits limits_default = {
   .name = "metrics",
   .clients_max = CLIENTS_MAX,
   .deadline_ms = DEADLINE_MS,
@@ -36,13 +45,16 @@ static const BcListenerLimits limits = {
 struct _BcMetricsServer {
   BcListener *listener;
   BcMetricsHttp *http;
+  BcDaemon *d;
+  GString *rendered;       /* the last rendering, NULL = none */
+  gint64 rendered_ms;
+  guint64 rendered_passes; /* the daemon's passes then */
   char listen[BC_METRICS_LISTEN_MAX]; /* as configured */
 };
 
 static GString *
-render (gpointer data)
+render_now (BcDaemon *d)
 {
-  BcDaemon *d = data;
   g_autoptr (GPtrArray) doms = bc_gather_sorted (d);
   g_autoptr (BcMetricsSnapshot) s = bc_metrics_snapshot_new ();
   GString *out = g_string_new (NULL);
@@ -56,6 +68,37 @@ render (gpointer data)
     bc_metrics_add_domain (s, g_ptr_array_index (doms, i), now_ms);
   bc_metrics_render (out, s);
   return out;
+}
+
+static GString *
+render (gpointer data)
+{
+  BcMetricsServer *s = data;
+  gint64 now_ms = bc_daemon_now_ms ();
+
+  if (s->rendered == NULL || s->rendered_passes != s->d->counters.passes ||
+      now_ms - s->rendered_ms >= RENDER_REUSE_MS)
+    {
+      if (s->rendered)
+        g_string_free (s->rendered, TRUE);
+      s->rendered = render_now (s->d);
+      s->rendered_ms = now_ms;
+      s->rendered_passes = s->d->counters.passes;
+    }
+  return g_string_new_len (s->rendered->str, (gssize) s->rendered->len);
+}
+
+/* At most CLIENTS_MAX connections, and fewer under a low descriptor limit:
+ * the clients never take the descriptors the daemon needs. */
+static BcListenerLimits
+limits_now (void)
+{
+  BcListenerLimits l = limits_default;
+  struct rlimit rl;
+
+  if (getrlimit (RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+    l.clients_max = (guint) CLAMP ((gint64) rl.rlim_cur / 2 - FDS_KEPT, 1, CLIENTS_MAX);
+  return l;
 }
 
 static void
@@ -77,6 +120,8 @@ server_free (BcMetricsServer *s)
   /* the HTTP side first: the connections it ends are the listener's */
   bc_metrics_http_free (s->http);
   bc_listener_free (s->listener);
+  if (s->rendered)
+    g_string_free (s->rendered, TRUE);
   g_free (s);
 }
 
@@ -119,13 +164,16 @@ server_new (BcDaemon *d, const char *listen, GError **error)
 {
   g_autoptr (GSocketAddress) addr = NULL;
   g_autoptr (GError) local = NULL;
+  BcListenerLimits limits;
   BcMetricsServer *s;
 
   if (!bc_metrics_parse_listen (listen, &addr, error) || !check_not_broadcast (addr, listen, error))
     return NULL;
   s = g_new0 (BcMetricsServer, 1);
   g_strlcpy (s->listen, listen, sizeof s->listen);
-  s->http = bc_metrics_http_new (render, d);
+  s->d = d;
+  s->http = bc_metrics_http_new (render, s);
+  limits = limits_now ();
   s->listener = bc_listener_new (addr, &limits, serve, s, &local);
   if (s->listener == NULL)
     {
