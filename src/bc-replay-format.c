@@ -7,14 +7,6 @@
 
 #define MIB 1024
 
-char *
-bc_replay_printable (const char *s)
-{
-  /* controls, separators and bidi controls escaped; a backslash is left
-   * (an error message may hold escapes already) */
-  return bc_term_escape_line (s);
-}
-
 static void
 append_elapsed (GString *s, gint64 ms)
 {
@@ -32,8 +24,8 @@ bc_replay_format_changes (const BcReplay *r, const BcRecordPass *rec, const BcPa
 
       if (out[i].action == BC_ACTION_NONE)
         continue;
-      name = bc_replay_printable (rec->domains[i].name);
-      reason = bc_replay_printable (out[i].reason ? out[i].reason : "");
+      name = bc_term_escape_line (rec->domains[i].name);
+      reason = bc_term_escape_line (out[i].reason ? out[i].reason : "");
       append_elapsed (s, bc_replay_elapsed_ms (r, rec));
       g_string_append_printf (s, " %s: %" G_GUINT64_FORMAT " -> %" G_GUINT64_FORMAT " MiB: %s\n", name,
                               out[i].old_kib / MIB, out[i].new_kib / MIB, reason);
@@ -49,7 +41,7 @@ mean_mib (double sum_kib, guint64 n)
 static void
 domain_line (const BcReplaySummary *d, GString *s)
 {
-  g_autofree char *name = bc_replay_printable (d->name);
+  g_autofree char *name = bc_term_escape_line (d->name);
 
   if (!d->managed)
     {
@@ -65,7 +57,7 @@ domain_line (const BcReplaySummary *d, GString *s)
 static void
 difference_line (const BcReplaySummary *d, GString *s)
 {
-  g_autofree char *name = bc_replay_printable (d->name);
+  g_autofree char *name = bc_term_escape_line (d->name);
 
   if (!d->managed)
     return;

@@ -14,6 +14,3 @@ void bc_replay_format_changes (const BcReplay *r, const BcRecordPass *rec, const
 void bc_replay_format_summary (BcReplay *r, GString *s);
 /* The summary as one JSON document, figures in KiB. */
 void bc_replay_format_json (BcReplay *r, GString *s);
-/* s with control characters (C0, DEL, C1) as \xNN, and bytes that are
- * not UTF-8 replaced. */
-char *bc_replay_printable (const char *s);

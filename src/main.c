@@ -484,12 +484,12 @@ skip_line (BcReplay *replay, const char *path, const GError *why)
   bc_replay_skip_line (replay);
   if (before < REPLAY_WARNINGS_MAX)
     {
-      shown = bc_replay_printable (why->message);
+      shown = bc_term_escape_line (why->message);
       g_printerr ("balloonctl: warning: %s; line skipped\n", shown);
     }
   else if (before == REPLAY_WARNINGS_MAX)
     {
-      shown = bc_replay_printable (path);
+      shown = bc_term_escape_line (path);
       g_printerr ("balloonctl: warning: %s: more damaged lines, not named (the summary counts them)\n", shown);
     }
 }
