@@ -66,9 +66,18 @@ guest_init() {
 #   bc-error <text>                           something went wrong
 # /run/bc-workload (read it with guest-file-read; disk_read = bytes read
 # from /dev/vda, from /sys/block/vda/stat):
-#   phase=<i> kind=<kind> arg=<arg> bytes_read=<N> disk_read=<N>
+#   phase=<i> kind=<kind> arg=<arg> bytes_read=<N> disk_read=<N> lat=<c0:..:c15>
 #   bytes_read counts all bytes the workload has read since boot (monotonic);
-#   rewritten atomically (rename) after every file read and at phase starts.
+#   lat counts the file reads since boot by how long each took (from
+#   $EPOCHREALTIME, microseconds), in 16 buckets with the upper bounds
+#   2 5 10 20 30 50 75 100 150 200 300 500 750 1000 2000 ms and the last
+#   unbounded; rewritten atomically (rename) after every file read and at
+#   phase starts.
+# Phase kinds: read:K (read a uniformly chosen file among the first K, in
+# full, again and again: a busy guest), trickle:K (the same, one file every
+# half second: an idle guest on a small working set), anon:M (hold M MiB of
+# touched anonymous memory; bc-refused on the console when the program was
+# refused its memory), idle.
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin
 export HOME=/root
 
@@ -154,8 +163,27 @@ status() {
     # field 3 of the block stat: sectors (512 bytes) read from the disk
     _sect=0
     [ -r /sys/block/vda/stat ] && read -r _ _ _sect _ < /sys/block/vda/stat
-    echo "phase=$PH_I kind=$PH_KIND arg=$PH_ARG bytes_read=$BYTES disk_read=$((_sect * 512))" > /run/bc-workload.tmp
+    echo "phase=$PH_I kind=$PH_KIND arg=$PH_ARG bytes_read=$BYTES disk_read=$((_sect * 512)) lat=$LAT" > /run/bc-workload.tmp
     mv -f /run/bc-workload.tmp /run/bc-workload
+}
+
+# Read latency histogram: LAT_0..LAT_15 counts, LAT their c0:..:c15 string.
+LAT_BOUNDS_US="2000 5000 10000 20000 30000 50000 75000 100000 150000 200000 300000 500000 750000 1000000 2000000"
+_i=0
+while [ $_i -lt 16 ]; do eval "LAT_$_i=0"; _i=$((_i + 1)); done
+LAT=0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0
+# lat_add T0 T1: count one read from $EPOCHREALTIME T0 to T1
+lat_add() {
+    _us=$(( ${2%.*}${2#*.} - ${1%.*}${1#*.} ))
+    _i=0
+    for _b in $LAT_BOUNDS_US; do
+        [ "$_us" -lt "$_b" ] && break
+        _i=$((_i + 1))
+    done
+    eval "LAT_$_i=\$((LAT_$_i + 1))"
+    LAT=$LAT_0
+    _i=1
+    while [ $_i -lt 16 ]; do eval "LAT=\$LAT:\$LAT_$_i"; _i=$((_i + 1)); done
 }
 
 # rand_below K: REPLY = uniform random integer in [0, K).  32 bits from
@@ -172,9 +200,10 @@ rand_below() {
 }
 
 # read phase: until the deadline, read a uniformly chosen file among the
-# first K files in full to /dev/null.
+# first K files in full to /dev/null; with a third argument, sleep that
+# long after each read (trickle).
 phase_read() {
-    _k=$1 _end=$2
+    _k=$1 _end=$2 _gap=${3:-}
     if [ "$_k" -gt "$NDATA" ]; then
         say "bc-error read:$_k but only $NDATA files on /data; using $NDATA"
         _k=$NDATA
@@ -185,13 +214,16 @@ phase_read() {
         [ "${UP%.*}" -lt "$_end" ] || break
         rand_below "$_k"
         _f=$(printf '/data/f%04d' "$REPLY")
+        _t0=$EPOCHREALTIME
         if dd if="$_f" of=/dev/null bs=1M 2>/dev/null; then
+            lat_add "$_t0" "$EPOCHREALTIME"
             # Debian's busybox dd prints no byte count: use the size table.
             eval "BYTES=\$((BYTES + SZ_${_f##*/f}))"
         else
             say "bc-error dd $_f failed"
         fi
         status
+        [ -n "$_gap" ] && sleep "$_gap"
     done
 }
 
@@ -211,6 +243,13 @@ phase_anon() {
         _left=$((_end - ${UP%.*}))
         [ "$_left" -gt 0 ] && sleep "$_left"
     } | tail -c $((_m * 1048576)) > /dev/null
+    _rc=$?
+    # killed by a signal (the OOM killer) shows in /proc/vmstat oom_kill;
+    # any other failure is a program refused its memory
+    if [ "$_rc" -ne 0 ] && [ "$_rc" -le 128 ]; then
+        uptime_now
+        say "bc-refused $_m $UP" > /dev/console
+    fi
 }
 
 phase_idle() {
@@ -244,6 +283,7 @@ for p in "$@"; do
     end=$((${UP%.*} + secs))
     case $kind in
         read) phase_read "$arg" "$end" ;;
+        trickle) phase_read "$arg" "$end" 0.5 ;;
         anon) phase_anon "$arg" "$end" ;;
         idle) phase_idle "$end" ;;
         *) say "bc-error unknown phase kind '$kind'"; phase_idle "$end" ;;

@@ -7,7 +7,11 @@ row: time, the workload's phase and working-set size ("opti size"), what
 `balloonctl status --json` says (balloon size, max, Committed_AS, Cached,
 Active(file), and the daemon's margin, state and target when it runs), and
 the guest workload's byte counters (/run/bc-workload, read through the guest
-agent): bytes the workload read and bytes the guest read from its disk.
+agent): bytes the workload read and bytes the guest read from its disk, and
+its read latency histogram.  Every other second (cumulative counters, so the
+rate does not matter) the guest's memory pressure (/proc/pressure/memory,
+"some" total stall in microseconds and avg10) and its OOM kills
+(/proc/vmstat oom_kill), and from the daemon the domain's reclaimable memory.
 """
 import argparse, base64, csv, json, os, subprocess, sys, time
 
@@ -16,7 +20,8 @@ import libvirt_qemu
 
 FIELDS = ["t_s", "phase", "kind", "opti_mib", "current_kib", "max_kib", "committed_kib",
           "cached_kib", "active_file_kib", "source", "state", "margin_kib", "target_kib",
-          "workload_bytes", "disk_read_bytes"]
+          "workload_bytes", "disk_read_bytes", "lat", "psi_some_total_us", "psi_some_avg10",
+          "oom_kill", "reclaimable_kib", "floor_kib"]
 
 
 def agent_read(dom, path):
@@ -25,8 +30,13 @@ def agent_read(dom, path):
         return json.loads(r)["return"]
     h = cmd("guest-file-open", {"path": path, "mode": "r"})
     try:
-        r = cmd("guest-file-read", {"handle": h, "count": 4096})
-        return base64.b64decode(r.get("buf-b64", "")).decode()
+        data = b""
+        for _ in range(8):
+            r = cmd("guest-file-read", {"handle": h, "count": 4096})
+            data += base64.b64decode(r.get("buf-b64", ""))
+            if r.get("eof") or not r.get("count"):
+                break
+        return data.decode()
     finally:
         cmd("guest-file-close", {"handle": h})
 
@@ -36,6 +46,22 @@ def workload(dom):
         return dict(kv.split("=", 1) for kv in agent_read(dom, "/run/bc-workload").split())
     except (libvirt.libvirtError, ValueError, KeyError):
         return {}
+
+
+def pressure(dom):
+    """(some total us, some avg10, oom_kill) of the guest, or blanks."""
+    out = ["", "", ""]
+    try:
+        for line in agent_read(dom, "/proc/pressure/memory").splitlines():
+            if line.startswith("some "):
+                kv = dict(w.split("=", 1) for w in line.split()[1:])
+                out[0], out[1] = kv.get("total", ""), kv.get("avg10", "")
+        for line in agent_read(dom, "/proc/vmstat").splitlines():
+            if line.startswith("oom_kill "):
+                out[2] = line.split()[1]
+    except (libvirt.libvirtError, ValueError, KeyError):
+        pass
+    return out
 
 
 def status(binary, table=False):
@@ -67,21 +93,27 @@ def main():
         w.writeheader()
     t0 = time.monotonic()
     next_live = 0.0
+    tick = 0
     while (t := time.monotonic() - t0) < a.duration:
         st = {d["name"]: d for d in status(a.bin)["domains"]}
-        for g in guests:
+        tick += 1
+        for i, g in enumerate(guests):
             d, wl = st.get(g, {}), workload(doms[g])
+            psi = pressure(doms[g]) if (tick + i) % 2 == 0 else ["", "", ""]
             ctl = d.get("controller") or {}
             kind = wl.get("kind", "")
             writers[g].writerow({
                 "t_s": f"{t:.1f}", "phase": wl.get("phase", ""), "kind": kind,
-                "opti_mib": int(wl.get("arg", 0)) * a.file_mib if kind == "read" else 0,
+                "opti_mib": int(wl.get("arg", 0)) * a.file_mib if kind in ("read", "trickle") else 0,
                 "current_kib": d.get("current_kib", ""), "max_kib": d.get("max_kib", ""),
                 "committed_kib": d.get("committed_kib") or "", "cached_kib": d.get("cached_kib") or "",
                 "active_file_kib": d.get("active_file_kib") or "", "source": d.get("source", ""),
                 "state": ctl.get("state") or "", "margin_kib": ctl.get("margin_kib", ""),
                 "target_kib": ctl.get("target_kib") or "",
                 "workload_bytes": wl.get("bytes_read", ""), "disk_read_bytes": wl.get("disk_read", ""),
+                "lat": wl.get("lat", ""), "psi_some_total_us": psi[0], "psi_some_avg10": psi[1],
+                "oom_kill": psi[2], "reclaimable_kib": ctl.get("reclaimable_kib", ""),
+                "floor_kib": ctl.get("floor_kib", ""),
             })
             files[g].flush()
         if a.live and t >= next_live:
