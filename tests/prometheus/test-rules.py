@@ -5,8 +5,10 @@
 # tests' own worth: each mutation below breaks one alert's expression (a
 # condition dropped, a comparison turned, a threshold moved, its `for`
 # removed) in a copy of the rules, and `promtool test rules` must fail on
-# it.  Skipped (77) without promtool (package prometheus).  TAP output.
+# it; and every series they name is one /metrics serves.  Skipped (77)
+# without promtool (package prometheus).  TAP output.
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -15,6 +17,7 @@ import tempfile
 SRC = sys.argv[1]
 RULES = os.path.join(SRC, "data", "prometheus", "balloonctl-rules.yml")
 TESTS = os.path.join(SRC, "tests", "prometheus", "balloonctl-rules.test.yml")
+SAMPLE = os.path.join(SRC, "tests", "expected", "metrics.txt")
 
 # (what it breaks, text in the rules, its replacement): each text must be
 # in the rules once, so that a change to the rules cannot leave a mutation
@@ -97,6 +100,13 @@ result("promtool test rules", "" if rc == 0 else one_line(out))
 
 rules = open(RULES).read()
 tests = open(TESTS).read()
+
+# A series misspelt in a rule and in its tests alike would pass them: every
+# balloonctl_ name of both must be a family of the exposition (the unit
+# test's text, which has them all).
+families = set(re.findall(r"^# TYPE (\S+) ", open(SAMPLE).read(), re.M))
+unknown = sorted(set(re.findall(r"\bballoonctl_[a-z_]+", rules + tests)) - families)
+result("every series the rules and their tests name is served", " ".join(unknown))
 with tempfile.TemporaryDirectory() as tmp:
     # the tests name the rules by a relative path: the same layout
     os.makedirs(os.path.join(tmp, "data", "prometheus"))
