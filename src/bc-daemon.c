@@ -131,6 +131,8 @@ control_pass (BcDaemon *d)
   report_to_systemd (d, doms);
   d->counters.passes++;
   d->counters.last_pass_s = g_get_real_time () / G_USEC_PER_SEC;
+  /* from the tick whose reads it decided from (--once: from its start) */
+  d->counters.pass_ms = MAX (0, bc_daemon_now_ms () - (d->tick_at_ms ? d->tick_at_ms : p.now_ms));
 }
 
 void

@@ -19,6 +19,8 @@ typedef struct {
   BcDomainPolicy policy;
   gboolean autodeflate;    /* the balloon has deflate-on-oom */
   char *skip_reason;       /* not managed: why (NULL = managed) */
+  gboolean skip_error;     /* not managed for an error (invalid metadata,
+                              settings not read), not by choice */
 } BcDomainSetupState;
 
 /* collect: figures, as fresh as the last reads (bc-gather.c) */

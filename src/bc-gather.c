@@ -77,6 +77,7 @@ setup_failed (BcDomain *dom, const SetupJob *j)
       return;
     }
   dom->setup.done = TRUE;
+  dom->setup.skip_error = TRUE;
   bc_domain_set_skip (dom, j->job.error->message);
   bc_log_event (G_LOG_LEVEL_WARNING, BC_MESSAGE_ID_NOT_MANAGED, dom->name, dom->uuid, "%s: not managed: %s; retrying in %" G_GINT64_FORMAT " s", dom->name, j->job.error->message, retry_s);
 }
@@ -92,6 +93,7 @@ setup_result (BcDomain *dom, const SetupJob *j)
   dom->setup.done = dom->setup.good = TRUE;
   dom->setup.retry_at_ms = 0;
   bc_domain_set_skip (dom, skip_reason (&j->setup));
+  dom->setup.skip_error = j->setup.policy_error != NULL;
   dom->setup.autodeflate = j->setup.balloon.autodeflate;
   if (j->setup.policy_error == NULL)
     dom->setup.policy = j->setup.policy;

@@ -64,6 +64,7 @@ render_now (BcDaemon *d)
   s->connected = d->connected;
   s->reconnects = d->reconnects;
   s->budget_kib = d->budget_kib;
+  s->apply_interval_ms = d->cfg.apply_interval_ms;
   for (guint i = 0; i < doms->len; i++)
     bc_metrics_add_domain (s, g_ptr_array_index (doms, i), now_ms);
   bc_metrics_render (out, s);

@@ -322,6 +322,13 @@ bc_metrics_add_domain (BcMetricsSnapshot *s, const BcDomain *dom, gint64 now_ms)
   m->have_cached = dom->decided && dec->source != BC_SOURCE_NONE;
   m->cached_kib = dec->cached_kib;
   m->agent_age_ms = dom->figures.guest.at_ms > 0 ? MAX (0, now_ms - dom->figures.guest.at_ms) : -1;
+  m->have_wanted = m->report->managed && dom->decided;
+  m->wanted_kib = dec->target.target_kib;
+  m->held_stale = m->report->managed && dom->frozen != BC_FREEZE_NONE;
+  m->settings_error = !m->report->managed && dom->setup.done && dom->setup.skip_error;
+  m->have_refaults = dom->figures.guest.at_ms > 0 && dom->figures.guest.have_vmstat &&
+                     dom->figures.guest.vmstat.have_refault;
+  m->refaults = dom->figures.guest.vmstat.refault_file;
   g_ptr_array_add (s->domains, m);
 }
 
@@ -388,6 +395,26 @@ managed_value (const BcMetricsDomain *d, char *buf)
 }
 
 static gboolean
+flag_value (gboolean have, gboolean flag, char *buf)
+{
+  if (have)
+    g_strlcpy (buf, flag ? "1" : "0", VALUE_LEN);
+  return have;
+}
+
+static gboolean
+settings_error_value (const BcMetricsDomain *d, char *buf)
+{
+  return flag_value (TRUE, d->settings_error, buf);
+}
+
+static gboolean
+held_stale_value (const BcMetricsDomain *d, char *buf)
+{
+  return flag_value (d->report->managed, d->held_stale, buf);
+}
+
+static gboolean
 current_value (const BcMetricsDomain *d, char *buf)
 {
   return bytes_value (d->have_balloon, d->current_kib, buf);
@@ -403,6 +430,20 @@ static gboolean
 target_value (const BcMetricsDomain *d, char *buf)
 {
   return bytes_value (d->report->managed && d->report->target_kib > 0, d->report->target_kib, buf);
+}
+
+static gboolean
+wanted_value (const BcMetricsDomain *d, char *buf)
+{
+  return bytes_value (d->have_wanted && d->wanted_kib > 0, d->wanted_kib, buf);
+}
+
+static gboolean
+refaults_value (const BcMetricsDomain *d, char *buf)
+{
+  if (d->have_refaults)
+    g_snprintf (buf, VALUE_LEN, "%" G_GUINT64_FORMAT, d->refaults);
+  return d->have_refaults;
 }
 
 static gboolean
@@ -464,13 +505,17 @@ typedef struct {
   const char *name;
   const char *help;
   gboolean (*value) (const BcMetricsDomain *d, char *buf); /* FALSE: no sample */
+  const char *type;        /* NULL: a gauge */
 } DomainGauge;
 
 static const DomainGauge domain_gauges[] = {
   { "balloonctl_domain_managed", "1 if balloonctl manages the domain's balloon, 0 if it leaves it alone.", managed_value },
+  { "balloonctl_domain_settings_error", "1 if the domain is left alone because its settings could not be read (invalid balloonctl metadata, or libvirt's error, retried), else 0.", settings_error_value },
+  { "balloonctl_domain_held_stale", "1 while the domain is held at its size on stale figures (none fresh from its guest agent, or balloon statistics no longer updated), else 0 (managed domains).", held_stale_value },
   { "balloonctl_domain_current_bytes", "The domain's current balloon size, as libvirt reports it.", current_value },
   { "balloonctl_domain_max_bytes", "The domain's maximum memory.", max_value },
   { "balloonctl_domain_target_bytes", "The size the last pass granted the domain (managed domains).", target_value },
+  { "balloonctl_domain_wanted_bytes", "The size the domain's policy asked for on the last pass, before the host budget: above its target while the budget holds it back (managed domains the last pass decided).", wanted_value },
   { "balloonctl_domain_committed_bytes", "The guest's Committed_AS the last pass used (guest agent figures only).", committed_value },
   { "balloonctl_domain_cached_bytes", "The guest's page cache the last pass used (the agent's Cached, or the balloon's disk caches).", cached_value },
   { "balloonctl_domain_margin_bytes", "MarginSize: the page cache kept above Committed_AS (managed domains).", margin_value },
@@ -479,6 +524,7 @@ static const DomainGauge domain_gauges[] = {
   { "balloonctl_domain_agent_figures_age_seconds", "How old the guest agent's latest figures are.", agent_age_value },
   { "balloonctl_domain_reclaimable_bytes", "What could be taken from the domain now without its guest refaulting: its cold memory above its floor, with the guest agent's refault figures showing it quiet; else 0.", reclaimable_value },
   { "balloonctl_domain_floor_bytes", "The least the domain keeps: its target's floor, the configured min or used + guard (managed domains the last pass decided).", floor_value },
+  { "balloonctl_domain_refaults_total", "Pages the guest read back into its page cache soon after evicting them (its /proc/vmstat workingset_refault_file), as its guest agent last said; from 0 again when the guest reboots.", refaults_value, "counter" },
 };
 
 static void
@@ -486,7 +532,7 @@ render_domain_gauge (GString *out, const DomainGauge *g, GPtrArray *domains)
 {
   char buf[VALUE_LEN];
 
-  append_header (out, g->name, "gauge", g->help);
+  append_header (out, g->name, g->type ? g->type : "gauge", g->help);
   for (guint i = 0; i < domains->len; i++)
     {
       const BcMetricsDomain *d = g_ptr_array_index (domains, i);
@@ -549,6 +595,15 @@ render_seconds (GString *out, const char *name, const char *help, gint64 ms)
   g_string_append_printf (out, "%s %" G_GINT64_FORMAT ".%03" G_GINT64_FORMAT "\n", name, ms / 1000, ms % 1000);
 }
 
+/* A gauge in seconds, without a sample unless have. */
+static void
+render_optional_seconds (GString *out, const char *name, const char *help, gboolean have, gint64 ms)
+{
+  append_header (out, name, "gauge", help);
+  if (have)
+    g_string_append_printf (out, "%s %" G_GINT64_FORMAT ".%03" G_GINT64_FORMAT "\n", name, ms / 1000, ms % 1000);
+}
+
 /* A gauge of the room; no sample before the first pass has counted it. */
 static void
 render_room_gauge (GString *out, const char *name, const char *help, const BcRoomHost *room, guint64 value)
@@ -567,6 +622,9 @@ render_room (GString *out, const BcRoomHost *room)
   render_room_gauge (out, "balloonctl_host_reclaimable_bytes",
                      "What could be taken from the domains now without a refault: the sum of balloonctl_domain_reclaimable_bytes.",
                      room, reclaimable);
+  render_room_gauge (out, "balloonctl_host_held_bytes",
+                     "What every domain holds, managed or not, as the host budget counts it (its balloon, or a target it is still settling to if larger).",
+                     room, room->held_kib > G_MAXUINT64 / 1024 ? G_MAXUINT64 : room->held_kib * 1024);
   render_room_gauge (out, "balloonctl_host_room_guests",
                      "Room for this many more guests of balloonctl_host_room_guest_size_bytes: (the budget - what the domains hold + what is reclaimable) / that size.",
                      room, room->guests);
@@ -593,6 +651,11 @@ render_daemon (GString *out, const BcMetricsSnapshot *s)
   render_seconds (out, "balloonctl_tick_lateness_seconds", "How late the last tick came (after the one before plus the apply interval).", c->tick_late_ms);
   render_seconds (out, "balloonctl_tick_lateness_max_seconds", "The latest tick since the daemon started.", c->tick_late_max_ms);
   render_counter (out, "balloonctl_ticks_late_total", "Ticks more than 0.25 s late.", c->ticks_late);
+  render_optional_seconds (out, "balloonctl_apply_interval_seconds", "The apply interval: a control pass is due every this many seconds.",
+                           s->apply_interval_ms > 0, s->apply_interval_ms);
+  render_optional_seconds (out, "balloonctl_pass_duration_seconds",
+                           "How long the last control pass took, from its tick: reading every domain's statistics, deciding, starting the changes, writing the state file (no sample before the first).",
+                           c->passes > 0, MAX (c->pass_ms, 0));
 }
 
 void

@@ -27,6 +27,8 @@ typedef struct {
                               before it plus the apply interval */
   gint64 tick_late_max_ms; /* the most since start */
   guint64 ticks_late;      /* ticks more than BC_TICK_LATE_MS late */
+  gint64 pass_ms;          /* how long the last pass took, from its tick
+                              (its reads) to its end */
   BcRoomHost room;         /* the host's room after the last pass
                               (bc-room.h); guest_size_kib 0 before it */
 } BcCounters;
@@ -48,6 +50,12 @@ typedef struct {
   gboolean have_cached;    /* the agent's Cached, or the balloon's caches */
   guint64 cached_kib;
   gint64 agent_age_ms;     /* of the guest agent's figures; -1 = none */
+  gboolean have_wanted;    /* managed, and the last pass decided it */
+  guint64 wanted_kib;      /* its target before the host budget */
+  gboolean held_stale;     /* managed, held at its size on stale figures */
+  gboolean settings_error; /* not managed: its settings could not be read */
+  gboolean have_refaults;  /* the guest agent's vmstat has refaults */
+  guint64 refaults;        /* the guest's workingset_refault_file (pages) */
 } BcMetricsDomain;
 
 typedef struct {
@@ -55,6 +63,7 @@ typedef struct {
   gboolean connected;      /* to libvirt, now */
   guint64 reconnects;      /* connections to libvirt made again */
   guint64 budget_kib;      /* the host budget in force */
+  gint64 apply_interval_ms;/* the daemon's; 0 = not said */
   GPtrArray *domains;      /* of BcMetricsDomain */
 } BcMetricsSnapshot;
 

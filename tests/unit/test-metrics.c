@@ -33,11 +33,12 @@ sample (void)
   BcMetricsDomain *d;
 
   s->counters = (BcCounters) { .passes = 1234, .last_pass_s = 1790000000, .collect_failures = 1,
-                               .applies = 56, .apply_failures = 2, .agent_failures = 7,
+                               .applies = 56, .apply_failures = 2, .agent_failures = 7, .pass_ms = 1042,
                                .room = { 6144 * 1024, 3008 * MIB, 32 * MIB, 1024 * MIB, 3 } };
   s->connected = TRUE;
   s->reconnects = 3;
   s->budget_kib = 6144 * 1024;
+  s->apply_interval_ms = 2500;
   d = domain (s, "db1", "00000000-0000-0000-0000-000000000001", TRUE, "DOWN");
   d->current_kib = 448 * MIB;
   d->max_kib = 3072 * MIB;
@@ -49,6 +50,11 @@ sample (void)
   d->report->target_kib = 384 * MIB;
   d->report->reclaimable_kib = 32 * MIB;
   d->report->floor_kib = 104 * MIB;
+  /* its policy wants more than the budget grants, and it refaults */
+  d->have_wanted = TRUE;
+  d->wanted_kib = 512 * MIB;
+  d->have_refaults = TRUE;
+  d->refaults = 123456;
   d = domain (s, "web", "00000000-0000-0000-0000-000000000002", TRUE, "UP");
   d->current_kib = 1536 * MIB;
   d->max_kib = 2048 * MIB;
@@ -57,10 +63,13 @@ sample (void)
   d->report->margin_kib = 128 * MIB;
   d->report->target_kib = 1536 * MIB;
   d->report->floor_kib = 1100 * MIB; /* balloon figures: nothing reclaimable */
+  d->held_stale = TRUE;
   /* not managed: its margin, target and state mean nothing */
   d = domain (s, "a \"quoted\\\" name\nwith a newline", "00000000-0000-0000-0000-000000000003", FALSE, "UP");
   d->current_kib = d->max_kib = 1024 * MIB;
   d->report->margin_kib = 128 * MIB;
+  d->settings_error = TRUE;
+  d->held_stale = TRUE; /* not managed: not said */
   return s;
 }
 
@@ -102,12 +111,18 @@ test_room_before_pass (void)
   g_assert_nonnull (strstr (out->str, "# TYPE balloonctl_host_room_guests gauge\n# HELP "));
   g_assert_null (strstr (out->str, "\nballoonctl_host_room_guests "));
   g_assert_null (strstr (out->str, "\nballoonctl_host_reclaimable_bytes "));
-  s->counters.room = (BcRoomHost) { .guest_size_kib = G_MAXUINT64, .reclaimable_kib = G_MAXUINT64 / 1024 + 1 };
+  g_assert_null (strstr (out->str, "\nballoonctl_host_held_bytes "));
+  g_assert_null (strstr (out->str, "\nballoonctl_pass_duration_seconds "));
+  g_assert_null (strstr (out->str, "\nballoonctl_apply_interval_seconds "));
+  g_assert_nonnull (strstr (out->str, "\nballoonctl_last_pass_timestamp_seconds 0\n"));
+  s->counters.room = (BcRoomHost) { .guest_size_kib = G_MAXUINT64, .reclaimable_kib = G_MAXUINT64 / 1024 + 1,
+                                    .held_kib = G_MAXUINT64 / 1024 + 1 };
   g_string_truncate (out, 0);
   bc_metrics_render (out, s);
   g_assert_nonnull (strstr (out->str, "\nballoonctl_host_room_guests 0\n"));
   g_assert_nonnull (strstr (out->str, "\nballoonctl_host_reclaimable_bytes 18446744073709551615\n"));
   g_assert_nonnull (strstr (out->str, "\nballoonctl_host_room_guest_size_bytes 18446744073709551615\n"));
+  g_assert_nonnull (strstr (out->str, "\nballoonctl_host_held_bytes 18446744073709551615\n"));
 }
 
 static void
@@ -382,6 +397,9 @@ test_from_domain (void)
   dom.margin = (BcMarginState) { .state = BC_STATE_DOWN, .margin_kib = 64 * MIB };
   dom.decided = TRUE;
   dom.decision = (BcDecision) { .source = BC_SOURCE_AGENT, .committed_kib = 500 * MIB, .cached_kib = 200 * MIB };
+  dom.decision.target.target_kib = 1000 * MIB;
+  dom.figures.guest.have_vmstat = dom.figures.guest.vmstat.have_refault = TRUE;
+  dom.figures.guest.vmstat.refault_file = 4242;
   dom.granted_kib = 800 * MIB;
   dom.room = (BcRoomDomain) { 70 * MIB, 600 * MIB };
   bc_metrics_add_domain (s, &dom, 12345);
@@ -400,6 +418,12 @@ test_from_domain (void)
   g_assert_cmpint (m->agent_age_ms, ==, 2345);
   g_assert_cmpuint (m->report->reclaimable_kib, ==, 70 * MIB);
   g_assert_cmpuint (m->report->floor_kib, ==, 600 * MIB);
+  g_assert_true (m->have_wanted);
+  g_assert_cmpuint (m->wanted_kib, ==, 1000 * MIB);
+  g_assert_true (m->have_refaults);
+  g_assert_cmpuint (m->refaults, ==, 4242);
+  g_assert_false (m->held_stale);
+  g_assert_false (m->settings_error);
 
   /* balloon figures: no Committed_AS, the balloon's caches */
   dom.decision.source = BC_SOURCE_BALLOON;
@@ -409,6 +433,31 @@ test_from_domain (void)
   g_assert_false (m->have_committed);
   g_assert_true (m->have_cached);
   g_assert_cmpint (m->agent_age_ms, ==, -1);
+  g_assert_false (m->have_refaults); /* no agent figures */
+
+  /* held on stale figures: not decided, no wanted size */
+  dom.decided = FALSE;
+  dom.frozen = BC_FREEZE_BALLOON;
+  bc_metrics_add_domain (s, &dom, 12345);
+  m = g_ptr_array_index (s->domains, 2);
+  g_assert_true (m->held_stale);
+  g_assert_false (m->have_wanted);
+
+  /* invalid metadata: not managed, for an error; disabled: by choice */
+  dom.frozen = BC_FREEZE_NONE;
+  dom.setup.skip_reason = (char *) "min-mib: 'lots' is not a number";
+  dom.setup.skip_error = TRUE;
+  bc_metrics_add_domain (s, &dom, 12345);
+  m = g_ptr_array_index (s->domains, 3);
+  g_assert_false (m->report->managed);
+  g_assert_true (m->settings_error);
+  g_assert_false (m->held_stale);
+  dom.setup.skip_reason = (char *) "disabled in metadata";
+  dom.setup.skip_error = FALSE;
+  bc_metrics_add_domain (s, &dom, 12345);
+  m = g_ptr_array_index (s->domains, 4);
+  g_assert_false (m->report->managed);
+  g_assert_false (m->settings_error);
 }
 
 int
