@@ -23,7 +23,7 @@ bc_config_defaults (BcConfig *cfg)
   memset (cfg, 0, sizeof *cfg);
   cfg->apply_interval_ms = 1000;
   cfg->margin_interval_ms = 5000;
-  cfg->policy = BC_POLICY_PAPER;
+  cfg->policy = BC_POLICY_ADAPTIVE;
   cfg->agent_timeout_ms = 2000;
   cfg->agent = TRUE;
   cfg->margin.initial_kib = 128 * MIB;

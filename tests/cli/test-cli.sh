@@ -134,7 +134,7 @@ result "run | head -1: the daemon lives on" "$why"
 # replay: a recording made with `run --record` on node.xml (apply interval
 # 100 ms, budget 8192 MiB, no agent); another configuration; a bad line
 REC=$SRC/tests/data/recording.jsonl
-printf '[host]\nbudget-mib=8192\n[controller]\napply-interval-ms=100\nmargin-interval-ms=500\nagent=false\n[safety]\nmax-shrink-mib=16\n' >"$TMP/slow.conf"
+printf '[host]\nbudget-mib=8192\n[controller]\npolicy=paper\napply-interval-ms=100\nmargin-interval-ms=500\nagent=false\n[safety]\nmax-shrink-mib=16\n' >"$TMP/slow.conf"
 { head -2 "$REC"; printf '{"format":1,"pass":3,"domains":[]}\n'; tail -n +4 "$REC"; } >"$TMP/bad-member.jsonl"
 { head -4 "$REC"; printf '{"format":\033]0;x\007}\n'; } >"$TMP/corrupt.jsonl"
 : >"$TMP/empty.jsonl"

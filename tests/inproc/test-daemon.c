@@ -455,7 +455,7 @@ test_systemd_notify (void)
   g_source_destroy (reader);
   for (guint i = 0; i < msgs->len; i++)
     g_test_message ("notify: %s", (char *) g_ptr_array_index (msgs, i));
-  g_assert_cmpint (find_from (msgs, 0, "STATUS=2 of 5 domains managed, host budget 16384 MiB, policy paper*"), >=, 0);
+  g_assert_cmpint (find_from (msgs, 0, "STATUS=2 of 5 domains managed, host budget 16384 MiB, policy adaptive*"), >=, 0);
   ready = find_from (msgs, 0, "READY=1");
   g_assert_cmpint (ready, >=, 0);
   g_assert_cmpint (find_from (msgs, 0, "WATCHDOG=1"), >, ready);

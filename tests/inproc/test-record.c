@@ -95,7 +95,7 @@ test_record_replay (void)
   ro.policy = BC_POLICY_COMMITTED;
   other = replay (path, &ro, &passes, &changes, &differ);
   g_assert_cmpuint (differ, >, 0);
-  g_assert_nonnull (strstr (other, "policy committed (recorded: paper)"));
+  g_assert_nonnull (strstr (other, "policy committed (recorded: adaptive)"));
   g_assert_nonnull (strstr (other, "against the recording (another configuration or policy):\n  vm-a: "));
   g_unlink (path);
   g_rmdir (dir);

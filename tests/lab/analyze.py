@@ -2,13 +2,17 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """analyze.py -- summary, charts and shape checks of a lab run.
 
-    analyze.py DIR [--check] [--compare STATIC_DIR]
+    analyze.py DIR [--check] [--compare STATIC_DIR] [--need ORACLE_JSON]
 
 DIR holds scenario.json and one CSV per guest (scenario.sh).  Prints a
 one-screen summary (per phase per guest: mean memory given, opti size,
 throughput, page-cache hit ratio, reaction or reclaim time), writes
 summary.txt, metrics.json and charts (chart.png: both guests, like the
-paper's Figures 1 and 2; vm1.png, vm2.png) with gnuplot.
+paper's Figures 1 and 2; vm1.png, vm2.png) with gnuplot.  With --need (an
+oracle.json of tests/lab/oracle.sh, or tests/lab/oracle-need.json, the
+sweep measured for docs/benchmarks.md) the charts show each guest's measured
+need beside what it got: the oracle of its working set, at most its max, and
+the max-min fair share of the host when the guests together need more.
 
 Definitions (also printed):
   hit ratio   1 - bytes read from the guest's disk / bytes the workload read
@@ -135,14 +139,45 @@ def summary(sc, m, static=None):
     return "\n".join(lines)
 
 
-def chart(d, sc, rows, m):
+def fair_caps(wants, budget):
+    """Max-min fair shares of budget for the wants (dict)."""
+    left, out, open_ = budget, {}, dict(wants)
+    while open_:
+        share = left / len(open_)
+        small = {g: w for g, w in open_.items() if w <= share}
+        if not small:
+            out.update({g: share for g in open_})
+            break
+        for g, w in small.items():
+            out[g] = w
+            left -= w
+            del open_[g]
+    return out
+
+
+def need_mib(sc, oracle):
+    """Per guest, per phase (1..3): the measured need in MiB."""
+    res = {g: [] for g in sc["guests"]}
+    for p in range(3):
+        need = {}
+        for g, wss in sc["guests"].items():
+            o = oracle.get(str(wss[p]))
+            need[g] = min(sc["max_mib"], o["oracle_mib"] if o else sc["max_mib"])
+        caps = fair_caps(need, sc["host_mib"]) if sum(need.values()) > sc["host_mib"] else need
+        for g in sc["guests"]:
+            res[g].append(caps[g])
+    return res
+
+
+def chart(d, sc, rows, m, need=None):
     gp = os.path.join(d, "chart.gp")
     title = (f"scenario {sc['scenario']} (paper Figs. 1-2, memory x{sc['mem_factor']}, time x{sc['time_factor']}),"
              f" policy {sc['policy']}, host {sc['host_mib']} MiB")
     for g, rs in rows.items():
         with open(os.path.join(d, g + ".dat"), "w") as f:
             for r in rs:
-                f.write(f"{r['t']:.1f} {r['opti']} {r['mem']:.1f} {r['max']:.0f}\n")
+                n = need[g][r["phase"] - 1] if need and 1 <= r["phase"] <= 3 else "NaN"
+                f.write(f"{r['t']:.1f} {r['opti']} {r['mem']:.1f} {r['max']:.0f} {n}\n")
     with open(gp, "w") as f:
         f.write("set terminal pngcairo size 1100,820 font 'DejaVu Sans,11'\n")
         f.write(f"set output '{os.path.join(d, 'chart.png')}'\n")
@@ -159,6 +194,8 @@ def chart(d, sc, rows, m):
             f.write(f"plot '{dat}' using 1:2 with steps lw 2 lc rgb '#d95f02' title 'opti size (working set)', "
                     f"'' using 1:3 with lines lw 2 lc rgb '#1b9e77' title 'memory given (balloon)', "
                     f"'' using 1:4 with lines dt 2 lc rgb '#7570b3' title 'guest max', "
+                    + (f"'' using 1:5 with steps lw 2 dt 3 lc rgb 'black' title 'measured need (oracle)', " if need else "")
+                    + f"
                     f"{sc['host_mib']} with lines dt 4 lc rgb 'black' title 'host budget'\n")
         f.write("unset multiplot\n")
     subprocess.run(["gnuplot", gp], check=True)
@@ -217,7 +254,10 @@ def main():
     print(text)
     open(os.path.join(d, "summary.txt"), "w").write(text + "\n")
     json.dump({"scenario": sc, "phases": m}, open(os.path.join(d, "metrics.json"), "w"), indent=1)
-    chart(d, sc, rows, m)
+    need = None
+    if "--need" in sys.argv:
+        need = need_mib(sc, json.load(open(sys.argv[sys.argv.index("--need") + 1])))
+    chart(d, sc, rows, m, need)
     print(f"charts: {os.path.join(d, 'chart.png')}; data: {', '.join(os.path.join(d, g + '.csv') for g in rows)}")
     if "--check" in sys.argv and not check(d, sc, rows, m):
         sys.exit(1)

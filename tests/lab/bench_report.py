@@ -31,36 +31,6 @@ TOL_MIB = 8
 SUM_TOL_MIB = 8
 
 
-def fair_caps(wants, budget):
-    """Max-min fair shares of budget for the wants (dict)."""
-    left, out, open_ = budget, {}, dict(wants)
-    while open_:
-        share = left / len(open_)
-        small = {g: w for g, w in open_.items() if w <= share}
-        if not small:
-            out.update({g: share for g in open_})
-            break
-        for g, w in small.items():
-            out[g] = w
-            left -= w
-            del open_[g]
-    return out
-
-
-def oracle_memory(sc, oracle):
-    """Per guest, per phase (1..3): the oracle's memory in MiB."""
-    res = {g: [] for g in sc["guests"]}
-    for p in range(3):
-        need = {}
-        for g, wss in sc["guests"].items():
-            o = oracle.get(str(wss[p]))
-            need[g] = min(sc["max_mib"], o["oracle_mib"] if o else sc["max_mib"])
-        caps = fair_caps(need, sc["host_mib"]) if sum(need.values()) > sc["host_mib"] else need
-        for g in sc["guests"]:
-            res[g].append(caps[g])
-    return res
-
-
 def run_metrics(d, omem):
     sc, rows = analyze.load(d)
     m = analyze.phase_metrics(sc, rows)

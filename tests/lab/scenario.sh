@@ -13,7 +13,8 @@
 #   paper: MEM_F 8, TIME_F 4 (150 s phases, 7.5 minutes)
 #   ci:    MEM_F 8, TIME_F 8 (75 s phases)
 # POLICY: a balloonctl policy (paper, paper-literal, adaptive; committed and
-# mom, for comparison), or no balloonctl at all: "static" (each guest keeps
+# mom, for comparison), "default" (the configuration names no policy: what
+# balloonctl runs by default), or no balloonctl at all: "static" (each guest keeps
 # half the host) or "static-max" (each guest at its max, the budget ignored:
 # the throughput ceiling).  The guests' data disks are cloud volumes
 # (lab-lib.sh: no host cache, 3000 IOPS, 125 MiB/s).
@@ -41,7 +42,7 @@ case $SCENARIO in
     *) echo "scenario: unknown scenario $SCENARIO" >&2; exit 2 ;;
 esac
 case $POLICY in
-    paper|paper-literal|adaptive|committed|mom) DAEMON=1 ;;
+    paper|paper-literal|adaptive|committed|mom|default) DAEMON=1 ;;
     static|static-max) DAEMON=0 ;;
     *) echo "scenario: unknown policy $POLICY" >&2; exit 2 ;;
 esac
@@ -96,7 +97,7 @@ BIN=$LAB_DIR/balloonctl
 # MoM runs its rules every 10 s
 cat >"$LAB_DIR/balloonctl.conf" <<CONF
 [controller]
-policy=$([ "$DAEMON" = 1 ] && echo "$POLICY" || echo paper)
+$(case $POLICY in default) ;; static*) echo policy=paper ;; *) echo "policy=$POLICY" ;; esac)
 margin-interval-ms=$([ "$POLICY" = mom ] && echo 10000 || echo 5000)
 [host]
 budget-mib=$HOST_MIB

@@ -1,7 +1,8 @@
 #!/bin/bash
 # test-scenario.sh BALLOONCTL -- the lab in CI (root):
 #  1. the paper's scenario, shortened (tests/lab/scenario.sh --scenario ci),
-#     with policy paper and with policy adaptive, each with its shape
+#     with policy paper and with the default policy (a configuration that
+#     names none: the daemon must say it runs adaptive), each with its shape
 #     asserted by tests/lab/analyze.py --check: growth and shrink followed
 #     in time, never above a guest's max, the guests together never above
 #     the host budget, no OOM kill;
@@ -17,10 +18,15 @@ OUT=$(mktemp -d /tmp/bc-scenario-out.XXXXXX)   # root's alone: results are copie
 # kept when something fails, for a look at the samples and logs
 trap 'rc=$?; if [ $rc -eq 0 ]; then rm -rf "$OUT"; else echo "results kept in $OUT"; fi' EXIT
 
-for policy in paper adaptive; do
+for policy in paper default; do
     echo "=== 1. shortened paper scenario, policy $policy"
     "$HERE/scenario.sh" --bin "$BIN" --out "$OUT/$policy" --scenario ci --policy "$policy"
-    python3 "$HERE/analyze.py" "$OUT/$policy" --check
+    python3 "$HERE/analyze.py" "$OUT/$policy" --check --need "$HERE/oracle-need.json"
+    if [ "$policy" = default ]; then
+        grep -qE 'host budget .*, policy adaptive( |$)' "$OUT/$policy/daemon.log" ||
+            { echo "FAIL the default policy is not adaptive: $(grep -m1 'policy' "$OUT/$policy/daemon.log")"; exit 1; }
+        echo "ok   the default policy is adaptive"
+    fi
     grep -qE 'ERROR: (Address|Leak)Sanitizer' "$OUT/$policy/daemon.log" &&
         { echo "FAIL sanitizer report in the daemon log ($policy)"; exit 1; }
 done

@@ -20,7 +20,7 @@ test_defaults (void)
   bc_config_defaults (&c);
   g_assert_cmpint (c.apply_interval_ms, ==, 1000);
   g_assert_cmpint (c.margin_interval_ms, ==, 5000);
-  g_assert_cmpint (c.policy, ==, BC_POLICY_PAPER);
+  g_assert_cmpint (c.policy, ==, BC_POLICY_ADAPTIVE);
   g_assert_cmpint (c.agent_timeout_ms, ==, 2000);
   g_assert_true (c.agent);
   g_assert_cmpstr (c.metrics_listen, ==, "");

@@ -515,6 +515,8 @@ static void
 sim_config (BcConfig *cfg)
 {
   bc_config_defaults (cfg);
+  /* the simulated daemon below steps the paper's rules */
+  cfg->policy = BC_POLICY_PAPER;
   cfg->agent = FALSE;
   cfg->margin_interval_ms = 2000;
   cfg->budget_kib = 2600 * MIB;
