@@ -66,7 +66,7 @@ for f in /usr/sbin/balloonctl /etc/balloonctl /lib/systemd/system/balloonctl.ser
     [ ! -e "$f" ] || fail "$f exists (a meson install --prefix=/usr?): not touching it"
 done
 
-had_user=0 had_libvirt=0
+had_user=0 had_libvirt=0 made_statedir=0
 getent passwd balloonctl >/dev/null && had_user=1
 getent group libvirt >/dev/null && had_libvirt=1
 # apt's _apt user reads the .deb: the directory is world-readable
@@ -82,6 +82,7 @@ cleanup() {
         getent group balloonctl >/dev/null && { groupdel balloonctl 2>/dev/null || true; }
     fi
     if [ "$had_libvirt" = 0 ] && getent group libvirt >/dev/null; then groupdel libvirt 2>/dev/null || true; fi
+    if [ "$made_statedir" = 1 ]; then rm -rf /var/lib/balloonctl; fi
     rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -235,6 +236,7 @@ while read -r f; do
     [ ! -e "$f" ] || fail "apt-get remove left $f"
 done <"$TMP/files"
 # what the unit would have left: a recording in its StateDirectory=
+made_statedir=1
 install -d -o balloonctl -g balloonctl /var/lib/balloonctl
 echo '{}' >/var/lib/balloonctl/rec.jsonl
 
