@@ -186,7 +186,7 @@ DPKG_MAINTSCRIPT_PACKAGE=balloonctl deb-systemd-helper debian-installed balloonc
 
 # postinst again (dpkg-reconfigure, an interrupted configure): same users, groups, unit state
 cp /etc/passwd "$TMP/passwd1"; cp /etc/group "$TMP/group1"
-DPKG_MAINTSCRIPT_PACKAGE=balloonctl DPKG_MAINTSCRIPT_NAME=postinst DPKG_ROOT= \
+DPKG_MAINTSCRIPT_PACKAGE=balloonctl DPKG_MAINTSCRIPT_NAME=postinst DPKG_ROOT='' \
     "$info.postinst" configure "$V1" >"$TMP/postinst.log" 2>&1 || { cat "$TMP/postinst.log" >&2; fail "postinst configure again failed"; }
 cmp -s /etc/passwd "$TMP/passwd1" && cmp -s /etc/group "$TMP/group1" || fail "postinst run again changed /etc/passwd or /etc/group"
 [ "$(systemctl is-enabled balloonctl.service 2>&1 || true)" = disabled ] || fail "postinst run again enabled the service"
