@@ -162,6 +162,9 @@ weight_line (const BcReportDomain *c, GString *out)
   if (c->share_kib > 0)
     line (out, "Weight:", "%" G_GINT64_FORMAT " (%s): its share %s, the domains wanting more than the host budget holds",
           c->weight, from, share);
+  else if (c->detail.budget_held)
+    line (out, "Weight:", "%" G_GINT64_FORMAT " (%s): no share, the domains' floors alone do not fit in the host budget",
+          c->weight, from);
   else
     line (out, "Weight:", "%" G_GINT64_FORMAT " (%s): no share needed, every target fits in the host budget", c->weight, from);
 }
@@ -221,14 +224,14 @@ figures_line (const BcReportDomain *c, gint64 now_ms, GString *out)
 {
   const BcReportDetail *d = &c->detail;
   g_autofree char *agent = d->agent_at_ms > 0 ? freshness (d->agent_at_ms, d->agent_max_age_ms, now_ms)
-                                              : g_strdup ("none read");
+                                              : g_strdup ("never read");
   g_autofree char *balloon = d->balloon_at_ms > 0 ? freshness (d->balloon_at_ms, d->balloon_max_age_ms, now_ms)
-                                                  : g_strdup ("no time said");
+                                                  : g_strdup ("of unknown age");
 
   if (!d->figures_known)
     line (out, "Figures:", "%s; how old not said (a daemon from before balloonctl said it)", source_words (c->source));
   else
-    line (out, "Figures:", "%s; the agent's %s; the balloon statistics %s%s", source_words (c->source), agent, balloon,
+    line (out, "Figures:", "%s; agent figures %s; balloon statistics %s%s", source_words (c->source), agent, balloon,
           d->held ? "; held at its size: its figures are too old" : "");
 }
 

@@ -163,8 +163,15 @@ test_other_cases (void)
   g_assert_nonnull (strstr (out->str, "\nTarget:       none this pass: held: no fresh figures from the guest agent\n"));
   g_assert_null (strstr (out->str, "Wants:"));
   g_assert_null (strstr (out->str, "Host budget:"));
-  g_assert_nonnull (strstr (out->str, "the agent's read 30s ago (stale: acted on up to 11s old)"));
+  g_assert_nonnull (strstr (out->str, "agent figures read 30s ago (stale: acted on up to 11s old)"));
   g_assert_nonnull (strstr (out->str, "; held at its size: its figures are too old\n"));
+  /* the floors alone over the budget: held, and no share to speak of */
+  row->ctl->detail.decided = TRUE;
+  row->ctl->target_kib = 104 * MIB;
+  row->ctl->share_kib = 0;
+  g_string_truncate (out, 0);
+  bc_story_format_text (row, daemon, NULL, NOW_MS, out);
+  g_assert_nonnull (strstr (out->str, "\nWeight:       300 (its metadata's <weight>): no share, the domains' floors alone do not fit in the host budget\n"));
 }
 
 /* Everything from a guest, libvirt or a state file reaches the terminal
@@ -218,8 +225,8 @@ test_extremes (void)
   bc_story_format_text (row, daemon, NULL, NOW_MS, out);
   g_assert_nonnull (strstr (out->str, "Size:         17179869184.00 TiB now"));
   g_assert_nonnull (strstr (out->str, "Wants:        1024.00 TiB: Committed_AS 1024.00 TiB (guest agent) + margin -1073741824 MiB = 0 MiB, raised"));
-  g_assert_nonnull (strstr (out->str, "the agent's read 497222h ago (stale: acted on up to 86400s old)"));
-  g_assert_nonnull (strstr (out->str, "the balloon statistics read 0s ago (fresh"));
+  g_assert_nonnull (strstr (out->str, "agent figures read 497222h ago (stale: acted on up to 86400s old)"));
+  g_assert_nonnull (strstr (out->str, "balloon statistics read 0s ago (fresh"));
 }
 
 /* ---- the history ---------------------------------------------------------- */
