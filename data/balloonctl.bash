@@ -3,8 +3,9 @@
 #
 # The options of each command are those of src/main.c's option tables, one
 # line a command; an option that takes a value has a line in
-# _balloonctl_value.  No command takes a domain, so no domain names are
-# completed; replay takes a file.
+# _balloonctl_value.  replay takes a file.  status takes a domain
+# (status DOMAIN), whose name is not completed: listing the domains would
+# mean a libvirt connection, perhaps over ssh, at every <TAB>.
 
 # Complete the value of option $1 (the word being completed is $cur).
 # Returns 1 when $1 takes no value.
@@ -79,7 +80,7 @@ _balloonctl()
     elif [[ $command == replay && $cur != -* ]]; then
         _filedir
     elif [[ ${options[$command]+known} ]]; then
-        # No other command takes an argument: only its options.
+        # Only its options (status's DOMAIN is not completed).
         mapfile -t COMPREPLY < <(compgen -W "${options[$command]} $common" -- "$cur")
     fi
 } &&

@@ -3,6 +3,7 @@
 
 #include "bc-explain.h"
 #include "bc-domain.h"
+#include "bc-history.h"
 
 #include <unistd.h>
 
@@ -94,6 +95,78 @@ bc_explain_report (BcReportDomain *out, const BcDomain *dom)
   out->floor_kib = MIN (dom->room.floor_kib, (guint64) BC_REPORT_MAX_KIB);
 }
 
+static BcReportFrom
+from (guint64 own)
+{
+  return own ? BC_REPORT_FROM_METADATA : BC_REPORT_FROM_CONFIG;
+}
+
+/* What made its floor, as bc_target_compute and the pass's hold make it. */
+static BcReportFloor
+floor_from (const BcDomain *dom, guint64 min_kib, gint64 now_ms)
+{
+  const BcTarget *t = &dom->decision.target;
+
+  if (now_ms < dom->hold_until_ms && t->floor_kib > min_kib &&
+      t->floor_kib == MIN (dom->hold_floor_kib, dom->figures.balloon.max_kib))
+    return BC_REPORT_FLOOR_TOOK_BACK;
+  if (t->floor_kib < min_kib)
+    return BC_REPORT_FLOOR_MAX;
+  return t->floor_kib == min_kib ? BC_REPORT_FLOOR_MIN : BC_REPORT_FLOOR_USED;
+}
+
+static void
+explain_limits (BcReportDetail *out, const BcDomainPolicy *p, const BcConfig *cfg)
+{
+  out->limits_known = TRUE;
+  out->min_kib = MIN (p->min_kib ? p->min_kib : cfg->domain_min_kib, (guint64) BC_REPORT_MAX_KIB);
+  out->min_from = from (p->min_kib);
+  out->max_kib = MIN (p->max_kib ? p->max_kib : cfg->domain_max_kib, (guint64) BC_REPORT_MAX_KIB);
+  out->max_from = from (p->max_kib);
+  out->weight_from = from (p->weight);
+}
+
+/* A monotonic time as wall clock, from a pair of now: 0 stays 0 (none). */
+static gint64
+wall_of (gint64 at_ms, gint64 now_ms, gint64 wall_ms)
+{
+  if (at_ms <= 0)
+    return 0;
+  return MAX (1, wall_ms - MAX (0, now_ms - at_ms));
+}
+
+static void
+explain_figures (BcReportDetail *out, const BcDomain *dom, const BcConfig *cfg, gint64 now_ms, gint64 wall_ms)
+{
+  gint64 balloon_s = dom->figures.balloon.last_update_s;
+
+  out->figures_known = TRUE;
+  out->agent_at_ms = wall_of (dom->figures.guest.at_ms, now_ms, wall_ms);
+  out->agent_max_age_ms = MIN (bc_decide_agent_max_age_ms (cfg), BC_REPORT_MAX_AGE_MS);
+  out->balloon_at_ms = balloon_s > 0 && balloon_s < G_MAXINT64 / 1000 ? balloon_s * 1000 : 0;
+  out->balloon_max_age_ms = MIN (bc_pass_balloon_max_age_ms (cfg), BC_REPORT_MAX_AGE_MS);
+  out->held = dom->frozen != BC_FREEZE_NONE;
+}
+
+void
+bc_explain_detail (BcReportDetail *out, const BcDomain *dom, const BcConfig *cfg, gint64 now_ms, gint64 wall_ms)
+{
+  const BcDecision *dec = &dom->decision;
+
+  explain_figures (out, dom, cfg, now_ms, wall_ms);
+  if (!bc_domain_managed (dom))
+    return;
+  explain_limits (out, &dom->setup.policy, cfg);
+  out->margin_reason = g_strdup (dom->margin.reason);
+  if (!dom->decided)
+    return;
+  out->decided = TRUE;
+  out->committed_kib = MIN (dec->committed_kib, (guint64) BC_REPORT_MAX_KIB);
+  out->want_kib = MIN (dec->target.target_kib, (guint64) BC_REPORT_MAX_KIB);
+  out->budget_held = dom->budget_held;
+  out->floor_from = floor_from (dom, out->min_kib, now_ms);
+}
+
 /* Within what a state file may say (BC_REPORT_MAX_KIB): sums of many
  * domains may be more. */
 static void
@@ -119,11 +192,17 @@ bc_explain_publish (GPtrArray *domains, const char *uri, const BcConfig *cfg, co
   r->apply_interval_ms = cfg->apply_interval_ms;
   report_room (r, room);
   r->updated_ms = g_get_real_time () / 1000;
+  if (cache->history == NULL)
+    cache->history = bc_history_store_new ();
   for (guint i = 0; i < domains->len; i++)
     {
       const BcDomain *dom = g_ptr_array_index (domains, i);
+      BcReportDomain *d = bc_report_add_domain (r, dom->uuid, NULL);
 
-      bc_explain_report (bc_report_add_domain (r, dom->uuid, NULL), dom);
+      bc_explain_report (d, dom);
+      bc_explain_detail (&d->detail, dom, cfg, now_ms, r->updated_ms);
+      bc_history_note (cache->history, d);
     }
+  bc_history_prune (cache->history, r);
   return bc_report_publish (r, file, cache, now_ms, error);
 }

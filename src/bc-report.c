@@ -25,6 +25,7 @@ bc_report_domain_free (BcReportDomain *d)
   g_free (d->state);
   g_free (d->source);
   g_free (d->change_reason);
+  bc_report_detail_clear (&d->detail);
   g_free (d);
 }
 
@@ -39,6 +40,7 @@ bc_report_domain_copy (const BcReportDomain *d)
   c->state = g_strdup (d->state);
   c->source = g_strdup (d->source);
   c->change_reason = g_strdup (d->change_reason);
+  bc_report_detail_copy (&c->detail, &d->detail);
   return c;
 }
 
@@ -51,7 +53,8 @@ bc_report_domain_equal (const BcReportDomain *a, const BcReportDomain *b)
          g_strcmp0 (a->source, b->source) == 0 && a->change_at_ms == b->change_at_ms &&
          a->change_old_kib == b->change_old_kib && a->change_new_kib == b->change_new_kib &&
          g_strcmp0 (a->change_reason, b->change_reason) == 0 && a->weight == b->weight &&
-         a->share_kib == b->share_kib && a->deflate_on_oom == b->deflate_on_oom;
+         a->share_kib == b->share_kib && a->deflate_on_oom == b->deflate_on_oom &&
+         bc_report_detail_equal (&a->detail, &b->detail);
 }
 
 /* Whether a and b say the same, when they were made aside.  The budget
@@ -130,8 +133,9 @@ bc_report_find (const BcReport *r, const char *uuid)
   return NULL;
 }
 
-void
-bc_report_add_controller (JsonBuilder *b, const BcReportDomain *d)
+/* What the status table shows of the domain. */
+static void
+add_record (JsonBuilder *b, const BcReportDomain *d)
 {
   json_builder_set_member_name (b, "managed");
   json_builder_add_boolean_value (b, d->managed);
@@ -158,6 +162,13 @@ bc_report_add_controller (JsonBuilder *b, const BcReportDomain *d)
   bc_json_add_kib (b, "new_kib", TRUE, d->change_new_kib);
   bc_json_add_string (b, "reason", d->change_reason);
   json_builder_end_object (b);
+}
+
+void
+bc_report_add_controller (JsonBuilder *b, const BcReportDomain *d)
+{
+  add_record (b, d);
+  bc_report_detail_add (b, &d->detail);
 }
 
 void
@@ -210,10 +221,8 @@ bc_report_to_json (const BcReport *r)
   return bc_json_to_data (b);
 }
 
-/* An integer member within [min, max]; a member of the wrong type reads as
- * 0, unknown. */
-static gboolean
-member_in (JsonObject *o, const char *key, gint64 min, gint64 max, gint64 *out, GError **error)
+gboolean
+bc_report_member_in (JsonObject *o, const char *key, gint64 min, gint64 max, gint64 *out, GError **error)
 {
   gint64 v = bc_json_member_int (o, key, 0);
 
@@ -224,12 +233,12 @@ member_in (JsonObject *o, const char *key, gint64 min, gint64 max, gint64 *out, 
   return TRUE;
 }
 
-static gboolean
-member_kib (JsonObject *o, const char *key, guint64 *out, GError **error)
+gboolean
+bc_report_member_kib (JsonObject *o, const char *key, guint64 *out, GError **error)
 {
   gint64 v = 0;
 
-  if (!member_in (o, key, 0, BC_REPORT_MAX_KIB, &v, error))
+  if (!bc_report_member_in (o, key, 0, BC_REPORT_MAX_KIB, &v, error))
     return FALSE;
   *out = (guint64) v;
   return TRUE;
@@ -244,9 +253,9 @@ parse_change (JsonObject *o, BcReportDomain *d, GError **error)
     return TRUE;
   o = json_node_get_object (change);
   d->change_reason = g_strdup (bc_json_member_string (o, "reason"));
-  return member_in (o, "at_ms", 0, G_MAXINT64, &d->change_at_ms, error) &&
-         member_kib (o, "old_kib", &d->change_old_kib, error) &&
-         member_kib (o, "new_kib", &d->change_new_kib, error);
+  return bc_report_member_in (o, "at_ms", 0, G_MAXINT64, &d->change_at_ms, error) &&
+         bc_report_member_kib (o, "old_kib", &d->change_old_kib, error) &&
+         bc_report_member_kib (o, "new_kib", &d->change_new_kib, error);
 }
 
 /* What bc_report_add_controller wrote; members of the wrong type read as
@@ -259,11 +268,12 @@ parse_controller (JsonObject *o, BcReportDomain *d, GError **error)
   d->note = g_strdup (bc_json_member_string (o, "note"));
   d->state = g_strdup (bc_json_member_string (o, "state"));
   d->source = g_strdup (bc_json_member_string (o, "source"));
-  return member_in (o, "margin_kib", -BC_REPORT_MAX_KIB, BC_REPORT_MAX_KIB, &d->margin_kib, error) &&
-         member_kib (o, "target_kib", &d->target_kib, error) && member_kib (o, "share_kib", &d->share_kib, error) &&
-         member_kib (o, "reclaimable_kib", &d->reclaimable_kib, error) &&
-         member_kib (o, "floor_kib", &d->floor_kib, error) &&
-         member_in (o, "weight", 0, 10000, &d->weight, error) && parse_change (o, d, error);
+  return bc_report_member_in (o, "margin_kib", -BC_REPORT_MAX_KIB, BC_REPORT_MAX_KIB, &d->margin_kib, error) &&
+         bc_report_member_kib (o, "target_kib", &d->target_kib, error) && bc_report_member_kib (o, "share_kib", &d->share_kib, error) &&
+         bc_report_member_kib (o, "reclaimable_kib", &d->reclaimable_kib, error) &&
+         bc_report_member_kib (o, "floor_kib", &d->floor_kib, error) &&
+         bc_report_member_in (o, "weight", 0, 10000, &d->weight, error) && parse_change (o, d, error) &&
+         bc_report_detail_parse (o, &d->detail, error);
 }
 
 static gboolean
@@ -309,10 +319,10 @@ parse_host (BcReport *r, JsonObject *o, GError **error)
     return TRUE;
   o = json_node_get_object (host);
   r->host.known = TRUE;
-  if (member_kib (o, "held_kib", &r->host.held_kib, error) &&
-      member_kib (o, "reclaimable_kib", &r->host.reclaimable_kib, error) &&
-      member_kib (o, "guest_size_kib", &r->host.guest_size_kib, error) &&
-      member_kib (o, "room_guests", &r->host.guests, error))
+  if (bc_report_member_kib (o, "held_kib", &r->host.held_kib, error) &&
+      bc_report_member_kib (o, "reclaimable_kib", &r->host.reclaimable_kib, error) &&
+      bc_report_member_kib (o, "guest_size_kib", &r->host.guest_size_kib, error) &&
+      bc_report_member_kib (o, "room_guests", &r->host.guests, error))
     return TRUE;
   g_prefix_error (error, "host: ");
   return FALSE;
@@ -325,10 +335,10 @@ parse_daemon (BcReport *r, JsonObject *o, GError **error)
 
   r->uri = g_strdup (bc_json_member_string (o, "uri"));
   r->policy = g_strdup (bc_json_member_string (o, "policy"));
-  if (member_in (o, "pid", 0, G_MAXINT, &r->pid, &local) &&
-      member_in (o, "updated_ms", 0, G_MAXINT64, &r->updated_ms, &local) &&
-      member_in (o, "apply_interval_ms", 0, BC_REPORT_MAX_INTERVAL_MS, &r->apply_interval_ms, &local) &&
-      member_in (o, "budget_kib", 0, BC_REPORT_MAX_KIB, &r->budget_kib, &local) && parse_host (r, o, &local))
+  if (bc_report_member_in (o, "pid", 0, G_MAXINT, &r->pid, &local) &&
+      bc_report_member_in (o, "updated_ms", 0, G_MAXINT64, &r->updated_ms, &local) &&
+      bc_report_member_in (o, "apply_interval_ms", 0, BC_REPORT_MAX_INTERVAL_MS, &r->apply_interval_ms, &local) &&
+      bc_report_member_in (o, "budget_kib", 0, BC_REPORT_MAX_KIB, &r->budget_kib, &local) && parse_host (r, o, &local))
     return TRUE;
   return bc_set_error (error, BC_ERROR_FAILED, "state file: %s", local->message);
 }
@@ -415,6 +425,7 @@ void
 bc_report_cache_clear (BcReportCache *cache)
 {
   g_clear_pointer (&cache->last, bc_report_free);
+  g_clear_pointer (&cache->history, g_hash_table_unref);
 }
 
 static gboolean
@@ -450,9 +461,13 @@ bc_report_check_times (const BcReport *r, gint64 now_ms, GError **error)
     {
       const BcReportDomain *d = g_ptr_array_index (r->domains, i);
 
+      g_autoptr (GError) local = NULL;
+
       if (d->change_at_ms > latest)
         return bc_set_error (error, BC_ERROR_FAILED, "state file: domain %u: last_change at_ms %" G_GINT64_FORMAT " is in the future",
                              i + 1, d->change_at_ms);
+      if (!bc_report_detail_check_times (&d->detail, latest, &local))
+        return bc_set_error (error, BC_ERROR_FAILED, "state file: domain %u: %s", i + 1, local->message);
     }
   return TRUE;
 }

@@ -3,6 +3,7 @@
  * state file under the runtime directory, rewritten every apply tick. */
 #pragma once
 
+#include "bc-report-detail.h"
 #include "bc-state-file.h"
 
 #include <json-glib/json-glib.h>
@@ -27,6 +28,7 @@ typedef struct {
   guint64 reclaimable_kib; /* what could be taken from it now without a
                               refault (bc-room.h); 0 = nothing */
   guint64 floor_kib;    /* what it keeps: its target's floor; 0 = not known */
+  BcReportDetail detail; /* for `status DOMAIN` (bc-report-detail.h) */
 } BcReportDomain;
 
 /* The room the host has left (bc-room.h), as the last pass counted it. */
@@ -92,6 +94,8 @@ gboolean bc_report_write_file (const BcReport *r, BcStateFile *file, GError **er
 typedef struct {
   BcReport *last;       /* a copy of the last state written */
   gint64 written_ms;    /* monotonic */
+  GHashTable *history;  /* uuid -> BcReportHistory: each domain's last
+                           changes (bc-history.h), NULL until the first */
 } BcReportCache;
 
 /* How often a live daemon's unchanged state file is written anyway: at
@@ -115,8 +119,14 @@ void bc_report_cache_clear (BcReportCache *cache);
  * ahead of the reader's clock. */
 #define BC_REPORT_MAX_KIB (G_GINT64_CONSTANT (1) << 40) /* 1 PiB */
 #define BC_REPORT_MAX_INTERVAL_MS 3600000
+#define BC_REPORT_MAX_AGE_MS (G_GINT64_CONSTANT (86400) * 1000)
 #define BC_REPORT_SKEW_MS 60000
 #define BC_REPORT_MAX_FILE_SIZE (64 * 1024 * 1024)
+/* An integer member within [min, max] (a member of the wrong type reads
+ * as 0, unknown), or an error naming it; a KiB figure within
+ * [0, BC_REPORT_MAX_KIB]. */
+gboolean bc_report_member_in (JsonObject *o, const char *key, gint64 min, gint64 max, gint64 *out, GError **error);
+gboolean bc_report_member_kib (JsonObject *o, const char *key, guint64 *out, GError **error);
 gboolean bc_report_check_times (const BcReport *r, gint64 now_ms, GError **error);
 /* Whether r is a live daemon's: written (updated_ms) at most
  * BC_REPORT_SKEW_MS ahead of now_ms and at most bc_report_max_age_ms of

@@ -21,8 +21,8 @@ bc_status_row_free (BcStatusRow *row)
 
 /* ---- table ----------------------------------------------------------- */
 
-static char *
-human (guint64 kib)
+char *
+bc_status_human (guint64 kib)
 {
   if (kib >= G_GUINT64_CONSTANT (1) << 30)
     return g_strdup_printf ("%.2f TiB", (double) kib / (double) (G_GUINT64_CONSTANT (1) << 30));
@@ -34,11 +34,11 @@ human (guint64 kib)
 static char *
 human_if (gboolean known, guint64 kib)
 {
-  return known ? human (kib) : g_strdup ("-");
+  return known ? bc_status_human (kib) : g_strdup ("-");
 }
 
-static char *
-ago (gint64 then_ms, gint64 now_ms)
+char *
+bc_status_ago (gint64 then_ms, gint64 now_ms)
 {
   /* unsigned: the difference of any two times fits, whatever a state
    * file says */
@@ -62,9 +62,9 @@ last_change (const BcReportDomain *c, gint64 now_ms)
     return g_strdup_printf ("not managed: %s", c->note ? c->note : "unknown");
   if (c->change_at_ms == 0)
     return g_strdup (c->note ? c->note : "none yet");
-  when = ago (c->change_at_ms, now_ms);
-  from = human (c->change_old_kib);
-  to = human (c->change_new_kib);
+  when = bc_status_ago (c->change_at_ms, now_ms);
+  from = bc_status_human (c->change_old_kib);
+  to = bc_status_human (c->change_new_kib);
   return g_strdup_printf ("%s %s -> %s, %s", when, from, to, c->change_reason ? c->change_reason : "");
 }
 
@@ -76,8 +76,8 @@ bc_status_format_host (const BcReport *daemon, GString *out)
   if (daemon == NULL || !daemon->host.known)
     return;
   budget = human_if (daemon->budget_kib > 0, (guint64) daemon->budget_kib);
-  held = human (daemon->host.held_kib);
-  reclaimable = human (daemon->host.reclaimable_kib);
+  held = bc_status_human (daemon->host.held_kib);
+  reclaimable = bc_status_human (daemon->host.reclaimable_kib);
   g_string_append_printf (out, "host: budget %s, held %s, reclaimable now %s: room for %" G_GUINT64_FORMAT
                           " more guest%s of %" G_GUINT64_FORMAT " MiB\n",
                           budget, held, reclaimable, daemon->host.guests, daemon->host.guests == 1 ? "" : "s",
@@ -112,7 +112,7 @@ weight_cell (const BcReportDomain *c)
     return g_strdup ("-");
   if (c->share_kib == 0)
     return g_strdup_printf ("%" G_GINT64_FORMAT, c->weight);
-  share = human (c->share_kib);
+  share = bc_status_human (c->share_kib);
   return g_strdup_printf ("%" G_GINT64_FORMAT ": %s", c->weight, share);
 }
 
@@ -124,9 +124,9 @@ row_cells (const BcStatusRow *r, gint64 now_ms, char **cells)
 
   cells[0] = g_strdup (r->name ? r->name : "");
   cells[1] = g_strdup (state_cell (c));
-  cells[2] = human (r->current_kib);
+  cells[2] = bc_status_human (r->current_kib);
   cells[3] = human_if (ctl && c->target_kib > 0, ctl ? c->target_kib : 0);
-  cells[4] = human (r->max_kib);
+  cells[4] = bc_status_human (r->max_kib);
   cells[5] = human_if (r->have_committed, r->committed_kib);
   cells[6] = human_if (r->have_cached, r->cached_kib);
   cells[7] = human_if (r->have_committed, r->active_file_kib);
@@ -335,8 +335,8 @@ build_controller (JsonBuilder *b, const BcReportDomain *c)
   json_builder_end_object (b);
 }
 
-static void
-build_row (JsonBuilder *b, const BcStatusRow *r)
+void
+bc_status_add_row (JsonBuilder *b, const BcStatusRow *r)
 {
   json_builder_begin_object (b);
   bc_json_add_string (b, "name", r->name);
@@ -352,13 +352,8 @@ build_row (JsonBuilder *b, const BcStatusRow *r)
 }
 
 void
-bc_status_format_json (GPtrArray *rows, const BcReport *daemon, GString *out)
+bc_status_add_daemon (JsonBuilder *b, const BcReport *daemon)
 {
-  g_autoptr (JsonBuilder) b = json_builder_new ();
-  g_autofree char *text = NULL;
-
-  json_builder_begin_object (b);
-  bc_json_add_int (b, "schema", BC_STATUS_JSON_SCHEMA);
   json_builder_set_member_name (b, "daemon");
   if (daemon == NULL)
     json_builder_add_null_value (b);
@@ -373,10 +368,21 @@ bc_status_format_json (GPtrArray *rows, const BcReport *daemon, GString *out)
       json_builder_end_object (b);
     }
   bc_report_add_host (b, daemon);
+}
+
+void
+bc_status_format_json (GPtrArray *rows, const BcReport *daemon, GString *out)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  g_autofree char *text = NULL;
+
+  json_builder_begin_object (b);
+  bc_json_add_int (b, "schema", BC_STATUS_JSON_SCHEMA);
+  bc_status_add_daemon (b, daemon);
   json_builder_set_member_name (b, "domains");
   json_builder_begin_array (b);
   for (guint i = 0; i < rows->len; i++)
-    build_row (b, g_ptr_array_index (rows, i));
+    bc_status_add_row (b, g_ptr_array_index (rows, i));
   json_builder_end_array (b);
   json_builder_end_object (b);
   text = bc_json_to_data (b);
@@ -394,8 +400,8 @@ row_by_name (gconstpointer a, gconstpointer b)
   return g_strcmp0 (x->name, y->name);
 }
 
-static BcStatusRow *
-row_from_record (const BcBulkRecord *rec, gboolean use_agent, gint64 timeout_ms)
+BcStatusRow *
+bc_status_row_from_record (const BcBulkRecord *rec, gboolean use_agent, gint64 timeout_ms)
 {
   BcStatusRow *row = g_new0 (BcStatusRow, 1);
   BcGuestFigures guest = { 0 };
@@ -441,7 +447,7 @@ row_worker (gpointer index, gpointer data)
   RowsJob *job = data;
   guint i = GPOINTER_TO_UINT (index) - 1;
 
-  job->rows[i] = row_from_record (g_ptr_array_index (job->records, i), job->use_agent, job->timeout_ms);
+  job->rows[i] = bc_status_row_from_record (g_ptr_array_index (job->records, i), job->use_agent, job->timeout_ms);
 }
 
 GPtrArray *

@@ -4,6 +4,7 @@
  * unknown ("-") without one.  Formatting is pure, for expected-file tests. */
 #pragma once
 
+#include "bc-collect.h"
 #include "bc-figures.h"
 #include "bc-report.h"
 
@@ -24,6 +25,7 @@ typedef struct {
 } BcStatusRow;
 
 void bc_status_row_free (BcStatusRow *row);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BcStatusRow, bc_status_row_free)
 
 /* The table's columns, in order. */
 typedef enum {
@@ -51,6 +53,12 @@ char *bc_status_column_names (void);
  * last; NAME, STATE and SOURCE alphabetically; ties by name. */
 void bc_status_sort (GPtrArray *rows, BcStatusColumn by);
 
+/* A size as the table shows it: "448 MiB", "1.50 GiB", "20.00 TiB". */
+char *bc_status_human (guint64 kib);
+/* How long ago then_ms was: "12s ago", "6m ago", "2h ago" ("0s ago" for a
+ * time not before now_ms). */
+char *bc_status_ago (gint64 then_ms, gint64 now_ms);
+
 /* The line above the table, from the daemon's state file: "host: budget
  * 4.00 GiB, held 3.10 GiB, reclaimable now 512 MiB: room for 1 more guest
  * of 1024 MiB".  Nothing without a daemon or one that did not say. */
@@ -67,7 +75,12 @@ guint bc_status_format_table_fit (GPtrArray *rows, gint64 now_ms, gsize width, G
  * when a member changes meaning or goes away (new members may come without). */
 #define BC_STATUS_JSON_SCHEMA 1
 void bc_status_format_json (GPtrArray *rows, const BcReport *daemon, GString *out);
+/* Its parts: the members "daemon" and "host"; one domain's object. */
+void bc_status_add_daemon (JsonBuilder *b, const BcReport *daemon);
+void bc_status_add_row (JsonBuilder *b, const BcStatusRow *r);
 
+/* One domain's live figures (the guest agent asked when use_agent). */
+BcStatusRow *bc_status_row_from_record (const BcBulkRecord *rec, gboolean use_agent, gint64 agent_timeout_ms);
 /* Live figures of every running domain, sorted by name. */
 GPtrArray *bc_status_collect (virConnectPtr conn, gboolean use_agent, gint64 agent_timeout_ms, GError **error);
 /* Attaches the daemon's view to each row (daemon may be NULL). */

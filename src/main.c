@@ -11,6 +11,8 @@
 #include "bc-replay-format.h"
 #include "bc-report.h"
 #include "bc-status.h"
+#include "bc-story.h"
+#include "bc-story-collect.h"
 #include "bc-term.h"
 #include "bc-uri.h"
 #include "bc-watch.h"
@@ -103,12 +105,14 @@ static const GOptionEntry verbose_entries[] = {
   { NULL }
 };
 
-/* args: what the command takes after its options ("FILE"), or NULL. */
+/* args: what the command takes after its options ("FILE"), or NULL;
+ * optional: it may be left out. */
 static gboolean
-parse_command_line (int *argc, char ***argv, const char *args, const char *summary, const GOptionEntry *entries,
-                    GError **error)
+parse_command_args (int *argc, char ***argv, const char *args, gboolean optional, const char *summary,
+                    const GOptionEntry *entries, GError **error)
 {
-  g_autofree char *usage = g_strdup_printf ("%s [OPTION…]%s%s", (*argv)[0], args ? " " : "", args ? args : "");
+  g_autofree char *usage = g_strdup_printf ("%s [OPTION…]%s%s%s%s", (*argv)[0], args ? " " : "", optional ? "[" : "",
+                                            args ? args : "", optional ? "]" : "");
   g_autoptr (GOptionContext) ctx = g_option_context_new (usage);
   g_autoptr (GError) local = NULL;
   int want = args ? 2 : 1;
@@ -119,10 +123,21 @@ parse_command_line (int *argc, char ***argv, const char *args, const char *summa
   if (!g_option_context_parse (ctx, argc, argv, &local))
     return bc_set_error (error, BC_ERROR_USAGE, "%s: %s", (*argv)[0], local->message);
   if (*argc > want)
-    return bc_set_error (error, BC_ERROR_USAGE, "%s: unexpected argument '%s'", (*argv)[0], (*argv)[want]);
-  if (*argc < want)
+    {
+      g_autofree char *shown = bc_term_escape ((*argv)[want]);
+
+      return bc_set_error (error, BC_ERROR_USAGE, "%s: unexpected argument '%s'", (*argv)[0], shown);
+    }
+  if (*argc < want && !optional)
     return bc_set_error (error, BC_ERROR_USAGE, "%s: no %s given", (*argv)[0], args);
   return TRUE;
+}
+
+static gboolean
+parse_command_line (int *argc, char ***argv, const char *args, const char *summary, const GOptionEntry *entries,
+                    GError **error)
+{
+  return parse_command_args (argc, argv, args, FALSE, summary, entries, error);
 }
 
 static gboolean
@@ -303,13 +318,16 @@ join_watch_seconds (int *argc, char **argv)
 
 /* --sort's column, and the options that do not go together. */
 static gboolean
-check_status_options (BcStatusColumn *column, gboolean *sorted, GError **error)
+check_status_options (const char *domain, BcStatusColumn *column, gboolean *sorted, GError **error)
 {
   g_autofree char *names = NULL, *shown = NULL;
 
   *sorted = opt_sort != NULL;
   if (opt_watch && opt_json)
     return bc_set_error (error, BC_ERROR_USAGE, "status: --watch and --json do not go together");
+  if (domain && (opt_watch || opt_sort))
+    return bc_set_error (error, BC_ERROR_USAGE, "status: --%s shows the table of every domain, not with DOMAIN",
+                         opt_watch ? "watch" : "sort");
   if (opt_sort == NULL || bc_status_column_parse (opt_sort, column))
     return TRUE;
   names = bc_status_column_names ();
@@ -413,6 +431,46 @@ status_once (StatusRead *sr, GError **error)
   return bc_term_write_all (STDOUT_FILENO, out->str, out->len, error);
 }
 
+/* Why status finds no daemon when nothing went wrong reading its file. */
+static char *
+no_daemon_why (void)
+{
+  g_autofree char *path = state_path ();
+
+  if (path[0] == '\0')
+    return g_strdup ("no state file read (--state-file \"\")");
+  return g_strdup_printf ("the daemon is not running (no live state file at %s)", path);
+}
+
+/* status DOMAIN: its story, from libvirt, its guest agent and the daemon. */
+static gboolean
+status_domain (StatusRead *sr, const char *domain, GError **error)
+{
+  g_autoptr (BcStatusRow) row = NULL;
+  g_autoptr (BcReport) daemon = NULL;
+  g_autoptr (GString) out = g_string_new (NULL);
+  g_autofree char *warning = NULL, *why_none = NULL;
+
+  row = bc_story_collect (sr->conn, domain, sr->cfg->agent && !opt_no_agent, sr->cfg->agent_timeout_ms, error);
+  if (row == NULL)
+    return FALSE;
+  daemon = daemon_report (sr->conn, sr->cfg, &warning);
+  if (bc_report_find (daemon, row->uuid))
+    row->ctl = bc_report_domain_copy (bc_report_find (daemon, row->uuid));
+  why_none = warning ? g_strdup (warning) : no_daemon_why ();
+  if (opt_json && warning)
+    {
+      g_autofree char *shown = bc_term_escape (warning);
+
+      g_warning ("%s", shown);
+    }
+  if (opt_json)
+    bc_story_format_json (row, daemon, out);
+  else
+    bc_story_format_text (row, daemon, why_none, g_get_real_time () / 1000, out);
+  return bc_term_write_all (STDOUT_FILENO, out->str, out->len, error);
+}
+
 static gboolean
 status_watch (StatusRead *sr, GError **error)
 {
@@ -428,17 +486,25 @@ cmd_status (int argc, char **argv)
   BcConfig cfg;
   StatusRead sr = { .cfg = &cfg };
   g_autofree char *joined = join_watch_seconds (&argc, argv);
+  const char *domain = NULL;
   gboolean ok;
 
-  if (!parse_command_options (&argc, &argv,
-                              "One row per running domain. Live figures come from libvirt and the guest agent;\n"
-                              "STATE, TARGET, MARGIN, WEIGHT and LAST CHANGE, and the host's room on a line above the table,\n"
-                              "from the daemon running on this host (\"-\" without one).\n"
-                              "--watch[=SECS] (or --watch SECS) shows it again every SECS seconds, like top.",
-                              status_entries, &error) ||
-      !check_status_options (&sr.sort, &sr.sorted, &error) || !load_config (&cfg, &error) || !ensure_connected (&sr, &error))
+  if (!parse_command_args (&argc, &argv, "DOMAIN", TRUE,
+                           "One row per running domain. Live figures come from libvirt and the guest agent;\n"
+                           "STATE, TARGET, MARGIN, WEIGHT and LAST CHANGE, and the host's room on a line above the table,\n"
+                           "from the daemon running on this host (\"-\" without one).\n"
+                           "--watch[=SECS] (or --watch SECS) shows it again every SECS seconds, like top.\n"
+                           "With DOMAIN (a running domain's name or UUID): that domain's story, in words: its size,\n"
+                           "target, margin, floor, limits, weight and share and where each comes from, the host\n"
+                           "budget, how fresh its figures are, and its last changes with their reasons.",
+                           status_entries, &error) ||
+      !check_status_options ((domain = argc > 1 ? argv[1] : NULL), &sr.sort, &sr.sorted, &error) || !load_config (&cfg, &error) ||
+      !ensure_connected (&sr, &error))
     return fail (error);
-  ok = opt_watch ? status_watch (&sr, &error) : status_once (&sr, &error);
+  if (domain)
+    ok = status_domain (&sr, domain, &error);
+  else
+    ok = opt_watch ? status_watch (&sr, &error) : status_once (&sr, &error);
   if (sr.conn != NULL)
     virConnectClose (sr.conn);
   return ok ? 0 : fail (error);
@@ -594,7 +660,7 @@ typedef struct {
 
 static const Command commands[] = {
   { "run", cmd_run, "Run the controller (foreground daemon)" },
-  { "status", cmd_status, "Show one row per running domain" },
+  { "status", cmd_status, "Show one row per running domain, or one domain's story (status DOMAIN)" },
   { "replay", cmd_replay, "Replay a recording offline, with another configuration or policy" },
   { "version", cmd_version, "Show the version" },
 };

@@ -49,7 +49,18 @@ check "run help" 0 - - -- run --help
 check "no command" 2 - '^balloonctl: no command given \(run, status, replay, version; see --help\)$' --
 check "unknown command" 2 - "^balloonctl: unknown command 'bogus'" -- bogus
 check "unknown run option" 2 - '^balloonctl: run: Unknown option --frobnicate$' -- run --frobnicate
-check "extra status argument" 2 - "^balloonctl: status: unexpected argument 'extra'$" -- -c "$NODE" status extra
+check "extra status argument" 2 - "^balloonctl: status: unexpected argument 'extra'$" -- -c "$NODE" status vm-a extra
+# status DOMAIN: one domain's story; without a daemon, libvirt's figures and why nothing else
+check "status DOMAIN" 0 cli-status-vm-a.txt - -- -c "$NODE" --state-file /nonexistent/state.json status vm-a
+check "status DOMAIN by UUID" 0 cli-status-vm-a.txt - -- -c "$NODE" --state-file /nonexistent/state.json status 00000000-0000-4000-8000-000000000001
+check "status DOMAIN --json" 0 cli-status-vm-a.json - -- -c "$NODE" status --json vm-a
+check "status DOMAIN unknown" 1 - "^balloonctl: no domain 'vm-zz' \(a name or a UUID of a running domain\)$" -- -c "$NODE" status vm-zz
+check "status DOMAIN not running" 1 - "^balloonctl: domain 'vm-e' is not running: balloonctl sizes running domains only$" -- -c "$NODE" status vm-e
+check "status DOMAIN with --watch" 2 - '^balloonctl: status: --watch shows the table of every domain, not with DOMAIN$' -- -c "$NODE" status --watch=2 vm-a
+check "status DOMAIN with --sort" 2 - '^balloonctl: status: --sort shows the table of every domain, not with DOMAIN$' -- -c "$NODE" status --sort name vm-a
+check "status DOMAIN escaped in errors" 1 - '^balloonctl: no domain .x\\u\{001B\}]0;t\\u\{0007\}\\u\{202E\}. ' -- -c "$NODE" status $'x\033]0;t\a\xe2\x80\xae'
+check "status unexpected argument escaped" 2 - '^balloonctl: status: unexpected argument .b\\x1b\[2J.$' -- -c "$NODE" status a $'b\033[2J'
+
 check "unknown global option" 2 - '^balloonctl: Unknown option --frobnicate$' -- --frobnicate status
 check "missing --config file" 2 - '^balloonctl: .*/nonexistent.conf: cannot open: No such file or directory$' -- --config "$TMP/nonexistent.conf" status
 check "FIFO as --config" 2 - '^balloonctl: .*/fifo.conf: is a FIFO, not a regular file$' -- -c test:///default --config "$TMP/fifo.conf" run --once
@@ -101,6 +112,23 @@ for uri in "$NODE" "$NODE?bc=1"; do
     [ -n "$why" ] || grep -qE '^vm-a +UP +1.00 GiB +[0-9]' "$TMP/out" || why="no daemon's columns: $(grep '^vm-a' "$TMP/out")"
     result "status -c ${uri##*/} shows the daemon's columns" "$why"
 done
+# status DOMAIN with the daemon: where its floor and limits come from, its changes
+rc=0
+"$BIN" --state-file "$TMP/state.json" -c "$NODE" --config "$TMP/quick.conf" status vm-b >"$TMP/out" 2>"$TMP/err" || rc=$?
+why=""
+[ "$rc" -eq 0 ] || why="exit $rc: $(head -3 "$TMP/err")"
+for want in '^Daemon: +pid [0-9]+, policy paper, state written [0-9]+s ago$' '^Target: +1000 MiB, what the daemon sizes it to$' \
+    '^Floor: +1000 MiB, never taken below: its min$' "^Limits: +min 1000 MiB \(its metadata's <min-mib>\), max none set" \
+    '^Changes: +latest first$' '^  [0-9]+s ago +1\.00 GiB -> 1000 MiB, shrink: .*raised to min$'; do
+    [ -n "$why" ] || grep -qE "$want" "$TMP/out" || why="no line '$want' in: $(cat "$TMP/out")"
+done
+result "status DOMAIN with the daemon tells its story" "$why"
+rc=0
+"$BIN" --state-file "$TMP/state.json" -c "$NODE" --config "$TMP/quick.conf" status --json vm-a >"$TMP/out" 2>"$TMP/err" || rc=$?
+why=""
+[ "$rc" -eq 0 ] || why="exit $rc: $(head -3 "$TMP/err")"
+[ -n "$why" ] || python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))["domain"]; c=d["controller"]; h=c["history"]; assert d["name"]=="vm-a" and c["limits"]["min_from"]=="config" and 1<=len(h)<=5 and h[0]["at_ms"]==c["last_change"]["at_ms"], c' "$TMP/out" 2>"$TMP/err" || why="$(tail -1 "$TMP/err")"
+result "status DOMAIN --json with the daemon: its history, latest first" "$why"
 kill -TERM "$pid"; wait "$pid" || true
 
 # output that cannot be written is an error, not a silent exit 0
@@ -227,6 +255,30 @@ result "run --state-file on a FIFO: left alone" "$([ -p "$TMP/state.fifo" ] && [
 check "run --state-file on the configuration" 1 - '^balloonctl: state file .*/good.conf: is not a balloonctl state file \(a mistyped --state-file\?\): left alone$' -- --state-file "$TMP/good.conf" -c "$NODE" --config "$TMP/good.conf" run --once
 result "run --state-file on the configuration: left alone" "$(cmp -s "$TMP/good.conf" "$TMP/good.conf.orig" || echo "the configuration changed or went away")"
 
+# status DOMAIN and a state file: one from an older daemon (no history: its
+# last change alone); one whose history says more than a daemon writes
+# (refused, said, the live figures shown)
+live_state() {
+    printf '{"pid":%d,"uri":"%s","updated_ms":%d,"apply_interval_ms":1000,"domains":[{"uuid":"00000000-0000-4000-8000-000000000001","managed":true,"state":"UP","margin_kib":131072,"target_kib":1048576,"source":"balloon-only","last_change":{"at_ms":%d,"old_kib":2097152,"new_kib":1048576,"reason":"shrink: \\u001b[2J an old daemon\\u0027s"}%s}]}' \
+        $$ "$NODE" "$(date +%s%3N)" "$(($(date +%s) - 5))000" "$1" >"$TMP/old-state.json"
+}
+live_state ""
+rc=0
+"$BIN" --state-file "$TMP/old-state.json" -c "$NODE" status vm-a >"$TMP/out" 2>"$TMP/err" || rc=$?
+why=""
+[ "$rc" -eq 0 ] || why="exit $rc: $(head -3 "$TMP/err")"
+[ -n "$why" ] || grep -qE '^  [0-9]+s ago +2\.00 GiB -> 1\.00 GiB, shrink: \\x1b\[2J an old daemon.s$' "$TMP/out" || why="$(cat "$TMP/out")"
+[ -n "$why" ] || ! grep -q $'\033' "$TMP/out" || why="an escape reached the output"
+result "status DOMAIN reads an older daemon's state file" "$why"
+change='{"at_ms":1,"old_kib":2,"new_kib":3,"reason":"r"}'
+live_state ",\"history\":[$change,$change,$change,$change,$change,$change]"
+rc=0
+"$BIN" --state-file "$TMP/old-state.json" -c "$NODE" status vm-a >"$TMP/out" 2>"$TMP/err" || rc=$?
+why=""
+[ "$rc" -eq 0 ] || why="exit $rc: $(head -3 "$TMP/err")"
+[ -n "$why" ] || grep -qE '^Daemon: +no decision to explain .*old-state.json: state file: domain 1: history has 6 changes, at most 5$' "$TMP/out" || why="$(cat "$TMP/out")"
+result "status DOMAIN refuses a state file with too long a history" "$why"
+
 # a domain name with a line break, a carriage return and a bidi override:
 # every line of the log is one of the daemon's, nothing raw reaches it
 HOSTILE="test://$(cd "$SRC/tests/data" && pwd)/node-hostile.xml"
@@ -235,6 +287,13 @@ n=$((n + 1))
 if grep -vqE '^balloonctl(-[A-Za-z]+)?-(Message|INFO|DEBUG|WARNING)' "$TMP/err" || grep -q $'\r\|\xe2\x80\xae' "$TMP/err"; then
     echo "not ok $n - log of a hostile name, one line a message: $(cat -v "$TMP/err" | head -3)"; failed=$((failed + 1))
 else echo "ok $n - log of a hostile name, one line a message"; fi
+# status DOMAIN of that name: found, every line one of its own, escaped
+check "status DOMAIN of a hostile name" 0 - - -- -c "$HOSTILE" status $'evil\nFORGED: balloonctl-WARNING **: fake\r\xe2\x80\xaex'
+why=""
+grep -qxF 'Name:         evil\nFORGED: balloonctl-WARNING **: fake\r\u202ex' "$TMP/out" || why="$(cat -v "$TMP/out" | head -3)"
+[ -n "$why" ] || ! grep -q $'\r\|\xe2\x80\xae' "$TMP/out" || why="a control reached the output"
+[ -n "$why" ] || [ "$(grep -c ':' "$TMP/out")" -eq "$(wc -l <"$TMP/out")" ] || why="a line without its label: $(cat -v "$TMP/out")"
+result "status DOMAIN of a hostile name: escaped" "$why"
 
 # ceilings below any floor (a typo for 1024; below [domain] min-mib): not managed, said why
 LIMITS="test://$(cd "$SRC/tests/data" && pwd)/node-limits.xml"

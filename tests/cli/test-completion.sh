@@ -67,7 +67,7 @@ check "balloonctl run --dry-run --o" "--once"
 check "balloonctl version -" "--help --verbose -h -v"
 check "balloonctl status " "--help --json --no-agent --sort --verbose --watch -h -s -v -w"
 check "balloonctl status --sort c" "cached committed current"
-# no command takes an argument, a domain or otherwise
+# no argument completed: status DOMAIN's names are not (a connection per <TAB>)
 check "balloonctl status vm" ""
 check "balloonctl bogus --" ""
 # global options, with or without their values, before the command

@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* collect: the live figures of the one domain `balloonctl status DOMAIN`
+ * tells of, found by name or UUID among the running domains. */
+#pragma once
+
+#include "bc-status.h"
+
+/* Its row (bc_status_row_from_record: the guest agent asked when
+ * use_agent); NULL and an error naming the domain when no running domain
+ * has that name or UUID (one that is defined but not running is said to
+ * be so). */
+BcStatusRow *bc_story_collect (virConnectPtr conn, const char *domain, gboolean use_agent, gint64 agent_timeout_ms,
+                               GError **error);
