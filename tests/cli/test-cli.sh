@@ -117,7 +117,7 @@ rc=0
 "$BIN" --state-file "$TMP/state.json" -c "$NODE" --config "$TMP/quick.conf" status vm-b >"$TMP/out" 2>"$TMP/err" || rc=$?
 why=""
 [ "$rc" -eq 0 ] || why="exit $rc: $(head -3 "$TMP/err")"
-for want in '^Daemon: +pid [0-9]+, policy paper, state written [0-9]+s ago$' '^Target: +1000 MiB, what the daemon sizes it to$' \
+for want in '^Daemon: +pid [0-9]+, policy adaptive, state written [0-9]+s ago$' '^Target: +1000 MiB, what the daemon sizes it to$' \
     '^Floor: +1000 MiB, never taken below: its min$' "^Limits: +min 1000 MiB \(its metadata's <min-mib>\), max none set" \
     '^Changes: +latest first$' '^  [0-9]+s ago +1\.00 GiB -> 1000 MiB, shrink: .*raised to min$'; do
     [ -n "$why" ] || grep -qE "$want" "$TMP/out" || why="no line '$want' in: $(cat "$TMP/out")"
