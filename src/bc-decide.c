@@ -29,14 +29,17 @@ bc_decide_source (const BcBalloonFigures *balloon, const BcGuestFigures *guest,
 /* With deflate-on-oom (<memballoon autodeflate='on'>), Linux's balloon
  * driver leaves MemTotal at the boot size, so the balloon's own pages
  * count as used: what MemTotal holds beyond the balloon's size is the
- * balloon.  The larger of the size it settles to and its own: while a
- * shrink is under way the balloon has not taken what was asked yet, and
- * counting it would make the guest look smaller than it is, pass after
- * pass. */
+ * balloon.  Its actual size, not the one it settles to: while a shrink is
+ * under way the balloon has not taken what was asked yet (counting it
+ * would make the guest look smaller than it is, pass after pass), and
+ * while a growth is under way it still holds what it is giving back
+ * (counting the request made the guest look larger: its used + guard
+ * floor rose with the growth, and the daemon, asking for the floor, then
+ * took its own growth for the guest deflating the balloon). */
 static guint64
 used_without_balloon (const BcBalloonFigures *balloon, guint64 used_kib, guint64 mem_total_kib)
 {
-  guint64 size = MAX (balloon->current_kib, balloon->actual_kib);
+  guint64 size = balloon->actual_kib ? balloon->actual_kib : balloon->current_kib;
   guint64 in_balloon = mem_total_kib > size ? mem_total_kib - size : 0;
 
   if (!balloon->autodeflate)

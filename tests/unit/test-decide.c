@@ -316,6 +316,23 @@ test_autodeflate_used (void)
   b = balloon (400, 1024);
   g_assert_true (bc_decide (&cfg, &pol, &b, &g, 10000, &m, 1000, &d));
   g_assert_cmpuint (d.used_kib, ==, 120 * MIB);
+  /* with deflate-on-oom, while a shrink to 400 MiB is under way (the
+   * balloon still at 500) and while a growth to 600 MiB is (still at
+   * 500): what the balloon holds now is what is not used, not what it
+   * settles to (the growth used to be taken for 100 MiB more used) */
+  g.meminfo.mem_total_kib = 1000 * MIB;
+  g.meminfo.mem_available_kib = 380 * MIB;
+  for (guint64 settles = 400; settles <= 600; settles += 200)
+    {
+      b = balloon (settles, 1024);
+      b.actual_kib = 500 * MIB;
+      b.autodeflate = TRUE;
+      b.available_kib = 1000 * MIB; /* the balloon driver's MemTotal */
+      b.usable_kib = 380 * MIB;
+      bc_margin_init (&m, &cfg.margin);
+      g_assert_true (bc_decide (&cfg, &pol, &b, &g, 10000, &m, 1000, &d));
+      g_assert_cmpuint (d.used_kib, ==, 120 * MIB);
+    }
 }
 
 int
