@@ -284,7 +284,7 @@ def doc(runs, out_dir, command, chart):
     ref = ref_of(runs)
     L = ["# Density benchmark", "",
          "Made by `tools/bench-density` on one 2-core machine without KVM (QEMU TCG), every configuration back",
-         "to back in one session. Exact command:", "", "    " + command, ""]
+         "to back in one session. Exact command:", ""] + ["    " + c for c in command.split("\n")] + [""]
     any_run = next(iter(runs.values()))["meta"]
     m = any_run
     L += ["## What runs",
