@@ -87,22 +87,7 @@ export LAB_GUEST_DIR=${LAB_CACHE:-$TMP/guest}
 SAMPLER_PID= DAEMON_PID= REC=/nonexistent
 GUESTS=()
 for ((i = 1; i <= N; i++)); do GUESTS+=("d$i"); done
-cleanup() {
-    local rc=$?
-    trap - EXIT INT TERM
-    [ -n "$SAMPLER_PID" ] && kill "$SAMPLER_PID" 2>/dev/null
-    if [ -n "$DAEMON_PID" ]; then
-        pkill -TERM -u "$LAB_USER" -f "^$LAB_DIR/balloonctl " 2>/dev/null || true
-        wait "$DAEMON_PID" 2>/dev/null || true
-    fi
-    for f in "$REC"/*.csv "$LAB_DIR"/*.console.log "$LAB_DIR/daemon.log"; do
-        [ -f "$f" ] && cp "$f" "$OUT/"
-    done
-    lab_teardown --purge >/dev/null 2>&1 || true
-    rm -rf "$TMP"
-    exit "$rc"
-}
-trap cleanup EXIT
+trap lab_record_exit EXIT
 trap 'exit 130' INT TERM
 
 echo "density: $N guests, policy $POLICY, budget $BUDGET_MIB MiB, each starts at $START_MIB MiB"
@@ -141,36 +126,13 @@ T_BOOT=$SECONDS
 for g in "${GUESTS[@]}"; do
     lab_wait_agent "$g" 240 >/dev/null || { echo "density: $g's agent did not answer" >&2; exit 1; }
 done
-# record once every balloon is at the start size (see scenario.sh)
-for g in "${GUESTS[@]}"; do
-    for _ in $(seq 120); do
-        actual=$(lab_run virsh domstats --balloon "$g" 2>/dev/null | awk -F= '$1 ~ /balloon.current$/ { print $2 }')
-        [ -n "$actual" ] && [ "$actual" -le $(( (START_MIB + 4) * 1024 )) ] && break
-        sleep 0.5
-    done
-    [ "${actual:-0}" -le $(( (START_MIB + 4) * 1024 )) ] || { echo "density: $g's balloon stays at ${actual:-?} KiB" >&2; exit 1; }
-done
+for g in "${GUESTS[@]}"; do lab_wait_balloon "$g" "$START_MIB" || exit 1; done
 if [ "$DAEMON" = 1 ]; then
     lab_run "$BIN" --config "$LAB_DIR/balloonctl.conf" run >"$LAB_DIR/daemon.log" 2>&1 &
     DAEMON_PID=$!
 fi
-REC=$TMP/rec
-mkdir -p "$REC"
-chown "$LAB_USER:" "$REC"
-install -m 0644 "$HERE/sampler.py" "$TMP/sampler.py"
 # until the last guest's schedule is over, counted from the first boot
 DURATION=$((WARMUP_S + SPAN_S + 10 - (SECONDS - T_BOOT)))
 echo "density: recording $DURATION s"
-guests_csv=$(IFS=,; echo "${GUESTS[*]}")
-lab_run python3 "$TMP/sampler.py" --bin "$BIN" --out "$REC" --guests "$guests_csv" \
-    --duration "$DURATION" &
-SAMPLER_PID=$!
-wait "$SAMPLER_PID"
-SAMPLER_PID=
-if [ -n "$DAEMON_PID" ]; then
-    pkill -TERM -u "$LAB_USER" -f "^$BIN " || true
-    rc=0; wait "$DAEMON_PID" || rc=$?
-    DAEMON_PID=
-    [ "$rc" -eq 0 ] || { echo "density: balloonctl exited $rc" >&2; exit 1; }
-fi
+lab_record "$DURATION" "$(IFS=,; echo "${GUESTS[*]}")" || exit 1
 echo "density: recorded in $OUT"

@@ -289,3 +289,70 @@ lab_teardown() {
     fi
     return "$rc"
 }
+
+# --- a recorded run (scenario.sh, density.sh) ----------------------------------
+# Such a script sets OUT (where the recording goes), TMP (its temporary
+# folder) and, as they start, SAMPLER_PID, DAEMON_PID (empty when none) and
+# REC (the sampler's folder); BIN is the daemon's binary under LAB_DIR.
+
+# lab_wait_balloon NAME MIB -- wait (60 s at most) until NAME's balloon is at
+# MIB (+4) as the sampler will read it: libvirt's balloon.current, which
+# follows QEMU's balloon events, and QEMU's own figure (the first sample once
+# read 383 MiB while QEMU already said 256).  A guest boots with all of its
+# max and its balloon driver then inflates to currentMemory: recording from
+# then on, every sample is the controller's doing.
+lab_wait_balloon() {
+    local name=$1 mib=$2 actual qemu
+    for _ in $(seq 120); do
+        actual=$(lab_run virsh domstats --balloon "$name" 2>/dev/null | awk -F= '$1 ~ /balloon.current$/ { print $2 }')
+        qemu=$(lab_run virsh dommemstat "$name" 2>/dev/null | awk '$1 == "actual" { print $2 }')
+        [ -n "$qemu" ] && [ "$qemu" -gt "${actual:-0}" ] && actual=$qemu
+        [ -n "$actual" ] && [ "$actual" -le $(( (mib + 4) * 1024 )) ] && return 0
+        sleep 0.5
+    done
+    _lab_die "$name's balloon stays at ${actual:-?} KiB"
+}
+
+# lab_record DURATION GUESTS [SAMPLER ARGS...] -- run tests/lab/sampler.py
+# as the lab user into REC (made here) for DURATION s over GUESTS (comma
+# separated), then stop the daemon (DAEMON_PID) if one runs; returns 1 if
+# either exited non-zero.
+lab_record() {
+    local duration=$1 guests=$2 rc=0
+    shift 2
+    REC=$TMP/rec
+    mkdir -p "$REC"
+    chown "$LAB_USER:" "$REC"
+    install -m 0644 "$(dirname "${BASH_SOURCE[0]}")/sampler.py" "$TMP/sampler.py"
+    lab_run python3 "$TMP/sampler.py" --bin "$BIN" --out "$REC" --guests "$guests" \
+        --duration "$duration" "$@" &
+    SAMPLER_PID=$!
+    wait "$SAMPLER_PID" || rc=$?
+    SAMPLER_PID=
+    [ "$rc" -eq 0 ] || { _lab_die "the sampler exited $rc"; return 1; }
+    [ -n "$DAEMON_PID" ] || return 0
+    pkill -TERM -u "$LAB_USER" -f "^$BIN " || true
+    wait "$DAEMON_PID" || rc=$?
+    DAEMON_PID=
+    [ "$rc" -eq 0 ] || { _lab_die "balloonctl exited $rc"; return 1; }
+}
+
+# lab_record_exit -- a recorded run's EXIT trap: stop the sampler and the
+# daemon, copy what the lab user recorded out as root (OUT may be a folder
+# the lab user cannot reach), tear the lab down, remove TMP; exits with the
+# status the script had.
+lab_record_exit() {
+    local rc=$? f
+    trap - EXIT INT TERM
+    [ -n "${SAMPLER_PID:-}" ] && kill "$SAMPLER_PID" 2>/dev/null
+    if [ -n "${DAEMON_PID:-}" ]; then
+        pkill -TERM -u "$LAB_USER" -f "^$LAB_DIR/balloonctl " 2>/dev/null || true
+        wait "$DAEMON_PID" 2>/dev/null || true
+    fi
+    for f in "${REC:-/nonexistent}"/*.csv "$LAB_DIR"/*.console.log "$LAB_DIR/daemon.log"; do
+        [ -f "$f" ] && cp "$f" "$OUT/"
+    done
+    lab_teardown --purge >/dev/null 2>&1 || true
+    rm -rf "$TMP"
+    exit "$rc"
+}

@@ -68,24 +68,7 @@ export LAB_GUEST_DIR=${LAB_CACHE:-$TMP/guest}
 # shellcheck source-path=SCRIPTDIR source=lab-lib.sh
 . "$HERE/lab-lib.sh"
 SAMPLER_PID= DAEMON_PID= REC=/nonexistent
-cleanup() {
-    local rc=$?
-    trap - EXIT INT TERM
-    [ -n "$SAMPLER_PID" ] && kill "$SAMPLER_PID" 2>/dev/null
-    if [ -n "$DAEMON_PID" ]; then
-        pkill -TERM -u "$LAB_USER" -f "^$LAB_DIR/balloonctl " 2>/dev/null || true
-        wait "$DAEMON_PID" 2>/dev/null || true
-    fi
-    # what the lab user recorded, copied out as root (OUT may be a folder
-    # the lab user cannot reach)
-    for f in "$REC"/*.csv "$LAB_DIR"/*.console.log "$LAB_DIR/daemon.log"; do
-        [ -f "$f" ] && cp "$f" "$OUT/"
-    done
-    lab_teardown --purge >/dev/null 2>&1 || true
-    rm -rf "$TMP"
-    exit "$rc"
-}
-trap cleanup EXIT
+trap lab_record_exit EXIT
 trap 'exit 130' INT TERM
 
 echo "scenario $SCENARIO, policy $POLICY: memory and files x1/$MEM_F, time x1/$TIME_F" \
@@ -118,43 +101,14 @@ for g in vm1 vm2; do
         "$WARMUP_S:idle:0,$PHASE_S:read:$1,$PHASE_S:read:$2,$PHASE_S:read:$3,3600:idle" >/dev/null
 done
 for g in vm1 vm2; do lab_wait_agent $g 180 >/dev/null || { echo "scenario: $g's agent did not answer" >&2; exit 1; }; done
-# A guest boots with all of its max and its balloon driver then inflates to
-# currentMemory: start recording once both balloons are at the start size,
-# so every sample is the controller's doing.
-for g in vm1 vm2; do
-    for _ in $(seq 120); do
-        # what the sampler reads (libvirt's balloon.current, which follows
-        # QEMU's balloon events), not only QEMU's own figure: the first
-        # sample once read 383 MiB here while QEMU already said 256
-        actual=$(lab_run virsh domstats --balloon $g 2>/dev/null | awk -F= '$1 ~ /balloon.current$/ { print $2 }')
-        qemu=$(lab_run virsh dommemstat $g 2>/dev/null | awk '$1 == "actual" { print $2 }')
-        [ -n "$qemu" ] && [ "$qemu" -gt "${actual:-0}" ] && actual=$qemu
-        [ -n "$actual" ] && [ "$actual" -le $(( (START_MIB + 4) * 1024 )) ] && break
-        sleep 0.5
-    done
-    [ "${actual:-0}" -le $(( (START_MIB + 4) * 1024 )) ] || { echo "scenario: $g's balloon stays at ${actual:-?} KiB" >&2; exit 1; }
-done
+for g in vm1 vm2; do lab_wait_balloon $g "$START_MIB" || exit 1; done
 
 if [ "$DAEMON" = 1 ]; then
     lab_run env ASAN_OPTIONS="${ASAN_OPTIONS:-}" UBSAN_OPTIONS="${UBSAN_OPTIONS:-}" \
         "$BIN" --config "$LAB_DIR/balloonctl.conf" run >"$LAB_DIR/daemon.log" 2>&1 &
     DAEMON_PID=$!
 fi
-REC=$TMP/rec
-mkdir -p "$REC"
-chown "$LAB_USER:" "$REC"
-install -m 0644 "$HERE/sampler.py" "$TMP/sampler.py"
 live=()
 [ "$LIVE" = 1 ] && live=(--live 5 --title "balloonctl lab: $SCENARIO scenario, policy $POLICY")
-lab_run python3 "$TMP/sampler.py" --bin "$BIN" --out "$REC" --guests vm1,vm2 \
-    --duration "$DURATION" "${live[@]}" &
-SAMPLER_PID=$!
-wait "$SAMPLER_PID"
-SAMPLER_PID=
-if [ -n "$DAEMON_PID" ]; then
-    pkill -TERM -u "$LAB_USER" -f "^$BIN " || true
-    rc=0; wait "$DAEMON_PID" || rc=$?
-    DAEMON_PID=
-    [ "$rc" -eq 0 ] || { echo "scenario: balloonctl exited $rc" >&2; exit 1; }
-fi
+lab_record "$DURATION" vm1,vm2 "${live[@]}" || exit 1
 echo "scenario: recorded in $OUT"
