@@ -84,13 +84,42 @@ bc_json_member_true (JsonObject *o, const char *key)
   return n && json_node_get_boolean (n);
 }
 
+/* Whether c, outside a string, is one that strict JSON has there: any
+ * other (a ' or / or # json-glib reads as a string or a comment start,
+ * a byte of a bare word) could hide a double quote from our scan. */
+static gboolean
+plain_outside_string (char c)
+{
+  return g_ascii_isalnum (c) || strchr (" \t\r\n{}[]:,+-.", c) != NULL;
+}
+
+/* The end of the double-quoted string opening at i (its closing quote,
+ * or len or a NUL), backslash escapes honoured. */
+static gsize
+string_end (const char *text, gsize len, gsize i)
+{
+  for (i++; i < len && text[i] && text[i] != '"'; i++)
+    if (text[i] == '\\' && i + 1 < len && text[i + 1])
+      i++;
+  return i;
+}
+
 guint
 bc_json_nesting_depth (const char *text, gsize len, guint stop)
 {
   guint depth = 0, deepest = 0;
+  gboolean strings = TRUE;
 
   for (gsize i = 0; i < len && text[i] && deepest <= stop; i++)
     {
+      if (strings && text[i] == '"')
+        {
+          if ((i = string_end (text, len, i)) >= len || !text[i])
+            break;
+          continue;
+        }
+      if (!plain_outside_string (text[i]))
+        strings = FALSE;
       if ((text[i] == '[' || text[i] == '{') && ++depth > deepest)
         deepest = depth;
       else if ((text[i] == ']' || text[i] == '}') && depth > 0)

@@ -22,10 +22,13 @@ gboolean bc_json_member_true (JsonObject *o, const char *key);
 #define BC_JSON_DEPTH_MAX 64
 /* Whether text is within both bounds (a linear scan, no parsing). */
 gboolean bc_json_check_bounds (const char *text, GError **error);
-/* How deep [ and { nest in the first len bytes of text (up to a NUL),
- * counted wherever they are, strings included (json-glib also reads
- * single-quoted strings and comments: no scan of ours can tell strings
- * apart as it does); stops once past stop.  Linear, no recursion. */
+/* How deep [ and { nest in the first len bytes of text (up to a NUL);
+ * stops once past stop.  The contents of double-quoted strings (backslash
+ * escapes honoured) are skipped, so that a domain named "[[[..." costs
+ * nothing, until the first byte outside a string that strict JSON has not
+ * there: json-glib also reads 'single-quoted' strings and # // and block
+ * comments, which could hide a double quote from this scan, so from that
+ * byte on brackets count wherever they are.  Linear, no recursion. */
 guint bc_json_nesting_depth (const char *text, gsize len, guint stop);
 /* The root object of text, or NULL and an error (text NULL, over the
  * bounds, not JSON, not an object). */

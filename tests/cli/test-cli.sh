@@ -131,6 +131,25 @@ why=""
 result "status DOMAIN --json with the daemon: its history, latest first" "$why"
 kill -TERM "$pid"; wait "$pid" || true
 
+# a domain named with 70 '[' and 70 '{': brackets in the state file's
+# strings are not nesting, status shows the daemon's columns (the whole
+# state file was refused as nested deeper than 64 levels)
+brackets=$(printf '%070d' 0 | tr 0 '['; printf '%070d' 0 | tr 0 '{')
+printf "<node><domain type='test'><name>%s</name><uuid>00000000-0000-4000-8000-0000000000b1</uuid><memory unit='MiB'>2048</memory><currentMemory unit='MiB'>1024</currentMemory><vcpu>1</vcpu><os><type>hvm</type></os><devices><memballoon model='virtio'/></devices></domain></node>\n" \
+    "$brackets" >"$TMP/brackets.xml"
+BRACKETS="test://$TMP/brackets.xml"
+"$BIN" --state-file "$TMP/brackets.json" -c "$BRACKETS" --config "$TMP/quick.conf" run >"$TMP/daemon.log" 2>&1 &
+pid=$!
+for _ in $(seq 100); do [ -s "$TMP/brackets.json" ] && break; sleep 0.1; done
+rc=0
+"$BIN" --state-file "$TMP/brackets.json" -c "$BRACKETS" status --json >"$TMP/out" 2>"$TMP/err" || rc=$?
+kill -TERM "$pid"; wait "$pid" || true
+why=""
+[ "$rc" -eq 0 ] || why="exit $rc: $(head -3 "$TMP/err")"
+[ -n "$why" ] || python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["daemon"] is not None, d; c=d["domains"][0]; assert c["name"]==sys.argv[2] and c["controller"]["target_kib"] > 0, c' \
+    "$TMP/out" "$brackets" 2>"$TMP/err" || why="$(tail -1 "$TMP/err")"
+result "status reads a state file naming a domain [[[...{{{ (70 each)" "$why"
+
 # output that cannot be written is an error, not a silent exit 0
 rc=0
 "$BIN" --state-file "$TMP/none.json" -c test:///default status >/dev/full 2>"$TMP/err" || rc=$?

@@ -75,25 +75,37 @@ test_depth_limit (void)
   assert_refused (mixed_over, "JSON nested deeper than 64 levels");
 }
 
-/* Brackets are counted wherever they are: json-glib also reads
- * 'single-quoted' strings and comments, so a scan that skipped what it took
- * for strings could be led past deep nesting (a ' or a comment holding a
- * double quote).  Balanced brackets in strings cost nothing; 65 unbalanced
- * ones in a string are refused, which no text we read has. */
+/* Brackets in double-quoted strings do not count: a domain named with
+ * 1000 '[' left the whole state file unreadable.  Escapes are honoured (an
+ * escaped quote does not end the string, an escaped backslash does not
+ * escape the quote after it).  json-glib also reads 'single-quoted'
+ * strings and comments, so a scan that skipped what it took for strings
+ * could be led past deep nesting (a ' or a comment holding a double
+ * quote): after such a byte, brackets count wherever they are. */
 static void
 test_strings (void)
 {
   g_autofree char *many = g_strnfill (1000, '[');
-  g_autofree char *in_string = g_strdup_printf ("{\"a\":\"%s\"}", many);
+  g_autofree char *braces = g_strnfill (1000, '{');
+  g_autofree char *in_string = g_strdup_printf ("{\"a\":\"%s\",\"b\":[\"%s\"]}", many, braces);
+  g_autofree char *in_key = g_strdup_printf ("{\"%s\":0}", many);
+  g_autofree char *escaped_quote = g_strdup_printf ("{\"a\":\"\\\"%s\"}", many);
   g_autofree char *balanced = g_strdup_printf ("{\"a\":\"[UP: x] [DOWN: y]\"}");
   g_autofree char *deep = nested (BC_JSON_DEPTH_MAX + 1, "[", "]");
+  g_autofree char *after_backslash = g_strdup_printf ("{\"x\":\"\\\\\",\"a\":%s}", deep + strlen ("{\"a\":"));
   g_autofree char *after_quote = g_strdup_printf ("{\"x\":'\"',\"a\":%s}", deep + strlen ("{\"a\":"));
   g_autofree char *after_comment = g_strdup_printf ("{/* \" */\"a\":%s}", deep + strlen ("{\"a\":"));
+  g_autofree char *unterminated = g_strdup_printf ("{\"a\":\"%s", many);
 
   assert_object (balanced);
-  assert_refused (in_string, "JSON nested deeper than 64 levels");
+  assert_object (in_string);
+  assert_object (in_key);
+  assert_object (escaped_quote);
+  g_assert_cmpuint (bc_json_nesting_depth (in_string, strlen (in_string), 64), ==, 2);
+  assert_refused (after_backslash, "JSON nested deeper than 64 levels");
   assert_refused (after_quote, "JSON nested deeper than 64 levels");
   assert_refused (after_comment, "JSON nested deeper than 64 levels");
+  assert_refused (unterminated, "not valid JSON");
 }
 
 /* Closers without openers do not lower the count below zero. */
