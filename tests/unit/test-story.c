@@ -163,7 +163,7 @@ test_other_cases (void)
   g_assert_nonnull (strstr (out->str, "\nTarget:       none this pass: held: no fresh figures from the guest agent\n"));
   g_assert_null (strstr (out->str, "Wants:"));
   g_assert_null (strstr (out->str, "Host budget:"));
-  g_assert_nonnull (strstr (out->str, "agent figures read 30s ago (stale: acted on up to 11s old)"));
+  g_assert_nonnull (strstr (out->str, "agent figures read 30s ago (stale: 29.5s old at the last pass, acted on up to 11.0s old)"));
   g_assert_nonnull (strstr (out->str, "; held at its size: its figures are too old\n"));
   /* the floors alone over the budget: held, and no share to speak of */
   row->ctl->detail.decided = TRUE;
@@ -172,6 +172,47 @@ test_other_cases (void)
   g_string_truncate (out, 0);
   bc_story_format_text (row, daemon, NULL, NOW_MS, out);
   g_assert_nonnull (strstr (out->str, "\nWeight:       300 (its metadata's <weight>): no share, the domains' floors alone do not fit in the host budget\n"));
+}
+
+/* Figures' freshness as the daemon judged it, at its last pass (the state
+ * file's time), not at the reader's now; the age and the limit to the
+ * tenth, rounded so that they agree with the word: it said "read 2s ago
+ * (stale: acted on up to 2s old)" of figures the daemon acted on. */
+static void
+test_freshness (void)
+{
+  g_autoptr (BcStatusRow) row = sample_row ();
+  g_autoptr (BcReport) daemon = sample_daemon ();
+  g_autoptr (GString) out = g_string_new (NULL);
+  BcReportDetail *d;
+
+  row->ctl = sample_ctl ();
+  d = &row->ctl->detail;
+  daemon->updated_ms = NOW_MS - 500;
+  d->agent_max_age_ms = 2500;
+  /* 2.9 s old now, 2.4 s at the pass: fresh, acted on */
+  d->agent_at_ms = NOW_MS - 2900;
+  /* 2.501 s old at the pass: stale, shown above its limit */
+  d->balloon_at_ms = NOW_MS - 3001;
+  d->balloon_max_age_ms = 2500;
+  bc_story_format_text (row, daemon, NULL, NOW_MS, out);
+  g_test_message ("%s", out->str);
+  g_assert_nonnull (strstr (out->str, "; agent figures read 2s ago (fresh: 2.4s old at the last pass, acted on up to 2.5s old);"));
+  g_assert_nonnull (strstr (out->str, "; balloon statistics read 3s ago (stale: 2.6s old at the last pass, acted on up to 2.5s old)\n"));
+  /* at the limit: fresh, as the daemon's <= has it; a limit of 2.55 s
+   * shown as 2.5 s, an age of 2.55 s too */
+  d->agent_at_ms = NOW_MS - 3000;
+  d->balloon_max_age_ms = 2550;
+  d->balloon_at_ms = NOW_MS - 3050;
+  g_string_truncate (out, 0);
+  bc_story_format_text (row, daemon, NULL, NOW_MS, out);
+  g_assert_nonnull (strstr (out->str, "; agent figures read 3s ago (fresh: 2.5s old at the last pass, acted on up to 2.5s old);"));
+  g_assert_nonnull (strstr (out->str, "; balloon statistics read 3s ago (fresh: 2.5s old at the last pass, acted on up to 2.5s old)\n"));
+  /* figures newer than the pass (a clock step): 0 old */
+  d->agent_at_ms = NOW_MS - 100;
+  g_string_truncate (out, 0);
+  bc_story_format_text (row, daemon, NULL, NOW_MS, out);
+  g_assert_nonnull (strstr (out->str, "; agent figures read 0s ago (fresh: 0.0s old at the last pass, acted on up to 2.5s old);"));
 }
 
 /* Everything from a guest, libvirt or a state file reaches the terminal
@@ -225,8 +266,13 @@ test_extremes (void)
   bc_story_format_text (row, daemon, NULL, NOW_MS, out);
   g_assert_nonnull (strstr (out->str, "Size:         17179869184.00 TiB now"));
   g_assert_nonnull (strstr (out->str, "Wants:        1024.00 TiB: Committed_AS 1024.00 TiB (guest agent) + margin -1073741824 MiB = 0 MiB, raised"));
-  g_assert_nonnull (strstr (out->str, "agent figures read 497222h ago (stale: acted on up to 86400s old)"));
+  /* judged at the state file's time, 0: nothing is older */
+  g_assert_nonnull (strstr (out->str, "agent figures read 497222h ago (fresh: 0.0s old at the last pass, acted on up to 86400.0s old)"));
   g_assert_nonnull (strstr (out->str, "balloon statistics read 0s ago (fresh"));
+  daemon->updated_ms = G_MAXINT64;
+  g_string_truncate (out, 0);
+  bc_story_format_text (row, daemon, NULL, NOW_MS, out);
+  g_assert_nonnull (strstr (out->str, "agent figures read 497222h ago (stale: 9223372036854775.9s old at the last pass, acted on up to 86400.0s old)"));
 }
 
 /* ---- the history ---------------------------------------------------------- */
@@ -403,6 +449,7 @@ main (int argc, char **argv)
   g_test_add_func ("/story/json", test_json);
   g_test_add_func ("/story/no-daemon", test_no_daemon);
   g_test_add_func ("/story/other-cases", test_other_cases);
+  g_test_add_func ("/story/freshness", test_freshness);
   g_test_add_func ("/story/escaped", test_escaped);
   g_test_add_func ("/story/extremes", test_extremes);
   g_test_add_func ("/story/history-push", test_history_push);
