@@ -129,6 +129,25 @@ bc_json_nesting_depth (const char *text, gsize len, guint stop)
 }
 
 gboolean
+bc_json_find_nul_escape (const char *text, gsize *at)
+{
+  for (gsize i = 0; text[i]; i++)
+    {
+      if (text[i] != '\\')
+        continue;
+      if (strncmp (text + i + 1, "u0000", 5) == 0)
+        {
+          *at = i;
+          return TRUE;
+        }
+      /* the escaped character, a backslash too */
+      if (text[i + 1])
+        i++;
+    }
+  return FALSE;
+}
+
+gboolean
 bc_json_check_bounds (const char *text, GError **error)
 {
   if (strnlen (text, BC_JSON_TEXT_MAX + 1) > BC_JSON_TEXT_MAX)

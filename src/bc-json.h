@@ -30,6 +30,9 @@ gboolean bc_json_check_bounds (const char *text, GError **error);
  * comments, which could hide a double quote from this scan, so from that
  * byte on brackets count wherever they are.  Linear, no recursion. */
 guint bc_json_nesting_depth (const char *text, gsize len, guint stop);
+/* Whether text has the escape \u0000 (a NUL, which json-glib's strings
+ * silently end at), and where (its backslash's offset).  Linear. */
+gboolean bc_json_find_nul_escape (const char *text, gsize *at);
 /* The root object of text, or NULL and an error (text NULL, over the
  * bounds, not JSON, not an object). */
 JsonNode *bc_json_parse_object (const char *text, GError **error);

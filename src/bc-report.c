@@ -253,9 +253,22 @@ parse_change (JsonObject *o, BcReportDomain *d, GError **error)
     return TRUE;
   o = json_node_get_object (change);
   d->change_reason = g_strdup (bc_json_member_string (o, "reason"));
-  return bc_report_member_in (o, "at_ms", 0, G_MAXINT64, &d->change_at_ms, error) &&
-         bc_report_member_kib (o, "old_kib", &d->change_old_kib, error) &&
-         bc_report_member_kib (o, "new_kib", &d->change_new_kib, error);
+  if (bc_report_member_in (o, "at_ms", BC_REPORT_MIN_TIME_MS, G_MAXINT64, &d->change_at_ms, error) &&
+      bc_report_member_kib (o, "old_kib", &d->change_old_kib, error) &&
+      bc_report_member_kib (o, "new_kib", &d->change_new_kib, error))
+    return TRUE;
+  g_prefix_error (error, "last_change: ");
+  return FALSE;
+}
+
+/* The history against the last change (a daemon from before the history
+ * wrote none: nothing to check). */
+static gboolean
+check_history (const BcReportDomain *d, GError **error)
+{
+  BcReportChange last = { d->change_at_ms, d->change_old_kib, d->change_new_kib, d->change_reason };
+
+  return bc_report_history_check (&d->detail.history, &last, error);
 }
 
 /* What bc_report_add_controller wrote; members of the wrong type read as
@@ -273,7 +286,7 @@ parse_controller (JsonObject *o, BcReportDomain *d, GError **error)
          bc_report_member_kib (o, "reclaimable_kib", &d->reclaimable_kib, error) &&
          bc_report_member_kib (o, "floor_kib", &d->floor_kib, error) &&
          bc_report_member_in (o, "weight", 0, 10000, &d->weight, error) && parse_change (o, d, error) &&
-         bc_report_detail_parse (o, &d->detail, error);
+         bc_report_detail_parse (o, &d->detail, error) && check_history (d, error);
 }
 
 static gboolean
@@ -349,9 +362,14 @@ bc_report_from_json (const char *text, GError **error)
   g_autoptr (GError) local = NULL;
   g_autoptr (JsonNode) root = bc_json_parse_object (text, &local);
   g_autoptr (BcReport) r = bc_report_new ();
+  gsize at;
 
   if (root == NULL)
     return bc_set_error (error, BC_ERROR_FAILED, "state file: %s", local->message), NULL;
+  /* a string would end there unsaid: no daemon writes one */
+  if (bc_json_find_nul_escape (text, &at))
+    return bc_set_error (error, BC_ERROR_FAILED, "state file: a string holds \\u0000 (NUL) at byte %" G_GSIZE_FORMAT,
+                         at + 1), NULL;
   if (!parse_daemon (r, json_node_get_object (root), error) ||
       !parse_domains (r, json_node_get_object (root), error))
     return NULL;

@@ -369,31 +369,53 @@ test_roundtrip (void)
 }
 
 /* A state file that says more than a daemon writes is refused, with a
- * message that says where. */
+ * message that says where: a history too long, of the wrong types, out of
+ * order (it is shown latest first), with a change twice, at a time before
+ * balloonctl (at_ms 1), that is not the last change, with a NUL that
+ * json-glib would cut a reason at. */
+#define T_MS "1789999990000"
+#define CHANGE(at, reason) "{\"at_ms\":" at ",\"old_kib\":2048,\"new_kib\":1024,\"reason\":\"" reason "\"}"
+#define LAST(at, reason) ",\"last_change\":" CHANGE (at, reason)
 static void
 test_hostile_history (void)
 {
   g_autofree char *reason = g_strnfill (BC_REPORT_REASON_MAX + 1, 'x');
-  g_autofree char *too_long = g_strdup_printf ("[{\"at_ms\":1,\"reason\":\"%s\"}]", reason);
-  const char *change = "{\"at_ms\":1,\"old_kib\":2,\"new_kib\":3,\"reason\":\"r\"}";
-  g_autofree char *six = g_strdup_printf ("[%s,%s,%s,%s,%s,%s]", change, change, change, change, change, change);
-  const struct { const char *history, *message; } cases[] = {
+  g_autofree char *too_long = g_strdup_printf (",\"history\":[{\"at_ms\":" T_MS ",\"reason\":\"%s\"}]", reason);
+  const char *change = CHANGE (T_MS, "r");
+  g_autofree char *six = g_strdup_printf (",\"history\":[%s,%s,%s,%s,%s,%s]", change, change, change, change, change, change);
+  const struct { const char *members, *message; } cases[] = {
     { six, "state file: domain 1: history has 6 changes, at most 5" },
-    { "{}", "state file: domain 1: history is not an array" },
-    { "\"x\"", "state file: domain 1: history is not an array" },
-    { "[1]", "state file: domain 1: history change 1: not an object" },
-    { "[{\"at_ms\":1},null]", "state file: domain 1: history change 2: not an object" },
-    { "[{\"old_kib\":1}]", "state file: domain 1: history change 1: at_ms 0 is out of range (1 to 9223372036854775807)" },
-    { "[{\"at_ms\":-5}]", "state file: domain 1: history change 1: at_ms -5 is out of range (1 to 9223372036854775807)" },
-    { "[{\"at_ms\":1,\"new_kib\":1099511627777}]", "state file: domain 1: history change 1: new_kib 1099511627777 is out of range (0 to 1099511627776)" },
-    { "[{\"at_ms\":1,\"reason\":5}]", "state file: domain 1: history change 1: reason is not a string" },
+    { ",\"history\":{}", "state file: domain 1: history is not an array" },
+    { ",\"history\":\"x\"", "state file: domain 1: history is not an array" },
+    { ",\"history\":[1]", "state file: domain 1: history change 1: not an object" },
+    { ",\"history\":[{\"at_ms\":" T_MS "},null]", "state file: domain 1: history change 2: not an object" },
+    { ",\"history\":[{\"old_kib\":1}]", "state file: domain 1: history change 1: at_ms 0 is out of range (1577836800000 to 9223372036854775807)" },
+    { ",\"history\":[{\"at_ms\":-5}]", "state file: domain 1: history change 1: at_ms -5 is out of range (1577836800000 to 9223372036854775807)" },
+    { ",\"history\":[{\"at_ms\":" T_MS ",\"new_kib\":1099511627777}]", "state file: domain 1: history change 1: new_kib 1099511627777 is out of range (0 to 1099511627776)" },
+    { ",\"history\":[{\"at_ms\":" T_MS ",\"reason\":5}]", "state file: domain 1: history change 1: reason is not a string" },
     { too_long, "state file: domain 1: history change 1: reason longer than 1024 bytes" },
+    /* what a daemon never writes */
+    { LAST ("1", "r") ",\"history\":[" CHANGE ("1", "r") "]",
+      "state file: domain 1: last_change: at_ms 1 is out of range (1577836800000 to 9223372036854775807)" },
+    { LAST (T_MS, "r") ",\"history\":[" CHANGE (T_MS, "r") "," CHANGE ("1", "r") "]",
+      "state file: domain 1: history change 2: at_ms 1 is out of range (1577836800000 to 9223372036854775807)" },
+    { LAST ("1789999980000", "b") ",\"history\":[" CHANGE ("1789999980000", "b") "," CHANGE ("1789999990000", "a") "]",
+      "state file: domain 1: history is not latest first: change 2 at 1789999990000 is after change 1 at 1789999980000" },
+    { LAST (T_MS, "r") ",\"history\":[" CHANGE (T_MS, "r") "," CHANGE (T_MS, "r") "]",
+      "state file: domain 1: history changes 1 and 2 are the same change" },
+    { ",\"history\":[" CHANGE (T_MS, "r") "]", "state file: domain 1: history has changes but last_change is null" },
+    { ",\"last_change\":null,\"history\":[" CHANGE (T_MS, "r") "]",
+      "state file: domain 1: history has changes but last_change is null" },
+    { LAST ("1789999999000", "r") ",\"history\":[" CHANGE (T_MS, "r") "]", "state file: domain 1: history change 1 is not last_change" },
+    { LAST (T_MS, "other") ",\"history\":[" CHANGE (T_MS, "r") "]", "state file: domain 1: history change 1 is not last_change" },
+    { LAST (T_MS, "r\\u0000 hidden") ",\"history\":[" CHANGE (T_MS, "r\\u0000 hidden") "]",
+      "state file: a string holds \\u0000 (NUL) at byte 126" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      g_autofree char *text = g_strdup_printf ("{\"pid\":1,\"updated_ms\":1,\"domains\":[{\"uuid\":\"u\",\"history\":%s}]}",
-                                               cases[i].history);
+      g_autofree char *text = g_strdup_printf ("{\"pid\":1,\"updated_ms\":1,\"domains\":[{\"uuid\":\"u\"%s}]}",
+                                               cases[i].members);
       g_autoptr (GError) error = NULL;
       g_autoptr (BcReport) r = bc_report_from_json (text, &error);
 
@@ -401,6 +423,38 @@ test_hostile_history (void)
       g_assert_null (r);
       g_assert_error (error, BC_ERROR, BC_ERROR_FAILED);
       g_assert_cmpstr (error->message, ==, cases[i].message);
+    }
+}
+
+/* What a daemon writes reads: changes in the same millisecond that are not
+ * the same change; an escaped backslash before u0000 is not a NUL; a
+ * reason longer than a history keeps, cut in it; no history at all (a
+ * daemon from before it). */
+static void
+test_history_accepted (void)
+{
+  g_autofree char *reason = g_strnfill (BC_REPORT_REASON_MAX + 10, 'x');
+  g_autofree char *long_last = g_strdup_printf (",\"last_change\":{\"at_ms\":" T_MS ",\"old_kib\":2048,\"new_kib\":1024,"
+                                                "\"reason\":\"%s\"},\"history\":[{\"at_ms\":" T_MS ",\"old_kib\":2048,"
+                                                "\"new_kib\":1024,\"reason\":\"%.*s\"}]", reason, BC_REPORT_REASON_MAX, reason);
+  const char *cases[] = {
+    LAST (T_MS, "r") ",\"history\":[" CHANGE (T_MS, "r") ",{\"at_ms\":" T_MS ",\"old_kib\":4096,\"new_kib\":2048}]",
+    LAST (T_MS, "a\\\\u0000") ",\"history\":[" CHANGE (T_MS, "a\\\\u0000") "]",
+    long_last,
+    LAST (T_MS, "r"),
+    LAST (T_MS, "r") ",\"history\":null",
+    "",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *text = g_strdup_printf ("{\"pid\":1,\"updated_ms\":1,\"domains\":[{\"uuid\":\"u\"%s}]}", cases[i]);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (BcReport) r = bc_report_from_json (text, &error);
+
+      g_test_message ("%s", text);
+      g_assert_no_error (error);
+      g_assert_nonnull (r);
     }
 }
 
@@ -416,7 +470,7 @@ test_hostile_detail (void)
   };
   const char *future[] = {
     "\"figures\":{\"agent_at_ms\":1790000061000}",
-    "\"history\":[{\"at_ms\":9223372036854775807}]",
+    "\"last_change\":{\"at_ms\":9223372036854775807},\"history\":[{\"at_ms\":9223372036854775807}]",
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (members); i++)
@@ -456,6 +510,7 @@ main (int argc, char **argv)
   g_test_add_func ("/story/history-store", test_history_store);
   g_test_add_func ("/story/roundtrip", test_roundtrip);
   g_test_add_func ("/story/hostile-history", test_hostile_history);
+  g_test_add_func ("/story/history-accepted", test_history_accepted);
   g_test_add_func ("/story/hostile-detail", test_hostile_detail);
   return g_test_run ();
 }
