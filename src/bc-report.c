@@ -261,6 +261,35 @@ parse_change (JsonObject *o, BcReportDomain *d, GError **error)
   return FALSE;
 }
 
+/* A share is a weight's part of the budget: a daemon writes one only
+ * with the weight it was shared by (1 or more). */
+static gboolean
+check_share (const BcReportDomain *d, GError **error)
+{
+  if (d->share_kib > 0 && d->weight == 0)
+    return bc_set_error (error, BC_ERROR_FAILED, "share_kib %" G_GUINT64_FORMAT " with no weight", d->share_kib);
+  return TRUE;
+}
+
+gboolean
+bc_report_check_max (const BcReport *r, const char *uuid, guint64 max_kib, GError **error)
+{
+  const BcReportDomain *d = bc_report_find (r, uuid);
+  const char *what = NULL;
+  guint64 kib = 0;
+
+  if (d == NULL || max_kib == 0)
+    return TRUE;
+  if (d->target_kib > max_kib)
+    what = "target_kib", kib = d->target_kib;
+  else if (d->floor_kib > max_kib)
+    what = "floor_kib", kib = d->floor_kib;
+  if (what == NULL)
+    return TRUE;
+  return bc_set_error (error, BC_ERROR_FAILED, "state file: domain %s: %s %" G_GUINT64_FORMAT
+                       " is above its maximum memory, %" G_GUINT64_FORMAT " KiB", uuid, what, kib, max_kib);
+}
+
 /* The history against the last change (a daemon from before the history
  * wrote none: nothing to check). */
 static gboolean
@@ -281,12 +310,12 @@ parse_controller (JsonObject *o, BcReportDomain *d, GError **error)
   d->note = g_strdup (bc_json_member_string (o, "note"));
   d->state = g_strdup (bc_json_member_string (o, "state"));
   d->source = g_strdup (bc_json_member_string (o, "source"));
-  return bc_report_member_in (o, "margin_kib", -BC_REPORT_MAX_KIB, BC_REPORT_MAX_KIB, &d->margin_kib, error) &&
+  return bc_report_member_in (o, "margin_kib", 0, BC_REPORT_MAX_KIB, &d->margin_kib, error) &&
          bc_report_member_kib (o, "target_kib", &d->target_kib, error) && bc_report_member_kib (o, "share_kib", &d->share_kib, error) &&
          bc_report_member_kib (o, "reclaimable_kib", &d->reclaimable_kib, error) &&
          bc_report_member_kib (o, "floor_kib", &d->floor_kib, error) &&
-         bc_report_member_in (o, "weight", 0, 10000, &d->weight, error) && parse_change (o, d, error) &&
-         bc_report_detail_parse (o, &d->detail, error) && check_history (d, error);
+         bc_report_member_in (o, "weight", 0, 10000, &d->weight, error) && check_share (d, error) &&
+         parse_change (o, d, error) && bc_report_detail_parse (o, &d->detail, error) && check_history (d, error);
 }
 
 static gboolean

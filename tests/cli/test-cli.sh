@@ -298,6 +298,27 @@ why=""
 [ -n "$why" ] || grep -qE '^Daemon: +no decision to explain .*old-state.json: state file: domain 1: history has 6 changes, at most 5$' "$TMP/out" || why="$(cat "$TMP/out")"
 result "status DOMAIN refuses a state file with too long a history" "$why"
 
+# a target above the domain's maximum memory (vm-a's: 2 GiB), a margin
+# below 0: no daemon writes them, refused as the history above
+for bad in '"target_kib":1048576/"target_kib":4194304|target_kib 4194304 is above its maximum memory, 2097152 KiB' \
+    '"margin_kib":131072/"margin_kib":-1|margin_kib -1 is out of range \(0 to 1099511627776\)'; do
+    live_state ""
+    sed -i "s/${bad%%|*}/" "$TMP/old-state.json"
+    rc=0
+    "$BIN" --state-file "$TMP/old-state.json" -c "$NODE" status vm-a >"$TMP/out" 2>"$TMP/err" || rc=$?
+    why=""
+    [ "$rc" -eq 0 ] || why="exit $rc: $(head -3 "$TMP/err")"
+    [ -n "$why" ] || grep -qE "^Daemon: +no decision to explain .*old-state.json: state file: domain [^ ]+: ${bad#*|}$" "$TMP/out" || why="$(cat "$TMP/out")"
+    result "status DOMAIN refuses a state file with ${bad%%/*}" "$why"
+    rc=0
+    "$BIN" --state-file "$TMP/old-state.json" -c "$NODE" status >"$TMP/out" 2>"$TMP/err" || rc=$?
+    why=""
+    [ "$rc" -eq 0 ] || why="exit $rc: $(head -3 "$TMP/err")"
+    [ -n "$why" ] || grep -qE "old-state.json: state file: domain [^ ]+: ${bad#*|}$" "$TMP/err" || why="$(cat "$TMP/err")"
+    [ -n "$why" ] || grep -qE '^vm-a +- ' "$TMP/out" || why="the daemon's columns shown: $(grep '^vm-a' "$TMP/out")"
+    result "status refuses a state file with ${bad%%/*}" "$why"
+done
+
 # a domain name with a line break, a carriage return and a bidi override:
 # every line of the log is one of the daemon's, nothing raw reaches it
 HOSTILE="test://$(cd "$SRC/tests/data" && pwd)/node-hostile.xml"
