@@ -3,6 +3,7 @@
 
 #include "bc-json.h"
 #include "bc-error.h"
+#include "bc-term.h"
 
 #include <string.h>
 
@@ -42,14 +43,36 @@ bc_json_add_kib (JsonBuilder *b, const char *key, gboolean known, guint64 kib)
 }
 
 char *
+bc_json_escape_terminal (const char *text)
+{
+  GString *out = g_string_sized_new (strlen (text));
+  gsize len;
+
+  for (const char *p = text; *p; p += len)
+    {
+      gunichar c = g_utf8_get_char_validated (p, -1);
+
+      len = c == (gunichar) -1 || c == (gunichar) -2 ? 1 : (gsize) (g_utf8_next_char (p) - p);
+      /* below U+0020: json-glib's escapes in strings, the layout outside */
+      if ((len > 1 || c == 0x7f) && bc_term_needs_escape (c))
+        g_string_append_printf (out, "\\u%04x", c);
+      else
+        g_string_append_len (out, p, len);
+    }
+  return g_string_free (out, FALSE);
+}
+
+char *
 bc_json_to_data (JsonBuilder *b)
 {
   g_autoptr (JsonGenerator) gen = json_generator_new ();
   g_autoptr (JsonNode) root = json_builder_get_root (b);
+  g_autofree char *text = NULL;
 
   json_generator_set_root (gen, root);
   json_generator_set_pretty (gen, TRUE);
-  return json_generator_to_data (gen, NULL);
+  text = json_generator_to_data (gen, NULL);
+  return bc_json_escape_terminal (text);
 }
 
 static JsonNode *

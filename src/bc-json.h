@@ -10,8 +10,16 @@ void bc_json_add_string (JsonBuilder *b, const char *key, const char *value_or_n
 void bc_json_add_int (JsonBuilder *b, const char *key, gint64 value);
 /* A KiB figure, or null when not known. */
 void bc_json_add_kib (JsonBuilder *b, const char *key, gboolean known, guint64 kib);
-/* Pretty-printed text of the builder's root. */
+/* Pretty-printed text of the builder's root, escaped for a terminal
+ * (bc_json_escape_terminal). */
 char *bc_json_to_data (JsonBuilder *b);
+/* JSON text (json-glib's: what it escapes, below U+0020, escaped) with
+ * every other character bc_term_needs_escape is true of (DEL, C1 controls,
+ * bidirectional controls, U+2028 and U+2029: only ever in strings) as a
+ * \uXXXX escape: the same strings to a JSON reader, nothing that moves a
+ * terminal's cursor or reorders a line on the way.  Bytes that are not
+ * UTF-8 are copied. */
+char *bc_json_escape_terminal (const char *text);
 
 const char *bc_json_member_string (JsonObject *o, const char *key);
 gint64 bc_json_member_int (JsonObject *o, const char *key, gint64 fallback);

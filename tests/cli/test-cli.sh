@@ -335,6 +335,37 @@ grep -qxF 'Name:         evil\nFORGED: balloonctl-WARNING **: fake\r\u202ex' "$T
 [ -n "$why" ] || [ "$(grep -c ':' "$TMP/out")" -eq "$(wc -l <"$TMP/out")" ] || why="a line without its label: $(cat -v "$TMP/out")"
 result "status DOMAIN of a hostile name: escaped" "$why"
 
+# the same name in JSON (status --json, status --json DOMAIN, a recording
+# and replay --json of it): its line break, carriage return and bidi
+# override as JSON escapes, never raw; the same name to a JSON reader
+hostile_name=$'evil\nFORGED: balloonctl-WARNING **: fake\r\xe2\x80\xaex'
+rm -f "$TMP/hostile.jsonl"
+"$BIN" --state-file "$TMP/none.json" -c "$HOSTILE" run --once --dry-run --record "$TMP/hostile.jsonl" >/dev/null 2>&1
+for args in "status --json" "status --json $hostile_name" "replay --json $TMP/hostile.jsonl" "recording"; do
+    rc=0
+    if [ "$args" = recording ]; then cp "$TMP/hostile.jsonl" "$TMP/out"
+    elif [ "${args#status --json }" != "$args" ]; then
+        "$BIN" --state-file "$TMP/none.json" -c "$HOSTILE" status --json "$hostile_name" >"$TMP/out" 2>"$TMP/err" || rc=$?
+    else
+        # shellcheck disable=SC2086
+        "$BIN" --state-file "$TMP/none.json" -c "$HOSTILE" $args >"$TMP/out" 2>"$TMP/err" || rc=$?
+    fi
+    why=""
+    [ "$rc" -eq 0 ] || why="exit $rc: $(head -3 "$TMP/err")"
+    [ -n "$why" ] || ! grep -q $'\r\|\xe2\x80\xae' "$TMP/out" || why="a control reached the output: $(grep -a evil "$TMP/out" | head -2 | cat -v)"
+    [ -n "$why" ] || grep -qF 'evil\nFORGED: balloonctl-WARNING **: fake\r\u202ex' "$TMP/out" || why="no escaped name: $(grep -a evil "$TMP/out" | head -2 | cat -v)"
+    [ -n "$why" ] || python3 -c 'import json,sys
+text=open(sys.argv[1],encoding="utf-8").read()
+docs=[json.loads(l) for l in text.splitlines()] if sys.argv[3]=="recording" else [json.loads(text)]
+def strings(v):
+    if isinstance(v, dict): return [s for k, x in v.items() for s in [k] + strings(x)]
+    if isinstance(v, list): return [s for x in v for s in strings(x)]
+    return [v] if isinstance(v, str) else []
+assert sys.argv[2] in strings(docs), "the name is not one of its strings"' "$TMP/out" "$hostile_name" "$args" 2>"$TMP/err" || why="$(tail -1 "$TMP/err")"
+    case $args in "status --json "?*) label="status --json DOMAIN" ;; replay*) label="replay --json" ;; *) label=$args ;; esac
+    result "$label: a hostile name as JSON escapes" "$why"
+done
+
 # ceilings below any floor (a typo for 1024; below [domain] min-mib): not managed, said why
 LIMITS="test://$(cd "$SRC/tests/data" && pwd)/node-limits.xml"
 check "metadata max-mib 1 refused" 0 - 'typo: not managed: metadata: <max-mib> 1 is below 64 MiB' -- -c "$LIMITS" run --once

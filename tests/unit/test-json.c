@@ -4,6 +4,7 @@
 #include "bc-json.h"
 #include "bc-json-strict.h"
 #include "bc-error.h"
+#include "bc-term.h"
 
 #include <string.h>
 
@@ -108,6 +109,42 @@ test_strings (void)
   assert_refused (unterminated, "not valid JSON");
 }
 
+/* Strings in generated JSON carry nothing a terminal acts on: json-glib
+ * escapes below U+0020 only, so DEL, C1 controls, bidirectional overrides
+ * and U+2028/2029 reached stdout raw.  They come out as \uXXXX, the same
+ * strings to a JSON reader; other characters (é, 漢, an emoji) stay. */
+static void
+test_generated_escaped (void)
+{
+  const char *hostile = "evil\nFORGED\r\u202ex\x7f\xc2\x85\xc2\x9b[2J\u2028\u2029\u2066\u061c\u200e end";
+  const char *plain = "caf\u00e9 \u6f22 \U0001F600";
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  g_autofree char *text = NULL;
+  g_autoptr (JsonNode) root = NULL;
+  g_autoptr (GError) error = NULL;
+  JsonObject *o;
+
+  json_builder_begin_object (b);
+  bc_json_add_string (b, hostile, hostile);
+  bc_json_add_string (b, "plain", plain);
+  json_builder_end_object (b);
+  text = bc_json_to_data (b);
+  g_test_message ("%s", text);
+  for (const char *p = text; *p; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      g_assert_true (c == '\n' || !bc_term_needs_escape (c));
+    }
+  g_assert_nonnull (strstr (text, "\"evil\\nFORGED\\r\\u202ex\\u007f\\u0085\\u009b[2J\\u2028\\u2029\\u2066\\u061c\\u200e end\""));
+  g_assert_nonnull (strstr (text, plain));
+  root = bc_json_parse_object (text, &error);
+  g_assert_no_error (error);
+  o = json_node_get_object (root);
+  g_assert_cmpstr (bc_json_member_string (o, hostile), ==, hostile);
+  g_assert_cmpstr (bc_json_member_string (o, "plain"), ==, plain);
+}
+
 /* Closers without openers do not lower the count below zero. */
 static void
 test_unbalanced (void)
@@ -205,6 +242,7 @@ main (int argc, char **argv)
   g_test_add_func ("/json/deep", test_deep);
   g_test_add_func ("/json/depth-limit", test_depth_limit);
   g_test_add_func ("/json/strings", test_strings);
+  g_test_add_func ("/json/generated-escaped", test_generated_escaped);
   g_test_add_func ("/json/unbalanced", test_unbalanced);
   g_test_add_func ("/json/size", test_size);
   g_test_add_func ("/json/not-object", test_not_object);
