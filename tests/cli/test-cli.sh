@@ -31,6 +31,12 @@ check() {
     if [ -z "$why" ]; then echo "ok $n - $name"; else echo "not ok $n - $name: $why"; failed=$((failed + 1)); fi
 }
 
+# result NAME WHY (empty WHY: ok)
+result() {
+    n=$((n + 1))
+    if [ -z "$2" ]; then echo "ok $n - $1"; else echo "not ok $n - $1: $2"; failed=$((failed + 1)); fi
+}
+
 printf '[margin]\nstep-mib = 4 MiB\n' >"$TMP/bad.conf"
 printf '[controler]\n' >"$TMP/badgroup.conf"
 printf '[host]\nbudget-mib=8192\n' >"$TMP/good.conf"
@@ -54,6 +60,12 @@ check "extra status argument" 2 - "^balloonctl: status: unexpected argument 'ext
 check "status DOMAIN" 0 cli-status-vm-a.txt - -- -c "$NODE" --state-file /nonexistent/state.json status vm-a
 check "status DOMAIN by UUID" 0 cli-status-vm-a.txt - -- -c "$NODE" --state-file /nonexistent/state.json status 00000000-0000-4000-8000-000000000001
 check "status DOMAIN --json" 0 cli-status-vm-a.json - -- -c "$NODE" status --json vm-a
+# a domain named vm-a's UUID: that string is ambiguous, refused (it took the name)
+sed 's|</node>||' "$SRC/tests/data/node.xml" >"$TMP/uuidname.xml"
+printf "<domain type='test'><name>00000000-0000-4000-8000-000000000001</name><uuid>00000000-0000-4000-8000-0000000000c1</uuid><memory unit='MiB'>1024</memory><currentMemory unit='MiB'>1024</currentMemory><vcpu>1</vcpu><os><type>hvm</type></os><devices><memballoon model='virtio'/></devices></domain></node>\n" >>"$TMP/uuidname.xml"
+check "status DOMAIN ambiguous: a name and another's UUID" 1 - "^balloonctl: '00000000-0000-4000-8000-000000000001' is ambiguous: the name of the domain of UUID 00000000-0000-4000-8000-0000000000c1 and the UUID of the domain named 'vm-a' \(give that UUID or that name\)$" -- -c "test://$TMP/uuidname.xml" status 00000000-0000-4000-8000-000000000001
+check "status DOMAIN ambiguous: by the other UUID" 0 - - -- -c "test://$TMP/uuidname.xml" status 00000000-0000-4000-8000-0000000000c1
+result "status DOMAIN ambiguous: by the other UUID, the domain so named" "$(grep -qx 'UUID:         00000000-0000-4000-8000-0000000000c1' "$TMP/out" || head -3 "$TMP/out")"
 check "status DOMAIN unknown" 1 - "^balloonctl: no domain 'vm-zz' \(a name or a UUID of a running domain\)$" -- -c "$NODE" status vm-zz
 check "status DOMAIN not running" 1 - "^balloonctl: domain 'vm-e' is not running: balloonctl sizes running domains only$" -- -c "$NODE" status vm-e
 check "status DOMAIN with --watch" 2 - '^balloonctl: status: --watch shows the table of every domain, not with DOMAIN$' -- -c "$NODE" status --watch=2 vm-a
@@ -92,10 +104,6 @@ check "watch interval out of range" 2 - "^balloonctl: status: --watch: '0' is no
 check "watch with json" 2 - '^balloonctl: status: --watch and --json do not go together$' -- -c "$NODE" status --watch --json
 
 # ok NAME / not ok NAME: WHY
-result() {
-    n=$((n + 1))
-    if [ -z "$2" ]; then echo "ok $n - $1"; else echo "not ok $n - $1: $2"; failed=$((failed + 1)); fi
-}
 
 # status shows the daemon's columns through any URI of the same local
 # hypervisor (qemu:///system or qemu+unix:///system?socket=...): here a

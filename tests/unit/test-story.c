@@ -6,6 +6,7 @@
 #include "bc-error.h"
 #include "bc-history.h"
 #include "bc-story.h"
+#include "bc-story-collect.h"
 
 #include <string.h>
 
@@ -275,6 +276,44 @@ test_extremes (void)
   g_assert_nonnull (strstr (out->str, "agent figures read 497222h ago (stale: 9223372036854775.9s old at the last pass, acted on up to 86400.0s old)"));
 }
 
+/* status DOMAIN's lookup: a name, else a UUID (any case); a string that is
+ * one domain's name and another's UUID is refused, not taken for the name. */
+static BcBulkRecord *
+record (const char *uuid, const char *name)
+{
+  BcBulkRecord *r = g_new0 (BcBulkRecord, 1);
+
+  g_strlcpy (r->uuid, uuid, sizeof r->uuid);
+  r->name = g_strdup (name);
+  return r;
+}
+
+static void
+test_find (void)
+{
+  g_autoptr (GPtrArray) records = g_ptr_array_new_with_free_func ((GDestroyNotify) bc_bulk_record_free);
+  g_autoptr (GError) error = NULL;
+  const char *u1 = "00000000-0000-4000-8000-000000000001", *u2 = "00000000-0000-4000-8000-000000000002";
+
+  g_ptr_array_add (records, record (u1, "vm-a"));
+  g_ptr_array_add (records, record (u2, u1));
+  g_ptr_array_add (records, record ("00000000-0000-4000-8000-00000000000a", "self"));
+  g_assert_true (bc_story_find (records, "vm-a", NULL) == records->pdata[0]);
+  g_assert_true (bc_story_find (records, u2, NULL) == records->pdata[1]);
+  g_assert_true (bc_story_find (records, "00000000-0000-4000-8000-00000000000A", NULL) == records->pdata[2]);
+  g_assert_null (bc_story_find (records, "vm-zz", &error));
+  g_assert_no_error (error);
+  /* vm-a's UUID, the other's name */
+  g_assert_null (bc_story_find (records, u1, &error));
+  g_assert_error (error, BC_ERROR, BC_ERROR_FAILED);
+  g_assert_cmpstr (error->message, ==, "'00000000-0000-4000-8000-000000000001' is ambiguous: the name of the domain of UUID "
+                   "00000000-0000-4000-8000-000000000002 and the UUID of the domain named 'vm-a' (give that UUID or that name)");
+  /* a domain named its own UUID is not ambiguous */
+  g_free (((BcBulkRecord *) records->pdata[2])->name);
+  ((BcBulkRecord *) records->pdata[2])->name = g_strdup ("00000000-0000-4000-8000-00000000000a");
+  g_assert_true (bc_story_find (records, "00000000-0000-4000-8000-00000000000a", NULL) == records->pdata[2]);
+}
+
 /* ---- the history ---------------------------------------------------------- */
 
 static void
@@ -506,6 +545,7 @@ main (int argc, char **argv)
   g_test_add_func ("/story/freshness", test_freshness);
   g_test_add_func ("/story/escaped", test_escaped);
   g_test_add_func ("/story/extremes", test_extremes);
+  g_test_add_func ("/story/find", test_find);
   g_test_add_func ("/story/history-push", test_history_push);
   g_test_add_func ("/story/history-store", test_history_store);
   g_test_add_func ("/story/roundtrip", test_roundtrip);
