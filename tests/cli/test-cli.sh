@@ -384,6 +384,37 @@ grep -qE '^huge +- +20\.00 TiB +- +20\.00 TiB ' "$TMP/out" && echo "ok $((n += 1
 printf '[domain]\nmax-mib=1\n' >"$TMP/max1.conf"
 check "config max-mib 1 refused" 2 - 'max1.conf: \[domain\] max-mib 1 is below 64 MiB' -- -c "$NODE" --config "$TMP/max1.conf" run --once
 
+# the package's postrm on purge, with an rm that only says what it would
+# remove: under DPKG_ROOT its /var/lib, not the running system's; /run not
+# at all (the running system's); without DPKG_ROOT both
+mkdir -p "$TMP/shim"
+printf '#!/bin/sh\necho "rm $*" >>"%s"\n' "$TMP/removed" >"$TMP/shim/rm"
+chmod +x "$TMP/shim/rm"
+why=""
+: >"$TMP/removed"
+DPKG_ROOT=$TMP/root PATH="$TMP/shim:$PATH" sh "$SRC/debian/balloonctl.postrm" purge || why="exit $?"
+[ -n "$why" ] || [ "$(cat "$TMP/removed")" = "rm -rf $TMP/root/var/lib/balloonctl" ] || why="under DPKG_ROOT: $(cat "$TMP/removed")"
+: >"$TMP/removed"
+[ -n "$why" ] || env -u DPKG_ROOT PATH="$TMP/shim:$PATH" sh "$SRC/debian/balloonctl.postrm" purge || why="exit $?"
+[ -n "$why" ] || [ "$(cat "$TMP/removed")" = "$(printf 'rm -rf /var/lib/balloonctl\nrm -rf /run/balloonctl')" ] || why="without DPKG_ROOT: $(cat "$TMP/removed")"
+: >"$TMP/removed"
+[ -n "$why" ] || DPKG_ROOT=$TMP/root PATH="$TMP/shim:$PATH" sh "$SRC/debian/balloonctl.postrm" remove || why="exit $?"
+[ -n "$why" ] || [ ! -s "$TMP/removed" ] || why="remove removed: $(cat "$TMP/removed")"
+result "postrm purge honours DPKG_ROOT" "$why"
+# the package's description names only commands balloonctl has: the first
+# word of each item of "its command line (...)", against the commands
+# balloonctl lists when given none
+why=""
+commands=$("$BIN" 2>&1 | sed -nE 's/.*no command given \(([^;]*);.*/\1/p' | tr -d ',')
+items=$(sed -n '/command line (/,/)/p' "$SRC/debian/control" | tr '\n' ' ' | sed -E 's/.*command line \(([^)]*)\).*/\1/')
+[ -n "$commands" ] && [ -n "$items" ] || why="no command list ('$commands') or description list ('$items')"
+IFS=, read -ra listed <<<"$items"
+for item in "${listed[@]}"; do
+    word=$(echo $item | cut -d' ' -f1)
+    [[ " $commands " == *" $word "* ]] || why="$why '$word' is not a command ($commands)"
+done
+result "debian/control names no command balloonctl lacks" "$why"
+
 # the shipped unit, with ExecStart at this build's binary
 n=$((n + 1))
 if command -v systemd-analyze >/dev/null; then
