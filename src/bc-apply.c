@@ -151,7 +151,9 @@ apply_done (gpointer owner, gpointer data)
   if (error)
     return;
   log_change (dom, j->old_kib, j->new_kib, j->reason);
-  a->change_at_ms = g_get_real_time () / 1000;
+  /* never before the last one, whatever the wall clock did: the state
+   * file's history is latest first */
+  a->change_at_ms = MAX (g_get_real_time () / 1000, a->change_at_ms);
   a->change_old_kib = j->old_kib;
   a->change_new_kib = j->new_kib;
   g_free (a->change_reason);

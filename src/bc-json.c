@@ -3,6 +3,7 @@
 
 #include "bc-json.h"
 #include "bc-error.h"
+#include "bc-term.h"
 
 #include <string.h>
 
@@ -42,14 +43,36 @@ bc_json_add_kib (JsonBuilder *b, const char *key, gboolean known, guint64 kib)
 }
 
 char *
+bc_json_escape_terminal (const char *text)
+{
+  GString *out = g_string_sized_new (strlen (text));
+  gsize len;
+
+  for (const char *p = text; *p; p += len)
+    {
+      gunichar c = g_utf8_get_char_validated (p, -1);
+
+      len = c == (gunichar) -1 || c == (gunichar) -2 ? 1 : (gsize) (g_utf8_next_char (p) - p);
+      /* below U+0020: json-glib's escapes in strings, the layout outside */
+      if ((len > 1 || c == 0x7f) && bc_term_needs_escape (c))
+        g_string_append_printf (out, "\\u%04x", c);
+      else
+        g_string_append_len (out, p, len);
+    }
+  return g_string_free (out, FALSE);
+}
+
+char *
 bc_json_to_data (JsonBuilder *b)
 {
   g_autoptr (JsonGenerator) gen = json_generator_new ();
   g_autoptr (JsonNode) root = json_builder_get_root (b);
+  g_autofree char *text = NULL;
 
   json_generator_set_root (gen, root);
   json_generator_set_pretty (gen, TRUE);
-  return json_generator_to_data (gen, NULL);
+  text = json_generator_to_data (gen, NULL);
+  return bc_json_escape_terminal (text);
 }
 
 static JsonNode *
@@ -84,19 +107,67 @@ bc_json_member_true (JsonObject *o, const char *key)
   return n && json_node_get_boolean (n);
 }
 
+/* Whether c, outside a string, is one that strict JSON has there: any
+ * other (a ' or / or # json-glib reads as a string or a comment start,
+ * a byte of a bare word) could hide a double quote from our scan. */
+static gboolean
+plain_outside_string (char c)
+{
+  return g_ascii_isalnum (c) || strchr (" \t\r\n{}[]:,+-.", c) != NULL;
+}
+
+/* The end of the double-quoted string opening at i (its closing quote,
+ * or len or a NUL), backslash escapes honoured. */
+static gsize
+string_end (const char *text, gsize len, gsize i)
+{
+  for (i++; i < len && text[i] && text[i] != '"'; i++)
+    if (text[i] == '\\' && i + 1 < len && text[i + 1])
+      i++;
+  return i;
+}
+
 guint
 bc_json_nesting_depth (const char *text, gsize len, guint stop)
 {
   guint depth = 0, deepest = 0;
+  gboolean strings = TRUE;
 
   for (gsize i = 0; i < len && text[i] && deepest <= stop; i++)
     {
+      if (strings && text[i] == '"')
+        {
+          if ((i = string_end (text, len, i)) >= len || !text[i])
+            break;
+          continue;
+        }
+      if (!plain_outside_string (text[i]))
+        strings = FALSE;
       if ((text[i] == '[' || text[i] == '{') && ++depth > deepest)
         deepest = depth;
       else if ((text[i] == ']' || text[i] == '}') && depth > 0)
         depth--;
     }
   return deepest;
+}
+
+gboolean
+bc_json_find_nul_escape (const char *text, gsize *at)
+{
+  for (gsize i = 0; text[i]; i++)
+    {
+      if (text[i] != '\\')
+        continue;
+      if (strncmp (text + i + 1, "u0000", 5) == 0)
+        {
+          *at = i;
+          return TRUE;
+        }
+      /* the escaped character, a backslash too */
+      if (text[i + 1])
+        i++;
+    }
+  return FALSE;
 }
 
 gboolean

@@ -262,6 +262,7 @@ bc_record_to_json (const BcRecordPass *pass)
   g_autoptr (JsonBuilder) b = json_builder_new ();
   g_autoptr (JsonGenerator) gen = json_generator_new ();
   g_autoptr (JsonNode) root = NULL;
+  g_autofree char *text = NULL;
 
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "format");
@@ -278,7 +279,8 @@ bc_record_to_json (const BcRecordPass *pass)
   json_builder_end_object (b);
   root = json_builder_get_root (b);
   json_generator_set_root (gen, root);
-  return json_generator_to_data (gen, NULL);
+  text = json_generator_to_data (gen, NULL);
+  return bc_json_escape_terminal (text);
 }
 
 /* ---- reading ---------------------------------------------------------- */

@@ -69,7 +69,8 @@ bounded_reason (const char *reason)
 void
 bc_report_history_push (BcReportHistory *h, gint64 at_ms, guint64 old_kib, guint64 new_kib, const char *reason)
 {
-  if (at_ms == 0 || (h->n > 0 && h->items[0].at_ms == at_ms && h->items[0].new_kib == new_kib))
+  if (at_ms == 0 || (h->n > 0 && h->items[0].at_ms == at_ms && h->items[0].old_kib == old_kib &&
+                     h->items[0].new_kib == new_kib))
     return;
   if (h->n == BC_REPORT_HISTORY_MAX)
     g_free (h->items[--h->n].reason);
@@ -272,7 +273,7 @@ parse_change (JsonNode *node, BcReportChange *c, GError **error)
     return bc_set_error (error, BC_ERROR_FAILED, "reason is not a string");
   if (reason && bc_json_member_string (o, "reason") && strlen (bc_json_member_string (o, "reason")) > BC_REPORT_REASON_MAX)
     return bc_set_error (error, BC_ERROR_FAILED, "reason longer than %d bytes", BC_REPORT_REASON_MAX);
-  if (!bc_report_member_in (o, "at_ms", 1, G_MAXINT64, &c->at_ms, error) ||
+  if (!bc_report_member_in (o, "at_ms", BC_REPORT_MIN_TIME_MS, G_MAXINT64, &c->at_ms, error) ||
       !bc_report_member_kib (o, "old_kib", &c->old_kib, error) || !bc_report_member_kib (o, "new_kib", &c->new_kib, error))
     return FALSE;
   c->reason = g_strdup (bc_json_member_string (o, "reason"));
@@ -309,6 +310,36 @@ bc_report_detail_parse (JsonObject *o, BcReportDetail *d, GError **error)
   d->margin_reason = g_strdup (bc_json_member_string (o, "margin_reason"));
   return parse_decision (o, d, error) && parse_limits (o, d, error) && parse_figures (o, d, error) &&
          parse_history (o, &d->history, error);
+}
+
+static gboolean
+same_change (const BcReportChange *a, const BcReportChange *b)
+{
+  g_autofree char *reason = bounded_reason (b->reason);
+
+  return a->at_ms == b->at_ms && a->old_kib == b->old_kib && a->new_kib == b->new_kib &&
+         g_strcmp0 (a->reason, reason) == 0;
+}
+
+gboolean
+bc_report_history_check (const BcReportHistory *h, const BcReportChange *last, GError **error)
+{
+  for (guint i = 1; i < h->n; i++)
+    {
+      const BcReportChange *newer = &h->items[i - 1], *c = &h->items[i];
+
+      if (c->at_ms > newer->at_ms)
+        return bc_set_error (error, BC_ERROR_FAILED, "history is not latest first: change %u at %" G_GINT64_FORMAT
+                             " is after change %u at %" G_GINT64_FORMAT, i + 1, c->at_ms, i, newer->at_ms);
+      /* what bc_report_history_push never keeps twice */
+      if (c->at_ms == newer->at_ms && c->old_kib == newer->old_kib && c->new_kib == newer->new_kib)
+        return bc_set_error (error, BC_ERROR_FAILED, "history changes %u and %u are the same change", i, i + 1);
+    }
+  if (h->n > 0 && last->at_ms == 0)
+    return bc_set_error (error, BC_ERROR_FAILED, "history has changes but last_change is null");
+  if (h->n > 0 && !same_change (&h->items[0], last))
+    return bc_set_error (error, BC_ERROR_FAILED, "history change 1 is not last_change");
+  return TRUE;
 }
 
 static gboolean

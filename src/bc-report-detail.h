@@ -7,8 +7,11 @@
  * Every member is new with this detail: a state file from an older daemon
  * has none, and reads as "not known" (no history).  What a state file says
  * here is checked as the rest of it is: a figure out of range, a history
- * longer than BC_REPORT_HISTORY_MAX, a change that is not an object or a
- * reason longer than BC_REPORT_REASON_MAX is refused with an error. */
+ * longer than BC_REPORT_HISTORY_MAX, a change that is not an object, a
+ * time before BC_REPORT_MIN_TIME_MS or a reason longer than
+ * BC_REPORT_REASON_MAX is refused with an error, as is a history out of
+ * order, with a change twice or that disagrees with the last change
+ * (bc_report_history_check). */
 #pragma once
 
 #include <json-glib/json-glib.h>
@@ -17,6 +20,9 @@
 #define BC_REPORT_HISTORY_MAX 5
 /* The longest reason kept (bytes; a longer one is cut at a character). */
 #define BC_REPORT_REASON_MAX 1024
+/* The earliest time a change may have (2020-01-01 UTC): before balloonctl
+ * was written; at_ms 1 is not a change a daemon made. */
+#define BC_REPORT_MIN_TIME_MS G_GINT64_CONSTANT (1577836800000)
 
 typedef struct {
   gint64 at_ms;           /* wall clock */
@@ -76,7 +82,8 @@ const char *bc_report_floor_to_string (BcReportFloor floor);
 void bc_report_history_clear (BcReportHistory *h);
 void bc_report_history_copy (BcReportHistory *to, const BcReportHistory *from);
 /* Puts a change first, the oldest falling off past BC_REPORT_HISTORY_MAX;
- * nothing when at_ms is 0 or the latest is already that change.  The
+ * nothing when at_ms is 0 or the latest is already that change (the same
+ * at_ms, old_kib and new_kib).  The
  * reason is cut to BC_REPORT_REASON_MAX bytes (at a character). */
 void bc_report_history_push (BcReportHistory *h, gint64 at_ms, guint64 old_kib, guint64 new_kib, const char *reason);
 
@@ -91,5 +98,11 @@ gboolean bc_report_detail_equal (const BcReportDetail *a, const BcReportDetail *
 void bc_report_detail_add (JsonBuilder *b, const BcReportDetail *d);
 /* What bc_report_detail_add wrote; missing members read as not known. */
 gboolean bc_report_detail_parse (JsonObject *o, BcReportDetail *d, GError **error);
+/* Whether the history is as a daemon writes it, given the last change
+ * of the same domain (at_ms 0: none): latest first, no change twice in a
+ * row (the same at_ms, old_kib and new_kib), its first the last change
+ * (its reason as bc_report_history_push cuts it).  Else FALSE and an
+ * error. */
+gboolean bc_report_history_check (const BcReportHistory *h, const BcReportChange *last, GError **error);
 /* FALSE with an error when a time is after latest_ms. */
 gboolean bc_report_detail_check_times (const BcReportDetail *d, gint64 latest_ms, GError **error);

@@ -253,9 +253,51 @@ parse_change (JsonObject *o, BcReportDomain *d, GError **error)
     return TRUE;
   o = json_node_get_object (change);
   d->change_reason = g_strdup (bc_json_member_string (o, "reason"));
-  return bc_report_member_in (o, "at_ms", 0, G_MAXINT64, &d->change_at_ms, error) &&
-         bc_report_member_kib (o, "old_kib", &d->change_old_kib, error) &&
-         bc_report_member_kib (o, "new_kib", &d->change_new_kib, error);
+  if (bc_report_member_in (o, "at_ms", BC_REPORT_MIN_TIME_MS, G_MAXINT64, &d->change_at_ms, error) &&
+      bc_report_member_kib (o, "old_kib", &d->change_old_kib, error) &&
+      bc_report_member_kib (o, "new_kib", &d->change_new_kib, error))
+    return TRUE;
+  g_prefix_error (error, "last_change: ");
+  return FALSE;
+}
+
+/* A share is a weight's part of the budget: a daemon writes one only
+ * with the weight it was shared by (1 or more). */
+static gboolean
+check_share (const BcReportDomain *d, GError **error)
+{
+  if (d->share_kib > 0 && d->weight == 0)
+    return bc_set_error (error, BC_ERROR_FAILED, "share_kib %" G_GUINT64_FORMAT " with no weight", d->share_kib);
+  return TRUE;
+}
+
+gboolean
+bc_report_check_max (const BcReport *r, const char *uuid, guint64 max_kib, GError **error)
+{
+  const BcReportDomain *d = bc_report_find (r, uuid);
+  const char *what = NULL;
+  guint64 kib = 0;
+
+  if (d == NULL || max_kib == 0)
+    return TRUE;
+  if (d->target_kib > max_kib)
+    what = "target_kib", kib = d->target_kib;
+  else if (d->floor_kib > max_kib)
+    what = "floor_kib", kib = d->floor_kib;
+  if (what == NULL)
+    return TRUE;
+  return bc_set_error (error, BC_ERROR_FAILED, "state file: domain %s: %s %" G_GUINT64_FORMAT
+                       " is above its maximum memory, %" G_GUINT64_FORMAT " KiB", uuid, what, kib, max_kib);
+}
+
+/* The history against the last change (a daemon from before the history
+ * wrote none: nothing to check). */
+static gboolean
+check_history (const BcReportDomain *d, GError **error)
+{
+  BcReportChange last = { d->change_at_ms, d->change_old_kib, d->change_new_kib, d->change_reason };
+
+  return bc_report_history_check (&d->detail.history, &last, error);
 }
 
 /* What bc_report_add_controller wrote; members of the wrong type read as
@@ -268,12 +310,12 @@ parse_controller (JsonObject *o, BcReportDomain *d, GError **error)
   d->note = g_strdup (bc_json_member_string (o, "note"));
   d->state = g_strdup (bc_json_member_string (o, "state"));
   d->source = g_strdup (bc_json_member_string (o, "source"));
-  return bc_report_member_in (o, "margin_kib", -BC_REPORT_MAX_KIB, BC_REPORT_MAX_KIB, &d->margin_kib, error) &&
+  return bc_report_member_in (o, "margin_kib", 0, BC_REPORT_MAX_KIB, &d->margin_kib, error) &&
          bc_report_member_kib (o, "target_kib", &d->target_kib, error) && bc_report_member_kib (o, "share_kib", &d->share_kib, error) &&
          bc_report_member_kib (o, "reclaimable_kib", &d->reclaimable_kib, error) &&
          bc_report_member_kib (o, "floor_kib", &d->floor_kib, error) &&
-         bc_report_member_in (o, "weight", 0, 10000, &d->weight, error) && parse_change (o, d, error) &&
-         bc_report_detail_parse (o, &d->detail, error);
+         bc_report_member_in (o, "weight", 0, 10000, &d->weight, error) && check_share (d, error) &&
+         parse_change (o, d, error) && bc_report_detail_parse (o, &d->detail, error) && check_history (d, error);
 }
 
 static gboolean
@@ -349,9 +391,14 @@ bc_report_from_json (const char *text, GError **error)
   g_autoptr (GError) local = NULL;
   g_autoptr (JsonNode) root = bc_json_parse_object (text, &local);
   g_autoptr (BcReport) r = bc_report_new ();
+  gsize at;
 
   if (root == NULL)
     return bc_set_error (error, BC_ERROR_FAILED, "state file: %s", local->message), NULL;
+  /* a string would end there unsaid: no daemon writes one */
+  if (bc_json_find_nul_escape (text, &at))
+    return bc_set_error (error, BC_ERROR_FAILED, "state file: a string holds \\u0000 (NUL) at byte %" G_GSIZE_FORMAT,
+                         at + 1), NULL;
   if (!parse_daemon (r, json_node_get_object (root), error) ||
       !parse_domains (r, json_node_get_object (root), error))
     return NULL;

@@ -128,6 +128,11 @@ void bc_report_cache_clear (BcReportCache *cache);
 gboolean bc_report_member_in (JsonObject *o, const char *key, gint64 min, gint64 max, gint64 *out, GError **error);
 gboolean bc_report_member_kib (JsonObject *o, const char *key, guint64 *out, GError **error);
 gboolean bc_report_check_times (const BcReport *r, gint64 now_ms, GError **error);
+/* Whether what r says of the domain uuid fits its maximum memory (libvirt's,
+ * max_kib; 0 = not known): a daemon never sizes a domain, nor floors it,
+ * above it (its own limits' max_kib may be below a target that the shrink
+ * rate keeps higher: not a bound).  A domain r does not list fits. */
+gboolean bc_report_check_max (const BcReport *r, const char *uuid, guint64 max_kib, GError **error);
 /* Whether r is a live daemon's: written (updated_ms) at most
  * BC_REPORT_SKEW_MS ahead of now_ms and at most bc_report_max_age_ms of
  * its apply interval (or of apply_interval_ms when the file does not say)

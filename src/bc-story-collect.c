@@ -7,17 +7,32 @@
 
 #include <string.h>
 
-/* The running domain named domain, else the one of that UUID. */
 static const BcBulkRecord *
-find_record (GPtrArray *records, const char *domain)
+record_at (GPtrArray *records, guint i)
 {
+  return g_ptr_array_index (records, i);
+}
+
+const BcBulkRecord *
+bc_story_find (GPtrArray *records, const char *domain, GError **error)
+{
+  const BcBulkRecord *by_name = NULL, *by_uuid = NULL;
+  g_autofree char *shown = NULL, *other = NULL;
+
   for (guint i = 0; i < records->len; i++)
-    if (g_strcmp0 (((BcBulkRecord *) g_ptr_array_index (records, i))->name, domain) == 0)
-      return g_ptr_array_index (records, i);
-  for (guint i = 0; i < records->len; i++)
-    if (g_ascii_strcasecmp (((BcBulkRecord *) g_ptr_array_index (records, i))->uuid, domain) == 0)
-      return g_ptr_array_index (records, i);
-  return NULL;
+    {
+      if (by_name == NULL && g_strcmp0 (record_at (records, i)->name, domain) == 0)
+        by_name = record_at (records, i);
+      if (by_uuid == NULL && g_ascii_strcasecmp (record_at (records, i)->uuid, domain) == 0)
+        by_uuid = record_at (records, i);
+    }
+  if (by_name == NULL || by_uuid == NULL || by_name == by_uuid)
+    return by_name ? by_name : by_uuid;
+  shown = bc_quote (domain, BC_QUOTE_MAX);
+  other = bc_quote (by_uuid->name ? by_uuid->name : "", BC_QUOTE_MAX);
+  return bc_set_error (error, BC_ERROR_FAILED,
+                       "%s is ambiguous: the name of the domain of UUID %s and the UUID of the domain named %s "
+                       "(give that UUID or that name)", shown, by_name->uuid, other), NULL;
 }
 
 /* Whether libvirt knows a domain of that name or UUID (not running: the
@@ -41,13 +56,16 @@ bc_story_collect (virConnectPtr conn, const char *domain, gboolean use_agent, gi
 {
   g_autoptr (GPtrArray) records = bc_collect_bulk (conn, error);
   g_autofree char *shown = NULL;
+  g_autoptr (GError) local = NULL;
   const BcBulkRecord *rec;
 
   if (records == NULL)
     return NULL;
-  rec = find_record (records, domain);
+  rec = bc_story_find (records, domain, &local);
   if (rec != NULL)
     return bc_status_row_from_record (rec, use_agent, agent_timeout_ms);
+  if (local != NULL)
+    return g_propagate_error (error, g_steal_pointer (&local)), NULL;
   shown = bc_quote (domain, BC_QUOTE_MAX);
   if (defined (conn, domain))
     return bc_set_error (error, BC_ERROR_FAILED, "domain %s is not running: balloonctl sizes running domains only",

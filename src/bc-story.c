@@ -196,17 +196,33 @@ reclaimable_line (const BcReportDomain *c, GString *out)
     line (out, "Reclaimable:", "%s could be taken now without its guest reading a page back", reclaimable);
 }
 
-/* "read 3s ago (fresh: acted on up to 11s old)" */
+/* ms as seconds with one decimal, rounded down or up. */
 static char *
-freshness (gint64 at_ms, gint64 max_age_ms, gint64 now_ms)
+tenths (guint64 ms, gboolean up)
+{
+  guint64 t = ms / 100 + (up && ms % 100 != 0);
+
+  return g_strdup_printf ("%" G_GUINT64_FORMAT ".%" G_GUINT64_FORMAT "s", t / 10, t % 10);
+}
+
+/* "read 3s ago (fresh: 2.6s old at the last pass, acted on up to 11.0s
+ * old)": judged as the daemon did, at its last pass (the state file's
+ * time), not now; a fresh age rounded down and a stale one up, so that
+ * the figures shown agree with the word. */
+static char *
+freshness (gint64 at_ms, gint64 max_age_ms, gint64 pass_ms, gint64 now_ms)
 {
   g_autofree char *when = bc_status_ago (at_ms, now_ms);
-  guint64 age = at_ms < now_ms ? (guint64) now_ms - (guint64) at_ms : 0;
+  guint64 age = at_ms < pass_ms ? (guint64) pass_ms - (guint64) at_ms : 0;
+  gboolean stale = age > (guint64) max_age_ms;
+  g_autofree char *old = NULL, *limit = NULL;
 
   if (max_age_ms <= 0)
     return g_strdup_printf ("read %s", when);
-  return g_strdup_printf ("read %s (%s: acted on up to %" G_GINT64_FORMAT "s old)", when,
-                          age > (guint64) max_age_ms ? "stale" : "fresh", max_age_ms / 1000);
+  old = tenths (age, stale);
+  limit = tenths ((guint64) max_age_ms, FALSE);
+  return g_strdup_printf ("read %s (%s: %s old at the last pass, acted on up to %s old)", when,
+                          stale ? "stale" : "fresh", old, limit);
 }
 
 static const char *
@@ -220,13 +236,14 @@ source_words (const char *source)
 }
 
 static void
-figures_line (const BcReportDomain *c, gint64 now_ms, GString *out)
+figures_line (const BcReportDomain *c, gint64 pass_ms, gint64 now_ms, GString *out)
 {
   const BcReportDetail *d = &c->detail;
-  g_autofree char *agent = d->agent_at_ms > 0 ? freshness (d->agent_at_ms, d->agent_max_age_ms, now_ms)
+  g_autofree char *agent = d->agent_at_ms > 0 ? freshness (d->agent_at_ms, d->agent_max_age_ms, pass_ms, now_ms)
                                               : g_strdup ("never read");
-  g_autofree char *balloon = d->balloon_at_ms > 0 ? freshness (d->balloon_at_ms, d->balloon_max_age_ms, now_ms)
-                                                  : g_strdup ("of unknown age");
+  g_autofree char *balloon = d->balloon_at_ms > 0
+                               ? freshness (d->balloon_at_ms, d->balloon_max_age_ms, pass_ms, now_ms)
+                               : g_strdup ("of unknown age");
 
   if (!d->figures_known)
     line (out, "Figures:", "%s; how old not said (a daemon from before balloonctl said it)", source_words (c->source));
@@ -281,7 +298,7 @@ managed_lines (const BcStatusRow *row, const BcReport *daemon, gint64 now_ms, GS
   weight_line (c, out);
   budget_line (daemon, c, out);
   reclaimable_line (c, out);
-  figures_line (c, now_ms, out);
+  figures_line (c, daemon->updated_ms, now_ms, out);
   changes_lines (c, now_ms, out);
 }
 

@@ -370,6 +370,24 @@ daemon_report (virConnectPtr conn, const BcConfig *cfg, char **warning)
   return NULL; /* no daemon, or one managing another hypervisor */
 }
 
+/* The state file refused, as daemon_report refuses one, when it sizes a
+ * domain above its maximum memory (libvirt's). */
+static void
+check_maxima (BcReport **daemon, BcStatusRow *const *rows, guint n, char **warning)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *path = NULL;
+
+  for (guint i = 0; *daemon && i < n && error == NULL; i++)
+    bc_report_check_max (*daemon, rows[i]->uuid, rows[i]->max_kib, &error);
+  if (error == NULL)
+    return;
+  path = state_path ();
+  g_clear_pointer (daemon, bc_report_free);
+  g_free (*warning);
+  *warning = g_strdup_printf ("%s: %s", path, error->message);
+}
+
 typedef struct {
   virConnectPtr conn;
   const BcConfig *cfg;
@@ -401,6 +419,7 @@ read_status (gpointer data, GError **error)
   if (snap->rows == NULL)
     return NULL;
   snap->daemon = daemon_report (sr->conn, sr->cfg, &snap->warning);
+  check_maxima (&snap->daemon, (BcStatusRow *const *) snap->rows->pdata, snap->rows->len, &snap->warning);
   bc_status_attach (snap->rows, snap->daemon);
   if (sr->sorted)
     bc_status_sort (snap->rows, sr->sort);
@@ -455,6 +474,7 @@ status_domain (StatusRead *sr, const char *domain, GError **error)
   if (row == NULL)
     return FALSE;
   daemon = daemon_report (sr->conn, sr->cfg, &warning);
+  check_maxima (&daemon, &row, 1, &warning);
   if (bc_report_find (daemon, row->uuid))
     row->ctl = bc_report_domain_copy (bc_report_find (daemon, row->uuid));
   why_none = warning ? g_strdup (warning) : no_daemon_why ();

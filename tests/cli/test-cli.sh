@@ -31,6 +31,12 @@ check() {
     if [ -z "$why" ]; then echo "ok $n - $name"; else echo "not ok $n - $name: $why"; failed=$((failed + 1)); fi
 }
 
+# result NAME WHY (empty WHY: ok)
+result() {
+    n=$((n + 1))
+    if [ -z "$2" ]; then echo "ok $n - $1"; else echo "not ok $n - $1: $2"; failed=$((failed + 1)); fi
+}
+
 printf '[margin]\nstep-mib = 4 MiB\n' >"$TMP/bad.conf"
 printf '[controler]\n' >"$TMP/badgroup.conf"
 printf '[host]\nbudget-mib=8192\n' >"$TMP/good.conf"
@@ -54,6 +60,12 @@ check "extra status argument" 2 - "^balloonctl: status: unexpected argument 'ext
 check "status DOMAIN" 0 cli-status-vm-a.txt - -- -c "$NODE" --state-file /nonexistent/state.json status vm-a
 check "status DOMAIN by UUID" 0 cli-status-vm-a.txt - -- -c "$NODE" --state-file /nonexistent/state.json status 00000000-0000-4000-8000-000000000001
 check "status DOMAIN --json" 0 cli-status-vm-a.json - -- -c "$NODE" status --json vm-a
+# a domain named vm-a's UUID: that string is ambiguous, refused (it took the name)
+sed 's|</node>||' "$SRC/tests/data/node.xml" >"$TMP/uuidname.xml"
+printf "<domain type='test'><name>00000000-0000-4000-8000-000000000001</name><uuid>00000000-0000-4000-8000-0000000000c1</uuid><memory unit='MiB'>1024</memory><currentMemory unit='MiB'>1024</currentMemory><vcpu>1</vcpu><os><type>hvm</type></os><devices><memballoon model='virtio'/></devices></domain></node>\n" >>"$TMP/uuidname.xml"
+check "status DOMAIN ambiguous: a name and another's UUID" 1 - "^balloonctl: '00000000-0000-4000-8000-000000000001' is ambiguous: the name of the domain of UUID 00000000-0000-4000-8000-0000000000c1 and the UUID of the domain named 'vm-a' \(give that UUID or that name\)$" -- -c "test://$TMP/uuidname.xml" status 00000000-0000-4000-8000-000000000001
+check "status DOMAIN ambiguous: by the other UUID" 0 - - -- -c "test://$TMP/uuidname.xml" status 00000000-0000-4000-8000-0000000000c1
+result "status DOMAIN ambiguous: by the other UUID, the domain so named" "$(grep -qx 'UUID:         00000000-0000-4000-8000-0000000000c1' "$TMP/out" || head -3 "$TMP/out")"
 check "status DOMAIN unknown" 1 - "^balloonctl: no domain 'vm-zz' \(a name or a UUID of a running domain\)$" -- -c "$NODE" status vm-zz
 check "status DOMAIN not running" 1 - "^balloonctl: domain 'vm-e' is not running: balloonctl sizes running domains only$" -- -c "$NODE" status vm-e
 check "status DOMAIN with --watch" 2 - '^balloonctl: status: --watch shows the table of every domain, not with DOMAIN$' -- -c "$NODE" status --watch=2 vm-a
@@ -92,10 +104,6 @@ check "watch interval out of range" 2 - "^balloonctl: status: --watch: '0' is no
 check "watch with json" 2 - '^balloonctl: status: --watch and --json do not go together$' -- -c "$NODE" status --watch --json
 
 # ok NAME / not ok NAME: WHY
-result() {
-    n=$((n + 1))
-    if [ -z "$2" ]; then echo "ok $n - $1"; else echo "not ok $n - $1: $2"; failed=$((failed + 1)); fi
-}
 
 # status shows the daemon's columns through any URI of the same local
 # hypervisor (qemu:///system or qemu+unix:///system?socket=...): here a
@@ -130,6 +138,25 @@ why=""
 [ -n "$why" ] || python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))["domain"]; c=d["controller"]; h=c["history"]; assert d["name"]=="vm-a" and c["limits"]["min_from"]=="config" and 1<=len(h)<=5 and h[0]["at_ms"]==c["last_change"]["at_ms"], c' "$TMP/out" 2>"$TMP/err" || why="$(tail -1 "$TMP/err")"
 result "status DOMAIN --json with the daemon: its history, latest first" "$why"
 kill -TERM "$pid"; wait "$pid" || true
+
+# a domain named with 70 '[' and 70 '{': brackets in the state file's
+# strings are not nesting, status shows the daemon's columns (the whole
+# state file was refused as nested deeper than 64 levels)
+brackets=$(printf '%070d' 0 | tr 0 '['; printf '%070d' 0 | tr 0 '{')
+printf "<node><domain type='test'><name>%s</name><uuid>00000000-0000-4000-8000-0000000000b1</uuid><memory unit='MiB'>2048</memory><currentMemory unit='MiB'>1024</currentMemory><vcpu>1</vcpu><os><type>hvm</type></os><devices><memballoon model='virtio'/></devices></domain></node>\n" \
+    "$brackets" >"$TMP/brackets.xml"
+BRACKETS="test://$TMP/brackets.xml"
+"$BIN" --state-file "$TMP/brackets.json" -c "$BRACKETS" --config "$TMP/quick.conf" run >"$TMP/daemon.log" 2>&1 &
+pid=$!
+for _ in $(seq 100); do [ -s "$TMP/brackets.json" ] && break; sleep 0.1; done
+rc=0
+"$BIN" --state-file "$TMP/brackets.json" -c "$BRACKETS" status --json >"$TMP/out" 2>"$TMP/err" || rc=$?
+kill -TERM "$pid"; wait "$pid" || true
+why=""
+[ "$rc" -eq 0 ] || why="exit $rc: $(head -3 "$TMP/err")"
+[ -n "$why" ] || python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["daemon"] is not None, d; c=d["domains"][0]; assert c["name"]==sys.argv[2] and c["controller"]["target_kib"] > 0, c' \
+    "$TMP/out" "$brackets" 2>"$TMP/err" || why="$(tail -1 "$TMP/err")"
+result "status reads a state file naming a domain [[[...{{{ (70 each)" "$why"
 
 # output that cannot be written is an error, not a silent exit 0
 rc=0
@@ -279,6 +306,27 @@ why=""
 [ -n "$why" ] || grep -qE '^Daemon: +no decision to explain .*old-state.json: state file: domain 1: history has 6 changes, at most 5$' "$TMP/out" || why="$(cat "$TMP/out")"
 result "status DOMAIN refuses a state file with too long a history" "$why"
 
+# a target above the domain's maximum memory (vm-a's: 2 GiB), a margin
+# below 0: no daemon writes them, refused as the history above
+for bad in '"target_kib":1048576/"target_kib":4194304|target_kib 4194304 is above its maximum memory, 2097152 KiB' \
+    '"margin_kib":131072/"margin_kib":-1|margin_kib -1 is out of range \(0 to 1099511627776\)'; do
+    live_state ""
+    sed -i "s/${bad%%|*}/" "$TMP/old-state.json"
+    rc=0
+    "$BIN" --state-file "$TMP/old-state.json" -c "$NODE" status vm-a >"$TMP/out" 2>"$TMP/err" || rc=$?
+    why=""
+    [ "$rc" -eq 0 ] || why="exit $rc: $(head -3 "$TMP/err")"
+    [ -n "$why" ] || grep -qE "^Daemon: +no decision to explain .*old-state.json: state file: domain [^ ]+: ${bad#*|}$" "$TMP/out" || why="$(cat "$TMP/out")"
+    result "status DOMAIN refuses a state file with ${bad%%/*}" "$why"
+    rc=0
+    "$BIN" --state-file "$TMP/old-state.json" -c "$NODE" status >"$TMP/out" 2>"$TMP/err" || rc=$?
+    why=""
+    [ "$rc" -eq 0 ] || why="exit $rc: $(head -3 "$TMP/err")"
+    [ -n "$why" ] || grep -qE "old-state.json: state file: domain [^ ]+: ${bad#*|}$" "$TMP/err" || why="$(cat "$TMP/err")"
+    [ -n "$why" ] || grep -qE '^vm-a +- ' "$TMP/out" || why="the daemon's columns shown: $(grep '^vm-a' "$TMP/out")"
+    result "status refuses a state file with ${bad%%/*}" "$why"
+done
+
 # a domain name with a line break, a carriage return and a bidi override:
 # every line of the log is one of the daemon's, nothing raw reaches it
 HOSTILE="test://$(cd "$SRC/tests/data" && pwd)/node-hostile.xml"
@@ -295,6 +343,37 @@ grep -qxF 'Name:         evil\nFORGED: balloonctl-WARNING **: fake\r\u202ex' "$T
 [ -n "$why" ] || [ "$(grep -c ':' "$TMP/out")" -eq "$(wc -l <"$TMP/out")" ] || why="a line without its label: $(cat -v "$TMP/out")"
 result "status DOMAIN of a hostile name: escaped" "$why"
 
+# the same name in JSON (status --json, status --json DOMAIN, a recording
+# and replay --json of it): its line break, carriage return and bidi
+# override as JSON escapes, never raw; the same name to a JSON reader
+hostile_name=$'evil\nFORGED: balloonctl-WARNING **: fake\r\xe2\x80\xaex'
+rm -f "$TMP/hostile.jsonl"
+"$BIN" --state-file "$TMP/none.json" -c "$HOSTILE" run --once --dry-run --record "$TMP/hostile.jsonl" >/dev/null 2>&1
+for args in "status --json" "status --json $hostile_name" "replay --json $TMP/hostile.jsonl" "recording"; do
+    rc=0
+    if [ "$args" = recording ]; then cp "$TMP/hostile.jsonl" "$TMP/out"
+    elif [ "${args#status --json }" != "$args" ]; then
+        "$BIN" --state-file "$TMP/none.json" -c "$HOSTILE" status --json "$hostile_name" >"$TMP/out" 2>"$TMP/err" || rc=$?
+    else
+        # shellcheck disable=SC2086
+        "$BIN" --state-file "$TMP/none.json" -c "$HOSTILE" $args >"$TMP/out" 2>"$TMP/err" || rc=$?
+    fi
+    why=""
+    [ "$rc" -eq 0 ] || why="exit $rc: $(head -3 "$TMP/err")"
+    [ -n "$why" ] || ! grep -q $'\r\|\xe2\x80\xae' "$TMP/out" || why="a control reached the output: $(grep -a evil "$TMP/out" | head -2 | cat -v)"
+    [ -n "$why" ] || grep -qF 'evil\nFORGED: balloonctl-WARNING **: fake\r\u202ex' "$TMP/out" || why="no escaped name: $(grep -a evil "$TMP/out" | head -2 | cat -v)"
+    [ -n "$why" ] || python3 -c 'import json,sys
+text=open(sys.argv[1],encoding="utf-8").read()
+docs=[json.loads(l) for l in text.splitlines()] if sys.argv[3]=="recording" else [json.loads(text)]
+def strings(v):
+    if isinstance(v, dict): return [s for k, x in v.items() for s in [k] + strings(x)]
+    if isinstance(v, list): return [s for x in v for s in strings(x)]
+    return [v] if isinstance(v, str) else []
+assert sys.argv[2] in strings(docs), "the name is not one of its strings"' "$TMP/out" "$hostile_name" "$args" 2>"$TMP/err" || why="$(tail -1 "$TMP/err")"
+    case $args in "status --json "?*) label="status --json DOMAIN" ;; replay*) label="replay --json" ;; *) label=$args ;; esac
+    result "$label: a hostile name as JSON escapes" "$why"
+done
+
 # ceilings below any floor (a typo for 1024; below [domain] min-mib): not managed, said why
 LIMITS="test://$(cd "$SRC/tests/data" && pwd)/node-limits.xml"
 check "metadata max-mib 1 refused" 0 - 'typo: not managed: metadata: <max-mib> 1 is below 64 MiB' -- -c "$LIMITS" run --once
@@ -304,6 +383,37 @@ grep -qE '^huge +- +20\.00 TiB +- +20\.00 TiB ' "$TMP/out" && echo "ok $((n += 1
     { echo "not ok $((n += 1)) - 20 TiB, not 16: $(grep huge "$TMP/out")"; failed=$((failed + 1)); }
 printf '[domain]\nmax-mib=1\n' >"$TMP/max1.conf"
 check "config max-mib 1 refused" 2 - 'max1.conf: \[domain\] max-mib 1 is below 64 MiB' -- -c "$NODE" --config "$TMP/max1.conf" run --once
+
+# the package's postrm on purge, with an rm that only says what it would
+# remove: under DPKG_ROOT its /var/lib, not the running system's; /run not
+# at all (the running system's); without DPKG_ROOT both
+mkdir -p "$TMP/shim"
+printf '#!/bin/sh\necho "rm $*" >>"%s"\n' "$TMP/removed" >"$TMP/shim/rm"
+chmod +x "$TMP/shim/rm"
+why=""
+: >"$TMP/removed"
+DPKG_ROOT=$TMP/root PATH="$TMP/shim:$PATH" sh "$SRC/debian/balloonctl.postrm" purge || why="exit $?"
+[ -n "$why" ] || [ "$(cat "$TMP/removed")" = "rm -rf $TMP/root/var/lib/balloonctl" ] || why="under DPKG_ROOT: $(cat "$TMP/removed")"
+: >"$TMP/removed"
+[ -n "$why" ] || env -u DPKG_ROOT PATH="$TMP/shim:$PATH" sh "$SRC/debian/balloonctl.postrm" purge || why="exit $?"
+[ -n "$why" ] || [ "$(cat "$TMP/removed")" = "$(printf 'rm -rf /var/lib/balloonctl\nrm -rf /run/balloonctl')" ] || why="without DPKG_ROOT: $(cat "$TMP/removed")"
+: >"$TMP/removed"
+[ -n "$why" ] || DPKG_ROOT=$TMP/root PATH="$TMP/shim:$PATH" sh "$SRC/debian/balloonctl.postrm" remove || why="exit $?"
+[ -n "$why" ] || [ ! -s "$TMP/removed" ] || why="remove removed: $(cat "$TMP/removed")"
+result "postrm purge honours DPKG_ROOT" "$why"
+# the package's description names only commands balloonctl has: the first
+# word of each item of "its command line (...)", against the commands
+# balloonctl lists when given none
+why=""
+commands=$("$BIN" 2>&1 | sed -nE 's/.*no command given \(([^;]*);.*/\1/p' | tr -d ',')
+items=$(sed -n '/command line (/,/)/p' "$SRC/debian/control" | tr '\n' ' ' | sed -E 's/.*command line \(([^)]*)\).*/\1/')
+[ -n "$commands" ] && [ -n "$items" ] || why="no command list ('$commands') or description list ('$items')"
+IFS=, read -ra listed <<<"$items"
+for item in "${listed[@]}"; do
+    word=$(echo $item | cut -d' ' -f1)
+    [[ " $commands " == *" $word "* ]] || why="$why '$word' is not a command ($commands)"
+done
+result "debian/control names no command balloonctl lacks" "$why"
 
 # the shipped unit, with ExecStart at this build's binary
 n=$((n + 1))

@@ -21,7 +21,10 @@
 #    run again changes nothing (users, groups, unit state);
 # 3. the conffile edited and the unit enabled by the administrator, the
 #    package upgraded to a rebuild with a higher version: the edit and the
-#    enabling kept, nothing asked, no .dpkg-* file left;
+#    enabling kept, nothing asked, no .dpkg-* file left; the enabled but
+#    stopped unit not started (with systemd as PID 1: still inactive, and a
+#    running one restarted by a reinstall; without: postinst's systemd
+#    sections run with recording stand-ins, try-restart alone on upgrade);
 # 4. apt-get remove: every file gone but the edited conffile; apt-get
 #    purge: the conffile, /etc/balloonctl, /var/lib/balloonctl (a recording
 #    put there), the enabling symlinks and dpkg's records gone: no path of
@@ -226,6 +229,52 @@ left=$(find /etc/balloonctl -name '*.dpkg-*' -o -name '*.ucf-*')
 [ "$(getent passwd balloonctl | cut -d: -f3)" = "$uid" ] || fail "the upgrade changed balloonctl's uid"
 status_ok /usr/sbin/balloonctl -c test:///default status
 say "upgraded to $V2: conffile edit and enabling kept"
+
+# An upgrade restarts the service only if it runs: enabled but stopped, it
+# stays stopped.  With systemd as PID 1, on the unit itself (and a running
+# one restarted by a reinstall, a new main PID); without (a container),
+# the maintainer scripts' dh_installsystemd sections of the new postinst,
+# run with /run/systemd/system a directory of ours and systemctl,
+# deb-systemd-invoke and deb-systemd-helper (the unit enabled) recording
+# their calls: nothing started on install; on upgrade try-restart alone,
+# which restarts a unit only if it runs (systemctl(1)).
+if [ "$(ps -p 1 -o comm= 2>/dev/null)" = systemd ] && [ -d /run/systemd/system ]; then
+    act=$(systemctl is-active balloonctl.service 2>&1 || true)
+    [ "$act" = inactive ] || fail "the upgrade started the enabled but stopped service: is-active $act"
+    systemctl start balloonctl.service || fail "systemctl start balloonctl failed"
+    pid1=$(systemctl show -p MainPID --value balloonctl.service)
+    apt-get install -y -q --reinstall "$DEB2" </dev/null >"$TMP/install3.log" 2>&1 ||
+        { cat "$TMP/install3.log" >&2; fail "apt-get install --reinstall $(basename "$DEB2") failed"; }
+    act=$(systemctl is-active balloonctl.service 2>&1 || true)
+    pid2=$(systemctl show -p MainPID --value balloonctl.service)
+    systemctl stop balloonctl.service || true
+    [ "$act" = active ] && [ "$pid2" != 0 ] && [ "$pid2" != "$pid1" ] ||
+        fail "the running service was not restarted by the upgrade: is-active $act, MainPID $pid1 -> $pid2"
+    say "upgrade: the enabled, stopped service stayed stopped; the running one was restarted"
+else
+    mkdir -p "$TMP/shim" "$TMP/run-systemd"
+    for tool in systemctl deb-systemd-invoke deb-systemd-helper; do
+        printf '#!/bin/sh\necho "%s $*" >>"%s/calls"\nexit 0\n' "$tool" "$TMP" >"$TMP/shim/$tool"
+        chmod +x "$TMP/shim/$tool"
+    done
+    awk '/^# Automatically added by dh_installsystemd/ {on = 1} on {print} /^# End automatically added section/ {on = 0}' \
+        "$info.postinst" | sed "s|/run/systemd/system|$TMP/run-systemd|g" >"$TMP/postinst-systemd"
+    grep -q 'try-restart' "$TMP/postinst-systemd" || fail "no try-restart in postinst's dh_installsystemd sections"
+    invoked() {   # invoked OLD_VERSION: the deb-systemd-invoke calls of postinst configure OLD_VERSION
+        : >"$TMP/calls"
+        env -u DPKG_ROOT PATH="$TMP/shim:$PATH" DPKG_MAINTSCRIPT_PACKAGE=balloonctl \
+            sh -e "$TMP/postinst-systemd" configure "$1" >/dev/null 2>&1 || fail "postinst's systemd sections failed (configure '$1')"
+        grep '^deb-systemd-invoke ' "$TMP/calls" || true
+    }
+    calls=$(invoked "")
+    [ -z "$calls" ] || fail "postinst on install runs: $calls"
+    calls=$(invoked "$V1")
+    [ "$calls" = "deb-systemd-invoke try-restart balloonctl.service" ] || fail "postinst on upgrade runs: '$calls', not try-restart alone"
+    rmdir "$TMP/run-systemd"
+    calls=$(invoked "$V1")
+    [ -z "$calls" ] || fail "postinst on upgrade without systemd runs: $calls"
+    say "upgrade: postinst try-restarts the service (restarted only if it runs), starts nothing on install (systemd is not PID 1: the maintainer scripts' logic checked, not a unit)"
+fi
 
 # ---- 4. remove, purge ------------------------------------------------------------
 apt-get remove -y -q balloonctl </dev/null >"$TMP/remove.log" 2>&1 || { cat "$TMP/remove.log" >&2; fail "apt-get remove failed"; }

@@ -4,6 +4,7 @@
 #include "bc-json.h"
 #include "bc-json-strict.h"
 #include "bc-error.h"
+#include "bc-term.h"
 
 #include <string.h>
 
@@ -75,25 +76,73 @@ test_depth_limit (void)
   assert_refused (mixed_over, "JSON nested deeper than 64 levels");
 }
 
-/* Brackets are counted wherever they are: json-glib also reads
- * 'single-quoted' strings and comments, so a scan that skipped what it took
- * for strings could be led past deep nesting (a ' or a comment holding a
- * double quote).  Balanced brackets in strings cost nothing; 65 unbalanced
- * ones in a string are refused, which no text we read has. */
+/* Brackets in double-quoted strings do not count: a domain named with
+ * 1000 '[' left the whole state file unreadable.  Escapes are honoured (an
+ * escaped quote does not end the string, an escaped backslash does not
+ * escape the quote after it).  json-glib also reads 'single-quoted'
+ * strings and comments, so a scan that skipped what it took for strings
+ * could be led past deep nesting (a ' or a comment holding a double
+ * quote): after such a byte, brackets count wherever they are. */
 static void
 test_strings (void)
 {
   g_autofree char *many = g_strnfill (1000, '[');
-  g_autofree char *in_string = g_strdup_printf ("{\"a\":\"%s\"}", many);
+  g_autofree char *braces = g_strnfill (1000, '{');
+  g_autofree char *in_string = g_strdup_printf ("{\"a\":\"%s\",\"b\":[\"%s\"]}", many, braces);
+  g_autofree char *in_key = g_strdup_printf ("{\"%s\":0}", many);
+  g_autofree char *escaped_quote = g_strdup_printf ("{\"a\":\"\\\"%s\"}", many);
   g_autofree char *balanced = g_strdup_printf ("{\"a\":\"[UP: x] [DOWN: y]\"}");
   g_autofree char *deep = nested (BC_JSON_DEPTH_MAX + 1, "[", "]");
+  g_autofree char *after_backslash = g_strdup_printf ("{\"x\":\"\\\\\",\"a\":%s}", deep + strlen ("{\"a\":"));
   g_autofree char *after_quote = g_strdup_printf ("{\"x\":'\"',\"a\":%s}", deep + strlen ("{\"a\":"));
   g_autofree char *after_comment = g_strdup_printf ("{/* \" */\"a\":%s}", deep + strlen ("{\"a\":"));
+  g_autofree char *unterminated = g_strdup_printf ("{\"a\":\"%s", many);
 
   assert_object (balanced);
-  assert_refused (in_string, "JSON nested deeper than 64 levels");
+  assert_object (in_string);
+  assert_object (in_key);
+  assert_object (escaped_quote);
+  g_assert_cmpuint (bc_json_nesting_depth (in_string, strlen (in_string), 64), ==, 2);
+  assert_refused (after_backslash, "JSON nested deeper than 64 levels");
   assert_refused (after_quote, "JSON nested deeper than 64 levels");
   assert_refused (after_comment, "JSON nested deeper than 64 levels");
+  assert_refused (unterminated, "not valid JSON");
+}
+
+/* Strings in generated JSON carry nothing a terminal acts on: json-glib
+ * escapes below U+0020 only, so DEL, C1 controls, bidirectional overrides
+ * and U+2028/2029 reached stdout raw.  They come out as \uXXXX, the same
+ * strings to a JSON reader; other characters (é, 漢, an emoji) stay. */
+static void
+test_generated_escaped (void)
+{
+  const char *hostile = "evil\nFORGED\r\u202ex\x7f\xc2\x85\xc2\x9b[2J\u2028\u2029\u2066\u061c\u200e end";
+  const char *plain = "caf\u00e9 \u6f22 \U0001F600";
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  g_autofree char *text = NULL;
+  g_autoptr (JsonNode) root = NULL;
+  g_autoptr (GError) error = NULL;
+  JsonObject *o;
+
+  json_builder_begin_object (b);
+  bc_json_add_string (b, hostile, hostile);
+  bc_json_add_string (b, "plain", plain);
+  json_builder_end_object (b);
+  text = bc_json_to_data (b);
+  g_test_message ("%s", text);
+  for (const char *p = text; *p; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      g_assert_true (c == '\n' || !bc_term_needs_escape (c));
+    }
+  g_assert_nonnull (strstr (text, "\"evil\\nFORGED\\r\\u202ex\\u007f\\u0085\\u009b[2J\\u2028\\u2029\\u2066\\u061c\\u200e end\""));
+  g_assert_nonnull (strstr (text, plain));
+  root = bc_json_parse_object (text, &error);
+  g_assert_no_error (error);
+  o = json_node_get_object (root);
+  g_assert_cmpstr (bc_json_member_string (o, hostile), ==, hostile);
+  g_assert_cmpstr (bc_json_member_string (o, "plain"), ==, plain);
 }
 
 /* Closers without openers do not lower the count below zero. */
@@ -193,6 +242,7 @@ main (int argc, char **argv)
   g_test_add_func ("/json/deep", test_deep);
   g_test_add_func ("/json/depth-limit", test_depth_limit);
   g_test_add_func ("/json/strings", test_strings);
+  g_test_add_func ("/json/generated-escaped", test_generated_escaped);
   g_test_add_func ("/json/unbalanced", test_unbalanced);
   g_test_add_func ("/json/size", test_size);
   g_test_add_func ("/json/not-object", test_not_object);

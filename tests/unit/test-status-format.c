@@ -190,7 +190,7 @@ test_report_roundtrip (void)
   d = bc_report_add_domain (r, "u-1", "vm \"quoted\"\n");
   d->managed = TRUE;
   d->state = g_strdup ("UP");
-  d->margin_kib = -5;
+  d->margin_kib = 5;
   d->target_kib = 12345;
   d->change_at_ms = NOW_MS - 1000;
   d->change_old_kib = 10000;
@@ -209,7 +209,7 @@ test_report_roundtrip (void)
   g_assert_nonnull (b);
   g_assert_cmpstr (b->name, ==, "vm \"quoted\"\n");
   g_assert_true (b->managed);
-  g_assert_cmpint (b->margin_kib, ==, -5);
+  g_assert_cmpint (b->margin_kib, ==, 5);
   g_assert_cmpuint (b->target_kib, ==, 12345);
   g_assert_cmpint (b->change_at_ms, ==, NOW_MS - 1000);
   g_assert_cmpuint (b->change_old_kib, ==, 10000);
@@ -369,6 +369,11 @@ test_report_hostile (void)
     { me, "1790000000000", ",\"domains\":[{\"uuid\":\"u\",\"target_kib\":-1}]" },
     { me, "1790000000000", ",\"domains\":[{\"uuid\":\"u\",\"target_kib\":9223372036854775807}]" },
     { me, "1790000000000", ",\"domains\":[{\"uuid\":\"u\",\"margin_kib\":-9223372036854775808}]" },
+    /* what a daemon never writes: a margin below 0, a share with no weight */
+    { me, "1790000000000", ",\"domains\":[{\"uuid\":\"u\",\"margin_kib\":-1}]" },
+    { me, "1790000000000", ",\"domains\":[{\"uuid\":\"u\",\"margin_kib\":-1099511627776}]" },
+    { me, "1790000000000", ",\"domains\":[{\"uuid\":\"u\",\"weight\":0,\"share_kib\":5}]" },
+    { me, "1790000000000", ",\"domains\":[{\"uuid\":\"u\",\"share_kib\":5}]" },
     { me, "1790000000000", ",\"domains\":[{\"uuid\":\"u\",\"last_change\":{\"at_ms\":-9223372036854775808}}]" },
     { me, "1790000000000", ",\"domains\":[{\"uuid\":\"u\",\"last_change\":{\"at_ms\":9223372036854775807}}]" },
     { me, "1790000000000", ",\"domains\":[{\"uuid\":\"u\",\"last_change\":{\"at_ms\":1,\"new_kib\":-5}}]" },
@@ -395,6 +400,34 @@ test_report_hostile (void)
   g_rmdir (dir);
 }
 
+/* A target or floor above the domain's maximum memory (libvirt's) is not
+ * the daemon's: refused; one above its own limits' max is (the shrink
+ * rate keeps a target above a lowered max); at the maximum, or with the
+ * maximum not known, or a domain not listed, fits. */
+static void
+test_report_check_max (void)
+{
+  g_autoptr (BcReport) r = bc_report_new ();
+  BcReportDomain *d = bc_report_add_domain (r, "u", "vm");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GError) floor_error = NULL;
+
+  d->target_kib = 2048 * 1024;
+  d->floor_kib = 1024 * 1024;
+  d->detail.limits_known = TRUE;
+  d->detail.max_kib = 1024 * 1024;
+  g_assert_true (bc_report_check_max (r, "u", 2048 * 1024, NULL));
+  g_assert_true (bc_report_check_max (r, "u", 0, NULL));
+  g_assert_true (bc_report_check_max (r, "other", 1, NULL));
+  g_assert_false (bc_report_check_max (r, "u", 2048 * 1024 - 1, &error));
+  g_assert_error (error, BC_ERROR, BC_ERROR_FAILED);
+  g_assert_cmpstr (error->message, ==, "state file: domain u: target_kib 2097152 is above its maximum memory, 2097151 KiB");
+  d->target_kib = 0;
+  d->floor_kib = G_GUINT64_CONSTANT (1) << 40;
+  g_assert_false (bc_report_check_max (r, "u", 2048 * 1024, &floor_error));
+  g_assert_cmpstr (floor_error->message, ==, "state file: domain u: floor_kib 1099511627776 is above its maximum memory, 2097152 KiB");
+}
+
 /* Within the clock skew a file is a live daemon's; beyond its age it is a
  * dead one's, without an error; a directory is an error, not "none". */
 static void
@@ -412,7 +445,7 @@ test_report_bounds (void)
   r->apply_interval_ms = 1000;
   d = bc_report_add_domain (r, "u", "vm");
   d->managed = TRUE;
-  d->margin_kib = -BC_REPORT_MAX_KIB;
+  d->margin_kib = BC_REPORT_MAX_KIB;
   d->target_kib = BC_REPORT_MAX_KIB;
   d->change_at_ms = NOW_MS + BC_REPORT_SKEW_MS;
   g_assert_true (bc_report_write (r, path, NULL));
@@ -881,6 +914,7 @@ main (int argc, char **argv)
   g_test_add_func ("/status/report-publish", test_report_publish);
   g_test_add_func ("/status/report-live", test_report_live);
   g_test_add_func ("/status/report-hostile", test_report_hostile);
+  g_test_add_func ("/status/report-check-max", test_report_check_max);
   g_test_add_func ("/status/report-bounds", test_report_bounds);
   g_test_add_func ("/status/table/extreme-times", test_table_extreme_times);
   g_test_add_func ("/status/escape", test_escape);

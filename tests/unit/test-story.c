@@ -6,6 +6,7 @@
 #include "bc-error.h"
 #include "bc-history.h"
 #include "bc-story.h"
+#include "bc-story-collect.h"
 
 #include <string.h>
 
@@ -163,7 +164,7 @@ test_other_cases (void)
   g_assert_nonnull (strstr (out->str, "\nTarget:       none this pass: held: no fresh figures from the guest agent\n"));
   g_assert_null (strstr (out->str, "Wants:"));
   g_assert_null (strstr (out->str, "Host budget:"));
-  g_assert_nonnull (strstr (out->str, "agent figures read 30s ago (stale: acted on up to 11s old)"));
+  g_assert_nonnull (strstr (out->str, "agent figures read 30s ago (stale: 29.5s old at the last pass, acted on up to 11.0s old)"));
   g_assert_nonnull (strstr (out->str, "; held at its size: its figures are too old\n"));
   /* the floors alone over the budget: held, and no share to speak of */
   row->ctl->detail.decided = TRUE;
@@ -172,6 +173,47 @@ test_other_cases (void)
   g_string_truncate (out, 0);
   bc_story_format_text (row, daemon, NULL, NOW_MS, out);
   g_assert_nonnull (strstr (out->str, "\nWeight:       300 (its metadata's <weight>): no share, the domains' floors alone do not fit in the host budget\n"));
+}
+
+/* Figures' freshness as the daemon judged it, at its last pass (the state
+ * file's time), not at the reader's now; the age and the limit to the
+ * tenth, rounded so that they agree with the word: it said "read 2s ago
+ * (stale: acted on up to 2s old)" of figures the daemon acted on. */
+static void
+test_freshness (void)
+{
+  g_autoptr (BcStatusRow) row = sample_row ();
+  g_autoptr (BcReport) daemon = sample_daemon ();
+  g_autoptr (GString) out = g_string_new (NULL);
+  BcReportDetail *d;
+
+  row->ctl = sample_ctl ();
+  d = &row->ctl->detail;
+  daemon->updated_ms = NOW_MS - 500;
+  d->agent_max_age_ms = 2500;
+  /* 2.9 s old now, 2.4 s at the pass: fresh, acted on */
+  d->agent_at_ms = NOW_MS - 2900;
+  /* 2.501 s old at the pass: stale, shown above its limit */
+  d->balloon_at_ms = NOW_MS - 3001;
+  d->balloon_max_age_ms = 2500;
+  bc_story_format_text (row, daemon, NULL, NOW_MS, out);
+  g_test_message ("%s", out->str);
+  g_assert_nonnull (strstr (out->str, "; agent figures read 2s ago (fresh: 2.4s old at the last pass, acted on up to 2.5s old);"));
+  g_assert_nonnull (strstr (out->str, "; balloon statistics read 3s ago (stale: 2.6s old at the last pass, acted on up to 2.5s old)\n"));
+  /* at the limit: fresh, as the daemon's <= has it; a limit of 2.55 s
+   * shown as 2.5 s, an age of 2.55 s too */
+  d->agent_at_ms = NOW_MS - 3000;
+  d->balloon_max_age_ms = 2550;
+  d->balloon_at_ms = NOW_MS - 3050;
+  g_string_truncate (out, 0);
+  bc_story_format_text (row, daemon, NULL, NOW_MS, out);
+  g_assert_nonnull (strstr (out->str, "; agent figures read 3s ago (fresh: 2.5s old at the last pass, acted on up to 2.5s old);"));
+  g_assert_nonnull (strstr (out->str, "; balloon statistics read 3s ago (fresh: 2.5s old at the last pass, acted on up to 2.5s old)\n"));
+  /* figures newer than the pass (a clock step): 0 old */
+  d->agent_at_ms = NOW_MS - 100;
+  g_string_truncate (out, 0);
+  bc_story_format_text (row, daemon, NULL, NOW_MS, out);
+  g_assert_nonnull (strstr (out->str, "; agent figures read 0s ago (fresh: 0.0s old at the last pass, acted on up to 2.5s old);"));
 }
 
 /* Everything from a guest, libvirt or a state file reaches the terminal
@@ -225,8 +267,51 @@ test_extremes (void)
   bc_story_format_text (row, daemon, NULL, NOW_MS, out);
   g_assert_nonnull (strstr (out->str, "Size:         17179869184.00 TiB now"));
   g_assert_nonnull (strstr (out->str, "Wants:        1024.00 TiB: Committed_AS 1024.00 TiB (guest agent) + margin -1073741824 MiB = 0 MiB, raised"));
-  g_assert_nonnull (strstr (out->str, "agent figures read 497222h ago (stale: acted on up to 86400s old)"));
+  /* judged at the state file's time, 0: nothing is older */
+  g_assert_nonnull (strstr (out->str, "agent figures read 497222h ago (fresh: 0.0s old at the last pass, acted on up to 86400.0s old)"));
   g_assert_nonnull (strstr (out->str, "balloon statistics read 0s ago (fresh"));
+  daemon->updated_ms = G_MAXINT64;
+  g_string_truncate (out, 0);
+  bc_story_format_text (row, daemon, NULL, NOW_MS, out);
+  g_assert_nonnull (strstr (out->str, "agent figures read 497222h ago (stale: 9223372036854775.9s old at the last pass, acted on up to 86400.0s old)"));
+}
+
+/* status DOMAIN's lookup: a name, else a UUID (any case); a string that is
+ * one domain's name and another's UUID is refused, not taken for the name. */
+static BcBulkRecord *
+record (const char *uuid, const char *name)
+{
+  BcBulkRecord *r = g_new0 (BcBulkRecord, 1);
+
+  g_strlcpy (r->uuid, uuid, sizeof r->uuid);
+  r->name = g_strdup (name);
+  return r;
+}
+
+static void
+test_find (void)
+{
+  g_autoptr (GPtrArray) records = g_ptr_array_new_with_free_func ((GDestroyNotify) bc_bulk_record_free);
+  g_autoptr (GError) error = NULL;
+  const char *u1 = "00000000-0000-4000-8000-000000000001", *u2 = "00000000-0000-4000-8000-000000000002";
+
+  g_ptr_array_add (records, record (u1, "vm-a"));
+  g_ptr_array_add (records, record (u2, u1));
+  g_ptr_array_add (records, record ("00000000-0000-4000-8000-00000000000a", "self"));
+  g_assert_true (bc_story_find (records, "vm-a", NULL) == records->pdata[0]);
+  g_assert_true (bc_story_find (records, u2, NULL) == records->pdata[1]);
+  g_assert_true (bc_story_find (records, "00000000-0000-4000-8000-00000000000A", NULL) == records->pdata[2]);
+  g_assert_null (bc_story_find (records, "vm-zz", &error));
+  g_assert_no_error (error);
+  /* vm-a's UUID, the other's name */
+  g_assert_null (bc_story_find (records, u1, &error));
+  g_assert_error (error, BC_ERROR, BC_ERROR_FAILED);
+  g_assert_cmpstr (error->message, ==, "'00000000-0000-4000-8000-000000000001' is ambiguous: the name of the domain of UUID "
+                   "00000000-0000-4000-8000-000000000002 and the UUID of the domain named 'vm-a' (give that UUID or that name)");
+  /* a domain named its own UUID is not ambiguous */
+  g_free (((BcBulkRecord *) records->pdata[2])->name);
+  ((BcBulkRecord *) records->pdata[2])->name = g_strdup ("00000000-0000-4000-8000-00000000000a");
+  g_assert_true (bc_story_find (records, "00000000-0000-4000-8000-00000000000a", NULL) == records->pdata[2]);
 }
 
 /* ---- the history ---------------------------------------------------------- */
@@ -323,31 +408,53 @@ test_roundtrip (void)
 }
 
 /* A state file that says more than a daemon writes is refused, with a
- * message that says where. */
+ * message that says where: a history too long, of the wrong types, out of
+ * order (it is shown latest first), with a change twice, at a time before
+ * balloonctl (at_ms 1), that is not the last change, with a NUL that
+ * json-glib would cut a reason at. */
+#define T_MS "1789999990000"
+#define CHANGE(at, reason) "{\"at_ms\":" at ",\"old_kib\":2048,\"new_kib\":1024,\"reason\":\"" reason "\"}"
+#define LAST(at, reason) ",\"last_change\":" CHANGE (at, reason)
 static void
 test_hostile_history (void)
 {
   g_autofree char *reason = g_strnfill (BC_REPORT_REASON_MAX + 1, 'x');
-  g_autofree char *too_long = g_strdup_printf ("[{\"at_ms\":1,\"reason\":\"%s\"}]", reason);
-  const char *change = "{\"at_ms\":1,\"old_kib\":2,\"new_kib\":3,\"reason\":\"r\"}";
-  g_autofree char *six = g_strdup_printf ("[%s,%s,%s,%s,%s,%s]", change, change, change, change, change, change);
-  const struct { const char *history, *message; } cases[] = {
+  g_autofree char *too_long = g_strdup_printf (",\"history\":[{\"at_ms\":" T_MS ",\"reason\":\"%s\"}]", reason);
+  const char *change = CHANGE (T_MS, "r");
+  g_autofree char *six = g_strdup_printf (",\"history\":[%s,%s,%s,%s,%s,%s]", change, change, change, change, change, change);
+  const struct { const char *members, *message; } cases[] = {
     { six, "state file: domain 1: history has 6 changes, at most 5" },
-    { "{}", "state file: domain 1: history is not an array" },
-    { "\"x\"", "state file: domain 1: history is not an array" },
-    { "[1]", "state file: domain 1: history change 1: not an object" },
-    { "[{\"at_ms\":1},null]", "state file: domain 1: history change 2: not an object" },
-    { "[{\"old_kib\":1}]", "state file: domain 1: history change 1: at_ms 0 is out of range (1 to 9223372036854775807)" },
-    { "[{\"at_ms\":-5}]", "state file: domain 1: history change 1: at_ms -5 is out of range (1 to 9223372036854775807)" },
-    { "[{\"at_ms\":1,\"new_kib\":1099511627777}]", "state file: domain 1: history change 1: new_kib 1099511627777 is out of range (0 to 1099511627776)" },
-    { "[{\"at_ms\":1,\"reason\":5}]", "state file: domain 1: history change 1: reason is not a string" },
+    { ",\"history\":{}", "state file: domain 1: history is not an array" },
+    { ",\"history\":\"x\"", "state file: domain 1: history is not an array" },
+    { ",\"history\":[1]", "state file: domain 1: history change 1: not an object" },
+    { ",\"history\":[{\"at_ms\":" T_MS "},null]", "state file: domain 1: history change 2: not an object" },
+    { ",\"history\":[{\"old_kib\":1}]", "state file: domain 1: history change 1: at_ms 0 is out of range (1577836800000 to 9223372036854775807)" },
+    { ",\"history\":[{\"at_ms\":-5}]", "state file: domain 1: history change 1: at_ms -5 is out of range (1577836800000 to 9223372036854775807)" },
+    { ",\"history\":[{\"at_ms\":" T_MS ",\"new_kib\":1099511627777}]", "state file: domain 1: history change 1: new_kib 1099511627777 is out of range (0 to 1099511627776)" },
+    { ",\"history\":[{\"at_ms\":" T_MS ",\"reason\":5}]", "state file: domain 1: history change 1: reason is not a string" },
     { too_long, "state file: domain 1: history change 1: reason longer than 1024 bytes" },
+    /* what a daemon never writes */
+    { LAST ("1", "r") ",\"history\":[" CHANGE ("1", "r") "]",
+      "state file: domain 1: last_change: at_ms 1 is out of range (1577836800000 to 9223372036854775807)" },
+    { LAST (T_MS, "r") ",\"history\":[" CHANGE (T_MS, "r") "," CHANGE ("1", "r") "]",
+      "state file: domain 1: history change 2: at_ms 1 is out of range (1577836800000 to 9223372036854775807)" },
+    { LAST ("1789999980000", "b") ",\"history\":[" CHANGE ("1789999980000", "b") "," CHANGE ("1789999990000", "a") "]",
+      "state file: domain 1: history is not latest first: change 2 at 1789999990000 is after change 1 at 1789999980000" },
+    { LAST (T_MS, "r") ",\"history\":[" CHANGE (T_MS, "r") "," CHANGE (T_MS, "r") "]",
+      "state file: domain 1: history changes 1 and 2 are the same change" },
+    { ",\"history\":[" CHANGE (T_MS, "r") "]", "state file: domain 1: history has changes but last_change is null" },
+    { ",\"last_change\":null,\"history\":[" CHANGE (T_MS, "r") "]",
+      "state file: domain 1: history has changes but last_change is null" },
+    { LAST ("1789999999000", "r") ",\"history\":[" CHANGE (T_MS, "r") "]", "state file: domain 1: history change 1 is not last_change" },
+    { LAST (T_MS, "other") ",\"history\":[" CHANGE (T_MS, "r") "]", "state file: domain 1: history change 1 is not last_change" },
+    { LAST (T_MS, "r\\u0000 hidden") ",\"history\":[" CHANGE (T_MS, "r\\u0000 hidden") "]",
+      "state file: a string holds \\u0000 (NUL) at byte 126" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      g_autofree char *text = g_strdup_printf ("{\"pid\":1,\"updated_ms\":1,\"domains\":[{\"uuid\":\"u\",\"history\":%s}]}",
-                                               cases[i].history);
+      g_autofree char *text = g_strdup_printf ("{\"pid\":1,\"updated_ms\":1,\"domains\":[{\"uuid\":\"u\"%s}]}",
+                                               cases[i].members);
       g_autoptr (GError) error = NULL;
       g_autoptr (BcReport) r = bc_report_from_json (text, &error);
 
@@ -355,6 +462,38 @@ test_hostile_history (void)
       g_assert_null (r);
       g_assert_error (error, BC_ERROR, BC_ERROR_FAILED);
       g_assert_cmpstr (error->message, ==, cases[i].message);
+    }
+}
+
+/* What a daemon writes reads: changes in the same millisecond that are not
+ * the same change; an escaped backslash before u0000 is not a NUL; a
+ * reason longer than a history keeps, cut in it; no history at all (a
+ * daemon from before it). */
+static void
+test_history_accepted (void)
+{
+  g_autofree char *reason = g_strnfill (BC_REPORT_REASON_MAX + 10, 'x');
+  g_autofree char *long_last = g_strdup_printf (",\"last_change\":{\"at_ms\":" T_MS ",\"old_kib\":2048,\"new_kib\":1024,"
+                                                "\"reason\":\"%s\"},\"history\":[{\"at_ms\":" T_MS ",\"old_kib\":2048,"
+                                                "\"new_kib\":1024,\"reason\":\"%.*s\"}]", reason, BC_REPORT_REASON_MAX, reason);
+  const char *cases[] = {
+    LAST (T_MS, "r") ",\"history\":[" CHANGE (T_MS, "r") ",{\"at_ms\":" T_MS ",\"old_kib\":4096,\"new_kib\":2048}]",
+    LAST (T_MS, "a\\\\u0000") ",\"history\":[" CHANGE (T_MS, "a\\\\u0000") "]",
+    long_last,
+    LAST (T_MS, "r"),
+    LAST (T_MS, "r") ",\"history\":null",
+    "",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *text = g_strdup_printf ("{\"pid\":1,\"updated_ms\":1,\"domains\":[{\"uuid\":\"u\"%s}]}", cases[i]);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (BcReport) r = bc_report_from_json (text, &error);
+
+      g_test_message ("%s", text);
+      g_assert_no_error (error);
+      g_assert_nonnull (r);
     }
 }
 
@@ -370,7 +509,7 @@ test_hostile_detail (void)
   };
   const char *future[] = {
     "\"figures\":{\"agent_at_ms\":1790000061000}",
-    "\"history\":[{\"at_ms\":9223372036854775807}]",
+    "\"last_change\":{\"at_ms\":9223372036854775807},\"history\":[{\"at_ms\":9223372036854775807}]",
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (members); i++)
@@ -403,12 +542,15 @@ main (int argc, char **argv)
   g_test_add_func ("/story/json", test_json);
   g_test_add_func ("/story/no-daemon", test_no_daemon);
   g_test_add_func ("/story/other-cases", test_other_cases);
+  g_test_add_func ("/story/freshness", test_freshness);
   g_test_add_func ("/story/escaped", test_escaped);
   g_test_add_func ("/story/extremes", test_extremes);
+  g_test_add_func ("/story/find", test_find);
   g_test_add_func ("/story/history-push", test_history_push);
   g_test_add_func ("/story/history-store", test_history_store);
   g_test_add_func ("/story/roundtrip", test_roundtrip);
   g_test_add_func ("/story/hostile-history", test_hostile_history);
+  g_test_add_func ("/story/history-accepted", test_history_accepted);
   g_test_add_func ("/story/hostile-detail", test_hostile_detail);
   return g_test_run ();
 }
