@@ -220,7 +220,9 @@ cmd_run (int argc, char **argv)
 
   if (!parse_command_options (&argc, &argv,
                               "Run the balloon controller in the foreground: every running domain is sized to\n"
-                              "Committed_AS + MarginSize, within its limits and the host budget.\n"
+                              "Committed_AS + MarginSize, within its limits and the host budget; the margin\n"
+                              "follows the guest's refaults ([controller] policy=adaptive, the default) or the\n"
+                              "paper's UP/DOWN rules (policy=paper).\n"
                               "SIGINT/SIGTERM stop it after pending changes; SIGHUP reloads the configuration\n"
                               "(and opens the --record file again).\n"
                               "With [metrics] listen = ADDRESS:PORT in the configuration, it serves Prometheus\n"
@@ -536,7 +538,7 @@ static char *opt_replay_config, *opt_policy;
 static gboolean opt_replay_json;
 static const GOptionEntry replay_entries[] = {
   { "config", 0, 0, G_OPTION_ARG_FILENAME, &opt_replay_config, "Replay with this configuration (default: the recorded one)", "FILE" },
-  { "policy", 0, 0, G_OPTION_ARG_STRING, &opt_policy, "Replay with this policy (paper, paper-literal, adaptive, committed, mom)", "POLICY" },
+  { "policy", 0, 0, G_OPTION_ARG_STRING, &opt_policy, "Replay with this policy (adaptive, paper, paper-literal, committed, mom; by default the recorded one)", "POLICY" },
   { "json", 0, 0, G_OPTION_ARG_NONE, &opt_replay_json, "The summary alone, machine-readable, figures in KiB", NULL },
   { NULL }
 };
