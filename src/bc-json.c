@@ -42,22 +42,44 @@ bc_json_add_kib (JsonBuilder *b, const char *key, gboolean known, guint64 kib)
     json_builder_add_null_value (b);
 }
 
+/* The first byte from which text may hold a character to escape: all of
+ * ASCII but DEL is left as json-glib wrote it. */
+static const char *
+first_non_ascii (const char *text)
+{
+  const char *p = text;
+
+  while (*p && (guchar) *p < 0x7f)
+    p++;
+  return p;
+}
+
 char *
 bc_json_escape_terminal (const char *text)
 {
-  GString *out = g_string_sized_new (strlen (text));
-  gsize len;
+  const char *p = first_non_ascii (text);
+  GString *out;
 
-  for (const char *p = text; *p; p += len)
+  if (*p == '\0')
+    return g_strdup (text);
+  out = g_string_sized_new (strlen (text) + 16);
+  g_string_append_len (out, text, p - text);
+  while (*p)
     {
-      gunichar c = g_utf8_get_char_validated (p, -1);
+      const char *run = first_non_ascii (p);
+      gunichar c;
+      gsize len;
 
-      len = c == (gunichar) -1 || c == (gunichar) -2 ? 1 : (gsize) (g_utf8_next_char (p) - p);
-      /* below U+0020: json-glib's escapes in strings, the layout outside */
-      if ((len > 1 || c == 0x7f) && bc_term_needs_escape (c))
+      g_string_append_len (out, p, run - p);
+      if (*run == '\0')
+        break;
+      c = g_utf8_get_char_validated (run, -1);
+      len = c == (gunichar) -1 || c == (gunichar) -2 ? 1 : (gsize) (g_utf8_next_char (run) - run);
+      if (bc_term_needs_escape (c) && (len > 1 || c == 0x7f))
         g_string_append_printf (out, "\\u%04x", c);
       else
-        g_string_append_len (out, p, len);
+        g_string_append_len (out, run, len);
+      p = run + len;
     }
   return g_string_free (out, FALSE);
 }
@@ -72,6 +94,8 @@ bc_json_to_data (JsonBuilder *b)
   json_generator_set_root (gen, root);
   json_generator_set_pretty (gen, TRUE);
   text = json_generator_to_data (gen, NULL);
+  if (*first_non_ascii (text) == '\0')
+    return g_steal_pointer (&text);
   return bc_json_escape_terminal (text);
 }
 
