@@ -24,8 +24,9 @@
 #   - l3 never holds more than its weighted share (the daemon's share_kib)
 #     once a phase has settled, give or take JITTER_MIB (the 4 MiB dead
 #     band and the balloon's own jitter);
-#   - in the weights phase each guest is capped (committed + margin above
-#     its share) and the measured memory is 3:1:1 within SHARE_TOL_PCT %;
+#   - in the weights phase each guest is capped (what its policy wants
+#     above its share, or held back by the budget) and the measured memory
+#     is 3:1:1 within SHARE_TOL_PCT %;
 #   - the guests never hold more than the budget together (+ JITTER_MIB);
 #   - the lies were read (l3's agent counted them; status shows l3's
 #     Committed_AS of 64 GiB); no guest OOM-kills; the daemon lives and
@@ -209,13 +210,19 @@ print(f"liar: weights 300:100:100: h1 {w['h1']:.0f} MiB, h2 {w['h2']:.0f} MiB, l
 for name, got, want in (("h1/h2", w["h1"] / w["h2"], 3), ("h1/l3", w["h1"] / w["l3"], 3), ("h2/l3", w["h2"] / w["l3"], 1)):
     if abs(got - want) > want * share_pct / 100:
         fails.append(f"weights: {name} is {got:.2f}, not {want} within {share_pct} %")
-# capped: what it wants (Committed_AS + margin, within its max) is above its share
+# capped: what its policy wanted on the last pass, before the budget (the
+# decision's want: with adaptive, the default, the margin itself is unwound
+# to what the budget granted, so Committed_AS + margin says nothing), is
+# above its share, or the budget held it back
 for x in json.load(open(d + "/status-weights.json"))["domains"]:
     c = x["controller"]
-    want = min(x["max_kib"], (x.get("committed_kib") or 0) + (c.get("margin_kib") or 0))
+    dec = c.get("decision") or {}
+    want = dec.get("want_kib") or min(x["max_kib"], (x.get("committed_kib") or 0) + (c.get("margin_kib") or 0))
     share = c.get("share_kib") or 0
-    print(f"liar: weights: {x['name']} weight {c.get('weight')} wants {want // 1024} MiB, share {share // 1024} MiB")
-    if not share or want <= share:
+    held = bool(dec.get("budget_held"))
+    print(f"liar: weights: {x['name']} weight {c.get('weight')} wants {want // 1024} MiB, share {share // 1024} MiB"
+          f"{', held back by the budget' if held else ''}")
+    if not share or (want <= share and not held):
         fails.append(f"weights: {x['name']} is not capped (wants {want // 1024} MiB, share {share // 1024} MiB)")
 st = {x["name"]: x for x in json.load(open(d + "/status-liar.json"))["domains"]}
 c = st["l3"].get("committed_kib") or 0
