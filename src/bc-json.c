@@ -54,15 +54,12 @@ first_non_ascii (const char *text)
   return p;
 }
 
-char *
-bc_json_escape_terminal (const char *text)
+/* text escaped from p on, p its first byte that is not plain ASCII */
+static char *
+escape_from (const char *text, const char *p)
 {
-  const char *p = first_non_ascii (text);
-  GString *out;
+  GString *out = g_string_sized_new (strlen (text) + 16);
 
-  if (*p == '\0')
-    return g_strdup (text);
-  out = g_string_sized_new (strlen (text) + 16);
   g_string_append_len (out, text, p - text);
   while (*p)
     {
@@ -85,18 +82,26 @@ bc_json_escape_terminal (const char *text)
 }
 
 char *
+bc_json_escape_terminal (const char *text)
+{
+  const char *p = first_non_ascii (text);
+
+  return *p == '\0' ? g_strdup (text) : escape_from (text, p);
+}
+
+char *
 bc_json_to_data (JsonBuilder *b)
 {
   g_autoptr (JsonGenerator) gen = json_generator_new ();
   g_autoptr (JsonNode) root = json_builder_get_root (b);
   g_autofree char *text = NULL;
+  const char *p;
 
   json_generator_set_root (gen, root);
   json_generator_set_pretty (gen, TRUE);
   text = json_generator_to_data (gen, NULL);
-  if (*first_non_ascii (text) == '\0')
-    return g_steal_pointer (&text);
-  return bc_json_escape_terminal (text);
+  p = first_non_ascii (text);
+  return *p == '\0' ? g_steal_pointer (&text) : escape_from (text, p);
 }
 
 static JsonNode *
