@@ -88,8 +88,8 @@ worker (gpointer data, gpointer unused)
  *   threads in a plain program);
  * - libxml2, whose documentation asks for xmlInitParser on the main thread
  *   before the library is used from others. */
-static void
-prepare_threads (void)
+void
+bc_jobs_prepare_threads (void)
 {
   static gsize done = 0;
 
@@ -106,7 +106,7 @@ bc_jobs_new (gpointer owner, void (*after_each) (gpointer owner))
 {
   BcJobs *jobs = g_atomic_rc_box_new0 (BcJobs);
 
-  prepare_threads ();
+  bc_jobs_prepare_threads ();
 
   jobs->context = g_main_context_ref_thread_default ();
   jobs->owner = owner;

@@ -23,6 +23,10 @@ typedef void (*BcJobDone) (gpointer owner, gpointer data); /* main context */
 
 /* after_each (may be NULL) runs on the main context after every done. */
 BcJobs *bc_jobs_new (gpointer owner, void (*after_each) (gpointer owner));
+/* Starts, on the calling (main) thread, what is unsafe to start from
+ * several threads at once; every thread pool or task thread is made after
+ * it.  bc_jobs_new calls it. */
+void bc_jobs_prepare_threads (void);
 void bc_jobs_run (BcJobs *jobs, BcQueue queue, BcJobWork work, BcJobDone done,
                   gpointer data, GDestroyNotify free_data);
 /* Jobs started whose done has not run yet. */

@@ -5,6 +5,7 @@
 #include "bc-collect.h"
 #include "bc-decide.h"
 
+#include "bc-jobs.h"
 #include "bc-json.h"
 #include "bc-term.h"
 
@@ -464,6 +465,7 @@ bc_status_collect (virConnectPtr conn, gboolean use_agent, gint64 agent_timeout_
   job.rows = g_new0 (BcStatusRow *, records->len + 1);
   job.use_agent = use_agent;
   job.timeout_ms = agent_timeout_ms;
+  bc_jobs_prepare_threads ();
   pool = g_thread_pool_new (row_worker, &job, MIN (STATUS_THREADS, MAX (records->len, 1)), TRUE, NULL);
   for (guint i = 0; i < records->len; i++)
     g_thread_pool_push (pool, GUINT_TO_POINTER (i + 1), NULL);

@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "balloonctl-watch"
 
 #include "bc-watch.h"
+#include "bc-jobs.h"
 #include "bc-term.h"
 
 #include <gio/gio.h>
@@ -183,6 +184,7 @@ start_read (BcWatch *w)
   g_autoptr (GTask) task = g_task_new (NULL, NULL, read_done, w);
 
   w->reading = TRUE;
+  bc_jobs_prepare_threads ();
   g_task_set_task_data (task, (gpointer) w->opts, NULL);
   g_task_run_in_thread (task, read_thread);
 }
