@@ -48,6 +48,7 @@ lab_init() {
     if ! id -u "$LAB_USER" >/dev/null 2>&1; then
         useradd -m -s /bin/bash "$LAB_USER" || { _lab_die "useradd $LAB_USER failed"; return 1; }
     fi
+    _lab_lock "$dir" || return 1
     LAB_HOME=$(getent passwd "$LAB_USER" | cut -d: -f6)
     export LAB_DIR=$dir LAB_USER LAB_HOME LAB_URI
     export LAB_XDG_RUNTIME_DIR=$dir/run
@@ -62,6 +63,38 @@ lab_init() {
     rm -rf "$LAB_XDG_RUNTIME_DIR"
     install -d -m 0700 -o "$LAB_USER" -g "$(id -gn "$LAB_USER")" \
         "$LAB_XDG_RUNTIME_DIR" "$LAB_XDG_CONFIG_HOME" "$LAB_XDG_CACHE_HOME"
+}
+
+# _lab_lock DIR -- one lab at a time in DIR: two runs of one test (two
+# clones' CI on one machine) would kill each other's daemons and guests
+# (lab_init stops what is left in DIR).  The lock is DIR.lock, a folder made
+# atomically, holding the owner's PID; an owner no longer alive is stale.
+# Waits up to an hour, saying so once.  No file descriptor is held, so no
+# daemon the lab spawns can keep it.
+_lab_lock() {
+    local lock=$1.lock pid i
+    for ((i = 0; i < 3600; i++)); do
+        if mkdir "$lock" 2>/dev/null; then
+            echo "$$" >"$lock/pid"
+            LAB_LOCK=$lock
+            return 0
+        fi
+        pid=$(cat "$lock/pid" 2>/dev/null || true)
+        if [ "$pid" = "$$" ]; then LAB_LOCK=$lock; return 0; fi
+        if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then
+            rm -rf "$lock"
+            continue
+        fi
+        [ "$i" -ne 0 ] || _lab_log "waiting for the lab of process ${pid:-?} in $1 to end"
+        sleep 1
+    done
+    _lab_die "$1 is still in use by process ${pid:-?} after an hour"
+}
+
+_lab_unlock() {
+    [ -n "${LAB_LOCK:-}" ] || return 0
+    [ "$(cat "$LAB_LOCK/pid" 2>/dev/null)" = "$$" ] && rm -rf "$LAB_LOCK"
+    LAB_LOCK=
 }
 
 # lab_run CMD [ARGS...] -- run CMD as the lab user, in LAB_DIR, with a clean
@@ -287,6 +320,7 @@ lab_teardown() {
     if [ "${1:-}" = --purge ]; then
         rm -rf "$LAB_DIR"
     fi
+    _lab_unlock || true
     return "$rc"
 }
 
