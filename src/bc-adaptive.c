@@ -13,6 +13,7 @@
 #define G_LOG_DOMAIN "balloonctl-adaptive"
 
 #include "bc-adaptive.h"
+#include "bc-paper.h"
 
 /* step-mib, down-step-mib and threshold-mib are per second here: a tick
  * moves by rate x its length, so the law is the same at any interval. */
@@ -194,4 +195,19 @@ bc_adaptive_cold_kib (const BcMarginState *st, guint64 cached_kib, guint64 inact
   if (!bc_adaptive_quiet (st, cached_kib))
     return 0;
   return inactive_file_kib / 4 * 3;
+}
+
+void
+bc_adaptive_policy_tick (BcMarginState *st, const BcMarginParams *p, const BcPolicyTick *t)
+{
+  if (t->delta->have_turnover)
+    bc_adaptive_tick (st, p, t->delta, t->now, t->now_ms, t->since_ms);
+  else
+    bc_paper_tick (st, p, t);
+}
+
+gboolean
+bc_adaptive_per_sample (const BcMarginSample *s)
+{
+  return s->have_refault;
 }

@@ -38,7 +38,7 @@
  * starts from the size the guest has, not from below its floor. */
 #pragma once
 
-#include "bc-margin.h"
+#include "bc-policy.h"
 
 #define BC_ADAPTIVE_TOLERANCE_PPM 2000
 #define BC_ADAPTIVE_HOLD_MS 5000
@@ -53,6 +53,12 @@
 #define BC_ADAPTIVE_COLD_REFAULTS 4
 #define BC_ADAPTIVE_REFAULTS_MAX_KIB ((gint64) 1 << 36)
 
+/* The policy table's tick: adaptive's law on refault figures, the
+ * paper's rules (bc_paper_tick) without them. */
+void bc_adaptive_policy_tick (BcMarginState *st, const BcMarginParams *p, const BcPolicyTick *t);
+/* With refault figures it ticks on every fresh sample: refaults per
+ * second are its signal. */
+gboolean bc_adaptive_per_sample (const BcMarginSample *s);
 /* since_ms: the time since the previous tick. */
 void bc_adaptive_tick (BcMarginState *st, const BcMarginParams *p, const BcMarginDelta *d,
                        const BcMarginSample *now, gint64 now_ms, gint64 since_ms);

@@ -2,7 +2,7 @@
 #define G_LOG_DOMAIN "balloonctl-decide"
 
 #include "bc-decide.h"
-#include "bc-adaptive.h"
+#include "bc-policy.h"
 
 #define PAGE_KIB 4 /* x86, arm64 with 4K pages: what the guests we run use */
 
@@ -98,14 +98,15 @@ fill_figures (BcDecision *d, BcMarginSample *s, const BcBalloonFigures *balloon,
   s->active_file_kib = d->active_file_kib;
 }
 
-/* adaptive reads rates: it ticks on every fresh sample (the agent may take
- * longer than a pass to answer); the others, and adaptive for a guest
- * without refault figures (which follows the paper's rules), every margin
+/* A policy that reads rates (adaptive) ticks on every fresh sample (the
+ * agent may take longer than a pass to answer); the others every margin
  * interval. */
 static gboolean
 margin_due (const BcConfig *cfg, const BcMarginState *margin, const BcMarginSample *s, gint64 now_ms)
 {
-  if (cfg->policy == BC_POLICY_ADAPTIVE && s->have_refault)
+  const BcPolicyOps *ops = bc_policy_ops (cfg->policy);
+
+  if (ops->per_sample && ops->per_sample (s))
     return !margin->have_prev || s->at_ms > margin->prev.at_ms;
   return bc_margin_due (margin, now_ms, cfg->margin_interval_ms);
 }
@@ -142,8 +143,8 @@ bc_decide (const BcConfig *cfg, const BcDomainPolicy *policy,
   if (d.target.ceiling_kib > d.committed_kib &&
       margin->margin_kib > (gint64) (d.target.ceiling_kib - d.committed_kib))
     margin->margin_kib = MAX ((gint64) (d.target.ceiling_kib - d.committed_kib), cfg->margin.min_kib);
-  if (cfg->policy == BC_POLICY_ADAPTIVE)
-    bc_adaptive_raise (margin, &cfg->margin, d.target.floor_kib, d.committed_kib);
+  if (bc_policy_ops (cfg->policy)->raise)
+    bc_policy_ops (cfg->policy)->raise (margin, &cfg->margin, d.target.floor_kib, d.committed_kib);
   *out = d;
   return TRUE;
 }

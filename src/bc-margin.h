@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* decide: the paper's MarginSize controller, the UP/DOWN state machine run
- * every margin interval.  Pure: figures and time in, new state out. */
+/* decide: the MarginSize controller: the margin, its UP/DOWN state and
+ * what each policy remembers, stepped by the configured policy
+ * (bc-policy.h).  Pure: figures and time in, new state out. */
 #pragma once
 
 #include <glib.h>

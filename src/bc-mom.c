@@ -46,3 +46,9 @@ bc_mom_tick (BcMarginState *st, const BcMarginParams *p, const BcMarginSample *s
   g_snprintf (st->reason, sizeof st->reason, "mom: host %u.%02u%% free, target %" G_GUINT64_FORMAT " MiB",
               s->host_free_bp / 100, s->host_free_bp % 100, target / 1024);
 }
+
+void
+bc_mom_policy_tick (BcMarginState *st, const BcMarginParams *p, const BcPolicyTick *t)
+{
+  bc_mom_tick (st, p, t->now);
+}

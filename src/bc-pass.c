@@ -2,7 +2,7 @@
 #define G_LOG_DOMAIN "balloonctl-pass"
 
 #include "bc-pass.h"
-#include "bc-adaptive.h"
+#include "bc-policy.h"
 #include "bc-arbitrate.h"
 #include "bc-explain.h"
 
@@ -112,14 +112,14 @@ decide_one (const BcPassParams *p, const BcPassInput *in, guint free_bp, BcPassO
     hold_taken_back (p, in, out);
 }
 
-/* adaptive: cold memory is taken first (bc_adaptive_cold_kib); other
- * policies take nothing first. */
+/* What the policy says the arbiter may take first (adaptive: cold
+ * memory); nothing for a policy that says nothing. */
 static guint64
 cold_kib (const BcPassParams *p, const BcPassOutput *out)
 {
-  if (p->cfg->policy != BC_POLICY_ADAPTIVE)
-    return 0;
-  return bc_adaptive_cold_kib (&out->margin, out->decision.cached_kib, out->decision.inactive_file_kib);
+  const BcPolicyOps *ops = bc_policy_ops (p->cfg->policy);
+
+  return ops->cold_kib ? ops->cold_kib (&out->margin, out->decision.cached_kib, out->decision.inactive_file_kib) : 0;
 }
 
 guint
@@ -171,8 +171,8 @@ choose_action (const BcPassParams *p, const BcPassInput *in, BcPassOutput *out, 
   BcExplainBudget budget = { scale, out->weight, out->share_kib, floors_over, in->budget_held };
 
   out->budget_held = out->granted_kib < out->decision.target.target_kib;
-  if (p->cfg->policy == BC_POLICY_ADAPTIVE && out->budget_held)
-    bc_adaptive_unwind (&out->margin, &p->cfg->margin, out->granted_kib, out->decision.committed_kib);
+  if (out->budget_held && bc_policy_ops (p->cfg->policy)->unwind)
+    bc_policy_ops (p->cfg->policy)->unwind (&out->margin, &p->cfg->margin, out->granted_kib, out->decision.committed_kib);
   if (in->apply_inflight || !bc_target_should_apply (settled, out->granted_kib, &p->cfg->clamp))
     return;
   out->action = p->dry_run ? BC_ACTION_DRY_RUN : BC_ACTION_SET;

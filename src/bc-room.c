@@ -9,6 +9,7 @@
 
 #include "bc-room.h"
 #include "bc-adaptive.h"
+#include "bc-policy.h"
 
 static guint64
 sat_add (guint64 a, guint64 b)
@@ -21,12 +22,11 @@ static gboolean
 quiet (const BcRoomFigures *f)
 {
   BcMarginState st = { .state = f->state, .grown_kib = f->grown_kib, .refault_rate_kib = f->refault_rate_kib };
+  const BcPolicyOps *ops = bc_policy_ops (f->policy);
 
   if (f->source != BC_SOURCE_AGENT || !f->have_refault)
     return FALSE;
-  if (f->policy == BC_POLICY_ADAPTIVE)
-    return bc_adaptive_quiet (&st, f->cached_kib);
-  return f->policy == BC_POLICY_PAPER && f->state == BC_STATE_DOWN;
+  return ops->quiet && ops->quiet (&st, f->cached_kib);
 }
 
 static guint64

@@ -2,6 +2,7 @@
 /* Every branch of the UP/DOWN rules, as tables of input traces with the
  * expected state and margin after each tick. */
 #include "bc-margin.h"
+#include "bc-policy.h"
 #include "bc-mom.h"
 #include "bc-adaptive.h"
 
@@ -479,6 +480,37 @@ test_policy_names (void)
   g_assert_cmpstr (bc_policy_to_string (BC_POLICY_PAPER_LITERAL), ==, "paper-literal");
 }
 
+/* The table: every policy by its own name, and only adaptive with the
+ * hooks of a rate-reading policy; a level policy ticks from its first
+ * sample, a delta policy waits for a second. */
+static void
+test_policy_table (void)
+{
+  static const BcPolicy all[] = { BC_POLICY_PAPER, BC_POLICY_PAPER_LITERAL, BC_POLICY_ADAPTIVE,
+                                  BC_POLICY_COMMITTED, BC_POLICY_MOM };
+  BcMarginParams mp = { 64 * MIB, 0, 2048 * MIB, 32 * MIB, 32 * MIB, 1 * MIB };
+  BcMarginSample s = { .cached_kib = 100 * MIB, .size_kib = 512 * MIB, .max_kib = 1024 * MIB,
+                       .free_kib = 300 * MIB, .committed_kib = 50 * MIB, .host_free_bp = 5000 };
+
+  for (guint i = 0; i < G_N_ELEMENTS (all); i++)
+    {
+      const BcPolicyOps *ops = bc_policy_ops (all[i]);
+      BcMarginState st;
+      BcPolicy back;
+
+      g_assert_cmpint (ops->id, ==, all[i]);
+      g_assert_true (bc_policy_from_string (ops->name, &back));
+      g_assert_cmpint (back, ==, all[i]);
+      g_assert_true ((ops->per_sample != NULL) == (all[i] == BC_POLICY_ADAPTIVE));
+      g_assert_true ((ops->cold_kib != NULL) == (all[i] == BC_POLICY_ADAPTIVE));
+      bc_margin_init (&st, &mp);
+      bc_margin_tick (&st, &mp, all[i], &s, 1000);
+      g_assert_true (st.have_prev == !ops->on_levels);
+      /* a level policy has said why; a delta policy still waits */
+      g_assert_true ((g_strcmp0 (st.reason, "initial margin") != 0) == ops->on_levels);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -501,5 +533,6 @@ main (int argc, char **argv)
   g_test_add_func ("/margin/source-change", test_source_change_rebaselines);
   g_test_add_func ("/margin/init-clamps", test_init_clamps);
   g_test_add_func ("/margin/policy-names", test_policy_names);
+  g_test_add_func ("/margin/policy-table", test_policy_table);
   return g_test_run ();
 }
