@@ -206,7 +206,7 @@ apply_keyfile (BcConfig *cfg, GKeyFile *kf, const char *name, GError **error)
   for (guint g = 0; groups[g]; g++)
     {
       g_auto (GStrv) names = NULL;
-      g_autofree char *group = bc_escape (groups[g], BC_QUOTE_MAX);
+      g_autofree char *group = bc_cut (groups[g], BC_QUOTE_MAX);
 
       if (!known_group (groups[g]))
         return bc_set_error (error, BC_ERROR_CONFIG, "%s: unknown group [%s]", name, group);
@@ -217,7 +217,7 @@ apply_keyfile (BcConfig *cfg, GKeyFile *kf, const char *name, GError **error)
           g_autofree char *raw = NULL, *key = NULL;
 
           if (spec == NULL)
-            return bc_set_error (error, BC_ERROR_CONFIG, "%s: [%s] %s: unknown key", name, group, key = bc_escape (names[k], BC_QUOTE_MAX));
+            return bc_set_error (error, BC_ERROR_CONFIG, "%s: [%s] %s: unknown key", name, group, key = bc_cut (names[k], BC_QUOTE_MAX));
           raw = g_key_file_get_value (kf, groups[g], names[k], NULL);
           if (!set_value (cfg, spec, raw, name, error))
             return FALSE;
@@ -234,15 +234,14 @@ load_text (BcConfig *cfg, const char *data, gsize len, const char *name, GError 
 {
   g_autoptr (GKeyFile) kf = g_key_file_new ();
   g_autoptr (GError) local = NULL;
-  g_autofree char *shown = bc_escape (name, 0);
   g_autofree char *why = NULL;
   BcConfig next = *cfg;
 
-  if (!bc_keyfile_check (data, len, shown, error))
+  if (!bc_keyfile_check (data, len, name, error))
     return FALSE;
   if (!g_key_file_load_from_data (kf, data, len, G_KEY_FILE_NONE, &local))
-    return bc_set_error (error, BC_ERROR_CONFIG, "%s: %s", shown, why = bc_escape (local->message, PARSE_MESSAGE_MAX));
-  if (!apply_keyfile (&next, kf, shown, error))
+    return bc_set_error (error, BC_ERROR_CONFIG, "%s: %s", name, why = bc_cut (local->message, PARSE_MESSAGE_MAX));
+  if (!apply_keyfile (&next, kf, name, error))
     return FALSE;
   *cfg = next;
   return TRUE;
@@ -256,35 +255,34 @@ bc_config_load_data (BcConfig *cfg, const char *data, const char *name, GError *
 
 /* Why the file was not read, in the configuration's words. */
 static gboolean
-file_error (const char *shown, const BcFileResult *res, GError **error)
+file_error (const char *path, const BcFileResult *res, GError **error)
 {
   switch (res->status)
     {
     case BC_FILE_OPEN_FAILED:
-      return bc_set_error (error, BC_ERROR_CONFIG, "%s: cannot open: %s", shown, g_strerror (res->err));
+      return bc_set_error (error, BC_ERROR_CONFIG, "%s: cannot open: %s", path, g_strerror (res->err));
     case BC_FILE_STAT_FAILED:
-      return bc_set_error (error, BC_ERROR_CONFIG, "%s: cannot stat: %s", shown, g_strerror (res->err));
+      return bc_set_error (error, BC_ERROR_CONFIG, "%s: cannot stat: %s", path, g_strerror (res->err));
     case BC_FILE_NOT_REGULAR:
-      return bc_set_error (error, BC_ERROR_CONFIG, "%s: is %s, not a regular file", shown, bc_file_kind (res->mode));
+      return bc_set_error (error, BC_ERROR_CONFIG, "%s: is %s, not a regular file", path, bc_file_kind (res->mode));
     case BC_FILE_TOO_LARGE:
       return bc_set_error (error, BC_ERROR_CONFIG, "%s: larger than %d bytes (64 KiB), the most a configuration file may hold",
-                           shown, BC_CONFIG_SIZE_MAX);
+                           path, BC_CONFIG_SIZE_MAX);
     default:
-      return bc_set_error (error, BC_ERROR_CONFIG, "%s: cannot read: %s", shown, g_strerror (res->err));
+      return bc_set_error (error, BC_ERROR_CONFIG, "%s: cannot read: %s", path, g_strerror (res->err));
     }
 }
 
 gboolean
 bc_config_load (BcConfig *cfg, const char *path, gboolean missing_ok, GError **error)
 {
-  g_autofree char *shown = bc_escape (path, 0);
   BcFileResult res;
   g_autofree char *data = bc_file_read (path, BC_CONFIG_SIZE_MAX, &res);
 
   if (data == NULL && res.status == BC_FILE_OPEN_FAILED && res.err == ENOENT && missing_ok)
     return TRUE;
   if (data == NULL)
-    return file_error (shown, &res, error);
+    return file_error (path, &res, error);
   if (!load_text (cfg, data, res.len, path, error))
     return FALSE;
   cfg->from_file = TRUE;

@@ -169,8 +169,8 @@ agent_result (BcDomainFigures *f, const char *name, const AgentJob *j)
     }
   f->agent_failures++;
   g_free (f->agent_error);
-  /* a guest's words: no line breaks or escapes into the log or status */
-  f->agent_error = bc_escape (j->job.error->message, AGENT_ERROR_MAX);
+  /* a guest's words, raw but bounded: escaped where they are written */
+  f->agent_error = bc_cut (j->job.error->message, AGENT_ERROR_MAX);
   if (f->agent_failures == BC_AGENT_FAILURES_BEFORE_BACKOFF)
     bc_log_event (G_LOG_LEVEL_MESSAGE, BC_MESSAGE_ID_AGENT_UNUSABLE, name, NULL, "%s: guest agent unusable (%s); using balloon figures, retrying every %d s",
                name, f->agent_error, AGENT_BACKOFF_MS / 1000);

@@ -5,7 +5,6 @@
 #include "bc-file.h"
 #include "bc-error.h"
 #include "bc-meminfo.h"
-#include "bc-quote.h"
 
 #include <libvirt/virterror.h>
 
@@ -82,15 +81,14 @@ bc_host_parse_cgroup_kib (const char *text, gsize len, guint64 *kib, GError **er
 static char *
 read_bounded (const char *path, gsize *len, GError **error)
 {
-  g_autofree char *shown = bc_escape (path, 0);
   BcFileResult res;
   char *text = bc_file_read (path, BC_HOST_TEXT_MAX, &res);
 
   *len = res.len;
   if (text == NULL && res.status == BC_FILE_OPEN_FAILED)
-    return bc_set_error (error, BC_ERROR_FAILED, "%s: %s", shown, g_strerror (res.err)), NULL;
+    return bc_set_error (error, BC_ERROR_FAILED, "%s: %s", path, g_strerror (res.err)), NULL;
   if (text == NULL)
-    return bc_set_error (error, BC_ERROR_FAILED, "%s: %s", shown,
+    return bc_set_error (error, BC_ERROR_FAILED, "%s: %s", path,
                          res.status == BC_FILE_TOO_LARGE ? "too large" : "not a readable file"), NULL;
   return text;
 }

@@ -46,7 +46,7 @@ bad_token (const Lexer *lx, gsize start, const char *what, GError **error)
   while (!delimiter (lx, end) && end - start < SHOWN_MAX)
     end++;
   token = g_strndup (lx->text + start, MAX (end - start, 1));
-  shown = bc_escape (token, SHOWN_MAX);
+  shown = bc_cut (token, SHOWN_MAX);
   return bc_set_error (error, BC_ERROR_FAILED, "not JSON: %s at byte %" G_GSIZE_FORMAT " is not %s", shown,
                        start + 1, what);
 }
@@ -69,7 +69,7 @@ path_of (const Lexer *lx)
           continue;
         }
       raw = g_strndup (l->key ? l->key : "", l->key_len);
-      key = bc_escape (raw, BC_QUOTE_MAX);
+      key = bc_cut (raw, BC_QUOTE_MAX);
       g_string_append_printf (s, "%s%s", s->len ? "." : "", key);
     }
   if (s->len == 0)
@@ -163,7 +163,7 @@ lex_string (Lexer *lx, GError **error)
       guchar c = (guchar) lx->text[lx->i];
 
       if (c < 0x20)
-        return bc_set_error (error, BC_ERROR_FAILED, "not JSON: a control character (\\x%02x) in a string at byte %" G_GSIZE_FORMAT,
+        return bc_set_error (error, BC_ERROR_FAILED, "not JSON: a control character (0x%02x) in a string at byte %" G_GSIZE_FORMAT,
                              c, lx->i + 1);
       if (c == '\\' && !lex_escape (lx, error))
         return FALSE;
@@ -225,7 +225,7 @@ unexpected (const Lexer *lx, GError **error)
 
   if (g_ascii_isprint (c))
     return bc_set_error (error, BC_ERROR_FAILED, "not JSON: unexpected character '%c' at byte %" G_GSIZE_FORMAT, c, lx->i + 1);
-  return bc_set_error (error, BC_ERROR_FAILED, "not JSON: unexpected character \\x%02x at byte %" G_GSIZE_FORMAT, c, lx->i + 1);
+  return bc_set_error (error, BC_ERROR_FAILED, "not JSON: unexpected character 0x%02x at byte %" G_GSIZE_FORMAT, c, lx->i + 1);
 }
 
 gboolean

@@ -19,7 +19,7 @@ static gboolean
 duplicate (Scan *s, GHashTable *seen, const char *what, GError **error)
 {
   guint first = GPOINTER_TO_UINT (g_hash_table_lookup (seen, what));
-  g_autofree char *group = bc_escape (s->group, BC_QUOTE_MAX);
+  g_autofree char *group = bc_cut (s->group, BC_QUOTE_MAX);
   g_autofree char *key = NULL;
 
   if (first == 0)
@@ -29,7 +29,7 @@ duplicate (Scan *s, GHashTable *seen, const char *what, GError **error)
     }
   if (seen == s->groups)
     return bc_set_error (error, BC_ERROR_CONFIG, "%s: [%s] given twice (lines %u and %u)", s->name, group, first, s->line);
-  key = bc_escape (what, BC_QUOTE_MAX);
+  key = bc_cut (what, BC_QUOTE_MAX);
   return bc_set_error (error, BC_ERROR_CONFIG, "%s: [%s] %s: given twice (lines %u and %u)", s->name, group, key, first, s->line);
 }
 
@@ -56,8 +56,8 @@ key_value (Scan *s, const char *p, const char *eq, GError **error)
     return TRUE; /* a key before any group: GKeyFile says so */
   if (strchr (key, '[') == NULL)
     return duplicate (s, s->keys, key, error);
-  group = bc_escape (s->group, BC_QUOTE_MAX);
-  shown = bc_escape (key, BC_QUOTE_MAX);
+  group = bc_cut (s->group, BC_QUOTE_MAX);
+  shown = bc_cut (key, BC_QUOTE_MAX);
   return bc_set_error (error, BC_ERROR_CONFIG, "%s: [%s] %s: unknown key", s->name, group, shown);
 }
 

@@ -8,5 +8,6 @@
 
 #include <glib.h>
 
-/* name is the file's name as it goes into messages (already escaped). */
+/* name is the file's name as it goes into messages (raw: escaped where
+ * a message is written). */
 gboolean bc_keyfile_check (const char *data, gsize len, const char *name, GError **error);

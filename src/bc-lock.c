@@ -4,7 +4,6 @@
 #include "bc-lock.h"
 #include "bc-error.h"
 #include "bc-file.h"
-#include "bc-quote.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -67,9 +66,7 @@ bc_lock_text_ours (const char *text, gsize len)
 static gboolean
 refuse_file (const char *path, const char *why, GError **error)
 {
-  g_autofree char *shown = bc_escape (path, 0);
-
-  return bc_set_error (error, BC_ERROR_FAILED, "lock file %s: %s", shown, why);
+  return bc_set_error (error, BC_ERROR_FAILED, "lock file %s: %s", path, why);
 }
 
 /* What is at path may be opened as our lock: nothing, or a regular file. */

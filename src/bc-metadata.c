@@ -84,7 +84,7 @@ node_kind (xmlElementType type)
 static gboolean
 check_element (xmlNode *e, GError **error)
 {
-  g_autofree char *name = bc_escape ((const char *) e->name, BC_QUOTE_MAX);
+  g_autofree char *name = bc_cut ((const char *) e->name, BC_QUOTE_MAX);
   g_autofree char *ns = NULL;
 
   if (e->ns && e->ns->href && strcmp ((const char *) e->ns->href, BC_METADATA_NS) != 0)
@@ -125,7 +125,7 @@ parse_child (xmlNode *child, BcDomainPolicy *p, guint *seen, GError **error)
     if (strcmp (name, names[i]) == 0)
       break;
   if (i == G_N_ELEMENTS (names))
-    return bc_set_error (error, BC_ERROR_METADATA, "metadata: unknown element <%s>", shown = bc_escape (name, BC_QUOTE_MAX));
+    return bc_set_error (error, BC_ERROR_METADATA, "metadata: unknown element <%s>", shown = bc_cut (name, BC_QUOTE_MAX));
   if (*seen & (1u << i))
     return bc_set_error (error, BC_ERROR_METADATA, "metadata: <%s> given twice", name);
   *seen |= 1u << i;
@@ -189,7 +189,7 @@ bc_metadata_parse (const char *xml, BcDomainPolicy *out, GError **error)
     return bc_set_error (error, BC_ERROR_METADATA, "metadata: a DOCTYPE is not allowed");
   if (strcmp ((const char *) root->name, "policy") != 0)
     return bc_set_error (error, BC_ERROR_METADATA, "metadata: root element is <%s>, expected <policy>",
-                         name = bc_escape ((const char *) root->name, BC_QUOTE_MAX));
+                         name = bc_cut ((const char *) root->name, BC_QUOTE_MAX));
   if (!parse_policy (root, &p, error))
     return FALSE;
   if (p.min_kib && p.max_kib && p.min_kib > p.max_kib)

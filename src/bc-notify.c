@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "balloonctl"
 
 #include "bc-notify.h"
+#include "bc-term.h"
 
 #include <systemd/sd-daemon.h>
 
@@ -10,9 +11,13 @@ bc_notify_pass (BcNotify *n, const char *status)
 {
   if (g_strcmp0 (n->status, status) != 0)
     {
+      /* escaped: a domain's name in it must not end the line (and add an
+       * assignment of its own) nor reach `systemctl status` raw */
+      g_autofree char *shown = bc_term_escape (status);
+
       g_free (n->status);
       n->status = g_strdup (status);
-      sd_notifyf (0, "STATUS=%s", status);
+      sd_notifyf (0, "STATUS=%s", shown);
     }
   if (!n->ready)
     {

@@ -2,7 +2,7 @@
 /* report: what systemd hears from the daemon, through libsystemd's
  * sd_notify (Type=notify):
  *   READY=1      once the first pass has run;
- *   STATUS=      a one-line summary, when it changes;
+ *   STATUS=      a one-line summary, when it changes (bc_term_escape'd);
  *   WATCHDOG=1   after every pass that completes, so a wedged loop stops
  *                the pings and systemd restarts it (WatchdogSec=, which
  *                must be well above the apply interval);

@@ -2,59 +2,41 @@
 #define G_LOG_DOMAIN "balloonctl-quote"
 
 #include "bc-quote.h"
-#include "bc-term.h"
 
 #include <string.h>
 
-static void
-append_char (GString *out, gunichar c, char quote)
+/* Bytes of s's first max characters (all of s when it has no more): a
+ * valid UTF-8 sequence is one character, any other byte one too. */
+static gsize
+prefix_len (const char *s, gsize max)
 {
-  switch (c)
+  const char *p = s, *end = s + strlen (s);
+
+  for (gsize n = 0; *p && (max == 0 || n < max); n++)
     {
-    case '\n': g_string_append (out, "\\n"); return;
-    case '\t': g_string_append (out, "\\t"); return;
-    case '\r': g_string_append (out, "\\r"); return;
-    case '\\': g_string_append (out, "\\\\"); return;
-    default: break;
+      gunichar c = g_utf8_get_char_validated (p, end - p);
+
+      p = c == (gunichar) -1 || c == (gunichar) -2 ? p + 1 : g_utf8_next_char (p);
     }
-  if (quote && c == (gunichar) quote)
-    g_string_append_printf (out, "\\%c", quote);
-  else if (g_unichar_isprint (c) && !bc_term_needs_escape (c))
-    g_string_append_unichar (out, c);
-  else
-    g_string_append_printf (out, "\\u{%04X}", c);
+  return (gsize) (p - s);
 }
 
-/* Appends s escaped; FALSE when it was cut after max characters. */
+/* Appends s cut to max characters; FALSE when it was cut. */
 static gboolean
-append_escaped (GString *out, const char *s, gsize max, char quote)
+append_cut (GString *out, const char *s, gsize max)
 {
-  const char *end = s + strlen (s);
-  gsize n = 0;
+  gsize len = prefix_len (s, max);
 
-  while (*s)
-    {
-      gunichar c = g_utf8_get_char_validated (s, end - s);
-
-      if (max && n++ == max)
-        return FALSE;
-      if (c == (gunichar) -1 || c == (gunichar) -2)
-        {
-          g_string_append_printf (out, "\\x%02X", (guchar) *s++);
-          continue;
-        }
-      append_char (out, c, quote);
-      s = g_utf8_next_char (s);
-    }
-  return TRUE;
+  g_string_append_len (out, s, (gssize) len);
+  return s[len] == '\0';
 }
 
 char *
-bc_escape (const char *s, gsize max)
+bc_cut (const char *s, gsize max)
 {
   GString *out = g_string_new (NULL);
 
-  if (!append_escaped (out, s ? s : "", max, 0))
+  if (!append_cut (out, s ? s : "", max))
     g_string_append (out, "...");
   return g_string_free (out, FALSE);
 }
@@ -63,7 +45,7 @@ char *
 bc_quote (const char *s, gsize max)
 {
   GString *out = g_string_new ("'");
-  gboolean whole = append_escaped (out, s ? s : "", max, '\'');
+  gboolean whole = append_cut (out, s ? s : "", max);
 
   g_string_append (out, whole ? "'" : "'...");
   return g_string_free (out, FALSE);

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Text from outside (a configuration file, a domain's metadata) as it may
- * appear in a message: control characters, invalid UTF-8 and backslashes
- * escaped, cut to a bounded length.  Pure. */
+/* Text from outside (a configuration file, a domain's metadata, a guest's
+ * words) as it may appear in a message: raw, cut to a bounded length.
+ * Nothing here escapes: a message carries the text as it is, and what
+ * writes it to a terminal or the log escapes it, once (bc_term_escape).
+ * Pure. */
 #pragma once
 
 #include <glib.h>
@@ -9,10 +11,10 @@
 /* How many characters of an outside value an error message shows. */
 #define BC_QUOTE_MAX 64
 
-/* s with every byte that is not valid UTF-8 as \xNN, control and other
- * unprintable characters as \n, \t, \r or \u{XXXX}, a backslash as \\;
- * after max characters (0 = no limit) the rest is replaced by "...". */
-char *bc_escape (const char *s, gsize max);
-/* The same between single quotes (a quote inside as \'), "..." after the
- * closing quote when cut: 'value' or 'valu'... */
+/* s (NULL: "") as it is up to max characters (0 = no limit), "..." after
+ * them when there were more.  A byte that is not UTF-8 counts as one
+ * character; a UTF-8 sequence is never split. */
+char *bc_cut (const char *s, gsize max);
+/* The same between single quotes, "..." after the closing quote when cut:
+ * 'value' or 'valu'...  A quote inside is left as it is. */
 char *bc_quote (const char *s, gsize max);

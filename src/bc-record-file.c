@@ -5,7 +5,6 @@
 #include "bc-domain.h"
 #include "bc-error.h"
 #include "bc-file.h"
-#include "bc-quote.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -35,9 +34,7 @@ bc_record_mode_action (mode_t mode, uid_t owner, uid_t euid)
 static gboolean
 refuse (const char *path, const char *why, GError **error)
 {
-  g_autofree char *shown = bc_escape (path, 0);
-
-  return bc_set_error (error, BC_ERROR_FAILED, "recording: %s: %s", shown, why);
+  return bc_set_error (error, BC_ERROR_FAILED, "recording: %s: %s", path, why);
 }
 
 /* What is at path: nothing, or a regular file; never opened otherwise (a

@@ -3,7 +3,6 @@
 
 #include "bc-record-reader.h"
 #include "bc-file.h"
-#include "bc-quote.h"
 #include "bc-error.h"
 
 #include <errno.h>
@@ -24,19 +23,18 @@ bc_record_reader_open (const char *path, GError **error)
   BcFileResult res;
   int fd = bc_file_open_regular (path, 0, &res);
   FILE *f = fd >= 0 ? fdopen (fd, "r") : NULL;
-  g_autofree char *shown = bc_escape (path, 0);
   BcRecordReader *r;
 
   /* a FIFO would wait for a writer, /dev/zero never end */
   if (fd < 0 && res.status == BC_FILE_NOT_REGULAR)
-    return bc_set_error (error, BC_ERROR_RECORD, "%s: is %s, not a regular file", shown, bc_file_kind (res.mode)), NULL;
+    return bc_set_error (error, BC_ERROR_RECORD, "%s: is %s, not a regular file", path, bc_file_kind (res.mode)), NULL;
   if (f == NULL)
     {
       int e = fd < 0 ? res.err : errno;
 
       if (fd >= 0)
         close (fd);
-      return bc_set_error (error, BC_ERROR_RECORD, "%s: %s", shown, g_strerror (e)), NULL;
+      return bc_set_error (error, BC_ERROR_RECORD, "%s: %s", path, g_strerror (e)), NULL;
     }
   r = g_new0 (BcRecordReader, 1);
   r->f = f;

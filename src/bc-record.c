@@ -10,12 +10,14 @@
 #include "bc-json.h"
 #include "bc-json-strict.h"
 #include "bc-error.h"
+#include "bc-quote.h"
 
 #include <json-glib/json-glib.h>
 #include <string.h>
 
 #define NAME_MAX_LEN 4096   /* a domain's name */
 #define REASON_MAX_LEN 4096 /* a change's reason */
+#define PARSER_MESSAGE_MAX 256 /* of json-glib's message, which may quote the line */
 #define SKIB_MAX ((gint64) BC_RECORD_KIB_MAX)
 
 /* ---- the tables ------------------------------------------------------ */
@@ -494,17 +496,16 @@ static gboolean
 config_group (const char *group, JsonNode *node, GString *text, GError **error)
 {
   g_autoptr (GList) keys = NULL;
-
-  g_autofree char *shown = g_strescape (group, NULL);
+  g_autofree char *shown = bc_quote (group, BC_QUOTE_MAX);
 
   if (!JSON_NODE_HOLDS_OBJECT (node) || !plain (group, "abcdefghijklmnopqrstuvwxyz"))
-    return bc_set_error (error, BC_ERROR_RECORD, "config: '%s' is not a group of keys", shown);
+    return bc_set_error (error, BC_ERROR_RECORD, "config: %s is not a group of keys", shown);
   g_string_append_printf (text, "[%s]\n", group);
   keys = json_object_get_members (json_node_get_object (node));
   for (GList *k = keys; k; k = k->next)
     {
       g_autofree char *value = plain_value (json_object_get_member (json_node_get_object (node), k->data));
-      g_autofree char *key = g_strescape (k->data, NULL);
+      g_autofree char *key = bc_cut (k->data, BC_QUOTE_MAX);
 
       if (value == NULL || !plain (k->data, "abcdefghijklmnopqrstuvwxyz0123456789-"))
         return bc_set_error (error, BC_ERROR_RECORD, "config: [%s] %s: not a plain value", group, key);
@@ -639,8 +640,8 @@ parse_root (const char *text, gsize len, JsonParser *parser, GError **error)
     return bc_set_error (error, BC_ERROR_RECORD, "%s", local->message);
   if (!json_parser_load_from_data (parser, text, (gssize) len, &local))
     {
-      /* it may quote the line's own bytes */
-      g_autofree char *shown = g_strescape (local->message, "\"");
+      /* it may quote the line's own bytes: cut (escaped where written) */
+      g_autofree char *shown = bc_cut (local->message, PARSER_MESSAGE_MAX);
 
       return bc_set_error (error, BC_ERROR_RECORD, "not JSON: %s", shown);
     }

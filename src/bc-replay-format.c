@@ -24,8 +24,8 @@ bc_replay_format_changes (const BcReplay *r, const BcRecordPass *rec, const BcPa
 
       if (out[i].action == BC_ACTION_NONE)
         continue;
-      name = bc_term_escape_line (rec->domains[i].name);
-      reason = bc_term_escape_line (out[i].reason ? out[i].reason : "");
+      name = bc_term_escape (rec->domains[i].name);
+      reason = bc_term_escape (out[i].reason ? out[i].reason : "");
       append_elapsed (s, bc_replay_elapsed_ms (r, rec));
       g_string_append_printf (s, " %s: %" G_GUINT64_FORMAT " -> %" G_GUINT64_FORMAT " MiB: %s\n", name,
                               out[i].old_kib / MIB, out[i].new_kib / MIB, reason);
@@ -41,7 +41,7 @@ mean_mib (double sum_kib, guint64 n)
 static void
 domain_line (const BcReplaySummary *d, GString *s)
 {
-  g_autofree char *name = bc_term_escape_line (d->name);
+  g_autofree char *name = bc_term_escape (d->name);
 
   if (!d->managed)
     {
@@ -57,7 +57,7 @@ domain_line (const BcReplaySummary *d, GString *s)
 static void
 difference_line (const BcReplaySummary *d, GString *s)
 {
-  g_autofree char *name = bc_term_escape_line (d->name);
+  g_autofree char *name = bc_term_escape (d->name);
 
   if (!d->managed)
     return;

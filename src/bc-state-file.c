@@ -5,7 +5,6 @@
 #include "bc-error.h"
 #include "bc-file.h"
 #include "bc-json.h"
-#include "bc-quote.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -49,9 +48,7 @@ bc_state_file_text_ours (const char *text, gsize len)
 static gboolean
 refuse (const char *path, const char *why, GError **error)
 {
-  g_autofree char *shown = bc_escape (path, 0);
-
-  return bc_set_error (error, BC_ERROR_FAILED, "state file %s: %s", shown, why);
+  return bc_set_error (error, BC_ERROR_FAILED, "state file %s: %s", path, why);
 }
 
 /* What lstat says is at path: nothing, or a regular file (*st). */

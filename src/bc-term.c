@@ -34,8 +34,8 @@ append_escape (GString *out, gunichar c)
     g_string_append_printf (out, "\\u%04x", c);
 }
 
-static char *
-escape (const char *s, gboolean backslash)
+char *
+bc_term_escape (const char *s)
 {
   GString *out = g_string_sized_new (strlen (s));
 
@@ -48,7 +48,7 @@ escape (const char *s, gboolean backslash)
           g_string_append_printf (out, "\\x%02x", (guchar) *s++);
           continue;
         }
-      if (c == '\\' && backslash)
+      if (c == '\\')
         g_string_append (out, "\\\\");
       else if (bc_term_needs_escape (c))
         append_escape (out, c);
@@ -57,18 +57,6 @@ escape (const char *s, gboolean backslash)
       s = g_utf8_next_char (s);
     }
   return g_string_free (out, FALSE);
-}
-
-char *
-bc_term_escape (const char *s)
-{
-  return escape (s, TRUE);
-}
-
-char *
-bc_term_escape_line (const char *s)
-{
-  return escape (s, FALSE);
 }
 
 /* Columns of one character at p, and its length in bytes (a byte that is

@@ -5,18 +5,18 @@
 
 #include <glib.h>
 
-/* s with its control characters (C0, DEL, C1), line and paragraph
- * separators, bidirectional overrides, bytes that are not UTF-8 and the
- * backslash escaped: "\n", "\x1b", "\u009b", "\\". */
+/* The one escaper: s as a terminal or the log may show it, on one line.
+ * Applied once, where text is written (the status table, a domain's
+ * story, watch, replay, the log, error messages); what it is given is
+ * raw, never escaped already.  Its spelling: a line feed, carriage return
+ * and tab as \n, \r and \t; other C0 controls, DEL and each byte that is
+ * not UTF-8 as \xNN ("\x1b"); C1 controls, line and paragraph separators
+ * and bidirectional controls as \uNNNN ("\u009b", "\u202e"); a
+ * backslash as \\, so that none of those spellings can be forged. */
 char *bc_term_escape (const char *s);
-/* Whether c is one of those: C0, DEL, C1, a line or paragraph separator,
- * a bidirectional control. */
+/* Whether c is one bc_term_escape spells: C0, DEL, C1, a line or
+ * paragraph separator, a bidirectional control. */
 gboolean bc_term_needs_escape (gunichar c);
-/* The same with backslashes left as they are: for a line of the log,
- * whose parts may already have been escaped (a quoted configuration
- * value), so that what is written stays one line whatever a domain's
- * name or a guest's text holds. */
-char *bc_term_escape_line (const char *s);
 /* Display columns of valid UTF-8 without controls (what bc_term_escape
  * returns): wide characters take two, combining ones none. */
 gsize bc_term_width (const char *s);

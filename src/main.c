@@ -7,6 +7,7 @@
 #include "bc-config.h"
 #include "bc-daemon.h"
 #include "bc-error.h"
+#include "bc-quote.h"
 #include "bc-record-reader.h"
 #include "bc-replay-format.h"
 #include "bc-report.h"
@@ -52,8 +53,9 @@ static const GOptionEntry global_entries[] = {
 };
 
 /* Every message one line, whatever a domain's name or a guest's text in
- * it holds: its controls, separators and bidirectional overrides escaped
- * (a name with "\n" could otherwise forge a line; "\r" overwrite one). */
+ * it holds: the whole message escaped here, once (bc_term_escape; the
+ * messages carry raw text), to the terminal and to the journal alike (a
+ * name with "\n" could otherwise forge a line; "\r" overwrite one). */
 static GLogWriterOutput
 write_escaped (GLogLevelFlags level, const GLogField *fields, gsize n, gpointer data)
 {
@@ -63,7 +65,7 @@ write_escaped (GLogLevelFlags level, const GLogField *fields, gsize n, gpointer 
   for (gsize i = 0; i < n; i++)
     if (strcmp (copy[i].key, "MESSAGE") == 0 && copy[i].length < 0 && copy[i].value)
       {
-        copy[i].value = message = bc_term_escape_line (copy[i].value);
+        copy[i].value = message = bc_term_escape (copy[i].value);
         break;
       }
   if (g_log_writer_is_journald (fileno (stderr)) &&
@@ -95,7 +97,9 @@ fail (GError *error)
   int code = error->domain == BC_ERROR && (error->code == BC_ERROR_USAGE || error->code == BC_ERROR_CONFIG ||
                                            error->code == BC_ERROR_RECORD) ? 2 : 1;
 
-  g_printerr ("balloonctl: %s\n", error->message);
+  g_autofree char *shown = bc_term_escape (error->message);
+
+  g_printerr ("balloonctl: %s\n", shown);
   g_error_free (error);
   return code;
 }
@@ -124,9 +128,9 @@ parse_command_args (int *argc, char ***argv, const char *args, gboolean optional
     return bc_set_error (error, BC_ERROR_USAGE, "%s: %s", (*argv)[0], local->message);
   if (*argc > want)
     {
-      g_autofree char *shown = bc_term_escape ((*argv)[want]);
+      g_autofree char *shown = bc_quote ((*argv)[want], BC_QUOTE_MAX);
 
-      return bc_set_error (error, BC_ERROR_USAGE, "%s: unexpected argument '%s'", (*argv)[0], shown);
+      return bc_set_error (error, BC_ERROR_USAGE, "%s: unexpected argument %s", (*argv)[0], shown);
     }
   if (*argc < want && !optional)
     return bc_set_error (error, BC_ERROR_USAGE, "%s: no %s given", (*argv)[0], args);
@@ -281,8 +285,8 @@ parse_watch (const char *name, const char *value, gpointer data, GError **error)
       opt_watch_ms = (gint64) (secs * 1000.0 + 0.5);
       return TRUE;
     }
-  shown = bc_term_escape (value);
-  return bc_set_error (error, BC_ERROR_USAGE, "--watch: '%s' is not a number of seconds from 0.1 to 86400", shown);
+  shown = bc_quote (value, BC_QUOTE_MAX);
+  return bc_set_error (error, BC_ERROR_USAGE, "--watch: %s is not a number of seconds from 0.1 to 86400", shown);
 }
 
 static const GOptionEntry status_entries[] = {
@@ -333,8 +337,8 @@ check_status_options (const char *domain, BcStatusColumn *column, gboolean *sort
   if (opt_sort == NULL || bc_status_column_parse (opt_sort, column))
     return TRUE;
   names = bc_status_column_names ();
-  shown = bc_term_escape (opt_sort);
-  return bc_set_error (error, BC_ERROR_USAGE, "status: --sort: unknown column '%s' (one of %s)", shown, names);
+  shown = bc_quote (opt_sort, BC_QUOTE_MAX);
+  return bc_set_error (error, BC_ERROR_USAGE, "status: --sort: unknown column %s (one of %s)", shown, names);
 }
 
 /* Why a connection to another host's libvirt shows no daemon's columns:
@@ -437,11 +441,7 @@ status_once (StatusRead *sr, GError **error)
   if (snap == NULL)
     return FALSE;
   if (snap->warning)
-    {
-      g_autofree char *shown = bc_term_escape (snap->warning);
-
-      g_warning ("%s", shown);
-    }
+    g_warning ("%s", snap->warning); /* escaped by the log writer */
   if (opt_json)
     bc_status_format_json (snap->rows, snap->daemon, out);
   else
@@ -481,11 +481,7 @@ status_domain (StatusRead *sr, const char *domain, GError **error)
     row->ctl = bc_report_domain_copy (bc_report_find (daemon, row->uuid));
   why_none = warning ? g_strdup (warning) : no_daemon_why ();
   if (opt_json && warning)
-    {
-      g_autofree char *shown = bc_term_escape (warning);
-
-      g_warning ("%s", shown);
-    }
+    g_warning ("%s", warning); /* escaped by the log writer */
   if (opt_json)
     bc_story_format_json (row, daemon, out);
   else
@@ -548,10 +544,12 @@ replay_options (BcReplayOptions *ro, GError **error)
 {
   const char *config = opt_replay_config ? opt_replay_config : globals.config_path;
 
+  g_autofree char *shown = NULL;
+
   memset (ro, 0, sizeof *ro);
   if (opt_policy && !bc_policy_from_string (opt_policy, &ro->policy))
-    return bc_set_error (error, BC_ERROR_USAGE, "replay: unknown policy '%s' (paper, paper-literal, adaptive, "
-                         "committed, mom)", opt_policy);
+    return bc_set_error (error, BC_ERROR_USAGE, "replay: unknown policy %s (paper, paper-literal, adaptive, "
+                         "committed, mom)", shown = bc_quote (opt_policy, BC_QUOTE_MAX));
   ro->have_policy = opt_policy != NULL;
   ro->have_config = config != NULL;
   bc_config_defaults (&ro->cfg);
@@ -561,8 +559,8 @@ replay_options (BcReplayOptions *ro, GError **error)
 /* How many damaged lines replay names on stderr; the summary counts all. */
 #define REPLAY_WARNINGS_MAX 10
 
-/* A line that is not a pass: said on stderr (escaped: the reason may quote
- * the line), passed over, counted. */
+/* A line that is not a pass: said on stderr (escaped here: the reason
+ * quotes the line as it is), passed over, counted. */
 static void
 skip_line (BcReplay *replay, const char *path, const GError *why)
 {
@@ -572,12 +570,12 @@ skip_line (BcReplay *replay, const char *path, const GError *why)
   bc_replay_skip_line (replay);
   if (before < REPLAY_WARNINGS_MAX)
     {
-      shown = bc_term_escape_line (why->message);
+      shown = bc_term_escape (why->message);
       g_printerr ("balloonctl: warning: %s; line skipped\n", shown);
     }
   else if (before == REPLAY_WARNINGS_MAX)
     {
-      shown = bc_term_escape_line (path);
+      shown = bc_term_escape (path);
       g_printerr ("balloonctl: warning: %s: more damaged lines, not named (the summary counts them)\n", shown);
     }
 }
@@ -704,6 +702,7 @@ main (int argc, char **argv)
   g_autoptr (GOptionContext) ctx = g_option_context_new ("COMMAND [OPTIONS]");
   g_autofree char *desc = commands_description ();
   g_autoptr (GError) local = NULL;
+  g_autofree char *shown = NULL;
 
   /* A closed pipe (balloonctl run | head) is a write error to handle, not
    * a reason to die: EPIPE for status, a dropped log line for the daemon. */
@@ -725,5 +724,6 @@ main (int argc, char **argv)
   for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
     if (g_strcmp0 (argv[1], commands[i].name) == 0)
       return commands[i].fn (argc - 1, argv + 1);
-  return fail (g_error_new (BC_ERROR, BC_ERROR_USAGE, "unknown command '%s' (run, status, replay, version; see --help)", argv[1]));
+  shown = bc_quote (argv[1], BC_QUOTE_MAX);
+  return fail (g_error_new (BC_ERROR, BC_ERROR_USAGE, "unknown command %s (run, status, replay, version; see --help)", shown));
 }

@@ -70,7 +70,9 @@ check "status DOMAIN unknown" 1 - "^balloonctl: no domain 'vm-zz' \(a name or a 
 check "status DOMAIN not running" 1 - "^balloonctl: domain 'vm-e' is not running: balloonctl sizes running domains only$" -- -c "$NODE" status vm-e
 check "status DOMAIN with --watch" 2 - '^balloonctl: status: --watch shows the table of every domain, not with DOMAIN$' -- -c "$NODE" status --watch=2 vm-a
 check "status DOMAIN with --sort" 2 - '^balloonctl: status: --sort shows the table of every domain, not with DOMAIN$' -- -c "$NODE" status --sort name vm-a
-check "status DOMAIN escaped in errors" 1 - '^balloonctl: no domain .x\\u\{001B\}]0;t\\u\{0007\}\\u\{202E\}. ' -- -c "$NODE" status $'x\033]0;t\a\xe2\x80\xae'
+# errors carry raw text, escaped once where they are written: ESC as \x1b,
+# never \\x1b (escaped twice) nor \u{001B} (another spelling)
+check "status DOMAIN escaped in errors" 1 - '^balloonctl: no domain .x\\x1b]0;t\\x07\\u202e. ' -- -c "$NODE" status $'x\033]0;t\a\xe2\x80\xae'
 check "status unexpected argument escaped" 2 - '^balloonctl: status: unexpected argument .b\\x1b\[2J.$' -- -c "$NODE" status a $'b\033[2J'
 
 check "unknown global option" 2 - '^balloonctl: Unknown option --frobnicate$' -- --frobnicate status
@@ -89,7 +91,8 @@ else echo "ok $n - --config looked at the FIFO without opening it"; fi
 kill "$writer" 2>/dev/null; wait "$writer" 2>/dev/null
 check "directory as --config" 2 - '^balloonctl: .*: is a directory, not a regular file$' -- -c test:///default --config "$TMP" run --once
 check "key given twice" 2 - '^balloonctl: .*/twice.conf: \[margin\] step-mib: given twice \(lines 2 and 3\)$' -- -c "$NODE" --config "$TMP/twice.conf" run --once
-check "value escaped" 2 - "^balloonctl: .*/escape.conf: \[controller\] policy: unknown policy '\\\\u\{001B\}\[31mred' " -- -c "$NODE" --config "$TMP/escape.conf" run --once
+check "value escaped" 2 - "^balloonctl: .*/escape.conf: \[controller\] policy: unknown policy '\\\\x1b\[31mred' " -- -c "$NODE" --config "$TMP/escape.conf" run --once
+result "value escaped once" "$(! grep -qF -e '\\' -e $'\033' "$TMP/err" || cat -v "$TMP/err")"
 check "bad config value" 2 - "^balloonctl: .*/bad.conf: \[margin\] step-mib: '4 MiB' is not a whole number$" -- -c "$NODE" --config "$TMP/bad.conf" run --once
 check "bad config group" 2 - '^balloonctl: .*/badgroup.conf: unknown group \[controler\]$' -- -c "$NODE" --config "$TMP/badgroup.conf" status
 check "unreachable URI" 1 - '^balloonctl: test:///nonexistent/node.xml: ' -- -c test:///nonexistent/node.xml status
@@ -342,6 +345,25 @@ grep -qxF 'Name:         evil\nFORGED: balloonctl-WARNING **: fake\r\u202ex' "$T
 [ -n "$why" ] || ! grep -q $'\r\|\xe2\x80\xae' "$TMP/out" || why="a control reached the output"
 [ -n "$why" ] || [ "$(grep -c ':' "$TMP/out")" -eq "$(wc -l <"$TMP/out")" ] || why="a line without its label: $(cat -v "$TMP/out")"
 result "status DOMAIN of a hostile name: escaped" "$why"
+
+# a value holding ESC in a message of the log (status's warning about the
+# state file it could not read, through the log writer): one escape, \x1b,
+# never escaped twice (\\x1b, \\u{001B}), never raw
+esc_dir="$TMP/e"$'\033''[2J'
+mkdir -p "$esc_dir"
+printf 'not a state file\n' >"$esc_dir/state.json"
+rc=0
+"$BIN" --state-file "$esc_dir/state.json" -c "$NODE" status >"$TMP/out" 2>"$TMP/err" || rc=$?
+why=""
+[ "$rc" -eq 0 ] || why="exit $rc: $(head -3 "$TMP/err" | cat -v)"
+[ -n "$why" ] || grep -qE 'balloonctl-WARNING \*\*: [0-9:.]+: .*/e\\x1b\[2J/state\.json: ' "$TMP/err" || why="no escaped path: $(cat -v "$TMP/err")"
+[ -n "$why" ] || ! grep -qF -e '\\' -e $'\033' "$TMP/err" || why="escaped twice or raw: $(cat -v "$TMP/err")"
+[ -n "$why" ] || [ "$(grep -c . "$TMP/err")" -eq 1 ] || why="not one line: $(cat -v "$TMP/err")"
+result "log: a value with ESC escaped once" "$why"
+# a metadata value holding a C1 control and a backslash, quoted in the
+# log's message: the one spelling (\u009b, \\), escaped once
+printf "<node><domain type='test'><name>c1</name><uuid>00000000-0000-4000-8000-0000000000c2</uuid><memory unit='MiB'>1024</memory><currentMemory unit='MiB'>1024</currentMemory><vcpu>1</vcpu><os><type>hvm</type></os><devices><memballoon model='virtio'/></devices><metadata><policy xmlns='http://balloonctl.org/xmlns/domain/1.0'><min-mib>a&#x9b;2J\\\\x</min-mib></policy></metadata></domain></node>\n" >"$TMP/c1meta.xml"
+check "log: a metadata value escaped once" 0 - "c1: not managed: metadata: <min-mib> 'a\\\\u009b2J\\\\\\\\x' is not a size" -- -c "test://$TMP/c1meta.xml" run --once
 
 # the same name in JSON (status --json, status --json DOMAIN, a recording
 # and replay --json of it): its line break, carriage return and bidi

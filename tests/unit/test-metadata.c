@@ -93,8 +93,8 @@ test_metadata_bad (void)
     { "<!DOCTYPE policy SYSTEM 'file:///etc/passwd'><policy/>", "metadata: a DOCTYPE is not allowed" },
     { "<!DOCTYPE policy><policy/>", "metadata: a DOCTYPE is not allowed" },
     { "<policy><min-mib>&e;</min-mib></policy>", "metadata: not well-formed XML" },
-    /* values quoted, escaped, cut */
-    { "<policy><min-mib>a&#9;&#x9b;2J'</min-mib></policy>", "metadata: <min-mib> 'a\\t\\u{009B}2J\\'' is not a size in MiB (1..16777216)" },
+    /* values quoted, cut, raw (escaped where the message is written) */
+    { "<policy><min-mib>a&#9;&#x9b;2J'</min-mib></policy>", "metadata: <min-mib> 'a\t\xc2\x9b" "2J'' is not a size in MiB (1..16777216)" },
     { "<policy><enabled>0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdefTAIL</enabled></policy>",
       "metadata: <enabled> '0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef'... is not yes or no" },
   };

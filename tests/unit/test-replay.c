@@ -324,7 +324,7 @@ static const Bad bads[] = {
   { "config-range", "\"step-mib\":1048576", "\"step-mib\":0", "config: [margin] step-mib: 0 is out of range (1..1048576)" },
   { "config-missing", "\"dead-band-mib\":4", "\"dead-band-mb\":4", "config: [safety] dead-band-mib: missing" },
   { "config-inject", "\"agent\":false", "\"agent\":false,\"x\\n[host]\\nbudget-mib\":1",
-    "config: [controller] x\\n[host]\\nbudget-mib: not a plain value" },
+    "config: [controller] x\n[host]\nbudget-mib: not a plain value" },
   { "config-value", "\"policy\":\"mom\"", "\"policy\":\"mom\\n[x]\"", "config: [controller] policy: not a plain value" },
   { "config-policy", "\"policy\":\"mom\"", "\"policy\":\"best\"", "config: [controller] policy: unknown policy 'best'*" },
   { "depth", "\"format\":1", "\"format\":1,\"x\":[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]", "nested deeper than 16" },

@@ -3,6 +3,9 @@
  * guests and state files say escaped and bounded; sorting, fitting to a
  * terminal and the --watch frame. */
 #include "bc-error.h"
+#include "bc-domain.h"
+#include "bc-explain.h"
+#include "bc-quote.h"
 #include "bc-status.h"
 #include "bc-term.h"
 #include "bc-watch.h"
@@ -510,26 +513,23 @@ test_escape (void)
     }
 }
 
-/* A log line: the same escapes, a backslash left as it is (a value in it
- * may be escaped already). */
+/* One escaper, one spelling: a real ESC is \x1b, the text "\x1b" (a
+ * backslash and three characters) is \\x1b: an escape cannot be forged. */
 static void
-test_escape_line (void)
+test_escape_spelling (void)
 {
   static const struct { const char *in, *out; } cases[] = {
-    { "evil\nFORGED: x", "evil\\nFORGED: x" },
-    { "back\rover", "back\\rover" },
-    { "esc \x1b[2J", "esc \\x1b[2J" },
-    { "c1 \xc2\x9b" "31m", "c1 \\u009b31m" },
-    { "bidi \xe2\x80\xae" "cba", "bidi \\u202ecba" },
+    { "real \x1b[2J", "real \\x1b[2J" },
+    { "forged \\x1b[2J", "forged \\\\x1b[2J" },
+    { "forged \\u202e \\u{001B}", "forged \\\\u202e \\\\u{001B}" },
     { "sep \xe2\x80\xa8 \xe2\x80\xa9", "sep \\u2028 \\u2029" },
-    { "bad \xff", "bad \\xff" },
-    { "already \\u{001B} escaped", "already \\u{001B} escaped" },
-    { "caf\xc3\xa9", "caf\xc3\xa9" },
+    { "isolates \xe2\x81\xa6\xe2\x81\xa9 marks \xe2\x80\x8e\xd8\x9c", "isolates \\u2066\\u2069 marks \\u200e\\u061c" },
+    { "tab\tus \x1f c1 \xc2\x85 end", "tab\\tus \\x1f c1 \\u0085 end" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      g_autofree char *out = bc_term_escape_line (cases[i].in);
+      g_autofree char *out = bc_term_escape (cases[i].in);
 
       g_assert_cmpstr (out, ==, cases[i].out);
     }
@@ -900,6 +900,43 @@ test_report_control_chars (void)
   g_assert_nonnull (strstr (table->str, "not managed: agent: \\x1b]0;owned"));
 }
 
+/* A guest agent's error text holding an ESC and a backslash, as the daemon
+ * keeps it (cut, raw), through the state file to the table: escaped once,
+ * where it is written (\x1b, \\).  It was escaped when kept, and again on
+ * the way out: \\u{001B}. */
+static void
+test_agent_error_escaped_once (void)
+{
+  BcDomain dom = { 0 };
+  g_autoptr (BcReport) r = bc_report_new ();
+  g_autoptr (BcReport) back = NULL;
+  g_autoptr (GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) bc_status_row_free);
+  g_autoptr (GString) table = g_string_new (NULL);
+  g_autofree char *json = NULL;
+  BcStatusRow *row = g_new0 (BcStatusRow, 1);
+
+  dom.name = (char *) "vm";
+  dom.setup.done = TRUE;
+  dom.decided = TRUE;
+  dom.decision.source = BC_SOURCE_BALLOON;
+  dom.figures.agent_error = bc_cut ("failed \x1b]0;owned\x07 a\\b", BC_QUOTE_MAX);
+  bc_explain_report (bc_report_add_domain (r, "u", "vm"), &dom);
+  json = bc_report_to_json (r);
+  /* raw in the state file: escaped as JSON alone */
+  g_assert_nonnull (strstr (json, "agent: failed \\u001b]0;owned\\u0007 a\\\\b\""));
+  back = bc_report_from_json (json, NULL);
+  g_assert_nonnull (back);
+  row->name = g_strdup ("vm");
+  row->uuid = g_strdup ("u");
+  g_ptr_array_add (rows, row);
+  bc_status_attach (rows, back);
+  bc_status_format_table (rows, NOW_MS, table);
+  g_assert_nonnull (strstr (table->str, "agent: failed \\x1b]0;owned\\x07 a\\\\b"));
+  g_assert_null (strstr (table->str, "\\\\x1b"));
+  g_assert_null (strstr (table->str, "u{"));
+  g_free (dom.figures.agent_error);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -918,7 +955,7 @@ main (int argc, char **argv)
   g_test_add_func ("/status/report-bounds", test_report_bounds);
   g_test_add_func ("/status/table/extreme-times", test_table_extreme_times);
   g_test_add_func ("/status/escape", test_escape);
-  g_test_add_func ("/status/escape-line", test_escape_line);
+  g_test_add_func ("/status/escape-spelling", test_escape_spelling);
   g_test_add_func ("/status/default-path", test_default_path);
   g_test_add_func ("/status/width", test_width);
   g_test_add_func ("/status/fit-columns", test_fit_columns);
@@ -932,5 +969,6 @@ main (int argc, char **argv)
   g_test_add_func ("/status/report-live-deep", test_report_live_deep);
   g_test_add_func ("/status/report-negative-times", test_report_negative_times);
   g_test_add_func ("/status/report-control-chars", test_report_control_chars);
+  g_test_add_func ("/status/agent-error-escaped-once", test_agent_error_escaped_once);
   return g_test_run ();
 }
