@@ -52,22 +52,45 @@ static const GOptionEntry global_entries[] = {
   { NULL }
 };
 
+/* syslog's priority of a GLib level, as g_log_structured gives it. */
+static const char *
+priority_of (GLogLevelFlags level)
+{
+  if (level & G_LOG_LEVEL_ERROR)
+    return "3";
+  if (level & (G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING))
+    return "4";
+  if (level & G_LOG_LEVEL_MESSAGE)
+    return "5";
+  return level & G_LOG_LEVEL_INFO ? "6" : "7";
+}
+
 /* Every message one line, whatever a domain's name or a guest's text in
- * it holds: the whole message escaped here, once (bc_term_escape; the
- * messages carry raw text), to the terminal and to the journal alike (a
- * name with "\n" could otherwise forge a line; "\r" overwrite one). */
+ * it holds: every text field (MESSAGE, and DOMAIN, REASON, which the
+ * journal shows too) escaped here, once (bc_term_escape; the messages carry
+ * raw text), to the terminal and to the journal alike (a name with "\n"
+ * could otherwise forge a line; "\r" overwrite one).  A structured event
+ * (bc_log_event, a change) comes without PRIORITY: it is added, so that
+ * `journalctl -p warning` finds its warnings. */
 static GLogWriterOutput
 write_escaped (GLogLevelFlags level, const GLogField *fields, gsize n, gpointer data)
 {
-  g_autofree GLogField *copy = g_memdup2 (fields, n * sizeof *fields);
-  g_autofree char *message = NULL;
+  g_autofree GLogField *copy = g_new0 (GLogField, n + 1);
+  g_autoptr (GPtrArray) owned = g_ptr_array_new_with_free_func (g_free);
+  gboolean has_priority = FALSE;
 
   for (gsize i = 0; i < n; i++)
-    if (strcmp (copy[i].key, "MESSAGE") == 0 && copy[i].length < 0 && copy[i].value)
-      {
-        copy[i].value = message = bc_term_escape (copy[i].value);
-        break;
-      }
+    {
+      copy[i] = fields[i];
+      has_priority |= strcmp (fields[i].key, "PRIORITY") == 0;
+      if (fields[i].length < 0 && fields[i].value && strcmp (fields[i].key, "PRIORITY") != 0)
+        {
+          copy[i].value = bc_term_escape (fields[i].value);
+          g_ptr_array_add (owned, (gpointer) copy[i].value);
+        }
+    }
+  if (!has_priority)
+    copy[n++] = (GLogField) { "PRIORITY", priority_of (level), -1 };
   if (g_log_writer_is_journald (fileno (stderr)) &&
       g_log_writer_journald (level, copy, n, data) == G_LOG_WRITER_HANDLED)
     return G_LOG_WRITER_HANDLED;
@@ -707,6 +730,9 @@ main (int argc, char **argv)
   /* A closed pipe (balloonctl run | head) is a write error to handle, not
    * a reason to die: EPIPE for status, a dropped log line for the daemon. */
   signal (SIGPIPE, SIG_IGN);
+  /* the name help and messages show: not argv[0], which whoever starts
+   * the program chooses (exec -a), controls and all */
+  g_set_prgname ("balloonctl");
   setlocale (LC_ALL, "");
   g_log_set_writer_func (log_writer, NULL, NULL);
   virSetErrorFunc (NULL, libvirt_quiet);

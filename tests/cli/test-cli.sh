@@ -396,6 +396,14 @@ assert sys.argv[2] in strings(docs), "the name is not one of its strings"' "$TMP
     result "$label: a hostile name as JSON escapes" "$why"
 done
 
+# the program's name in help is its own, not argv[0] (which `exec -a`
+# chooses, escapes and all)
+why=""
+(exec -a $'bal\e]0;PWN\a\nFAKE' "$BIN" --help) >"$TMP/out" 2>&1 || why="exit $?"
+[ -n "$why" ] || ! grep -q $'\e\|FAKE' "$TMP/out" || why="argv[0] reached the help: $(head -3 "$TMP/out" | cat -v)"
+[ -n "$why" ] || grep -q '^  balloonctl ' "$TMP/out" || why="no 'balloonctl' usage line: $(head -3 "$TMP/out" | cat -v)"
+result "help names the program balloonctl, whatever argv[0] says" "$why"
+
 # ceilings below any floor (a typo for 1024; below [domain] min-mib): not managed, said why
 LIMITS="test://$(cd "$SRC/tests/data" && pwd)/node-limits.xml"
 check "metadata max-mib 1 refused" 0 - 'typo: not managed: metadata: <max-mib> 1 is below 64 MiB' -- -c "$LIMITS" run --once
