@@ -72,8 +72,8 @@ same_state (const BcReport *a, const BcReport *b)
   return TRUE;
 }
 
-static BcReport *
-report_copy (const BcReport *r)
+BcReport *
+bc_report_copy (const BcReport *r)
 {
   BcReport *c = bc_report_new ();
 
@@ -455,15 +455,61 @@ bc_report_max_age_ms (gint64 apply_interval_ms)
 }
 
 gboolean
-bc_report_publish (BcReport *r, BcStateFile *file, BcReportCache *cache, gint64 now_ms, GError **error)
+bc_report_write_due (gint64 last_ms, gint64 now_ms, gint64 interval_ms)
 {
-  if (cache->last && same_state (r, cache->last) &&
-      now_ms - cache->written_ms < bc_report_heartbeat_ms (r->apply_interval_ms))
+  return last_ms < 0 || now_ms < last_ms || now_ms - last_ms >= interval_ms;
+}
+
+/* Whether r must be written: it says something new, or the heartbeat is
+ * due. */
+static gboolean
+publish_wanted (const BcReport *r, const BcReportCache *cache, gint64 now_ms)
+{
+  return cache->last == NULL || !same_state (r, cache->last) ||
+         now_ms - cache->written_ms >= bc_report_heartbeat_ms (r->apply_interval_ms);
+}
+
+static gint64
+last_tried_ms (const BcReportCache *cache)
+{
+  return cache->tried ? cache->tried_ms : -1;
+}
+
+void
+bc_report_offer (BcReport *r, BcReportCache *cache, gint64 now_ms)
+{
+  g_autoptr (BcReport) taken = r;
+
+  g_clear_pointer (&cache->pending, bc_report_free);
+  if (publish_wanted (taken, cache, now_ms))
+    cache->pending = g_steal_pointer (&taken);
+}
+
+gint64
+bc_report_pending_ms (const BcReportCache *cache, gint64 now_ms)
+{
+  gint64 last = last_tried_ms (cache);
+
+  if (cache->pending == NULL)
+    return -1;
+  if (bc_report_write_due (last, now_ms, BC_REPORT_MIN_WRITE_GAP_MS))
+    return 0;
+  return last + BC_REPORT_MIN_WRITE_GAP_MS - now_ms;
+}
+
+gboolean
+bc_report_flush (BcStateFile *file, BcReportCache *cache, gint64 now_ms, GError **error)
+{
+  g_autoptr (BcReport) r = g_steal_pointer (&cache->pending);
+
+  if (r == NULL)
     return TRUE;
+  cache->tried = TRUE;
+  cache->tried_ms = now_ms;
   if (!bc_report_write_file (r, file, error))
     return FALSE;
   g_clear_pointer (&cache->last, bc_report_free);
-  cache->last = report_copy (r);
+  cache->last = g_steal_pointer (&r);
   cache->written_ms = now_ms;
   return TRUE;
 }
@@ -472,6 +518,7 @@ void
 bc_report_cache_clear (BcReportCache *cache)
 {
   g_clear_pointer (&cache->last, bc_report_free);
+  g_clear_pointer (&cache->pending, bc_report_free);
   g_clear_pointer (&cache->history, g_hash_table_unref);
 }
 
