@@ -173,6 +173,47 @@ test_host_line (void)
   g_assert_cmpstr (out->str, ==, "");
 }
 
+/* json-glib's pretty text of text parsed as one tree. */
+static char *
+one_tree (const char *text)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (JsonGenerator) gen = json_generator_new ();
+
+  g_assert_true (json_parser_load_from_data (parser, text, -1, NULL));
+  json_generator_set_root (gen, json_parser_get_root (parser));
+  json_generator_set_pretty (gen, TRUE);
+  return json_generator_to_data (gen, NULL);
+}
+
+/* The state file is made a domain at a time: the same text as one tree
+ * of it gives, with no domain, one, and two (a story each). */
+static void
+test_report_text_one_tree (void)
+{
+  g_autoptr (BcReport) r = bc_report_new ();
+
+  r->pid = 7;
+  r->uri = g_strdup ("test:///default");
+  r->updated_ms = NOW_MS;
+  for (guint n = 0; n < 3; n++)
+    {
+      g_autofree char *json = bc_report_to_json (r);
+      g_autofree char *tree = one_tree (json);
+      BcReportDomain *d;
+
+      g_assert_cmpstr (json, ==, tree);
+      d = bc_report_add_domain (r, n ? "u-2" : "u-1", n ? "vm \"two\"\n" : "vm1");
+      d->managed = TRUE;
+      d->target_kib = 1000 * (n + 1);
+      d->change_at_ms = NOW_MS - 1000;
+      d->change_reason = g_strdup ("shrink: a reason");
+      d->detail.history.n = 1;
+      d->detail.history.items[0] = (BcReportChange) { NOW_MS - 1000, 2000, 1000, g_strdup ("shrink: a reason") };
+      r->host = (BcReportHost) { TRUE, 111, 222, 333, 444 };
+    }
+}
+
 static void
 test_report_roundtrip (void)
 {
@@ -1000,6 +1041,7 @@ main (int argc, char **argv)
   g_test_add_func ("/status/column-parse", test_column_parse);
   g_test_add_func ("/status/table/fit", test_table_fit);
   g_test_add_func ("/status/watch-frame", test_frame);
+  g_test_add_func ("/status/report-text-one-tree", test_report_text_one_tree);
   g_test_add_func ("/status/report-publish-gap", test_report_publish_gap);
   g_test_add_func ("/status/report-write-due", test_report_write_due);
   g_test_add_func ("/status/report-live-deep", test_report_live_deep);
