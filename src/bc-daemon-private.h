@@ -35,6 +35,7 @@ struct _BcDaemon {
   BcLock lock;               /* one daemon per state file */
   BcReportCache published;   /* the state file as last written */
   gboolean publish_failing;  /* the last write failed (said once) */
+  guint publish_id;          /* the pending state file write's timer */
   gboolean floors_over_said; /* the floors do not fit (said once) */
   BcNotify notify;           /* what systemd was told */
   char *last_change;         /* the latest change a pass made, for STATUS= */

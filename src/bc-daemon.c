@@ -84,11 +84,9 @@ report_to_systemd (BcDaemon *d, GPtrArray *doms)
 
 /* A write that fails every pass is said once, and again when it works. */
 static void
-publish (BcDaemon *d, GPtrArray *doms, gint64 now_ms)
+publish_said (BcDaemon *d, gboolean ok, const GError *error)
 {
-  g_autoptr (GError) error = NULL;
-
-  if (!bc_explain_publish (doms, d->uri, &d->cfg, &d->counters.room, &d->state_file, &d->published, now_ms, &error))
+  if (!ok)
     {
       if (!d->publish_failing)
         bc_log_event (G_LOG_LEVEL_WARNING, BC_MESSAGE_ID_STATE_FILE, NULL, NULL, "state file: %s (said once; `status` shows no daemon until it is written again)", error->message);
@@ -98,6 +96,47 @@ publish (BcDaemon *d, GPtrArray *doms, gint64 now_ms)
   if (d->publish_failing)
     g_message ("state file: written again");
   d->publish_failing = FALSE;
+}
+
+/* The write that waits, if one does, now (when due, its timer, at stop);
+ * its timer, if set, goes. */
+static void
+publish_flush (BcDaemon *d)
+{
+  g_autoptr (GError) error = NULL;
+  gboolean ok;
+
+  g_clear_handle_id (&d->publish_id, g_source_remove);
+  if (d->published.pending == NULL)
+    return;
+  ok = bc_report_flush (&d->state_file, &d->published, bc_daemon_now_ms (), &error);
+  publish_said (d, ok, error);
+}
+
+static gboolean
+on_publish_due (gpointer data)
+{
+  BcDaemon *d = data;
+
+  d->publish_id = 0;
+  publish_flush (d);
+  return G_SOURCE_REMOVE;
+}
+
+/* The pass's state, written now when a write is due, else when it is
+ * (at most one a second): a timer, unless one is set (a later pass
+ * replaces what it writes, and does not put it off). */
+static void
+publish (BcDaemon *d, GPtrArray *doms, gint64 now_ms)
+{
+  gint64 wait_ms;
+
+  bc_explain_offer (doms, d->uri, &d->cfg, &d->counters.room, &d->published, now_ms);
+  wait_ms = bc_report_pending_ms (&d->published, now_ms);
+  if (wait_ms == 0)
+    publish_flush (d);
+  else if (wait_ms > 0 && d->publish_id == 0)
+    d->publish_id = g_timeout_add ((guint) MIN (wait_ms, G_MAXUINT), on_publish_due, d);
 }
 
 static void
@@ -249,6 +288,8 @@ bc_daemon_stop (BcDaemon *d)
   bc_notify_stopping ();
   g_clear_handle_id (&d->tick_id, g_source_remove);
   g_clear_handle_id (&d->reconnect_id, g_source_remove);
+  /* the last state a pass made, if it still waits */
+  publish_flush (d);
   /* a bound: systemd's stop timeout must not be reached */
   d->grace_id = g_timeout_add ((guint) d->opts.shutdown_grace_ms, on_grace_over, d);
   progress (d);
@@ -418,6 +459,7 @@ bc_daemon_free (BcDaemon *d)
   g_clear_handle_id (&d->tick_id, g_source_remove);
   g_clear_handle_id (&d->grace_id, g_source_remove);
   g_clear_handle_id (&d->reconnect_id, g_source_remove);
+  g_clear_handle_id (&d->publish_id, g_source_remove);
   bc_events_unregister (d);
   bc_metrics_stop (d);
   g_mutex_clear (&d->close_lock);

@@ -180,9 +180,9 @@ report_room (BcReport *r, const BcRoomHost *room)
   r->host.guests = MIN (room->guests, (guint64) BC_REPORT_MAX_KIB);
 }
 
-gboolean
-bc_explain_publish (GPtrArray *domains, const char *uri, const BcConfig *cfg, const BcRoomHost *room,
-                    BcStateFile *file, BcReportCache *cache, gint64 now_ms, GError **error)
+void
+bc_explain_offer (GPtrArray *domains, const char *uri, const BcConfig *cfg, const BcRoomHost *room,
+                  BcReportCache *cache, gint64 now_ms)
 {
   g_autoptr (BcReport) r = bc_report_new ();
 
@@ -204,5 +204,5 @@ bc_explain_publish (GPtrArray *domains, const char *uri, const BcConfig *cfg, co
       bc_history_note (cache->history, d);
     }
   bc_history_prune (cache->history, r);
-  return bc_report_publish (r, file, cache, now_ms, error);
+  bc_report_offer (g_steal_pointer (&r), cache, now_ms);
 }

@@ -37,9 +37,10 @@ void bc_explain_report (BcReportDomain *out, const BcDomain *dom);
  * detail, its history aside): now_ms the pass's monotonic time, wall_ms
  * the wall clock at the same moment. */
 void bc_explain_detail (BcReportDetail *out, const BcDomain *dom, const BcConfig *cfg, gint64 now_ms, gint64 wall_ms);
-/* Writes the claimed state file for the domains (of BcDomain) and the room
- * the last pass left the host (its budget the budget in force), unless it
- * would say what it already says (bc_report_publish).  Each domain's last
- * changes are kept in cache->history (bc-history.h). */
-gboolean bc_explain_publish (GPtrArray *domains, const char *uri, const BcConfig *cfg, const BcRoomHost *room,
-                             BcStateFile *file, BcReportCache *cache, gint64 now_ms, GError **error);
+/* The state file's next contents for the domains (of BcDomain) and the
+ * room the last pass left the host (its budget the budget in force),
+ * offered to cache (bc_report_offer: kept as cache->pending unless it says
+ * what the file already says).  Each domain's last changes are kept in
+ * cache->history (bc-history.h). */
+void bc_explain_offer (GPtrArray *domains, const char *uri, const BcConfig *cfg, const BcRoomHost *room,
+                       BcReportCache *cache, gint64 now_ms);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* report: what the running daemon publishes for `balloonctl status`: a JSON
- * state file under the runtime directory, rewritten every apply tick. */
+ * state file under the runtime directory, rewritten when what it says
+ * changes, at most once a second, and as a heartbeat. */
 #pragma once
 
 #include "bc-report-detail.h"
@@ -90,10 +91,15 @@ gboolean bc_report_write (const BcReport *r, const char *path, GError **error);
 /* Writes r to the claimed state file. */
 gboolean bc_report_write_file (const BcReport *r, BcStateFile *file, GError **error);
 
-/* What was last written, so an unchanged state is not written again. */
+/* What was last written, so an unchanged state is not written again, and
+ * what waits to be written: at most one write a second (the passes may
+ * run every 100 ms; a reader needs no more), each with the latest state. */
 typedef struct {
-  BcReport *last;       /* a copy of the last state written */
+  BcReport *last;       /* the last state written */
   gint64 written_ms;    /* monotonic */
+  BcReport *pending;    /* the latest state, not written yet, or NULL */
+  gboolean tried;       /* a write was tried (tried_ms is set) */
+  gint64 tried_ms;      /* monotonic: the last write tried */
   GHashTable *history;  /* uuid -> BcReportHistory: each domain's last
                            changes (bc-history.h), NULL until the first */
 } BcReportCache;
@@ -106,11 +112,27 @@ typedef struct {
 gint64 bc_report_heartbeat_ms (gint64 apply_interval_ms);
 /* A file older than this is a dead daemon's. */
 gint64 bc_report_max_age_ms (gint64 apply_interval_ms);
+/* The least time between two writes of the state file tried: a change
+ * waits (bc_report_pending_ms) until the next write is due. */
+#define BC_REPORT_MIN_WRITE_GAP_MS 1000
+/* Whether a write may be made at now_ms: no write tried yet (last_ms < 0),
+ * or interval_ms or more since the last one (a clock gone back: at once).
+ * Pure. */
+gboolean bc_report_write_due (gint64 last_ms, gint64 now_ms, gint64 interval_ms);
 
-/* Writes r unless it says what the last write said (updated_ms aside) and
- * that write is younger than its heartbeat: a write syncs the file to
- * disk, and most ticks change nothing a reader sees. */
-gboolean bc_report_publish (BcReport *r, BcStateFile *file, BcReportCache *cache, gint64 now_ms, GError **error);
+/* A copy of r, its domains' records and details too. */
+BcReport *bc_report_copy (const BcReport *r);
+/* Takes r: keeps it as cache->pending, the state to write next (in place
+ * of one that waited), unless it says what the last write said (updated_ms
+ * aside) and that write is younger than its heartbeat (a write syncs the
+ * file to disk, and most ticks change nothing a reader sees): then it is
+ * dropped, and what waited with it.  No I/O. */
+void bc_report_offer (BcReport *r, BcReportCache *cache, gint64 now_ms);
+/* Milliseconds until the pending write is due (0: now), or -1 when none
+ * waits. */
+gint64 bc_report_pending_ms (const BcReportCache *cache, gint64 now_ms);
+/* Writes the pending state now, if one waits (TRUE when none does). */
+gboolean bc_report_flush (BcStateFile *file, BcReportCache *cache, gint64 now_ms, GError **error);
 void bc_report_cache_clear (BcReportCache *cache);
 /* What a state file may say: bc_report_from_json refuses a file with a
  * figure beyond these (a negative time, pid or size, a size above

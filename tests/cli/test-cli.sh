@@ -115,6 +115,13 @@ printf '[controller]\napply-interval-ms=200\n' >"$TMP/quick.conf"
 "$BIN" --state-file "$TMP/state.json" -c "$NODE" --config "$TMP/quick.conf" run >"$TMP/daemon.log" 2>&1 &
 pid=$!
 for _ in $(seq 100); do [ -s "$TMP/state.json" ] && break; sleep 0.1; done
+# the first file may come before vm-a's and vm-b's first change (it is
+# written at most once a second): until it holds both
+for _ in $(seq 100); do
+    python3 -c 'import json,sys; d={x["name"]: x for x in json.load(open(sys.argv[1]))["domains"]}; sys.exit(0 if all(d.get(n, {}).get("last_change") for n in ("vm-a", "vm-b")) else 1)' \
+        "$TMP/state.json" 2>/dev/null && break
+    sleep 0.1
+done
 for uri in "$NODE" "$NODE?bc=1"; do
     rc=0
     "$BIN" --state-file "$TMP/state.json" -c "$uri" --config "$TMP/quick.conf" status >"$TMP/out" 2>"$TMP/err" || rc=$?

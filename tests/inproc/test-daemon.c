@@ -266,6 +266,7 @@ typedef struct {
   virConnectPtr conn;
   char *state_path;
   guint step;
+  guint polls;
   gboolean saw_e, saw_a_gone, saw_c_managed;
 } Script;
 
@@ -338,11 +339,16 @@ script_step (gpointer data)
                                              BC_METADATA_KEY, BC_METADATA_NS, VIR_DOMAIN_AFFECT_LIVE), ==, 0);
       virDomainFree (dom);
       return G_SOURCE_CONTINUE;
-    case 1: /* events followed */
+    case 1: /* events followed: polled, the file is written at most once a second */
       g_assert_nonnull (r);
       s->saw_e = find_name (r, "vm-e") != NULL && find_name (r, "vm-e")->managed;
       s->saw_a_gone = find_name (r, "vm-a") == NULL;
       s->saw_c_managed = find_name (r, "vm-c") && find_name (r, "vm-c")->managed;
+      if (!(s->saw_e && s->saw_a_gone && s->saw_c_managed) && ++s->polls < 20)
+        {
+          s->step = 1;
+          return G_SOURCE_CONTINUE;
+        }
       raise (SIGTERM);
       return G_SOURCE_REMOVE;
     default:

@@ -212,9 +212,15 @@ replace_state (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* Polled: stops once a write has been refused (at most one write a
+ * second), or after 10 s. */
 static gboolean
-stop_soon (gpointer data)
+stop_when_refused (gpointer data)
 {
+  guint *polls = data;
+
+  if (inproc_count_messages ("state file: *is now a regular file*") == 0 && ++*polls < 100)
+    return G_SOURCE_CONTINUE;
   raise (SIGTERM);
   return G_SOURCE_REMOVE;
 }
@@ -229,6 +235,7 @@ test_state_replaced (void)
   Paths p;
   BcDaemonOptions opts = { 0 };
   g_autofree char *text = NULL;
+  guint polls = 0;
   BcConfig cfg;
 
   paths_init (&p);
@@ -236,7 +243,7 @@ test_state_replaced (void)
   inproc_expect_warnings (expected);
   inproc_config (&cfg);
   g_timeout_add (500, replace_state, p.state);
-  g_timeout_add (1200, stop_soon, NULL);
+  g_timeout_add (100, stop_when_refused, &polls);
   g_assert_cmpint (inproc_run (conn, &cfg, &opts, NULL), ==, 0);
   virConnectClose (conn);
   g_assert_cmpuint (inproc_count_messages ("state file: state file */state.json: is now a regular file balloonctl did not write: left alone, not written (said once*"), ==, 1);

@@ -228,6 +228,19 @@ stop_soon (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* Polled: stops once the state file is written again (at most one write
+ * a second), or after 10 s. */
+static gboolean
+stop_when_written (gpointer data)
+{
+  guint *polls = data;
+
+  if (inproc_count_messages ("state file: written again") == 0 && ++*polls < 100)
+    return G_SOURCE_CONTINUE;
+  raise (SIGTERM);
+  return G_SOURCE_REMOVE;
+}
+
 /* A directory put where the state file goes once the daemon runs (one
  * there at start is refused): every pass's write fails, and the log says
  * so once, then once more when it works again (it used to warn every
@@ -241,13 +254,14 @@ test_state_write_said_once (void)
   const char *expected[] = { "vm-d: not managed: *", "vm-f: not managed: no balloon device", "state file: *", NULL };
   virConnectPtr conn = inproc_open_node ();
   BcDaemonOptions opts = { .state_path = state };
+  guint polls = 0;
   BcConfig cfg;
 
   inproc_expect_warnings (expected);
   inproc_config (&cfg);
   g_timeout_add (1, block_state, state);
   g_timeout_add (1000, unblock_state, state);
-  g_timeout_add (1500, stop_soon, NULL);
+  g_timeout_add (100, stop_when_written, &polls);
   g_assert_cmpint (inproc_run (conn, &cfg, &opts, NULL), ==, 0);
   g_assert_cmpuint (inproc_count_messages ("state file: *said once*"), ==, 1);
   g_assert_cmpuint (inproc_count_messages ("state file: written again"), ==, 1);

@@ -122,6 +122,10 @@ test_history (void)
   w.state_path = g_build_filename (dir, "state.json", NULL);
   opts.state_path = w.state_path;
   inproc_config (&cfg);
+  /* the state file is written at most once a second: at a pass every
+   * 500 ms, a write holds two passes' changes at most, so the first file
+   * with three changes has them all (BC_REPORT_HISTORY_MAX keeps five) */
+  cfg.apply_interval_ms = 500;
   g_timeout_add (50, look, &w);
   g_assert_cmpint (inproc_run (conn, &cfg, &opts, NULL), ==, 0);
   g_assert_nonnull (w.seen);

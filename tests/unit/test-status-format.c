@@ -176,6 +176,47 @@ test_host_line (void)
   g_assert_cmpstr (out->str, ==, "");
 }
 
+/* json-glib's pretty text of text parsed as one tree. */
+static char *
+one_tree (const char *text)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (JsonGenerator) gen = json_generator_new ();
+
+  g_assert_true (json_parser_load_from_data (parser, text, -1, NULL));
+  json_generator_set_root (gen, json_parser_get_root (parser));
+  json_generator_set_pretty (gen, TRUE);
+  return json_generator_to_data (gen, NULL);
+}
+
+/* The state file is made a domain at a time: the same text as one tree
+ * of it gives, with no domain, one, and two (a story each). */
+static void
+test_report_text_one_tree (void)
+{
+  g_autoptr (BcReport) r = bc_report_new ();
+
+  r->pid = 7;
+  r->uri = g_strdup ("test:///default");
+  r->updated_ms = NOW_MS;
+  for (guint n = 0; n < 3; n++)
+    {
+      g_autofree char *json = bc_report_to_json (r);
+      g_autofree char *tree = one_tree (json);
+      BcReportDomain *d;
+
+      g_assert_cmpstr (json, ==, tree);
+      d = bc_report_add_domain (r, n ? "u-2" : "u-1", n ? "vm \"two\"\n" : "vm1");
+      d->managed = TRUE;
+      d->target_kib = 1000 * (n + 1);
+      d->change_at_ms = NOW_MS - 1000;
+      d->change_reason = g_strdup ("shrink: a reason");
+      d->detail.history.n = 1;
+      d->detail.history.items[0] = (BcReportChange) { NOW_MS - 1000, 2000, 1000, g_strdup ("shrink: a reason") };
+      r->host = (BcReportHost) { TRUE, 111, 222, 333, 444 };
+    }
+}
+
 static void
 test_report_roundtrip (void)
 {
@@ -276,6 +317,17 @@ written_updated_ms (const char *path)
   return r->updated_ms;
 }
 
+/* What the daemon does after a pass: offers a copy of r as it is now (the
+ * offer takes it), and writes what waits if a write is due. */
+static gboolean
+publish_copy (const BcReport *r, BcStateFile *file, BcReportCache *cache, gint64 now_ms)
+{
+  bc_report_offer (bc_report_copy (r), cache, now_ms);
+  if (bc_report_pending_ms (cache, now_ms) != 0)
+    return TRUE;
+  return bc_report_flush (file, cache, now_ms, NULL);
+}
+
 /* The state file is written when what it says changes, and at least every
  * BC_REPORT_HEARTBEAT_MS so status knows the daemon lives; not every tick. */
 static void
@@ -293,38 +345,98 @@ test_report_publish (void)
   d->target_kib = 1000;
   r->apply_interval_ms = 2000;
   r->updated_ms = 1;
-  g_assert_true (bc_report_publish (r, &file, &cache, 0, NULL));
+  g_assert_true (publish_copy (r, &file, &cache, 0));
   g_assert_cmpint (written_updated_ms (path), ==, 1);
   r->updated_ms = 2;
-  g_assert_true (bc_report_publish (r, &file, &cache, BC_REPORT_HEARTBEAT_MS - 1, NULL));
+  g_assert_true (publish_copy (r, &file, &cache, BC_REPORT_HEARTBEAT_MS - 1));
   g_assert_cmpint (written_updated_ms (path), ==, 1);
   r->updated_ms = 3;
-  g_assert_true (bc_report_publish (r, &file, &cache, BC_REPORT_HEARTBEAT_MS, NULL));
+  g_assert_true (publish_copy (r, &file, &cache, BC_REPORT_HEARTBEAT_MS));
   g_assert_cmpint (written_updated_ms (path), ==, 3);
   /* the room moves with every read of a guest: the heartbeat carries it */
   d->reclaimable_kib = 5000;
   d->floor_kib = 6000;
   r->host = (BcReportHost) { TRUE, 1, 2, 3, 4 };
   r->updated_ms = 7;
-  g_assert_true (bc_report_publish (r, &file, &cache, BC_REPORT_HEARTBEAT_MS + 1, NULL));
+  g_assert_true (publish_copy (r, &file, &cache, BC_REPORT_HEARTBEAT_MS + 1));
   g_assert_cmpint (written_updated_ms (path), ==, 3);
-  d->target_kib = 2000;
-  r->updated_ms = 4;
-  g_assert_true (bc_report_publish (r, &file, &cache, BC_REPORT_HEARTBEAT_MS + 1, NULL));
-  g_assert_cmpint (written_updated_ms (path), ==, 4);
+  g_assert_cmpint (bc_report_pending_ms (&cache, BC_REPORT_HEARTBEAT_MS + 1), ==, -1);
   /* a short apply interval: the heartbeat is one interval + 1 s */
   r->apply_interval_ms = 100;
   r->updated_ms = 5;
-  g_assert_true (bc_report_publish (r, &file, &cache, 10000, NULL));
+  g_assert_true (publish_copy (r, &file, &cache, 10000));
   r->updated_ms = 6;
-  g_assert_true (bc_report_publish (r, &file, &cache, 11099, NULL));
+  g_assert_true (publish_copy (r, &file, &cache, 11099));
   g_assert_cmpint (written_updated_ms (path), ==, 5);
-  g_assert_true (bc_report_publish (r, &file, &cache, 11100, NULL));
+  g_assert_true (publish_copy (r, &file, &cache, 11100));
   g_assert_cmpint (written_updated_ms (path), ==, 6);
   bc_report_cache_clear (&cache);
   bc_state_file_clear (&file);
   g_unlink (path);
   g_rmdir (dir);
+}
+
+/* A change less than BC_REPORT_MIN_WRITE_GAP_MS after the last write
+ * waits, replaced by the later ones, until it is due; one that undoes
+ * what waits leaves nothing to write. */
+static void
+test_report_publish_gap (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("bc-report-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "state.json", NULL);
+  g_autoptr (BcReport) r = bc_report_new ();
+  BcReportCache cache = { 0 };
+  BcReportDomain *d = bc_report_add_domain (r, "u-1", "vm1");
+  BcStateFile file = BC_STATE_FILE_INIT;
+
+  g_assert_true (bc_state_file_claim (&file, path, NULL));
+  r->apply_interval_ms = 100;
+  r->updated_ms = 1;
+  g_assert_true (publish_copy (r, &file, &cache, 5000));
+  g_assert_cmpint (bc_report_pending_ms (&cache, 5000), ==, -1);
+  d->target_kib = 1000, r->updated_ms = 2;
+  g_assert_true (publish_copy (r, &file, &cache, 5100));
+  g_assert_cmpint (written_updated_ms (path), ==, 1);
+  g_assert_cmpint (bc_report_pending_ms (&cache, 5100), ==, 900);
+  d->target_kib = 2000, r->updated_ms = 3;
+  g_assert_true (publish_copy (r, &file, &cache, 5200));
+  g_assert_cmpint (bc_report_pending_ms (&cache, 5200), ==, 800);
+  g_assert_cmpint (bc_report_pending_ms (&cache, 6000), ==, 0);
+  g_assert_true (bc_report_flush (&file, &cache, 6000, NULL));
+  g_assert_cmpint (written_updated_ms (path), ==, 3);
+  g_assert_cmpint (bc_report_pending_ms (&cache, 6000), ==, -1);
+  /* nothing waits: a flush writes nothing */
+  g_assert_true (bc_report_flush (&file, &cache, 7000, NULL));
+  g_assert_cmpint (written_updated_ms (path), ==, 3);
+  d->target_kib = 3000, r->updated_ms = 4;
+  g_assert_true (publish_copy (r, &file, &cache, 6500));
+  d->target_kib = 2000, r->updated_ms = 5;
+  g_assert_true (publish_copy (r, &file, &cache, 6600));
+  g_assert_cmpint (bc_report_pending_ms (&cache, 6600), ==, -1);
+  /* due: written by the pass itself */
+  d->target_kib = 4000, r->updated_ms = 6;
+  g_assert_true (publish_copy (r, &file, &cache, 7000));
+  g_assert_cmpint (written_updated_ms (path), ==, 6);
+  bc_report_cache_clear (&cache);
+  bc_state_file_clear (&file);
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
+/* A write is due at the first, and a gap after the last tried. */
+static void
+test_report_write_due (void)
+{
+  g_assert_true (bc_report_write_due (-1, 0, 1000));
+  g_assert_true (bc_report_write_due (-1, 5, 1000));
+  g_assert_false (bc_report_write_due (0, 0, 1000));
+  g_assert_false (bc_report_write_due (0, 999, 1000));
+  g_assert_true (bc_report_write_due (0, 1000, 1000));
+  g_assert_true (bc_report_write_due (4000, 6000, 1000));
+  g_assert_false (bc_report_write_due (4000, 4100, 1000));
+  /* a clock gone back: at once, not after a long wait */
+  g_assert_true (bc_report_write_due (4000, 3000, 1000));
+  g_assert_true (bc_report_write_due (4000, 4000, 0));
 }
 
 /* status takes the daemon's own apply interval to judge its file stale */
@@ -966,6 +1078,9 @@ main (int argc, char **argv)
   g_test_add_func ("/status/column-parse", test_column_parse);
   g_test_add_func ("/status/table/fit", test_table_fit);
   g_test_add_func ("/status/watch-frame", test_frame);
+  g_test_add_func ("/status/report-text-one-tree", test_report_text_one_tree);
+  g_test_add_func ("/status/report-publish-gap", test_report_publish_gap);
+  g_test_add_func ("/status/report-write-due", test_report_write_due);
   g_test_add_func ("/status/report-live-deep", test_report_live_deep);
   g_test_add_func ("/status/report-negative-times", test_report_negative_times);
   g_test_add_func ("/status/report-control-chars", test_report_control_chars);
