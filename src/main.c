@@ -4,9 +4,10 @@
 
 #include "bc-build-config.h"
 #include "bc-collect.h"
-#include "bc-config.h"
+#include "bc-config-file.h"
 #include "bc-daemon.h"
 #include "bc-error.h"
+#include "bc-error-libvirt.h"
 #include "bc-quote.h"
 #include "bc-record-reader.h"
 #include "bc-replay-format.h"

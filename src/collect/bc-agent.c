@@ -3,6 +3,7 @@
 
 #include "bc-agent.h"
 #include "bc-error.h"
+#include "bc-error-libvirt.h"
 #include "bc-json.h"
 #include "bc-meminfo.h"
 

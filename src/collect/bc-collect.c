@@ -4,6 +4,7 @@
 #include "bc-collect.h"
 #include "bc-agent.h"
 #include "bc-error.h"
+#include "bc-error-libvirt.h"
 
 #include <libvirt/virterror.h>
 #include <string.h>

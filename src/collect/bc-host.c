@@ -4,6 +4,7 @@
 #include "bc-host.h"
 #include "bc-file.h"
 #include "bc-error.h"
+#include "bc-error-libvirt.h"
 #include "bc-meminfo.h"
 
 #include <libvirt/virterror.h>

@@ -8,7 +8,7 @@
  * Pure: XML text in, policy out. */
 #pragma once
 
-#include <glib.h>
+#include "bc-domain-policy.h"
 
 #define BC_METADATA_NS "http://balloonctl.org/xmlns/domain/1.0"
 #define BC_METADATA_KEY "balloonctl"
@@ -19,13 +19,6 @@
 
 /* <weight>: the range of cgroup v2's memory and cpu weights. */
 #define BC_METADATA_WEIGHT_MAX 10000
-
-typedef struct {
-  gboolean enabled;
-  guint64 min_kib; /* 0 = not set */
-  guint64 max_kib; /* 0 = not set */
-  guint weight;    /* its part of the host budget, 1..10000; 0 = not set */
-} BcDomainPolicy;
 
 /* Parses the element virDomainGetMetadata() returns.  NULL xml means the
  * domain has no balloonctl metadata: defaults. */

@@ -1,8 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Configuration: /etc/balloonctl/balloonctl.conf (GKeyFile).  Every key is
- * range-checked; unknown groups or keys are errors naming file, group, key.
- * The file must be a regular file of at most BC_CONFIG_SIZE_MAX bytes; a
- * NUL byte, a group or key given twice and localised keys are errors. */
+/* Configuration: what /etc/balloonctl/balloonctl.conf sets, its defaults
+ * and the host budget it gives.  Reading the file: bc-config-file.h. */
 #pragma once
 
 #include "bc-margin.h"
@@ -42,17 +40,9 @@ typedef struct {
   gboolean from_file;
 } BcConfig;
 
-#define BC_CONFIG_SIZE_MAX (64 * 1024)
-
 void bc_config_defaults (BcConfig *cfg);
 /* The most all managed domains may hold together: [host] budget-mib, or
  * host memory minus reserve-mib.  0 when the reserve leaves nothing. */
 guint64 bc_config_budget_kib (const BcConfig *cfg, guint64 host_kib);
 /* The same, and a configuration error when it is 0. */
 gboolean bc_config_check_budget (const BcConfig *cfg, guint64 host_kib, guint64 *budget_kib, GError **error);
-/* Loads path over cfg; on an error cfg is left as it was.  A missing file
- * is an error unless missing_ok (the default path).  Never blocks on a
- * FIFO or a device: anything but a regular file is refused. */
-gboolean bc_config_load (BcConfig *cfg, const char *path, gboolean missing_ok, GError **error);
-/* The same from text, name for the messages. */
-gboolean bc_config_load_data (BcConfig *cfg, const char *data, const char *name, GError **error);

@@ -5,7 +5,7 @@
 
 #include "bc-config.h"
 #include "bc-figures.h"
-#include "bc-metadata.h"
+#include "bc-domain-policy.h"
 
 typedef struct {
   BcSource source;

@@ -5,6 +5,7 @@
 #include "bc-apply.h"
 #include "bc-daemon-private.h"
 #include "bc-error.h"
+#include "bc-error-libvirt.h"
 
 static const char *const job_names[] = {
   "unknown", "start", "save", "restore", "incoming migration", "migration",

@@ -9,7 +9,7 @@
 #include "bc-daemon-private.h"
 #include "bc-apply.h"
 #include "bc-error.h"
-#include "bc-explain.h"
+#include "bc-explain-report.h"
 
 #include <glib-unix.h>
 #include <glib/gstdio.h>

@@ -4,7 +4,7 @@
  * runs as jobs on workers (bc-jobs.c). */
 #pragma once
 
-#include "bc-config.h"
+#include "bc-config-file.h"
 
 #include <libvirt/libvirt.h>
 

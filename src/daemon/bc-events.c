@@ -6,6 +6,7 @@
 
 #include "bc-daemon-private.h"
 #include "bc-error.h"
+#include "bc-error-libvirt.h"
 #include "bc-log.h"
 
 static gboolean

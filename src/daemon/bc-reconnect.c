@@ -9,6 +9,7 @@
 #include "bc-log.h"
 #include "bc-daemon-private.h"
 #include "bc-error.h"
+#include "bc-error-libvirt.h"
 
 #define RECONNECT_FIRST_MS 1000
 #define RECONNECT_MAX_MS 30000

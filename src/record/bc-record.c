@@ -8,6 +8,7 @@
 
 #include "bc-record.h"
 #include "bc-json.h"
+#include "bc-config-file.h"
 #include "bc-json-strict.h"
 #include "bc-error.h"
 #include "bc-quote.h"

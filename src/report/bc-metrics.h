@@ -6,6 +6,7 @@
 #pragma once
 
 #include "bc-report.h"
+#include "bc-listen.h"
 #include "bc-room.h"
 
 #include <gio/gio.h>
@@ -66,22 +67,6 @@ typedef struct {
   gint64 apply_interval_ms;/* the daemon's; 0 = not said */
   GPtrArray *domains;      /* of BcMetricsDomain */
 } BcMetricsSnapshot;
-
-/* The longest [metrics] listen value, with its NUL. */
-#define BC_METRICS_LISTEN_MAX 64
-
-/* ADDRESS:PORT, the address an IP literal (IPv6 in brackets) that can be
- * a host's own (not multicast, not 255.255.255.255), the port 0..65535
- * (0: any free one).  out (may be NULL) gets the address. */
-gboolean bc_metrics_parse_listen (const char *text, GSocketAddress **out, GError **error);
-
-/* The 4 bytes of addr's IPv4 address (an IPv4 address, or an IPv4-mapped
- * IPv6 one, ::ffff:a.b.c.d); NULL for other IPv6 addresses. */
-const guint8 *bc_metrics_listen_ipv4 (GInetAddress *addr);
-
-/* TRUE if two valid listen values name the same port, not 0: the new
- * address may then collide with the old one's socket. */
-gboolean bc_metrics_listen_same_port (const char *a, const char *b);
 
 /* ---- the endpoint's answers (pure: the HTTP side is bc-metrics-http.c) -- */
 

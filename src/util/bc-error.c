@@ -1,8 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "bc-error.h"
 
-#include <libvirt/virterror.h>
-
 G_DEFINE_QUARK (balloonctl-error-quark, bc_error)
 
 gboolean
@@ -16,13 +14,4 @@ bc_set_error (GError **error, BcError code, const char *fmt, ...)
   *error = g_error_new_valist (BC_ERROR, code, fmt, ap);
   va_end (ap);
   return FALSE;
-}
-
-gboolean
-bc_set_error_from_libvirt (GError **error, const char *what)
-{
-  virErrorPtr err = virGetLastError ();
-
-  return bc_set_error (error, BC_ERROR_LIBVIRT, "%s: %s", what,
-                       err && err->message ? err->message : "unknown libvirt error");
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* One error domain for the whole program, and the one place where a libvirt
- * error becomes a GError. */
+/* One error domain for the whole program.  A libvirt error becomes a GError
+ * in bc-error-libvirt.h (collect). */
 #pragma once
 
 #include <glib.h>
@@ -23,6 +23,3 @@ GQuark bc_error_quark (void);
 
 /* Always returns FALSE, so callers can "return bc_set_error (...)". */
 gboolean bc_set_error (GError **error, BcError code, const char *fmt, ...) G_GNUC_PRINTF (3, 4);
-
-/* Turns the last libvirt error of this thread into a GError prefixed by what. */
-gboolean bc_set_error_from_libvirt (GError **error, const char *what);

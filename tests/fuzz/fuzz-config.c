@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The configuration file. */
 #include "fuzz-common.h"
-#include "bc-config.h"
+#include "bc-config-file.h"
 
 #include <string.h>
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Configuration parsing: every key, and errors that name file, group, key. */
-#include "bc-config.h"
+#include "bc-config-file.h"
 #include "bc-error.h"
 #include "bc-term.h"
 

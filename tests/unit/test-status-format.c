@@ -4,7 +4,7 @@
  * terminal and the --watch frame. */
 #include "bc-error.h"
 #include "bc-domain.h"
-#include "bc-explain.h"
+#include "bc-explain-report.h"
 #include "bc-quote.h"
 #include "bc-status.h"
 #include "bc-term.h"
