@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The loop: every apply interval, gather (bc-gather.c), run the pure pass
- * (bc-pass.c), start the applies (bc-apply.c), publish (bc-explain.c).
+ * (bc-pass.c), start the applies (bc-apply.c), publish (bc-explain-report.c).
  * Signals, reload, --once, and a bounded stop; libvirt's events are
  * bc-events.c's. */
 #define G_LOG_DOMAIN "balloonctl"

@@ -3,7 +3,7 @@
 # PAGE renders without a word from groff or man (warnings on);
 # balloonctl(8) documents exactly the commands and options of
 # `balloonctl [COMMAND] --help`; and balloonctl.conf(5) documents exactly
-# the keys of src/bc-config.c's key table, each in its group with the
+# the keys of src/collect/bc-config-file.c's key table, each in its group with the
 # table's range and the default of the shipped example (data/balloonctl.conf,
 # which a unit test holds to the built-in defaults).  TAP output.
 set -uo pipefail
@@ -70,7 +70,7 @@ result "balloonctl(8) documents the commands and options of --help ($(wc -l <"$T
 # The key table: "group key type min max", one line a key.
 table() {
     local line re='^ *\{ "([a-z][a-z-]*)", "([a-z][a-z0-9-]*)", (KEY_[A-Z]+), O \([a-z_.]+\), ([^,]+), ([^}]+) \},$'
-    sed -n '/ keys\[\] = {$/,/^};$/p' "$SRC/src/bc-config.c" | sed '1d;$d' | while IFS= read -r line; do
+    sed -n '/ keys\[\] = {$/,/^};$/p' "$SRC/src/collect/bc-config-file.c" | sed '1d;$d' | while IFS= read -r line; do
         if [[ $line =~ $re ]]; then
             echo "${BASH_REMATCH[1]} ${BASH_REMATCH[2]} ${BASH_REMATCH[3]} $((BASH_REMATCH[4])) $((BASH_REMATCH[5]))"
         else
@@ -107,7 +107,7 @@ documented() {
 table >"$TMP/table"
 example >"$TMP/example"
 documented >"$TMP/documented"
-result "key table read from src/bc-config.c ($(wc -l <"$TMP/table") keys)" \
+result "key table read from src/collect/bc-config-file.c ($(wc -l <"$TMP/table") keys)" \
     "$([ -s "$TMP/table" ] || echo "no key table")$(grep unparsed "$TMP/table")"
 
 while read -r group key type min max; do
