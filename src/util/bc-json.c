@@ -42,14 +42,19 @@ bc_json_add_kib (JsonBuilder *b, const char *key, gboolean known, guint64 kib)
     json_builder_add_null_value (b);
 }
 
+/* json-glib (1.6) escapes the controls below 0x1f and leaves 0x1f
+ * itself raw, which strict JSON readers refuse; outside a string JSON
+ * holds no control at all, so a raw 0x1f is always one to escape. */
+#define JSON_GLIB_RAW_CONTROL 0x1f
+
 /* The first byte from which text may hold a character to escape: all of
- * ASCII but DEL is left as json-glib wrote it. */
+ * ASCII but DEL (and 0x1f) is left as json-glib wrote it. */
 static const char *
 first_non_ascii (const char *text)
 {
   const char *p = text;
 
-  while (*p && (guchar) *p < 0x7f)
+  while (*p && (guchar) *p < 0x7f && *p != JSON_GLIB_RAW_CONTROL)
     p++;
   return p;
 }
@@ -72,7 +77,7 @@ escape_from (const char *text, const char *p)
         break;
       c = g_utf8_get_char_validated (run, -1);
       len = c == (gunichar) -1 || c == (gunichar) -2 ? 1 : (gsize) (g_utf8_next_char (run) - run);
-      if (bc_term_needs_escape (c) && (len > 1 || c == 0x7f))
+      if (bc_term_needs_escape (c) && (len > 1 || c == 0x7f || c == JSON_GLIB_RAW_CONTROL))
         g_string_append_printf (out, "\\u%04x", c);
       else
         g_string_append_len (out, run, len);
