@@ -328,52 +328,78 @@ publish_copy (const BcReport *r, BcStateFile *file, BcReportCache *cache, gint64
   return bc_report_flush (file, cache, now_ms, NULL);
 }
 
+/* A state file in a temporary folder, claimed as the daemon claims its
+ * own, with the cache of what was written to it. */
+typedef struct {
+  char *dir;
+  char *path;
+  BcStateFile file;
+  BcReportCache cache;
+} Published;
+
+static void
+published_open (Published *p)
+{
+  BcStateFile init = BC_STATE_FILE_INIT;
+
+  p->dir = g_dir_make_tmp ("bc-report-XXXXXX", NULL);
+  p->path = g_build_filename (p->dir, "state.json", NULL);
+  p->file = init;
+  p->cache = (BcReportCache) { 0 };
+  g_assert_true (bc_state_file_claim (&p->file, p->path, NULL));
+}
+
+static void
+published_close (Published *p)
+{
+  bc_report_cache_clear (&p->cache);
+  bc_state_file_clear (&p->file);
+  g_unlink (p->path);
+  g_rmdir (p->dir);
+  g_free (p->path);
+  g_free (p->dir);
+}
+
 /* The state file is written when what it says changes, and at least every
  * BC_REPORT_HEARTBEAT_MS so status knows the daemon lives; not every tick. */
 static void
 test_report_publish (void)
 {
-  g_autofree char *dir = g_dir_make_tmp ("bc-report-XXXXXX", NULL);
-  g_autofree char *path = g_build_filename (dir, "state.json", NULL);
   g_autoptr (BcReport) r = bc_report_new ();
-  BcReportCache cache = { 0 };
   BcReportDomain *d = bc_report_add_domain (r, "u-1", "vm1");
-  BcStateFile file = BC_STATE_FILE_INIT;
+  Published p;
 
-  g_assert_true (bc_state_file_claim (&file, path, NULL));
+  published_open (&p);
   d->managed = TRUE;
   d->target_kib = 1000;
   r->apply_interval_ms = 2000;
   r->updated_ms = 1;
-  g_assert_true (publish_copy (r, &file, &cache, 0));
-  g_assert_cmpint (written_updated_ms (path), ==, 1);
+  g_assert_true (publish_copy (r, &p.file, &p.cache, 0));
+  g_assert_cmpint (written_updated_ms (p.path), ==, 1);
   r->updated_ms = 2;
-  g_assert_true (publish_copy (r, &file, &cache, BC_REPORT_HEARTBEAT_MS - 1));
-  g_assert_cmpint (written_updated_ms (path), ==, 1);
+  g_assert_true (publish_copy (r, &p.file, &p.cache, BC_REPORT_HEARTBEAT_MS - 1));
+  g_assert_cmpint (written_updated_ms (p.path), ==, 1);
   r->updated_ms = 3;
-  g_assert_true (publish_copy (r, &file, &cache, BC_REPORT_HEARTBEAT_MS));
-  g_assert_cmpint (written_updated_ms (path), ==, 3);
+  g_assert_true (publish_copy (r, &p.file, &p.cache, BC_REPORT_HEARTBEAT_MS));
+  g_assert_cmpint (written_updated_ms (p.path), ==, 3);
   /* the room moves with every read of a guest: the heartbeat carries it */
   d->reclaimable_kib = 5000;
   d->floor_kib = 6000;
   r->host = (BcReportHost) { TRUE, 1, 2, 3, 4 };
   r->updated_ms = 7;
-  g_assert_true (publish_copy (r, &file, &cache, BC_REPORT_HEARTBEAT_MS + 1));
-  g_assert_cmpint (written_updated_ms (path), ==, 3);
-  g_assert_cmpint (bc_report_pending_ms (&cache, BC_REPORT_HEARTBEAT_MS + 1), ==, -1);
+  g_assert_true (publish_copy (r, &p.file, &p.cache, BC_REPORT_HEARTBEAT_MS + 1));
+  g_assert_cmpint (written_updated_ms (p.path), ==, 3);
+  g_assert_cmpint (bc_report_pending_ms (&p.cache, BC_REPORT_HEARTBEAT_MS + 1), ==, -1);
   /* a short apply interval: the heartbeat is one interval + 1 s */
   r->apply_interval_ms = 100;
   r->updated_ms = 5;
-  g_assert_true (publish_copy (r, &file, &cache, 10000));
+  g_assert_true (publish_copy (r, &p.file, &p.cache, 10000));
   r->updated_ms = 6;
-  g_assert_true (publish_copy (r, &file, &cache, 11099));
-  g_assert_cmpint (written_updated_ms (path), ==, 5);
-  g_assert_true (publish_copy (r, &file, &cache, 11100));
-  g_assert_cmpint (written_updated_ms (path), ==, 6);
-  bc_report_cache_clear (&cache);
-  bc_state_file_clear (&file);
-  g_unlink (path);
-  g_rmdir (dir);
+  g_assert_true (publish_copy (r, &p.file, &p.cache, 11099));
+  g_assert_cmpint (written_updated_ms (p.path), ==, 5);
+  g_assert_true (publish_copy (r, &p.file, &p.cache, 11100));
+  g_assert_cmpint (written_updated_ms (p.path), ==, 6);
+  published_close (&p);
 }
 
 /* A change less than BC_REPORT_MIN_WRITE_GAP_MS after the last write
@@ -382,45 +408,39 @@ test_report_publish (void)
 static void
 test_report_publish_gap (void)
 {
-  g_autofree char *dir = g_dir_make_tmp ("bc-report-XXXXXX", NULL);
-  g_autofree char *path = g_build_filename (dir, "state.json", NULL);
   g_autoptr (BcReport) r = bc_report_new ();
-  BcReportCache cache = { 0 };
   BcReportDomain *d = bc_report_add_domain (r, "u-1", "vm1");
-  BcStateFile file = BC_STATE_FILE_INIT;
+  Published p;
 
-  g_assert_true (bc_state_file_claim (&file, path, NULL));
+  published_open (&p);
   r->apply_interval_ms = 100;
   r->updated_ms = 1;
-  g_assert_true (publish_copy (r, &file, &cache, 5000));
-  g_assert_cmpint (bc_report_pending_ms (&cache, 5000), ==, -1);
+  g_assert_true (publish_copy (r, &p.file, &p.cache, 5000));
+  g_assert_cmpint (bc_report_pending_ms (&p.cache, 5000), ==, -1);
   d->target_kib = 1000, r->updated_ms = 2;
-  g_assert_true (publish_copy (r, &file, &cache, 5100));
-  g_assert_cmpint (written_updated_ms (path), ==, 1);
-  g_assert_cmpint (bc_report_pending_ms (&cache, 5100), ==, 900);
+  g_assert_true (publish_copy (r, &p.file, &p.cache, 5100));
+  g_assert_cmpint (written_updated_ms (p.path), ==, 1);
+  g_assert_cmpint (bc_report_pending_ms (&p.cache, 5100), ==, 900);
   d->target_kib = 2000, r->updated_ms = 3;
-  g_assert_true (publish_copy (r, &file, &cache, 5200));
-  g_assert_cmpint (bc_report_pending_ms (&cache, 5200), ==, 800);
-  g_assert_cmpint (bc_report_pending_ms (&cache, 6000), ==, 0);
-  g_assert_true (bc_report_flush (&file, &cache, 6000, NULL));
-  g_assert_cmpint (written_updated_ms (path), ==, 3);
-  g_assert_cmpint (bc_report_pending_ms (&cache, 6000), ==, -1);
+  g_assert_true (publish_copy (r, &p.file, &p.cache, 5200));
+  g_assert_cmpint (bc_report_pending_ms (&p.cache, 5200), ==, 800);
+  g_assert_cmpint (bc_report_pending_ms (&p.cache, 6000), ==, 0);
+  g_assert_true (bc_report_flush (&p.file, &p.cache, 6000, NULL));
+  g_assert_cmpint (written_updated_ms (p.path), ==, 3);
+  g_assert_cmpint (bc_report_pending_ms (&p.cache, 6000), ==, -1);
   /* nothing waits: a flush writes nothing */
-  g_assert_true (bc_report_flush (&file, &cache, 7000, NULL));
-  g_assert_cmpint (written_updated_ms (path), ==, 3);
+  g_assert_true (bc_report_flush (&p.file, &p.cache, 7000, NULL));
+  g_assert_cmpint (written_updated_ms (p.path), ==, 3);
   d->target_kib = 3000, r->updated_ms = 4;
-  g_assert_true (publish_copy (r, &file, &cache, 6500));
+  g_assert_true (publish_copy (r, &p.file, &p.cache, 6500));
   d->target_kib = 2000, r->updated_ms = 5;
-  g_assert_true (publish_copy (r, &file, &cache, 6600));
-  g_assert_cmpint (bc_report_pending_ms (&cache, 6600), ==, -1);
+  g_assert_true (publish_copy (r, &p.file, &p.cache, 6600));
+  g_assert_cmpint (bc_report_pending_ms (&p.cache, 6600), ==, -1);
   /* due: written by the pass itself */
   d->target_kib = 4000, r->updated_ms = 6;
-  g_assert_true (publish_copy (r, &file, &cache, 7000));
-  g_assert_cmpint (written_updated_ms (path), ==, 6);
-  bc_report_cache_clear (&cache);
-  bc_state_file_clear (&file);
-  g_unlink (path);
-  g_rmdir (dir);
+  g_assert_true (publish_copy (r, &p.file, &p.cache, 7000));
+  g_assert_cmpint (written_updated_ms (p.path), ==, 6);
+  published_close (&p);
 }
 
 /* A write is due at the first, and a gap after the last tried. */
