@@ -9,7 +9,7 @@
 gint64
 bc_decide_agent_max_age_ms (const BcConfig *cfg)
 {
-  return cfg->agent_timeout_ms + 3 * cfg->apply_interval_ms;
+  return cfg->agent_timeout_ms + bc_config_stale_ms (cfg->apply_interval_ms);
 }
 
 BcSource

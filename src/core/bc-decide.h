@@ -17,7 +17,8 @@ typedef struct {
   BcTarget target;         /* after the clamps, before the arbiter */
 } BcDecision;
 
-/* How old the agent's figures may be: its timeout and three passes. */
+/* How old the agent's figures may be: its timeout and BC_STALE_PASSES
+ * passes. */
 gint64 bc_decide_agent_max_age_ms (const BcConfig *cfg);
 
 /* Picks the figures to trust: the agent's when they are at most

@@ -255,7 +255,7 @@ add_domain (BcDaemon *d, const BcBulkRecord *r)
   BcDomain *dom = bc_domain_new (r->dom, r->uuid, r->name);
 
   dom->run_id = r->id;
-  bc_margin_init (&dom->margin, &d->cfg.margin);
+  bc_carry_init (&dom->carry, &d->cfg.margin);
   g_hash_table_insert (d->domains, dom->uuid, dom);
   g_message ("%s: now followed", dom->name);
   bc_gather_setup (d, dom);

@@ -260,10 +260,10 @@ stop_at_line_max (BcRecorder *r, guint domains, gsize len)
 
 /* The pass as bc-record.c takes it, borrowing the domains' strings. */
 static BcRecordPass
-pass_of (BcRecorder *r, const BcPassParams *p, guint64 host_kib, GPtrArray *doms, const BcPassInput *in,
+pass_of (BcRecorder *r, const BcPassParams *p, const BcPassBudget *budget, GPtrArray *doms, const BcPassInput *in,
          const BcPassOutput *out)
 {
-  BcRecordPass pass = { ++r->passes, *p->cfg, host_kib, p->budget_kib, p->now_ms, p->dry_run, doms->len, NULL };
+  BcRecordPass pass = { ++r->passes, *p->cfg, TRUE, p->host, budget->budget_kib, p->now_ms, p->dry_run, doms->len, NULL };
 
   pass.domains = g_new0 (BcRecordDomain, MAX (doms->len, 1));
   for (guint i = 0; i < doms->len; i++)
@@ -280,7 +280,7 @@ pass_of (BcRecorder *r, const BcPassParams *p, guint64 host_kib, GPtrArray *doms
 }
 
 void
-bc_recorder_write (BcRecorder *r, const BcPassParams *p, guint64 host_kib, GPtrArray *doms,
+bc_recorder_write (BcRecorder *r, const BcPassParams *p, const BcPassBudget *budget, GPtrArray *doms,
                    const BcPassInput *in, const BcPassOutput *out)
 {
   BcRecordPass pass;
@@ -289,7 +289,7 @@ bc_recorder_write (BcRecorder *r, const BcPassParams *p, guint64 host_kib, GPtrA
 
   if (r == NULL || r->fd < 0)
     return;
-  pass = pass_of (r, p, host_kib, doms, in, out);
+  pass = pass_of (r, p, budget, doms, in, out);
   json = bc_record_to_json (&pass);
   g_free (pass.domains);
   if (strlen (json) > BC_RECORD_LINE_MAX)

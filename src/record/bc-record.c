@@ -48,6 +48,8 @@ typedef struct Field {
 #define KIB_LATER(s, f) { #f, F_U64, G_STRUCT_OFFSET (s, f), 0, 0, BC_RECORD_KIB_MAX, NULL, TRUE }
 #define SKIB_LATER(s, f) { #f, F_I64, G_STRUCT_OFFSET (s, f), -SKIB_MAX, SKIB_MAX, 0, NULL, TRUE }
 #define MS_LATER(s, f) { #f, F_I64, G_STRUCT_OFFSET (s, f), -1, BC_RECORD_MS_MAX, 0, NULL, TRUE }
+/* a member of a member, recorded under a name of its own */
+#define NAMED(name, s, f, kind, lo, hi, max, more) { name, kind, G_STRUCT_OFFSET (s, f), lo, hi, max, more }
 #define END { NULL }
 
 static const char *const state_names[] = { "UP", "DOWN" };
@@ -98,10 +100,16 @@ static const Field input_fields[] = {
   OBJECT (BcPassInput, balloon, balloon_fields), MS (BcPassInput, balloon_updated_ms),
   OBJECT (BcPassInput, guest, guest_fields), BOOL (BcPassInput, agent_seen),
   FIELD (BcPassInput, agent_failures, F_UINT, 0, 0, G_MAXUINT, NULL),
-  OBJECT (BcPassInput, policy, policy_fields), OBJECT (BcPassInput, margin, margin_fields),
-  KIB (BcPassInput, requested_kib), MS (BcPassInput, requested_at_ms), BOOL (BcPassInput, apply_inflight),
-  BOOL (BcPassInput, budget_held), KIB (BcPassInput, last_current_kib), KIB (BcPassInput, hold_floor_kib),
-  MS (BcPassInput, hold_until_ms), END
+  OBJECT (BcPassInput, policy, policy_fields),
+  /* the carry, under the names format 1 gave its members */
+  NAMED ("margin", BcPassInput, carry.margin, F_OBJECT, 0, 0, 0, margin_fields),
+  NAMED ("requested_kib", BcPassInput, carry.requested_kib, F_U64, 0, 0, BC_RECORD_KIB_MAX, NULL),
+  NAMED ("requested_at_ms", BcPassInput, carry.requested_at_ms, F_I64, -1, BC_RECORD_MS_MAX, 0, NULL),
+  NAMED ("apply_inflight", BcPassInput, carry.apply_inflight, F_BOOL, 0, 0, 0, NULL),
+  NAMED ("budget_held", BcPassInput, carry.budget_held, F_BOOL, 0, 0, 0, NULL),
+  NAMED ("last_current_kib", BcPassInput, carry.last_current_kib, F_U64, 0, 0, BC_RECORD_KIB_MAX, NULL),
+  NAMED ("hold_floor_kib", BcPassInput, carry.took_back_floor_kib, F_U64, 0, 0, BC_RECORD_KIB_MAX, NULL),
+  NAMED ("hold_until_ms", BcPassInput, carry.took_back_until_ms, F_I64, -1, BC_RECORD_MS_MAX, 0, NULL), END
 };
 static const Field output_fields[] = {
   BOOL (BcPassOutput, decided), ENUM (BcPassOutput, frozen, freeze_names), KIB (BcPassOutput, granted_kib),
@@ -113,8 +121,23 @@ static const Field domain_fields[] = {
   OBJECT (BcRecordDomain, in, input_fields), OBJECT (BcRecordDomain, out, output_fields), END
 };
 static const Field pass_fields[] = {
-  FIELD (BcRecordPass, pass, F_U64, 0, 0, BC_RECORD_MS_MAX, NULL), KIB (BcRecordPass, host_kib),
+  FIELD (BcRecordPass, pass, F_U64, 0, 0, BC_RECORD_MS_MAX, NULL),
+  NAMED ("host_kib", BcRecordPass, host.host_kib, F_U64, 0, 0, BC_RECORD_KIB_MAX, NULL),
   KIB (BcRecordPass, budget_kib), MS (BcRecordPass, now_ms), BOOL (BcRecordPass, dry_run), END
+};
+/* the host's figures: G_MAXUINT64 is a cgroup without a limit */
+static const Field host_figures_fields[] = {
+  KIB (BcHostFigures, mem_total_kib), KIB (BcHostFigures, mem_available_kib), BOOL (BcHostFigures, have_cgroup),
+  FIELD (BcHostFigures, cgroup_max_kib, F_U64, 0, 0, G_MAXUINT64, NULL), KIB (BcHostFigures, cgroup_current_kib),
+  BOOL (BcHostFigures, have_pressure), FIELD (BcHostFigures, pressure_some_bp, F_UINT, 0, 0, 10000, NULL), END
+};
+static const Field budget_state_fields[] = {
+  KIB (BcBudgetState, budget_kib), MS (BcBudgetState, at_ms), BOOL (BcBudgetState, pressure), END
+};
+/* format 2 on: the member "host" */
+static const Field host_fields[] = {
+  OBJECT (BcPassHost, figures, host_figures_fields), MS (BcPassHost, figures_at_ms),
+  OBJECT (BcPassHost, carry, budget_state_fields), END
 };
 
 /* The configuration, as balloonctl.conf names it. */
@@ -272,6 +295,8 @@ bc_record_to_json (const BcRecordPass *pass)
   json_builder_add_int_value (b, BC_RECORD_FORMAT);
   for (const Field *f = pass_fields; f->name; f++)
     write_field (b, f, pass);
+  json_builder_set_member_name (b, "host");
+  write_fields (b, host_fields, &pass->host);
   json_builder_set_member_name (b, "config");
   write_config (b, &pass->cfg);
   json_builder_set_member_name (b, "domains");
@@ -659,6 +684,7 @@ read_pass (JsonNode *root, BcRecordPass *out, GError **error)
   JsonNode *format = o ? json_object_get_member (o, "format") : NULL;
   JsonNode *config = o ? json_object_get_member (o, "config") : NULL;
   JsonNode *domains = o ? json_object_get_member (o, "domains") : NULL;
+  JsonNode *host = o ? json_object_get_member (o, "host") : NULL;
   gint64 v;
 
   if (o == NULL)
@@ -667,12 +693,16 @@ read_pass (JsonNode *root, BcRecordPass *out, GError **error)
     return bad (error, "format", "missing: not a balloonctl recording");
   if (!read_int (format, "format", &v, error))
     return FALSE;
-  if (v != BC_RECORD_FORMAT)
-    return bc_set_error (error, BC_ERROR_RECORD, "format %" G_GINT64_FORMAT ": this balloonctl reads format %d", v,
-                         BC_RECORD_FORMAT);
-  if (config == NULL || domains == NULL)
-    return bad (error, config == NULL ? "config" : "domains", "missing");
-  if (!read_fields (root, pass_fields, out, 3, "", error) || !read_config (config, &out->cfg, error))
+  if (v < BC_RECORD_FORMAT_OLDEST || v > BC_RECORD_FORMAT)
+    return bc_set_error (error, BC_ERROR_RECORD, "format %" G_GINT64_FORMAT ": this balloonctl reads formats %d to %d", v,
+                         BC_RECORD_FORMAT_OLDEST, BC_RECORD_FORMAT);
+  if (config == NULL || domains == NULL || (v >= 2 && host == NULL))
+    return bad (error, config == NULL ? "config" : domains == NULL ? "domains" : "host", "missing");
+  /* format 1 has no "host": one member fewer, and it is then unknown */
+  out->have_host = v >= 2;
+  if (!read_fields (root, pass_fields, out, out->have_host ? 4 : 3, "", error) || !read_config (config, &out->cfg, error))
+    return FALSE;
+  if (out->have_host && !read_fields (host, host_fields, &out->host, 0, "host", error))
     return FALSE;
   if (out->budget_kib == 0)
     return bad (error, "budget_kib", "0");

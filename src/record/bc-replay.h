@@ -61,6 +61,9 @@ guint64 bc_replay_passes (const BcReplay *r);
 /* A line of the recording that is not a pass was passed over; how many. */
 void bc_replay_skip_line (BcReplay *r);
 guint64 bc_replay_lines_skipped (const BcReplay *r);
+/* Some pass was of format 1, without the host's figures: its budget as
+ * recorded stood (under --config, the configured fixed one). */
+gboolean bc_replay_old_format (const BcReplay *r);
 /* Some pass ran with another configuration or policy than recorded. */
 gboolean bc_replay_config_differs (const BcReplay *r);
 /* Domain-passes whose decision (bc_record_output_equal) is not the

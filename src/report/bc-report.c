@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "balloonctl-report"
 
 #include "bc-report.h"
+#include "bc-config.h"
 #include "bc-file.h"
 #include "bc-error.h"
 #include "bc-json.h"
@@ -497,7 +498,7 @@ bc_report_heartbeat_ms (gint64 apply_interval_ms)
 gint64
 bc_report_max_age_ms (gint64 apply_interval_ms)
 {
-  return 3 * apply_interval_ms + 5000;
+  return bc_config_stale_ms (apply_interval_ms) + 5000;
 }
 
 gboolean
