@@ -194,7 +194,7 @@ bc_collect_guest (virDomainPtr dom, gint64 timeout_ms, gint64 now_ms,
 void
 bc_domain_setup_clear (BcDomainSetup *s)
 {
-  g_clear_error (&s->policy_error);
+  g_clear_error (&s->limits_error);
 }
 
 static char *
@@ -232,10 +232,10 @@ bc_collect_setup (virDomainPtr dom, gint stats_period_s, BcDomainSetup *out, GEr
       g_propagate_error (error, local);
       return FALSE;
     }
-  bc_metadata_parse (meta, &out->policy, &local);
-  out->policy_error = local;
-  if (out->balloon.has_balloon && out->balloon.stats_period_s == 0 && out->policy_error == NULL &&
-      out->policy.enabled)
+  bc_metadata_parse (meta, &out->limits, &local);
+  out->limits_error = local;
+  if (out->balloon.has_balloon && out->balloon.stats_period_s == 0 && out->limits_error == NULL &&
+      out->limits.enabled)
     {
       if (virDomainSetMemoryStatsPeriod (dom, stats_period_s, VIR_DOMAIN_AFFECT_LIVE) < 0)
         return bc_set_error_from_libvirt (error, "enabling balloon statistics");

@@ -12,7 +12,7 @@ bc_domain_new (virDomainPtr vdom, const char *uuid, const char *name)
   d->name = g_strdup (name);
   d->vdom = vdom;
   virDomainRef (vdom);
-  d->setup.policy.enabled = TRUE;
+  d->setup.limits.enabled = TRUE;
   return d;
 }
 
@@ -104,7 +104,7 @@ bc_domain_pass_input (const BcDomain *d, BcPassInput *in)
   in->guest = d->figures.guest;
   in->agent_seen = d->figures.agent_seen;
   in->agent_failures = d->figures.agent_failures;
-  in->policy = d->setup.policy;
+  in->limits = d->setup.limits;
   in->carry = d->carry;
 }
 

@@ -16,7 +16,7 @@ typedef struct {
   gboolean inflight;
   gboolean again;          /* metadata changed while setup ran */
   gint64 retry_at_ms;      /* a libvirt error: try again then (0 = no) */
-  BcDomainPolicy policy;
+  BcDomainLimits limits;
   gboolean autodeflate;    /* the balloon has deflate-on-oom */
   char *skip_reason;       /* not managed: why (NULL = managed) */
   gboolean skip_error;     /* not managed for an error (invalid metadata,

@@ -112,7 +112,7 @@ margin_due (const BcConfig *cfg, const BcMarginState *margin, const BcMarginSamp
 }
 
 gboolean
-bc_decide (const BcConfig *cfg, const BcDomainPolicy *policy,
+bc_decide (const BcConfig *cfg, const BcDomainLimits *limits,
            const BcBalloonFigures *balloon, const BcGuestFigures *guest, guint host_free_bp,
            BcMarginState *margin, gint64 now_ms, BcDecision *out)
 {
@@ -134,8 +134,8 @@ bc_decide (const BcConfig *cfg, const BcDomainPolicy *policy,
   in.margin_kib = margin->margin_kib;
   in.settled_kib = balloon->current_kib;
   in.hard_max_kib = balloon->max_kib;
-  in.min_kib = policy->min_kib ? policy->min_kib : cfg->domain_min_kib;
-  in.max_kib = policy->max_kib ? policy->max_kib : cfg->domain_max_kib;
+  in.min_kib = limits->min_kib ? limits->min_kib : cfg->domain_min_kib;
+  in.max_kib = limits->max_kib ? limits->max_kib : cfg->domain_max_kib;
   in.used_kib = d.used_kib;
   d.target = bc_target_compute (&in, &cfg->clamp);
   /* Anti-windup: a margin that could only push the target past the ceiling

@@ -5,7 +5,7 @@
 
 #include "bc-config.h"
 #include "bc-figures.h"
-#include "bc-domain-policy.h"
+#include "bc-domain-limits.h"
 
 typedef struct {
   BcSource source;
@@ -32,6 +32,6 @@ BcSource bc_decide_source (const BcBalloonFigures *balloon, const BcGuestFigures
  * balloon->current_kib is the size the domain is settling to (a target
  * just set stands for the balloon's size while the balloon moves).
  * Returns FALSE (and leaves the domain alone) when no figures are usable. */
-gboolean bc_decide (const BcConfig *cfg, const BcDomainPolicy *policy,
+gboolean bc_decide (const BcConfig *cfg, const BcDomainLimits *limits,
                     const BcBalloonFigures *balloon, const BcGuestFigures *guest, guint host_free_bp,
                     BcMarginState *margin, gint64 now_ms, BcDecision *out);

@@ -87,7 +87,7 @@ domains_kib (const BcPassInput *in, gsize n)
 }
 
 guint64
-bc_pass_host_budget (const BcPassParams *p, const BcPassInput *in, gsize n, BcBudgetState *carry)
+bc_pass_host_budget (const BcPassParams *p, const BcPassInput *in, gsize n, BcBudgetCarry *carry)
 {
   const BcConfig *cfg = p->cfg;
   BcBudgetParams bp = { bc_config_budget_kib (cfg, p->host.host_kib), cfg->reserve_kib,
@@ -159,7 +159,7 @@ decide_one (const BcPassParams *p, const BcPassInput *in, guint free_bp, BcPassO
   /* the target just set stands for the balloon's size while it settles */
   b.current_kib = bc_pass_settled_kib (in, p->now_ms);
   b.actual_kib = in->balloon.current_kib;
-  out->decided = bc_decide (p->cfg, &in->policy, &b, &in->guest, free_bp, &out->carry.margin, p->now_ms,
+  out->decided = bc_decide (p->cfg, &in->limits, &b, &in->guest, free_bp, &out->carry.margin, p->now_ms,
                             &out->decision);
   if (!out->decided)
     return;
@@ -179,9 +179,9 @@ cold_kib (const BcPassParams *p, const BcPassOutput *out)
 }
 
 guint
-bc_pass_weight (const BcConfig *cfg, const BcDomainPolicy *policy)
+bc_pass_weight (const BcConfig *cfg, const BcDomainLimits *limits)
 {
-  return policy->weight ? policy->weight : (guint) cfg->domain_weight;
+  return limits->weight ? limits->weight : (guint) cfg->domain_weight;
 }
 
 /* Shares the budget; returns the growth scale, fills each share. */
@@ -205,7 +205,7 @@ arbitrate_all (const BcPassParams *p, const BcPassInput *in, gsize n, BcPassOutp
       claims[k].want_kib = out[i].decision.target.target_kib;
       claims[k].floor_kib = out[i].decision.target.floor_kib;
       claims[k].cold_kib = cold_kib (p, &out[i]);
-      claims[k].weight = out[i].weight = bc_pass_weight (p->cfg, &in[i].policy);
+      claims[k].weight = out[i].weight = bc_pass_weight (p->cfg, &in[i].limits);
       k++;
     }
   scale = bc_arbitrate (claims, k, budget->budget_kib, fixed, p->cfg->clamp.max_shrink_kib, NULL);

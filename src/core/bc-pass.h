@@ -72,7 +72,7 @@ typedef struct {
   BcGuestFigures guest;    /* at_ms 0 = none */
   gboolean agent_seen;     /* the agent has answered in this run */
   guint agent_failures;    /* in a row */
-  BcDomainPolicy policy;
+  BcDomainLimits limits;
   BcCarry carry;           /* as the last pass left it */
 } BcPassInput;
 
@@ -112,7 +112,7 @@ typedef struct {
   guint64 host_kib;        /* the host's memory, read at start */
   BcHostFigures figures;   /* the last read; mem_total_kib 0 = none */
   gint64 figures_at_ms;    /* monotonic, when it came; 0 = none yet */
-  BcBudgetState carry;     /* the following budget as the last pass left
+  BcBudgetCarry carry;     /* the following budget as the last pass left
                               it (all 0 before the first) */
 } BcPassHost;
 
@@ -147,16 +147,16 @@ typedef struct {
   guint64 floors_kib;      /* those floors together */
   guint64 share_kib;       /* the budget less what the others hold */
   guint64 budget_kib;      /* the budget this pass ran with */
-  BcBudgetState host_carry;/* for the next pass */
+  BcBudgetCarry host_carry;/* for the next pass */
 } BcPassBudget;
 
 /* The budget for this pass, and *carry for the next: the fixed one, or
  * with [host] follow the one bc_budget_next makes of the figures, unless
  * they are stale (BC_STALE_PASSES). */
-guint64 bc_pass_host_budget (const BcPassParams *p, const BcPassInput *in, gsize n, BcBudgetState *carry);
+guint64 bc_pass_host_budget (const BcPassParams *p, const BcPassInput *in, gsize n, BcBudgetCarry *carry);
 
 /* The weight a domain has: its metadata's, else the configuration's. */
-guint bc_pass_weight (const BcConfig *cfg, const BcDomainPolicy *policy);
+guint bc_pass_weight (const BcConfig *cfg, const BcDomainLimits *limits);
 
 /* Fills out[0..n-1] (to be cleared with bc_pass_output_clear). */
 BcPassBudget bc_pass_plan (const BcPassParams *p, const BcPassInput *in, gsize n, BcPassOutput *out);

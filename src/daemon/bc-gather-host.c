@@ -111,7 +111,7 @@ bc_gather_host (BcDaemon *d)
 /* Keeps the following budget as the pass left it; a change of the
  * pressure rule is said. */
 void
-bc_gather_host_take (BcDaemon *d, const BcBudgetState *next)
+bc_gather_host_take (BcDaemon *d, const BcBudgetCarry *next)
 {
   gboolean was_pressed = d->host.carry.pressure;
 

@@ -56,8 +56,8 @@ static const Field guest_fields[] = {
   BOOL (BcGuestFigures, have_vmstat), MS (BcGuestFigures, at_ms), END
 };
 static const Field policy_fields[] = {
-  BOOL (BcDomainPolicy, enabled), KIB (BcDomainPolicy, min_kib), KIB (BcDomainPolicy, max_kib),
-  FIELD (BcDomainPolicy, weight, F_UINT, 0, 0, 10000, NULL), END
+  BOOL (BcDomainLimits, enabled), KIB (BcDomainLimits, min_kib), KIB (BcDomainLimits, max_kib),
+  FIELD (BcDomainLimits, weight, F_UINT, 0, 0, 10000, NULL), END
 };
 /* refault_file_kib is guest pages times 4: the whole of a guint64 */
 static const Field sample_fields[] = {
@@ -81,7 +81,7 @@ static const Field input_fields[] = {
   OBJECT (BcPassInput, balloon, balloon_fields), MS (BcPassInput, balloon_updated_ms),
   OBJECT (BcPassInput, guest, guest_fields), BOOL (BcPassInput, agent_seen),
   FIELD (BcPassInput, agent_failures, F_UINT, 0, 0, G_MAXUINT, NULL),
-  OBJECT (BcPassInput, policy, policy_fields),
+  NAMED ("policy", BcPassInput, limits, F_OBJECT, 0, 0, 0, policy_fields),
   /* the carry, under the names format 1 gave its members */
   NAMED ("margin", BcPassInput, carry.margin, F_OBJECT, 0, 0, 0, margin_fields),
   NAMED ("requested_kib", BcPassInput, carry.requested_kib, F_U64, 0, 0, BC_RECORD_KIB_MAX, NULL),
@@ -113,7 +113,7 @@ static const Field host_figures_fields[] = {
   BOOL (BcHostFigures, have_pressure), FIELD (BcHostFigures, pressure_some_bp, F_UINT, 0, 0, 10000, NULL), END
 };
 static const Field budget_state_fields[] = {
-  KIB (BcBudgetState, budget_kib), MS (BcBudgetState, at_ms), BOOL (BcBudgetState, pressure), END
+  KIB (BcBudgetCarry, budget_kib), MS (BcBudgetCarry, at_ms), BOOL (BcBudgetCarry, pressure), END
 };
 /* format 2 on: the member "host" */
 const Field bc_record_host_fields[] = {

@@ -30,7 +30,7 @@ struct _BcReplay {
   guint64 decisions_differ;
   guint64 lines_skipped;
   BcPolicy policy, recorded_policy;
-  BcBudgetState host_carry;  /* replay's own following budget */
+  BcBudgetCarry host_carry;  /* replay's own following budget */
   gboolean old_format;     /* a pass without the host's figures was read */
 };
 

@@ -62,7 +62,7 @@ floor_from (const BcDomain *dom, guint64 min_kib, gint64 now_ms)
 }
 
 static void
-explain_limits (BcReportDetail *out, const BcDomainPolicy *p, const BcConfig *cfg)
+explain_limits (BcReportDetail *out, const BcDomainLimits *p, const BcConfig *cfg)
 {
   out->limits_known = TRUE;
   out->min_kib = MIN (p->min_kib ? p->min_kib : cfg->domain_min_kib, (guint64) BC_REPORT_MAX_KIB);
@@ -102,7 +102,7 @@ bc_explain_detail (BcReportDetail *out, const BcDomain *dom, const BcConfig *cfg
   explain_figures (out, dom, cfg, now_ms, wall_ms);
   if (!bc_domain_managed (dom))
     return;
-  explain_limits (out, &dom->setup.policy, cfg);
+  explain_limits (out, &dom->setup.limits, cfg);
   out->margin_reason = g_strdup (dom->carry.margin.reason);
   if (!dom->decided)
     return;

@@ -126,7 +126,7 @@ world (const Row *r, const BcConfig *cfg)
   in.balloon.usable_kib = (2000 - r->used_mib) * MIB;
   in.balloon.autodeflate = r->autodeflate;
   in.balloon_updated_ms = r->balloon_age_ms ? NOW - r->balloon_age_ms : 0;
-  in.policy.enabled = TRUE;
+  in.limits.enabled = TRUE;
   carry_from (&r->in, cfg, &in.carry);
   return in;
 }
@@ -208,9 +208,9 @@ typedef struct {
   guint64 avail_mib;             /* 0: no figures yet */
   gint64 figures_age_ms;
   guint pressure_bp;
-  BcBudgetState in;              /* here: budget_kib in MiB, at_ms from NOW */
+  BcBudgetCarry in;              /* here: budget_kib in MiB, at_ms from NOW */
   guint64 budget_mib;
-  BcBudgetState out;
+  BcBudgetCarry out;
 } HostRow;
 
 /* The host has 8192 MiB, the domains hold 2048, reserve 1024 MiB; the
@@ -239,14 +239,14 @@ run_host_row (gconstpointer data)
   BcConfig cfg;
   BcPassInput in = { .have_balloon = TRUE, .balloon.current_kib = 2048 * MIB };
   BcPassParams p = { &cfg, { .host_kib = 8192 * MIB }, NOW, FALSE };
-  BcBudgetState out;
+  BcBudgetCarry out;
 
   bc_config_defaults (&cfg);
   cfg.follow = r->follow;
   p.host.figures = (BcHostFigures) { .mem_total_kib = r->avail_mib ? 8192 * MIB : 0, .mem_available_kib = r->avail_mib * MIB,
                                      .have_pressure = TRUE, .pressure_some_bp = r->pressure_bp };
   p.host.figures_at_ms = r->avail_mib ? NOW - r->figures_age_ms : 0;
-  p.host.carry = (BcBudgetState) { r->in.budget_kib * MIB, r->in.budget_kib ? NOW + r->in.at_ms : 0, r->in.pressure };
+  p.host.carry = (BcBudgetCarry) { r->in.budget_kib * MIB, r->in.budget_kib ? NOW + r->in.at_ms : 0, r->in.pressure };
   g_assert_cmpuint (bc_pass_host_budget (&p, &in, 1, &out) / MIB, ==, r->budget_mib);
   g_assert_cmpuint (out.budget_kib / MIB, ==, r->out.budget_kib);
   if (r->out.budget_kib)

@@ -55,7 +55,7 @@ static void
 test_agent_target (void)
 {
   BcConfig cfg;
-  BcDomainPolicy pol = { TRUE, 0, 0 };
+  BcDomainLimits pol = { TRUE, 0, 0 };
   BcBalloonFigures b = balloon (440, 1024);
   BcGuestFigures g = guest (1000, 300);
   BcMarginState m;
@@ -79,7 +79,7 @@ static void
 test_balloon_only_target (void)
 {
   BcConfig cfg;
-  BcDomainPolicy pol = { TRUE, 256 * MIB, 0 };
+  BcDomainLimits pol = { TRUE, 256 * MIB, 0 };
   BcBalloonFigures b = balloon (300, 1024);
   BcMarginState m;
   BcDecision d;
@@ -98,7 +98,7 @@ static void
 test_metadata_max_over_config (void)
 {
   BcConfig cfg;
-  BcDomainPolicy pol = { TRUE, 0, 384 * MIB };
+  BcDomainLimits pol = { TRUE, 0, 384 * MIB };
   BcBalloonFigures b = balloon (512, 1024);
   BcGuestFigures g = guest (1000, 900);
   BcMarginState m;
@@ -116,7 +116,7 @@ static void
 test_anti_windup (void)
 {
   BcConfig cfg;
-  BcDomainPolicy pol = { TRUE, 0, 0 };
+  BcDomainLimits pol = { TRUE, 0, 0 };
   BcBalloonFigures b = balloon (1000, 1024);
   BcGuestFigures g = guest (1000, 900);
   BcMarginState m;
@@ -138,7 +138,7 @@ static void
 test_nothing_known (void)
 {
   BcConfig cfg;
-  BcDomainPolicy pol = { TRUE, 0, 0 };
+  BcDomainLimits pol = { TRUE, 0, 0 };
   BcBalloonFigures b = { .current_kib = 512 * MIB, .max_kib = 1024 * MIB };
   BcMarginState m;
   BcDecision d;
@@ -175,7 +175,7 @@ run_liar (guint64 liar_start_mib, guint64 honest_start_mib)
     "Active(file): 0 kB\nCommitted_AS: 0 kB\n";
   const guint64 budget = 8192 * MIB;
   BcConfig cfg;
-  BcDomainPolicy pol = { TRUE, 0, 0 };
+  BcDomainLimits pol = { TRUE, 0, 0 };
   BcMeminfo mi[2] = { parse_meminfo (liar), parse_meminfo (honest) };
   guint64 cur[2] = { liar_start_mib * MIB, honest_start_mib * MIB };
   BcMarginState ms[2];
@@ -224,7 +224,7 @@ static void
 test_adaptive_fresh_samples (void)
 {
   BcConfig cfg;
-  BcDomainPolicy pol = { TRUE, 0, 0 };
+  BcDomainLimits pol = { TRUE, 0, 0 };
   BcMarginState m;
   guint ups = 0;
 
@@ -254,7 +254,7 @@ static void
 test_agent_used_bounded (void)
 {
   BcConfig cfg;
-  BcDomainPolicy pol = { TRUE, 0, 0 };
+  BcDomainLimits pol = { TRUE, 0, 0 };
   BcBalloonFigures b = balloon (500, 1024);
   BcGuestFigures g = guest (1000, 100);
   BcMarginState m;
@@ -286,7 +286,7 @@ static void
 test_autodeflate_used (void)
 {
   BcConfig cfg;
-  BcDomainPolicy pol = { TRUE, 0, 0 };
+  BcDomainLimits pol = { TRUE, 0, 0 };
   BcBalloonFigures b = balloon (500, 1024);
   BcGuestFigures g = guest (1000, 100);
   BcMarginState m;

@@ -180,7 +180,7 @@ input (const Dom *d, const BcConfig *cfg)
     }
   else
     in.have_balloon = d->current_mib == 0;
-  in.policy.enabled = TRUE;
+  in.limits.enabled = TRUE;
   bc_carry_init (&in.carry, &cfg->margin);
   in.carry.requested_kib = d->requested_mib * MIB;
   in.carry.requested_at_ms = NOW - d->requested_ago_ms;
@@ -193,7 +193,7 @@ input (const Dom *d, const BcConfig *cfg)
   in.balloon.autodeflate = d->autodeflate;
   in.carry.took_back_floor_kib = d->hold_floor_mib * MIB;
   in.carry.took_back_until_ms = d->hold_floor_mib ? NOW + d->hold_left_ms : 0;
-  in.policy.weight = d->weight;
+  in.limits.weight = d->weight;
   return in;
 }
 

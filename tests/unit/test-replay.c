@@ -36,7 +36,7 @@ fill_input (BcPassInput *in)
   in->guest.at_ms = 22;
   in->agent_seen = TRUE;
   in->agent_failures = G_MAXUINT;
-  in->policy = (BcDomainPolicy) { TRUE, 31, 32 };
+  in->limits = (BcDomainLimits) { TRUE, 31, 32 };
   in->carry.margin.state = BC_STATE_DOWN;
   in->carry.margin.margin_kib = -(gint64) BC_RECORD_KIB_MAX;
   in->carry.margin.last_tick_ms = -1;
@@ -74,7 +74,7 @@ fill_pass (BcRecordPass *p, BcRecordDomain *d)
   p->host.host_kib = 32 << 20;
   p->host.figures = (BcHostFigures) { 71, 72, TRUE, G_MAXUINT64, 73, TRUE, 10000 };
   p->host.figures_at_ms = 74;
-  p->host.carry = (BcBudgetState) { 75, BC_RECORD_MS_MAX, TRUE };
+  p->host.carry = (BcBudgetCarry) { 75, BC_RECORD_MS_MAX, TRUE };
   p->budget_kib = BC_RECORD_KIB_MAX;
   p->now_ms = BC_RECORD_MS_MAX;
   p->dry_run = TRUE;
@@ -477,7 +477,7 @@ sim_input (const SimDom *s, guint i, int k, BcPassInput *in)
   in->balloon.available_kib = 2048 * MIB;
   in->balloon.usable_kib = (2048 - used_mib[i][k]) * MIB;
   in->balloon.disk_caches_kib = (k % 7) * 40 * MIB;
-  in->policy.enabled = TRUE;
+  in->limits.enabled = TRUE;
   in->carry = s->carry;
 }
 
@@ -555,7 +555,7 @@ simulate_with (gboolean dry_run, gboolean follow)
 {
   BcRecordPass *rec = g_new0 (BcRecordPass, PASSES);
   SimDom sim[NDOMS] = { 0 };
-  BcBudgetState host_carry = { 0 };
+  BcBudgetCarry host_carry = { 0 };
   BcConfig cfg;
 
   (follow ? sim_config_follow : sim_config) (&cfg);

@@ -169,7 +169,7 @@ test_host_sums (void)
 static BcPassInput
 agent_guest (const BcConfig *cfg, guint64 refaulted_mib)
 {
-  BcPassInput in = { .managed = TRUE, .running = TRUE, .have_balloon = TRUE, .policy.enabled = TRUE };
+  BcPassInput in = { .managed = TRUE, .running = TRUE, .have_balloon = TRUE, .limits.enabled = TRUE };
   BcMeminfo mi = { .mem_total_kib = 2000 * MIB, .mem_free_kib = 208 * MIB, .mem_available_kib = 1000 * MIB,
                    .cached_kib = 700 * MIB, .active_file_kib = 200 * MIB, .inactive_file_kib = 400 * MIB,
                    .committed_as_kib = 900 * MIB };
