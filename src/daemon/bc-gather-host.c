@@ -116,7 +116,9 @@ bc_gather_host_take (BcDaemon *d, const BcBudgetCarry *next)
   gboolean was_pressed = d->host.carry.pressure;
 
   d->host.carry = *next;
-  if (next->pressure == was_pressed)
+  /* without follow there is no pressure rule to ease (a reload turned
+   * it off): nothing to say */
+  if (next->pressure == was_pressed || !d->cfg.follow)
     return;
   g_message ("host memory pressure %s: some avg10 %u.%02u %% (threshold %" G_GINT64_FORMAT " %%)%s",
              was_pressed ? "eased" : "high", d->host.figures.pressure_some_bp / 100, d->host.figures.pressure_some_bp % 100,

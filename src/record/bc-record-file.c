@@ -263,7 +263,7 @@ static BcRecordPass
 pass_of (BcRecorder *r, const BcPassParams *p, const BcPassBudget *budget, GPtrArray *doms, const BcPassInput *in,
          const BcPassOutput *out)
 {
-  BcRecordPass pass = { ++r->passes, *p->cfg, TRUE, p->host, budget->budget_kib, p->now_ms, p->dry_run, doms->len, NULL };
+  BcRecordPass pass = { r->passes, *p->cfg, TRUE, p->host, budget->budget_kib, p->now_ms, p->dry_run, doms->len, NULL };
 
   pass.domains = g_new0 (BcRecordDomain, MAX (doms->len, 1));
   for (guint i = 0; i < doms->len; i++)
@@ -287,7 +287,11 @@ bc_recorder_write (BcRecorder *r, const BcPassParams *p, const BcPassBudget *bud
   g_autofree char *json = NULL;
   g_autofree char *line = NULL;
 
-  if (r == NULL || r->fd < 0)
+  if (r == NULL)
+    return;
+  /* counted while stopped too: replay sees where passes are missing */
+  r->passes++;
+  if (r->fd < 0)
     return;
   pass = pass_of (r, p, budget, doms, in, out);
   json = bc_record_to_json (&pass);

@@ -407,6 +407,9 @@ read_pass (JsonNode *root, BcRecordPass *out, GError **error)
     return FALSE;
   if (out->have_host && !read_fields (host, bc_record_host_fields, &out->host, 0, "host", error))
     return FALSE;
+  /* no daemon runs on a budget of nothing */
+  if (out->have_host && bc_config_budget_kib (&out->cfg, out->host.host_kib) == 0)
+    return bad (error, "host_kib", "leaves no budget under the recorded configuration");
   if (out->budget_kib == 0)
     return bad (error, "budget_kib", "0");
   return read_domains (domains, out, error);

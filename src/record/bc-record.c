@@ -241,11 +241,15 @@ bc_record_to_json (const BcRecordPass *pass)
 
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "format");
-  json_builder_add_int_value (b, BC_RECORD_FORMAT);
+  /* a pass read from format 1 is written back as it was */
+  json_builder_add_int_value (b, pass->have_host ? BC_RECORD_FORMAT : 1);
   for (const Field *f = bc_record_pass_fields; f->name; f++)
     write_field (b, f, pass);
-  json_builder_set_member_name (b, "host");
-  write_fields (b, bc_record_host_fields, &pass->host);
+  if (pass->have_host)
+    {
+      json_builder_set_member_name (b, "host");
+      write_fields (b, bc_record_host_fields, &pass->host);
+    }
   json_builder_set_member_name (b, "config");
   write_config (b, &pass->cfg);
   json_builder_set_member_name (b, "domains");

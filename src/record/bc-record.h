@@ -50,7 +50,8 @@ typedef struct {
   BcRecordDomain *domains;
 } BcRecordPass;
 
-/* One line of JSON, without its newline. */
+/* One line of JSON, without its newline: format 2, or without have_host
+ * format 1. */
 char *bc_record_to_json (const BcRecordPass *pass);
 /* Parses text (len bytes, one line without its newline) into *out, which
  * is cleared first; on error, out holds nothing to free. */

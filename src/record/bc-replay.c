@@ -32,6 +32,9 @@ struct _BcReplay {
   BcPolicy policy, recorded_policy;
   BcBudgetCarry host_carry;  /* replay's own following budget */
   gboolean old_format;     /* a pass without the host's figures was read */
+  gboolean follow;         /* some pass replayed with [host] follow... */
+  gboolean figures_seen;   /* ...and some pass held the host's figures */
+  gboolean skipped;        /* a damaged line since the last pass */
 };
 
 static void
@@ -179,6 +182,10 @@ carry (BcReplay *r, Dom *d, const BcRecordDomain *rd, const BcPassOutput *out, g
   d->carry = out->carry;
   if (out->action == BC_ACTION_SET)
     bc_carry_confirm (&d->carry, out->new_kib, now_ms);
+  /* out of step, the change awaited was the daemon's, not replay's: its
+   * own are made at once */
+  if (!d->in_step)
+    d->carry.apply_inflight = FALSE;
 }
 
 /* A format 1 pass has the budget it ran with, not the host's figures it
@@ -207,11 +214,14 @@ config_for (BcReplay *r, const BcRecordPass *rec, gboolean new_daemon, BcConfig 
   if (bc_config_budget_kib (cfg, rec->host.host_kib) == 0)
     return bc_set_error (error, BC_ERROR_CONFIG, "[host] reserve-mib %" G_GUINT64_FORMAT " leaves nothing of the "
                          "recorded host's %" G_GUINT64_FORMAT " MiB", cfg->reserve_kib / 1024, rec->host.host_kib / 1024);
-  /* where the daemon began anew, its budget did too, from what it had */
+  /* where the daemon began anew, or replay lost passes, the budget starts
+   * again from what the daemon had */
   if (new_daemon)
     r->host_carry = rec->host.carry;
   *host = rec->host;
   host->carry = r->host_carry;
+  r->follow |= cfg->follow;
+  r->figures_seen |= rec->host.figures_at_ms != 0;
   return TRUE;
 }
 
@@ -220,7 +230,10 @@ bc_replay_pass (BcReplay *r, const BcRecordPass *rec, BcPassOutput *out, GError 
 {
   g_autofree BcPassInput *in = g_new0 (BcPassInput, MAX (rec->n, 1));
   g_autofree Dom **doms = g_new0 (Dom *, MAX (rec->n, 1));
-  gboolean new_daemon = r->passes == 0 || rec->pass <= r->last_pass;
+  /* a new daemon (its passes counted from 1 again), or passes missing
+   * (damaged lines, a recording stopped and opened again): what was
+   * carried is lost, and each starts again from the recorded */
+  gboolean new_daemon = r->passes == 0 || rec->pass != r->last_pass + 1 || r->skipped;
   BcConfig cfg;
   BcPassParams p = { &cfg, { 0 }, rec->now_ms, rec->dry_run };
   BcPassBudget budget;
@@ -231,6 +244,7 @@ bc_replay_pass (BcReplay *r, const BcRecordPass *rec, BcPassOutput *out, GError 
     r->first_ms = rec->now_ms;
   r->passes++;
   r->last_pass = rec->pass;
+  r->skipped = FALSE;
   for (gsize i = 0; i < rec->n; i++)
     {
       doms[i] = dom_for (r, rec, &rec->domains[i], &cfg, new_daemon);
@@ -262,6 +276,7 @@ void
 bc_replay_skip_line (BcReplay *r)
 {
   r->lines_skipped++;
+  r->skipped = TRUE;
 }
 
 guint64
@@ -270,10 +285,25 @@ bc_replay_lines_skipped (const BcReplay *r)
   return r->lines_skipped;
 }
 
-gboolean
-bc_replay_old_format (const BcReplay *r)
+const char *
+bc_replay_budget_note (const BcReplay *r)
 {
-  return r->old_format;
+  if (r->old_format && r->opts.have_config)
+    return "recorded without the host's figures (format 1): the configured fixed budget stood, "
+           "[host] follow and pressure-percent not redone";
+  if (r->old_format)
+    return "recorded without the host's figures (format 1): its budget as recorded stood, "
+           "[host] follow and pressure-percent not redone";
+  if (r->follow && !r->figures_seen)
+    return "no pass recorded the host's figures (its daemon ran without [host] follow, or its driver "
+           "gives none): the fixed budget stood";
+  return NULL;
+}
+
+gboolean
+bc_replay_host_figures (const BcReplay *r)
+{
+  return !r->old_format && r->figures_seen;
 }
 
 gboolean

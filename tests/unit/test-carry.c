@@ -2,8 +2,9 @@
 /* What a pass carries to the next, as (carry in, world) -> (decision,
  * carry out) rows, and what the keeper's answer makes of it (confirmed at
  * once or later, refused).  Every field of the carry is compared in every
- * row, so a field the pass forgets to carry, or carries from the wrong
- * side, fails here.  One domain, balloon figures only (MemTotal 2000 MiB,
+ * row (a time where its amount is set: a time without one means nothing;
+ * the margin as ticked, or as it came when not decided), so a field the
+ * pass forgets to carry, or carries from the wrong side, fails here.  One domain, balloon figures only (MemTotal 2000 MiB,
  * max 2048), margin 128 MiB, shrink at most 64 MiB a pass; then the host's
  * carry, the budget that follows the host. */
 #include "bc-pass.h"

@@ -786,6 +786,68 @@ test_replay_own_requests (void)
   recording_free (rec);
 }
 
+/* Out of step on a pass whose recorded input awaited a change: that change
+ * was the daemon's, not replay's, which makes its own at once; replay goes
+ * on changing the domain instead of waiting for it for ever. */
+static void
+test_replay_not_stuck (void)
+{
+  BcRecordPass *rec = simulate (FALSE);
+  BcReplayOptions opts = { 0 };
+  g_autoptr (BcReplay) r = bc_replay_new (&opts);
+  guint changes = 0;
+
+  /* the recorded first pass decided with nothing awaited; replayed with a
+   * change awaited, it decides otherwise */
+  rec[0].domains[0].in.carry.apply_inflight = TRUE;
+  for (int k = 0; k < PASSES; k++)
+    {
+      BcPassOutput out[NDOMS];
+
+      g_assert_true (bc_replay_pass (r, &rec[k], out, NULL));
+      if (k == 0)
+        g_assert_cmpint (out[0].action, ==, BC_ACTION_NONE);
+      else
+        changes += out[0].action != BC_ACTION_NONE;
+      for (guint i = 0; i < NDOMS; i++)
+        bc_pass_output_clear (&out[i]);
+    }
+  g_assert_cmpuint (bc_replay_decisions_differ (r), >, 0);
+  g_assert_cmpuint (changes, >=, 5);
+  recording_free (rec);
+}
+
+/* Passes missing (a damaged line skipped, a gap in the numbers): what was
+ * carried, the host's budget included, starts again from the recorded;
+ * every other decision is reproduced. */
+static void
+test_replay_gap (void)
+{
+  BcRecordPass *rec = simulate_with (FALSE, TRUE);
+  BcReplayOptions opts = { 0 };
+  g_autoptr (BcReplay) r = bc_replay_new (&opts), skip = bc_replay_new (&opts);
+
+  for (int k = 0; k < PASSES; k++)
+    {
+      BcPassOutput out[NDOMS];
+
+      if (k == 12)
+        {
+          bc_replay_skip_line (skip);
+          continue;
+        }
+      g_assert_true (bc_replay_pass (r, &rec[k], out, NULL));
+      for (guint i = 0; i < NDOMS; i++)
+        bc_pass_output_clear (&out[i]);
+      g_assert_true (bc_replay_pass (skip, &rec[k], out, NULL));
+      for (guint i = 0; i < NDOMS; i++)
+        bc_pass_output_clear (&out[i]);
+    }
+  g_assert_cmpuint (bc_replay_decisions_differ (r), ==, 0);
+  g_assert_cmpuint (bc_replay_decisions_differ (skip), ==, 0);
+  recording_free (rec);
+}
+
 /* A domain the daemon began following anew starts from what was recorded
  * for it, not from what replay carried: a new run of it (its controller
  * whatever it is), or the same run with a controller started afresh (a
@@ -850,6 +912,8 @@ main (int argc, char **argv)
   g_test_add_data_func ("/replay/exact-dry-run", GINT_TO_POINTER (TRUE), test_replay_exact);
   g_test_add_func ("/replay/policy", test_replay_policy);
   g_test_add_func ("/replay/follow", test_replay_follow);
+  g_test_add_func ("/replay/not-stuck", test_replay_not_stuck);
+  g_test_add_func ("/replay/gap", test_replay_gap);
   g_test_add_func ("/record/format-1", test_format_1);
   g_test_add_func ("/replay/own-requests", test_replay_own_requests);
   g_test_add_data_func ("/replay/anew/new-run", GINT_TO_POINTER (TRUE), test_replay_anew);
