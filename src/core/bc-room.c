@@ -29,12 +29,12 @@ quiet (const BcRoomFigures *f)
   return ops->quiet && ops->quiet (&st, f->cached_kib);
 }
 
+/* What the arbiter takes first, and the free memory adaptive's probe
+ * counts cold. */
 static guint64
 cold_kib (const BcRoomFigures *f)
 {
-  guint64 free_beyond = f->free_kib > BC_ADAPTIVE_FREE_KEEP_KIB ? f->free_kib - BC_ADAPTIVE_FREE_KEEP_KIB : 0;
-
-  return sat_add (f->inactive_file_kib / 4 * 3, free_beyond);
+  return sat_add (bc_adaptive_cold_cache_kib (f->inactive_file_kib), bc_adaptive_spare_free_kib (f->free_kib));
 }
 
 BcRoomDomain
