@@ -148,8 +148,6 @@ hold_taken_back (const BcPassParams *p, const BcPassInput *in, BcPassOutput *out
 static void
 decide_one (const BcPassParams *p, const BcPassInput *in, guint free_bp, BcPassOutput *out)
 {
-  BcBalloonFigures b = in->balloon;
-
   out->carry = in->carry;
   if (!in->managed || !in->running || !in->have_balloon)
     return;
@@ -157,10 +155,8 @@ decide_one (const BcPassParams *p, const BcPassInput *in, guint free_bp, BcPassO
   if (out->frozen != BC_FREEZE_NONE)
     return;
   /* the target just set stands for the balloon's size while it settles */
-  b.current_kib = bc_pass_settled_kib (in, p->now_ms);
-  b.actual_kib = in->balloon.current_kib;
-  out->decided = bc_decide (p->cfg, &in->limits, &b, &in->guest, free_bp, &out->carry.margin, p->now_ms,
-                            &out->decision);
+  out->decided = bc_decide (p->cfg, &in->limits, &in->balloon, bc_pass_settled_kib (in, p->now_ms), &in->guest,
+                            free_bp, &out->carry.margin, p->now_ms, &out->decision);
   if (!out->decided)
     return;
   /* a balloon that grew while the domain was held still counts as grown */

@@ -9,7 +9,9 @@
 #define BC_RECORD_NAME_MAX_LEN 4096   /* a domain's name */
 #define BC_RECORD_REASON_MAX_LEN 4096 /* a change's reason */
 
-typedef enum { F_BOOL, F_U64, F_I64, F_UINT, F_ENUM, F_TEXT, F_STRING, F_OBJECT } FieldKind;
+typedef enum { F_BOOL, F_U64, F_I64, F_UINT, F_ENUM, F_TEXT, F_STRING, F_OBJECT,
+               F_GONE /* a member no longer written: a recording made
+                         before has it (a KiB figure), read and dropped */ } FieldKind;
 
 typedef struct Field {
   const char *name;

@@ -155,6 +155,7 @@ read_field (JsonNode *n, const Field *f, gpointer base, const char *path, GError
       *(char **) p = g_strdup (s);
       return TRUE;
     case F_OBJECT: return read_fields (n, f->more, p, 0, path, error);
+    case F_GONE: return read_unsigned (n, path, f->max, &(guint64) { 0 }, error);
     default: g_assert_not_reached ();
     }
 }
@@ -180,6 +181,8 @@ read_fields (JsonNode *node, const Field *table, gpointer base, guint extra, con
       g_autofree char *sub = path_join (path, f->name);
       JsonNode *member = json_object_get_member (o, f->name);
 
+      if (member == NULL && f->kind == F_GONE)
+        continue;
       if (member == NULL && f->later)
         {
           memset ((char *) base + f->offset, 0, sizeof (gint64));

@@ -31,6 +31,8 @@
 #define MS_LATER(s, f) { #f, F_I64, G_STRUCT_OFFSET (s, f), -1, BC_RECORD_MS_MAX, 0, NULL, TRUE }
 /* a member of a member, recorded under a name of its own */
 #define NAMED(name, s, f, kind, lo, hi, max, more) { name, kind, G_STRUCT_OFFSET (s, f), lo, hi, max, more }
+/* a member no longer written, still read from older recordings */
+#define GONE(name) { name, F_GONE, 0, 0, 0, BC_RECORD_KIB_MAX, NULL }
 #define END { NULL }
 
 static const char *const state_names[] = { "UP", "DOWN" };
@@ -39,9 +41,9 @@ static const char *const action_names[] = { "none", "set", "dry-run" };
 
 static const Field balloon_fields[] = {
   KIB (BcBalloonFigures, current_kib), KIB (BcBalloonFigures, max_kib), BOOL (BcBalloonFigures, have_stats),
-  KIB (BcBalloonFigures, available_kib), KIB (BcBalloonFigures, usable_kib),
+  NAMED ("available_kib", BcBalloonFigures, guest_total_kib, F_U64, 0, 0, BC_RECORD_KIB_MAX, NULL), KIB (BcBalloonFigures, usable_kib),
   KIB (BcBalloonFigures, disk_caches_kib), MS (BcBalloonFigures, last_update_s),
-  BOOL (BcBalloonFigures, autodeflate), KIB (BcBalloonFigures, actual_kib), END
+  BOOL (BcBalloonFigures, autodeflate), GONE ("actual_kib"), END
 };
 static const Field meminfo_fields[] = {
   KIB (BcMeminfo, mem_total_kib), KIB (BcMeminfo, mem_free_kib), KIB (BcMeminfo, mem_available_kib),
@@ -158,6 +160,8 @@ write_field (JsonBuilder *b, const Field *f, gconstpointer base)
 {
   gconstpointer p = G_STRUCT_MEMBER_P (base, f->offset);
 
+  if (f->kind == F_GONE)
+    return;
   json_builder_set_member_name (b, f->name);
   switch (f->kind)
     {

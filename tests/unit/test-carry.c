@@ -123,7 +123,7 @@ world (const Row *r, const BcConfig *cfg)
   in.running = in.have_balloon = in.balloon.have_stats = TRUE;
   in.balloon.current_kib = r->current_mib * MIB;
   in.balloon.max_kib = 2048 * MIB;
-  in.balloon.available_kib = 2000 * MIB;
+  in.balloon.guest_total_kib = 2000 * MIB;
   in.balloon.usable_kib = (2000 - r->used_mib) * MIB;
   in.balloon.autodeflate = r->autodeflate;
   in.balloon_updated_ms = r->balloon_age_ms ? NOW - r->balloon_age_ms : 0;

@@ -15,8 +15,8 @@ balloon (guint64 current, guint64 max)
   b.current_kib = current * MIB;
   b.max_kib = max * MIB;
   b.have_stats = TRUE;
-  b.available_kib = current * MIB - 20 * MIB;
-  b.usable_kib = b.available_kib - 120 * MIB; /* 120 MiB used */
+  b.guest_total_kib = current * MIB - 20 * MIB;
+  b.usable_kib = b.guest_total_kib - 120 * MIB; /* 120 MiB used */
   b.disk_caches_kib = 50 * MIB;
   return b;
 }
@@ -44,7 +44,7 @@ test_source (void)
   g_assert_cmpint (bc_decide_source (&b, &g, 12000, 5000), ==, BC_SOURCE_AGENT);
   g_assert_cmpint (bc_decide_source (&b, &g, 16000, 5000), ==, BC_SOURCE_BALLOON); /* stale */
   g_assert_cmpint (bc_decide_source (&b, NULL, 16000, 5000), ==, BC_SOURCE_BALLOON);
-  b.usable_kib = b.available_kib + 1; /* impossible figures */
+  b.usable_kib = b.guest_total_kib + 1; /* impossible figures */
   g_assert_cmpint (bc_decide_source (&b, NULL, 0, 5000), ==, BC_SOURCE_NONE);
   b = balloon (512, 1024);
   b.have_stats = FALSE;
@@ -63,7 +63,7 @@ test_agent_target (void)
 
   bc_config_defaults (&cfg);
   bc_margin_init (&m, &cfg.margin);
-  g_assert_true (bc_decide (&cfg, &pol, &b, &g, 10000, &m, 1000, &d));
+  g_assert_true (bc_decide (&cfg, &pol, &b, b.current_kib, &g, 10000, &m, 1000, &d));
   g_assert_cmpint (d.source, ==, BC_SOURCE_AGENT);
   g_assert_cmpuint (d.committed_kib, ==, 300 * MIB);
   g_assert_cmpuint (d.used_kib, ==, 120 * MIB);
@@ -71,7 +71,7 @@ test_agent_target (void)
   g_assert_cmpuint (d.target.target_kib, ==, (300 + 128) * MIB);
   g_assert_cmpint (m.last_tick_ms, ==, 1000);
   /* not due yet: no margin tick */
-  g_assert_true (bc_decide (&cfg, &pol, &b, &g, 10000, &m, 2000, &d));
+  g_assert_true (bc_decide (&cfg, &pol, &b, b.current_kib, &g, 10000, &m, 2000, &d));
   g_assert_cmpint (m.last_tick_ms, ==, 1000);
 }
 
@@ -86,7 +86,7 @@ test_balloon_only_target (void)
 
   bc_config_defaults (&cfg);
   bc_margin_init (&m, &cfg.margin);
-  g_assert_true (bc_decide (&cfg, &pol, &b, NULL, 10000, &m, 1000, &d));
+  g_assert_true (bc_decide (&cfg, &pol, &b, b.current_kib, NULL, 10000, &m, 1000, &d));
   g_assert_cmpint (d.source, ==, BC_SOURCE_BALLOON);
   g_assert_cmpuint (d.committed_kib, ==, 120 * MIB);
   /* used 120 + margin 128 = 248, below the metadata min of 256 */
@@ -107,7 +107,7 @@ test_metadata_max_over_config (void)
   bc_config_defaults (&cfg);
   cfg.domain_max_kib = 768 * MIB;
   bc_margin_init (&m, &cfg.margin);
-  g_assert_true (bc_decide (&cfg, &pol, &b, &g, 10000, &m, 1000, &d));
+  g_assert_true (bc_decide (&cfg, &pol, &b, b.current_kib, &g, 10000, &m, 1000, &d));
   g_assert_cmpuint (d.target.target_kib, ==, 448 * MIB); /* shrink rate: 512 - 64 */
   g_assert_cmpuint (d.target.ceiling_kib, ==, 384 * MIB);
 }
@@ -125,12 +125,12 @@ test_anti_windup (void)
   bc_config_defaults (&cfg);
   bc_margin_init (&m, &cfg.margin);
   m.margin_kib = 4096 * MIB;
-  g_assert_true (bc_decide (&cfg, &pol, &b, &g, 10000, &m, 1000, &d));
+  g_assert_true (bc_decide (&cfg, &pol, &b, b.current_kib, &g, 10000, &m, 1000, &d));
   g_assert_cmpuint (d.target.target_kib, ==, 1024 * MIB);
   g_assert_cmpint (m.margin_kib, ==, 124 * MIB); /* 1024 - 900 */
   /* never below the configured margin floor */
   g.meminfo.committed_as_kib = 1020 * MIB;
-  g_assert_true (bc_decide (&cfg, &pol, &b, &g, 10000, &m, 2000, &d));
+  g_assert_true (bc_decide (&cfg, &pol, &b, b.current_kib, &g, 10000, &m, 2000, &d));
   g_assert_cmpint (m.margin_kib, ==, cfg.margin.min_kib);
 }
 
@@ -145,7 +145,7 @@ test_nothing_known (void)
 
   bc_config_defaults (&cfg);
   bc_margin_init (&m, &cfg.margin);
-  g_assert_false (bc_decide (&cfg, &pol, &b, NULL, 10000, &m, 1000, &d));
+  g_assert_false (bc_decide (&cfg, &pol, &b, b.current_kib, NULL, 10000, &m, 1000, &d));
 }
 
 static BcMeminfo
@@ -194,7 +194,7 @@ run_liar (guint64 liar_start_mib, guint64 honest_start_mib)
           BcGuestFigures g = { mi[i], { 0 }, FALSE, now };
           BcDecision d;
 
-          g_assert_true (bc_decide (&cfg, &pol, &b, &g, 10000, &ms[i], now, &d));
+          g_assert_true (bc_decide (&cfg, &pol, &b, b.current_kib, &g, 10000, &ms[i], now, &d));
           g_assert_cmpuint (d.target.floor_kib, <=, MAX (cur[i], cfg.domain_min_kib));
           c[i].held_kib = cur[i];
           c[i].want_kib = d.target.target_kib;
@@ -241,7 +241,7 @@ test_adaptive_fresh_samples (void)
       g.meminfo.cached_kib = 1000 * MIB;
       g.have_vmstat = g.vmstat.have_refault = TRUE;
       g.vmstat.refault_file = (guint64) (i / 2) * 3 * MIB / 4; /* pages */
-      g_assert_true (bc_decide (&cfg, &pol, &b, &g, 10000, &m, now, &d));
+      g_assert_true (bc_decide (&cfg, &pol, &b, b.current_kib, &g, 10000, &m, now, &d));
       ups += g_str_has_prefix (m.reason, "UP: refaults");
     }
   g_assert_cmpuint (ups, ==, 0);
@@ -263,18 +263,18 @@ test_agent_used_bounded (void)
   bc_config_defaults (&cfg);
   bc_margin_init (&m, &cfg.margin);
   g.meminfo.mem_available_kib = 0;
-  g_assert_true (bc_decide (&cfg, &pol, &b, &g, 10000, &m, 1000, &d));
+  g_assert_true (bc_decide (&cfg, &pol, &b, b.current_kib, &g, 10000, &m, 1000, &d));
   g_assert_cmpuint (d.used_kib, ==, 120 * MIB);
   g_assert_cmpuint (d.target.floor_kib, ==, (120 + 64) * MIB);
   /* without balloon statistics (or no MemAvailable in them), its word */
   b.usable_kib = 0;
-  g_assert_true (bc_decide (&cfg, &pol, &b, &g, 10000, &m, 1000, &d));
+  g_assert_true (bc_decide (&cfg, &pol, &b, b.current_kib, &g, 10000, &m, 1000, &d));
   g_assert_cmpuint (d.used_kib, ==, 500 * MIB);
   /* a guest whose agent says less than its balloon driver: the agent */
   b = balloon (500, 1024);
   g = guest (1000, 100);
   g.meminfo.mem_available_kib = 420 * MIB;
-  g_assert_true (bc_decide (&cfg, &pol, &b, &g, 10000, &m, 1000, &d));
+  g_assert_true (bc_decide (&cfg, &pol, &b, b.current_kib, &g, 10000, &m, 1000, &d));
   g_assert_cmpuint (d.used_kib, ==, 80 * MIB);
 }
 
@@ -297,24 +297,24 @@ test_autodeflate_used (void)
   b.autodeflate = TRUE;
   g.meminfo.mem_total_kib = 1000 * MIB;
   g.meminfo.mem_available_kib = 380 * MIB;
-  g_assert_true (bc_decide (&cfg, &pol, &b, &g, 10000, &m, 1000, &d));
+  g_assert_true (bc_decide (&cfg, &pol, &b, b.current_kib, &g, 10000, &m, 1000, &d));
   g_assert_cmpuint (d.used_kib, ==, 120 * MIB);
   g_assert_cmpuint (d.target.floor_kib, ==, (120 + 64) * MIB);
   /* the same from balloon statistics alone */
-  b.available_kib = 1000 * MIB;
+  b.guest_total_kib = 1000 * MIB;
   b.usable_kib = 380 * MIB;
   bc_margin_init (&m, &cfg.margin);
-  g_assert_true (bc_decide (&cfg, &pol, &b, NULL, 10000, &m, 1000, &d));
+  g_assert_true (bc_decide (&cfg, &pol, &b, b.current_kib, NULL, 10000, &m, 1000, &d));
   g_assert_cmpuint (d.used_kib, ==, 120 * MIB);
   /* without deflate-on-oom MemTotal follows the balloon: nothing taken */
   b = balloon (500, 1024);
   g.meminfo.mem_total_kib = 480 * MIB;
   g.meminfo.mem_available_kib = 360 * MIB;
-  g_assert_true (bc_decide (&cfg, &pol, &b, &g, 10000, &m, 1000, &d));
+  g_assert_true (bc_decide (&cfg, &pol, &b, b.current_kib, &g, 10000, &m, 1000, &d));
   g_assert_cmpuint (d.used_kib, ==, 120 * MIB);
   /* ...even while it settles below MemTotal */
   b = balloon (400, 1024);
-  g_assert_true (bc_decide (&cfg, &pol, &b, &g, 10000, &m, 1000, &d));
+  g_assert_true (bc_decide (&cfg, &pol, &b, b.current_kib, &g, 10000, &m, 1000, &d));
   g_assert_cmpuint (d.used_kib, ==, 120 * MIB);
   /* with deflate-on-oom, while a shrink to 400 MiB is under way (the
    * balloon still at 500) and while a growth to 600 MiB is (still at
@@ -324,13 +324,12 @@ test_autodeflate_used (void)
   g.meminfo.mem_available_kib = 380 * MIB;
   for (guint64 settles = 400; settles <= 600; settles += 200)
     {
-      b = balloon (settles, 1024);
-      b.actual_kib = 500 * MIB;
+      b = balloon (500, 1024);
       b.autodeflate = TRUE;
-      b.available_kib = 1000 * MIB; /* the balloon driver's MemTotal */
+      b.guest_total_kib = 1000 * MIB; /* the balloon driver's MemTotal */
       b.usable_kib = 380 * MIB;
       bc_margin_init (&m, &cfg.margin);
-      g_assert_true (bc_decide (&cfg, &pol, &b, &g, 10000, &m, 1000, &d));
+      g_assert_true (bc_decide (&cfg, &pol, &b, settles * MIB, &g, 10000, &m, 1000, &d));
       g_assert_cmpuint (d.used_kib, ==, 120 * MIB);
     }
 }

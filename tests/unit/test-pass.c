@@ -174,8 +174,8 @@ input (const Dom *d, const BcConfig *cfg)
   if (d->used_mib)
     {
       in.balloon.have_stats = TRUE;
-      in.balloon.available_kib = 2000 * MIB;
-      in.balloon.usable_kib = in.balloon.available_kib - d->used_mib * MIB;
+      in.balloon.guest_total_kib = 2000 * MIB;
+      in.balloon.usable_kib = in.balloon.guest_total_kib - d->used_mib * MIB;
       in.balloon.disk_caches_kib = 50 * MIB;
     }
   else

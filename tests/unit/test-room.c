@@ -175,7 +175,7 @@ agent_guest (const BcConfig *cfg, guint64 refaulted_mib)
                    .committed_as_kib = 900 * MIB };
 
   in.balloon = (BcBalloonFigures) { .current_kib = 1800 * MIB, .max_kib = 2048 * MIB, .have_stats = TRUE,
-                                    .available_kib = 2000 * MIB, .usable_kib = 1000 * MIB,
+                                    .guest_total_kib = 2000 * MIB, .usable_kib = 1000 * MIB,
                                     .disk_caches_kib = 700 * MIB };
   in.guest.meminfo = mi;
   in.guest.vmstat.have_refault = TRUE;
