@@ -44,7 +44,7 @@ static const BcConfigKey keys[] = {
   { "host", "guest-size-mib", BC_CONFIG_MIB, O (guest_size_kib), 1, 1 << 24, BC_CONFIG_RECORDED_LATER_DEFAULT },
   { "domain", "min-mib", BC_CONFIG_MIB, O (domain_min_kib), 0, 1 << 24, R },
   { "domain", "max-mib", BC_CONFIG_MIB, O (domain_max_kib), 0, 1 << 24, R },
-  { "domain", "weight", BC_CONFIG_INT, O (domain_weight), 1, 10000, R },
+  { "domain", "weight", BC_CONFIG_WEIGHT, O (domain_weight), 1, 10000, R },
   { "metrics", "listen", BC_CONFIG_LISTEN, O (metrics_listen), 0, 0, BC_CONFIG_NOT_RECORDED },
 };
 #undef R
@@ -146,6 +146,11 @@ set_value (BcConfig *cfg, const BcConfigKey *k, const char *raw, const char *nam
                          name, k->group, k->key, v, k->min, k->max);
   if (k->type == BC_CONFIG_MIB)
     v *= MIB;
+  if (k->type == BC_CONFIG_WEIGHT)
+    {
+      G_STRUCT_MEMBER (BcWeight, cfg, k->offset) = (BcWeight) v;
+      return TRUE;
+    }
   /* Every numeric field is a 64-bit integer, signed or not; the value is
    * range-checked non-negative, which both represent alike (C11 6.5p7 lets
    * the signed type alias the unsigned one). */

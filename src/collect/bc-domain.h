@@ -74,7 +74,7 @@ typedef struct _BcDomain {
   BcFreeze frozen;
   BcDecision decision;
   guint64 granted_kib;
-  guint weight;            /* its weight in the host budget (decided) */
+  BcWeight weight;            /* its weight in the host budget (decided) */
   guint64 share_kib;       /* its weighted share; G_MAXUINT64 when every
                               target fits (decided) */
   BcRoomDomain room;         /* what could be taken from it now (report) */

@@ -5,6 +5,7 @@
 
 #include "bc-margin.h"
 #include "bc-target.h"
+#include "bc-domain-limits.h"
 
 #define BC_CONFIG_PATH_MAX 256
 
@@ -38,7 +39,7 @@ typedef struct {
   /* [domain] defaults, overridden by domain metadata */
   guint64 domain_min_kib;
   guint64 domain_max_kib; /* 0 = the domain's own maximum */
-  guint64 domain_weight;  /* its part of the host budget, 1..10000 */
+  BcWeight domain_weight; /* its part of the host budget, 1..10000 */
   /* [metrics] */
   char metrics_listen[64]; /* ADDRESS:PORT; "" = no endpoint */
   /* read from a file (not the defaults of a missing one): a reload then

@@ -7,9 +7,15 @@
 
 #include <glib.h>
 
+/* A domain's part of the host budget when the wants do not fit: with
+ * weights a and b, two domains that both want more get a : b of it. */
+typedef guint BcWeight;
+#define BC_WEIGHT_DEFAULT 100
+#define BC_WEIGHT_MAX 10000
+
 typedef struct {
   gboolean enabled;
   guint64 min_kib; /* 0 = not set */
   guint64 max_kib; /* 0 = not set */
-  guint weight;    /* its part of the host budget, 1..10000; 0 = not set */
+  BcWeight weight; /* 1..BC_WEIGHT_MAX; 0 = not set */
 } BcDomainLimits;

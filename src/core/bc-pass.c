@@ -174,10 +174,10 @@ cold_kib (const BcPassParams *p, const BcPassOutput *out)
   return ops->cold_kib ? ops->cold_kib (&out->carry.margin, out->decision.cached_kib, out->decision.inactive_file_kib) : 0;
 }
 
-guint
+BcWeight
 bc_pass_weight (const BcConfig *cfg, const BcDomainLimits *limits)
 {
-  return limits->weight ? limits->weight : (guint) cfg->domain_weight;
+  return limits->weight ? limits->weight : cfg->domain_weight;
 }
 
 /* Shares the budget; returns the growth scale, fills each share. */
@@ -206,7 +206,7 @@ arbitrate_all (const BcPassParams *p, const BcPassInput *in, gsize n, BcPassOutp
     }
   scale = bc_arbitrate (claims, k, budget->budget_kib, fixed, p->cfg->clamp.max_shrink_kib, NULL);
   budget->floors_over = bc_arbitrate_floors_over (claims, k, budget->budget_kib, fixed, &budget->floors_kib);
-  budget->share_kib = budget->budget_kib > fixed ? budget->budget_kib - fixed : 0;
+  budget->managed_kib = budget->budget_kib > fixed ? budget->budget_kib - fixed : 0;
   for (gsize i = 0, j = 0; i < n; i++)
     if (out[i].decided)
       {

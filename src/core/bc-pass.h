@@ -90,7 +90,7 @@ typedef struct {
   BcDecision decision;     /* valid if decided */
   BcCarry carry;           /* for the next pass */
   guint64 granted_kib;     /* what the arbiter grants (decided only) */
-  guint weight;            /* its weight in the host budget: metadata's
+  BcWeight weight;            /* its weight in the host budget: metadata's
                               <weight>, else [domain] weight (decided only) */
   guint64 share_kib;       /* its weighted share of the host budget;
                               G_MAXUINT64 when every target fits (decided
@@ -145,7 +145,8 @@ typedef struct {
                               what the others leave of the budget: each is
                               held at its floor, or below it at its size */
   guint64 floors_kib;      /* those floors together */
-  guint64 share_kib;       /* the budget less what the others hold */
+  guint64 managed_kib;     /* the budget less what the domains not
+                              decided hold: what the decided ones share */
   guint64 budget_kib;      /* the budget this pass ran with */
   BcBudgetCarry host_carry;/* for the next pass */
 } BcPassBudget;
@@ -156,7 +157,7 @@ typedef struct {
 guint64 bc_pass_host_budget (const BcPassParams *p, const BcPassInput *in, gsize n, BcBudgetCarry *carry);
 
 /* The weight a domain has: its metadata's, else the configuration's. */
-guint bc_pass_weight (const BcConfig *cfg, const BcDomainLimits *limits);
+BcWeight bc_pass_weight (const BcConfig *cfg, const BcDomainLimits *limits);
 
 /* Fills out[0..n-1] (to be cleared with bc_pass_output_clear). */
 BcPassBudget bc_pass_plan (const BcPassParams *p, const BcPassInput *in, gsize n, BcPassOutput *out);

@@ -123,6 +123,8 @@ const Field bc_record_host_fields[] = {
   OBJECT (BcPassHost, carry, budget_state_fields), END
 };
 
+G_STATIC_ASSERT (sizeof (BcWeight) == sizeof (int));
+
 /* The configuration's keys a recording holds (bc_config_keys), one a
  * call: *i from 0; NULL after the last. */
 const BcConfigKey *
@@ -215,6 +217,8 @@ write_config (JsonBuilder *b, const BcConfig *cfg)
         json_builder_add_boolean_value (b, *(const gboolean *) p);
       else if (k->type == BC_CONFIG_POLICY)
         json_builder_add_string_value (b, bc_policy_to_string (*(const BcPolicy *) p));
+      else if (k->type == BC_CONFIG_WEIGHT)
+        json_builder_add_int_value (b, *(const BcWeight *) p);
       else
         json_builder_add_int_value (b, *(const gint64 *) p / (k->type == BC_CONFIG_MIB ? 1024 : 1));
     }
@@ -277,7 +281,8 @@ bc_record_config_equal (const BcConfig *a, const BcConfig *b)
 
   for (gsize i = 0; (k = bc_record_config_key (&i)) != NULL;)
     {
-      gboolean same = k->type == BC_CONFIG_BOOL || k->type == BC_CONFIG_POLICY
+      /* gboolean, BcPolicy and BcWeight are as wide as an int */
+      gboolean same = k->type == BC_CONFIG_BOOL || k->type == BC_CONFIG_POLICY || k->type == BC_CONFIG_WEIGHT
                       ? G_STRUCT_MEMBER (int, a, k->offset) == G_STRUCT_MEMBER (int, b, k->offset)
                       : G_STRUCT_MEMBER (gint64, a, k->offset) == G_STRUCT_MEMBER (gint64, b, k->offset);
 

@@ -203,9 +203,9 @@ margin_value (const BcMetricsDomain *d, char *buf)
 static gboolean
 weight_value (const BcMetricsDomain *d, char *buf)
 {
-  if (!d->report->managed || d->report->weight <= 0)
+  if (!d->report->managed || d->report->weight == 0)
     return FALSE;
-  g_snprintf (buf, VALUE_LEN, "%" G_GINT64_FORMAT, d->report->weight);
+  g_snprintf (buf, VALUE_LEN, "%u", d->report->weight);
   return TRUE;
 }
 

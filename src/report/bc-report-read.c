@@ -95,6 +95,17 @@ check_history (const BcReportDomain *d, GError **error)
 /* What bc_report_add_controller wrote; members of the wrong type read as
  * unknown, figures out of range are refused. */
 static gboolean
+member_weight (JsonObject *o, BcWeight *out, GError **error)
+{
+  gint64 v = 0;
+
+  if (!bc_report_member_in (o, "weight", 0, BC_WEIGHT_MAX, &v, error))
+    return FALSE;
+  *out = (BcWeight) v;
+  return TRUE;
+}
+
+static gboolean
 parse_controller (JsonObject *o, BcReportDomain *d, GError **error)
 {
   d->managed = bc_json_member_true (o, "managed");
@@ -106,7 +117,7 @@ parse_controller (JsonObject *o, BcReportDomain *d, GError **error)
          bc_report_member_kib (o, "target_kib", &d->target_kib, error) && bc_report_member_kib (o, "share_kib", &d->share_kib, error) &&
          bc_report_member_kib (o, "reclaimable_kib", &d->reclaimable_kib, error) &&
          bc_report_member_kib (o, "floor_kib", &d->floor_kib, error) &&
-         bc_report_member_in (o, "weight", 0, 10000, &d->weight, error) && check_share (d, error) &&
+         member_weight (o, &d->weight, error) && check_share (d, error) &&
          parse_change (o, d, error) && bc_report_detail_parse (o, &d->detail, error) && check_history (d, error);
 }
 

@@ -112,9 +112,9 @@ weight_cell (const BcReportDomain *c)
   if (c == NULL || c->weight == 0)
     return g_strdup ("-");
   if (c->share_kib == 0)
-    return g_strdup_printf ("%" G_GINT64_FORMAT, c->weight);
+    return g_strdup_printf ("%u", c->weight);
   share = bc_status_human (c->share_kib);
-  return g_strdup_printf ("%" G_GINT64_FORMAT ": %s", c->weight, share);
+  return g_strdup_printf ("%u: %s", c->weight, share);
 }
 
 static void

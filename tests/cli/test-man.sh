@@ -121,7 +121,7 @@ while read -r group key type min max; do
         why="no 'Default: VALUE.' line"
     elif [ -n "$want_default" ] && [ "${entry%%|*}" != "$want_default" ]; then
         why="documented default '${entry%%|*}', the shipped example has '$want_default'"
-    elif [ "$type" = INT ] || [ "$type" = MIB ]; then
+    elif [ "$type" = INT ] || [ "$type" = MIB ] || [ "$type" = WEIGHT ]; then
         [ "${entry#*|}" = "$min to $max" ] || why="documented range '${entry#*|}', the table has '$min to $max'"
     fi
     result "[$group] $key documented in balloonctl.conf(5)" "$why"
