@@ -21,7 +21,7 @@ typedef struct {
   char *skip_reason;       /* not managed: why (NULL = managed) */
   gboolean skip_error;     /* not managed for an error (invalid metadata,
                               settings not read), not by choice */
-} BcDomainSetupState;
+} BcDomainSettings;
 
 /* collect: figures, as fresh as the last reads (bc-gather.c) */
 typedef struct {
@@ -64,7 +64,7 @@ typedef struct _BcDomain {
                               then (0 = not); QEMU may say one reset twice */
   gboolean removed;        /* dropped from the table; late results ignored */
 
-  BcDomainSetupState setup;
+  BcDomainSettings setup;
   BcDomainFigures figures;
   /* decide: what the pass carries from one pass to the next (the daemon
    * keeps it as the pass left it, and confirms its changes as libvirt

@@ -68,14 +68,14 @@ boosted (gint64 refaults_kib, gint64 tolerance_kib)
 }
 
 static void
-set_margin (BcMarginState *st, const BcMarginParams *p, gint64 margin_kib, BcState state)
+set_margin (BcMargin *st, const BcMarginParams *p, gint64 margin_kib, BcState state)
 {
   st->margin_kib = CLAMP (margin_kib, p->min_kib, p->max_kib);
   st->state = state;
 }
 
 static gboolean
-near_edge (const BcMarginState *st, gint64 now_ms)
+near_edge (const BcMargin *st, gint64 now_ms)
 {
   return st->edge_at_ms > 0 && now_ms - st->edge_at_ms < BC_ADAPTIVE_EDGE_MEMORY_MS &&
          st->margin_kib > st->edge_kib - BC_ADAPTIVE_EDGE_ZONE_KIB &&
@@ -87,7 +87,7 @@ near_edge (const BcMarginState *st, gint64 now_ms)
  * set has not moved is probed less and less often.  Elsewhere, or long
  * after, the hold starts again at HOLD_MS. */
 static void
-start_growth (BcMarginState *st, gint64 now_ms)
+start_growth (BcMargin *st, gint64 now_ms)
 {
   gboolean again = near_edge (st, now_ms);
 
@@ -98,7 +98,7 @@ start_growth (BcMarginState *st, gint64 now_ms)
 }
 
 static void
-grow (BcMarginState *st, const BcMarginParams *p, gint64 demand_kib, gint64 now_ms, gint64 since_ms)
+grow (BcMargin *st, const BcMarginParams *p, gint64 demand_kib, gint64 now_ms, gint64 since_ms)
 {
   gint64 by = MIN (demand_kib, per_tick (p->step_kib, since_ms));
 
@@ -132,7 +132,7 @@ probe_rate (const BcMarginParams *p, const BcMarginSample *s, gboolean edge)
 }
 
 static void
-probe_down (BcMarginState *st, const BcMarginParams *p, const BcMarginSample *s, gint64 now_ms, gint64 since_ms)
+probe_down (BcMargin *st, const BcMarginParams *p, const BcMarginSample *s, gint64 now_ms, gint64 since_ms)
 {
   gboolean edge = near_edge (st, now_ms);
   gint64 by = per_tick (probe_rate (p, s, edge), since_ms);
@@ -143,7 +143,7 @@ probe_down (BcMarginState *st, const BcMarginParams *p, const BcMarginSample *s,
 }
 
 void
-bc_adaptive_tick (BcMarginState *st, const BcMarginParams *p, const BcMarginDelta *d,
+bc_adaptive_tick (BcMargin *st, const BcMarginParams *p, const BcMarginDelta *d,
                   const BcMarginSample *now, gint64 now_ms, gint64 since_ms)
 {
   /* a guest's counters may jump by anything: a tick's refaults are capped
@@ -171,7 +171,7 @@ bc_adaptive_tick (BcMarginState *st, const BcMarginParams *p, const BcMarginDelt
 }
 
 void
-bc_adaptive_unwind (BcMarginState *st, const BcMarginParams *p, guint64 granted_kib, guint64 committed_kib)
+bc_adaptive_unwind (BcMargin *st, const BcMarginParams *p, guint64 granted_kib, guint64 committed_kib)
 {
   gint64 room = granted_kib > committed_kib ? (gint64) (granted_kib - committed_kib) : 0;
 
@@ -182,7 +182,7 @@ bc_adaptive_unwind (BcMarginState *st, const BcMarginParams *p, guint64 granted_
 }
 
 void
-bc_adaptive_raise (BcMarginState *st, const BcMarginParams *p, guint64 floor_kib, guint64 committed_kib)
+bc_adaptive_raise (BcMargin *st, const BcMarginParams *p, guint64 floor_kib, guint64 committed_kib)
 {
   gint64 room = floor_kib > committed_kib ? (gint64) MIN (floor_kib - committed_kib, (guint64) G_MAXINT32 * 1024) : 0;
 
@@ -191,7 +191,7 @@ bc_adaptive_raise (BcMarginState *st, const BcMarginParams *p, guint64 floor_kib
 }
 
 gboolean
-bc_adaptive_quiet (const BcMarginState *st, guint64 cached_kib)
+bc_adaptive_quiet (const BcMargin *st, guint64 cached_kib)
 {
   gint64 quiet = tolerance (cached_kib, 1000) * BC_ADAPTIVE_COLD_REFAULTS;
 
@@ -201,7 +201,7 @@ bc_adaptive_quiet (const BcMarginState *st, guint64 cached_kib)
 }
 
 guint64
-bc_adaptive_cold_kib (const BcMarginState *st, guint64 cached_kib, guint64 inactive_file_kib)
+bc_adaptive_cold_kib (const BcMargin *st, guint64 cached_kib, guint64 inactive_file_kib)
 {
   if (!bc_adaptive_quiet (st, cached_kib))
     return 0;
@@ -209,7 +209,7 @@ bc_adaptive_cold_kib (const BcMarginState *st, guint64 cached_kib, guint64 inact
 }
 
 void
-bc_adaptive_policy_tick (BcMarginState *st, const BcMarginParams *p, const BcPolicyTick *t)
+bc_adaptive_policy_tick (BcMargin *st, const BcMarginParams *p, const BcPolicyTick *t)
 {
   if (t->delta->have_turnover)
     bc_adaptive_tick (st, p, t->delta, t->now, t->now_ms, t->since_ms);

@@ -55,27 +55,27 @@
 
 /* The policy table's tick: adaptive's law on refault figures, the
  * paper's rules (bc_paper_tick) without them. */
-void bc_adaptive_policy_tick (BcMarginState *st, const BcMarginParams *p, const BcPolicyTick *t);
+void bc_adaptive_policy_tick (BcMargin *st, const BcMarginParams *p, const BcPolicyTick *t);
 /* With refault figures it ticks on every fresh sample: refaults per
  * second are its signal. */
 gboolean bc_adaptive_per_sample (const BcMarginSample *s);
 /* since_ms: the time since the previous tick. */
-void bc_adaptive_tick (BcMarginState *st, const BcMarginParams *p, const BcMarginDelta *d,
+void bc_adaptive_tick (BcMargin *st, const BcMarginParams *p, const BcMarginDelta *d,
                        const BcMarginSample *now, gint64 now_ms, gint64 since_ms);
 /* What the host budget granted caps the margin: at most granted -
  * committed, never below the margin's min. */
-void bc_adaptive_unwind (BcMarginState *st, const BcMarginParams *p, guint64 granted_kib, guint64 committed_kib);
+void bc_adaptive_unwind (BcMargin *st, const BcMarginParams *p, guint64 granted_kib, guint64 committed_kib);
 /* What the target's floor gives (the configured min, used + guard) is
  * margin the guest has anyway: the margin is raised to floor - committed,
  * never above the margin's max. */
-void bc_adaptive_raise (BcMarginState *st, const BcMarginParams *p, guint64 floor_kib, guint64 committed_kib);
+void bc_adaptive_raise (BcMargin *st, const BcMarginParams *p, guint64 floor_kib, guint64 committed_kib);
 /* Under contention, what the arbiter takes first (ESXi's idle memory tax
  * at 75 %): three quarters of the inactive file cache of a guest that is
  * probing down, or holding with refaults that are a trickle (at most
  * COLD_REFAULTS times the tolerance a second: a new working set's last
  * first reads, not a shortage); nothing of a guest that grew on its last
  * tick or refaults more. */
-guint64 bc_adaptive_cold_kib (const BcMarginState *st, guint64 cached_kib, guint64 inactive_file_kib);
+guint64 bc_adaptive_cold_kib (const BcMargin *st, guint64 cached_kib, guint64 inactive_file_kib);
 /* Three quarters of an inactive file cache: what "cold" takes of it. */
 guint64 bc_adaptive_cold_cache_kib (guint64 inactive_file_kib);
 /* Free memory beyond BC_ADAPTIVE_FREE_KEEP_KIB, which the kernel keeps. */
@@ -83,4 +83,4 @@ guint64 bc_adaptive_spare_free_kib (guint64 free_kib);
 /* Whether the guest is quiet as bc_adaptive_cold_kib judges it: it did
  * not grow on its last tick, and it is probing down or its refaults are
  * at most a trickle. */
-gboolean bc_adaptive_quiet (const BcMarginState *st, guint64 cached_kib);
+gboolean bc_adaptive_quiet (const BcMargin *st, guint64 cached_kib);

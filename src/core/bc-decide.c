@@ -100,7 +100,7 @@ fill_figures (BcDecision *d, BcMarginSample *s, const BcBalloonFigures *balloon,
  * agent may take longer than a pass to answer); the others every margin
  * interval. */
 static gboolean
-margin_due (const BcConfig *cfg, const BcMarginState *margin, const BcMarginSample *s, gint64 now_ms)
+margin_due (const BcConfig *cfg, const BcMargin *margin, const BcMarginSample *s, gint64 now_ms)
 {
   const BcPolicyOps *ops = bc_policy_ops (cfg->policy);
 
@@ -111,7 +111,7 @@ margin_due (const BcConfig *cfg, const BcMarginState *margin, const BcMarginSamp
 
 gboolean
 bc_decide (const BcConfig *cfg, const BcDomainLimits *limits, const BcBalloonFigures *balloon, guint64 settled_kib,
-           const BcGuestFigures *guest, guint host_free_bp, BcMarginState *margin, gint64 now_ms, BcDecision *out)
+           const BcGuestFigures *guest, guint host_free_bp, BcMargin *margin, gint64 now_ms, BcDecision *out)
 {
   gint64 max_age = bc_decide_agent_max_age_ms (cfg);
   BcMarginSample sample = { 0 };

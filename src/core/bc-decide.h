@@ -34,5 +34,5 @@ BcSource bc_decide_source (const BcBalloonFigures *balloon, const BcGuestFigures
  * (policy = mom reads it).
  * Returns FALSE (and leaves the domain alone) when no figures are usable. */
 gboolean bc_decide (const BcConfig *cfg, const BcDomainLimits *limits, const BcBalloonFigures *balloon,
-                    guint64 settled_kib, const BcGuestFigures *guest, guint host_free_bp, BcMarginState *margin,
+                    guint64 settled_kib, const BcGuestFigures *guest, guint host_free_bp, BcMargin *margin,
                     gint64 now_ms, BcDecision *out);

@@ -21,7 +21,7 @@ append_budget (GString *s, const BcDecision *dec, guint64 current_kib, guint64 g
 }
 
 char *
-bc_explain_change (const BcDecision *dec, const BcMarginState *margin,
+bc_explain_change (const BcDecision *dec, const BcMargin *margin,
                    guint64 current_kib, guint64 granted_kib, const BcExplainBudget *budget)
 {
   GString *s = g_string_new (granted_kib > current_kib ? "grow" : "shrink");

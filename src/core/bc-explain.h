@@ -20,7 +20,7 @@ typedef struct {
 } BcExplainBudget;
 
 /* Why a domain goes from current to granted, in one line. */
-char *bc_explain_change (const BcDecision *dec, const BcMarginState *margin,
+char *bc_explain_change (const BcDecision *dec, const BcMargin *margin,
                          guint64 current_kib, guint64 granted_kib, const BcExplainBudget *budget);
 
 /* Says once (a warning) that the managed domains' floors alone do not fit

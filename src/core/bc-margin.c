@@ -16,7 +16,7 @@ bc_state_to_string (BcState state)
 }
 
 void
-bc_margin_init (BcMarginState *st, const BcMarginParams *p)
+bc_margin_init (BcMargin *st, const BcMarginParams *p)
 {
   memset (st, 0, sizeof *st);
   st->state = BC_STATE_UP;
@@ -26,7 +26,7 @@ bc_margin_init (BcMarginState *st, const BcMarginParams *p)
 }
 
 gboolean
-bc_margin_due (const BcMarginState *st, gint64 now_ms, gint64 interval_ms)
+bc_margin_due (const BcMargin *st, gint64 now_ms, gint64 interval_ms)
 {
   return st->last_tick_ms < 0 || now_ms - st->last_tick_ms >= interval_ms;
 }
@@ -49,7 +49,7 @@ delta_between (const BcMarginSample *a, const BcMarginSample *b)
 }
 
 void
-bc_margin_tick (BcMarginState *st, const BcMarginParams *p, BcPolicy policy,
+bc_margin_tick (BcMargin *st, const BcMarginParams *p, BcPolicy policy,
                 const BcMarginSample *now, gint64 now_ms)
 {
   const BcPolicyOps *ops = bc_policy_ops (policy);

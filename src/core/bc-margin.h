@@ -63,7 +63,7 @@ typedef struct {
   gint64 hold_ms;         /* adaptive: the hold after the last growth */
   gint64 refault_rate_kib; /* adaptive: KiB refaulted a second, last tick */
   char reason[96]; /* why the last tick did what it did */
-} BcMarginState;
+} BcMargin;
 
 /* What changed between two samples; counters that went backwards (guest
  * reboot, lies) count as no turnover. */
@@ -79,9 +79,9 @@ const char *bc_policy_to_string (BcPolicy policy);
 gboolean bc_policy_from_string (const char *s, BcPolicy *out);
 const char *bc_state_to_string (BcState state);
 
-void bc_margin_init (BcMarginState *st, const BcMarginParams *p);
+void bc_margin_init (BcMargin *st, const BcMarginParams *p);
 /* Whether a tick is due at now_ms for the given interval. */
-gboolean bc_margin_due (const BcMarginState *st, gint64 now_ms, gint64 interval_ms);
+gboolean bc_margin_due (const BcMargin *st, gint64 now_ms, gint64 interval_ms);
 /* One tick of the state machine at now_ms. */
-void bc_margin_tick (BcMarginState *st, const BcMarginParams *p, BcPolicy policy,
+void bc_margin_tick (BcMargin *st, const BcMarginParams *p, BcPolicy policy,
                      const BcMarginSample *now, gint64 now_ms);

@@ -37,7 +37,7 @@ bc_mom_target (guint64 size_kib, guint64 max_kib, guint64 free_kib, guint host_f
 }
 
 void
-bc_mom_tick (BcMarginState *st, const BcMarginParams *p, const BcMarginSample *s)
+bc_mom_tick (BcMargin *st, const BcMarginParams *p, const BcMarginSample *s)
 {
   guint64 target = bc_mom_target (s->size_kib, s->max_kib, s->free_kib, s->host_free_bp);
 
@@ -48,7 +48,7 @@ bc_mom_tick (BcMarginState *st, const BcMarginParams *p, const BcMarginSample *s
 }
 
 void
-bc_mom_policy_tick (BcMarginState *st, const BcMarginParams *p, const BcPolicyTick *t)
+bc_mom_policy_tick (BcMargin *st, const BcMarginParams *p, const BcPolicyTick *t)
 {
   bc_mom_tick (st, p, t->now);
 }

@@ -16,6 +16,6 @@
 
 guint64 bc_mom_target (guint64 size_kib, guint64 max_kib, guint64 free_kib, guint host_free_bp);
 /* Sets the margin so that committed + margin is MoM's target. */
-void bc_mom_tick (BcMarginState *st, const BcMarginParams *p, const BcMarginSample *s);
+void bc_mom_tick (BcMargin *st, const BcMarginParams *p, const BcMarginSample *s);
 /* The policy table's tick: bc_mom_tick on the tick's sample. */
-void bc_mom_policy_tick (BcMarginState *st, const BcMarginParams *p, const BcPolicyTick *t);
+void bc_mom_policy_tick (BcMargin *st, const BcMarginParams *p, const BcPolicyTick *t);

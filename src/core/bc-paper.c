@@ -19,14 +19,14 @@
 typedef BcMarginDelta Delta;
 
 static void
-step (BcMarginState *st, const BcMarginParams *p, gint64 by, BcState next)
+step (BcMargin *st, const BcMarginParams *p, gint64 by, BcState next)
 {
   st->margin_kib = CLAMP (st->margin_kib + by, p->min_kib, p->max_kib);
   st->state = next;
 }
 
 static void
-tick_literal (BcMarginState *st, const BcMarginParams *p, const Delta *d)
+tick_literal (BcMargin *st, const BcMarginParams *p, const Delta *d)
 {
   gint64 t = p->threshold_kib;
   gboolean cache_changing = ABS (d->cached) > t;
@@ -74,7 +74,7 @@ growth (const BcMarginParams *p, const Delta *d)
 }
 
 static void
-tick_paper (BcMarginState *st, const BcMarginParams *p, const Delta *d)
+tick_paper (BcMargin *st, const BcMarginParams *p, const Delta *d)
 {
   gint64 t = p->threshold_kib;
   gboolean turning_over = d->turnover > t;
@@ -109,19 +109,19 @@ tick_paper (BcMarginState *st, const BcMarginParams *p, const Delta *d)
 }
 
 void
-bc_paper_tick (BcMarginState *st, const BcMarginParams *p, const BcPolicyTick *t)
+bc_paper_tick (BcMargin *st, const BcMarginParams *p, const BcPolicyTick *t)
 {
   tick_paper (st, p, t->delta);
 }
 
 void
-bc_paper_literal_tick (BcMarginState *st, const BcMarginParams *p, const BcPolicyTick *t)
+bc_paper_literal_tick (BcMargin *st, const BcMarginParams *p, const BcPolicyTick *t)
 {
   tick_literal (st, p, t->delta);
 }
 
 gboolean
-bc_paper_quiet (const BcMarginState *st, guint64 cached_kib)
+bc_paper_quiet (const BcMargin *st, guint64 cached_kib)
 {
   (void) cached_kib;
   return st->state == BC_STATE_DOWN;

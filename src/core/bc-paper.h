@@ -11,7 +11,7 @@
 
 #include "bc-policy.h"
 
-void bc_paper_tick (BcMarginState *st, const BcMarginParams *p, const BcPolicyTick *t);
-void bc_paper_literal_tick (BcMarginState *st, const BcMarginParams *p, const BcPolicyTick *t);
+void bc_paper_tick (BcMargin *st, const BcMarginParams *p, const BcPolicyTick *t);
+void bc_paper_literal_tick (BcMargin *st, const BcMarginParams *p, const BcPolicyTick *t);
 /* A guest probing down is quiet. */
-gboolean bc_paper_quiet (const BcMarginState *st, guint64 cached_kib);
+gboolean bc_paper_quiet (const BcMargin *st, guint64 cached_kib);

@@ -40,7 +40,7 @@ typedef enum {
  * is, and tells it the answer to a change with bc_carry_confirm or
  * bc_carry_refused; nothing else writes it. */
 typedef struct {
-  BcMarginState margin;    /* the margin controller */
+  BcMargin margin;    /* the margin controller */
   guint64 requested_kib;   /* last target set, 0 = none */
   gint64 requested_at_ms;  /* monotonic */
   gboolean apply_inflight; /* a change was started and has not answered:

@@ -9,7 +9,7 @@
 /* committed: Committed_AS + a fixed reserve, the margin as configured
  * (xenballoond's rule; for comparison in the lab's benchmark). */
 static void
-committed_tick (BcMarginState *st, const BcMarginParams *p, const BcPolicyTick *t)
+committed_tick (BcMargin *st, const BcMarginParams *p, const BcPolicyTick *t)
 {
   (void) p;
   (void) t;

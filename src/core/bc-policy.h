@@ -23,19 +23,19 @@ typedef struct {
   /* Rules on levels (this sample alone): ticks from the first sample. */
   gboolean on_levels;
   /* One tick: the margin and its state from the tick's inputs. */
-  void (*tick) (BcMarginState *st, const BcMarginParams *p, const BcPolicyTick *t);
+  void (*tick) (BcMargin *st, const BcMarginParams *p, const BcPolicyTick *t);
   /* Optional (NULL: the default in brackets). */
   /* Whether it ticks on every fresh sample (FALSE: every margin interval). */
   gboolean (*per_sample) (const BcMarginSample *s);
   /* The budget granted less than the target: the margin after it (kept). */
-  void (*unwind) (BcMarginState *st, const BcMarginParams *p, guint64 granted_kib, guint64 committed_kib);
+  void (*unwind) (BcMargin *st, const BcMarginParams *p, guint64 granted_kib, guint64 committed_kib);
   /* The target's floor is above committed + margin: the margin after it
    * (kept). */
-  void (*raise) (BcMarginState *st, const BcMarginParams *p, guint64 floor_kib, guint64 committed_kib);
+  void (*raise) (BcMargin *st, const BcMarginParams *p, guint64 floor_kib, guint64 committed_kib);
   /* What the arbiter may take first under contention (0). */
-  guint64 (*cold_kib) (const BcMarginState *st, guint64 cached_kib, guint64 inactive_file_kib);
+  guint64 (*cold_kib) (const BcMargin *st, guint64 cached_kib, guint64 inactive_file_kib);
   /* Whether the guest is quiet, its cold memory reclaimable (FALSE). */
-  gboolean (*quiet) (const BcMarginState *st, guint64 cached_kib);
+  gboolean (*quiet) (const BcMargin *st, guint64 cached_kib);
 } BcPolicyOps;
 
 /* The operations of a policy (an unknown id: paper's). */

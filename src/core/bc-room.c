@@ -21,7 +21,7 @@ sat_add (guint64 a, guint64 b)
 static gboolean
 quiet (const BcRoomFigures *f)
 {
-  BcMarginState st = { .state = f->state, .grown_kib = f->grown_kib, .refault_rate_kib = f->refault_rate_kib };
+  BcMargin st = { .state = f->state, .grown_kib = f->grown_kib, .refault_rate_kib = f->refault_rate_kib };
   const BcPolicyOps *ops = bc_policy_ops (f->policy);
 
   if (f->source != BC_SOURCE_AGENT || !f->have_refault)

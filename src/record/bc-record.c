@@ -71,12 +71,12 @@ static const Field sample_fields[] = {
   KIB (BcMarginSample, committed_kib), FIELD (BcMarginSample, host_free_bp, F_UINT, 0, 0, 10000, NULL), END
 };
 static const Field margin_fields[] = {
-  ENUM (BcMarginState, state, state_names), SKIB (BcMarginState, margin_kib), MS (BcMarginState, last_tick_ms),
-  BOOL (BcMarginState, have_prev), OBJECT (BcMarginState, prev, sample_fields),
-  SKIB (BcMarginState, shrink_step_kib), MS (BcMarginState, hold_until_ms), SKIB (BcMarginState, edge_kib),
-  MS (BcMarginState, edge_at_ms), SKIB (BcMarginState, grown_kib),
-  MS_LATER (BcMarginState, hold_ms), SKIB_LATER (BcMarginState, refault_rate_kib),
-  FIELD (BcMarginState, reason, F_TEXT, 0, 0, sizeof ((BcMarginState *) 0)->reason, NULL), END
+  ENUM (BcMargin, state, state_names), SKIB (BcMargin, margin_kib), MS (BcMargin, last_tick_ms),
+  BOOL (BcMargin, have_prev), OBJECT (BcMargin, prev, sample_fields),
+  SKIB (BcMargin, shrink_step_kib), MS (BcMargin, hold_until_ms), SKIB (BcMargin, edge_kib),
+  MS (BcMargin, edge_at_ms), SKIB (BcMargin, grown_kib),
+  MS_LATER (BcMargin, hold_ms), SKIB_LATER (BcMargin, refault_rate_kib),
+  FIELD (BcMargin, reason, F_TEXT, 0, 0, sizeof ((BcMargin *) 0)->reason, NULL), END
 };
 static const Field input_fields[] = {
   BOOL (BcPassInput, managed), BOOL (BcPassInput, running), BOOL (BcPassInput, have_balloon),

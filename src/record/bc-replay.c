@@ -66,7 +66,7 @@ bc_replay_free (BcReplay *r)
 }
 
 static gboolean
-fresh_margin (const BcMarginState *m)
+fresh_margin (const BcMargin *m)
 {
   return m->last_tick_ms < 0 && !m->have_prev;
 }

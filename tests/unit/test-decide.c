@@ -58,7 +58,7 @@ test_agent_target (void)
   BcDomainLimits pol = { TRUE, 0, 0 };
   BcBalloonFigures b = balloon (440, 1024);
   BcGuestFigures g = guest (1000, 300);
-  BcMarginState m;
+  BcMargin m;
   BcDecision d;
 
   bc_config_defaults (&cfg);
@@ -81,7 +81,7 @@ test_balloon_only_target (void)
   BcConfig cfg;
   BcDomainLimits pol = { TRUE, 256 * MIB, 0 };
   BcBalloonFigures b = balloon (300, 1024);
-  BcMarginState m;
+  BcMargin m;
   BcDecision d;
 
   bc_config_defaults (&cfg);
@@ -101,7 +101,7 @@ test_metadata_max_over_config (void)
   BcDomainLimits pol = { TRUE, 0, 384 * MIB };
   BcBalloonFigures b = balloon (512, 1024);
   BcGuestFigures g = guest (1000, 900);
-  BcMarginState m;
+  BcMargin m;
   BcDecision d;
 
   bc_config_defaults (&cfg);
@@ -119,7 +119,7 @@ test_anti_windup (void)
   BcDomainLimits pol = { TRUE, 0, 0 };
   BcBalloonFigures b = balloon (1000, 1024);
   BcGuestFigures g = guest (1000, 900);
-  BcMarginState m;
+  BcMargin m;
   BcDecision d;
 
   bc_config_defaults (&cfg);
@@ -140,7 +140,7 @@ test_nothing_known (void)
   BcConfig cfg;
   BcDomainLimits pol = { TRUE, 0, 0 };
   BcBalloonFigures b = { .current_kib = 512 * MIB, .max_kib = 1024 * MIB };
-  BcMarginState m;
+  BcMargin m;
   BcDecision d;
 
   bc_config_defaults (&cfg);
@@ -178,7 +178,7 @@ run_liar (guint64 liar_start_mib, guint64 honest_start_mib)
   BcDomainLimits pol = { TRUE, 0, 0 };
   BcMeminfo mi[2] = { parse_meminfo (liar), parse_meminfo (honest) };
   guint64 cur[2] = { liar_start_mib * MIB, honest_start_mib * MIB };
-  BcMarginState ms[2];
+  BcMargin ms[2];
 
   bc_config_defaults (&cfg);
   bc_margin_init (&ms[0], &cfg.margin);
@@ -225,7 +225,7 @@ test_adaptive_fresh_samples (void)
 {
   BcConfig cfg;
   BcDomainLimits pol = { TRUE, 0, 0 };
-  BcMarginState m;
+  BcMargin m;
   guint ups = 0;
 
   bc_config_defaults (&cfg);
@@ -257,7 +257,7 @@ test_agent_used_bounded (void)
   BcDomainLimits pol = { TRUE, 0, 0 };
   BcBalloonFigures b = balloon (500, 1024);
   BcGuestFigures g = guest (1000, 100);
-  BcMarginState m;
+  BcMargin m;
   BcDecision d;
 
   bc_config_defaults (&cfg);
@@ -289,7 +289,7 @@ test_autodeflate_used (void)
   BcDomainLimits pol = { TRUE, 0, 0 };
   BcBalloonFigures b = balloon (500, 1024);
   BcGuestFigures g = guest (1000, 100);
-  BcMarginState m;
+  BcMargin m;
   BcDecision d;
 
   bc_config_defaults (&cfg);

@@ -16,10 +16,10 @@ decision (BcSource source, guint64 committed_mib, guint64 target_mib, BcClamp cl
   return d;
 }
 
-static BcMarginState
+static BcMargin
 margin (gint64 margin_mib, const char *reason)
 {
-  BcMarginState m = { 0 };
+  BcMargin m = { 0 };
 
   m.margin_kib = margin_mib * MIB;
   g_strlcpy (m.reason, reason, sizeof m.reason);
@@ -27,7 +27,7 @@ margin (gint64 margin_mib, const char *reason)
 }
 
 static void
-check_weighted (const BcDecision *d, const BcMarginState *m, guint64 current_mib, guint64 granted_mib,
+check_weighted (const BcDecision *d, const BcMargin *m, guint64 current_mib, guint64 granted_mib,
                 guint scale, guint weight, guint64 share_kib, gboolean held_before, const char *want)
 {
   BcExplainBudget b = { scale, weight, share_kib, FALSE, held_before };
@@ -38,14 +38,14 @@ check_weighted (const BcDecision *d, const BcMarginState *m, guint64 current_mib
 
 /* weight 100: its share is the level, as before weights */
 static void
-check_held (const BcDecision *d, const BcMarginState *m, guint64 current_mib, guint64 granted_mib,
+check_held (const BcDecision *d, const BcMargin *m, guint64 current_mib, guint64 granted_mib,
             guint scale, guint64 level_kib, gboolean held_before, const char *want)
 {
   check_weighted (d, m, current_mib, granted_mib, scale, 100, level_kib, held_before, want);
 }
 
 static void
-check (const BcDecision *d, const BcMarginState *m, guint64 current_mib, guint64 granted_mib,
+check (const BcDecision *d, const BcMargin *m, guint64 current_mib, guint64 granted_mib,
        guint scale, guint64 level_kib, const char *want)
 {
   check_held (d, m, current_mib, granted_mib, scale, level_kib, FALSE, want);
@@ -55,7 +55,7 @@ static void
 test_plain (void)
 {
   BcDecision d = decision (BC_SOURCE_AGENT, 100, 228, BC_CLAMP_NONE);
-  BcMarginState m = margin (128, "UP: cache turnover 40 MiB");
+  BcMargin m = margin (128, "UP: cache turnover 40 MiB");
 
   check (&d, &m, 200, 228, 10000, G_MAXUINT64,
          "grow: committed 100 MiB + margin 128 MiB [UP: cache turnover 40 MiB]");
@@ -65,7 +65,7 @@ static void
 test_clamped_balloon_only (void)
 {
   BcDecision d = decision (BC_SOURCE_BALLOON, 41, 448, BC_CLAMP_SHRINK_RATE);
-  BcMarginState m = margin (128, "initial margin");
+  BcMargin m = margin (128, "initial margin");
 
   check (&d, &m, 512, 448, 10000, G_MAXUINT64,
          "shrink: used 41 MiB + margin 128 MiB [initial margin]; shrink rate limited");
@@ -77,7 +77,7 @@ static void
 test_capped (void)
 {
   BcDecision d = decision (BC_SOURCE_BALLOON, 256, 960, BC_CLAMP_SHRINK_RATE);
-  BcMarginState m = margin (128, "initial margin");
+  BcMargin m = margin (128, "initial margin");
 
   d.target.capped = TRUE;
   d.target.ceiling_kib = 200 * MIB;
@@ -95,7 +95,7 @@ static void
 test_below_floor (void)
 {
   BcDecision d = decision (BC_SOURCE_AGENT, 300, 500, BC_CLAMP_NONE);
-  BcMarginState m = margin (200, "UP: refaults 64 MiB");
+  BcMargin m = margin (200, "UP: refaults 64 MiB");
   BcExplainBudget over = { 2500, 100, 0, TRUE, FALSE };
   g_autofree char *got = NULL;
 
@@ -111,7 +111,7 @@ static void
 test_budget (void)
 {
   BcDecision d = decision (BC_SOURCE_AGENT, 300, 900, BC_CLAMP_NONE);
-  BcMarginState m = margin (600, "UP: refaults 64 MiB");
+  BcMargin m = margin (600, "UP: refaults 64 MiB");
 
   check (&d, &m, 400, 500, 2000, 512 * MIB,
          "grow: committed 300 MiB + margin 600 MiB [UP: refaults 64 MiB]; wants 900 MiB, "
@@ -164,7 +164,7 @@ static void
 test_budget_released (void)
 {
   BcDecision d = decision (BC_SOURCE_AGENT, 100, 400, BC_CLAMP_NONE);
-  BcMarginState m = margin (300, "DOWN: cache steady, no refaults");
+  BcMargin m = margin (300, "DOWN: cache steady, no refaults");
 
   check_held (&d, &m, 300, 400, 10000, G_MAXUINT64, TRUE,
               "grow: committed 100 MiB + margin 300 MiB [DOWN: cache steady, no refaults]; "

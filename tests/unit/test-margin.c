@@ -195,7 +195,7 @@ run_trace (gconstpointer data)
 {
   const Trace *t = data;
   BcMarginParams p = params;
-  BcMarginState st;
+  BcMargin st;
 
   if (g_str_has_suffix (t->name, "/cap"))
     p.max_kib = 320 * MIB;
@@ -243,7 +243,7 @@ refault_sample (gint64 cached_mib, gint64 refault_mib)
 static void
 test_adaptive_short_ticks (void)
 {
-  BcMarginState st;
+  BcMargin st;
 
   bc_margin_init (&st, &params);
   for (int i = 0; i <= 20; i++)
@@ -268,7 +268,7 @@ test_adaptive_short_ticks (void)
 static void
 test_adaptive_raise (void)
 {
-  BcMarginState st;
+  BcMargin st;
 
   bc_margin_init (&st, &params);
   st.margin_kib = 40 * MIB;
@@ -289,7 +289,7 @@ test_adaptive_raise (void)
 static void
 test_adaptive_cold (void)
 {
-  BcMarginState st;
+  BcMargin st;
 
   bc_margin_init (&st, &params);
   st.state = BC_STATE_DOWN;
@@ -313,7 +313,7 @@ test_adaptive_cold (void)
 /* A guest whose file cache holds margin - 20 MiB and whose workload reads
  * an 80 MiB working set at 50 MiB/s: what one tick of 1 s shows. */
 static BcMarginSample
-modelled_guest (const BcMarginState *st, guint64 *refaulted_mib, gint64 now_ms)
+modelled_guest (const BcMargin *st, guint64 *refaulted_mib, gint64 now_ms)
 {
   const gint64 ws = 80, rate = 50, room = st->margin_kib / MIB - 20;
   gint64 missing = MAX (ws - room, 0);
@@ -334,7 +334,7 @@ modelled_guest (const BcMarginState *st, guint64 *refaulted_mib, gint64 now_ms)
 static void
 test_adaptive_backoff (void)
 {
-  BcMarginState st;
+  BcMargin st;
   guint64 refaulted = 0;
   guint episodes = 0;
   gint64 sum = 0;
@@ -367,7 +367,7 @@ test_adaptive_backoff (void)
 static void
 test_adaptive_stream (void)
 {
-  BcMarginState st;
+  BcMargin st;
   gint64 cache = 100, peak = 0;
 
   bc_margin_init (&st, &params);
@@ -392,7 +392,7 @@ test_adaptive_stream (void)
 static void
 test_adaptive_hostile (void)
 {
-  BcMarginState st;
+  BcMargin st;
   guint64 vals[] = { 0, G_MAXUINT64, 0, G_MAXUINT64 / 2, 5 };
 
   bc_margin_init (&st, &params);
@@ -411,7 +411,7 @@ test_adaptive_hostile (void)
 static void
 test_adaptive_unwind (void)
 {
-  BcMarginState st;
+  BcMargin st;
 
   bc_margin_init (&st, &params);
   st.margin_kib = 300 * MIB;
@@ -426,7 +426,7 @@ test_adaptive_unwind (void)
 static void
 test_due (void)
 {
-  BcMarginState st;
+  BcMargin st;
 
   bc_margin_init (&st, &params);
   g_assert_true (bc_margin_due (&st, 0, 5000));
@@ -438,7 +438,7 @@ test_due (void)
 static void
 test_source_change_rebaselines (void)
 {
-  BcMarginState st;
+  BcMargin st;
   BcMarginSample agent = { .cached_kib = 100 * MIB, .have_active_file = TRUE };
   BcMarginSample balloon = { .cached_kib = 900 * MIB };
 
@@ -455,7 +455,7 @@ static void
 test_init_clamps (void)
 {
   BcMarginParams p = params;
-  BcMarginState st;
+  BcMargin st;
 
   p.initial_kib = 4096 * MIB;
   bc_margin_init (&st, &p);
@@ -495,7 +495,7 @@ test_policy_table (void)
   for (guint i = 0; i < G_N_ELEMENTS (all); i++)
     {
       const BcPolicyOps *ops = bc_policy_ops (all[i]);
-      BcMarginState st;
+      BcMargin st;
       BcPolicy back;
 
       g_assert_cmpint (ops->id, ==, all[i]);
