@@ -6,6 +6,8 @@
 #include "bc-budget.h"
 #include "bc-daemon.h"
 #include "bc-domain.h"
+#include "bc-events.h"
+#include "bc-reconnect.h"
 #include "bc-host.h"
 #include "bc-jobs.h"
 #include "bc-lock.h"
@@ -67,22 +69,13 @@ struct _BcDaemon {
     gboolean conn_unsupported; /* the driver has no host statistics */
     BcBudgetCarry carry;     /* the following budget, as the pass left it */
   } host;                    /* [host] follow (bc-gather-host.c) */
-  int lifecycle_cb;
-  int metadata_cb;
-  int reboot_cb;
-  gboolean close_cb;
-  GMutex close_lock;         /* libvirt may call on_close on any thread */
-  GSource *close_source;     /* the main context's side of a close */
-  int close_reason;
+  BcEvents libvirt_events;   /* libvirt's events (bc-events.h), told to
+                                bc_daemon_events_sink */
   GError *fatal;
   /* the connection (bc-reconnect.c) */
-  char *connect_uri;         /* what a reconnect opens (NULL: default) */
   gboolean connected;        /* FALSE from a lost connection until a new one */
-  gint64 lost_at_ms;
-  guint reconnect_id;
-  gboolean reconnect_inflight;
-  guint reconnect_attempts;  /* since the loss */
-  gint64 reconnect_delay_ms; /* the last back-off */
+  BcReconnect reconnect;     /* connecting again (bc-reconnect.h), told
+                                to bc_daemon_reconnect_sink */
   guint64 reconnects;        /* connections made again, since start */
   gboolean setup_again;      /* connected again: read every domain's
                                 settings after the next statistics read */
@@ -97,16 +90,11 @@ void bc_daemon_stop (BcDaemon *d);
 /* Fresh statistics are in the table (from bc-gather.c). */
 void bc_daemon_collected (BcDaemon *d);
 
-/* ---- bc-reconnect.c: the connection ----------------------------- */
+/* ---- bc-daemon-events.c: what libvirt's events and a reconnect mean to
+ * it ----------------------------------------------------------------- */
 
-/* The connection closed: pass nothing, connect again with a back-off. */
-void bc_daemon_connection_lost (BcDaemon *d, int reason);
-
-/* ---- bc-events.c: libvirt's events -------------------------------- */
-
-gboolean bc_events_register (BcDaemon *d, GError **error);
-/* After it, no callback runs. */
-void bc_events_unregister (BcDaemon *d);
+extern const BcEventsSink bc_daemon_events_sink;
+extern const BcReconnectSink bc_daemon_reconnect_sink;
 
 /* ---- bc-gather.c: the collect step's jobs, and the domain table ---- */
 

@@ -202,7 +202,7 @@ on_tick (gpointer data)
       /* waiting for libvirt is working as intended: systemd's watchdog
        * is still fed, and told why nothing moves */
       g_autofree char *status = g_strdup_printf ("libvirt connection lost %" G_GINT64_FORMAT " s ago; connecting again (attempt %u)",
-                                                 (bc_daemon_now_ms () - d->lost_at_ms) / 1000, d->reconnect_attempts);
+                                                 (bc_daemon_now_ms () - d->reconnect.lost_at_ms) / 1000, d->reconnect.attempts);
 
       bc_notify_pass (&d->notify, status);
       return G_SOURCE_CONTINUE;
@@ -289,7 +289,7 @@ bc_daemon_stop (BcDaemon *d)
   d->phase = BC_PHASE_STOPPING;
   bc_notify_stopping ();
   g_clear_handle_id (&d->tick_id, g_source_remove);
-  g_clear_handle_id (&d->reconnect_id, g_source_remove);
+  g_clear_handle_id (&d->reconnect.id, g_source_remove);
   /* the last state a pass made, if it still waits */
   publish_flush (d);
   /* a bound: systemd's stop timeout must not be reached */
@@ -382,18 +382,18 @@ daemon_alloc (virConnectPtr conn, const BcConfig *cfg, const BcDaemonOptions *op
   d->config_path = g_strdup (opts->config_path);
   d->state_path = g_strdup (opts->state_path ? opts->state_path : "");
   d->uri = virConnectGetURI (conn);
-  d->connect_uri = g_strdup (opts->connect_uri ? opts->connect_uri : d->uri);
   d->connected = TRUE;
   d->opts.config_path = d->opts.state_path = d->opts.connect_uri = d->opts.record_path = NULL;
   if (d->opts.shutdown_grace_ms <= 0)
     d->opts.shutdown_grace_ms = SHUTDOWN_GRACE_MS_DEFAULT;
-  d->lifecycle_cb = d->metadata_cb = d->reboot_cb = -1;
+  bc_events_init (&d->libvirt_events, &bc_daemon_events_sink, d);
   d->lock = (BcLock) BC_LOCK_INIT;
   d->state_file = (BcStateFile) BC_STATE_FILE_INIT;
-  g_mutex_init (&d->close_lock);
   d->loop = g_main_loop_new (NULL, FALSE);
   d->domains = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) bc_domain_unref);
   d->jobs = bc_jobs_new (d, progress);
+  bc_reconnect_init (&d->reconnect, &bc_daemon_reconnect_sink, d, d->jobs,
+                     opts->connect_uri ? opts->connect_uri : d->uri, opts->reconnect_ms);
   d->phase = opts->once ? BC_PHASE_ONCE_SETUP : BC_PHASE_RUN;
   return d;
 }
@@ -416,7 +416,7 @@ bc_daemon_new (virConnectPtr conn, const BcConfig *cfg, const BcDaemonOptions *o
   if (!bc_config_check_budget (&d->cfg, d->host_kib, &d->fixed_budget_kib, error))
     return NULL;
   d->budget_kib = d->fixed_budget_kib; /* until the host's figures come */
-  if (!bc_events_register (d, error) || !bc_metrics_start (d, error))
+  if (!bc_events_register (&d->libvirt_events, d->conn, error) || !bc_metrics_start (d, error))
     return NULL;
   d->signal_ids[0] = g_unix_signal_add (SIGINT, on_term, d);
   d->signal_ids[1] = g_unix_signal_add (SIGTERM, on_term, d);
@@ -460,18 +460,16 @@ bc_daemon_free (BcDaemon *d)
     g_clear_handle_id (&d->signal_ids[i], g_source_remove);
   g_clear_handle_id (&d->tick_id, g_source_remove);
   g_clear_handle_id (&d->grace_id, g_source_remove);
-  g_clear_handle_id (&d->reconnect_id, g_source_remove);
+  bc_reconnect_clear (&d->reconnect);
   g_clear_handle_id (&d->publish_id, g_source_remove);
-  bc_events_unregister (d);
+  bc_events_clear (&d->libvirt_events);
   bc_metrics_stop (d);
-  g_mutex_clear (&d->close_lock);
   bc_jobs_close (d->jobs);
   g_hash_table_unref (d->domains);
   g_main_loop_unref (d->loop);
   g_clear_error (&d->fatal);
   g_free (d->config_path);
   g_free (d->state_path);
-  g_free (d->connect_uri);
   free (d->uri);
   bc_report_cache_clear (&d->published);
   bc_notify_clear (&d->notify);
