@@ -103,6 +103,39 @@ check "reserve above host memory" 2 - '^balloonctl: host budget is 0 KiB: \[host
 
 check "sort by an unknown column" 2 - "^balloonctl: status: --sort: unknown column 'bogus' \(one of name, state, current, target, max, committed, cached, active-file, margin, weight, source, last-change\)$" -- -c "$NODE" status --sort bogus
 check "sort by a column" 0 cli-status.txt - -- -c "$NODE" status --sort NAME
+# --sort by columns whose order is not the names': three domains whose
+# current, max and weight (from a daemon's state file) each order them
+# otherwise (current: b c a; max: c a b; weight: a c b)
+sort_domain() { # NAME N CURRENT_MIB MAX_MIB
+    printf "<domain type='test'><name>%s</name><uuid>00000000-0000-4000-8000-0000000000d%d</uuid><memory unit='MiB'>%d</memory><currentMemory unit='MiB'>%d</currentMemory><vcpu>1</vcpu><os><type>hvm</type></os><devices><memballoon model='virtio'/></devices></domain>" \
+        "$1" "$2" "$4" "$3"
+}
+sort_state() { # N WEIGHT
+    printf '{"uuid":"00000000-0000-4000-8000-0000000000d%d","managed":true,"state":"UP","margin_kib":131072,"weight":%d,"source":"balloon-only"}' "$1" "$2"
+}
+{ echo "<node>"; sort_domain vm-a 1 1024 4096; sort_domain vm-b 2 3072 3072; sort_domain vm-c 3 2048 8192; echo "</node>"; } >"$TMP/sort.xml"
+SORTNODE="test://$TMP/sort.xml"
+printf '{"pid":%d,"uri":"%s","updated_ms":%d,"apply_interval_ms":1000,"domains":[%s,%s,%s]}' $$ "$SORTNODE" "$(date +%s%3N)" \
+    "$(sort_state 1 300)" "$(sort_state 2 50)" "$(sort_state 3 100)" >"$TMP/sort-state.json"
+for sorted in "name:vm-a vm-b vm-c" "current:vm-b vm-c vm-a" "max:vm-c vm-a vm-b" "weight:vm-a vm-c vm-b" "Weight:vm-a vm-c vm-b"; do
+    column=${sorted%%:*} rc=0 why=""
+    "$BIN" --state-file "$TMP/sort-state.json" -c "$SORTNODE" status --sort "$column" >"$TMP/out" 2>"$TMP/err" || rc=$?
+    [ "$rc" -eq 0 ] || why="exit $rc: $(head -3 "$TMP/err")"
+    order=$(awk 'NR > 1 { printf "%s%s", sep, $1; sep = " " }' "$TMP/out")
+    [ -n "$why" ] || [ "$order" = "${sorted#*:}" ] || why="rows in the order '$order', wanted '${sorted#*:}': $(cat "$TMP/out")"
+    result "sort by $column" "$why"
+done
+# every column --sort takes is named in status --help and in balloonctl(8)
+columns=$("$BIN" status --sort bogus 2>&1 | sed -nE 's/.*\(one of (.*)\)$/\1/p' | tr -d ,)
+help=$("$BIN" status --help | grep -e '--sort')
+manpara=$(sed -n '/^\.BR \\-s ", " \\-\\-sort/,/^\.TP/p' "$SRC/man/balloonctl.8" | sed 's/\\-/-/g')
+why=""
+[ -n "$columns" ] && [ -n "$help" ] && [ -n "$manpara" ] || why="no column list ('$columns'), --help line ('$help') or man paragraph"
+for c in $columns; do
+    grep -qw -- "$c" <<<"$help" || why="$why; $c not in --help"
+    grep -qw -- "$c" <<<"$manpara" || why="$why; $c not in balloonctl(8)"
+done
+result "--sort's columns in --help and balloonctl(8)" "$why"
 check "watch interval out of range" 2 - "^balloonctl: status: --watch: '0' is not a number of seconds from 0.1 to 86400$" -- -c "$NODE" status --watch 0
 check "watch with json" 2 - '^balloonctl: status: --watch and --json do not go together$' -- -c "$NODE" status --watch --json
 
