@@ -40,6 +40,8 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 SRC=$(cd "$HERE/../.." && pwd)
+# shellcheck source=tests/lab/lab-lib.sh
+. "$HERE/lab-lib.sh"
 BIN=${1:?usage: test-system.sh BALLOONCTL}
 BIN=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
 LAB_CACHE=${LAB_CACHE:-/var/tmp/balloonctl-lab-cache}
@@ -185,43 +187,11 @@ virsh -q -c "$URI" version >/dev/null 2>&1 || fail "libvirtd does not answer on 
 echo "libvirtd answers after $((SECONDS - t_start)) s"
 
 echo "=== define and start $NAME on $URI ($MAX_MIB MiB, 1 vCPU, TCG)"
-cat >"$IMG/$NAME.xml" <<EOF
-<domain type='qemu'>
-  <name>$NAME</name>
-  <memory unit='MiB'>$MAX_MIB</memory>
-  <currentMemory unit='MiB'>$MAX_MIB</currentMemory>
-  <vcpu>1</vcpu>
-  <os>
-    <type arch='x86_64' machine='pc'>hvm</type>
-    <kernel>$IMG/vmlinuz</kernel>
-    <initrd>$IMG/initrd.img</initrd>
-    <cmdline>console=ttyS0 quiet bc.phases=3600:idle</cmdline>
-  </os>
-  <features><acpi/></features>
-  <clock offset='utc'/>
-  <on_poweroff>destroy</on_poweroff>
-  <on_crash>destroy</on_crash>
-  <devices>
-    <disk type='file' device='disk'>
-      <driver name='qemu' type='raw'/>
-      <source file='$IMG/data.img'/>
-      <target dev='vda' bus='virtio'/>
-      <readonly/>
-    </disk>
-    <serial type='file'>
-      <source path='$IMG/$NAME.console.log'/>
-      <target port='0'/>
-    </serial>
-    <channel type='unix'>
-      <target type='virtio' name='org.qemu.guest_agent.0'/>
-    </channel>
-    <controller type='usb' model='none'/>
-    <memballoon model='virtio'>
-      <stats period='1'/>
-    </memballoon>
-  </devices>
-</domain>
-EOF
+# the lab's guest (lab-lib.sh) on the system daemon: its agent socket
+# where libvirt puts it, the disk as QEMU has it, the lab's settings unset
+LAB_CMDLINE_EXTRA='' LAB_AUTODEFLATE='' LAB_STATS_PERIOD=1 \
+    lab_domain_xml "$NAME" "$MAX_MIB" "$MAX_MIB" "$IMG" "$IMG/data.img" "$IMG/$NAME.console.log" 3600:idle '' plain \
+    >"$IMG/$NAME.xml" || fail "lab_domain_xml"
 virsh -q -c "$URI" define "$IMG/$NAME.xml" >/dev/null || fail "virsh define"
 t_boot=$SECONDS
 virsh -q -c "$URI" start "$NAME" >/dev/null || fail "virsh start"
