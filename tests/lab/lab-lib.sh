@@ -159,6 +159,7 @@ lab_domain_xml() {
     esac
     [ -z "$sock" ] || source="
       <source mode='bind' path='$(_lab_xml_escape "$sock")'/>"
+    # shellcheck disable=SC2016 # the quotes are the XML's, the expansions the shell's
     cat <<EOF
 <domain type='qemu'>
   <name>$name</name>
@@ -320,6 +321,7 @@ lab_test_exit() {
     shift
     if [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ]; then
         for f in "$@"; do
+            # shellcheck disable=SC2015 # two tests, then continue
             [ -n "$f" ] && [ -f "$f" ] || continue
             echo "--- last lines of $f" >&2
             tail -n 25 "$f" >&2

@@ -34,21 +34,25 @@ done
 echo "=== 2. Ctrl-C tears the lab down"
 lab_procs() { ps -u bclab -o stat=,args= 2>/dev/null | awk '$1 !~ /^Z/' | grep -E 'qemu-system|libvirtd|virtlogd|balloonctl|sampler' || true; }
 [ -z "$(lab_procs)" ] || { echo "FAIL lab processes before the test: $(lab_procs)"; exit 1; }
+# shellcheck disable=SC2012 # mktemp's names: nothing for ls to mangle
 before=$(ls -d /tmp/bclab.* 2>/dev/null | sort || true)
 set -m
 "$HERE/scenario.sh" --bin "$BIN" --out "$OUT/interrupted" --scenario ci >"$OUT/interrupted.log" 2>&1 &
 pid=$!
 set +m
 for _ in $(seq 180); do
+    # shellcheck disable=SC2009 # counts the QEMUs by their command line, as before
     [ "$(ps -u bclab -o args= | grep -c '[q]emu-system')" -ge 2 ] && pgrep -u bclab -f sampler.py >/dev/null && break
     sleep 1
 done
+# shellcheck disable=SC2009 # counts the QEMUs by their command line, as before
 [ "$(ps -u bclab -o args= | grep -c '[q]emu-system')" -ge 2 ] || { echo "FAIL guests did not start"; cat "$OUT/interrupted.log"; exit 1; }
 sleep 3
 kill -INT -- "-$pid"          # what Ctrl-C sends: the whole process group
 rc=0; wait "$pid" || rc=$?
 sleep 2
 left=$(lab_procs)
+# shellcheck disable=SC2012 # mktemp's names: nothing for ls to mangle
 after=$(ls -d /tmp/bclab.* 2>/dev/null | sort || true)
 echo "scenario exited $rc after SIGINT"
 [ "$rc" -ne 0 ] || { echo "FAIL an interrupted run exited 0"; exit 1; }

@@ -40,7 +40,7 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 SRC=$(cd "$HERE/../.." && pwd)
-# shellcheck source=tests/lab/lab-lib.sh
+# shellcheck source-path=SCRIPTDIR source=lab-lib.sh
 . "$HERE/lab-lib.sh"
 BIN=${1:?usage: test-system.sh BALLOONCTL}
 BIN=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
@@ -84,7 +84,7 @@ read -r -a UNIT_ARGS < <(sed -n 's|^ExecStart=@SBINDIR@/balloonctl ||p' "$SRC/da
 "$HERE/build-guest.sh" "$LAB_CACHE" 300 1 >/dev/null 2>&1 || fail "build-guest.sh failed"
 
 # ---- teardown ----------------------------------------------------------------
-BC_PID= LIBVIRTD_PID= VIRTLOGD_PID= QEMU_PID= CONF_MADE= CONF_DIR_MADE= RUN_LIBVIRT_MADE= USER_MADE=
+BC_PID='' LIBVIRTD_PID='' VIRTLOGD_PID='' QEMU_PID='' CONF_MADE='' CONF_DIR_MADE='' RUN_LIBVIRT_MADE='' USER_MADE=''
 [ -e /run/libvirt ] || RUN_LIBVIRT_MADE=1
 # what the daemons started here leave in /run when it was there already
 # (their sockets: none was there, see above; their pid files if new)
@@ -280,6 +280,7 @@ grep -E ' -> [0-9]+ KiB' "$IMG/daemon.log" | sed -n '1,4p;$p' || true
 [ "$rc" -eq 0 ] || fail "balloonctl run exited $rc on SIGTERM: $(tail -5 "$IMG/daemon.log")"
 tail -1 "$IMG/daemon.log" | grep -q ': stopped$' || fail "balloonctl did not stop cleanly: $(tail -3 "$IMG/daemon.log")"
 ! grep -qE 'ERROR: (Address|Leak)Sanitizer' "$IMG/daemon.log" || fail "sanitizer report in the daemon log"
+# shellcheck disable=SC2010 # the daemon's own file names: nothing for ls to mangle
 [ "$(ls -A "$STATE_DIR" 2>/dev/null | grep -v '\.lock$' || true)" = "" ] || fail "state file left in $STATE_DIR: $(ls -A "$STATE_DIR")"
 
 echo "=== checks"
