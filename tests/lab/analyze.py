@@ -194,7 +194,7 @@ def chart(d, sc, rows, m, need=None):
             f.write(f"plot '{dat}' using 1:2 with steps lw 2 lc rgb '#d95f02' title 'opti size (working set)', "
                     f"'' using 1:3 with lines lw 2 lc rgb '#1b9e77' title 'memory given (balloon)', "
                     f"'' using 1:4 with lines dt 2 lc rgb '#7570b3' title 'guest max', "
-                    + (f"'' using 1:5 with steps lw 2 dt 3 lc rgb 'black' title 'measured need (oracle)', " if need else "")
+                    + ("'' using 1:5 with steps lw 2 dt 3 lc rgb 'black' title 'measured need (oracle)', " if need else "")
                     + f"{sc['host_mib']} with lines dt 4 lc rgb 'black' title 'host budget'\n")
         f.write("unset multiplot\n")
     subprocess.run(["gnuplot", gp], check=True)
