@@ -251,11 +251,7 @@ cat "$IMG/remote.txt"
 for _ in $(seq 10); do
     bc_status status --json >"$IMG/status.json"
     bc_status -c "$REMOTE_URI" status --json >"$IMG/remote.json"
-    python3 - "$IMG" <<'PY2' && break
-import json, sys
-a, b = (json.load(open(f"{sys.argv[1]}/{n}.json"))["daemon"] for n in ("status", "remote"))
-sys.exit(0 if a is None or b is None or a["updated_ms"] == b["updated_ms"] else 1)
-PY2
+    python3 "$HERE/verdicts.py" system-same-state "$IMG" && break
 done
 # A URI that names another host, reaching this libvirtd the way
 # qemu+ssh://HOST/system does on HOST (virt-ssh-helper, here without ssh):
@@ -284,76 +280,7 @@ tail -1 "$IMG/daemon.log" | grep -q ': stopped$' || fail "balloonctl did not sto
 [ "$(ls -A "$STATE_DIR" 2>/dev/null | grep -v '\.lock$' || true)" = "" ] || fail "state file left in $STATE_DIR: $(ls -A "$STATE_DIR")"
 
 echo "=== checks"
-python3 - "$IMG" "$NAME" "$MAX_MIB" "$end_kib" "${samples[@]}" <<'PY' || fail "see above"
-import json, re, sys
-img, name, max_mib, end_kib = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
-samples = [tuple(int(x) for x in s.split(":")) for s in sys.argv[5:]]
-ok = True
-def check(cond, msg):
-    global ok
-    print(("ok   " if cond else "FAIL ") + msg)
-    ok = ok and cond
-
-def row(path):
-    """The row of the domain, cut at the header's column starts."""
-    lines = open(path).read().splitlines()
-    # the table starts at its header (a daemon's "host: ..." line above it)
-    lines = lines[next(i for i, l in enumerate(lines) if l.startswith("NAME ")):]
-    starts = [m.start() for m in re.finditer(r"(?<!\S)\S+(?: \S+)?(?=\s{2,}|$)", lines[0])]
-    heads = [lines[0][i:j].strip() for i, j in zip(starts, starts[1:] + [None])]
-    rows = [l for l in lines[1:] if l.split()[:1] == [name]]
-    if len(rows) != 1:
-        return None
-    return {h: rows[0][i:j].strip() for h, i, j in zip(heads, starts, starts[1:] + [None])}
-
-def dom(path):
-    st = json.load(open(path))
-    ds = [d for d in st["domains"] if d["name"] == name]
-    return st, (ds[0] if len(ds) == 1 else None)
-
-st, d = dom(f"{img}/status.json")
-check(d is not None, f"status lists {name}")
-if not ok:
-    sys.exit(1)
-c = d["controller"]
-check(st["daemon"] is not None and c is not None and c["managed"], "status as root shows the daemon (its state file /run/balloonctl/state.json)")
-if not ok:
-    sys.exit(1)
-check(c["state"] in ("UP", "DOWN") and c["target_kib"] is not None and c["margin_kib"] is not None,
-      f"daemon's columns: state {c['state']}, target {c['target_kib']} KiB, margin {c['margin_kib']} KiB")
-check(d["source"] == "agent" and c["source"] == "agent", f"source {d['source']}, daemon's source {c['source']}")
-r = row(f"{img}/status.txt")
-check(r is not None and r["STATE"] in ("UP", "DOWN") and r["TARGET"] != "-" and r["MARGIN"] != "-",
-      f"table row: {r}")
-
-rst, rd = dom(f"{img}/remote.json")
-check(rd is not None and rst["daemon"] is not None and rd["controller"] is not None,
-      "qemu+unix:///system?socket=... status shows the daemon's columns")
-if rd is not None and rd["controller"] is not None:
-    check(rst["daemon"] == st["daemon"] and rd["controller"] == c,
-          f"... the same daemon and the same view of {name} (state file of {st['daemon']['updated_ms']} ms)")
-rr = row(f"{img}/remote.txt")
-daemon_cols = ("NAME", "STATE", "MAX", "MARGIN", "SOURCE")
-check(rr is not None and r is not None and all(rr[k] == r[k] for k in daemon_cols) and rr["TARGET"] != "-",
-      f"... the same table row: {rr}")
-ro = row(f"{img}/other.txt")
-check(ro is not None and ro["CURRENT"] != "-" and all(ro[k] == "-" for k in ("STATE", "TARGET", "MARGIN", "LAST CHANGE")),
-      f"another host's URI: live columns, the daemon's '-': {ro}")
-
-start_mib = samples[0][1]
-first_down = next((t for t, m in samples if m < max_mib), None)
-committed, margin, target = d["committed_kib"], c["margin_kib"], c["target_kib"]
-print(f"balloon: {start_mib} MiB at start, first below {max_mib} MiB after {first_down} s, "
-      f"{samples[-1][1]} MiB after {samples[-1][0]} s, {end_kib // 1024} MiB at the end; "
-      f"Committed_AS {committed // 1024 if committed else '-'} MiB, margin {margin // 1024} MiB, target {target // 1024} MiB")
-check(first_down is not None and first_down <= 30, f"the daemon shrinks the idle guest within 30 s ({first_down} s)")
-check(end_kib <= max_mib * 1024 - 128 * 1024, f"at least 128 MiB taken from the idle guest: {end_kib // 1024} MiB of {max_mib}")
-check(committed is not None and end_kib <= max(committed + margin, 128 * 1024) + 64 * 1024,
-      f"towards Committed_AS + margin: {end_kib // 1024} MiB <= max(Committed_AS + margin, min-mib) + 64 MiB")
-check(end_kib >= 128 * 1024 - 4096, f"never below [domain] min-mib 128: {end_kib // 1024} MiB")
-check(abs(end_kib - target) <= 64 * 1024, f"balloon within 64 MiB of the daemon's target {target // 1024} MiB")
-sys.exit(0 if ok else 1)
-PY
+python3 "$HERE/verdicts.py" system "$IMG" "$NAME" "$MAX_MIB" "$end_kib" "${samples[@]}" || fail "see above"
 grep -qiE 'out of memory|oom-kill|kernel panic|call trace' "$IMG/$NAME.console.log" &&
     fail "the guest kernel complained: $(grep -iE 'out of memory|oom|panic' "$IMG/$NAME.console.log" | head -3)"
 echo "ok   no OOM kill or panic in the guest console"
