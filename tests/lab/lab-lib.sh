@@ -379,7 +379,7 @@ lab_wait_balloon() {
     _lab_die "$name's balloon stays at ${actual:-?} KiB"
 }
 
-# lab_record DURATION GUESTS [SAMPLER ARGS...] -- run tests/lab/sampler.py
+# lab_record DURATION GUESTS [SAMPLER ARGS...] -- run tests/bench/sampler.py
 # as the lab user into REC (made here) for DURATION s over GUESTS (comma
 # separated), then stop the daemon (DAEMON_PID) if one runs; returns 1 if
 # either exited non-zero.
@@ -389,7 +389,7 @@ lab_record() {
     REC=$TMP/rec
     mkdir -p "$REC"
     chown "$LAB_USER:" "$REC"
-    install -m 0644 "$(dirname "${BASH_SOURCE[0]}")/sampler.py" "$TMP/sampler.py"
+    install -m 0644 "$(dirname "${BASH_SOURCE[0]}")/../bench/sampler.py" "$TMP/sampler.py"
     lab_run python3 "$TMP/sampler.py" --bin "$BIN" --out "$REC" --guests "$guests" \
         --duration "$duration" "$@" &
     SAMPLER_PID=$!

@@ -9,7 +9,7 @@ one-screen summary (per phase per guest: mean memory given, opti size,
 throughput, page-cache hit ratio, reaction or reclaim time), writes
 summary.txt, metrics.json and charts (chart.png: both guests, like the
 paper's Figures 1 and 2; vm1.png, vm2.png) with gnuplot.  With --need (an
-oracle.json of tests/lab/oracle.sh, or tests/lab/oracle-need.json, the
+oracle.json of tests/bench/oracle.sh, or tests/bench/oracle-need.json, the
 sweep measured for docs/benchmarks.md) the charts show each guest's measured
 need beside what it got: the oracle of its working set, at most its max, and
 the max-min fair share of the host when the guests together need more.

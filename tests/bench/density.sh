@@ -25,7 +25,7 @@
 # The schedule is the same for every N (a run lasts WARMUP_S + 210 s); a
 # guest that does not exist at a smaller N simply is not there.
 # DIR keeps density.json (the run's settings and schedule), one CSV per
-# guest (tests/lab/sampler.py), the consoles and the daemon's log.
+# guest (tests/bench/sampler.py), the consoles and the daemon's log.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -84,8 +84,8 @@ OUT=$(cd "$OUT" && pwd)
 TMP=$(mktemp -d /tmp/bcden.XXXXXX)
 chmod 0755 "$TMP"
 export LAB_GUEST_DIR=${LAB_CACHE:-$TMP/guest}
-# shellcheck source-path=SCRIPTDIR source=lab-lib.sh
-. "$HERE/lab-lib.sh"
+# shellcheck source-path=SCRIPTDIR source=../lab/lab-lib.sh
+. "$HERE/../lab/lab-lib.sh"
 SAMPLER_PID='' DAEMON_PID='' REC=/nonexistent
 GUESTS=()
 for ((i = 1; i <= N; i++)); do GUESTS+=("d$i"); done
@@ -93,7 +93,7 @@ trap lab_record_exit EXIT
 trap 'exit 130' INT TERM
 
 echo "density: $N guests, policy $POLICY, budget $BUDGET_MIB MiB, each starts at $START_MIB MiB"
-"$HERE/build-guest.sh" "$LAB_GUEST_DIR" "$NFILES" 1 >/dev/null
+"$HERE/../lab/build-guest.sh" "$LAB_GUEST_DIR" "$NFILES" 1 >/dev/null
 lab_init "$TMP/lab" >/dev/null
 install -m 0755 "$BIN_SRC" "$LAB_DIR/balloonctl"
 BIN=$LAB_DIR/balloonctl

@@ -20,7 +20,7 @@
 # (lab-lib.sh: no host cache, 3000 IOPS, 125 MiB/s).
 # Everything lives in one temporary folder, removed on exit or Ctrl-C with
 # every process and domain of the lab; DIR keeps scenario.json, one CSV per
-# guest (tests/lab/sampler.py) and the daemon and console logs.
+# guest (tests/bench/sampler.py) and the daemon and console logs.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -66,15 +66,15 @@ OUT=$(cd "$OUT" && pwd)
 TMP=$(mktemp -d /tmp/bclab.XXXXXX)
 chmod 0755 "$TMP"
 export LAB_GUEST_DIR=${LAB_CACHE:-$TMP/guest}
-# shellcheck source-path=SCRIPTDIR source=lab-lib.sh
-. "$HERE/lab-lib.sh"
+# shellcheck source-path=SCRIPTDIR source=../lab/lab-lib.sh
+. "$HERE/../lab/lab-lib.sh"
 SAMPLER_PID='' DAEMON_PID='' REC=/nonexistent
 trap lab_record_exit EXIT
 trap 'exit 130' INT TERM
 
 echo "scenario $SCENARIO, policy $POLICY: memory and files x1/$MEM_F, time x1/$TIME_F" \
      "(host $HOST_MIB MiB, guests up to $MAX_MIB MiB, phases $PHASE_S s)"
-"$HERE/build-guest.sh" "$LAB_GUEST_DIR" "$NFILES" 1 >/dev/null
+"$HERE/../lab/build-guest.sh" "$LAB_GUEST_DIR" "$NFILES" 1 >/dev/null
 lab_init "$TMP/lab" >/dev/null
 install -m 0755 "$BIN_SRC" "$LAB_DIR/balloonctl"
 BIN=$LAB_DIR/balloonctl

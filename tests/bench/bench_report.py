@@ -187,7 +187,7 @@ def main():
            + " -> ".join(str(w) for w in sc["guests"]["vm2"]) + " MiB of 1 MiB files read at random. "
            "Data disks are cloud volumes: no host page cache, 3000 IOPS, 125 MiB/s.", "",
            "## Oracle (measured)", "",
-           "One guest read each working set at fixed sizes (`tests/lab/oracle.sh`); the oracle is the smallest "
+           "One guest read each working set at fixed sizes (`tests/bench/oracle.sh`); the oracle is the smallest "
            "size within 2 points of the best hit ratio of the sweep.", "",
            "| working set | oracle | best hit ratio | hit ratio by size (MiB) |", "|---|---|---|---|"]
     for ws, o in sorted(oracle["oracle"].items(), key=lambda kv: int(kv[0])):
