@@ -49,7 +49,7 @@ bc_collect_parse_balloon (virTypedParameterPtr params, int nparams, BcBalloonFig
    * guest is believed on) */
   get_kib_max (params, nparams, "balloon.current", BC_DOMAIN_KIB_MAX, &b.current_kib);
   get_kib_max (params, nparams, "balloon.maximum", BC_DOMAIN_KIB_MAX, &b.max_kib);
-  b.have_stats = get_kib (params, nparams, "balloon.available", &b.available_kib) &&
+  b.have_stats = get_kib (params, nparams, "balloon.available", &b.guest_total_kib) &&
                  get_kib (params, nparams, "balloon.usable", &b.usable_kib);
   if (!get_kib (params, nparams, "balloon.disk_caches", &b.disk_caches_kib))
     b.disk_caches_kib = 0;
@@ -80,13 +80,13 @@ balloon_fallback (virDomainPtr dom, BcBalloonFigures *b)
       guint64 v = stats[i].val <= BC_GUEST_KIB_MAX ? stats[i].val : 0;
 
       if (stats[i].tag == VIR_DOMAIN_MEMORY_STAT_AVAILABLE)
-        b->available_kib = v;
+        b->guest_total_kib = v;
       else if (stats[i].tag == VIR_DOMAIN_MEMORY_STAT_USABLE)
         b->usable_kib = v, b->have_stats = TRUE;
       else if (stats[i].tag == VIR_DOMAIN_MEMORY_STAT_DISK_CACHES)
         b->disk_caches_kib = v;
     }
-  b->have_stats = b->have_stats && b->available_kib > 0;
+  b->have_stats = b->have_stats && b->guest_total_kib > 0;
 }
 
 gboolean
@@ -194,7 +194,7 @@ bc_collect_guest (virDomainPtr dom, gint64 timeout_ms, gint64 now_ms,
 void
 bc_domain_setup_clear (BcDomainSetup *s)
 {
-  g_clear_error (&s->policy_error);
+  g_clear_error (&s->limits_error);
 }
 
 static char *
@@ -232,10 +232,10 @@ bc_collect_setup (virDomainPtr dom, gint stats_period_s, BcDomainSetup *out, GEr
       g_propagate_error (error, local);
       return FALSE;
     }
-  bc_metadata_parse (meta, &out->policy, &local);
-  out->policy_error = local;
-  if (out->balloon.has_balloon && out->balloon.stats_period_s == 0 && out->policy_error == NULL &&
-      out->policy.enabled)
+  bc_metadata_parse (meta, &out->limits, &local);
+  out->limits_error = local;
+  if (out->balloon.has_balloon && out->balloon.stats_period_s == 0 && out->limits_error == NULL &&
+      out->limits.enabled)
     {
       if (virDomainSetMemoryStatsPeriod (dom, stats_period_s, VIR_DOMAIN_AFFECT_LIVE) < 0)
         return bc_set_error_from_libvirt (error, "enabling balloon statistics");

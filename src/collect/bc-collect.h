@@ -41,9 +41,9 @@ gboolean bc_collect_guest (virDomainPtr dom, gint64 timeout_ms, gint64 now_ms,
  * statistics on (live) when they are off. */
 typedef struct {
   BcDomainBalloon balloon;
-  BcDomainPolicy policy;
+  BcDomainLimits limits;
   gboolean stats_enabled_now; /* we set the statistics period */
-  GError *policy_error;       /* invalid metadata: the domain is skipped */
+  GError *limits_error;       /* invalid metadata: the domain is skipped */
 } BcDomainSetup;
 
 void bc_domain_setup_clear (BcDomainSetup *s);

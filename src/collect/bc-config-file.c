@@ -19,46 +19,45 @@
 
 G_STATIC_ASSERT (sizeof ((BcConfig *) NULL)->metrics_listen == BC_METRICS_LISTEN_MAX);
 
-typedef enum { KEY_INT, KEY_MIB, KEY_BOOL, KEY_POLICY, KEY_LISTEN, KEY_PATH } KeyType;
-
-typedef struct {
-  const char *group;
-  const char *key;
-  KeyType type;
-  gsize offset;
-  gint64 min, max; /* in the key's unit (ms or MiB) */
-} KeySpec;
-
 #define O(f) G_STRUCT_OFFSET (BcConfig, f)
-static const KeySpec keys[] = {
-  { "controller", "apply-interval-ms", KEY_INT, O (apply_interval_ms), 100, 3600000 },
-  { "controller", "margin-interval-ms", KEY_INT, O (margin_interval_ms), 100, 3600000 },
-  { "controller", "policy", KEY_POLICY, O (policy), 0, 0 },
-  { "controller", "agent-timeout-ms", KEY_INT, O (agent_timeout_ms), 100, 60000 },
-  { "controller", "agent", KEY_BOOL, O (agent), 0, 0 },
-  { "margin", "initial-mib", KEY_MIB, O (margin.initial_kib), 0, 1 << 24 },
-  { "margin", "min-mib", KEY_MIB, O (margin.min_kib), 0, 1 << 24 },
-  { "margin", "max-mib", KEY_MIB, O (margin.max_kib), 0, 1 << 24 },
-  { "margin", "step-mib", KEY_MIB, O (margin.step_kib), 1, 1 << 20 },
-  { "margin", "down-step-mib", KEY_MIB, O (margin.down_step_kib), 1, 1 << 20 },
-  { "margin", "threshold-mib", KEY_MIB, O (margin.threshold_kib), 0, 1 << 20 },
-  { "safety", "guard-mib", KEY_MIB, O (clamp.guard_kib), 0, 1 << 20 },
-  { "safety", "max-shrink-mib", KEY_MIB, O (clamp.max_shrink_kib), 1, 1 << 24 },
-  { "safety", "dead-band-mib", KEY_MIB, O (clamp.dead_band_kib), 0, 1 << 20 },
-  { "host", "budget-mib", KEY_MIB, O (budget_kib), 0, 1 << 30 },
-  { "host", "reserve-mib", KEY_MIB, O (reserve_kib), 0, 1 << 30 },
-  { "host", "follow", KEY_BOOL, O (follow), 0, 0 },
-  { "host", "pressure-percent", KEY_INT, O (pressure_percent), 0, 100 },
-  { "host", "cgroup", KEY_PATH, O (cgroup), 0, 0 },
-  { "host", "guest-size-mib", KEY_MIB, O (guest_size_kib), 1, 1 << 24 },
-  { "domain", "min-mib", KEY_MIB, O (domain_min_kib), 0, 1 << 24 },
-  { "domain", "max-mib", KEY_MIB, O (domain_max_kib), 0, 1 << 24 },
-  { "domain", "weight", KEY_INT, O (domain_weight), 1, 10000 },
-  { "metrics", "listen", KEY_LISTEN, O (metrics_listen), 0, 0 },
+#define R BC_CONFIG_RECORDED
+static const BcConfigKey keys[] = {
+  { "controller", "apply-interval-ms", BC_CONFIG_INT, O (apply_interval_ms), 100, 3600000, R },
+  { "controller", "margin-interval-ms", BC_CONFIG_INT, O (margin_interval_ms), 100, 3600000, R },
+  { "controller", "policy", BC_CONFIG_POLICY, O (policy), 0, 0, R },
+  { "controller", "agent-timeout-ms", BC_CONFIG_INT, O (agent_timeout_ms), 100, 60000, R },
+  { "controller", "agent", BC_CONFIG_BOOL, O (agent), 0, 0, R },
+  { "margin", "initial-mib", BC_CONFIG_MIB, O (margin.initial_kib), 0, 1 << 24, R },
+  { "margin", "min-mib", BC_CONFIG_MIB, O (margin.min_kib), 0, 1 << 24, R },
+  { "margin", "max-mib", BC_CONFIG_MIB, O (margin.max_kib), 0, 1 << 24, R },
+  { "margin", "step-mib", BC_CONFIG_MIB, O (margin.step_kib), 1, 1 << 20, R },
+  { "margin", "down-step-mib", BC_CONFIG_MIB, O (margin.down_step_kib), 1, 1 << 20, R },
+  { "margin", "threshold-mib", BC_CONFIG_MIB, O (margin.threshold_kib), 0, 1 << 20, R },
+  { "safety", "guard-mib", BC_CONFIG_MIB, O (clamp.guard_kib), 0, 1 << 20, R },
+  { "safety", "max-shrink-mib", BC_CONFIG_MIB, O (clamp.max_shrink_kib), 1, 1 << 24, R },
+  { "safety", "dead-band-mib", BC_CONFIG_MIB, O (clamp.dead_band_kib), 0, 1 << 20, R },
+  { "host", "budget-mib", BC_CONFIG_MIB, O (budget_kib), 0, 1 << 30, R },
+  { "host", "reserve-mib", BC_CONFIG_MIB, O (reserve_kib), 0, 1 << 30, R },
+  { "host", "follow", BC_CONFIG_BOOL, O (follow), 0, 0, BC_CONFIG_RECORDED_LATER },
+  { "host", "pressure-percent", BC_CONFIG_INT, O (pressure_percent), 0, 100, BC_CONFIG_RECORDED_LATER },
+  { "host", "cgroup", BC_CONFIG_PATH, O (cgroup), 0, 0, BC_CONFIG_NOT_RECORDED },
+  { "host", "guest-size-mib", BC_CONFIG_MIB, O (guest_size_kib), 1, 1 << 24, BC_CONFIG_RECORDED_LATER_DEFAULT },
+  { "domain", "min-mib", BC_CONFIG_MIB, O (domain_min_kib), 0, 1 << 24, R },
+  { "domain", "max-mib", BC_CONFIG_MIB, O (domain_max_kib), 0, 1 << 24, R },
+  { "domain", "weight", BC_CONFIG_WEIGHT, O (domain_weight), 1, 10000, R },
+  { "metrics", "listen", BC_CONFIG_LISTEN, O (metrics_listen), 0, 0, BC_CONFIG_NOT_RECORDED },
 };
+#undef R
 #undef O
 
-static const KeySpec *
+const BcConfigKey *
+bc_config_keys (gsize *n)
+{
+  *n = G_N_ELEMENTS (keys);
+  return keys;
+}
+
+static const BcConfigKey *
 find_key (const char *group, const char *key)
 {
   for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
@@ -92,7 +91,7 @@ parse_int (const char *s, gint64 *out)
 
 /* An absolute path of printable characters, or "" for none. */
 static gboolean
-set_path (BcConfig *cfg, const KeySpec *k, const char *s, const char *name, GError **error)
+set_path (BcConfig *cfg, const BcConfigKey *k, const char *s, const char *name, GError **error)
 {
   g_autofree char *shown = bc_quote (s, BC_QUOTE_MAX);
 
@@ -108,20 +107,20 @@ set_path (BcConfig *cfg, const KeySpec *k, const char *s, const char *name, GErr
 }
 
 static gboolean
-set_value (BcConfig *cfg, const KeySpec *k, const char *raw, const char *name, GError **error)
+set_value (BcConfig *cfg, const BcConfigKey *k, const char *raw, const char *name, GError **error)
 {
   g_autofree char *s = g_strstrip (g_strdup (raw));
   g_autofree char *shown = bc_quote (s, BC_QUOTE_MAX);
   gint64 v;
 
-  if (k->type == KEY_POLICY)
+  if (k->type == BC_CONFIG_POLICY)
     {
       if (!bc_policy_from_string (s, (BcPolicy *) G_STRUCT_MEMBER_P (cfg, k->offset)))
         return bc_set_error (error, BC_ERROR_CONFIG, "%s: [%s] %s: unknown policy %s (paper, paper-literal, adaptive; committed and mom for comparisons)",
                              name, k->group, k->key, shown);
       return TRUE;
     }
-  if (k->type == KEY_LISTEN)
+  if (k->type == BC_CONFIG_LISTEN)
     {
       g_autoptr (GError) local = NULL;
 
@@ -130,9 +129,9 @@ set_value (BcConfig *cfg, const KeySpec *k, const char *raw, const char *name, G
       g_strlcpy (G_STRUCT_MEMBER_P (cfg, k->offset), s, BC_METRICS_LISTEN_MAX);
       return TRUE;
     }
-  if (k->type == KEY_PATH)
+  if (k->type == BC_CONFIG_PATH)
     return set_path (cfg, k, s, name, error);
-  if (k->type == KEY_BOOL)
+  if (k->type == BC_CONFIG_BOOL)
     {
       if (g_strcmp0 (s, "true") == 0 || g_strcmp0 (s, "false") == 0)
         G_STRUCT_MEMBER (gboolean, cfg, k->offset) = s[0] == 't';
@@ -145,8 +144,13 @@ set_value (BcConfig *cfg, const KeySpec *k, const char *raw, const char *name, G
   if (v < k->min || v > k->max)
     return bc_set_error (error, BC_ERROR_CONFIG, "%s: [%s] %s: %" G_GINT64_FORMAT " is out of range (%" G_GINT64_FORMAT "..%" G_GINT64_FORMAT ")",
                          name, k->group, k->key, v, k->min, k->max);
-  if (k->type == KEY_MIB)
+  if (k->type == BC_CONFIG_MIB)
     v *= MIB;
+  if (k->type == BC_CONFIG_WEIGHT)
+    {
+      G_STRUCT_MEMBER (BcWeight, cfg, k->offset) = (BcWeight) v;
+      return TRUE;
+    }
   /* Every numeric field is a 64-bit integer, signed or not; the value is
    * range-checked non-negative, which both represent alike (C11 6.5p7 lets
    * the signed type alias the unsigned one). */
@@ -187,7 +191,7 @@ apply_keyfile (BcConfig *cfg, GKeyFile *kf, const char *name, GError **error)
       names = g_key_file_get_keys (kf, groups[g], NULL, NULL);
       for (guint k = 0; names && names[k]; k++)
         {
-          const KeySpec *spec = find_key (groups[g], names[k]);
+          const BcConfigKey *spec = find_key (groups[g], names[k]);
           g_autofree char *raw = NULL, *key = NULL;
 
           if (spec == NULL)

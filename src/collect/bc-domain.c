@@ -12,7 +12,7 @@ bc_domain_new (virDomainPtr vdom, const char *uuid, const char *name)
   d->name = g_strdup (name);
   d->vdom = vdom;
   virDomainRef (vdom);
-  d->setup.policy.enabled = TRUE;
+  d->setup.limits.enabled = TRUE;
   return d;
 }
 
@@ -104,35 +104,21 @@ bc_domain_pass_input (const BcDomain *d, BcPassInput *in)
   in->guest = d->figures.guest;
   in->agent_seen = d->figures.agent_seen;
   in->agent_failures = d->figures.agent_failures;
-  in->policy = d->setup.policy;
-  in->margin = d->margin;
-  in->requested_kib = d->applied.requested_kib;
-  in->requested_at_ms = d->applied.requested_at_ms;
-  in->apply_inflight = d->applied.inflight;
-  in->budget_held = d->budget_held;
-  in->last_current_kib = d->last_current_kib;
-  in->hold_floor_kib = d->hold_floor_kib;
-  in->hold_until_ms = d->hold_until_ms;
+  in->limits = d->setup.limits;
+  in->carry = d->carry;
 }
 
 void
 bc_domain_take_output (BcDomain *d, const BcPassOutput *out, const BcRoomDomain *room)
 {
   d->room = *room;
-  d->margin = out->margin;
+  d->carry = out->carry;
   d->decided = out->decided;
   d->frozen = out->frozen;
   if (!out->decided)
     return;
-  /* a balloon that grew while the domain was held still counts as grown */
-  d->last_current_kib = d->figures.balloon.current_kib;
-  d->hold_floor_kib = out->hold_floor_kib;
-  d->hold_until_ms = out->hold_until_ms;
-  if (out->took_back_kib)
-    d->applied.requested_kib = 0; /* the balloon's size is the guest's now */
   d->decision = out->decision;
   d->granted_kib = out->granted_kib;
   d->weight = out->weight;
   d->share_kib = out->share_kib;
-  d->budget_held = out->budget_held;
 }

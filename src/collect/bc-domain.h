@@ -16,7 +16,7 @@ typedef struct {
   gboolean inflight;
   gboolean again;          /* metadata changed while setup ran */
   gint64 retry_at_ms;      /* a libvirt error: try again then (0 = no) */
-  BcDomainPolicy policy;
+  BcDomainLimits limits;
   gboolean autodeflate;    /* the balloon has deflate-on-oom */
   char *skip_reason;       /* not managed: why (NULL = managed) */
   gboolean skip_error;     /* not managed for an error (invalid metadata,
@@ -39,11 +39,8 @@ typedef struct {
   char *agent_error;
 } BcDomainFigures;
 
-/* apply: what was asked of libvirt (bc-apply.c) */
+/* apply: the last change libvirt made, for status (bc-apply.c) */
 typedef struct {
-  gboolean inflight;
-  guint64 requested_kib;   /* last target set; the balloon takes a while */
-  gint64 requested_at_ms;  /* monotonic */
   gint64 change_at_ms;     /* wall clock of the last change, 0 = none */
   guint64 change_old_kib;
   guint64 change_new_kib;
@@ -69,20 +66,17 @@ typedef struct _BcDomain {
 
   BcDomainSetupState setup;
   BcDomainFigures figures;
-  /* decide: the margin controller, carried from pass to pass, and what the
-   * last pass made of the domain (bc-daemon.c stores the pass's output) */
-  BcMarginState margin;
+  /* decide: what the pass carries from one pass to the next (the daemon
+   * keeps it as the pass left it, and confirms its changes as libvirt
+   * answers), and what the last pass made of the domain, for status */
+  BcCarry carry;
   gboolean decided;
   BcFreeze frozen;
   BcDecision decision;
   guint64 granted_kib;
-  guint weight;            /* its weight in the host budget (decided) */
+  BcWeight weight;            /* its weight in the host budget (decided) */
   guint64 share_kib;       /* its weighted share; G_MAXUINT64 when every
                               target fits (decided) */
-  gboolean budget_held;
-  guint64 last_current_kib;  /* the balloon's size at the last pass */
-  guint64 hold_floor_kib;    /* taken back from the balloon: kept until */
-  gint64 hold_until_ms;
   BcRoomDomain room;         /* what could be taken from it now (report) */
   BcDomainApplied applied;
 } BcDomain;

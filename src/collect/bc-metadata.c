@@ -111,7 +111,7 @@ only_text (xmlNode *e, GError **error)
 }
 
 static gboolean
-parse_child (xmlNode *child, BcDomainPolicy *p, guint *seen, GError **error)
+parse_child (xmlNode *child, BcDomainLimits *p, guint *seen, GError **error)
 {
   static const char *const names[] = { "enabled", "min-mib", "max-mib", "weight" };
   const char *name = (const char *) child->name;
@@ -143,7 +143,7 @@ parse_child (xmlNode *child, BcDomainPolicy *p, guint *seen, GError **error)
 
 /* <policy>: elements, and blanks between them; nothing else. */
 static gboolean
-parse_policy (xmlNode *root, BcDomainPolicy *p, GError **error)
+parse_policy (xmlNode *root, BcDomainLimits *p, GError **error)
 {
   guint seen = 0;
 
@@ -168,9 +168,9 @@ parse_policy (xmlNode *root, BcDomainPolicy *p, GError **error)
 #define PARSE_OPTIONS (XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOBLANKS)
 
 gboolean
-bc_metadata_parse (const char *xml, BcDomainPolicy *out, GError **error)
+bc_metadata_parse (const char *xml, BcDomainLimits *out, GError **error)
 {
-  BcDomainPolicy p = { TRUE, 0, 0, 0 };
+  BcDomainLimits p = { TRUE, 0, 0, 0 };
   g_autoptr (xmlDoc) doc = NULL;
   g_autofree char *name = NULL;
   xmlNode *root;
@@ -199,7 +199,7 @@ bc_metadata_parse (const char *xml, BcDomainPolicy *out, GError **error)
 }
 
 gboolean
-bc_metadata_check_floor (const BcDomainPolicy *p, guint64 default_min_kib, GError **error)
+bc_metadata_check_floor (const BcDomainLimits *p, guint64 default_min_kib, GError **error)
 {
   if (p->max_kib == 0 || p->min_kib != 0 || p->max_kib >= default_min_kib)
     return TRUE;

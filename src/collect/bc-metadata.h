@@ -8,7 +8,7 @@
  * Pure: XML text in, policy out. */
 #pragma once
 
-#include "bc-domain-policy.h"
+#include "bc-domain-limits.h"
 
 #define BC_METADATA_NS "http://balloonctl.org/xmlns/domain/1.0"
 #define BC_METADATA_KEY "balloonctl"
@@ -22,8 +22,8 @@
 
 /* Parses the element virDomainGetMetadata() returns.  NULL xml means the
  * domain has no balloonctl metadata: defaults. */
-gboolean bc_metadata_parse (const char *xml, BcDomainPolicy *out, GError **error);
+gboolean bc_metadata_parse (const char *xml, BcDomainLimits *out, GError **error);
 /* A <max-mib> without a <min-mib> below the floor the configuration gives
  * every domain ([domain] min-mib, default_min_kib) is refused too: the
  * ceiling would win over the floor. */
-gboolean bc_metadata_check_floor (const BcDomainPolicy *p, guint64 default_min_kib, GError **error);
+gboolean bc_metadata_check_floor (const BcDomainLimits *p, guint64 default_min_kib, GError **error);

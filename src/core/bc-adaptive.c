@@ -38,10 +38,21 @@ tolerance (guint64 cached_kib, gint64 since_ms)
 static gint64
 cold_kib (const BcMarginSample *s)
 {
-  gint64 free_kib = (gint64) MIN (s->free_kib, (guint64) G_MAXINT32);
   gint64 inactive = (gint64) MIN (s->inactive_file_kib, (guint64) G_MAXINT32);
 
-  return inactive + MAX (free_kib - BC_ADAPTIVE_FREE_KEEP_KIB, 0);
+  return inactive + (gint64) MIN (bc_adaptive_spare_free_kib (s->free_kib), (guint64) G_MAXINT32);
+}
+
+guint64
+bc_adaptive_spare_free_kib (guint64 free_kib)
+{
+  return free_kib > BC_ADAPTIVE_FREE_KEEP_KIB ? free_kib - BC_ADAPTIVE_FREE_KEEP_KIB : 0;
+}
+
+guint64
+bc_adaptive_cold_cache_kib (guint64 inactive_file_kib)
+{
+  return inactive_file_kib / 4 * 3;
 }
 
 /* Refaults far above the tolerance grow the margin by more than what
@@ -194,7 +205,7 @@ bc_adaptive_cold_kib (const BcMarginState *st, guint64 cached_kib, guint64 inact
 {
   if (!bc_adaptive_quiet (st, cached_kib))
     return 0;
-  return inactive_file_kib / 4 * 3;
+  return bc_adaptive_cold_cache_kib (inactive_file_kib);
 }
 
 void

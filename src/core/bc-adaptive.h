@@ -76,6 +76,10 @@ void bc_adaptive_raise (BcMarginState *st, const BcMarginParams *p, guint64 floo
  * first reads, not a shortage); nothing of a guest that grew on its last
  * tick or refaults more. */
 guint64 bc_adaptive_cold_kib (const BcMarginState *st, guint64 cached_kib, guint64 inactive_file_kib);
+/* Three quarters of an inactive file cache: what "cold" takes of it. */
+guint64 bc_adaptive_cold_cache_kib (guint64 inactive_file_kib);
+/* Free memory beyond BC_ADAPTIVE_FREE_KEEP_KIB, which the kernel keeps. */
+guint64 bc_adaptive_spare_free_kib (guint64 free_kib);
 /* Whether the guest is quiet as bc_adaptive_cold_kib judges it: it did
  * not grow on its last tick, and it is probing down or its refaults are
  * at most a trickle. */

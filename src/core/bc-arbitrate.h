@@ -3,12 +3,10 @@
  * Pure: the domains' current and wanted memory in, granted targets out. */
 #pragma once
 
-#include <glib.h>
+#include "bc-domain-limits.h"
 
 /* A domain's weight when none is given (cgroup v2's memory and cpu
  * weights: 1..10000, 100 by default). */
-#define BC_WEIGHT_DEFAULT 100
-#define BC_WEIGHT_MAX 10000
 
 typedef struct {
   guint64 held_kib;    /* what the domain may hold now: the larger of its
@@ -19,7 +17,7 @@ typedef struct {
                           (taken first when the wants do not fit) */
   guint64 grant_kib;   /* out: what it gets */
   guint64 taken_kib;   /* out: cold memory taken from its want */
-  guint weight;        /* its part of the budget when the wants do not
+  BcWeight weight;        /* its part of the budget when the wants do not
                           fit, 1..BC_WEIGHT_MAX; 0 = BC_WEIGHT_DEFAULT */
   guint64 share_kib;   /* out: its weighted share, level * weight / 100
                           (rounded down); G_MAXUINT64 when every want fits */

@@ -85,7 +85,7 @@ elapsed_ms (gint64 then, gint64 now)
 }
 
 guint64
-bc_budget_next (const BcBudgetParams *p, const BcHostFigures *h, BcBudgetState *st, gint64 now_ms)
+bc_budget_next (const BcBudgetParams *p, const BcHostFigures *h, BcBudgetCarry *st, gint64 now_ms)
 {
   guint64 room, next;
 

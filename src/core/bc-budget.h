@@ -47,11 +47,11 @@ typedef struct {
   guint64 budget_kib;         /* the budget in force; 0 = none yet */
   gint64 at_ms;               /* when it was computed (monotonic) */
   gboolean pressure;          /* the pressure rule held it last pass */
-} BcBudgetState;
+} BcBudgetCarry;
 
 /* What the host can give now, unsmoothed: domains + available - reserve
  * within [BC_BUDGET_MIN_KIB, fixed]; available is MemAvailable (at most
  * MemTotal), or the cgroup's max - current when that is less. */
 guint64 bc_budget_room_kib (const BcBudgetParams *p, const BcHostFigures *h);
 /* The budget for this pass; updates st. */
-guint64 bc_budget_next (const BcBudgetParams *p, const BcHostFigures *h, BcBudgetState *st, gint64 now_ms);
+guint64 bc_budget_next (const BcBudgetParams *p, const BcHostFigures *h, BcBudgetCarry *st, gint64 now_ms);

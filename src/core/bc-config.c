@@ -46,6 +46,12 @@ bc_config_budget_kib (const BcConfig *cfg, guint64 host_kib)
   return host_kib > cfg->reserve_kib ? host_kib - cfg->reserve_kib : 0;
 }
 
+gint64
+bc_config_stale_ms (gint64 interval_ms)
+{
+  return BC_STALE_PASSES * CLAMP (interval_ms, 0, G_MAXINT64 / BC_STALE_PASSES);
+}
+
 gboolean
 bc_config_check_budget (const BcConfig *cfg, guint64 host_kib, guint64 *budget_kib, GError **error)
 {

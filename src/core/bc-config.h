@@ -5,8 +5,15 @@
 
 #include "bc-margin.h"
 #include "bc-target.h"
+#include "bc-domain-limits.h"
 
 #define BC_CONFIG_PATH_MAX 256
+
+/* The staleness rule: figures older than this many apply intervals are no
+ * figures.  The step that reads them holds what it has (a domain its size,
+ * the host its budget, status its word that the daemon is alive); each
+ * adds the slack of its own source (bc_config_stale_ms' callers). */
+#define BC_STALE_PASSES 3
 
 typedef struct {
   /* [controller] */
@@ -32,7 +39,7 @@ typedef struct {
   /* [domain] defaults, overridden by domain metadata */
   guint64 domain_min_kib;
   guint64 domain_max_kib; /* 0 = the domain's own maximum */
-  guint64 domain_weight;  /* its part of the host budget, 1..10000 */
+  BcWeight domain_weight; /* its part of the host budget, 1..10000 */
   /* [metrics] */
   char metrics_listen[64]; /* ADDRESS:PORT; "" = no endpoint */
   /* read from a file (not the defaults of a missing one): a reload then
@@ -45,4 +52,6 @@ void bc_config_defaults (BcConfig *cfg);
  * host memory minus reserve-mib.  0 when the reserve leaves nothing. */
 guint64 bc_config_budget_kib (const BcConfig *cfg, guint64 host_kib);
 /* The same, and a configuration error when it is 0. */
+/* BC_STALE_PASSES apply intervals of interval_ms. */
+gint64 bc_config_stale_ms (gint64 interval_ms);
 gboolean bc_config_check_budget (const BcConfig *cfg, guint64 host_kib, guint64 *budget_kib, GError **error);

@@ -9,7 +9,7 @@
 gint64
 bc_decide_agent_max_age_ms (const BcConfig *cfg)
 {
-  return cfg->agent_timeout_ms + 3 * cfg->apply_interval_ms;
+  return cfg->agent_timeout_ms + bc_config_stale_ms (cfg->apply_interval_ms);
 }
 
 BcSource
@@ -18,10 +18,10 @@ bc_decide_source (const BcBalloonFigures *balloon, const BcGuestFigures *guest,
 {
   if (guest && guest->at_ms > 0 && now_ms - guest->at_ms <= max_agent_age_ms)
     return BC_SOURCE_AGENT;
-  if (balloon->have_stats && balloon->available_kib > 0 &&
-      balloon->usable_kib <= balloon->available_kib &&
-      balloon->available_kib <= BC_GUEST_KIB_MAX &&
-      balloon->disk_caches_kib <= balloon->available_kib)
+  if (balloon->have_stats && balloon->guest_total_kib > 0 &&
+      balloon->usable_kib <= balloon->guest_total_kib &&
+      balloon->guest_total_kib <= BC_GUEST_KIB_MAX &&
+      balloon->disk_caches_kib <= balloon->guest_total_kib)
     return BC_SOURCE_BALLOON;
   return BC_SOURCE_NONE;
 }
@@ -39,8 +39,7 @@ bc_decide_source (const BcBalloonFigures *balloon, const BcGuestFigures *guest,
 static guint64
 used_without_balloon (const BcBalloonFigures *balloon, guint64 used_kib, guint64 mem_total_kib)
 {
-  guint64 size = balloon->actual_kib ? balloon->actual_kib : balloon->current_kib;
-  guint64 in_balloon = mem_total_kib > size ? mem_total_kib - size : 0;
+  guint64 in_balloon = mem_total_kib > balloon->current_kib ? mem_total_kib - balloon->current_kib : 0;
 
   if (!balloon->autodeflate)
     return used_kib;
@@ -57,9 +56,9 @@ agent_used_kib (const BcBalloonFigures *balloon, const BcMeminfo *mi)
 {
   guint64 used = used_without_balloon (balloon, bc_meminfo_used_kib (mi), mi->mem_total_kib);
 
-  if (balloon->have_stats && balloon->usable_kib > 0 && balloon->usable_kib <= balloon->available_kib)
-    used = MIN (used, used_without_balloon (balloon, balloon->available_kib - balloon->usable_kib,
-                                            balloon->available_kib));
+  if (balloon->have_stats && balloon->usable_kib > 0 && balloon->usable_kib <= balloon->guest_total_kib)
+    used = MIN (used, used_without_balloon (balloon, balloon->guest_total_kib - balloon->usable_kib,
+                                            balloon->guest_total_kib));
   return used;
 }
 
@@ -85,14 +84,13 @@ fill_figures (BcDecision *d, BcMarginSample *s, const BcBalloonFigures *balloon,
     }
   else
     {
-      d->used_kib = used_without_balloon (balloon, balloon->available_kib - balloon->usable_kib,
-                                          balloon->available_kib);
+      d->used_kib = used_without_balloon (balloon, balloon->guest_total_kib - balloon->usable_kib,
+                                          balloon->guest_total_kib);
       d->committed_kib = d->used_kib;
       d->cached_kib = balloon->disk_caches_kib;
       s->free_kib = balloon->usable_kib;
     }
   s->cached_kib = d->cached_kib;
-  s->size_kib = balloon->current_kib;
   s->max_kib = balloon->max_kib;
   s->committed_kib = d->committed_kib;
   s->active_file_kib = d->active_file_kib;
@@ -112,9 +110,8 @@ margin_due (const BcConfig *cfg, const BcMarginState *margin, const BcMarginSamp
 }
 
 gboolean
-bc_decide (const BcConfig *cfg, const BcDomainPolicy *policy,
-           const BcBalloonFigures *balloon, const BcGuestFigures *guest, guint host_free_bp,
-           BcMarginState *margin, gint64 now_ms, BcDecision *out)
+bc_decide (const BcConfig *cfg, const BcDomainLimits *limits, const BcBalloonFigures *balloon, guint64 settled_kib,
+           const BcGuestFigures *guest, guint host_free_bp, BcMarginState *margin, gint64 now_ms, BcDecision *out)
 {
   gint64 max_age = bc_decide_agent_max_age_ms (cfg);
   BcMarginSample sample = { 0 };
@@ -125,6 +122,7 @@ bc_decide (const BcConfig *cfg, const BcDomainPolicy *policy,
   if (d.source == BC_SOURCE_NONE || balloon->max_kib == 0)
     return FALSE;
   fill_figures (&d, &sample, balloon, guest);
+  sample.size_kib = settled_kib;
   sample.host_free_bp = host_free_bp;
   if (sample.at_ms == 0)
     sample.at_ms = now_ms; /* balloon figures: this pass's */
@@ -132,10 +130,10 @@ bc_decide (const BcConfig *cfg, const BcDomainPolicy *policy,
     bc_margin_tick (margin, &cfg->margin, cfg->policy, &sample, now_ms);
   in.committed_kib = d.committed_kib;
   in.margin_kib = margin->margin_kib;
-  in.settled_kib = balloon->current_kib;
+  in.settled_kib = settled_kib;
   in.hard_max_kib = balloon->max_kib;
-  in.min_kib = policy->min_kib ? policy->min_kib : cfg->domain_min_kib;
-  in.max_kib = policy->max_kib ? policy->max_kib : cfg->domain_max_kib;
+  in.min_kib = limits->min_kib ? limits->min_kib : cfg->domain_min_kib;
+  in.max_kib = limits->max_kib ? limits->max_kib : cfg->domain_max_kib;
   in.used_kib = d.used_kib;
   d.target = bc_target_compute (&in, &cfg->clamp);
   /* Anti-windup: a margin that could only push the target past the ceiling

@@ -5,7 +5,7 @@
 
 #include "bc-config.h"
 #include "bc-figures.h"
-#include "bc-domain-policy.h"
+#include "bc-domain-limits.h"
 
 typedef struct {
   BcSource source;
@@ -17,7 +17,8 @@ typedef struct {
   BcTarget target;         /* after the clamps, before the arbiter */
 } BcDecision;
 
-/* How old the agent's figures may be: its timeout and three passes. */
+/* How old the agent's figures may be: its timeout and BC_STALE_PASSES
+ * passes. */
 gint64 bc_decide_agent_max_age_ms (const BcConfig *cfg);
 
 /* Picks the figures to trust: the agent's when they are at most
@@ -26,11 +27,12 @@ BcSource bc_decide_source (const BcBalloonFigures *balloon, const BcGuestFigures
                            gint64 now_ms, gint64 max_agent_age_ms);
 
 /* Runs the margin controller when due, then computes the clamped target.
+ * balloon: as read (its current_kib the balloon's own size); settled_kib:
+ * the size the domain is settling to (a target just set stands for the
+ * balloon's size while the balloon moves: bc_pass_settled_kib).
  * host_free_bp: the part of the host budget no domain holds, in 1/10000
  * (policy = mom reads it).
- * balloon->current_kib is the size the domain is settling to (a target
- * just set stands for the balloon's size while the balloon moves).
  * Returns FALSE (and leaves the domain alone) when no figures are usable. */
-gboolean bc_decide (const BcConfig *cfg, const BcDomainPolicy *policy,
-                    const BcBalloonFigures *balloon, const BcGuestFigures *guest, guint host_free_bp,
-                    BcMarginState *margin, gint64 now_ms, BcDecision *out);
+gboolean bc_decide (const BcConfig *cfg, const BcDomainLimits *limits, const BcBalloonFigures *balloon,
+                    guint64 settled_kib, const BcGuestFigures *guest, guint host_free_bp, BcMarginState *margin,
+                    gint64 now_ms, BcDecision *out);

@@ -52,7 +52,7 @@ bc_explain_budget (const BcPassBudget *budget, gboolean *said)
     g_warning ("host budget: the managed domains' floors (%" G_GUINT64_FORMAT " MiB together) exceed the %" G_GUINT64_FORMAT
                " MiB it leaves them; each is held at its floor, none below: one above gives back down to it,"
                " one below grows only into free room",
-               budget->floors_kib / 1024, budget->share_kib / 1024);
+               budget->floors_kib / 1024, budget->managed_kib / 1024);
   else
     g_message ("host budget: the managed domains' floors fit again");
 }

@@ -10,7 +10,7 @@
 /* What the host budget made of one domain. */
 typedef struct {
   guint scale;             /* of its growth, granted now, in 1/10000 */
-  guint weight;
+  BcWeight weight;
   guint64 share_kib;       /* its weighted share; G_MAXUINT64 when every
                               target fits */
   gboolean floors_over;    /* the floors alone do not fit */

@@ -15,16 +15,14 @@ typedef struct {
   guint64 current_kib;
   guint64 max_kib;
   gboolean have_stats;     /* the guest's balloon driver reports figures */
-  guint64 available_kib;   /* MemTotal */
+  guint64 guest_total_kib; /* the guest's MemTotal (libvirt's
+                              "balloon.available") */
   guint64 usable_kib;      /* MemAvailable */
   guint64 disk_caches_kib; /* file pages */
   gint64 last_update_s;    /* when QEMU last had the guest's figures
                               (host wall clock); 0 = not said */
   gboolean autodeflate;    /* from the domain's XML: with deflate-on-oom
                               the guest's MemTotal stays at its boot size */
-  guint64 actual_kib;      /* set by the pass when current_kib stands for a
-                              target still settling: the balloon's own
-                              size (0 = current_kib) */
 } BcBalloonFigures;
 
 /* From the guest agent. */

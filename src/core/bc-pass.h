@@ -6,6 +6,7 @@
  * the inputs, calls it, and starts the applies. */
 #pragma once
 
+#include "bc-budget.h"
 #include "bc-config.h"
 #include "bc-decide.h"
 
@@ -33,6 +34,33 @@ typedef enum {
   BC_FREEZE_BALLOON, /* the balloon statistics stopped being updated */
 } BcFreeze;
 
+/* What a domain carries from one pass to the next, all of it: the pass
+ * reads it from BcPassInput.carry and leaves the next one in
+ * BcPassOutput.carry.  Its keeper (the daemon, replay) stores that as it
+ * is, and tells it the answer to a change with bc_carry_confirm or
+ * bc_carry_refused; nothing else writes it. */
+typedef struct {
+  BcMarginState margin;    /* the margin controller */
+  guint64 requested_kib;   /* last target set, 0 = none */
+  gint64 requested_at_ms;  /* monotonic */
+  gboolean apply_inflight; /* a change was started and has not answered:
+                              no other until it does */
+  gboolean budget_held;    /* the last pass granted less than the target */
+  guint64 last_current_kib;/* the balloon's size on the last pass it
+                              decided, 0 = none */
+  guint64 took_back_floor_kib; /* the guest took memory back from its
+                              balloon: not below this size... */
+  gint64 took_back_until_ms;   /* ...until then (monotonic) */
+} BcCarry;
+
+/* A domain's first carry: nothing asked yet, the margin at its start. */
+void bc_carry_init (BcCarry *carry, const BcMarginParams *margin);
+/* A change the pass started (BC_ACTION_SET) was made: the balloon goes
+ * to kib, asked at at_ms. */
+void bc_carry_confirm (BcCarry *carry, guint64 kib, gint64 at_ms);
+/* It was not made (an error, a job in the way): the next pass may try. */
+void bc_carry_refused (BcCarry *carry);
+
 /* What the pass knows of one domain. */
 typedef struct {
   gboolean managed;        /* set up, enabled, with a balloon */
@@ -44,15 +72,8 @@ typedef struct {
   BcGuestFigures guest;    /* at_ms 0 = none */
   gboolean agent_seen;     /* the agent has answered in this run */
   guint agent_failures;    /* in a row */
-  BcDomainPolicy policy;
-  BcMarginState margin;    /* the controller as the last pass left it */
-  guint64 requested_kib;   /* last target set, 0 = none */
-  gint64 requested_at_ms;  /* monotonic */
-  gboolean apply_inflight; /* a setMemory has not answered yet */
-  gboolean budget_held;    /* the last pass granted less than the target */
-  guint64 last_current_kib;/* the balloon's size on the last pass, 0 = none */
-  guint64 hold_floor_kib;  /* not below this until hold_until_ms (monotonic) */
-  gint64 hold_until_ms;
+  BcDomainLimits limits;
+  BcCarry carry;           /* as the last pass left it */
 } BcPassInput;
 
 typedef enum {
@@ -67,9 +88,9 @@ typedef struct {
   BcFreeze frozen;         /* managed and running, but its figures are
                               too old: its size stands (not decided) */
   BcDecision decision;     /* valid if decided */
-  BcMarginState margin;    /* the controller after this pass */
+  BcCarry carry;           /* for the next pass */
   guint64 granted_kib;     /* what the arbiter grants (decided only) */
-  guint weight;            /* its weight in the host budget: metadata's
+  BcWeight weight;            /* its weight in the host budget: metadata's
                               <weight>, else [domain] weight (decided only) */
   guint64 share_kib;       /* its weighted share of the host budget;
                               G_MAXUINT64 when every target fits (decided
@@ -82,13 +103,22 @@ typedef struct {
   guint64 took_back_kib;   /* the guest took this back from its balloon
                               since the last pass (0 = no): the last
                               target set no longer stands */
-  guint64 hold_floor_kib;  /* carried to the next pass */
-  gint64 hold_until_ms;
 } BcPassOutput;
+
+/* What the pass knows of the host: the budget for every domain together
+ * is [host] budget-mib, or the host's memory less reserve-mib; with
+ * [host] follow, what the host's figures leave, smoothed (bc-budget.h). */
+typedef struct {
+  guint64 host_kib;        /* the host's memory, read at start */
+  BcHostFigures figures;   /* the last read; mem_total_kib 0 = none */
+  gint64 figures_at_ms;    /* monotonic, when it came; 0 = none yet */
+  BcBudgetCarry carry;     /* the following budget as the last pass left
+                              it (all 0 before the first) */
+} BcPassHost;
 
 typedef struct {
   const BcConfig *cfg;
-  guint64 budget_kib;      /* the host budget for every domain together */
+  BcPassHost host;
   gint64 now_ms;           /* monotonic */
   gboolean dry_run;
 } BcPassParams;
@@ -103,9 +133,9 @@ guint64 bc_pass_held_kib (const BcPassInput *in, gint64 now_ms);
  * BC_TOOK_BACK_KIB); 0 = it did not. */
 guint64 bc_pass_took_back_kib (const BcPassInput *in);
 
-/* How old balloon statistics may be: three passes, at least seconds (the
- * statistics period), plus their time stamp's granularity.  (The agent's:
- * bc_decide_agent_max_age_ms.) */
+/* How old balloon statistics may be: BC_STALE_PASSES passes of at least a
+ * second (the statistics period), plus their time stamp's granularity.
+ * (The agent's: bc_decide_agent_max_age_ms.) */
 gint64 bc_pass_balloon_max_age_ms (const BcConfig *cfg);
 BcFreeze bc_pass_freeze (const BcConfig *cfg, const BcPassInput *in, gint64 now_ms);
 
@@ -115,11 +145,19 @@ typedef struct {
                               what the others leave of the budget: each is
                               held at its floor, or below it at its size */
   guint64 floors_kib;      /* those floors together */
-  guint64 share_kib;       /* the budget less what the others hold */
+  guint64 managed_kib;     /* the budget less what the domains not
+                              decided hold: what the decided ones share */
+  guint64 budget_kib;      /* the budget this pass ran with */
+  BcBudgetCarry host_carry;/* for the next pass */
 } BcPassBudget;
 
+/* The budget for this pass, and *carry for the next: the fixed one, or
+ * with [host] follow the one bc_budget_next makes of the figures, unless
+ * they are stale (BC_STALE_PASSES). */
+guint64 bc_pass_host_budget (const BcPassParams *p, const BcPassInput *in, gsize n, BcBudgetCarry *carry);
+
 /* The weight a domain has: its metadata's, else the configuration's. */
-guint bc_pass_weight (const BcConfig *cfg, const BcDomainPolicy *policy);
+BcWeight bc_pass_weight (const BcConfig *cfg, const BcDomainLimits *limits);
 
 /* Fills out[0..n-1] (to be cleared with bc_pass_output_clear). */
 BcPassBudget bc_pass_plan (const BcPassParams *p, const BcPassInput *in, gsize n, BcPassOutput *out);

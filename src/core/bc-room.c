@@ -29,12 +29,12 @@ quiet (const BcRoomFigures *f)
   return ops->quiet && ops->quiet (&st, f->cached_kib);
 }
 
+/* What the arbiter takes first, and the free memory adaptive's probe
+ * counts cold. */
 static guint64
 cold_kib (const BcRoomFigures *f)
 {
-  guint64 free_beyond = f->free_kib > BC_ADAPTIVE_FREE_KEEP_KIB ? f->free_kib - BC_ADAPTIVE_FREE_KEEP_KIB : 0;
-
-  return sat_add (f->inactive_file_kib / 4 * 3, free_beyond);
+  return sat_add (bc_adaptive_cold_cache_kib (f->inactive_file_kib), bc_adaptive_spare_free_kib (f->free_kib));
 }
 
 BcRoomDomain
@@ -79,10 +79,10 @@ figures_of (const BcPassParams *p, const BcPassInput *in, const BcPassOutput *ou
     return f;
   f.source = out->decision.source;
   f.policy = p->cfg->policy;
-  f.have_refault = out->margin.have_prev && out->margin.prev.have_refault;
-  f.state = out->margin.state;
-  f.grown_kib = out->margin.grown_kib;
-  f.refault_rate_kib = out->margin.refault_rate_kib;
+  f.have_refault = out->carry.margin.have_prev && out->carry.margin.prev.have_refault;
+  f.state = out->carry.margin.state;
+  f.grown_kib = out->carry.margin.grown_kib;
+  f.refault_rate_kib = out->carry.margin.refault_rate_kib;
   f.cached_kib = out->decision.cached_kib;
   f.inactive_file_kib = out->decision.inactive_file_kib;
   f.free_kib = f.source == BC_SOURCE_AGENT ? in->guest.meminfo.mem_free_kib : 0;
@@ -91,10 +91,10 @@ figures_of (const BcPassParams *p, const BcPassInput *in, const BcPassOutput *ou
 }
 
 BcRoomHost
-bc_room_plan (const BcPassParams *p, const BcPassInput *in, const BcPassOutput *out, gsize n,
+bc_room_plan (const BcPassParams *p, guint64 budget_kib, const BcPassInput *in, const BcPassOutput *out, gsize n,
               BcRoomDomain *rooms)
 {
-  BcRoomHost h = { .budget_kib = p->budget_kib, .guest_size_kib = p->cfg->guest_size_kib };
+  BcRoomHost h = { .budget_kib = budget_kib, .guest_size_kib = p->cfg->guest_size_kib };
 
   for (gsize i = 0; i < n; i++)
     {

@@ -67,6 +67,6 @@ void bc_room_host_add (BcRoomHost *h, guint64 held_kib, guint64 reclaimable_kib)
 guint64 bc_room_guests (const BcRoomHost *h);
 
 /* The room of every domain of a pass (rooms[0..n-1]) and of the host,
- * from what the pass read and made of it. */
-BcRoomHost bc_room_plan (const BcPassParams *p, const BcPassInput *in, const BcPassOutput *out, gsize n,
+ * from what the pass read and made of it, and the budget it ran with. */
+BcRoomHost bc_room_plan (const BcPassParams *p, guint64 budget_kib, const BcPassInput *in, const BcPassOutput *out, gsize n,
                          BcRoomDomain *rooms);

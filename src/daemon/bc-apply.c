@@ -70,13 +70,6 @@ apply_work (gpointer data)
   bc_apply_target (j->job.vdom, j->new_kib, &j->job.error);
 }
 
-static void
-requested (BcDomain *dom, guint64 kib, gint64 at_ms)
-{
-  dom->applied.requested_kib = kib;
-  dom->applied.requested_at_ms = at_ms;
-}
-
 /* The log line of a change, with its figures as fields of their own, so
  * that under journald `journalctl DOMAIN=vm1` or `MESSAGE_ID=` finds it;
  * on a terminal, the line alone. */
@@ -140,7 +133,10 @@ apply_done (gpointer owner, gpointer data)
   const GError *error = j->job.error;
   BcDomainApplied *a = &dom->applied;
 
-  a->inflight = FALSE;
+  if (error)
+    bc_carry_refused (&dom->carry);
+  else
+    bc_carry_confirm (&dom->carry, j->new_kib, g_get_monotonic_time () / 1000);
   if (busy (dom, error))
     return;
   if (error && (dom->removed || g_error_matches (error, BC_ERROR, BC_ERROR_NOT_RUNNING)))
@@ -159,11 +155,10 @@ apply_done (gpointer owner, gpointer data)
   a->change_new_kib = j->new_kib;
   g_free (a->change_reason);
   a->change_reason = g_strdup (j->reason);
-  requested (dom, j->new_kib, g_get_monotonic_time () / 1000);
 }
 
 void
-bc_apply_start (BcJobs *jobs, BcDomain *dom, const BcPassOutput *change, gint64 now_ms)
+bc_apply_start (BcJobs *jobs, BcDomain *dom, const BcPassOutput *change)
 {
   ApplyJob *j;
 
@@ -171,10 +166,9 @@ bc_apply_start (BcJobs *jobs, BcDomain *dom, const BcPassOutput *change, gint64 
     {
       g_message ("%s: dry run: would set %" G_GUINT64_FORMAT " -> %" G_GUINT64_FORMAT " KiB: %s",
                  dom->name, dom->figures.balloon.current_kib, change->new_kib, change->reason);
-      requested (dom, change->new_kib, now_ms);
       return;
     }
-  if (change->action == BC_ACTION_NONE && dom->applied.job && !dom->applied.inflight)
+  if (change->action == BC_ACTION_NONE && dom->applied.job && !dom->carry.apply_inflight)
     {
       g_message ("%s: nothing to change any more; no longer waiting for the %s job", dom->name, dom->applied.job);
       g_clear_pointer (&dom->applied.job, g_free);
@@ -185,6 +179,5 @@ bc_apply_start (BcJobs *jobs, BcDomain *dom, const BcPassOutput *change, gint64 
   j->old_kib = change->old_kib;
   j->new_kib = change->new_kib;
   j->reason = g_strdup (change->reason);
-  dom->applied.inflight = TRUE;
   bc_jobs_run (jobs, BC_QUEUE_LIBVIRT, apply_work, apply_done, j, bc_domain_job_free);
 }

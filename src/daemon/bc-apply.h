@@ -16,4 +16,4 @@ gboolean bc_apply_target (virDomainPtr dom, guint64 target_kib, GError **error);
 
 /* Carries out one change of a pass: a setMemory job (BC_ACTION_SET), or
  * the log line of a dry run (BC_ACTION_DRY_RUN). */
-void bc_apply_start (BcJobs *jobs, BcDomain *dom, const BcPassOutput *change, gint64 now_ms);
+void bc_apply_start (BcJobs *jobs, BcDomain *dom, const BcPassOutput *change);

@@ -65,7 +65,7 @@ struct _BcDaemon {
     gint64 at_ms;            /* when it came (0: none yet) */
     gboolean failing;        /* a read failed (said once) */
     gboolean conn_unsupported; /* the driver has no host statistics */
-    BcBudgetState budget;    /* the following budget, pass to pass */
+    BcBudgetCarry carry;     /* the following budget, as the pass left it */
   } host;                    /* [host] follow (bc-gather-host.c) */
   int lifecycle_cb;
   int metadata_cb;
@@ -127,7 +127,7 @@ GPtrArray *bc_gather_sorted (BcDaemon *d);
 void bc_gather_host (BcDaemon *d);
 /* The budget for this pass: the fixed one, or the one following the
  * host's last figures (bc_budget_next); in[] is the pass's input. */
-guint64 bc_gather_host_budget (BcDaemon *d, const BcPassInput *in, gsize n, gint64 now_ms);
+void bc_gather_host_take (BcDaemon *d, const BcBudgetCarry *next);
 
 /* ---- bc-metrics-server.c: the [metrics] listen endpoint ------------- */
 

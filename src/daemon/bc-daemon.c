@@ -65,10 +65,10 @@ note_freeze (const BcDomain *dom, const BcPassOutput *out)
 static void
 note_taken_back (const BcDomain *dom, const BcPassOutput *out)
 {
-  if (out->took_back_kib && out->hold_until_ms)
+  if (out->took_back_kib && dom->setup.autodeflate)
     bc_log_event (G_LOG_LEVEL_MESSAGE, BC_MESSAGE_ID_GREW, dom->name, dom->uuid, "%s: grew %" G_GUINT64_FORMAT " MiB on its own (its guest deflated the balloon, out of memory?): "
                "not taken below %" G_GUINT64_FORMAT " MiB for %d s",
-               dom->name, out->took_back_kib / 1024, out->hold_floor_kib / 1024, BC_TOOK_BACK_HOLD_MS / 1000);
+               dom->name, out->took_back_kib / 1024, out->carry.took_back_floor_kib / 1024, BC_TOOK_BACK_HOLD_MS / 1000);
   else if (out->took_back_kib)
     bc_log_event (G_LOG_LEVEL_MESSAGE, BC_MESSAGE_ID_GREW, dom->name, dom->uuid, "%s: grew %" G_GUINT64_FORMAT " MiB on its own (set by hand?); sizing it from there",
                dom->name, out->took_back_kib / 1024);
@@ -146,22 +146,24 @@ control_pass (BcDaemon *d)
   g_autofree BcPassInput *in = g_new0 (BcPassInput, MAX (doms->len, 1));
   g_autofree BcPassOutput *out = g_new0 (BcPassOutput, MAX (doms->len, 1));
   g_autofree BcRoomDomain *rooms = g_new0 (BcRoomDomain, MAX (doms->len, 1));
-  BcPassParams p = { &d->cfg, 0, bc_daemon_now_ms (), d->opts.dry_run };
+  BcPassParams p = { &d->cfg, { d->host_kib, d->host.figures, d->host.at_ms, d->host.carry }, bc_daemon_now_ms (),
+                     d->opts.dry_run };
   BcPassBudget budget;
 
   for (guint i = 0; i < doms->len; i++)
     bc_domain_pass_input (g_ptr_array_index (doms, i), &in[i]);
-  p.budget_kib = d->budget_kib = bc_gather_host_budget (d, in, doms->len, p.now_ms);
   budget = bc_pass_plan (&p, in, doms->len, out);
-  d->counters.room = bc_room_plan (&p, in, out, doms->len, rooms);
-  bc_recorder_write (d->recorder, &p, d->host_kib, doms, in, out);
+  d->budget_kib = budget.budget_kib;
+  bc_gather_host_take (d, &budget.host_carry);
+  d->counters.room = bc_room_plan (&p, budget.budget_kib, in, out, doms->len, rooms);
+  bc_recorder_write (d->recorder, &p, &budget, doms, in, out);
   bc_explain_budget (&budget, &d->floors_over_said);
   for (guint i = 0; i < doms->len; i++)
     {
       note_freeze (g_ptr_array_index (doms, i), &out[i]);
       note_taken_back (g_ptr_array_index (doms, i), &out[i]);
       bc_domain_take_output (g_ptr_array_index (doms, i), &out[i], &rooms[i]);
-      bc_apply_start (d->jobs, g_ptr_array_index (doms, i), &out[i], p.now_ms);
+      bc_apply_start (d->jobs, g_ptr_array_index (doms, i), &out[i]);
       note_change (d, g_ptr_array_index (doms, i), &out[i]);
       bc_pass_output_clear (&out[i]);
     }

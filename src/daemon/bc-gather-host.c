@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The collect step's host side: the host's figures read on a job every
- * tick (bc-host.c), and the budget each pass runs with (bc-budget.c):
- * the fixed one, or with [host] follow the one that follows the host. */
+ * tick (bc-host.c), handed to the pass, which makes the budget of them
+ * (bc_pass_host_budget); and what the pass carries of it for the next. */
 #define G_LOG_DOMAIN "balloonctl"
 
 #include "bc-log.h"
@@ -108,39 +108,19 @@ bc_gather_host (BcDaemon *d)
   bc_jobs_run (d->jobs, BC_QUEUE_LIBVIRT, host_work, host_done, j, host_job_free);
 }
 
-/* What the domains hold now, together: their balloons' sizes. */
-static guint64
-domains_kib (const BcPassInput *in, gsize n)
+/* Keeps the following budget as the pass left it; a change of the
+ * pressure rule is said. */
+void
+bc_gather_host_take (BcDaemon *d, const BcBudgetCarry *next)
 {
-  guint64 sum = 0;
+  gboolean was_pressed = d->host.carry.pressure;
 
-  for (gsize i = 0; i < n; i++)
-    if (in[i].have_balloon)
-      sum += MIN (in[i].balloon.current_kib, BC_HOST_KIB_MAX);
-  return sum;
-}
-
-guint64
-bc_gather_host_budget (BcDaemon *d, const BcPassInput *in, gsize n, gint64 now_ms)
-{
-  BcBudgetParams p = { d->fixed_budget_kib, d->cfg.reserve_kib, (guint) d->cfg.pressure_percent * 100, domains_kib (in, n),
-                     d->cfg.apply_interval_ms };
-  /* figures older than three ticks are no figures: the budget stands */
-  gint64 max_age_ms = 3 * d->cfg.apply_interval_ms;
-  BcHostFigures none = { 0 };
-  gboolean fresh = d->host.at_ms && now_ms - d->host.at_ms <= max_age_ms;
-  gboolean was_pressed = d->host.budget.pressure;
-  guint64 budget;
-
-  if (!d->cfg.follow)
-    {
-      memset (&d->host.budget, 0, sizeof d->host.budget);
-      return d->fixed_budget_kib;
-    }
-  budget = bc_budget_next (&p, fresh ? &d->host.figures : &none, &d->host.budget, now_ms);
-  if (d->host.budget.pressure != was_pressed)
-    g_message ("host memory pressure %s: some avg10 %u.%02u %% (threshold %" G_GINT64_FORMAT " %%)%s",
-               was_pressed ? "eased" : "high", d->host.figures.pressure_some_bp / 100, d->host.figures.pressure_some_bp % 100,
-               d->cfg.pressure_percent, was_pressed ? "" : "; the domains give memory back");
-  return budget;
+  d->host.carry = *next;
+  /* without follow there is no pressure rule to ease (a reload turned
+   * it off): nothing to say */
+  if (next->pressure == was_pressed || !d->cfg.follow)
+    return;
+  g_message ("host memory pressure %s: some avg10 %u.%02u %% (threshold %" G_GINT64_FORMAT " %%)%s",
+             was_pressed ? "eased" : "high", d->host.figures.pressure_some_bp / 100, d->host.figures.pressure_some_bp % 100,
+             d->cfg.pressure_percent, was_pressed ? "" : "; the domains give memory back");
 }

@@ -38,11 +38,11 @@ setup_work (gpointer data)
 static const char *
 skip_reason (const BcDomainSetup *s)
 {
-  if (s->policy_error)
-    return s->policy_error->message;
+  if (s->limits_error)
+    return s->limits_error->message;
   if (!s->balloon.has_balloon)
     return "no balloon device";
-  if (!s->policy.enabled)
+  if (!s->limits.enabled)
     return "disabled in metadata";
   return NULL;
 }
@@ -50,13 +50,13 @@ skip_reason (const BcDomainSetup *s)
 static void
 log_setup (const BcDomain *dom, const BcDomainSetup *s)
 {
-  if (dom->setup.skip_reason && !s->policy_error && s->balloon.has_balloon)
+  if (dom->setup.skip_reason && !s->limits_error && s->balloon.has_balloon)
     g_message ("%s: not managed: %s", dom->name, dom->setup.skip_reason);
   else if (dom->setup.skip_reason)
     bc_log_event (G_LOG_LEVEL_WARNING, BC_MESSAGE_ID_NOT_MANAGED, dom->name, dom->uuid, "%s: not managed: %s", dom->name, dom->setup.skip_reason);
   else
     g_message ("%s: managed (min %" G_GUINT64_FORMAT " MiB, max %" G_GUINT64_FORMAT " MiB from metadata, 0 = default)%s%s",
-               dom->name, s->policy.min_kib / 1024, s->policy.max_kib / 1024,
+               dom->name, s->limits.min_kib / 1024, s->limits.max_kib / 1024,
                s->stats_enabled_now ? ", balloon statistics enabled" : "",
                s->balloon.autodeflate ? ", deflate-on-oom"
                                       : "; no deflate-on-oom: an allocation faster than a pass beyond its margin meets the OOM killer");
@@ -93,10 +93,10 @@ setup_result (BcDomain *dom, const SetupJob *j)
   dom->setup.done = dom->setup.good = TRUE;
   dom->setup.retry_at_ms = 0;
   bc_domain_set_skip (dom, skip_reason (&j->setup));
-  dom->setup.skip_error = j->setup.policy_error != NULL;
+  dom->setup.skip_error = j->setup.limits_error != NULL;
   dom->setup.autodeflate = j->setup.balloon.autodeflate;
-  if (j->setup.policy_error == NULL)
-    dom->setup.policy = j->setup.policy;
+  if (j->setup.limits_error == NULL)
+    dom->setup.limits = j->setup.limits;
   log_setup (dom, &j->setup);
 }
 
@@ -110,8 +110,8 @@ setup_done (gpointer owner, gpointer data)
   dom->setup.inflight = FALSE;
   if (dom->removed || d->phase == BC_PHASE_STOPPING)
     return;
-  if (j->job.error == NULL && j->setup.policy_error == NULL)
-    bc_metadata_check_floor (&j->setup.policy, d->cfg.domain_min_kib, &j->setup.policy_error);
+  if (j->job.error == NULL && j->setup.limits_error == NULL)
+    bc_metadata_check_floor (&j->setup.limits, d->cfg.domain_min_kib, &j->setup.limits_error);
   setup_result (dom, j);
   if (dom->setup.again)
     {
@@ -255,7 +255,7 @@ add_domain (BcDaemon *d, const BcBulkRecord *r)
   BcDomain *dom = bc_domain_new (r->dom, r->uuid, r->name);
 
   dom->run_id = r->id;
-  bc_margin_init (&dom->margin, &d->cfg.margin);
+  bc_carry_init (&dom->carry, &d->cfg.margin);
   g_hash_table_insert (d->domains, dom->uuid, dom);
   g_message ("%s: now followed", dom->name);
   bc_gather_setup (d, dom);

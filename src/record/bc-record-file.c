@@ -260,10 +260,10 @@ stop_at_line_max (BcRecorder *r, guint domains, gsize len)
 
 /* The pass as bc-record.c takes it, borrowing the domains' strings. */
 static BcRecordPass
-pass_of (BcRecorder *r, const BcPassParams *p, guint64 host_kib, GPtrArray *doms, const BcPassInput *in,
+pass_of (BcRecorder *r, const BcPassParams *p, const BcPassBudget *budget, GPtrArray *doms, const BcPassInput *in,
          const BcPassOutput *out)
 {
-  BcRecordPass pass = { ++r->passes, *p->cfg, host_kib, p->budget_kib, p->now_ms, p->dry_run, doms->len, NULL };
+  BcRecordPass pass = { r->passes, *p->cfg, TRUE, p->host, budget->budget_kib, p->now_ms, p->dry_run, doms->len, NULL };
 
   pass.domains = g_new0 (BcRecordDomain, MAX (doms->len, 1));
   for (guint i = 0; i < doms->len; i++)
@@ -280,16 +280,20 @@ pass_of (BcRecorder *r, const BcPassParams *p, guint64 host_kib, GPtrArray *doms
 }
 
 void
-bc_recorder_write (BcRecorder *r, const BcPassParams *p, guint64 host_kib, GPtrArray *doms,
+bc_recorder_write (BcRecorder *r, const BcPassParams *p, const BcPassBudget *budget, GPtrArray *doms,
                    const BcPassInput *in, const BcPassOutput *out)
 {
   BcRecordPass pass;
   g_autofree char *json = NULL;
   g_autofree char *line = NULL;
 
-  if (r == NULL || r->fd < 0)
+  if (r == NULL)
     return;
-  pass = pass_of (r, p, host_kib, doms, in, out);
+  /* counted while stopped too: replay sees where passes are missing */
+  r->passes++;
+  if (r->fd < 0)
+    return;
+  pass = pass_of (r, p, budget, doms, in, out);
   json = bc_record_to_json (&pass);
   g_free (pass.domains);
   if (strlen (json) > BC_RECORD_LINE_MAX)

@@ -38,7 +38,7 @@ BcRecordModeAction bc_record_mode_action (mode_t mode, uid_t owner, uid_t euid);
  * a line already begun is taken back.  So does a pass that would take the
  * file past max_bytes (0: no cap), or a line past BC_RECORD_LINE_MAX
  * (about 3000 domains).  recorder NULL: nothing. */
-void bc_recorder_write (BcRecorder *recorder, const BcPassParams *p, guint64 host_kib, GPtrArray *doms,
+void bc_recorder_write (BcRecorder *recorder, const BcPassParams *p, const BcPassBudget *budget, GPtrArray *doms,
                         const BcPassInput *in, const BcPassOutput *out);
 void bc_recorder_free (BcRecorder *recorder);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BcRecorder, bc_recorder_free)

@@ -2,8 +2,13 @@
 /* record: one control pass as one line of JSON (JSON Lines), and back.
  * Everything the pure pass (bc-pass.c) reads is in it, so that
  * `balloonctl replay` can run the pass again exactly: the configuration,
- * the budget, the time, and each domain's whole BcPassInput; and what the
- * pass made of it.  Pure: structs in, text out, and back.
+ * the host's figures and what the budget carried, the time, and each
+ * domain's whole BcPassInput; and what the pass made of it.  Pure: structs
+ * in, text out, and back.
+ *
+ * Format 1 (balloonctl 0.1 before the host's figures were recorded) is
+ * read too: it has the budget the pass ran with but not the figures it was
+ * made of (have_host FALSE).
  *
  * The line is strict: every member present, none unknown, each of its type
  * and within what the daemon can produce (figures at most 2^50 KiB, guest
@@ -13,8 +18,9 @@
 
 #include "bc-pass.h"
 
-/* Bumped when a line's members change meaning. */
-#define BC_RECORD_FORMAT 1
+/* Bumped when a line's members change meaning; the oldest still read. */
+#define BC_RECORD_FORMAT 2
+#define BC_RECORD_FORMAT_OLDEST 1
 /* The longest line written or read (about 1.5 KiB a domain). */
 #define BC_RECORD_LINE_MAX (4 * 1024 * 1024)
 /* Objects and arrays nested deeper are refused before they are parsed. */
@@ -35,15 +41,17 @@ typedef struct {
 typedef struct {
   guint64 pass;            /* 1 for a daemon's first pass, then 2, 3... */
   BcConfig cfg;
-  guint64 host_kib;        /* the host's memory, read at start */
-  guint64 budget_kib;
+  gboolean have_host;      /* host's figures and carry (format 2 on) */
+  BcPassHost host;         /* host_kib always; the rest if have_host */
+  guint64 budget_kib;      /* the budget the pass ran with */
   gint64 now_ms;           /* monotonic */
   gboolean dry_run;
   gsize n;
   BcRecordDomain *domains;
 } BcRecordPass;
 
-/* One line of JSON, without its newline. */
+/* One line of JSON, without its newline: format 2, or without have_host
+ * format 1. */
 char *bc_record_to_json (const BcRecordPass *pass);
 /* Parses text (len bytes, one line without its newline) into *out, which
  * is cleared first; on error, out holds nothing to free. */

@@ -83,6 +83,8 @@ bc_replay_format_summary (BcReplay *r, GString *s)
   g_string_append_c (s, '\n');
   for (guint i = 0; i < doms->len; i++)
     domain_line (g_ptr_array_index (doms, i), s);
+  if (bc_replay_budget_note (r))
+    g_string_append_printf (s, "%s\n", bc_replay_budget_note (r));
   if (bc_replay_config_differs (r))
     {
       g_string_append (s, "against the recording (another configuration or policy):\n");
@@ -132,6 +134,8 @@ bc_replay_format_json (BcReplay *r, GString *s)
   bc_json_add_string (b, "recorded_policy", bc_policy_to_string (bc_replay_policy (r, TRUE)));
   json_builder_set_member_name (b, "config_differs");
   json_builder_add_boolean_value (b, bc_replay_config_differs (r));
+  json_builder_set_member_name (b, "host_figures_recorded");
+  json_builder_add_boolean_value (b, bc_replay_host_figures (r));
   bc_json_add_int (b, "decisions_differing", (gint64) bc_replay_decisions_differ (r));
   json_builder_set_member_name (b, "domains");
   json_builder_begin_array (b);

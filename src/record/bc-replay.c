@@ -11,13 +11,10 @@ typedef struct {
   BcReplaySummary sum;     /* first: the summaries point here */
   gint64 run;
   guint64 seen;            /* the replayed pass that last showed it */
-  BcMarginState margin;
-  gboolean budget_held;
-  guint64 hold_floor_kib;  /* a balloon grown on its own: replay's own hold */
-  gint64 hold_until_ms;
-  gboolean in_step;        /* every decision of this run as recorded */
-  guint64 requested_kib;   /* replay's own, once out of step */
-  gint64 requested_at_ms;
+  BcCarry carry;           /* replay's own, as its passes leave it */
+  gboolean in_step;        /* every decision of this run as recorded: the
+                              daemon's answers to its changes (when, and
+                              whether one is still awaited) stand */
   gboolean recorded_ticked; /* the recorded controller had ticked */
   gint64 last_ms;
   guint64 last_kib, last_recorded_kib;
@@ -33,6 +30,11 @@ struct _BcReplay {
   guint64 decisions_differ;
   guint64 lines_skipped;
   BcPolicy policy, recorded_policy;
+  BcBudgetCarry host_carry;  /* replay's own following budget */
+  gboolean old_format;     /* a pass without the host's figures was read */
+  gboolean follow;         /* some pass replayed with [host] follow... */
+  gboolean figures_seen;   /* ...and some pass held the host's figures */
+  gboolean skipped;        /* a damaged line since the last pass */
 };
 
 static void
@@ -82,12 +84,9 @@ static void
 seed (Dom *d, const BcRecordDomain *rd, const BcConfig *cfg, const BcConfig *recorded)
 {
   d->run = rd->run;
-  d->margin = rd->in.margin;
-  if (fresh_margin (&rd->in.margin) && !margin_params_equal (&cfg->margin, &recorded->margin))
-    bc_margin_init (&d->margin, &cfg->margin);
-  d->budget_held = rd->in.budget_held;
-  d->hold_floor_kib = rd->in.hold_floor_kib;
-  d->hold_until_ms = rd->in.hold_until_ms;
+  d->carry = rd->in.carry;
+  if (fresh_margin (&rd->in.carry.margin) && !margin_params_equal (&cfg->margin, &recorded->margin))
+    bc_margin_init (&d->carry.margin, &cfg->margin);
   d->in_step = TRUE;
   d->last_ms = -1;
 }
@@ -98,7 +97,7 @@ static gboolean
 begins_anew (const BcReplay *r, const Dom *d, const BcRecordDomain *rd, gboolean new_daemon)
 {
   return new_daemon || d->seen != r->passes - 1 || d->run != rd->run ||
-         (d->recorded_ticked && fresh_margin (&rd->in.margin));
+         (d->recorded_ticked && fresh_margin (&rd->in.carry.margin));
 }
 
 static Dom *
@@ -119,20 +118,18 @@ dom_for (BcReplay *r, const BcRecordPass *rec, const BcRecordDomain *rd, const B
   return d;
 }
 
-/* The recorded input, with what replay carries in place of the recorded. */
+/* The recorded input, with what replay carries in place of the recorded;
+ * while in step, the daemon's answers to its changes as recorded. */
 static void
 input_for (const Dom *d, const BcRecordDomain *rd, BcPassInput *in)
 {
   *in = rd->in;
-  in->margin = d->margin;
-  in->budget_held = d->budget_held;
-  in->hold_floor_kib = d->hold_floor_kib;
-  in->hold_until_ms = d->hold_until_ms;
-  if (d->in_step)
+  in->carry = d->carry;
+  if (!d->in_step)
     return;
-  in->requested_kib = d->requested_kib;
-  in->requested_at_ms = d->requested_at_ms;
-  in->apply_inflight = FALSE;
+  in->carry.requested_kib = rd->in.carry.requested_kib;
+  in->carry.requested_at_ms = rd->in.carry.requested_at_ms;
+  in->carry.apply_inflight = rd->in.carry.apply_inflight;
 }
 
 /* The size a pass leaves the domain at: the change, or where it settles. */
@@ -171,45 +168,60 @@ summarise (Dom *d, const BcRecordDomain *rd, const BcPassInput *in, const BcPass
   s->abs_diff_sum_kib += kib > recorded ? (double) (kib - recorded) : (double) (recorded - kib);
 }
 
-/* What replay carries to the next pass. */
+/* What replay carries to the next pass: the pass's carry, its change
+ * made at once. */
 static void
-carry (BcReplay *r, Dom *d, const BcRecordDomain *rd, const BcPassInput *in, const BcPassOutput *out, gint64 now_ms)
+carry (BcReplay *r, Dom *d, const BcRecordDomain *rd, const BcPassOutput *out, gint64 now_ms)
 {
   gboolean same = bc_record_output_equal (out, &rd->out);
 
   r->decisions_differ += !same;
   d->in_step = d->in_step && same;
   d->seen = r->passes;
-  d->recorded_ticked = !fresh_margin (&rd->in.margin);
-  d->margin = out->margin;
-  if (out->decided)
-    {
-      d->budget_held = out->budget_held;
-      d->hold_floor_kib = out->hold_floor_kib;
-      d->hold_until_ms = out->hold_until_ms;
-    }
-  d->requested_kib = out->took_back_kib ? 0 : in->requested_kib; /* as the daemon does */
-  d->requested_at_ms = in->requested_at_ms;
-  if (out->action != BC_ACTION_NONE)
-    {
-      d->requested_kib = out->new_kib;
-      d->requested_at_ms = now_ms;
-    }
+  d->recorded_ticked = !fresh_margin (&rd->in.carry.margin);
+  d->carry = out->carry;
+  if (out->action == BC_ACTION_SET)
+    bc_carry_confirm (&d->carry, out->new_kib, now_ms);
+  /* out of step, the change awaited was the daemon's, not replay's: its
+   * own are made at once */
+  if (!d->in_step)
+    d->carry.apply_inflight = FALSE;
+}
+
+/* A format 1 pass has the budget it ran with, not the host's figures it
+ * was made of: that budget stands as a fixed one (under --config, the
+ * configured fixed budget), [host] follow and pressure-percent not redone. */
+static void
+without_host_figures (BcReplay *r, const BcRecordPass *rec, BcConfig *cfg)
+{
+  r->old_format = TRUE;
+  cfg->follow = FALSE;
+  if (!r->opts.have_config)
+    cfg->budget_kib = (gint64) rec->budget_kib;
 }
 
 static gboolean
-config_for (BcReplay *r, const BcRecordPass *rec, BcConfig *cfg, guint64 *budget_kib, GError **error)
+config_for (BcReplay *r, const BcRecordPass *rec, gboolean new_daemon, BcConfig *cfg, BcPassHost *host, GError **error)
 {
   *cfg = r->opts.have_config ? r->opts.cfg : rec->cfg;
   if (r->opts.have_policy)
     cfg->policy = r->opts.policy;
-  *budget_kib = r->opts.have_config ? bc_config_budget_kib (cfg, rec->host_kib) : rec->budget_kib;
-  if (*budget_kib == 0)
-    return bc_set_error (error, BC_ERROR_CONFIG, "[host] reserve-mib %" G_GUINT64_FORMAT " leaves nothing of the "
-                         "recorded host's %" G_GUINT64_FORMAT " MiB", cfg->reserve_kib / 1024, rec->host_kib / 1024);
   r->config_differs |= !bc_record_config_equal (cfg, &rec->cfg);
   r->policy = cfg->policy;
   r->recorded_policy = rec->cfg.policy;
+  if (!rec->have_host)
+    without_host_figures (r, rec, cfg);
+  if (bc_config_budget_kib (cfg, rec->host.host_kib) == 0)
+    return bc_set_error (error, BC_ERROR_CONFIG, "[host] reserve-mib %" G_GUINT64_FORMAT " leaves nothing of the "
+                         "recorded host's %" G_GUINT64_FORMAT " MiB", cfg->reserve_kib / 1024, rec->host.host_kib / 1024);
+  /* where the daemon began anew, or replay lost passes, the budget starts
+   * again from what the daemon had */
+  if (new_daemon)
+    r->host_carry = rec->host.carry;
+  *host = rec->host;
+  host->carry = r->host_carry;
+  r->follow |= cfg->follow;
+  r->figures_seen |= rec->host.figures_at_ms != 0;
   return TRUE;
 }
 
@@ -218,26 +230,32 @@ bc_replay_pass (BcReplay *r, const BcRecordPass *rec, BcPassOutput *out, GError 
 {
   g_autofree BcPassInput *in = g_new0 (BcPassInput, MAX (rec->n, 1));
   g_autofree Dom **doms = g_new0 (Dom *, MAX (rec->n, 1));
-  gboolean new_daemon = r->passes == 0 || rec->pass <= r->last_pass;
+  /* a new daemon (its passes counted from 1 again), or passes missing
+   * (damaged lines, a recording stopped and opened again): what was
+   * carried is lost, and each starts again from the recorded */
+  gboolean new_daemon = r->passes == 0 || rec->pass != r->last_pass + 1 || r->skipped;
   BcConfig cfg;
-  BcPassParams p = { &cfg, 0, rec->now_ms, rec->dry_run };
+  BcPassParams p = { &cfg, { 0 }, rec->now_ms, rec->dry_run };
+  BcPassBudget budget;
 
-  if (!config_for (r, rec, &cfg, &p.budget_kib, error))
+  if (!config_for (r, rec, new_daemon, &cfg, &p.host, error))
     return FALSE;
   if (r->passes == 0)
     r->first_ms = rec->now_ms;
   r->passes++;
   r->last_pass = rec->pass;
+  r->skipped = FALSE;
   for (gsize i = 0; i < rec->n; i++)
     {
       doms[i] = dom_for (r, rec, &rec->domains[i], &cfg, new_daemon);
       input_for (doms[i], &rec->domains[i], &in[i]);
     }
-  bc_pass_plan (&p, in, rec->n, out);
+  budget = bc_pass_plan (&p, in, rec->n, out);
+  r->host_carry = budget.host_carry;
   for (gsize i = 0; i < rec->n; i++)
     {
       summarise (doms[i], &rec->domains[i], &in[i], &out[i], rec->now_ms);
-      carry (r, doms[i], &rec->domains[i], &in[i], &out[i], rec->now_ms);
+      carry (r, doms[i], &rec->domains[i], &out[i], rec->now_ms);
     }
   return TRUE;
 }
@@ -258,12 +276,34 @@ void
 bc_replay_skip_line (BcReplay *r)
 {
   r->lines_skipped++;
+  r->skipped = TRUE;
 }
 
 guint64
 bc_replay_lines_skipped (const BcReplay *r)
 {
   return r->lines_skipped;
+}
+
+const char *
+bc_replay_budget_note (const BcReplay *r)
+{
+  if (r->old_format && r->opts.have_config)
+    return "recorded without the host's figures (format 1): the configured fixed budget stood, "
+           "[host] follow and pressure-percent not redone";
+  if (r->old_format)
+    return "recorded without the host's figures (format 1): its budget as recorded stood, "
+           "[host] follow and pressure-percent not redone";
+  if (r->follow && !r->figures_seen)
+    return "no pass recorded the host's figures (its daemon ran without [host] follow, or its driver "
+           "gives none): the fixed budget stood";
+  return NULL;
+}
+
+gboolean
+bc_replay_host_figures (const BcReplay *r)
+{
+  return !r->old_format && r->figures_seen;
 }
 
 gboolean

@@ -5,10 +5,13 @@
  * passes in, outputs and a summary out; no clock, no I/O.
  *
  * What happened stays as recorded: which domains ran, their figures, the
- * balloon's size.  What the controller decides evolves in replay: each
- * domain's margin controller and budget flag are seeded from the first
- * pass that shows the domain (a new run, a new daemon, or a record the
- * daemon started afresh) and from then on are those replay computed on the
+ * balloon's size, the host's figures.  What the pass carries evolves in
+ * replay: each domain's carry (BcCarry: its margin controller, holds,
+ * budget flag) is seeded from the first pass that shows the domain (a new
+ * run, a new daemon, or a record the daemon started afresh), and the
+ * host's carry (the budget that follows the host) from the first pass;
+ * both again after passes are missing (a damaged line skipped, a gap in
+ * the pass numbers); from then on they are those replay computed on the
  * previous pass, never the recorded ones.
  *
  * The last target set (requested_kib, requested_at_ms) and an apply still
@@ -61,6 +64,14 @@ guint64 bc_replay_passes (const BcReplay *r);
 /* A line of the recording that is not a pass was passed over; how many. */
 void bc_replay_skip_line (BcReplay *r);
 guint64 bc_replay_lines_skipped (const BcReplay *r);
+/* Why the budget could not be made anew from the host's figures, in a
+ * sentence, or NULL: a pass of format 1 (its budget as recorded stood;
+ * under --config the configured fixed one), or [host] follow asked of a
+ * recording with no figures in it. */
+const char *bc_replay_budget_note (const BcReplay *r);
+/* Every pass had the host's figures' place (format 2) and some held
+ * figures. */
+gboolean bc_replay_host_figures (const BcReplay *r);
 /* Some pass ran with another configuration or policy than recorded. */
 gboolean bc_replay_config_differs (const BcReplay *r);
 /* Domain-passes whose decision (bc_record_output_equal) is not the

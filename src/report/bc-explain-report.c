@@ -26,8 +26,8 @@ bc_explain_report (BcReportDomain *out, const BcDomain *dom)
     out->note = g_strdup_printf ("agent: %s", agent_error);
   else
     out->note = g_strdup (!dom->setup.done ? "starting" : dom->setup.skip_reason);
-  out->state = g_strdup (bc_state_to_string (dom->margin.state));
-  out->margin_kib = dom->margin.margin_kib;
+  out->state = g_strdup (bc_state_to_string (dom->carry.margin.state));
+  out->margin_kib = dom->carry.margin.margin_kib;
   out->target_kib = dom->decided ? dom->granted_kib : 0;
   out->source = g_strdup (bc_source_to_string (dom->decided ? dom->decision.source : BC_SOURCE_NONE));
   out->change_at_ms = dom->applied.change_at_ms;
@@ -53,8 +53,8 @@ floor_from (const BcDomain *dom, guint64 min_kib, gint64 now_ms)
 {
   const BcTarget *t = &dom->decision.target;
 
-  if (now_ms < dom->hold_until_ms && t->floor_kib > min_kib &&
-      t->floor_kib == MIN (dom->hold_floor_kib, dom->figures.balloon.max_kib))
+  if (now_ms < dom->carry.took_back_until_ms && t->floor_kib > min_kib &&
+      t->floor_kib == MIN (dom->carry.took_back_floor_kib, dom->figures.balloon.max_kib))
     return BC_REPORT_FLOOR_TOOK_BACK;
   if (t->floor_kib < min_kib)
     return BC_REPORT_FLOOR_MAX;
@@ -62,7 +62,7 @@ floor_from (const BcDomain *dom, guint64 min_kib, gint64 now_ms)
 }
 
 static void
-explain_limits (BcReportDetail *out, const BcDomainPolicy *p, const BcConfig *cfg)
+explain_limits (BcReportDetail *out, const BcDomainLimits *p, const BcConfig *cfg)
 {
   out->limits_known = TRUE;
   out->min_kib = MIN (p->min_kib ? p->min_kib : cfg->domain_min_kib, (guint64) BC_REPORT_MAX_KIB);
@@ -102,14 +102,14 @@ bc_explain_detail (BcReportDetail *out, const BcDomain *dom, const BcConfig *cfg
   explain_figures (out, dom, cfg, now_ms, wall_ms);
   if (!bc_domain_managed (dom))
     return;
-  explain_limits (out, &dom->setup.policy, cfg);
-  out->margin_reason = g_strdup (dom->margin.reason);
+  explain_limits (out, &dom->setup.limits, cfg);
+  out->margin_reason = g_strdup (dom->carry.margin.reason);
   if (!dom->decided)
     return;
   out->decided = TRUE;
   out->committed_kib = MIN (dec->committed_kib, (guint64) BC_REPORT_MAX_KIB);
   out->want_kib = MIN (dec->target.target_kib, (guint64) BC_REPORT_MAX_KIB);
-  out->budget_held = dom->budget_held;
+  out->budget_held = dom->carry.budget_held;
   out->floor_from = floor_from (dom, out->min_kib, now_ms);
 }
 

@@ -4,6 +4,7 @@
  * changes, at most once a second, and as a heartbeat. */
 #pragma once
 
+#include "bc-domain-limits.h"
 #include "bc-report-detail.h"
 #include "bc-state-file.h"
 
@@ -22,7 +23,7 @@ typedef struct {
   guint64 change_old_kib;
   guint64 change_new_kib;
   char *change_reason;
-  gint64 weight;        /* its part of the host budget, 0 = not known */
+  BcWeight weight;      /* its part of the host budget, 0 = not known */
   guint64 share_kib;    /* its weighted share while the domains want more
                            than the budget holds; 0 = no contention */
   gboolean deflate_on_oom; /* its balloon has deflate-on-oom */

@@ -160,13 +160,13 @@ weight_line (const BcReportDomain *c, GString *out)
   if (c->weight == 0)
     return;
   if (c->share_kib > 0)
-    line (out, "Weight:", "%" G_GINT64_FORMAT " (%s): its share %s, the domains wanting more than the host budget holds",
+    line (out, "Weight:", "%u (%s): its share %s, the domains wanting more than the host budget holds",
           c->weight, from, share);
   else if (c->detail.budget_held)
-    line (out, "Weight:", "%" G_GINT64_FORMAT " (%s): no share, the domains' floors alone do not fit in the host budget",
+    line (out, "Weight:", "%u (%s): no share, the domains' floors alone do not fit in the host budget",
           c->weight, from);
   else
-    line (out, "Weight:", "%" G_GINT64_FORMAT " (%s): no share needed, every target fits in the host budget", c->weight, from);
+    line (out, "Weight:", "%u (%s): no share needed, every target fits in the host budget", c->weight, from);
 }
 
 static void

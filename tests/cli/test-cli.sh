@@ -232,6 +232,29 @@ check "replay --config" 0 replay-config.txt - -- replay "$REC" --config "$TMP/sl
 check "replay global --config" 0 replay-config.txt - -- --config "$TMP/slow.conf" replay "$REC"
 check "replay --policy" 0 replay-committed.txt - -- replay --policy committed "$REC"
 check "replay --json" 0 replay.json - -- replay --json --config "$TMP/slow.conf" "$REC"
+# a recording of format 2 with [host] follow on a host whose free memory
+# fell and whose memory pressure rose (the test driver, a fake /proc): its
+# own configuration, given or not, redoes the budget and every decision,
+# across a damaged line and a missing pass too; a fixed budget decides
+# otherwise
+FREC=$SRC/tests/data/recording-follow.jsonl
+printf '[controller]\napply-interval-ms=100\nmargin-interval-ms=500\nagent=false\n[margin]\ninitial-mib=2048\nmin-mib=2048\n[host]\nbudget-mib=8192\nreserve-mib=4096\npressure-percent=10\n' >"$TMP/follow.conf"
+{ cat "$TMP/follow.conf"; printf 'follow=false\n'; } >"$TMP/fixed.conf"
+{ head -5 "$FREC"; printf '{"format":2,"pass":6,\n'; tail -n +7 "$FREC"; } >"$TMP/follow-damaged.jsonl"
+{ head -5 "$FREC"; tail -n +7 "$FREC"; } >"$TMP/follow-gap.jsonl"
+reproduced() { # NAME ARGS...
+    local name=$1; shift
+    "$BIN" replay "$@" >"$TMP/out" 2>"$TMP/err"
+    result "$name" "$(grep -qx 'configuration as recorded: every recorded decision reproduced' "$TMP/out" || tail -2 "$TMP/out")"
+}
+reproduced "replay follow: every decision" "$FREC"
+reproduced "replay follow --config: every decision" --config "$TMP/follow.conf" "$FREC"
+reproduced "replay follow, a damaged line: every other decision" "$TMP/follow-damaged.jsonl"
+reproduced "replay follow, a pass missing: every other decision" "$TMP/follow-gap.jsonl"
+check "replay follow with a fixed budget" 0 - - -- replay --config "$TMP/fixed.conf" "$FREC"
+result "replay follow with a fixed budget: decides otherwise" "$(grep -qE '^  vm-a: [1-9][0-9]* of 17 passes differ' "$TMP/out" || tail -3 "$TMP/out")"
+check "replay follow --json" 0 - - -- replay --json "$FREC"
+result "replay follow --json: host figures recorded" "$(grep -q '"host_figures_recorded" : true' "$TMP/out" || head -8 "$TMP/out")"
 # a damaged line is skipped with a warning naming it, the passes after it
 # replayed, the summary counting it (it used to end the replay, exit 2)
 check "replay bad line" 0 - "^balloonctl: warning: .*/bad-member.jsonl: line 3: config: missing; line skipped$" -- replay "$TMP/bad-member.jsonl"

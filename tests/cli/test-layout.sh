@@ -1,7 +1,7 @@
 #!/bin/bash
 # test-layout.sh SRCDIR -- the folders of src/ are the steps, in the order
 # a file may include from (README, "Architecture"):
-#   util < core < collect < record < report < daemon < main.c
+#   util < core < collect < record < report < daemon < cmd < main.c
 # A file includes headers of its own folder and of earlier ones, never of
 # a later one; and core, besides its own and util's headers, includes
 # only GLib and the C library (src/meson.build builds it with GLib alone,
@@ -11,7 +11,7 @@
 set -uo pipefail
 SRC=${1:?usage: test-layout.sh SRCDIR}/src
 export LC_ALL=C
-ORDER=(util core collect record report daemon)
+ORDER=(util core collect record report daemon cmd)
 # shellcheck source-path=SCRIPTDIR source=tap.sh
 . "$(dirname "$0")/tap.sh"
 

@@ -63,7 +63,7 @@ result "balloonctl(8) documents the commands and options of --help ($(wc -l <"$T
 
 # The key table: "group key type min max", one line a key.
 table() {
-    local line re='^ *\{ "([a-z][a-z-]*)", "([a-z][a-z0-9-]*)", (KEY_[A-Z]+), O \([a-z_.]+\), ([^,]+), ([^}]+) \},$'
+    local line re='^ *\{ "([a-z][a-z-]*)", "([a-z][a-z0-9-]*)", BC_CONFIG_([A-Z]+), O \([a-z_.]+\), ([^,]+), ([^,]+), [A-Z_]+ \},$'
     sed -n '/ keys\[\] = {$/,/^};$/p' "$SRC/src/collect/bc-config-file.c" | sed '1d;$d' | while IFS= read -r line; do
         if [[ $line =~ $re ]]; then
             echo "${BASH_REMATCH[1]} ${BASH_REMATCH[2]} ${BASH_REMATCH[3]} $((BASH_REMATCH[4])) $((BASH_REMATCH[5]))"
@@ -115,7 +115,7 @@ while read -r group key type min max; do
         why="no 'Default: VALUE.' line"
     elif [ -n "$want_default" ] && [ "${entry%%|*}" != "$want_default" ]; then
         why="documented default '${entry%%|*}', the shipped example has '$want_default'"
-    elif [ "$type" = KEY_INT ] || [ "$type" = KEY_MIB ]; then
+    elif [ "$type" = INT ] || [ "$type" = MIB ] || [ "$type" = WEIGHT ]; then
         [ "${entry#*|}" = "$min to $max" ] || why="documented range '${entry#*|}', the table has '$min to $max'"
     fi
     result "[$group] $key documented in balloonctl.conf(5)" "$why"

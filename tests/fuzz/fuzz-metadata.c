@@ -9,7 +9,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
   g_autofree char *xml = fuzz_text (data, size);
   g_autoptr (GError) error = NULL;
-  BcDomainPolicy p;
+  BcDomainLimits p;
   gboolean ok = bc_metadata_parse (xml, &p, &error);
 
   FUZZ_CHECK_RESULT (ok, error);

@@ -21,6 +21,11 @@ check_round_trip (const BcRecordPass *rec)
   g_assert_cmpuint (back.pass, ==, rec->pass);
   g_assert_cmpuint (back.n, ==, rec->n);
   g_assert_cmpuint (back.budget_kib, ==, rec->budget_kib);
+  g_assert_cmpint (back.have_host, ==, rec->have_host);
+  if (rec->have_host)
+    g_assert_true (memcmp (&back.host, &rec->host, sizeof rec->host) == 0);
+  else
+    g_assert_cmpuint (back.host.host_kib, ==, rec->host.host_kib);
   g_assert_true (bc_record_config_equal (&back.cfg, &rec->cfg));
   for (gsize i = 0; i < rec->n; i++)
     g_assert_true (bc_record_output_equal (&back.domains[i].out, &rec->domains[i].out));

@@ -101,6 +101,106 @@ test_record_replay (void)
   g_rmdir (dir);
 }
 
+/* A host under [host] follow, as /proc shows it: its free memory falls
+ * every tick, and its memory pressure rises for a while. */
+typedef struct {
+  char *dir;
+  guint ticks;
+} FakeHost;
+
+static gboolean
+fake_host_tick (gpointer data)
+{
+  FakeHost *h = data;
+  g_autofree char *meminfo = g_build_filename (h->dir, "meminfo", NULL);
+  g_autofree char *pressure = g_build_filename (h->dir, "pressure", "memory", NULL);
+  guint64 avail_mib = h->ticks < 18 ? 3000 - 150 * h->ticks : 300;
+  g_autofree char *m = g_strdup_printf ("MemTotal: %d kB\nMemFree: 0 kB\nMemAvailable: %" G_GUINT64_FORMAT " kB\n"
+                                        "Cached: 0 kB\nActive(file): 0 kB\nInactive(file): 0 kB\nCommitted_AS: 0 kB\n",
+                                        8192 * MIB, avail_mib * MIB);
+  g_autofree char *p = g_strdup_printf ("some avg10=%s avg60=0.00 avg300=0.00 total=0\n"
+                                        "full avg10=0.00 avg60=0.00 avg300=0.00 total=0\n",
+                                        h->ticks >= 10 && h->ticks < 16 ? "30.00" : "0.50");
+
+  g_assert_true (g_file_set_contents (meminfo, m, -1, NULL));
+  g_assert_true (g_file_set_contents (pressure, p, -1, NULL));
+  h->ticks++;
+  return G_SOURCE_CONTINUE;
+}
+
+/* How many passes of the recording ran on another budget than the one
+ * before. */
+static guint
+budget_moves (const char *path)
+{
+  g_autoptr (BcRecordReader) reader = bc_record_reader_open (path, NULL);
+  BcRecordPass rec;
+  guint64 last = 0;
+  guint moves = 0;
+
+  while (bc_record_reader_next (reader, &rec, NULL) == BC_RECORD_READ_PASS)
+    {
+      g_assert_true (rec.have_host);
+      moves += last && rec.budget_kib != last;
+      last = rec.budget_kib;
+      bc_record_pass_clear (&rec);
+    }
+  return moves;
+}
+
+/* [host] follow and pressure-percent are redone: replayed with the
+ * configuration it ran with, a recording of a budget that followed a
+ * changing host gives every decision again; replayed with a fixed budget,
+ * others. */
+static void
+test_record_follow (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("bc-record-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "recording.jsonl", NULL);
+  g_autofree char *pdir = g_build_filename (dir, "pressure", NULL);
+  g_autofree char *memory = g_build_filename (pdir, "memory", NULL);
+  g_autofree char *meminfo = g_build_filename (dir, "meminfo", NULL);
+  g_autofree char *same = NULL;
+  FakeHost host = { dir, 0 };
+  virConnectPtr conn = inproc_open_node ();
+  BcDaemonOptions opts = { .state_path = "", .record_path = path };
+  BcReplayOptions ro = { .have_config = TRUE };
+  BcConfig cfg;
+  guint passes, changes, differ, tick_id;
+
+  inproc_config (&cfg);
+  /* a margin that asks for more than the host has: the budget binds */
+  cfg.margin.min_kib = cfg.margin.initial_kib = 4096 * MIB;
+  g_assert_cmpint (g_mkdir (pdir, 0700), ==, 0);
+  fake_host_tick (&host);
+  g_setenv ("BALLOONCTL_HOST_PROC", dir, TRUE);
+  tick_id = g_timeout_add (100, fake_host_tick, &host);
+  g_timeout_add (2500, send_signal, GINT_TO_POINTER (SIGTERM));
+  g_assert_cmpint (inproc_run (conn, &cfg, &opts, NULL), ==, 0);
+  g_source_remove (tick_id);
+  g_unsetenv ("BALLOONCTL_HOST_PROC");
+  virConnectClose (conn);
+  g_assert_cmpuint (budget_moves (path), >=, 5);
+  ro.cfg = cfg;
+  same = replay (path, &ro, &passes, &changes, &differ);
+  g_assert_cmpuint (passes, >=, 15);
+  g_assert_cmpuint (changes, >=, 5);
+  g_assert_cmpuint (differ, ==, 0);
+  g_assert_nonnull (strstr (same, "configuration as recorded: every recorded decision reproduced\n"));
+  ro.cfg.follow = FALSE;
+  g_free (replay (path, &ro, &passes, &changes, &differ));
+  g_assert_cmpuint (differ, >, 0);
+  ro.cfg = cfg;
+  ro.cfg.pressure_percent = 0;
+  g_free (replay (path, &ro, &passes, &changes, &differ));
+  g_assert_cmpuint (differ, >, 0);
+  g_unlink (path);
+  g_unlink (memory);
+  g_rmdir (pdir);
+  g_unlink (meminfo);
+  g_rmdir (dir);
+}
+
 /* A write that fails (here past RLIMIT_FSIZE, as on a full disk): said
  * once, the line begun taken back, the daemon goes on. */
 static void
@@ -148,7 +248,7 @@ test_record_fails (void)
 static void
 test_record_after_cut (void)
 {
-  static const char cut[] = "{\"format\":1,\"pass\":7,\"host_kib\":314";
+  static const char cut[] = "{\"format\":2,\"pass\":7,\"host_kib\":314";
   g_autofree char *dir = g_dir_make_tmp ("bc-record-XXXXXX", NULL);
   g_autofree char *path = g_build_filename (dir, "recording.jsonl", NULL);
   g_autofree char *text = NULL;
@@ -283,14 +383,15 @@ test_record_line_max (void)
   BcPassInput in[2] = { 0 };
   BcPassOutput out[2] = { 0 };
   BcConfig cfg;
-  BcPassParams p = { &cfg, 1024, 1, FALSE };
+  BcPassParams p = { &cfg, { .host_kib = 4096 }, 1, FALSE };
+  BcPassBudget budget = { .budget_kib = 1024 };
 
   inproc_expect_warnings (expected);
   bc_config_defaults (&cfg);
   g_ptr_array_add (doms, bc_domain_new (NULL, "00000000-0000-4000-8000-000000000001", "small"));
   g_ptr_array_add (doms, bc_domain_new (NULL, "00000000-0000-4000-8000-000000000002", name));
-  bc_recorder_write (r, &p, 4096, doms, in, out);
-  bc_recorder_write (r, &p, 4096, doms, in, out);
+  bc_recorder_write (r, &p, &budget, doms, in, out);
+  bc_recorder_write (r, &p, &budget, doms, in, out);
   g_assert_cmpuint (inproc_count_messages ("recording to */recording.jsonl stopped: pass 1 of 2 domains takes * bytes, "
                                            "over the 4194304 bytes (4 MiB, about 3000 domains) a line may hold*"), ==, 1);
   g_assert_cmpint (file_size (path), ==, 0);
@@ -408,6 +509,7 @@ main (int argc, char **argv)
 {
   inproc_init (&argc, &argv);
   inproc_add_test ("/record/replay", test_record_replay);
+  inproc_add_test ("/record/follow", test_record_follow);
   inproc_add_test ("/record/write-fails", test_record_fails);
   inproc_add_test ("/record/cannot-open", test_record_cannot_open);
   inproc_add_test ("/record/not-regular", test_record_not_regular);

@@ -96,7 +96,7 @@ static void
 run_trace (gconstpointer data)
 {
   const Trace *t = data;
-  BcBudgetState st = { 0 };
+  BcBudgetCarry st = { 0 };
   BcBudgetParams p = { M (8192), M (1024), 1000, 0, 1000 };
 
   if (t->pressure_bp)
@@ -122,7 +122,7 @@ test_huge (void)
 {
   BcBudgetParams p = { M (8192), M (1024), 1, G_MAXUINT64, G_MAXINT64 };
   BcHostFigures h = { G_MAXUINT64, G_MAXUINT64, TRUE, G_MAXUINT64 - 1, 0, TRUE, G_MAXUINT };
-  BcBudgetState st = { 0 };
+  BcBudgetCarry st = { 0 };
 
   g_assert_cmpuint (bc_budget_room_kib (&p, &h), ==, M (8192));
   /* pressure: a step below the domains' (believed) memory, still capped */

@@ -18,10 +18,10 @@ typedef struct {
   guint64 current_mib, max_mib;
   gboolean bare;           /* only current and max, no statistics */
   gboolean no_stats;       /* have_stats FALSE, the figures left in */
-  gint64 available_kib;    /* MemTotal; 0: row_balloon's, ZERO: 0 */
+  gint64 guest_total_kib;  /* MemTotal; 0: row_balloon's, ZERO: 0 */
   gint64 usable_kib;       /* MemAvailable; 0: row_balloon's, ZERO: 0 */
   gboolean autodeflate;
-  guint64 actual_mib;      /* the balloon's own size while settling */
+  guint64 settled_mib;     /* the size it settles to; 0: current_mib */
   /* the guest agent's figures as row_guest fills them (MemTotal 500 MiB,
    * 380 available, 200 cached, 80 active) unless changed here */
   gboolean agent;
@@ -72,11 +72,10 @@ row_balloon (const Row *r)
   if (r->bare)
     return b;
   b.have_stats = !r->no_stats;
-  b.available_kib = or_default (r->available_kib, r->current_mib * MIB - 20 * MIB);
-  b.usable_kib = or_default (r->usable_kib, b.available_kib - 120 * MIB); /* 120 MiB used */
+  b.guest_total_kib = or_default (r->guest_total_kib, r->current_mib * MIB - 20 * MIB);
+  b.usable_kib = or_default (r->usable_kib, b.guest_total_kib - 120 * MIB); /* 120 MiB used */
   b.disk_caches_kib = 50 * MIB;
   b.autodeflate = r->autodeflate;
-  b.actual_kib = r->actual_mib * MIB;
   return b;
 }
 
@@ -179,7 +178,7 @@ static const Trace traces[] = {
     }, 1 },
   { "autodeflate-used/balloon", .rows = {
       /* the same from balloon statistics alone */
-      { .now_ms = 1000, .current_mib = 500, .max_mib = 1024, .autodeflate = TRUE, .available_kib = 1000 * MIB,
+      { .now_ms = 1000, .current_mib = 500, .max_mib = 1024, .autodeflate = TRUE, .guest_total_kib = 1000 * MIB,
         .usable_kib = 380 * MIB, .want.used = 120 },
       /* without deflate-on-oom MemTotal follows the balloon: nothing taken */
       { .now_ms = 1000, .current_mib = 500, .max_mib = 1024, .agent = TRUE, .agent_at_ms = 1000, .committed_mib = 100,
@@ -193,13 +192,13 @@ static const Trace traces[] = {
    * 500): what the balloon holds now is what is not used, not what it
    * settles to (the growth used to be taken for 100 MiB more used) */
   { "autodeflate-used/shrinking", .rows = {
-      { .now_ms = 1000, .current_mib = 400, .max_mib = 1024, .actual_mib = 500, .autodeflate = TRUE,
-        .available_kib = 1000 * MIB, .usable_kib = 380 * MIB, .agent = TRUE, .agent_at_ms = 1000,
+      { .now_ms = 1000, .current_mib = 500, .settled_mib = 400, .max_mib = 1024, .autodeflate = TRUE,
+        .guest_total_kib = 1000 * MIB, .usable_kib = 380 * MIB, .agent = TRUE, .agent_at_ms = 1000,
         .committed_mib = 100, .total_mib = 1000, .available_mib = 380, .want.used = 120 },
     }, 1 },
   { "autodeflate-used/growing", .rows = {
-      { .now_ms = 1000, .current_mib = 600, .max_mib = 1024, .actual_mib = 500, .autodeflate = TRUE,
-        .available_kib = 1000 * MIB, .usable_kib = 380 * MIB, .agent = TRUE, .agent_at_ms = 1000,
+      { .now_ms = 1000, .current_mib = 500, .settled_mib = 600, .max_mib = 1024, .autodeflate = TRUE,
+        .guest_total_kib = 1000 * MIB, .usable_kib = 380 * MIB, .agent = TRUE, .agent_at_ms = 1000,
         .committed_mib = 100, .total_mib = 1000, .available_mib = 380, .want.used = 120 },
     }, 1 },
 };
@@ -240,7 +239,7 @@ run_trace (gconstpointer data)
 {
   const Trace *t = data;
   BcConfig cfg;
-  BcDomainPolicy pol = { TRUE, t->pol_min_mib * MIB, t->pol_max_mib * MIB };
+  BcDomainLimits pol = { TRUE, t->pol_min_mib * MIB, t->pol_max_mib * MIB };
   BcMarginState m;
 
   bc_config_defaults (&cfg);
@@ -255,7 +254,8 @@ run_trace (gconstpointer data)
       BcBalloonFigures b = row_balloon (r);
       BcGuestFigures g;
       BcDecision d;
-      gboolean ok = bc_decide (&cfg, &pol, &b, row_guest (r, &g), 10000, &m, r->now_ms, &d);
+      guint64 settled_kib = r->settled_mib ? r->settled_mib * MIB : b.current_kib;
+      gboolean ok = bc_decide (&cfg, &pol, &b, settled_kib, row_guest (r, &g), 10000, &m, r->now_ms, &d);
 
       g_test_message ("%s row %u: %s, target %" G_GUINT64_FORMAT " KiB, used %" G_GUINT64_FORMAT " KiB", t->name, i,
                       ok ? "decided" : "left alone", ok ? d.target.target_kib : 0, ok ? d.used_kib : 0);
@@ -290,7 +290,7 @@ run_liar (guint64 liar_start_mib, guint64 honest_start_mib)
     "Active(file): 0 kB\nCommitted_AS: 0 kB\n";
   const guint64 budget = 8192 * MIB;
   BcConfig cfg;
-  BcDomainPolicy pol = { TRUE, 0, 0 };
+  BcDomainLimits pol = { TRUE, 0, 0 };
   BcMeminfo mi[2] = { parse_meminfo (liar), parse_meminfo (honest) };
   guint64 cur[2] = { liar_start_mib * MIB, honest_start_mib * MIB };
   BcMarginState ms[2];
@@ -309,7 +309,7 @@ run_liar (guint64 liar_start_mib, guint64 honest_start_mib)
           BcGuestFigures g = { mi[i], { 0 }, FALSE, now };
           BcDecision d;
 
-          g_assert_true (bc_decide (&cfg, &pol, &b, &g, 10000, &ms[i], now, &d));
+          g_assert_true (bc_decide (&cfg, &pol, &b, b.current_kib, &g, 10000, &ms[i], now, &d));
           g_assert_cmpuint (d.target.floor_kib, <=, MAX (cur[i], cfg.domain_min_kib));
           c[i].held_kib = cur[i];
           c[i].want_kib = d.target.target_kib;
@@ -346,7 +346,7 @@ static void
 test_adaptive_fresh_samples (void)
 {
   BcConfig cfg;
-  BcDomainPolicy pol = { TRUE, 0, 0 };
+  BcDomainLimits pol = { TRUE, 0, 0 };
   BcMarginState m;
   guint ups = 0;
 
@@ -366,7 +366,7 @@ test_adaptive_fresh_samples (void)
       g.meminfo.cached_kib = 1000 * MIB;
       g.have_vmstat = g.vmstat.have_refault = TRUE;
       g.vmstat.refault_file = (guint64) (i / 2) * 3 * MIB / 4; /* pages */
-      g_assert_true (bc_decide (&cfg, &pol, &b, &g, 10000, &m, now, &d));
+      g_assert_true (bc_decide (&cfg, &pol, &b, b.current_kib, &g, 10000, &m, now, &d));
       ups += g_str_has_prefix (m.reason, "UP: refaults");
     }
   g_assert_cmpuint (ups, ==, 0);

@@ -140,7 +140,8 @@ test_budget (void)
 static void
 test_budget_floors (void)
 {
-  BcPassBudget over = { TRUE, 1536 * MIB, 1024 * MIB }, fits = { FALSE, 512 * MIB, 1024 * MIB };
+  BcPassBudget over = { .floors_over = TRUE, .floors_kib = 1536 * MIB, .managed_kib = 1024 * MIB };
+  BcPassBudget fits = { .floors_over = FALSE, .floors_kib = 512 * MIB, .managed_kib = 1024 * MIB };
   gboolean said = FALSE;
 
   g_test_expect_message ("balloonctl-report", G_LOG_LEVEL_WARNING,

@@ -7,7 +7,7 @@
 static void
 test_metadata_good (void)
 {
-  BcDomainPolicy p;
+  BcDomainLimits p;
 
   g_assert_true (bc_metadata_parse (NULL, &p, NULL));
   g_assert_true (p.enabled);
@@ -102,7 +102,7 @@ test_metadata_bad (void)
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
       g_autoptr (GError) error = NULL;
-      BcDomainPolicy p = { 0 };
+      BcDomainLimits p = { 0 };
 
       g_test_message ("case %u", i);
       g_assert_false (bc_metadata_parse (cases[i].xml, &p, &error));
@@ -118,7 +118,7 @@ test_metadata_huge (void)
 {
   g_autoptr (GString) s = g_string_new ("<policy>");
   g_autoptr (GError) error = NULL;
-  BcDomainPolicy p;
+  BcDomainLimits p;
 
   for (guint i = 0; i < 1000; i++)
     g_string_append (s, "<!-- padding -->");
@@ -132,7 +132,7 @@ test_metadata_huge (void)
 static void
 test_metadata_floor (void)
 {
-  BcDomainPolicy p = { .enabled = TRUE, .max_kib = 100 * 1024 };
+  BcDomainLimits p = { .enabled = TRUE, .max_kib = 100 * 1024 };
   g_autoptr (GError) error = NULL;
 
   g_assert_false (bc_metadata_check_floor (&p, 128 * 1024, &error));
@@ -141,7 +141,7 @@ test_metadata_floor (void)
   g_assert_true (bc_metadata_check_floor (&p, 100 * 1024, NULL));
   p.min_kib = 64 * 1024;
   g_assert_true (bc_metadata_check_floor (&p, 128 * 1024, NULL));
-  p = (BcDomainPolicy) { .enabled = TRUE };
+  p = (BcDomainLimits) { .enabled = TRUE };
   g_assert_true (bc_metadata_check_floor (&p, 128 * 1024, NULL));
 }
 

@@ -395,7 +395,7 @@ test_from_domain (void)
   dom.figures.have_balloon = TRUE;
   dom.figures.balloon = (BcBalloonFigures) { .current_kib = 900 * MIB, .max_kib = 2048 * MIB };
   dom.figures.guest.at_ms = 10000;
-  dom.margin = (BcMarginState) { .state = BC_STATE_DOWN, .margin_kib = 64 * MIB };
+  dom.carry.margin = (BcMarginState) { .state = BC_STATE_DOWN, .margin_kib = 64 * MIB };
   dom.decided = TRUE;
   dom.decision = (BcDecision) { .source = BC_SOURCE_AGENT, .committed_kib = 500 * MIB, .cached_kib = 200 * MIB };
   dom.decision.target.target_kib = 1000 * MIB;

@@ -54,107 +54,111 @@ typedef struct {
 #define NONE BC_ACTION_NONE
 static const Case cases[] = {
   { "grows-to-used+margin", 16384, FALSE, 1,
-    { { ON, 512, 600 } },
-    { { TRUE, SET, 512, 728, FALSE, "grow: used 600 MiB + margin 128 MiB [*]" } } },
+    { { ON, .current_mib = 512, .used_mib = 600 } },
+    { { .decided = TRUE, .action = SET, .old_mib = 512, .new_mib = 728, .reason = "grow: used 600 MiB + margin 128 MiB [*]" } } },
   { "shrink-rate-limited", 16384, FALSE, 1,
-    { { ON, 1024, 300 } },
-    { { TRUE, SET, 1024, 960, FALSE, "shrink: used 300 MiB + margin 128 MiB [*]; shrink rate limited" } } },
+    { { ON, .current_mib = 1024, .used_mib = 300 } },
+    { { .decided = TRUE, .action = SET, .old_mib = 1024, .new_mib = 960, .reason = "shrink: used 300 MiB + margin 128 MiB [*]; shrink rate limited" } } },
   /* a target set 2 s ago stands for the balloon, still at 1024 */
   { "settling", 16384, FALSE, 1,
-    { { ON, 1024, 300, 960, 2000 } },
-    { { TRUE, SET, 960, 896, FALSE, "shrink: *" } } },
+    { { ON, .current_mib = 1024, .used_mib = 300, .requested_mib = 960, .requested_ago_ms = 2000 } },
+    { { .decided = TRUE, .action = SET, .old_mib = 960, .new_mib = 896, .reason = "shrink: *" } } },
   /* ...for 10 s, no more */
   { "settled-after-10s", 16384, FALSE, 1,
-    { { ON, 1024, 300, 960, BC_SETTLE_MS } },
-    { { TRUE, SET, 1024, 960, FALSE, "shrink: *" } } },
+    { { ON, .current_mib = 1024, .used_mib = 300, .requested_mib = 960, .requested_ago_ms = BC_SETTLE_MS } },
+    { { .decided = TRUE, .action = SET, .old_mib = 1024, .new_mib = 960, .reason = "shrink: *" } } },
   { "in-flight", 16384, FALSE, 1,
-    { { ON, 1024, 300, 0, 0, TRUE } },
-    { { TRUE, NONE, 0, 0, FALSE, NULL } } },
+    { { ON, .current_mib = 1024, .used_mib = 300, .inflight = TRUE } },
+    { { .decided = TRUE, .action = NONE } } },
   { "dead-band", 16384, FALSE, 1,
-    { { ON, 630, 500 } },
-    { { TRUE, NONE, 0, 0, FALSE, NULL } } },
+    { { ON, .current_mib = 630, .used_mib = 500 } },
+    { { .decided = TRUE, .action = NONE } } },
   { "dry-run", 16384, TRUE, 1,
-    { { ON, 1024, 300 } },
-    { { TRUE, BC_ACTION_DRY_RUN, 1024, 960, FALSE, "shrink: *" } } },
+    { { ON, .current_mib = 1024, .used_mib = 300 } },
+    { { .decided = TRUE, .action = BC_ACTION_DRY_RUN, .old_mib = 1024, .new_mib = 960, .reason = "shrink: *" } } },
   /* an unmanaged domain's memory is fixed: the managed one shares the rest */
   { "unmanaged-fixed", 2048, FALSE, 2,
-    { { FALSE, TRUE, 1024, 500 }, { ON, 512, 900 } },
-    { { FALSE, NONE, 0, 0, FALSE, NULL },
-      { TRUE, SET, 512, 1024, TRUE, "grow: *; wants 1028 MiB, host budget, weight 100: share 1024 MiB, 100.00% of growth free now" } } },
+    { { .running = TRUE, .current_mib = 1024, .used_mib = 500 }, { ON, .current_mib = 512, .used_mib = 900 } },
+    { { .action = NONE },
+      { .decided = TRUE, .action = SET, .old_mib = 512, .new_mib = 1024, .held = TRUE, .reason = "grow: *; wants 1028 MiB, host budget, weight 100: share 1024 MiB, 100.00% of growth free now" } } },
   /* so is a paused one's */
   { "paused-fixed", 2048, FALSE, 2,
-    { { TRUE, FALSE, 1024, 500 }, { ON, 512, 900 } },
-    { { FALSE, NONE, 0, 0, FALSE, NULL }, { TRUE, SET, 512, 1024, TRUE, "grow: *weight 100: share 1024 MiB*" } } },
+    { { .managed = TRUE, .current_mib = 1024, .used_mib = 500 }, { ON, .current_mib = 512, .used_mib = 900 } },
+    { { .action = NONE },
+      { .decided = TRUE, .action = SET, .old_mib = 512, .new_mib = 1024, .held = TRUE, .reason = "grow: *weight 100: share 1024 MiB*" } } },
   /* no figures yet: left alone, and it holds nothing we know of */
   { "no-figures", 1024, FALSE, 2,
-    { { ON, 1024, 0 }, { ON, 512, 900 } },
-    { { FALSE, NONE, 0, 0, FALSE, NULL }, { TRUE, SET, 512, 1024, TRUE, "grow: *" } } },
+    { { ON, .current_mib = 1024 }, { ON, .current_mib = 512, .used_mib = 900 } },
+    { { .action = NONE },
+      { .decided = TRUE, .action = SET, .old_mib = 512, .new_mib = 1024, .held = TRUE, .reason = "grow: *" } } },
   /* both want 728, the budget holds both at 512: nothing moves */
   { "budget-holds-both", 1024, FALSE, 2,
-    { { ON, 512, 600 }, { ON, 512, 600 } },
-    { { TRUE, NONE, 0, 0, TRUE, NULL }, { TRUE, NONE, 0, 0, TRUE, NULL } } },
+    { { ON, .current_mib = 512, .used_mib = 600 }, { ON, .current_mib = 512, .used_mib = 600 } },
+    { { .decided = TRUE, .action = NONE, .held = TRUE },
+      { .decided = TRUE, .action = NONE, .held = TRUE } } },
   /* an agent that has answered but has nothing fresh: the size stands,
    * and counts as held (the other gets its fair share, no more) */
   { "agent-stale-held", 2048, FALSE, 2,
-    { { ON, 1024, 300, 0, 0, FALSE, FALSE, 0, TRUE, 1 }, { ON, 512, 900 } },
-    { { FALSE, NONE, 0, 0, FALSE, NULL, BC_FREEZE_AGENT },
-      { TRUE, SET, 512, 1024, TRUE, "grow: *weight 100: share 1024 MiB*" } } },
+    { { ON, .current_mib = 1024, .used_mib = 300, .agent_seen = TRUE, .agent_failures = 1 }, { ON, .current_mib = 512, .used_mib = 900 } },
+    { { .action = NONE, .frozen = BC_FREEZE_AGENT },
+      { .decided = TRUE, .action = SET, .old_mib = 512, .new_mib = 1024, .held = TRUE, .reason = "grow: *weight 100: share 1024 MiB*" } } },
   /* after three failures in a row it is set aside: balloon figures */
   { "agent-set-aside", 16384, FALSE, 1,
-    { { ON, 1024, 300, 0, 0, FALSE, FALSE, 0, TRUE, BC_AGENT_FAILURES_BEFORE_BACKOFF } },
-    { { TRUE, SET, 1024, 960, FALSE, "shrink: used 300 MiB*" } } },
+    { { ON, .current_mib = 1024, .used_mib = 300, .agent_seen = TRUE, .agent_failures = BC_AGENT_FAILURES_BEFORE_BACKOFF } },
+    { { .decided = TRUE, .action = SET, .old_mib = 1024, .new_mib = 960, .reason = "shrink: used 300 MiB*" } } },
   /* balloon statistics QEMU stopped updating: the size stands */
   { "balloon-stale-held", 16384, FALSE, 1,
-    { { ON, 1024, 300, 0, 0, FALSE, FALSE, 5001 } },
-    { { FALSE, NONE, 0, 0, FALSE, NULL, BC_FREEZE_BALLOON } } },
+    { { ON, .current_mib = 1024, .used_mib = 300, .balloon_age_ms = 5001 } },
+    { { .action = NONE, .frozen = BC_FREEZE_BALLOON } } },
   { "balloon-fresh-enough", 16384, FALSE, 1,
-    { { ON, 1024, 300, 0, 0, FALSE, FALSE, 5000 } },
-    { { TRUE, SET, 1024, 960, FALSE, "shrink: *" } } },
+    { { ON, .current_mib = 1024, .used_mib = 300, .balloon_age_ms = 5000 } },
+    { { .decided = TRUE, .action = SET, .old_mib = 1024, .new_mib = 960, .reason = "shrink: *" } } },
   /* asked for 400 two seconds ago, the balloon was at 420, it is at 700
    * now: its guest deflated it (deflate-on-oom); held at 700 */
   { "took-back-held", 16384, FALSE, 1,
-    { { ON, 700, 300, 400, 2000, FALSE, FALSE, 0, FALSE, 0, 420, TRUE } },
-    { { TRUE, NONE, 0, 0, FALSE, NULL, BC_FREEZE_NONE, 280 } } },
+    { { ON, .current_mib = 700, .used_mib = 300, .requested_mib = 400, .requested_ago_ms = 2000, .last_current_mib = 420, .autodeflate = TRUE } },
+    { { .decided = TRUE, .action = NONE, .took_back_mib = 280 } } },
   /* the same without deflate-on-oom: set by hand; sized from 700 on */
   { "took-back-by-hand", 16384, FALSE, 1,
-    { { ON, 700, 300, 400, 2000, FALSE, FALSE, 0, FALSE, 0, 420, FALSE } },
-    { { TRUE, SET, 700, 636, FALSE, "shrink: *", BC_FREEZE_NONE, 280 } } },
+    { { ON, .current_mib = 700, .used_mib = 300, .requested_mib = 400, .requested_ago_ms = 2000, .last_current_mib = 420 } },
+    { { .decided = TRUE, .action = SET, .old_mib = 700, .new_mib = 636, .reason = "shrink: *", .took_back_mib = 280 } } },
   /* a balloon on its way down to the 400 asked for took nothing back */
   { "inflating-not-taken-back", 16384, FALSE, 1,
-    { { ON, 700, 300, 400, 2000, FALSE, FALSE, 0, FALSE, 0, 760 } },
-    { { TRUE, SET, 400, 428, FALSE, "grow: *" } } },
+    { { ON, .current_mib = 700, .used_mib = 300, .requested_mib = 400, .requested_ago_ms = 2000, .last_current_mib = 760 } },
+    { { .decided = TRUE, .action = SET, .old_mib = 400, .new_mib = 428, .reason = "grow: *" } } },
   /* the hold lasts BC_TOOK_BACK_HOLD_MS, and no longer */
   { "hold-continues", 16384, FALSE, 1,
-    { { ON, 700, 300, 0, 0, FALSE, FALSE, 0, FALSE, 0, 700, TRUE, 700, 1 } },
-    { { TRUE, NONE, 0, 0, FALSE, NULL } } },
+    { { ON, .current_mib = 700, .used_mib = 300, .last_current_mib = 700, .autodeflate = TRUE, .hold_floor_mib = 700, .hold_left_ms = 1 } },
+    { { .decided = TRUE, .action = NONE } } },
   { "hold-over", 16384, FALSE, 1,
-    { { ON, 700, 300, 0, 0, FALSE, FALSE, 0, FALSE, 0, 700, TRUE, 700, 0 } },
-    { { TRUE, SET, 700, 636, FALSE, "shrink: *" } } },
+    { { ON, .current_mib = 700, .used_mib = 300, .last_current_mib = 700, .autodeflate = TRUE, .hold_floor_mib = 700 } },
+    { { .decided = TRUE, .action = SET, .old_mib = 700, .new_mib = 636, .reason = "shrink: *" } } },
   /* held back on the last pass, free now: said so */
   { "held-then-released", 16384, FALSE, 1,
-    { { ON, 512, 600, 0, 0, FALSE, TRUE } },
-    { { TRUE, SET, 512, 728, FALSE, "grow: *; growth the host budget held back until now" } } },
+    { { ON, .current_mib = 512, .used_mib = 600, .held_before = TRUE } },
+    { { .decided = TRUE, .action = SET, .old_mib = 512, .new_mib = 728, .reason = "grow: *; growth the host budget held back until now" } } },
   /* both want 428 (floor 364), the budget holds 800: weight 300 gets its
    * want, weight 100 the rest (equal weights: 400 each, nothing moves);
    * a waits for the room b gives back */
   { "weights-metadata", 800, FALSE, 2,
-    { { ON, 400, 300, .weight = 300 }, { ON, 400, 300 } },
-    { { TRUE, NONE, 0, 0, TRUE, NULL, .weight = 300, .share_mib = 1116 },
-      { TRUE, SET, 400, 372, TRUE, "shrink: *; wants 428 MiB, host budget, weight 100: share 372 MiB", .share_mib = 372 } } },
+    { { ON, .current_mib = 400, .used_mib = 300, .weight = 300 }, { ON, .current_mib = 400, .used_mib = 300 } },
+    { { .decided = TRUE, .action = NONE, .held = TRUE, .weight = 300, .share_mib = 1116 },
+      { .decided = TRUE, .action = SET, .old_mib = 400, .new_mib = 372, .held = TRUE, .reason = "shrink: *; wants 428 MiB, host budget, weight 100: share 372 MiB", .share_mib = 372 } } },
   /* [domain] weight for a domain without its own; metadata wins */
   { "weights-config", 800, FALSE, 2,
-    { { ON, 400, 300 }, { ON, 400, 300, .weight = 100 } },
-    { { TRUE, NONE, 0, 0, TRUE, NULL, .weight = 300, .share_mib = 1116 },
-      { TRUE, SET, 400, 372, TRUE, "shrink: *weight 100: share 372 MiB", .share_mib = 372 } }, .cfg_weight = 300 },
+    { { ON, .current_mib = 400, .used_mib = 300 }, { ON, .current_mib = 400, .used_mib = 300, .weight = 100 } },
+    { { .decided = TRUE, .action = NONE, .held = TRUE, .weight = 300, .share_mib = 1116 },
+      { .decided = TRUE, .action = SET, .old_mib = 400, .new_mib = 372, .held = TRUE, .reason = "shrink: *weight 100: share 372 MiB", .share_mib = 372 } }, .cfg_weight = 300 },
   /* equal weights, whatever they are: the equal split */
   { "weights-equal", 800, FALSE, 2,
-    { { ON, 400, 300, .weight = 7 }, { ON, 400, 300, .weight = 7 } },
-    { { TRUE, NONE, 0, 0, TRUE, NULL, .weight = 7, .share_mib = 400 }, { TRUE, NONE, 0, 0, TRUE, NULL, .weight = 7, .share_mib = 400 } } },
+    { { ON, .current_mib = 400, .used_mib = 300, .weight = 7 }, { ON, .current_mib = 400, .used_mib = 300, .weight = 7 } },
+    { { .decided = TRUE, .action = NONE, .held = TRUE, .weight = 7, .share_mib = 400 },
+      { .decided = TRUE, .action = NONE, .held = TRUE, .weight = 7, .share_mib = 400 } } },
   /* floors 364 + 364 above a budget of 600: said, both held */
   { "floors-over", 600, FALSE, 2,
-    { { ON, 400, 300 }, { ON, 400, 300 } },
-    { { TRUE, SET, 400, 364, TRUE, "shrink: *; wants 428 MiB, host budget: the floors do not fit, held at its floor" },
-      { TRUE, SET, 400, 364, TRUE, "shrink: *the floors do not fit*" } }, .floors_over = TRUE },
+    { { ON, .current_mib = 400, .used_mib = 300 }, { ON, .current_mib = 400, .used_mib = 300 } },
+    { { .decided = TRUE, .action = SET, .old_mib = 400, .new_mib = 364, .held = TRUE, .reason = "shrink: *; wants 428 MiB, host budget: the floors do not fit, held at its floor" },
+      { .decided = TRUE, .action = SET, .old_mib = 400, .new_mib = 364, .held = TRUE, .reason = "shrink: *the floors do not fit*" } }, .floors_over = TRUE },
 };
 
 static BcPassInput
@@ -170,26 +174,26 @@ input (const Dom *d, const BcConfig *cfg)
   if (d->used_mib)
     {
       in.balloon.have_stats = TRUE;
-      in.balloon.available_kib = 2000 * MIB;
-      in.balloon.usable_kib = in.balloon.available_kib - d->used_mib * MIB;
+      in.balloon.guest_total_kib = 2000 * MIB;
+      in.balloon.usable_kib = in.balloon.guest_total_kib - d->used_mib * MIB;
       in.balloon.disk_caches_kib = 50 * MIB;
     }
   else
     in.have_balloon = d->current_mib == 0;
-  in.policy.enabled = TRUE;
-  bc_margin_init (&in.margin, &cfg->margin);
-  in.requested_kib = d->requested_mib * MIB;
-  in.requested_at_ms = NOW - d->requested_ago_ms;
-  in.apply_inflight = d->inflight;
-  in.budget_held = d->held_before;
+  in.limits.enabled = TRUE;
+  bc_carry_init (&in.carry, &cfg->margin);
+  in.carry.requested_kib = d->requested_mib * MIB;
+  in.carry.requested_at_ms = NOW - d->requested_ago_ms;
+  in.carry.apply_inflight = d->inflight;
+  in.carry.budget_held = d->held_before;
   in.balloon_updated_ms = d->balloon_age_ms ? NOW - d->balloon_age_ms : 0;
   in.agent_seen = d->agent_seen;
   in.agent_failures = d->agent_failures;
-  in.last_current_kib = d->last_current_mib * MIB;
+  in.carry.last_current_kib = d->last_current_mib * MIB;
   in.balloon.autodeflate = d->autodeflate;
-  in.hold_floor_kib = d->hold_floor_mib * MIB;
-  in.hold_until_ms = d->hold_floor_mib ? NOW + d->hold_left_ms : 0;
-  in.policy.weight = d->weight;
+  in.carry.took_back_floor_kib = d->hold_floor_mib * MIB;
+  in.carry.took_back_until_ms = d->hold_floor_mib ? NOW + d->hold_left_ms : 0;
+  in.limits.weight = d->weight;
   return in;
 }
 
@@ -221,10 +225,12 @@ run_case (gconstpointer data)
   BcConfig cfg;
   BcPassInput in[2], before[2];
   BcPassOutput out[2];
-  BcPassParams p = { &cfg, c->budget_mib * MIB, NOW, c->dry_run };
+  BcPassParams p = { &cfg, { 0 }, NOW, c->dry_run };
   BcPassBudget budget;
 
   bc_config_defaults (&cfg);
+  cfg.follow = FALSE;
+  cfg.budget_kib = (gint64) (c->budget_mib * MIB);
   if (c->cfg_weight)
     cfg.domain_weight = c->cfg_weight;
   for (guint i = 0; i < c->n; i++)
@@ -232,13 +238,14 @@ run_case (gconstpointer data)
   memcpy (before, in, sizeof in);
   budget = bc_pass_plan (&p, in, c->n, out);
   g_assert_cmpint (budget.floors_over, ==, c->floors_over);
+  g_assert_cmpuint (budget.budget_kib, ==, c->budget_mib * MIB);
   /* pure: the inputs are as they were; the controller's state is out */
   g_assert_cmpmem (in, c->n * sizeof in[0], before, c->n * sizeof before[0]);
   for (guint i = 0; i < c->n; i++)
     {
       check (&c->want[i], &out[i], c->name, i);
       if (out[i].decided)
-        g_assert_cmpint (out[i].margin.last_tick_ms, ==, NOW);
+        g_assert_cmpint (out[i].carry.margin.last_tick_ms, ==, NOW);
       bc_pass_output_clear (&out[i]);
     }
 }
@@ -251,10 +258,10 @@ test_settled (void)
 
   in.balloon.current_kib = 1024 * MIB;
   g_assert_cmpuint (bc_pass_settled_kib (&in, NOW), ==, 1024 * MIB);
-  in.requested_kib = 900 * MIB;
-  in.requested_at_ms = NOW - BC_SETTLE_MS + 1;
+  in.carry.requested_kib = 900 * MIB;
+  in.carry.requested_at_ms = NOW - BC_SETTLE_MS + 1;
   g_assert_cmpuint (bc_pass_settled_kib (&in, NOW), ==, 900 * MIB);
-  in.requested_at_ms = NOW - BC_SETTLE_MS;
+  in.carry.requested_at_ms = NOW - BC_SETTLE_MS;
   g_assert_cmpuint (bc_pass_settled_kib (&in, NOW), ==, 1024 * MIB);
 }
 

@@ -36,24 +36,27 @@ fill_input (BcPassInput *in)
   in->guest.at_ms = 22;
   in->agent_seen = TRUE;
   in->agent_failures = G_MAXUINT;
-  in->policy = (BcDomainPolicy) { TRUE, 31, 32 };
-  in->margin.state = BC_STATE_DOWN;
-  in->margin.margin_kib = -(gint64) BC_RECORD_KIB_MAX;
-  in->margin.last_tick_ms = -1;
-  in->margin.have_prev = TRUE;
-  in->margin.prev = (BcMarginSample) { 41, 42, 48, G_MAXUINT64, TRUE, TRUE, 43, 44, 45, 46, 47, 10000 };
-  in->margin.shrink_step_kib = -51;
-  in->margin.hold_until_ms = 52;
-  in->margin.edge_kib = (gint64) BC_RECORD_KIB_MAX;
-  in->margin.edge_at_ms = 53;
-  in->margin.grown_kib = -54;
-  in->margin.hold_ms = 55;
-  in->margin.refault_rate_kib = -56;
-  memset (in->margin.reason, 'r', sizeof in->margin.reason - 1);
-  in->requested_kib = 61;
-  in->requested_at_ms = 62;
-  in->apply_inflight = TRUE;
-  in->budget_held = TRUE;
+  in->limits = (BcDomainLimits) { TRUE, 31, 32 };
+  in->carry.margin.state = BC_STATE_DOWN;
+  in->carry.margin.margin_kib = -(gint64) BC_RECORD_KIB_MAX;
+  in->carry.margin.last_tick_ms = -1;
+  in->carry.margin.have_prev = TRUE;
+  in->carry.margin.prev = (BcMarginSample) { 41, 42, 48, G_MAXUINT64, TRUE, TRUE, 43, 44, 45, 46, 47, 10000 };
+  in->carry.margin.shrink_step_kib = -51;
+  in->carry.margin.hold_until_ms = 52;
+  in->carry.margin.edge_kib = (gint64) BC_RECORD_KIB_MAX;
+  in->carry.margin.edge_at_ms = 53;
+  in->carry.margin.grown_kib = -54;
+  in->carry.margin.hold_ms = 55;
+  in->carry.margin.refault_rate_kib = -56;
+  memset (in->carry.margin.reason, 'r', sizeof in->carry.margin.reason - 1);
+  in->carry.requested_kib = 61;
+  in->carry.requested_at_ms = 62;
+  in->carry.apply_inflight = TRUE;
+  in->carry.budget_held = TRUE;
+  in->carry.last_current_kib = 63;
+  in->carry.took_back_floor_kib = BC_RECORD_KIB_MAX;
+  in->carry.took_back_until_ms = 65;
 }
 
 static void
@@ -67,7 +70,11 @@ fill_pass (BcRecordPass *p, BcRecordDomain *d)
   p->cfg.domain_max_kib = 4096 * MIB;
   p->cfg.guest_size_kib = 3 * MIB;
   p->pass = 3;
-  p->host_kib = 32 << 20;
+  p->have_host = TRUE;
+  p->host.host_kib = 32 << 20;
+  p->host.figures = (BcHostFigures) { 71, 72, TRUE, G_MAXUINT64, 73, TRUE, 10000 };
+  p->host.figures_at_ms = 74;
+  p->host.carry = (BcBudgetCarry) { 75, BC_RECORD_MS_MAX, TRUE };
   p->budget_kib = BC_RECORD_KIB_MAX;
   p->now_ms = BC_RECORD_MS_MAX;
   p->dry_run = TRUE;
@@ -103,7 +110,8 @@ test_round_trip (void)
   g_assert_true (bc_record_from_json (line, strlen (line), &back, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (back.pass, ==, p.pass);
-  g_assert_cmpuint (back.host_kib, ==, p.host_kib);
+  g_assert_true (back.have_host);
+  g_assert_cmpmem (&back.host, sizeof back.host, &p.host, sizeof p.host);
   g_assert_cmpuint (back.budget_kib, ==, p.budget_kib);
   g_assert_cmpint (back.now_ms, ==, p.now_ms);
   g_assert_cmpint (back.dry_run, ==, p.dry_run);
@@ -141,10 +149,10 @@ test_margin_before_hold (void)
   g_assert_cmpuint (strlen (old), <, strlen (line));
   g_assert_true (bc_record_from_json (old, strlen (old), &back, &error));
   g_assert_no_error (error);
-  g_assert_cmpuint (back.domains[0].in.margin.prev.inactive_file_kib, ==, 0);
-  g_assert_cmpint (back.domains[0].in.margin.hold_ms, ==, 0);
-  g_assert_cmpint (back.domains[0].in.margin.refault_rate_kib, ==, 0);
-  g_assert_cmpint (back.domains[0].in.margin.grown_kib, ==, -54);
+  g_assert_cmpuint (back.domains[0].in.carry.margin.prev.inactive_file_kib, ==, 0);
+  g_assert_cmpint (back.domains[0].in.carry.margin.hold_ms, ==, 0);
+  g_assert_cmpint (back.domains[0].in.carry.margin.refault_rate_kib, ==, 0);
+  g_assert_cmpint (back.domains[0].in.carry.margin.grown_kib, ==, -54);
   bc_record_pass_clear (&back);
   broken = g_regex_replace_literal (grown, old, -1, 0, "", 0, NULL);
   g_assert_false (bc_record_from_json (broken, strlen (broken), &back, &error));
@@ -228,8 +236,8 @@ static void
 test_struct_sizes (void)
 {
 #if defined(__x86_64__)
-  g_assert_cmpuint (sizeof (BcPassInput), ==, 552);
-  g_assert_cmpuint (sizeof (BcConfig), ==, 504); /* from_file: not a setting, not recorded */
+  g_assert_cmpuint (sizeof (BcPassInput), ==, 544);
+  g_assert_cmpuint (sizeof (BcConfig), ==, 496); /* from_file: not a setting, not recorded */
 #else
   g_test_skip ("sizes known for x86_64");
 #endif
@@ -289,9 +297,16 @@ typedef struct {
 } Bad;
 
 static const Bad bads[] = {
-  { "not-json", "{\"format\":1", "{\"format\":1,,", "not JSON: *" },
-  { "unbalanced", "{\"format\":1", "[{\"format\":1", "not JSON: *" },
-  { "format", "\"format\":1", "\"format\":2", "format 2: this balloonctl reads format 1" },
+  { "not-json", "{\"format\":2", "{\"format\":2,,", "not JSON: *" },
+  { "unbalanced", "{\"format\":2", "[{\"format\":2", "not JSON: *" },
+  { "format", "\"format\":2", "\"format\":3", "format 3: this balloonctl reads formats 1 to 2" },
+  { "format-0", "\"format\":2", "\"format\":0", "format 0: this balloonctl reads formats 1 to 2" },
+  /* format 2 has the host's figures, format 1 none */
+  { "host-missing", "\"host\":{", "\"hosts\":{", "host: missing" },
+  { "format-1-host", "\"format\":2", "\"format\":1", "the line: has members it should not have" },
+  { "host-range", "\"pressure_some_bp\":10000", "\"pressure_some_bp\":10001",
+    "host.figures.pressure_some_bp: 10001 is out of range (0..10000)" },
+  { "host-member", "\"figures_at_ms\":74", "\"figures_at_ms\":74,\"x\":1", "host: has members it should not have" },
   { "unknown", "\"pass\":3", "\"pass\":3,\"passes\":4", "the line: has members it should not have" },
   { "missing", "\"budget_kib\":1125899906842624,", "", "budget_kib: missing" },
   { "range", "\"current_kib\":1125899906842624", "\"current_kib\":1125899906842625",
@@ -312,7 +327,7 @@ static const Bad bads[] = {
   { "below-2^63", "\"requested_at_ms\":62", "\"requested_at_ms\":-9223372036854775809",
     "domains[0].in.requested_at_ms: -9223372036854775809 is out of range (-9223372036854775808..9223372036854775807)" },
   { "config-hex", "\"step-mib\":1048576", "\"step-mib\":0x10", "not JSON: 0x10 at byte * is not a JSON number" },
-  { "quotes", "{\"format\":1", "{'format':1", "not JSON: unexpected character ''' at byte 2" },
+  { "quotes", "{\"format\":2", "{'format':1", "not JSON: unexpected character ''' at byte 2" },
   { "time", "\"requested_at_ms\":62", "\"requested_at_ms\":-2",
     "domains[0].in.requested_at_ms: -2 is out of range (-1..9007199254740992)" },
   { "bool", "\"managed\":true", "\"managed\":1", "domains[0].in.managed: not true or false" },
@@ -327,7 +342,10 @@ static const Bad bads[] = {
     "config: [controller] x\n[host]\nbudget-mib: not a plain value" },
   { "config-value", "\"policy\":\"mom\"", "\"policy\":\"mom\\n[x]\"", "config: [controller] policy: not a plain value" },
   { "config-policy", "\"policy\":\"mom\"", "\"policy\":\"best\"", "config: [controller] policy: unknown policy 'best'*" },
-  { "depth", "\"format\":1", "\"format\":1,\"x\":[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]", "nested deeper than 16" },
+  /* a member no longer written: still read from older lines, and checked */
+  { "gone-range", "\"disk_caches_kib\":5", "\"disk_caches_kib\":5,\"actual_kib\":-1",
+    "domains[0].in.balloon.actual_kib: negative" },
+  { "depth", "\"format\":2", "\"format\":2,\"x\":[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]", "nested deeper than 16" },
 };
 
 static char *
@@ -440,13 +458,10 @@ static const guint64 used_mib[NDOMS][PASSES] = {
     600, 600, 600, 600, 1300, 1300, 1300, 1300, 1300, 1300, 400, 400, 400, 400, 400, 400, 400, 400, 400, 400 },
 };
 
-/* The daemon's record of one domain, as bc-domain.c and bc-apply.c keep it. */
+/* A daemon's domain: the carry as the pass leaves it, confirmed as its
+ * applies answer, and a balloon that moves. */
 typedef struct {
-  BcMarginState margin;
-  gboolean budget_held;
-  guint64 requested_kib;
-  gint64 requested_at_ms;
-  gboolean inflight;
+  BcCarry carry;
   guint64 current_kib;
   guint64 landing_kib;     /* where the balloon will be... */
   int landing_pass;        /* ...from this pass (-1: nowhere new) */
@@ -462,53 +477,57 @@ sim_input (const SimDom *s, guint i, int k, BcPassInput *in)
   in->balloon.current_kib = s->current_kib;
   in->balloon.max_kib = 2048 * MIB;
   in->balloon.have_stats = TRUE;
-  in->balloon.available_kib = 2048 * MIB;
+  in->balloon.guest_total_kib = 2048 * MIB;
   in->balloon.usable_kib = (2048 - used_mib[i][k]) * MIB;
   in->balloon.disk_caches_kib = (k % 7) * 40 * MIB;
-  in->policy.enabled = TRUE;
-  in->margin = s->margin;
-  in->requested_kib = s->requested_kib;
-  in->requested_at_ms = s->requested_at_ms;
-  in->apply_inflight = s->inflight;
-  in->budget_held = s->budget_held;
+  in->limits.enabled = TRUE;
+  in->carry = s->carry;
 }
 
-/* An apply answers quickly, after the next pass, or fails, in turn; a
- * dry run takes the target at once.  The balloon lands 20 MiB off the
- * target two passes later. */
+/* An apply answers quickly, after the next pass, or fails, in turn (a dry
+ * run the pass takes at once).  The balloon lands 20 MiB off the target
+ * two passes later. */
 static void
-sim_apply (SimDom *s, const BcPassOutput *out, int k, gint64 now_ms, gboolean dry_run)
+sim_apply (SimDom *s, const BcPassOutput *out, int k, gint64 now_ms)
 {
-  s->margin = out->margin;
-  if (out->decided)
-    s->budget_held = out->budget_held;
-  if (out->action == BC_ACTION_NONE)
+  s->carry = out->carry;
+  if (out->action != BC_ACTION_SET)
     return;
-  if (dry_run)
+  if (k % 3 == 2)
     {
-      s->requested_kib = out->new_kib, s->requested_at_ms = now_ms;
+      bc_carry_refused (&s->carry);
       return;
     }
-  if (k % 3 == 2)
-    return;
   s->landing_kib = out->new_kib + 20 * MIB;
   s->landing_pass = k + 2;
   if (k % 3 == 0)
-    s->requested_kib = out->new_kib, s->requested_at_ms = now_ms + 5;
+    bc_carry_confirm (&s->carry, out->new_kib, now_ms + 5);
   else
-    s->inflight = TRUE, s->done_kib = out->new_kib, s->done_at_ms = now_ms + 1500;
+    s->done_kib = out->new_kib, s->done_at_ms = now_ms + 1500;
 }
 
 static void
 sim_between (SimDom *s, int k)
 {
-  if (s->inflight && s->done_at_ms)
+  if (s->done_at_ms)
     {
-      s->requested_kib = s->done_kib, s->requested_at_ms = s->done_at_ms;
-      s->inflight = FALSE, s->done_at_ms = 0;
+      bc_carry_confirm (&s->carry, s->done_kib, s->done_at_ms);
+      s->done_at_ms = 0;
     }
   if (s->landing_pass == k + 1)
     s->current_kib = s->landing_kib;
+}
+
+/* The host's figures, pass by pass ([host] follow): the host's free
+ * memory falls, then its memory pressure rises past 10 %, then eases. */
+static BcHostFigures
+sim_host (int k)
+{
+  BcHostFigures h = { .mem_total_kib = 8192 * MIB, .have_pressure = TRUE };
+
+  h.mem_available_kib = (guint64) (k < 20 ? 2200 - 60 * k : 1000) * MIB;
+  h.pressure_some_bp = k >= 24 && k < 30 ? 2500 : 100;
+  return h;
 }
 
 static void
@@ -520,20 +539,32 @@ sim_config (BcConfig *cfg)
   cfg->agent = FALSE;
   cfg->margin_interval_ms = 2000;
   cfg->budget_kib = 2600 * MIB;
+  cfg->follow = FALSE;
 }
 
-/* A recording as `run --record` makes it, of PASSES passes a second apart. */
+/* ...following the host instead: its fixed budget is 8192 - reserve. */
+static void
+sim_config_follow (BcConfig *cfg)
+{
+  sim_config (cfg);
+  cfg->budget_kib = 0;
+  cfg->follow = TRUE;
+}
+
+/* A recording as `run --record` makes it, of PASSES passes a second apart,
+ * with the host's figures as [host] follow reads them. */
 static BcRecordPass *
-simulate (gboolean dry_run)
+simulate_with (gboolean dry_run, gboolean follow)
 {
   BcRecordPass *rec = g_new0 (BcRecordPass, PASSES);
   SimDom sim[NDOMS] = { 0 };
+  BcBudgetCarry host_carry = { 0 };
   BcConfig cfg;
 
-  sim_config (&cfg);
+  (follow ? sim_config_follow : sim_config) (&cfg);
   for (guint i = 0; i < NDOMS; i++)
     {
-      bc_margin_init (&sim[i].margin, &cfg.margin);
+      bc_carry_init (&sim[i].carry, &cfg.margin);
       sim[i].current_kib = 1024 * MIB;
     }
   for (int k = 0; k < PASSES; k++)
@@ -541,13 +572,16 @@ simulate (gboolean dry_run)
       BcRecordPass *p = &rec[k];
       BcPassInput in[NDOMS];
       BcPassOutput out[NDOMS];
-      BcPassParams params = { &cfg, cfg.budget_kib, 50000 + k * 1000, dry_run };
+      gint64 now_ms = 50000 + k * 1000;
+      BcPassParams params = { &cfg, { 8192 * MIB, sim_host (k), now_ms - 300, host_carry }, now_ms, dry_run };
+      BcPassBudget budget;
 
-      *p = (BcRecordPass) { (guint64) k + 1, cfg, 8192 * MIB, cfg.budget_kib, params.now_ms, dry_run, NDOMS,
-                            g_new0 (BcRecordDomain, NDOMS) };
       for (guint i = 0; i < NDOMS; i++)
         sim_input (&sim[i], i, k, &in[i]);
-      bc_pass_plan (&params, in, NDOMS, out);
+      budget = bc_pass_plan (&params, in, NDOMS, out);
+      host_carry = budget.host_carry;
+      *p = (BcRecordPass) { (guint64) k + 1, cfg, TRUE, params.host, budget.budget_kib, now_ms, dry_run, NDOMS,
+                            g_new0 (BcRecordDomain, NDOMS) };
       for (guint i = 0; i < NDOMS; i++)
         {
           g_strlcpy (p->domains[i].uuid, i ? UUID_B : UUID_A, sizeof p->domains[i].uuid);
@@ -555,11 +589,18 @@ simulate (gboolean dry_run)
           p->domains[i].run = 1;
           p->domains[i].in = in[i];
           p->domains[i].out = out[i];
-          sim_apply (&sim[i], &out[i], k, params.now_ms, dry_run);
+          sim_apply (&sim[i], &out[i], k, now_ms);
           sim_between (&sim[i], k);
         }
     }
   return rec;
+}
+
+/* A recording as `run --record` makes it, of PASSES passes a second apart. */
+static BcRecordPass *
+simulate (gboolean dry_run)
+{
+  return simulate_with (dry_run, FALSE);
 }
 
 static void
@@ -627,6 +668,62 @@ test_replay_exact (gconstpointer data)
   recording_free (rec);
 }
 
+/* [host] follow redone: a recording replayed with its own configuration
+ * gives every decision again, the budget made anew from the host's figures
+ * as the daemon made it; without the pressure rule, or without follow,
+ * others.  The same passes without the host's figures (format 1) run on
+ * the budget they recorded, and give every decision again too. */
+static void
+test_replay_follow (void)
+{
+  BcRecordPass *rec = simulate_with (FALSE, TRUE);
+  BcReplayOptions opts = { .have_config = TRUE }, none = { 0 };
+  g_autoptr (GHashTable) budgets = g_hash_table_new (g_int64_hash, g_int64_equal);
+  guint changes;
+
+  /* the budget followed the host: smoothed down, cut under pressure */
+  for (int k = 0; k < PASSES; k++)
+    g_hash_table_add (budgets, &rec[k].budget_kib);
+  g_assert_cmpuint (g_hash_table_size (budgets), >=, 20);
+  g_assert_cmpuint (rec[25].budget_kib, <, rec[23].budget_kib);
+  g_assert_cmpuint (replay_all (&none, rec, &changes), ==, 0);
+  sim_config_follow (&opts.cfg);
+  g_assert_cmpuint (replay_all (&opts, rec, &changes), ==, 0);
+  opts.cfg.pressure_percent = 0;
+  g_assert_cmpuint (replay_all (&opts, rec, &changes), >, 0);
+  sim_config_follow (&opts.cfg);
+  opts.cfg.follow = FALSE;
+  g_assert_cmpuint (replay_all (&opts, rec, &changes), >, 0);
+  for (int k = 0; k < PASSES; k++)
+    rec[k].have_host = FALSE;
+  g_assert_cmpuint (replay_all (&none, rec, &changes), ==, 0);
+  recording_free (rec);
+}
+
+/* A line of format 1 (no "host") reads, without the host's figures. */
+static void
+test_format_1 (void)
+{
+  BcRecordPass p, back = { 0 };
+  BcRecordDomain d;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GRegex) host = g_regex_new ("\"host\":\\{\"figures\":\\{[^}]*\\},\"figures_at_ms\":74,\"carry\":\\{[^}]*\\}\\},", 0, 0, NULL);
+  g_autofree char *line = NULL, *no_host = NULL, *old = NULL;
+
+  fill_pass (&p, &d);
+  line = bc_record_to_json (&p);
+  no_host = g_regex_replace_literal (host, line, -1, 0, "", 0, NULL);
+  g_assert_cmpuint (strlen (no_host), <, strlen (line));
+  old = replace_once (no_host, "\"format\":2", "\"format\":1");
+  g_assert_true (bc_record_from_json (old, strlen (old), &back, &error));
+  g_assert_no_error (error);
+  g_assert_false (back.have_host);
+  g_assert_cmpuint (back.host.host_kib, ==, p.host.host_kib);
+  g_assert_cmpuint (back.host.figures.mem_total_kib, ==, 0);
+  g_assert_cmpuint (back.budget_kib, ==, p.budget_kib);
+  bc_record_pass_clear (&back);
+}
+
 /* Another policy decides otherwise, with its own controller: committed
  * never moves the margin. */
 static void
@@ -646,7 +743,7 @@ test_replay_policy (void)
       for (guint i = 0; i < NDOMS; i++)
         {
           if (out[i].decided)
-            g_assert_cmpint (out[i].margin.margin_kib, ==, 128 * MIB);
+            g_assert_cmpint (out[i].carry.margin.margin_kib, ==, 128 * MIB);
           bc_pass_output_clear (&out[i]);
         }
     }
@@ -692,6 +789,68 @@ test_replay_own_requests (void)
   recording_free (rec);
 }
 
+/* Out of step on a pass whose recorded input awaited a change: that change
+ * was the daemon's, not replay's, which makes its own at once; replay goes
+ * on changing the domain instead of waiting for it for ever. */
+static void
+test_replay_not_stuck (void)
+{
+  BcRecordPass *rec = simulate (FALSE);
+  BcReplayOptions opts = { 0 };
+  g_autoptr (BcReplay) r = bc_replay_new (&opts);
+  guint changes = 0;
+
+  /* the recorded first pass decided with nothing awaited; replayed with a
+   * change awaited, it decides otherwise */
+  rec[0].domains[0].in.carry.apply_inflight = TRUE;
+  for (int k = 0; k < PASSES; k++)
+    {
+      BcPassOutput out[NDOMS];
+
+      g_assert_true (bc_replay_pass (r, &rec[k], out, NULL));
+      if (k == 0)
+        g_assert_cmpint (out[0].action, ==, BC_ACTION_NONE);
+      else
+        changes += out[0].action != BC_ACTION_NONE;
+      for (guint i = 0; i < NDOMS; i++)
+        bc_pass_output_clear (&out[i]);
+    }
+  g_assert_cmpuint (bc_replay_decisions_differ (r), >, 0);
+  g_assert_cmpuint (changes, >=, 5);
+  recording_free (rec);
+}
+
+/* Passes missing (a damaged line skipped, a gap in the numbers): what was
+ * carried, the host's budget included, starts again from the recorded;
+ * every other decision is reproduced. */
+static void
+test_replay_gap (void)
+{
+  BcRecordPass *rec = simulate_with (FALSE, TRUE);
+  BcReplayOptions opts = { 0 };
+  g_autoptr (BcReplay) r = bc_replay_new (&opts), skip = bc_replay_new (&opts);
+
+  for (int k = 0; k < PASSES; k++)
+    {
+      BcPassOutput out[NDOMS];
+
+      if (k == 12)
+        {
+          bc_replay_skip_line (skip);
+          continue;
+        }
+      g_assert_true (bc_replay_pass (r, &rec[k], out, NULL));
+      for (guint i = 0; i < NDOMS; i++)
+        bc_pass_output_clear (&out[i]);
+      g_assert_true (bc_replay_pass (skip, &rec[k], out, NULL));
+      for (guint i = 0; i < NDOMS; i++)
+        bc_pass_output_clear (&out[i]);
+    }
+  g_assert_cmpuint (bc_replay_decisions_differ (r), ==, 0);
+  g_assert_cmpuint (bc_replay_decisions_differ (skip), ==, 0);
+  recording_free (rec);
+}
+
 /* A domain the daemon began following anew starts from what was recorded
  * for it, not from what replay carried: a new run of it (its controller
  * whatever it is), or the same run with a controller started afresh (a
@@ -709,22 +868,22 @@ test_replay_anew (gconstpointer data)
   for (int k = 20; new_run && k < PASSES; k++)
     rec[k].domains[0].run = 2;
   if (new_run)
-    rec[20].domains[0].in.margin = rec[5].domains[0].in.margin;
+    rec[20].domains[0].in.carry.margin = rec[5].domains[0].in.carry.margin;
   else
-    bc_margin_init (&rec[20].domains[0].in.margin, &cfg.margin);
-  rec[20].domains[0].in.requested_kib = 0;
+    bc_margin_init (&rec[20].domains[0].in.carry.margin, &cfg.margin);
+  rec[20].domains[0].in.carry.requested_kib = 0;
   for (int k = 0; k <= 20; k++)
     {
       BcPassOutput out[NDOMS], want[NDOMS];
       BcPassInput in[NDOMS] = { rec[k].domains[0].in, rec[k].domains[1].in };
-      BcPassParams p = { &cfg, rec[k].budget_kib, rec[k].now_ms, FALSE };
+      BcPassParams p = { &cfg, rec[k].host, rec[k].now_ms, FALSE };
 
       g_assert_true (bc_replay_pass (r, &rec[k], out, NULL));
       bc_pass_plan (&p, in, NDOMS, want);
       for (guint i = 0; i < NDOMS; i++)
         {
           g_assert_true (bc_record_output_equal (&out[i], &want[i]));
-          g_assert_cmpmem (&out[i].margin, sizeof out[i].margin, &want[i].margin, sizeof want[i].margin);
+          g_assert_cmpmem (&out[i].carry.margin, sizeof out[i].carry.margin, &want[i].carry.margin, sizeof want[i].carry.margin);
           bc_pass_output_clear (&out[i]);
           bc_pass_output_clear (&want[i]);
         }
@@ -755,6 +914,10 @@ main (int argc, char **argv)
   g_test_add_data_func ("/replay/exact", GINT_TO_POINTER (FALSE), test_replay_exact);
   g_test_add_data_func ("/replay/exact-dry-run", GINT_TO_POINTER (TRUE), test_replay_exact);
   g_test_add_func ("/replay/policy", test_replay_policy);
+  g_test_add_func ("/replay/follow", test_replay_follow);
+  g_test_add_func ("/replay/not-stuck", test_replay_not_stuck);
+  g_test_add_func ("/replay/gap", test_replay_gap);
+  g_test_add_func ("/record/format-1", test_format_1);
   g_test_add_func ("/replay/own-requests", test_replay_own_requests);
   g_test_add_data_func ("/replay/anew/new-run", GINT_TO_POINTER (TRUE), test_replay_anew);
   g_test_add_data_func ("/replay/anew/fresh-controller", GINT_TO_POINTER (FALSE), test_replay_anew);

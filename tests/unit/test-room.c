@@ -169,13 +169,13 @@ test_host_sums (void)
 static BcPassInput
 agent_guest (const BcConfig *cfg, guint64 refaulted_mib)
 {
-  BcPassInput in = { .managed = TRUE, .running = TRUE, .have_balloon = TRUE, .policy.enabled = TRUE };
+  BcPassInput in = { .managed = TRUE, .running = TRUE, .have_balloon = TRUE, .limits.enabled = TRUE };
   BcMeminfo mi = { .mem_total_kib = 2000 * MIB, .mem_free_kib = 208 * MIB, .mem_available_kib = 1000 * MIB,
                    .cached_kib = 700 * MIB, .active_file_kib = 200 * MIB, .inactive_file_kib = 400 * MIB,
                    .committed_as_kib = 900 * MIB };
 
   in.balloon = (BcBalloonFigures) { .current_kib = 1800 * MIB, .max_kib = 2048 * MIB, .have_stats = TRUE,
-                                    .available_kib = 2000 * MIB, .usable_kib = 1000 * MIB,
+                                    .guest_total_kib = 2000 * MIB, .usable_kib = 1000 * MIB,
                                     .disk_caches_kib = 700 * MIB };
   in.guest.meminfo = mi;
   in.guest.vmstat.have_refault = TRUE;
@@ -183,11 +183,11 @@ agent_guest (const BcConfig *cfg, guint64 refaulted_mib)
   in.guest.have_vmstat = TRUE;
   in.guest.at_ms = NOW;
   in.agent_seen = TRUE;
-  bc_margin_init (&in.margin, &cfg->margin);
-  in.margin.margin_kib = 200 * MIB;
-  in.margin.have_prev = TRUE;
-  in.margin.last_tick_ms = NOW - 1000;
-  in.margin.prev = (BcMarginSample) { .cached_kib = mi.cached_kib, .active_file_kib = mi.active_file_kib,
+  bc_carry_init (&in.carry, &cfg->margin);
+  in.carry.margin.margin_kib = 200 * MIB;
+  in.carry.margin.have_prev = TRUE;
+  in.carry.margin.last_tick_ms = NOW - 1000;
+  in.carry.margin.prev = (BcMarginSample) { .cached_kib = mi.cached_kib, .active_file_kib = mi.active_file_kib,
                                       .inactive_file_kib = mi.inactive_file_kib, .have_active_file = TRUE,
                                       .have_refault = TRUE, .at_ms = NOW - 1000, .free_kib = mi.mem_free_kib,
                                       .refault_file_kib = (100000 - refaulted_mib * 256) * 4 };
@@ -201,10 +201,13 @@ test_plan (void)
   BcPassInput in[N_PASS];
   BcPassOutput out[N_PASS];
   BcRoomDomain rooms[N_PASS];
-  BcPassParams p = { &cfg, 10 * GIB, NOW, FALSE };
+  BcPassParams p = { &cfg, { 0 }, NOW, FALSE };
+  BcPassBudget budget;
   BcRoomHost h;
 
   bc_config_defaults (&cfg);
+  cfg.follow = FALSE;
+  cfg.budget_kib = 10 * GIB;
   cfg.policy = BC_POLICY_ADAPTIVE;
   in[0] = agent_guest (&cfg, 0);   /* quiet: probes down */
   in[1] = agent_guest (&cfg, 100); /* refaulted 100 MiB in a second: grows */
@@ -216,12 +219,12 @@ test_plan (void)
   in[4] = agent_guest (&cfg, 0);   /* not managed */
   in[4].managed = FALSE;
   in[4].balloon.current_kib = 1024 * MIB;
-  bc_pass_plan (&p, in, N_PASS, out);
-  g_assert_cmpint (out[0].margin.state, ==, BC_STATE_DOWN);
-  g_assert_cmpint (out[1].margin.grown_kib, >, 0);
+  budget = bc_pass_plan (&p, in, N_PASS, out);
+  g_assert_cmpint (out[0].carry.margin.state, ==, BC_STATE_DOWN);
+  g_assert_cmpint (out[1].carry.margin.grown_kib, >, 0);
   g_assert_cmpint (out[2].decision.source, ==, BC_SOURCE_BALLOON);
   g_assert_cmpint (out[3].frozen, ==, BC_FREEZE_AGENT);
-  h = bc_room_plan (&p, in, out, N_PASS, rooms);
+  h = bc_room_plan (&p, budget.budget_kib, in, out, N_PASS, rooms);
 
   g_assert_cmpuint (rooms[0].reclaimable_kib, ==, 500 * MIB);
   g_assert_cmpuint (rooms[0].floor_kib, ==, 1064 * MIB);

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* A domain's own limits, as its metadata's <policy> gives them
+ * (bc-metadata.h reads them from the domain's XML): whether it is
+ * managed, its min and max, its weight.  (The algorithm that steers the
+ * margin is the policy, BcPolicy, bc-policy.h.) */
+#pragma once
+
+#include <glib.h>
+
+/* A domain's part of the host budget when the wants do not fit: with
+ * weights a and b, two domains that both want more get a : b of it. */
+typedef guint BcWeight;
+#define BC_WEIGHT_DEFAULT 100
+#define BC_WEIGHT_MAX 10000
+
+typedef struct {
+  gboolean enabled;
+  guint64 min_kib; /* 0 = not set */
+  guint64 max_kib; /* 0 = not set */
+  BcWeight weight; /* 1..BC_WEIGHT_MAX; 0 = not set */
+} BcDomainLimits;
