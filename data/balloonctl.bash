@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
+# shellcheck shell=bash
 # bash completion for balloonctl(8).
 #
 # The options of each command are those of src/main.c's option tables, one

@@ -48,7 +48,7 @@ static const GOptionEntry status_entries[] = {
     "Refresh every SECS seconds (default 2) in place, fitted to the terminal, until Ctrl-C", "SECS" },
   { "sort", 's', 0, G_OPTION_ARG_STRING, &opt_sort,
     "Sort by a column: name (default), state, source alphabetically; current, target, max, committed, cached, "
-    "active-file, margin largest first; last-change latest first", "COLUMN" },
+    "active-file, margin, weight largest first; last-change latest first", "COLUMN" },
   { NULL }
 };
 

@@ -10,14 +10,14 @@ NODE="test://$(cd "$SRC/tests/data" && pwd)/node.xml"
 EXP=$SRC/tests/expected
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
-n=0 failed=0
+# shellcheck source-path=SCRIPTDIR source=tap.sh
+. "$(dirname "$0")/tap.sh"
 
 # check NAME EXPECTED_RC EXPECTED_STDOUT_FILE|- EXPECTED_STDERR_REGEX|- -- ARGS...
 # (a command that hangs is killed after 30 s: exit 124)
 check() {
     local name=$1 want_rc=$2 want_out=$3 want_err=$4 rc=0
     shift 5
-    n=$((n + 1))
     timeout 30 "$BIN" --state-file "$TMP/none.json" "$@" >"$TMP/out" 2>"$TMP/err" </dev/null || rc=$?
     local why=""
     [ "$rc" -eq "$want_rc" ] || why="exit $rc, wanted $want_rc"
@@ -28,13 +28,7 @@ check() {
     if [ -z "$why" ] && [ "$want_err" != - ]; then
         grep -qE -- "$want_err" "$TMP/err" || why="stderr '$(head -3 "$TMP/err")' does not match '$want_err'"
     fi
-    if [ -z "$why" ]; then echo "ok $n - $name"; else echo "not ok $n - $name: $why"; failed=$((failed + 1)); fi
-}
-
-# result NAME WHY (empty WHY: ok)
-result() {
-    n=$((n + 1))
-    if [ -z "$2" ]; then echo "ok $n - $1"; else echo "not ok $n - $1: $2"; failed=$((failed + 1)); fi
+    result "$name" "$why"
 }
 
 printf '[margin]\nstep-mib = 4 MiB\n' >"$TMP/bad.conf"
@@ -49,7 +43,7 @@ check "status table" 0 cli-status.txt - -- -c "$NODE" status
 check "status json" 0 cli-status.json - -- -c "$NODE" status --json
 check "status with config" 0 cli-status.txt - -- -c "$NODE" --config "$TMP/good.conf" status
 check "version" 0 - - -- version
-grep -qE '^balloonctl [0-9.]+ \(libvirt [0-9]+\.[0-9]+\.[0-9]+\)$' "$TMP/out" && echo "ok $((n += 1)) - version line" || { echo "not ok $((n += 1)) - version line: $(cat "$TMP/out")"; failed=$((failed + 1)); }
+result "version line" "$(grep -qE '^balloonctl [0-9.]+ \(libvirt [0-9]+\.[0-9]+\.[0-9]+\)$' "$TMP/out" || cat "$TMP/out")"
 check "help" 0 - - -- --help
 check "run help" 0 - - -- run --help
 check "no command" 2 - '^balloonctl: no command given \(run, status, replay, version; see --help\)$' --
@@ -85,13 +79,12 @@ mkfifo "$TMP/waiting.fifo"
 writer=$!
 check "FIFO as --config is not opened" 2 - 'waiting.fifo: is a FIFO, not a regular file$' -- -c test:///default --config "$TMP/waiting.fifo" status
 sleep 0.2
-n=$((n + 1))
-if [ -e "$TMP/writer" ]; then echo "not ok $n - --config opened the FIFO (its writer went on)"; failed=$((failed + 1))
-else echo "ok $n - --config looked at the FIFO without opening it"; fi
+result "--config looked at the FIFO without opening it" "$([ ! -e "$TMP/writer" ] || echo "it opened it (its writer went on)")"
 kill "$writer" 2>/dev/null; wait "$writer" 2>/dev/null
 check "directory as --config" 2 - '^balloonctl: .*: is a directory, not a regular file$' -- -c test:///default --config "$TMP" run --once
 check "key given twice" 2 - '^balloonctl: .*/twice.conf: \[margin\] step-mib: given twice \(lines 2 and 3\)$' -- -c "$NODE" --config "$TMP/twice.conf" run --once
 check "value escaped" 2 - "^balloonctl: .*/escape.conf: \[controller\] policy: unknown policy '\\\\x1b\[31mred' " -- -c "$NODE" --config "$TMP/escape.conf" run --once
+# shellcheck disable=SC1003 # '\\' is grep -F's pattern: two backslashes, as written
 result "value escaped once" "$(! grep -qF -e '\\' -e $'\033' "$TMP/err" || cat -v "$TMP/err")"
 check "bad config value" 2 - "^balloonctl: .*/bad.conf: \[margin\] step-mib: '4 MiB' is not a whole number$" -- -c "$NODE" --config "$TMP/bad.conf" run --once
 check "bad config group" 2 - '^balloonctl: .*/badgroup.conf: unknown group \[controler\]$' -- -c "$NODE" --config "$TMP/badgroup.conf" status
@@ -103,10 +96,41 @@ check "reserve above host memory" 2 - '^balloonctl: host budget is 0 KiB: \[host
 
 check "sort by an unknown column" 2 - "^balloonctl: status: --sort: unknown column 'bogus' \(one of name, state, current, target, max, committed, cached, active-file, margin, weight, source, last-change\)$" -- -c "$NODE" status --sort bogus
 check "sort by a column" 0 cli-status.txt - -- -c "$NODE" status --sort NAME
+# --sort by columns whose order is not the names': three domains whose
+# current, max and weight (from a daemon's state file) each order them
+# otherwise (current: b c a; max: c a b; weight: a c b)
+sort_domain() { # NAME N CURRENT_MIB MAX_MIB
+    printf "<domain type='test'><name>%s</name><uuid>00000000-0000-4000-8000-0000000000d%d</uuid><memory unit='MiB'>%d</memory><currentMemory unit='MiB'>%d</currentMemory><vcpu>1</vcpu><os><type>hvm</type></os><devices><memballoon model='virtio'/></devices></domain>" \
+        "$1" "$2" "$4" "$3"
+}
+sort_state() { # N WEIGHT
+    printf '{"uuid":"00000000-0000-4000-8000-0000000000d%d","managed":true,"state":"UP","margin_kib":131072,"weight":%d,"source":"balloon-only"}' "$1" "$2"
+}
+{ echo "<node>"; sort_domain vm-a 1 1024 4096; sort_domain vm-b 2 3072 3072; sort_domain vm-c 3 2048 8192; echo "</node>"; } >"$TMP/sort.xml"
+SORTNODE="test://$TMP/sort.xml"
+printf '{"pid":%d,"uri":"%s","updated_ms":%d,"apply_interval_ms":1000,"domains":[%s,%s,%s]}' $$ "$SORTNODE" "$(date +%s%3N)" \
+    "$(sort_state 1 300)" "$(sort_state 2 50)" "$(sort_state 3 100)" >"$TMP/sort-state.json"
+for sorted in "name:vm-a vm-b vm-c" "current:vm-b vm-c vm-a" "max:vm-c vm-a vm-b" "weight:vm-a vm-c vm-b" "Weight:vm-a vm-c vm-b"; do
+    column=${sorted%%:*} rc=0 why=""
+    "$BIN" --state-file "$TMP/sort-state.json" -c "$SORTNODE" status --sort "$column" >"$TMP/out" 2>"$TMP/err" || rc=$?
+    [ "$rc" -eq 0 ] || why="exit $rc: $(head -3 "$TMP/err")"
+    order=$(awk 'NR > 1 { printf "%s%s", sep, $1; sep = " " }' "$TMP/out")
+    [ -n "$why" ] || [ "$order" = "${sorted#*:}" ] || why="rows in the order '$order', wanted '${sorted#*:}': $(cat "$TMP/out")"
+    result "sort by $column" "$why"
+done
+# every column --sort takes is named in status --help and in balloonctl(8)
+columns=$("$BIN" status --sort bogus 2>&1 | sed -nE 's/.*\(one of (.*)\)$/\1/p' | tr -d ,)
+help=$("$BIN" status --help | grep -e '--sort')
+manpara=$(sed -n '/^\.BR \\-s ", " \\-\\-sort/,/^\.TP/p' "$SRC/man/balloonctl.8" | sed 's/\\-/-/g')
+why=""
+[ -n "$columns" ] && [ -n "$help" ] && [ -n "$manpara" ] || why="no column list ('$columns'), --help line ('$help') or man paragraph"
+for c in $columns; do
+    grep -qw -- "$c" <<<"$help" || why="$why; $c not in --help"
+    grep -qw -- "$c" <<<"$manpara" || why="$why; $c not in balloonctl(8)"
+done
+result "--sort's columns in --help and balloonctl(8)" "$why"
 check "watch interval out of range" 2 - "^balloonctl: status: --watch: '0' is not a number of seconds from 0.1 to 86400$" -- -c "$NODE" status --watch 0
 check "watch with json" 2 - '^balloonctl: status: --watch and --json do not go together$' -- -c "$NODE" status --watch --json
-
-# ok NAME / not ok NAME: WHY
 
 # status shows the daemon's columns through any URI of the same local
 # hypervisor (qemu:///system or qemu+unix:///system?socket=...): here a
@@ -236,7 +260,7 @@ result "replay follow --json: host figures recorded" "$(grep -q '"host_figures_r
 check "replay bad line" 0 - "^balloonctl: warning: .*/bad-member.jsonl: line 3: config: missing; line skipped$" -- replay "$TMP/bad-member.jsonl"
 result "replay bad line: the others replayed, the skip counted" "$(grep -qx '5 passes replayed, policy paper (recorded: paper); 1 damaged line skipped' "$TMP/out" || echo "summary: $(grep 'passes replayed' "$TMP/out")")"
 check "replay corrupt line" 0 - '^balloonctl: warning: .*/corrupt.jsonl: line 5: not JSON: .*unexpected character.*; line skipped$' -- replay "$TMP/corrupt.jsonl"
-grep -q $'\033' "$TMP/err" && { echo "not ok $((n += 1)) - replay corrupt line: a control character reached stderr"; failed=$((failed + 1)); } || echo "ok $((n += 1)) - replay corrupt line: escaped"
+result "replay corrupt line: escaped" "$(! grep -q $'\033' "$TMP/err" || echo "a control character reached stderr")"
 # a pass glued to a line cut short (a crash while recording, then --record
 # again): that line is lost, not the passes after it; a blank line is
 # passed over without a word
@@ -244,12 +268,12 @@ grep -q $'\033' "$TMP/err" && { echo "not ok $((n += 1)) - replay corrupt line: 
 check "replay a glued line" 0 - "^balloonctl: warning: .*/glued.jsonl: line 3: not JSON: .*; line skipped$" -- replay "$TMP/glued.jsonl"
 result "replay a glued line: the others replayed, the skip counted" "$(grep -qx '5 passes replayed, policy paper (recorded: paper); 1 damaged line skipped' "$TMP/out" || echo "summary: $(grep 'passes replayed' "$TMP/out")")$([ "$(wc -l <"$TMP/err")" -eq 1 ] || echo " stderr: $(cat "$TMP/err")")"
 check "replay --json counts skipped lines" 0 - - -- replay --json "$TMP/glued.jsonl"
-result "replay --json counts skipped lines: lines_skipped 1" "$(grep -q '"lines_skipped" : 1,' "$TMP/out" || echo "$(head -4 "$TMP/out")")"
+result "replay --json counts skipped lines: lines_skipped 1" "$(grep -q '"lines_skipped" : 1,' "$TMP/out" || head -4 "$TMP/out")"
 { echo; head -3 "$REC"; printf ' \t\n\n'; tail -n +4 "$REC"; echo; } >"$TMP/blank.jsonl"
 check "replay blank lines" 0 replay.txt - -- replay "$TMP/blank.jsonl"
 result "replay blank lines: not a word" "$([ ! -s "$TMP/err" ] || echo "stderr: $(head -3 "$TMP/err")")"
 # many damaged lines: the first ten named, then one line for the rest
-{ for i in $(seq 15); do echo '{"format":1}'; done; cat "$REC"; } >"$TMP/many.jsonl"
+{ for _ in $(seq 15); do echo '{"format":1}'; done; cat "$REC"; } >"$TMP/many.jsonl"
 check "replay many damaged lines" 0 - 'more damaged lines, not named \(the summary counts them\)$' -- replay "$TMP/many.jsonl"
 result "replay many damaged lines: eleven lines said, fifteen counted" "$([ "$(wc -l <"$TMP/err")" -eq 11 ] || echo "stderr: $(wc -l <"$TMP/err") lines")$(grep -q '; 15 damaged lines skipped$' "$TMP/out" || echo " summary: $(grep 'passes replayed' "$TMP/out")")"
 # strict integers: hex is not JSON (json-glib read 0x40 as 64); 2^63 is out
@@ -261,10 +285,11 @@ printf '{"format":1}\n' >"$TMP/none.jsonl"
 check "replay no good line" 2 - '^balloonctl: .*/none.jsonl: no pass recorded \(1 damaged lines skipped\)$' -- replay "$TMP/none.jsonl"
 sed 's/"name":"vm-a"/"name":"vm-\\u001b[2Ja"/' "$REC" >"$TMP/escape.jsonl"
 check "replay escapes names" 0 - - -- replay "$TMP/escape.jsonl"
-n=$((n + 1))
+why=""
 if grep -q $'\033' "$TMP/out" || ! grep -qF 'T+0.0s vm-\x1b[2Ja: 1024 -> 960 MiB' "$TMP/out"; then
-    echo "not ok $n - replay escapes names: $(head -1 "$TMP/out" | cat -v)"; failed=$((failed + 1))
-else echo "ok $n - replay escapes names: escaped"; fi
+    why=$(head -1 "$TMP/out" | cat -v)
+fi
+result "replay escapes names: escaped" "$why"
 # output that cannot be written: exit 1 with a message (it was exit 0)
 for json in "" --json; do
     rc=0
@@ -276,10 +301,11 @@ for json in "" --json; do
 done
 sed 's/"name":"vm-a"/"name":"vm-\\u202e\\u2028a"/' "$REC" >"$TMP/bidi.jsonl"
 check "replay escapes bidi and separators" 0 - - -- replay "$TMP/bidi.jsonl"
-n=$((n + 1))
+why=""
 if grep -q $'\xe2\x80\xae\|\xe2\x80\xa8' "$TMP/out" || ! grep -qF 'vm-\u202e\u2028a: 1024 -> 960 MiB' "$TMP/out"; then
-    echo "not ok $n - replay escapes bidi and separators: $(head -1 "$TMP/out" | cat -v)"; failed=$((failed + 1))
-else echo "ok $n - replay escapes bidi and separators: escaped"; fi
+    why=$(head -1 "$TMP/out" | cat -v)
+fi
+result "replay escapes bidi and separators: escaped" "$why"
 check "replay empty" 2 - '^balloonctl: .*/empty.jsonl: no pass recorded$' -- replay "$TMP/empty.jsonl"
 check "replay missing file" 2 - '^balloonctl: .*/nonexistent.jsonl: No such file or directory$' -- replay "$TMP/nonexistent.jsonl"
 # a FIFO waited for a writer for ever, /dev/zero never ended
@@ -301,10 +327,11 @@ check "run --record on a symbolic link" 1 - '^balloonctl: recording: .*/rec.link
 # mode kept (it was made 0600 and appended to)
 printf 'notes\nline2' >"$TMP/notes.txt"; chmod 0644 "$TMP/notes.txt"
 check "run --record on a file that is not a recording" 1 - '^balloonctl: recording: .*/notes.txt: is not a balloonctl recording \(its first line is not one\): left alone$' -- -c "$NODE" --config "$TMP/good.conf" run --once --dry-run --record "$TMP/notes.txt"
-n=$((n + 1))
-if [ "$(cat "$TMP/notes.txt")" = "$(printf 'notes\nline2')" ] && [ "$(stat -c %a "$TMP/notes.txt")" = 644 ]; then
-    echo "ok $n - run --record on a file that is not a recording: left as it was"
-else echo "not ok $n - run --record on a file that is not a recording: changed"; failed=$((failed + 1)); fi
+why=""
+if [ "$(cat "$TMP/notes.txt")" != "$(printf 'notes\nline2')" ] || [ "$(stat -c %a "$TMP/notes.txt")" != 644 ]; then
+    why="changed"
+fi
+result "run --record on a file that is not a recording: left as it was" "$why"
 
 # --state-file naming what is not a state file: refused before anything is
 # written, left as it was (it used to be replaced, then removed at exit)
@@ -364,10 +391,11 @@ done
 # every line of the log is one of the daemon's, nothing raw reaches it
 HOSTILE="test://$(cd "$SRC/tests/data" && pwd)/node-hostile.xml"
 check "log of a hostile name" 0 - 'evil\\nFORGED: balloonctl-WARNING \*\*: fake\\r\\u202ex: managed' -- -c "$HOSTILE" run --once -v
-n=$((n + 1))
+why=""
 if grep -vqE '^balloonctl(-[A-Za-z]+)?-(Message|INFO|DEBUG|WARNING)' "$TMP/err" || grep -q $'\r\|\xe2\x80\xae' "$TMP/err"; then
-    echo "not ok $n - log of a hostile name, one line a message: $(cat -v "$TMP/err" | head -3)"; failed=$((failed + 1))
-else echo "ok $n - log of a hostile name, one line a message"; fi
+    why=$(cat -v "$TMP/err" | head -3)
+fi
+result "log of a hostile name, one line a message" "$why"
 # status DOMAIN of that name: found, every line one of its own, escaped
 check "status DOMAIN of a hostile name" 0 - - -- -c "$HOSTILE" status $'evil\nFORGED: balloonctl-WARNING **: fake\r\xe2\x80\xaex'
 why=""
@@ -387,6 +415,7 @@ rc=0
 why=""
 [ "$rc" -eq 0 ] || why="exit $rc: $(head -3 "$TMP/err" | cat -v)"
 [ -n "$why" ] || grep -qE 'balloonctl-WARNING \*\*: [0-9:.]+: .*/e\\x1b\[2J/state\.json: ' "$TMP/err" || why="no escaped path: $(cat -v "$TMP/err")"
+# shellcheck disable=SC1003 # '\\' is grep -F's pattern: two backslashes, as written
 [ -n "$why" ] || ! grep -qF -e '\\' -e $'\033' "$TMP/err" || why="escaped twice or raw: $(cat -v "$TMP/err")"
 [ -n "$why" ] || [ "$(grep -c . "$TMP/err")" -eq 1 ] || why="not one line: $(cat -v "$TMP/err")"
 result "log: a value with ESC escaped once" "$why"
@@ -439,8 +468,7 @@ LIMITS="test://$(cd "$SRC/tests/data" && pwd)/node-limits.xml"
 check "metadata max-mib 1 refused" 0 - 'typo: not managed: metadata: <max-mib> 1 is below 64 MiB' -- -c "$LIMITS" run --once
 check "metadata max-mib under the floor refused" 0 - 'under-floor: not managed: metadata: <max-mib> 100 is below \[domain\] min-mib 128' -- -c "$LIMITS" run --once
 check "a 20 TiB domain shown at its size" 0 - - -- -c "$LIMITS" status
-grep -qE '^huge +- +20\.00 TiB +- +20\.00 TiB ' "$TMP/out" && echo "ok $((n += 1)) - 20 TiB, not 16" ||
-    { echo "not ok $((n += 1)) - 20 TiB, not 16: $(grep huge "$TMP/out")"; failed=$((failed + 1)); }
+result "20 TiB, not 16" "$(grep -qE '^huge +- +20\.00 TiB +- +20\.00 TiB ' "$TMP/out" || grep huge "$TMP/out")"
 printf '[domain]\nmax-mib=1\n' >"$TMP/max1.conf"
 check "config max-mib 1 refused" 2 - 'max1.conf: \[domain\] max-mib 1 is below 64 MiB' -- -c "$NODE" --config "$TMP/max1.conf" run --once
 
@@ -470,23 +498,22 @@ items=$(sed -n '/command line (/,/)/p' "$SRC/debian/control" | tr '\n' ' ' | sed
 [ -n "$commands" ] && [ -n "$items" ] || why="no command list ('$commands') or description list ('$items')"
 IFS=, read -ra listed <<<"$items"
 for item in "${listed[@]}"; do
-    word=$(echo $item | cut -d' ' -f1)
+    read -r word _ <<<"$item"
     [[ " $commands " == *" $word "* ]] || why="$why '$word' is not a command ($commands)"
 done
 result "debian/control names no command balloonctl lacks" "$why"
 
 # the shipped unit, with ExecStart at this build's binary
-n=$((n + 1))
 if command -v systemd-analyze >/dev/null; then
     sed "s|@SBINDIR@|$(cd "$(dirname "$BIN")" && pwd)|" "$SRC/data/balloonctl.service.in" >"$TMP/balloonctl.service"
     # any word from it is a problem (it warns without failing)
-    if systemd-analyze verify --man=no "$TMP/balloonctl.service" >"$TMP/err" 2>&1 && [ ! -s "$TMP/err" ]; then
-        echo "ok $n - systemd-analyze verify balloonctl.service"
-    else
-        echo "not ok $n - systemd-analyze verify balloonctl.service: $(head -3 "$TMP/err")"; failed=$((failed + 1))
+    why=""
+    if ! systemd-analyze verify --man=no "$TMP/balloonctl.service" >"$TMP/err" 2>&1 || [ -s "$TMP/err" ]; then
+        why=$(head -3 "$TMP/err")
     fi
+    result "systemd-analyze verify balloonctl.service" "$why"
 else
-    echo "ok $n - systemd-analyze verify balloonctl.service # SKIP no systemd-analyze"
+    result_skip "systemd-analyze verify balloonctl.service" "no systemd-analyze"
 fi
 
 # every `--record PATH` the README and balloonctl(8) show lies where the
@@ -500,10 +527,8 @@ paths=$(sed 's/\\-/-/g' "$SRC/README.md" "$SRC/man/balloonctl.8" | grep -oE -- '
 for p in $paths; do
     ok=""
     for w in $writable; do [[ $p == "$w"/* ]] && ok=1; done
-    [ -n "$ok" ] || why="$why $p is not under the unit's writable directories ($(echo $writable))"
+    [ -n "$ok" ] || why="$why $p is not under the unit's writable directories (${writable//$'\n'/ })"
 done
 result "--record examples are writable under the shipped unit" "$why"
 
-echo "1..$n"
-echo "# $((n - failed)) passed, $failed failed"
-[ "$failed" -eq 0 ]
+tap_done

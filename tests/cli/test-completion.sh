@@ -9,22 +9,15 @@ BIN=$1
 SRC=$2
 export LC_ALL=C LIBVIRT_DEFAULT_URI=
 BASH_COMPLETION=${BASH_COMPLETION:-/usr/share/bash-completion/bash_completion}
-if [ ! -r "$BASH_COMPLETION" ]; then
-    echo "1..0 # SKIP no $BASH_COMPLETION (Debian package bash-completion)"
-    exit 0
-fi
+# shellcheck source-path=SCRIPTDIR source=tap.sh
+. "$(dirname "$0")/tap.sh"
+[ -r "$BASH_COMPLETION" ] || tap_skip_all "no $BASH_COMPLETION (Debian package bash-completion)"
 # shellcheck source=/dev/null
 source "$BASH_COMPLETION"
-# shellcheck source=../../data/balloonctl.bash
+# shellcheck source-path=SCRIPTDIR source=../../data/balloonctl.bash
 source "$SRC/data/balloonctl.bash"
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
-n=0 failed=0
-
-result() {
-    n=$((n + 1))
-    if [ -z "$2" ]; then echo "ok $n - $1"; else echo "not ok $n - $1: $2"; failed=$((failed + 1)); fi
-}
 
 # complete LINE: COMPREPLY, sorted, one line, for the cursor at LINE's end.
 # Words are split at blanks and at the word-break characters '=' and ':',
@@ -81,6 +74,7 @@ check "balloonctl -c qemu:///s" "///session ///system"
 check "balloonctl --connect=qemu:///sy" "///system"
 check "balloonctl -c t" "test:///default"
 # $LIBVIRT_DEFAULT_URI too, taken as it is
+# shellcheck disable=SC2016 # the $(...) is the hostile text: it must not expand
 LIBVIRT_DEFAULT_URI='qemu+ssh://root@h/system?x=$(touch $TMP/ran)*' check "balloonctl -c qemu+ssh://r" "//root@h/system?x=\$(touch \$TMP/ran)*"
 result "\$LIBVIRT_DEFAULT_URI not expanded" "$([ ! -e "$TMP/ran" ] || echo "a command in it ran")"
 # paths
@@ -114,6 +108,4 @@ for c in $commands; do
     result "$c options are those of $c --help" "$([ "$got" = "$want" ] || echo "completion '$got', --help '$want'")"
 done
 
-echo "1..$n"
-echo "# $((n - failed)) passed, $failed failed"
-[ "$failed" -eq 0 ]
+tap_done

@@ -11,19 +11,12 @@ BUILD=$2
 EXPECTED=$3
 LAYOUT=$4
 export LC_ALL=C
-if [ "$LAYOUT" != default ]; then
-    echo "1..0 # SKIP the build's install directories are not the defaults $EXPECTED lists"
-    exit 0
-fi
+# shellcheck source-path=SCRIPTDIR source=tap.sh
+. "$(dirname "$0")/tap.sh"
+[ "$LAYOUT" = default ] || tap_skip_all "the build's install directories are not the defaults $EXPECTED lists"
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 DEST=$TMP/dest
-n=0 failed=0
-
-result() {
-    n=$((n + 1))
-    if [ -z "$2" ]; then echo "ok $n - $1"; else echo "not ok $n - $1: $2"; failed=$((failed + 1)); fi
-}
 
 rc=0
 "$MESON" install -C "$BUILD" --destdir "$DEST" --no-rebuild --quiet >"$TMP/log" 2>&1 || rc=$?
@@ -44,6 +37,4 @@ result "the unit starts the installed binary ($exec_start)" "$([ -n "$exec_start
 left=$(cd "$DEST" && sed 's|^/||' "$TMP/installed" | grep -v '/s\?bin/' | xargs -r grep -lE '@[A-Z_]+@')
 result "no @PLACEHOLDER@ left in installed files" "$([ -z "$left" ] || echo "$left" | tr '\n' ' ')"
 
-echo "1..$n"
-echo "# $((n - failed)) passed, $failed failed"
-[ "$failed" -eq 0 ]
+tap_done

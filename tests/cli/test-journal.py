@@ -15,6 +15,9 @@ import subprocess
 import sys
 import tempfile
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+import tap  # noqa: E402 (tests/cli/tap.py)
+
 BIN, SRC = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
 BAD = {chr(c) for c in range(0x20)} | {chr(0x7f)} | {chr(c) for c in range(0x80, 0xa0)} | \
       {"\u2028", "\u2029", "\u200e", "\u200f"} | {chr(c) for c in range(0x202a, 0x202f)} | \
@@ -62,8 +65,7 @@ def fields(entry):
 
 def main():
     if os.geteuid() != 0:
-        print("1..0 # SKIP needs root (a mount namespace)")
-        return 0
+        tap.skip_all("needs root (a mount namespace)")
     if len(sys.argv) > 3 and sys.argv[3] == "--inner":
         rc, entries = inner()
         sys.stdout.write(f"rc {rc}\n")
@@ -73,8 +75,7 @@ def main():
     p = subprocess.run(["unshare", "-m", "--propagation", "private", sys.executable, __file__, BIN, SRC, "--inner"],
                        capture_output=True, text=True, timeout=120)
     if p.returncode != 0:
-        print(f"1..0 # SKIP no private mount namespace here: {p.stderr.strip()[:200]}")
-        return 0
+        tap.skip_all(f"no private mount namespace here: {p.stderr.strip()[:200]}")
     lines = p.stdout.split("\n")
     rc = int(lines[0].split()[1])
     entries = [bytes.fromhex(x) for x in lines[1:] if x]
@@ -91,13 +92,12 @@ def main():
          "the hostile name is in DOMAIN, escaped: evil\\nFORGED..."),
         (all("PRIORITY" in f for f in parsed if f), "every entry carries PRIORITY"),
     ]
-    print(f"1..{len(results)}")
-    for i, (ok, name) in enumerate(results, 1):
-        print(f"{'ok' if ok else 'not ok'} {i} - {name}")
+    for ok, name in results:
+        tap.result(name, "" if ok else "no")
     if not all(ok for ok, _ in results):
         for f in parsed[:6]:
             print("# " + repr(f)[:400])
-    return 0 if all(ok for ok, _ in results) else 1
+    return tap.done()
 
 
 sys.exit(main())

@@ -12,12 +12,8 @@ set -uo pipefail
 SRC=${1:?usage: test-layout.sh SRCDIR}/src
 export LC_ALL=C
 ORDER=(util core collect record report daemon cmd)
-n=0 failed=0
-
-result() {
-    n=$((n + 1))
-    if [ -z "$2" ]; then echo "ok $n - $1"; else echo "not ok $n - $1:"; printf '%s\n' "$2" | sed 's/^/#   /'; failed=$((failed + 1)); fi
-}
+# shellcheck source-path=SCRIPTDIR source=tap.sh
+. "$(dirname "$0")/tap.sh"
 
 declare -A rank folder
 for i in "${!ORDER[@]}"; do rank[${ORDER[$i]}]=$i; done
@@ -74,5 +70,4 @@ result "every included bc-*.h exists in a folder" "${unknown%$'\n'}"
 result "no file includes a header of a later folder (${ORDER[*]} main)" "${later%$'\n'}"
 result "core includes only core, util, GLib and the C library" "${foreign%$'\n'}"
 
-echo "1..$n"
-[ "$failed" -eq 0 ]
+tap_done

@@ -13,20 +13,14 @@ shift 2
 export LC_ALL=C
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
-n=0 failed=0
-
-result() {
-    n=$((n + 1))
-    if [ -z "$2" ]; then echo "ok $n - $1"; else echo "not ok $n - $1: $2"; failed=$((failed + 1)); fi
-}
+# shellcheck source-path=SCRIPTDIR source=tap.sh
+. "$(dirname "$0")/tap.sh"
 
 for page in "$@"; do
-    n=$((n + 1))
     if ! command -v man >/dev/null; then
-        echo "ok $n - $(basename "$page") renders cleanly # SKIP no man (Debian package man-db)"
+        result_skip "$(basename "$page") renders cleanly" "no man (Debian package man-db)"
         continue
     fi
-    n=$((n - 1))
     rc=0
     MANROFFSEQ='' MANWIDTH=80 man --warnings -E UTF-8 -l -Tutf8 -Z "$page" >/dev/null 2>"$TMP/err" || rc=$?
     result "$(basename "$page") renders cleanly" "$([ "$rc" -eq 0 ] && [ ! -s "$TMP/err" ] || echo "exit $rc: $(head -5 "$TMP/err")")"
@@ -133,6 +127,4 @@ extra=$(cut -d'|' -f1 "$TMP/documented" | while read -r group key; do
 done)
 result "balloonctl.conf(5) documents no key the table lacks" "$([ -z "$extra" ] || echo "$extra" | tr '\n' ' ')"
 
-echo "1..$n"
-echo "# $((n - failed)) passed, $failed failed"
-[ "$failed" -eq 0 ]
+tap_done

@@ -21,6 +21,10 @@ import tempfile
 import threading
 import time
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+from tap import result  # noqa: E402 (tests/cli/tap.py)
+import tap  # noqa: E402
+
 BIN = sys.argv[1]
 TMP = tempfile.mkdtemp(prefix="bc-hostile-")
 ENV = dict(os.environ, LC_ALL="C", LIBVIRT_DEFAULT_URI="")
@@ -32,15 +36,6 @@ ENV["ASAN_OPTIONS"] = ":".join(filter(None, [os.environ.get("ASAN_OPTIONS"), "qu
 # bc-metrics-server.c's figures
 CLIENTS_MAX = 16
 DEADLINE_S = 5.0
-
-results = []
-
-
-def result(name, why):
-    results.append((name, why))
-    n = len(results)
-    print(f"ok {n} - {name}" if not why else f"not ok {n} - {name}: {why}", flush=True)
-
 
 class Daemon:
     """`balloonctl run` with [metrics] listen, its log in NAME.err."""
@@ -560,10 +555,7 @@ def main():
         bad = [f"{name} exit {code}" for name, code in codes if code != 0]
         result("daemons stop cleanly (exit 0)", "; ".join(bad))
         subprocess.run(["rm", "-rf", TMP])
-    failed = sum(1 for _, why in results if why)
-    print(f"1..{len(results)}")
-    print(f"# {len(results) - failed} passed, {failed} failed")
-    return 1 if failed else 0
+    return tap.done()
 
 
 if __name__ == "__main__":

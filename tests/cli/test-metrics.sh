@@ -8,8 +8,10 @@ set -uo pipefail
 BIN=$1
 SRC=$2
 export LC_ALL=C LIBVIRT_DEFAULT_URI=
+# shellcheck source-path=SCRIPTDIR source=tap.sh
+. "$(dirname "$0")/tap.sh"
 for tool in curl promtool python3; do
-    command -v "$tool" >/dev/null || { echo "1..0 # SKIP no $tool"; exit 0; }
+    command -v "$tool" >/dev/null || tap_skip_all "no $tool"
 done
 TMP=$(mktemp -d)
 pids=()
@@ -18,12 +20,6 @@ cleanup() {
     rm -rf "$TMP"
 }
 trap cleanup EXIT
-n=0 failed=0
-
-result() { # result NAME WHY ("" = ok)
-    n=$((n + 1))
-    if [ -z "$2" ]; then echo "ok $n - $1"; else echo "not ok $n - $1: $2"; failed=$((failed + 1)); fi
-}
 
 # wait_for FILE REGEX [COUNT]: until FILE has COUNT lines matching (20 s)
 wait_for() {
@@ -90,7 +86,7 @@ kill "$pid"; wait "$pid"
 # min = max = its size: the domain keeps its size and margin, so that the
 # daemon's figures and those status reads from a fresh test driver agree
 conf_a="[metrics]\nlisten = 127.0.0.1:0\n[domain]\nmin-mib=2048\nmax-mib=2048\n[margin]\ninitial-mib=32\nmin-mib=32\n"
-printf "$conf_a" >"$TMP/on.conf"
+printf '%b' "$conf_a" >"$TMP/on.conf"
 start on "$TMP/on.conf"
 main=$pid
 why=""
@@ -111,9 +107,11 @@ result "scrape" "$why$(cat "$TMP/curl.err")"
 
 # scrapes leave no connection behind (libsoup 3.2 kept every one whose
 # client had closed it: one descriptor lost per scrape)
+# shellcheck disable=SC2012 # descriptors: numbers, nothing for ls to mangle
 before=$(ls "/proc/$main/fd" | wc -l)
 for _ in $(seq 20); do scrape "$url" "$TMP/m2" 2>/dev/null || true; done
 sleep 0.5
+# shellcheck disable=SC2012 # descriptors: numbers, nothing for ls to mangle
 after=$(ls "/proc/$main/fd" | wc -l)
 result "20 scrapes leave no descriptor open" "$([ "$after" -le $((before + 1)) ] || echo "$before fds before, $after after")"
 
@@ -218,7 +216,7 @@ code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$url")
 result "POST: 405" "$([ "$code" = 405 ] || echo "got $code")"
 
 # ---- reload: a new address, and a new size to apply ------------------------
-printf "${conf_a/127.0.0.1/127.0.0.2}" | sed 's/=2048/=1984/' >"$TMP/on.conf"
+printf '%b' "${conf_a/127.0.0.1/127.0.0.2}" | sed 's/=2048/=1984/' >"$TMP/on.conf"
 kill -HUP "$main"
 why=""
 wait_for "$TMP/on.err" 'metrics: serving http://127\.0\.0\.2:[0-9]+/metrics$' || why="no new 'serving' line: $(tail -3 "$TMP/on.err")"
@@ -273,7 +271,7 @@ if [ -n "$brd" ]; then
         why="$why $(cat "$TMP/brd.err")"
     result "listen=$brd:0 (a broadcast address): error at start" "$why"
 else
-    result "a subnet's broadcast address # SKIP no interface with one" ""
+    result_skip "a subnet's broadcast address" "no interface with one"
 fi
 
 # ---- a reload without listen closes it; SIGTERM ends the daemon --------------
@@ -298,6 +296,4 @@ else
     result "promtool accepts the unit test's expected text" "$(cat "$TMP/promtool") (failed)"
 fi
 
-echo "1..$n"
-echo "# $((n - failed)) passed, $failed failed"
-[ "$failed" -eq 0 ]
+tap_done

@@ -7,7 +7,8 @@ export LC_ALL=C LIBVIRT_DEFAULT_URI=
 TMP=$(mktemp -d)
 server=
 trap '[ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$TMP"' EXIT
-echo "1..1"
+# shellcheck source-path=SCRIPTDIR source=tap.sh
+. "$(dirname "$0")/tap.sh"
 
 # A libvirt socket that accepts and answers nothing until told to hang up:
 # `run` is connecting for as long as the test wants.
@@ -41,9 +42,9 @@ sleep 0.3
 touch "$TMP/hangup"
 rc=0
 wait "$pid" || rc=$?
-if [ -e "$TMP/accepted" ] && [ "$rc" -eq 1 ] && grep -q "^balloonctl: " "$TMP/err"; then
-    echo "ok 1 - SIGHUP while connecting does not kill run"
-else
-    echo "not ok 1 - SIGHUP while connecting: exit $rc, stderr: $(head -c 300 "$TMP/err")"
-    exit 1
+why=""
+if ! [ -e "$TMP/accepted" ] || [ "$rc" -ne 1 ] || ! grep -q "^balloonctl: " "$TMP/err"; then
+    why="exit $rc, stderr: $(head -c 300 "$TMP/err")"
 fi
+result "SIGHUP while connecting does not kill run" "$why"
+tap_done

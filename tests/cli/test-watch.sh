@@ -6,19 +6,12 @@
 set -uo pipefail
 BIN=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 export LC_ALL=C LIBVIRT_DEFAULT_URI=
-if ! command -v tmux >/dev/null; then
-    echo "1..0 # SKIP no tmux"
-    exit 0
-fi
+# shellcheck source-path=SCRIPTDIR source=tap.sh
+. "$(dirname "$0")/tap.sh"
+command -v tmux >/dev/null || tap_skip_all "no tmux"
 TMP=$(mktemp -d)
 tm() { tmux -S "$TMP/tmux.sock" -f /dev/null "$@"; }
 trap 'tm kill-server 2>/dev/null; rm -rf "$TMP"' EXIT
-n=0 failed=0
-
-result() {
-    n=$((n + 1))
-    if [ -z "$2" ]; then echo "ok $n - $1"; else echo "not ok $n - $1: $2"; failed=$((failed + 1)); fi
-}
 
 # start SESSION COLUMNS LINES: status --watch in a pane of that size; its
 # exit status lands in $TMP/SESSION.rc (tmux may not learn it: a server
@@ -80,6 +73,4 @@ for s in wide narrow; do
     result "Ctrl-C stops watch ($s), exit 0" "$([ "$status" = 0 ] || echo "exit status: $status; $(tm capture-pane -p -t "$s" | grep -v '^$' | tail -3 | sed 's/^/# /')")"
 done
 
-echo "1..$n"
-echo "# $((n - failed)) passed, $failed failed"
-[ "$failed" -eq 0 ]
+tap_done

@@ -4,6 +4,7 @@
 #include <libvirt-glib/libvirt-glib.h>
 
 #include <libvirt/virterror.h>
+#include <signal.h>
 
 virConnectPtr
 inproc_open_node (void)
@@ -55,6 +56,8 @@ const char *const inproc_node_warnings[] = {
   "vm-f: not managed: no balloon device",
   NULL,
 };
+
+static void look_soon (void);
 
 static GMutex log_lock;
 static const char *const *expected;
@@ -140,7 +143,162 @@ record (const char *domain, GLogLevelFlags level, const char *message, gpointer 
   g_mutex_lock (&log_lock);
   g_ptr_array_add (messages, g_strdup (message));
   g_mutex_unlock (&log_lock);
+  look_soon ();
   g_log_default_handler (domain, level, message, data);
+}
+
+/* ---- passes ------------------------------------------------------------- */
+
+typedef struct {
+  const char *what;
+  guint from;          /* inproc_passes () when it began */
+  guint passes;
+  InprocCheck check;
+  GSourceFunc then;
+  gpointer data;
+  guint deadline_id;
+} Wait;
+
+static gint passes;          /* WATCHDOG=1 seen (atomic) */
+static guint passes_at_start; /* at the test's start */
+static GPtrArray *waits;     /* of Wait, main thread only */
+static gint waiting;         /* waits->len, for the wrapper (atomic) */
+static gint look_pending;    /* a look at the waits is on its way (atomic) */
+
+int __real_sd_notify (int unset_environment, const char *state);
+int __wrap_sd_notify (int unset_environment, const char *state);
+
+static gboolean look (gpointer data);
+
+static void
+look_soon (void)
+{
+  /* before anything else the loop has ready (the next tick's timer): a
+   * wait acts between two passes, not during the next one's reads */
+  if (g_atomic_int_get (&waiting) && g_atomic_int_compare_and_exchange (&look_pending, 0, 1))
+    g_idle_add_full (G_PRIORITY_HIGH, look, NULL, NULL);
+}
+
+/* The daemon's sd_notify: a pass counted, and the waits looked at after
+ * it (on the main loop, not in the middle of the pass). */
+int
+__wrap_sd_notify (int unset_environment, const char *state)
+{
+  if (g_strcmp0 (state, "WATCHDOG=1") == 0)
+    {
+      g_atomic_int_inc (&passes);
+      look_soon ();
+    }
+  return __real_sd_notify (unset_environment, state);
+}
+
+guint
+inproc_passes (void)
+{
+  return (guint) g_atomic_int_get (&passes) - passes_at_start;
+}
+
+static gboolean
+deadline (gpointer data)
+{
+  Wait *w = data;
+
+  g_error ("waited %d s (%u passes) for: %s", INPROC_DEADLINE_S, inproc_passes () - w->from, w->what);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+came_true (const Wait *w)
+{
+  return inproc_passes () - w->from >= w->passes && (w->check == NULL || w->check (w->data));
+}
+
+/* Every wait that came true goes, then its `then` runs (which may add
+ * another). */
+static gboolean
+look (gpointer data)
+{
+  g_autoptr (GPtrArray) done = g_ptr_array_new_with_free_func (g_free);
+
+  g_atomic_int_set (&look_pending, 0);
+  for (guint i = 0; i < waits->len;)
+    {
+      Wait *w = g_ptr_array_index (waits, i);
+
+      if (!came_true (w))
+        {
+          i++;
+          continue;
+        }
+      g_clear_handle_id (&w->deadline_id, g_source_remove);
+      g_ptr_array_add (done, g_ptr_array_steal_index (waits, i));
+    }
+  g_atomic_int_set (&waiting, (gint) waits->len);
+  for (guint i = 0; i < done->len; i++)
+    {
+      Wait *w = g_ptr_array_index (done, i);
+
+      g_test_message ("after %u passes: %s", inproc_passes (), w->what);
+      w->then (w->data);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+void
+inproc_when (const char *what, guint n, InprocCheck check, GSourceFunc then, gpointer data)
+{
+  Wait *w = g_new0 (Wait, 1);
+
+  w->what = what;
+  w->from = inproc_passes ();
+  w->passes = n;
+  w->check = check;
+  w->then = then;
+  w->data = data;
+  w->deadline_id = g_timeout_add_seconds (INPROC_DEADLINE_S, deadline, w);
+  g_ptr_array_add (waits, w);
+  g_atomic_int_set (&waiting, (gint) waits->len);
+  look_soon ();
+}
+
+static gboolean
+raise_term (gpointer data)
+{
+  raise (SIGTERM);
+  return G_SOURCE_REMOVE;
+}
+
+void
+inproc_stop_when (const char *what, guint n, InprocCheck check, gpointer data)
+{
+  inproc_when (what, n, check, raise_term, data);
+}
+
+gboolean
+inproc_logged (gpointer pattern)
+{
+  return inproc_count_messages (pattern) > 0;
+}
+
+gboolean
+inproc_vm_a_shrunk (gpointer conn)
+{
+  return inproc_memory_kib (conn, "vm-a") < 1024 * MIB;
+}
+
+/* Before a test: no pass yet.  After it: every wait came true (one that
+ * did not would fire in the next test). */
+static void
+waits_begin (void)
+{
+  passes_at_start = (guint) g_atomic_int_get (&passes);
+}
+
+static void
+waits_end (void)
+{
+  for (guint i = 0; i < waits->len; i++)
+    g_error ("the test ended before: %s", ((Wait *) g_ptr_array_index (waits, i))->what);
 }
 
 static void
@@ -151,7 +309,9 @@ run_test (gconstpointer data)
   inproc_expect_warnings (inproc_node_warnings);
   /* per test: GLib forgets the handler between test cases */
   g_test_log_set_fatal_handler (fatal_unless_expected, NULL);
+  waits_begin ();
   test ();
+  waits_end ();
 }
 
 void
@@ -172,7 +332,9 @@ run_data_test (gconstpointer data)
 
   inproc_expect_warnings (inproc_node_warnings);
   g_test_log_set_fatal_handler (fatal_unless_expected, NULL);
+  waits_begin ();
   t->test (t->data);
+  waits_end ();
 }
 
 void
@@ -207,6 +369,7 @@ writer (GLogLevelFlags level, const GLogField *fields, gsize n, gpointer data)
       g_ptr_array_add (structured, record);
     }
   g_mutex_unlock (&log_lock);
+  look_soon ();
   /* the structured API's warnings do not reach the fatal handler: an
    * expected one is written without GLib's abort, any other aborts */
   if (expected_warning)
@@ -224,6 +387,7 @@ inproc_init (int *argc, char ***argv)
 {
   g_test_init (argc, argv, NULL);
   messages = g_ptr_array_new_with_free_func (g_free);
+  waits = g_ptr_array_new_with_free_func (g_free);
   structured = g_ptr_array_new_with_free_func ((GDestroyNotify) g_hash_table_unref);
   g_log_set_default_handler (record, NULL);
   g_log_set_writer_func (writer, NULL, NULL);

@@ -31,6 +31,37 @@ void inproc_add_test (const char *path, void (*test) (void));
 /* The same for a test taking data. */
 void inproc_add_data_test (const char *path, gconstpointer data, void (*test) (gconstpointer data));
 
+/* ---- waiting for passes, not for milliseconds -----------------------------
+ * A test that waits "long enough" fails on a loaded machine.  These wait for
+ * what the daemon has done instead: its passes, as it reports them to
+ * systemd (sd_notify "WATCHDOG=1", wrapped with the linker's --wrap: once
+ * after every pass, and every tick while libvirt is away; whether a
+ * NOTIFY_SOCKET is set or not), and conditions checked after each. */
+
+/* How long a wait may take before it fails the test: far above what any
+ * takes on an idle machine (about a second). */
+#define INPROC_DEADLINE_S 60
+
+typedef gboolean (*InprocCheck) (gpointer data);
+
+/* Passes reported since the test began. */
+guint inproc_passes (void);
+/* Calls then (data) on the main loop, once, as soon as at least `passes`
+ * more passes have run and check (data) holds (NULL: passes alone); check
+ * is asked at the loop's next turn, after every pass and after every
+ * message logged (an apply's, when it has landed).  Fails the test,
+ * saying `what`, if that takes INPROC_DEADLINE_S.  then may wait again.
+ * Every wait must have come true when the test ends. */
+void inproc_when (const char *what, guint passes, InprocCheck check, GSourceFunc then, gpointer data);
+/* The same, then raising SIGTERM (the daemon stops). */
+void inproc_stop_when (const char *what, guint passes, InprocCheck check, gpointer data);
+/* For check: whether a message matching the glob pattern data was logged
+ * (since the last inproc_expect_warnings). */
+gboolean inproc_logged (gpointer pattern);
+/* For check: whether vm-a (on the connection data) is below node.xml's
+ * 1024 MiB. */
+gboolean inproc_vm_a_shrunk (gpointer conn);
+
 /* The warnings node.xml causes on purpose: vm-d's invalid metadata, vm-f's
  * missing balloon. */
 extern const char *const inproc_node_warnings[];

@@ -82,20 +82,16 @@ test_host_budget (void)
 
 typedef struct {
   virConnectPtr conn;
-  gint64 deadline_us;
   gboolean converged;
 } Weights;
 
 static gboolean
-weights_check (gpointer data)
+weights_converged (gpointer data)
 {
   Weights *w = data;
 
   w->converged = inproc_memory_kib (w->conn, "vm-a") == 1536 * MIB && inproc_memory_kib (w->conn, "vm-b") == 512 * MIB;
-  if (!w->converged && g_get_monotonic_time () < w->deadline_us)
-    return G_SOURCE_CONTINUE;
-  raise (SIGTERM);
-  return G_SOURCE_REMOVE;
+  return w->converged;
 }
 
 static void
@@ -115,7 +111,7 @@ set_weight (virConnectPtr conn, const char *name, const char *policy)
 static void
 test_weights (void)
 {
-  Weights w = { inproc_open_node (), g_get_monotonic_time () + 30 * G_USEC_PER_SEC, FALSE };
+  Weights w = { inproc_open_node (), FALSE };
   BcDaemonOptions opts = { .state_path = "" };
   BcConfig cfg;
 
@@ -127,7 +123,7 @@ test_weights (void)
   cfg.margin.min_kib = cfg.margin.initial_kib = 4096 * MIB;
   /* vm-c, vm-d and vm-f are not managed and hold 1024 each */
   cfg.budget_kib = (3 * 1024 + 2048) * MIB;
-  g_timeout_add (100, weights_check, &w);
+  inproc_stop_when ("vm-a at 1536 MiB and vm-b at 512 MiB", 0, weights_converged, &w);
   g_assert_cmpint (inproc_run (w.conn, &cfg, &opts, NULL), ==, 0);
   g_assert_true (w.converged);
   g_assert_cmpuint (inproc_count_messages ("vm-a: * -> *: grow: *; wants 2048 MiB, host budget, weight 150: share 1536 MiB*"), >, 0);
@@ -147,7 +143,6 @@ typedef struct {
   char *dir;
   guint64 other_mib;
   guint phase;
-  gint64 phase_deadline_us;
   guint64 low_mib;   /* a + b at the end of the squeeze */
   gboolean done;
 } Follow;
@@ -175,36 +170,44 @@ follow_write_meminfo (Follow *f)
 }
 
 /* phase 0: a + b reach 4096; 1: the other takes 1024, a + b fall to 3072;
- * 2: it ends, a + b grow back to 4096 (within 8 MiB each way) */
+ * 2: it ends, a + b grow back to 4096 (within 8 MiB each way).  Asked
+ * after every pass: the host's figures follow the domains. */
 static gboolean
-follow_check (gpointer data)
+follow_reached (gpointer data)
 {
   Follow *f = data;
   guint64 ab = follow_ab_mib (f);
-  gboolean reached = f->phase == 1 ? ab <= 3072 + 8 : ab >= 4096 - 8;
 
   follow_write_meminfo (f);
-  if (!reached && g_get_monotonic_time () < f->phase_deadline_us)
-    return G_SOURCE_CONTINUE;
-  g_test_message ("phase %u: a + b %" G_GUINT64_FORMAT " MiB%s", f->phase, ab, reached ? "" : " at the deadline");
-  if (reached && f->phase < 2)
+  return f->phase == 1 ? ab <= 3072 + 8 : ab >= 4096 - 8;
+}
+
+static gboolean
+follow_next (gpointer data)
+{
+  static const char *const phases[] = { "a + b at 4096 MiB", "a + b down to 3072 MiB", "a + b back at 4096 MiB" };
+  Follow *f = data;
+  guint64 ab = follow_ab_mib (f);
+
+  g_test_message ("phase %u: a + b %" G_GUINT64_FORMAT " MiB", f->phase, ab);
+  if (f->phase == 2)
     {
-      f->low_mib = ab;
-      f->other_mib = f->phase == 0 ? 1024 : 0;
-      f->phase++;
-      f->phase_deadline_us = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
-      return G_SOURCE_CONTINUE;
+      f->done = TRUE;
+      raise (SIGTERM);
+      return G_SOURCE_REMOVE;
     }
-  f->done = reached;
-  raise (SIGTERM);
+  f->low_mib = ab;
+  f->other_mib = f->phase == 0 ? 1024 : 0;
+  f->phase++;
+  follow_write_meminfo (f);
+  inproc_when (phases[f->phase], 0, follow_reached, follow_next, f);
   return G_SOURCE_REMOVE;
 }
 
 static void
 test_host_follows (void)
 {
-  Follow f = { inproc_open_node (), g_dir_make_tmp ("bc-proc-XXXXXX", NULL), 0, 0,
-               g_get_monotonic_time () + 20 * G_USEC_PER_SEC, 0, FALSE };
+  Follow f = { inproc_open_node (), g_dir_make_tmp ("bc-proc-XXXXXX", NULL), 0, 0, 0, FALSE };
   g_autofree char *meminfo = g_build_filename (f.dir, "meminfo", NULL);
   BcDaemonOptions opts = { .state_path = "" };
   BcConfig cfg;
@@ -218,7 +221,7 @@ test_host_follows (void)
   cfg.reserve_kib = 1024 * MIB;
   follow_write_meminfo (&f);
   g_setenv ("BALLOONCTL_HOST_PROC", f.dir, TRUE);
-  g_timeout_add (50, follow_check, &f);
+  inproc_when ("a + b at 4096 MiB", 0, follow_reached, follow_next, &f);
   g_assert_cmpint (inproc_run (f.conn, &cfg, &opts, NULL), ==, 0);
   g_unsetenv ("BALLOONCTL_HOST_PROC");
   g_assert_true (f.done);
@@ -227,13 +230,6 @@ test_host_follows (void)
   g_rmdir (f.dir);
   g_free (f.dir);
   virConnectClose (f.conn);
-}
-
-static gboolean
-term_now (gpointer data)
-{
-  raise (SIGTERM);
-  return G_SOURCE_REMOVE;
 }
 
 /* The host cannot be read: said once, and the budget stays fixed. */
@@ -250,7 +246,7 @@ test_host_unreadable (void)
   inproc_expect_warnings (expected);
   inproc_config (&cfg);
   g_setenv ("BALLOONCTL_HOST_PROC", dir, TRUE);
-  g_timeout_add (1500, term_now, NULL);
+  inproc_stop_when ("3 passes, vm-a shrunk", 3, inproc_vm_a_shrunk, conn);
   g_assert_cmpint (inproc_run (conn, &cfg, &opts, NULL), ==, 0);
   g_unsetenv ("BALLOONCTL_HOST_PROC");
   g_assert_cmpuint (inproc_count_messages ("host figures: *"), ==, 1);
@@ -260,13 +256,12 @@ test_host_unreadable (void)
   virConnectClose (conn);
 }
 
-/* ---- the long-running daemon, driven by timers --------------------------- */
+/* ---- the long-running daemon, driven by its passes ------------------------ */
 
 typedef struct {
   virConnectPtr conn;
   char *state_path;
   guint step;
-  guint polls;
   gboolean saw_e, saw_a_gone, saw_c_managed;
 } Script;
 
@@ -311,6 +306,32 @@ check_room (const BcReport *r)
 }
 
 static gboolean
+state_written (gpointer data)
+{
+  Script *s = data;
+
+  return g_file_test (s->state_path, G_FILE_TEST_EXISTS);
+}
+
+/* Polled after every pass: the state file follows the events (it is
+ * written at most once a second). */
+static gboolean
+events_followed (gpointer data)
+{
+  Script *s = data;
+  g_autoptr (BcReport) r = state (s);
+
+  g_assert_nonnull (r);
+  s->saw_e = find_name (r, "vm-e") != NULL && find_name (r, "vm-e")->managed;
+  s->saw_a_gone = find_name (r, "vm-a") == NULL;
+  s->saw_c_managed = find_name (r, "vm-c") && find_name (r, "vm-c")->managed;
+  if (!(s->saw_e && s->saw_a_gone && s->saw_c_managed))
+    return FALSE;
+  s->step++;
+  return TRUE;
+}
+
+static gboolean
 script_step (gpointer data)
 {
   Script *s = data;
@@ -338,18 +359,7 @@ script_step (gpointer data)
       g_assert_cmpint (virDomainSetMetadata (dom, VIR_DOMAIN_METADATA_ELEMENT, "<policy><enabled>yes</enabled></policy>",
                                              BC_METADATA_KEY, BC_METADATA_NS, VIR_DOMAIN_AFFECT_LIVE), ==, 0);
       virDomainFree (dom);
-      return G_SOURCE_CONTINUE;
-    case 1: /* events followed: polled, the file is written at most once a second */
-      g_assert_nonnull (r);
-      s->saw_e = find_name (r, "vm-e") != NULL && find_name (r, "vm-e")->managed;
-      s->saw_a_gone = find_name (r, "vm-a") == NULL;
-      s->saw_c_managed = find_name (r, "vm-c") && find_name (r, "vm-c")->managed;
-      if (!(s->saw_e && s->saw_a_gone && s->saw_c_managed) && ++s->polls < 20)
-        {
-          s->step = 1;
-          return G_SOURCE_CONTINUE;
-        }
-      raise (SIGTERM);
+      inproc_stop_when ("the state file following vm-e started, vm-a destroyed, vm-c enabled", 0, events_followed, s);
       return G_SOURCE_REMOVE;
     default:
       g_assert_not_reached ();
@@ -369,7 +379,7 @@ test_events (void)
   s.state_path = g_build_filename (dir, "sub", "state.json", NULL);
   opts.state_path = s.state_path;
   inproc_config (&cfg);
-  g_timeout_add (700, script_step, &s);
+  inproc_when ("the state file written", 1, state_written, script_step, &s);
   g_assert_cmpint (inproc_run (s.conn, &cfg, &opts, &error), ==, 0);
   g_assert_no_error (error);
   g_assert_cmpuint (s.step, ==, 2);
@@ -389,10 +399,13 @@ test_events (void)
 
 /* ---- systemd: READY, STATUS, WATCHDOG, RELOADING, STOPPING --------------- */
 
+/* SIGHUP; the daemon stops once pattern (data) is logged and a pass has
+ * run after it. */
 static gboolean
-send_signal (gpointer data)
+hup_then_stop (gpointer pattern)
 {
-  raise (GPOINTER_TO_INT (data));
+  raise (SIGHUP);
+  inproc_stop_when (pattern, 1, inproc_logged, pattern);
   return G_SOURCE_REMOVE;
 }
 
@@ -451,8 +464,9 @@ test_systemd_notify (void)
   g_setenv ("WATCHDOG_USEC", "10000000", TRUE);
   g_setenv ("WATCHDOG_PID", pid, TRUE);
   inproc_config (&cfg);
-  g_timeout_add (600, send_signal, GINT_TO_POINTER (SIGHUP));
-  g_timeout_add (1000, send_signal, GINT_TO_POINTER (SIGTERM));
+  /* READY and WATCHDOG after the first pass; RELOADING and READY around
+   * the reload */
+  inproc_when ("2 passes", 2, NULL, hup_then_stop, "configuration reloaded*");
   g_assert_cmpint (inproc_run (conn, &cfg, &opts, NULL), ==, 0);
   g_unsetenv ("NOTIFY_SOCKET");
   g_unsetenv ("WATCHDOG_USEC");
@@ -483,8 +497,7 @@ swap_in_fifo (gpointer data)
 {
   g_assert_cmpint (g_unlink (data), ==, 0);
   g_assert_cmpint (mkfifo (data, 0600), ==, 0);
-  raise (SIGHUP);
-  return G_SOURCE_REMOVE;
+  return hup_then_stop ("reload rejected, keeping the running configuration: *");
 }
 
 static void
@@ -504,8 +517,7 @@ test_reload_fifo (void)
                                             "[host]\nbudget-mib=16384\n", -1, NULL));
   inproc_expect_warnings (expected);
   inproc_config (&cfg);
-  g_timeout_add (300, swap_in_fifo, conf);
-  g_timeout_add (800, send_signal, GINT_TO_POINTER (SIGTERM));
+  inproc_when ("a pass", 1, NULL, swap_in_fifo, conf);
   alarm (20); /* a wedged loop kills the test instead of hanging it */
   g_assert_cmpint (inproc_run (conn, &cfg, &opts, NULL), ==, 0);
   alarm (0);
@@ -523,8 +535,7 @@ static gboolean
 remove_and_hup (gpointer data)
 {
   g_assert_cmpint (g_unlink (data), ==, 0);
-  raise (SIGHUP);
-  return G_SOURCE_REMOVE;
+  return hup_then_stop ("reload rejected, keeping the running configuration: *");
 }
 
 static void
@@ -545,8 +556,7 @@ test_reload_missing (void)
   inproc_expect_warnings (expected);
   inproc_config (&cfg);
   g_assert_true (bc_config_load (&cfg, conf, TRUE, NULL));
-  g_timeout_add (300, remove_and_hup, conf);
-  g_timeout_add (800, send_signal, GINT_TO_POINTER (SIGTERM));
+  inproc_when ("a pass", 1, NULL, remove_and_hup, conf);
   alarm (20);
   g_assert_cmpint (inproc_run (conn, &cfg, &opts, NULL), ==, 0);
   alarm (0);
@@ -577,8 +587,7 @@ test_reload_never_there (void)
   inproc_config (&cfg);
   g_assert_true (bc_config_load (&cfg, conf, TRUE, NULL));
   g_assert_false (cfg.from_file);
-  g_timeout_add (300, send_signal, GINT_TO_POINTER (SIGHUP));
-  g_timeout_add (800, send_signal, GINT_TO_POINTER (SIGTERM));
+  inproc_when ("a pass", 1, NULL, hup_then_stop, "configuration reloaded*");
   alarm (20);
   g_assert_cmpint (inproc_run (conn, &cfg, &opts, NULL), ==, 0);
   alarm (0);

@@ -145,13 +145,6 @@ run_once (GError **error)
   return rc;
 }
 
-static gboolean
-stop (gpointer data)
-{
-  raise (SIGTERM);
-  return G_SOURCE_REMOVE;
-}
-
 /* A libvirt error while setting a domain up is retried: the domain is
  * managed once the call works again. */
 static void
@@ -167,7 +160,7 @@ test_setup_retried (void)
   inproc_expect_warnings (warnings);
   inproc_config (&cfg);
   fault = FAULT_METADATA_FAILS;
-  g_timeout_add (1500, stop, NULL);
+  inproc_stop_when ("vm-a managed after the retry, shrunk", 0, inproc_vm_a_shrunk, conn);
   g_assert_cmpint (inproc_run (conn, &cfg, &opts, &error), ==, 0);
   g_assert_no_error (error);
   g_assert_cmpint (fault, ==, FAULT_NONE);
@@ -258,7 +251,8 @@ set_flag (gpointer data)
 }
 
 /* Runs the default main context for ms, as a program that goes on after
- * the daemon would. */
+ * the daemon would: what must not happen in that time (a check that
+ * nothing runs, not a wait for something to). */
 static void
 run_context_for (guint ms)
 {
@@ -267,6 +261,22 @@ run_context_for (guint ms)
   g_timeout_add (ms, set_flag, &over);
   while (!over)
     g_main_context_iteration (NULL, TRUE);
+}
+
+/* Runs the default main context until *flag is set (atomic), at most
+ * INPROC_DEADLINE_S. */
+static void
+run_context_until (gint *flag, const char *what)
+{
+  gint64 deadline = g_get_monotonic_time () + INPROC_DEADLINE_S * G_USEC_PER_SEC;
+
+  while (!g_atomic_int_get (flag))
+    {
+      if (g_get_monotonic_time () > deadline)
+        g_error ("waited %d s for: %s", INPROC_DEADLINE_S, what);
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (10 * 1000);
+    }
 }
 
 /* A stop waits for running jobs at most the grace, then ends without
@@ -286,15 +296,15 @@ test_stop_bounded (void)
   inproc_config (&cfg);
   fault = FAULT_SLOW_APPLY;
   g_atomic_int_set (&slow_apply_returned, 0);
-  g_timeout_add (500, stop, NULL);
+  /* its first pass starts vm-a's 5 s apply */
+  inproc_stop_when ("a pass", 1, NULL, NULL);
   g_assert_cmpint (inproc_run (conn, &cfg, &opts, &error), ==, 0);
   g_assert_no_error (error);
   /* ended at the grace, not when the 5 s call came back */
   g_assert_false (g_atomic_int_get (&slow_apply_returned));
   g_assert_cmpint (g_get_monotonic_time () - start, <, 4 * G_USEC_PER_SEC);
   g_assert_cmpuint (inproc_count_messages ("*worker jobs still running*"), ==, 1);
-  run_context_for (6000);
-  g_assert_true (g_atomic_int_get (&slow_apply_returned));
+  run_context_until (&slow_apply_returned, "the 5 s apply to come back");
   /* its result was dropped: no change logged for a daemon that is gone */
   g_assert_cmpuint (inproc_count_messages ("vm-a: * -> * KiB: *"), ==, 0);
   virConnectClose (conn);
@@ -311,12 +321,25 @@ test_no_source_left (void)
   guint logged;
 
   inproc_config (&cfg);
-  g_timeout_add (400, stop, NULL);
+  inproc_stop_when ("2 passes", 2, NULL, NULL);
   g_assert_cmpint (inproc_run (conn, &cfg, &opts, NULL), ==, 0);
   logged = inproc_count_messages ("*");
   run_context_for (600);
   g_assert_cmpuint (inproc_count_messages ("*"), ==, logged);
   virConnectClose (conn);
+}
+
+static gboolean
+vm_a_gone (gpointer data)
+{
+  return inproc_count_messages ("vm-a: no longer running*") > 0;
+}
+
+static gboolean
+stop_after_3 (gpointer data)
+{
+  inproc_stop_when ("3 passes more", 3, NULL, NULL);
+  return G_SOURCE_REMOVE;
 }
 
 /* A domain stopped right after the statistics that still list it were
@@ -333,7 +356,8 @@ test_stopped_not_readded (void)
   inproc_config (&cfg);
   fault = FAULT_STOP_DURING_BULK;
   fault_calls = 0;
-  g_timeout_add (1200, stop, NULL);
+  /* and 3 passes after it: vm-a not set up again */
+  inproc_when ("vm-a destroyed after a read that lists it", 0, vm_a_gone, stop_after_3, NULL);
   g_assert_cmpint (inproc_run (conn, &cfg, &opts, &error), ==, 0);
   g_assert_no_error (error);
   g_assert_cmpint (fault, ==, FAULT_NONE);
@@ -347,8 +371,15 @@ typedef struct {
   const char *state_path;
   gboolean managed_after_error;
   gint64 error_seen_ms;  /* wall clock: when the failed read was said */
-  guint polls;
 } MetaScript;
+
+static gboolean meta_check (gpointer data);
+
+static gboolean
+vm_a_managed_now (gpointer data)
+{
+  return inproc_count_messages ("vm-a: managed *") > 0;
+}
 
 static gboolean
 meta_change (gpointer data)
@@ -359,6 +390,7 @@ meta_change (gpointer data)
   g_assert_cmpint (virDomainSetMetadata (dom, VIR_DOMAIN_METADATA_ELEMENT, "<policy><enabled>yes</enabled></policy>",
                                          BC_METADATA_KEY, BC_METADATA_NS, VIR_DOMAIN_AFFECT_LIVE), ==, 0);
   virDomainFree (dom);
+  inproc_stop_when ("a state file written after the failed read", 0, meta_check, s);
   return G_SOURCE_REMOVE;
 }
 
@@ -376,8 +408,8 @@ vm_a_managed (const BcReport *r)
   return FALSE;
 }
 
-/* Polled: once the failed read has been said, the first state file
- * written after it (at most one write a second), then stop. */
+/* Asked after every pass: once the failed read has been said, the first
+ * state file written after it (at most one write a second). */
 static gboolean
 meta_check (gpointer data)
 {
@@ -389,11 +421,10 @@ meta_check (gpointer data)
     s->error_seen_ms = g_get_real_time () / 1000;
   if (s->error_seen_ms && g_file_get_contents (s->state_path, &text, NULL, NULL))
     r = bc_report_from_json (text, NULL);
-  if ((r == NULL || r->updated_ms <= s->error_seen_ms) && ++s->polls < 100)
-    return G_SOURCE_CONTINUE;
+  if (r == NULL || r->updated_ms <= s->error_seen_ms)
+    return FALSE;
   s->managed_after_error = vm_a_managed (r);
-  raise (SIGTERM);
-  return G_SOURCE_REMOVE;
+  return TRUE;
 }
 
 /* A managed domain whose settings cannot be re-read (a libvirt error after
@@ -407,7 +438,7 @@ test_setup_error_keeps_settings (void)
   BcDaemonOptions opts = { .state_path = path, .setup_retry_ms = 60000 };
   const char *const warnings[] = { "vm-d: not managed: *", "vm-f: not managed: no balloon device",
                                    "vm-a: reading its settings again failed*keeping*", NULL };
-  MetaScript s = { conn, path, FALSE, 0, 0 };
+  MetaScript s = { conn, path, FALSE, 0 };
   g_autoptr (GError) error = NULL;
   BcConfig cfg;
 
@@ -415,8 +446,8 @@ test_setup_error_keeps_settings (void)
   inproc_config (&cfg);
   fault = FAULT_METADATA_FAILS_LATER;
   fault_calls = 0;
-  g_timeout_add (500, meta_change, &s);
-  g_timeout_add (100, meta_check, &s);
+  /* vm-a set up and managed first */
+  inproc_when ("vm-a managed", 0, vm_a_managed_now, meta_change, &s);
   g_assert_cmpint (inproc_run (conn, &cfg, &opts, &error), ==, 0);
   g_assert_no_error (error);
   g_assert_cmpint (fault, ==, FAULT_NONE);
@@ -435,6 +466,12 @@ static const char *vm_a_disabled =
   "<devices><memballoon model='virtio'/></devices></domain>";
 
 static gboolean
+vm_a_disabled_said (gpointer data)
+{
+  return inproc_count_messages ("vm-a: not managed: disabled in metadata") > 0;
+}
+
+static gboolean
 restart_a (gpointer data)
 {
   virConnectPtr conn = data;
@@ -446,6 +483,8 @@ restart_a (gpointer data)
   g_assert_cmpint (virDomainCreate (again), ==, 0);
   virDomainFree (dom);
   virDomainFree (again);
+  /* and 3 passes after: vm-a left at its size */
+  inproc_when ("vm-a read again, disabled", 0, vm_a_disabled_said, stop_after_3, NULL);
   return G_SOURCE_REMOVE;
 }
 
@@ -460,8 +499,7 @@ test_restart_new_record (void)
   BcConfig cfg;
 
   inproc_config (&cfg);
-  g_timeout_add (450, restart_a, conn);
-  g_timeout_add (1500, stop, NULL);
+  inproc_when ("vm-a managed", 0, vm_a_managed_now, restart_a, conn);
   g_assert_cmpint (inproc_run (conn, &cfg, &opts, &error), ==, 0);
   g_assert_no_error (error);
   g_assert_cmpuint (inproc_count_messages ("vm-a: now followed"), ==, 2);
@@ -495,6 +533,12 @@ end_churn (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+static gboolean
+vm_a_changed_3 (gpointer data)
+{
+  return inproc_count_messages ("vm-a: * -> * KiB: *") >= 3;
+}
+
 /* A domain paused and resumed every 20 ms while each read takes 60 ms:
  * the others are still managed, and --once ends while it goes on. */
 static void
@@ -509,7 +553,7 @@ test_event_churn (void)
   g_atomic_int_set (&slow_bulk_ms, 60);
   churning = TRUE;
   g_timeout_add (20, churn, conn);
-  g_timeout_add (1500, stop, NULL);
+  inproc_stop_when ("vm-a changed 3 times", 0, vm_a_changed_3, NULL);
   g_assert_cmpint (inproc_run (conn, &cfg, &opts, NULL), ==, 0);
   g_assert_cmpuint (inproc_count_messages ("vm-a: * -> * KiB: *"), >=, 3);
   opts.once = TRUE;

@@ -8,7 +8,6 @@
 #include "inproc-lib.h"
 
 #include <glib/gstdio.h>
-#include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -203,25 +202,21 @@ test_state_taken (void)
 }
 
 static gboolean
+written (gpointer path)
+{
+  return exists (path);
+}
+
+/* Another file in its place; the daemon stops once a write has been
+ * refused (at most one write a second). */
+static gboolean
 replace_state (gpointer data)
 {
   g_autofree char *aside = g_strconcat (data, ".new", NULL);
 
   g_assert_true (g_file_set_contents (aside, OLD_STATE, -1, NULL));
   g_assert_cmpint (g_rename (aside, data), ==, 0);
-  return G_SOURCE_REMOVE;
-}
-
-/* Polled: stops once a write has been refused (at most one write a
- * second), or after 10 s. */
-static gboolean
-stop_when_refused (gpointer data)
-{
-  guint *polls = data;
-
-  if (inproc_count_messages ("state file: *is now a regular file*") == 0 && ++*polls < 100)
-    return G_SOURCE_CONTINUE;
-  raise (SIGTERM);
+  inproc_stop_when ("a write refused", 0, inproc_logged, "state file: *is now a regular file*");
   return G_SOURCE_REMOVE;
 }
 
@@ -235,15 +230,13 @@ test_state_replaced (void)
   Paths p;
   BcDaemonOptions opts = { 0 };
   g_autofree char *text = NULL;
-  guint polls = 0;
   BcConfig cfg;
 
   paths_init (&p);
   opts.state_path = p.state;
   inproc_expect_warnings (expected);
   inproc_config (&cfg);
-  g_timeout_add (500, replace_state, p.state);
-  g_timeout_add (100, stop_when_refused, &polls);
+  inproc_when ("the state file written", 0, written, replace_state, p.state);
   g_assert_cmpint (inproc_run (conn, &cfg, &opts, NULL), ==, 0);
   virConnectClose (conn);
   g_assert_cmpuint (inproc_count_messages ("state file: state file */state.json: is now a regular file balloonctl did not write: left alone, not written (said once*"), ==, 1);

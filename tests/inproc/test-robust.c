@@ -14,8 +14,11 @@ typedef struct {
   const char *conf;
   const char *rewrite; /* written to conf before the first SIGHUP, or NULL */
   guint hups;
-  guint hup_every_ms;
-  guint stop_after_ms;
+  guint hup_every_ms;  /* the storm: a SIGHUP this often */
+  guint min_hups;      /* the daemon stops after at least these SIGHUPs */
+  guint passes;        /* and at least these passes after the first */
+  guint passes_at_first_hup;
+  guint hup_id;
 } Signals;
 
 static gboolean
@@ -23,23 +26,48 @@ send_hup (gpointer data)
 {
   Signals *s = data;
 
-  if (s->rewrite && s->hups == 0)
-    g_assert_true (g_file_set_contents (s->conf, s->rewrite, -1, NULL));
+  if (s->hups == 0)
+    {
+      s->passes_at_first_hup = inproc_passes ();
+      if (s->rewrite)
+        g_assert_true (g_file_set_contents (s->conf, s->rewrite, -1, NULL));
+    }
   s->hups++;
   raise (SIGHUP);
   return G_SOURCE_CONTINUE;
 }
 
+/* Enough SIGHUPs sent, and enough passes run among them. */
 static gboolean
-send_term (gpointer data)
+storm_done (gpointer data)
 {
-  g_source_remove (GPOINTER_TO_UINT (data));
-  raise (SIGTERM);
+  Signals *s = data;
+
+  return s->hups >= s->min_hups && inproc_passes () - s->passes_at_first_hup >= s->passes;
+}
+
+static gboolean
+every_reload_said (gpointer data)
+{
+  Signals *s = data;
+
+  return inproc_count_messages ("configuration reloaded*") >= s->hups;
+}
+
+/* The storm ends; the daemon stops once it has said every reload. */
+static gboolean
+end_storm (gpointer data)
+{
+  Signals *s = data;
+
+  g_clear_handle_id (&s->hup_id, g_source_remove);
+  inproc_stop_when ("every SIGHUP's reload said", 0, every_reload_said, s);
   return G_SOURCE_REMOVE;
 }
 
 /* Runs the daemon on the node with the config file's text, SIGHUP every
- * s->hup_every_ms, SIGTERM at s->stop_after_ms. */
+ * s->hup_every_ms (the storm, a timer on purpose), SIGTERM once there
+ * have been s->min_hups and s->passes passes since the first. */
 static void
 run_with_hups (virConnectPtr conn, const char *text, Signals *s)
 {
@@ -48,15 +76,14 @@ run_with_hups (virConnectPtr conn, const char *text, Signals *s)
   BcDaemonOptions opts = { .state_path = "", .config_path = conf };
   g_autoptr (GError) error = NULL;
   BcConfig cfg;
-  guint hup_id;
 
   g_assert_true (g_file_set_contents (conf, text, -1, NULL));
   bc_config_defaults (&cfg);
   bc_config_load (&cfg, conf, FALSE, &error);
   g_assert_no_error (error);
   s->conf = conf;
-  hup_id = g_timeout_add (s->hup_every_ms, send_hup, s);
-  g_timeout_add (s->stop_after_ms, send_term, GUINT_TO_POINTER (hup_id));
+  s->hup_id = g_timeout_add (s->hup_every_ms, send_hup, s);
+  inproc_when ("the SIGHUPs sent and the passes run among them", 0, storm_done, end_storm, s);
   g_assert_cmpint (inproc_run (conn, &cfg, &opts, NULL), ==, 0);
   g_unlink (conf);
   g_rmdir (dir);
@@ -66,17 +93,18 @@ run_with_hups (virConnectPtr conn, const char *text, Signals *s)
 
 /* A reload every 100 ms with 300 ms ticks: the passes go on (each takes
  * vm-a down by max-shrink, 64 MiB).  Restarting the tick on every reload
- * held every pass back: vm-a stayed at 1024 MiB. */
+ * held every pass back: vm-a stayed at 1024 MiB (now: no pass comes, and
+ * the wait fails at its deadline). */
 static void
 test_reload_storm (void)
 {
   virConnectPtr conn = inproc_open_node ();
-  Signals s = { .hup_every_ms = 100, .stop_after_ms = 2000 };
+  Signals s = { .hup_every_ms = 100, .min_hups = 15, .passes = 5 };
 
   run_with_hups (conn, NODE_CONF ("300", "1500"), &s);
   g_assert_cmpuint (s.hups, >=, 15);
   g_assert_cmpuint (inproc_count_messages ("configuration reloaded*"), ==, s.hups);
-  /* 2 s of 300 ms ticks: at least 4 passes, whatever the timing */
+  /* 5 passes in the storm, vm-a down by at least 4 steps */
   g_assert_cmpuint (inproc_memory_kib (conn, "vm-a"), <=, 1024 * MIB - 4 * 64 * MIB);
   virConnectClose (conn);
 }
@@ -87,7 +115,7 @@ static void
 test_reload_interval (void)
 {
   virConnectPtr conn = inproc_open_node ();
-  Signals s = { .rewrite = NODE_CONF ("100", "500"), .hup_every_ms = 200, .stop_after_ms = 1500 };
+  Signals s = { .rewrite = NODE_CONF ("100", "500"), .hup_every_ms = 200, .min_hups = 1, .passes = 6 };
 
   run_with_hups (conn, NODE_CONF ("60000", "60000"), &s);
   g_assert_cmpuint (inproc_memory_kib (conn, "vm-a"), <=, 1024 * MIB - 4 * 64 * MIB);
@@ -121,9 +149,16 @@ static const BadReload bad_reloads[] = {
 typedef struct {
   const char *conf;
   const BadReload *bad;
+  virConnectPtr conn;
 } Reload;
 
-static gboolean stop_soon (gpointer data);
+/* The reload rejected, and the passes gone on: vm-a down 6 steps. */
+static gboolean
+rejected_and_shrunk (gpointer conn)
+{
+  return inproc_logged ("reload rejected, keeping the running configuration: *") &&
+         inproc_memory_kib (conn, "vm-a") <= 1024 * MIB - 6 * 64 * MIB;
+}
 
 static gboolean
 reload_bad (gpointer data)
@@ -132,6 +167,7 @@ reload_bad (gpointer data)
 
   g_assert_true (g_file_set_contents (r->conf, r->bad->text, (gssize) r->bad->len, NULL));
   raise (SIGHUP);
+  inproc_stop_when ("the reload rejected, vm-a down 6 steps", 0, rejected_and_shrunk, r->conn);
   return G_SOURCE_REMOVE;
 }
 
@@ -149,15 +185,14 @@ test_reload_bad (gconstpointer data)
                              "reload rejected, keeping the running configuration: *", NULL };
   virConnectPtr conn = inproc_open_node ();
   BcDaemonOptions opts = { .state_path = "", .config_path = conf };
-  Reload r = { conf, bad };
+  Reload r = { conf, bad, conn };
   BcConfig cfg;
 
   g_assert_true (g_file_set_contents (conf, NODE_CONF ("100", "500"), -1, NULL));
   bc_config_defaults (&cfg);
   g_assert_true (bc_config_load (&cfg, conf, FALSE, NULL));
   inproc_expect_warnings (expected);
-  g_timeout_add (300, reload_bad, &r);
-  g_timeout_add (1300, stop_soon, NULL);
+  inproc_when ("a pass", 1, NULL, reload_bad, &r);
   g_assert_cmpint (inproc_run (conn, &cfg, &opts, NULL), ==, 0);
   g_assert_cmpuint (inproc_count_messages ("reload rejected, keeping the running configuration: *"), ==, 1);
   g_assert_cmpuint (inproc_count_messages ("configuration reloaded*"), ==, 0);
@@ -208,36 +243,26 @@ test_second_daemon_refused (void)
 /* ---- a state file that cannot be written ---------------------------------- */
 
 static gboolean
-block_state (gpointer data)
-{
-  g_assert_cmpint (g_mkdir (data, 0755), ==, 0);
-  return G_SOURCE_REMOVE;
-}
-
-static gboolean
 unblock_state (gpointer data)
 {
   g_assert_cmpint (g_rmdir (data), ==, 0);
+  /* at most one write a second */
+  inproc_stop_when ("the state file written again", 0, inproc_logged, "state file: written again");
   return G_SOURCE_REMOVE;
 }
 
 static gboolean
-stop_soon (gpointer data)
+write_failure_said (gpointer data)
 {
-  raise (SIGTERM);
-  return G_SOURCE_REMOVE;
+  return inproc_logged ("state file: *said once*");
 }
 
-/* Polled: stops once the state file is written again (at most one write
- * a second), or after 10 s. */
 static gboolean
-stop_when_written (gpointer data)
+block_state (gpointer data)
 {
-  guint *polls = data;
-
-  if (inproc_count_messages ("state file: written again") == 0 && ++*polls < 100)
-    return G_SOURCE_CONTINUE;
-  raise (SIGTERM);
+  g_assert_cmpint (g_mkdir (data, 0755), ==, 0);
+  /* passes that cannot write (said once), then unblocked */
+  inproc_when ("the failed write said, 3 passes", 3, write_failure_said, unblock_state, data);
   return G_SOURCE_REMOVE;
 }
 
@@ -254,14 +279,11 @@ test_state_write_said_once (void)
   const char *expected[] = { "vm-d: not managed: *", "vm-f: not managed: no balloon device", "state file: *", NULL };
   virConnectPtr conn = inproc_open_node ();
   BcDaemonOptions opts = { .state_path = state };
-  guint polls = 0;
   BcConfig cfg;
 
   inproc_expect_warnings (expected);
   inproc_config (&cfg);
-  g_timeout_add (1, block_state, state);
-  g_timeout_add (1000, unblock_state, state);
-  g_timeout_add (100, stop_when_written, &polls);
+  inproc_when ("the loop running", 0, NULL, block_state, state);
   g_assert_cmpint (inproc_run (conn, &cfg, &opts, NULL), ==, 0);
   g_assert_cmpuint (inproc_count_messages ("state file: *said once*"), ==, 1);
   g_assert_cmpuint (inproc_count_messages ("state file: written again"), ==, 1);
@@ -272,6 +294,12 @@ test_state_write_said_once (void)
 }
 
 /* ---- a job on a domain ---------------------------------------------------- */
+
+static gboolean
+job_ended_and_shrunk (gpointer conn)
+{
+  return inproc_logged ("vm-a: the migration job has ended") && inproc_vm_a_shrunk (conn);
+}
 
 int __real_virDomainGetJobStats (virDomainPtr dom, int *type, virTypedParameterPtr *params, int *nparams,
                                  unsigned int flags);
@@ -296,14 +324,21 @@ __wrap_virDomainGetJobStats (virDomainPtr dom, int *type, virTypedParameterPtr *
 }
 
 static gboolean
+migration_said (gpointer data)
+{
+  return inproc_logged ("vm-a: a migration job is running; its memory is left alone until it ends");
+}
+
+static gboolean
 migration_ends (gpointer data)
 {
   g_assert_cmpuint (inproc_memory_kib (data, "vm-a"), ==, 1024 * MIB);
   g_atomic_int_set (&migrating, FALSE);
+  inproc_stop_when ("the job's end said, vm-a shrunk", 0, job_ended_and_shrunk, data);
   return G_SOURCE_REMOVE;
 }
 
-/* vm-a migrates for its first second: the daemon leaves it alone (said
+/* vm-a migrates for its first passes: the daemon leaves it alone (said
  * once, not a warning every pass), manages the others, and takes vm-a on
  * once the job has ended. */
 static void
@@ -315,8 +350,8 @@ test_job_left_alone (void)
 
   inproc_config (&cfg);
   g_atomic_int_set (&migrating, TRUE);
-  g_timeout_add (1000, migration_ends, conn);
-  g_timeout_add (1600, stop_soon, NULL);
+  /* vm-b shrunk meanwhile, vm-a not */
+  inproc_when ("the job said, 5 passes", 5, migration_said, migration_ends, conn);
   g_assert_cmpint (inproc_run (conn, &cfg, &opts, NULL), ==, 0);
   g_assert_cmpuint (inproc_count_messages ("vm-a: a migration job is running; its memory is left alone until it ends"), ==, 1);
   g_assert_cmpuint (inproc_count_messages ("vm-a: the migration job has ended"), ==, 1);
@@ -369,6 +404,16 @@ __wrap_virConnectRegisterCloseCallback (virConnectPtr conn, virConnectCloseFunc 
   return __real_virConnectRegisterCloseCallback (conn, cb, opaque, freecb);
 }
 
+typedef struct {
+  virConnectPtr conn;
+  guint64 at_loss_kib;
+  guint changes_at_loss;
+  guint64 at_reconnect_kib;  /* when libvirt is back, before it is used */
+  guint changes_at_reconnect;
+} Outage;
+
+static Outage *outage;  /* the running test's */
+
 virConnectPtr
 __wrap_virConnectOpen (const char *name)
 {
@@ -384,15 +429,12 @@ __wrap_virConnectOpen (const char *name)
       g_assert_null (none);
       return NULL;
     }
+  /* the end of the outage: what moved during it */
+  outage->at_reconnect_kib = inproc_memory_kib (outage->conn, "vm-a");
+  outage->changes_at_reconnect = inproc_count_messages ("vm-a: * -> * KiB: *");
   virConnectRef (lib.node);
   return lib.node;
 }
-
-typedef struct {
-  virConnectPtr conn;
-  guint64 at_loss_kib;
-  guint changes_at_loss;
-} Outage;
 
 static gboolean
 lose_connection (gpointer data)
@@ -407,18 +449,22 @@ lose_connection (gpointer data)
 }
 
 static gboolean
-during_outage (gpointer data)
+vm_a_changed (gpointer data)
 {
-  Outage *o = data;
-
-  /* nothing moved while libvirt was away */
-  g_assert_cmpuint (inproc_memory_kib (o->conn, "vm-a"), ==, o->at_loss_kib);
-  g_assert_cmpuint (inproc_count_messages ("vm-a: * -> * KiB: *"), ==, o->changes_at_loss);
-  return G_SOURCE_REMOVE;
+  return inproc_logged ("vm-a: * -> * KiB: *");
 }
 
-/* The connection closes at 500 ms (calls on its domains fail from then
- * on); the first two attempts to connect again fail (retries at 100, 200,
+/* Back, vm-a's settings read again (they are read in the background: a
+ * pass may come first) and vm-a shrunk through the new connection. */
+static gboolean
+back_and_shrunk (gpointer fresh)
+{
+  return inproc_logged ("connected to libvirt again after * s (3 attempts)*") &&
+         inproc_count_messages ("vm-a: managed *") >= 2 && inproc_vm_a_shrunk (fresh);
+}
+
+/* The connection closes once vm-a has changed (calls on its domains fail
+ * from then on); the first two attempts to connect again fail (retries at 100, 200,
  * 400 ms), the third gives a new connection to the same domains, as
  * libvirt does after a restart.  The daemon keeps running, changes nothing
  * meanwhile, connects again with the URI it was given, registers for
@@ -441,11 +487,15 @@ test_reconnect (void)
   lib.node = fresh;
   lib.registered = lib.opens = 0;
   lib.fail_opens = 2;
-  g_timeout_add (500, lose_connection, &o);
-  g_timeout_add (750, during_outage, &o);
-  g_timeout_add (2000, stop_soon, NULL);
+  outage = &o;
+  inproc_when ("vm-a changed", 0, vm_a_changed, lose_connection, &o);
+  inproc_stop_when ("libvirt back, vm-a shrunk", 0, back_and_shrunk, fresh);
   g_assert_cmpint (inproc_run (conn, &cfg, &opts, NULL), ==, 0);
+  outage = NULL;
   lib.node = NULL;
+  /* nothing moved while libvirt was away */
+  g_assert_cmpuint (o.at_reconnect_kib, ==, o.at_loss_kib);
+  g_assert_cmpuint (o.changes_at_reconnect, ==, o.changes_at_loss);
   g_assert_cmpuint (lib.opens, ==, 3);
   g_assert_cmpstr (lib.uri, ==, "test:///reconnect");
   g_assert_cmpuint (lib.registered, ==, 2);
@@ -476,8 +526,9 @@ test_stop_while_lost (void)
 
   inproc_expect_warnings (expected);
   inproc_config (&cfg);
-  g_timeout_add (300, lose_connection, &o);
-  g_timeout_add (600, stop_soon, NULL);
+  inproc_when ("a pass", 1, NULL, lose_connection, &o);
+  /* 3 ticks while lost (watchdog fed) */
+  inproc_stop_when ("the loss said, 3 ticks", 3, inproc_logged, "connection to libvirt lost*");
   g_assert_cmpint (inproc_run (conn, &cfg, &opts, NULL), ==, 0);
   g_assert_false (g_main_context_pending (NULL));
   lib.dead = NULL; /* a later connection may get its address */

@@ -118,13 +118,85 @@ lab_run() {
     )
 }
 
+# (the replacements quoted: bash 5.2's patsub_replacement reads a bare '&'
+# in them as the matched text, '<' became '<lt;')
 _lab_xml_escape() {
     local s=$1
-    s=${s//&/&amp;}
-    s=${s//</&lt;}
-    s=${s//>/&gt;}
-    s=${s//\'/&apos;}
+    s=${s//&/"&amp;"}
+    s=${s//</"&lt;"}
+    s=${s//>/"&gt;"}
+    s=${s//\'/"&apos;"}
     printf '%s' "$s"
+}
+
+# lab_domain_xml NAME MEM_MIB MAX_MIB BOOT_DIR DATA_IMG CONSOLE_LOG PHASES AGENT_SOCK DISK
+# Prints a lab guest's domain XML (TCG, 1 vCPU, the virtio balloon with
+# statistics every LAB_STATS_PERIOD s, default 1): the kernel and initrd
+# of BOOT_DIR (build-guest.sh's vmlinuz, initrd.img) booted with
+# bc.phases=PHASES and LAB_CMDLINE_EXTRA, DATA_IMG read-only as vda, the
+# serial console to CONSOLE_LOG, the guest agent's channel at AGENT_SOCK
+# ('' = where libvirt puts it), deflate-on-oom with LAB_AUTODEFLATE=on.
+# DISK: 'cloud' (no host page cache, cache='none' io='native', and an
+# <iotune> of LAB_DISK_IOPS, default 3000, and LAB_DISK_MIBS, default 125
+# MiB/s) or 'plain' (QEMU's defaults).
+lab_domain_xml() {
+    if [ $# -ne 9 ]; then
+        _lab_die "usage: lab_domain_xml NAME MEM_MIB MAX_MIB BOOT_DIR DATA_IMG CONSOLE_LOG PHASES AGENT_SOCK DISK"
+        return 1
+    fi
+    local name=$1 mem=$2 max=$3 boot=$4 data=$5 log=$6 phases=$7 sock=$8 disk=$9
+    local driver="<driver name='qemu' type='raw'/>" iotune="" source=""
+    case $disk in
+        cloud)
+            driver="<driver name='qemu' type='raw' cache='none' io='native'/>"
+            iotune="
+      <iotune>
+        <total_iops_sec>${LAB_DISK_IOPS:-3000}</total_iops_sec>
+        <total_bytes_sec>$(( ${LAB_DISK_MIBS:-125} * 1048576 ))</total_bytes_sec>
+      </iotune>" ;;
+        plain) ;;
+        *) _lab_die "lab_domain_xml: DISK is cloud or plain, not '$disk'"; return 1 ;;
+    esac
+    [ -z "$sock" ] || source="
+      <source mode='bind' path='$(_lab_xml_escape "$sock")'/>"
+    # shellcheck disable=SC2016 # the quotes are the XML's, the expansions the shell's
+    cat <<EOF
+<domain type='qemu'>
+  <name>$name</name>
+  <memory unit='MiB'>$max</memory>
+  <currentMemory unit='MiB'>$mem</currentMemory>
+  <vcpu>1</vcpu>
+  <os>
+    <type arch='x86_64' machine='pc'>hvm</type>
+    <kernel>$(_lab_xml_escape "$boot/vmlinuz")</kernel>
+    <initrd>$(_lab_xml_escape "$boot/initrd.img")</initrd>
+    <cmdline>console=ttyS0 quiet bc.phases=$phases $(_lab_xml_escape "${LAB_CMDLINE_EXTRA:-}")</cmdline>
+  </os>
+  <features><acpi/></features>
+  <clock offset='utc'/>
+  <on_poweroff>destroy</on_poweroff>
+  <on_crash>destroy</on_crash>
+  <devices>
+    <disk type='file' device='disk'>
+      $driver
+      <source file='$(_lab_xml_escape "$data")'/>
+      <target dev='vda' bus='virtio'/>
+      <readonly/>$iotune
+    </disk>
+    <serial type='file'>
+      <source path='$(_lab_xml_escape "$log")'/>
+      <target port='0'/>
+    </serial>
+    <channel type='unix'>$source
+      <target type='virtio' name='org.qemu.guest_agent.0'/>
+    </channel>
+    <controller type='usb' model='none'/>
+    <memballoon model='virtio'${LAB_AUTODEFLATE:+ autodeflate='$LAB_AUTODEFLATE'}>
+      <stats period='${LAB_STATS_PERIOD:-1}'/>
+    </memballoon>
+  </devices>
+</domain>
+EOF
 }
 
 # lab_define_guest NAME MEM_MIB MAX_MIB PHASES [DATA_IMG]
@@ -158,48 +230,7 @@ lab_define_guest() {
             { _lab_die "$f missing or not readable by $LAB_USER (run build-guest.sh)"; return 1; }
     done
     rm -f "$log"
-    cat > "$xml" <<EOF
-<domain type='qemu'>
-  <name>$name</name>
-  <memory unit='MiB'>$max</memory>
-  <currentMemory unit='MiB'>$mem</currentMemory>
-  <vcpu>1</vcpu>
-  <os>
-    <type arch='x86_64' machine='pc'>hvm</type>
-    <kernel>$(_lab_xml_escape "$gdir/vmlinuz")</kernel>
-    <initrd>$(_lab_xml_escape "$gdir/initrd.img")</initrd>
-    <cmdline>console=ttyS0 quiet bc.phases=$phases $(_lab_xml_escape "${LAB_CMDLINE_EXTRA:-}")</cmdline>
-  </os>
-  <features><acpi/></features>
-  <clock offset='utc'/>
-  <on_poweroff>destroy</on_poweroff>
-  <on_crash>destroy</on_crash>
-  <devices>
-    <disk type='file' device='disk'>
-      <driver name='qemu' type='raw' cache='none' io='native'/>
-      <source file='$(_lab_xml_escape "$data")'/>
-      <target dev='vda' bus='virtio'/>
-      <readonly/>
-      <iotune>
-        <total_iops_sec>${LAB_DISK_IOPS:-3000}</total_iops_sec>
-        <total_bytes_sec>$(( ${LAB_DISK_MIBS:-125} * 1048576 ))</total_bytes_sec>
-      </iotune>
-    </disk>
-    <serial type='file'>
-      <source path='$(_lab_xml_escape "$log")'/>
-      <target port='0'/>
-    </serial>
-    <channel type='unix'>
-      <source mode='bind' path='$(_lab_xml_escape "$sock")'/>
-      <target type='virtio' name='org.qemu.guest_agent.0'/>
-    </channel>
-    <controller type='usb' model='none'/>
-    <memballoon model='virtio'${LAB_AUTODEFLATE:+ autodeflate='$LAB_AUTODEFLATE'}>
-      <stats period='${LAB_STATS_PERIOD:-1}'/>
-    </memballoon>
-  </devices>
-</domain>
-EOF
+    lab_domain_xml "$name" "$mem" "$max" "$gdir" "$data" "$log" "$phases" "$sock" cloud >"$xml" || return 1
     chmod 0644 "$xml"
     lab_run virsh -q define "$xml" >/dev/null || { _lab_die "virsh define $name failed"; return 1; }
     lab_run virsh -q start "$name" >/dev/null || { _lab_die "virsh start $name failed"; return 1; }
@@ -290,6 +321,7 @@ lab_test_exit() {
     shift
     if [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ]; then
         for f in "$@"; do
+            # shellcheck disable=SC2015 # two tests, then continue
             [ -n "$f" ] && [ -f "$f" ] || continue
             echo "--- last lines of $f" >&2
             tail -n 25 "$f" >&2
@@ -347,7 +379,7 @@ lab_wait_balloon() {
     _lab_die "$name's balloon stays at ${actual:-?} KiB"
 }
 
-# lab_record DURATION GUESTS [SAMPLER ARGS...] -- run tests/lab/sampler.py
+# lab_record DURATION GUESTS [SAMPLER ARGS...] -- run tests/bench/sampler.py
 # as the lab user into REC (made here) for DURATION s over GUESTS (comma
 # separated), then stop the daemon (DAEMON_PID) if one runs; returns 1 if
 # either exited non-zero.
@@ -357,7 +389,7 @@ lab_record() {
     REC=$TMP/rec
     mkdir -p "$REC"
     chown "$LAB_USER:" "$REC"
-    install -m 0644 "$(dirname "${BASH_SOURCE[0]}")/sampler.py" "$TMP/sampler.py"
+    install -m 0644 "$(dirname "${BASH_SOURCE[0]}")/../bench/sampler.py" "$TMP/sampler.py"
     lab_run python3 "$TMP/sampler.py" --bin "$BIN" --out "$REC" --guests "$guests" \
         --duration "$duration" "$@" &
     SAMPLER_PID=$!

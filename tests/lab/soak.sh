@@ -99,6 +99,7 @@ kill_libvirtd() {
     event "libvirtd ($lvd) killed"
 }
 stop_agent() {
+    # shellcheck disable=SC2016 # the $(...) and $p are the guest shell's
     _lab_agent "$1" '{"execute":"guest-exec","arguments":{"path":"/bin/sh","arg":["-c","p=$(cat /run/qemu-ga.pid); kill -STOP $p; sleep 30; kill -CONT $p"]}}' >/dev/null ||
         { event "could not stop the agent of $1"; return 0; }
     event "qemu-ga of $1 stopped for 30 s"
@@ -113,6 +114,7 @@ while [ "$(date +%s)" -lt "$end" ]; do
     pct=$(( ($(date +%s) - t0) * 100 / (MINUTES * 60) ))
     for e in 25:kill 40:agent1 55:destroy 70:kill2 85:agent2; do
         at=${e%%:*} what=${e#*:}
+        # shellcheck disable=SC2015 # two tests, then continue
         [ "$pct" -ge "$at" ] && [[ " $done_events " != *" $what "* ]] || continue
         done_events+=" $what"
         case $what in
@@ -130,6 +132,7 @@ while [ "$(date +%s)" -lt "$end" ]; do
     total=0
     for n in "${names[@]}"; do c=$(current "$n" || true); total=$((total + ${c:-0})); done
     late=$(metric balloonctl_tick_lateness_seconds) late_max=$(metric balloonctl_tick_lateness_max_seconds)
+    # shellcheck disable=SC2012 # descriptors: numbers, nothing for ls to mangle
     printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$(( $(date +%s) - t0 ))" \
         "$(awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status")" "$(ls "/proc/$pid/fd" | wc -l)" \
         "$(metric balloonctl_passes_total)" "$(awk -v s="${late:-0}" 'BEGIN { printf "%d", s * 1000 }')" \

@@ -98,12 +98,7 @@ grep -qiE 'out of memory|oom-kill|kernel panic' "$CLOG" && fail "OOM kill after 
 echo "ok   held at >= $min_after KiB for 20 s after the burst, no OOM kill"
 grep -E "$NAME: (grew|[0-9]+ -> [0-9]+ KiB: grow)" "$DLOG" | head -3 || true
 
-python3 - "$LAB_DIR/status.json" "$NAME" <<'PY' || fail "status --json does not show deflate-on-oom"
-import json, sys
-doc = json.load(open(sys.argv[1]))
-d = [x for x in doc["domains"] if x["name"] == sys.argv[2]][0]
-assert d["controller"]["deflate_on_oom"] is True, d["controller"]
-PY
+python3 "$HERE/verdicts.py" burst "$LAB_DIR/status.json" "$NAME" || fail "status --json does not show deflate-on-oom"
 echo "ok   status --json: deflate_on_oom true"
 
 kill -TERM "$(pgrep -u "$LAB_USER" -f "^$BIN --config $CONF -v run" | head -1)"

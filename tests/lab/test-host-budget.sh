@@ -166,12 +166,7 @@ say "guests back to $tot MiB at t=${back}s ($(awk -v a="$back" -v b="$T_END" 'BE
 echo "ok   the guests grew back"
 
 lab_run "$BIN" --config "$CONF" status --json >"$LAB_DIR/status.json"
-python3 - "$LAB_DIR/status.json" <<'PY' || fail "status --json does not show the budget"
-import json, sys
-d = json.load(open(sys.argv[1]))["daemon"]
-assert isinstance(d["budget_kib"], int) and d["budget_kib"] > 0, d
-print("host-budget: status --json budget_kib", d["budget_kib"])
-PY
+python3 "$HERE/verdicts.py" host-budget "$LAB_DIR/status.json" || fail "status --json does not show the budget"
 grep -E "host budget|host figures" "$DLOG" | head -3 || true
 
 kill -TERM "$(pgrep -u "$LAB_USER" -f "^$BIN --config $CONF -v run" | head -1)"

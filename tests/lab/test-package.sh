@@ -172,6 +172,7 @@ status_ok runuser -u balloonctl -- /usr/sbin/balloonctl -c test:///default statu
 
 # not enabled, not started
 wants=/etc/systemd/system/multi-user.target.wants/balloonctl.service
+# shellcheck disable=SC2015 # tests alone before ||: it runs when one fails
 [ ! -e "$wants" ] && [ ! -L "$wants" ] || fail "$wants exists: the service was enabled on install"
 en=$(systemctl is-enabled balloonctl.service 2>&1 || true)
 [ "$en" = disabled ] || fail "systemctl is-enabled balloonctl: $en"
@@ -191,6 +192,7 @@ DPKG_MAINTSCRIPT_PACKAGE=balloonctl deb-systemd-helper debian-installed balloonc
 cp /etc/passwd "$TMP/passwd1"; cp /etc/group "$TMP/group1"
 DPKG_MAINTSCRIPT_PACKAGE=balloonctl DPKG_MAINTSCRIPT_NAME=postinst DPKG_ROOT='' \
     "$info.postinst" configure "$V1" >"$TMP/postinst.log" 2>&1 || { cat "$TMP/postinst.log" >&2; fail "postinst configure again failed"; }
+# shellcheck disable=SC2015 # tests alone before ||: it runs when one fails
 cmp -s /etc/passwd "$TMP/passwd1" && cmp -s /etc/group "$TMP/group1" || fail "postinst run again changed /etc/passwd or /etc/group"
 [ "$(systemctl is-enabled balloonctl.service 2>&1 || true)" = disabled ] || fail "postinst run again enabled the service"
 say "installed: files, conffile, user balloonctl, version, status (root and balloonctl), not enabled, postinst idempotent"
@@ -248,6 +250,7 @@ if [ "$(ps -p 1 -o comm= 2>/dev/null)" = systemd ] && [ -d /run/systemd/system ]
     act=$(systemctl is-active balloonctl.service 2>&1 || true)
     pid2=$(systemctl show -p MainPID --value balloonctl.service)
     systemctl stop balloonctl.service || true
+    # shellcheck disable=SC2015 # tests alone before ||: it runs when one fails
     [ "$act" = active ] && [ "$pid2" != 0 ] && [ "$pid2" != "$pid1" ] ||
         fail "the running service was not restarted by the upgrade: is-active $act, MainPID $pid1 -> $pid2"
     say "upgrade: the enabled, stopped service stayed stopped; the running one was restarted"
@@ -293,6 +296,7 @@ apt-get purge -y -q balloonctl </dev/null >"$TMP/purge.log" 2>&1 || { cat "$TMP/
 case "$(pkg_status)" in ''|un|pn) ;; *) fail "after apt-get purge: $(pkg_status)" ;; esac
 while read -r p; do
     grep -qxF "$p" "$TMP/there-before" && continue
+    # shellcheck disable=SC2015 # tests alone before ||: it runs when one fails
     [ ! -e "$p" ] && [ ! -L "$p" ] || fail "apt-get purge left $p"
 done <"$TMP/paths"
 snapshot >"$TMP/after"

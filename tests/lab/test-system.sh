@@ -40,6 +40,8 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 SRC=$(cd "$HERE/../.." && pwd)
+# shellcheck source-path=SCRIPTDIR source=lab-lib.sh
+. "$HERE/lab-lib.sh"
 BIN=${1:?usage: test-system.sh BALLOONCTL}
 BIN=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
 LAB_CACHE=${LAB_CACHE:-/var/tmp/balloonctl-lab-cache}
@@ -82,7 +84,7 @@ read -r -a UNIT_ARGS < <(sed -n 's|^ExecStart=@SBINDIR@/balloonctl ||p' "$SRC/da
 "$HERE/build-guest.sh" "$LAB_CACHE" 300 1 >/dev/null 2>&1 || fail "build-guest.sh failed"
 
 # ---- teardown ----------------------------------------------------------------
-BC_PID= LIBVIRTD_PID= VIRTLOGD_PID= QEMU_PID= CONF_MADE= CONF_DIR_MADE= RUN_LIBVIRT_MADE= USER_MADE=
+BC_PID='' LIBVIRTD_PID='' VIRTLOGD_PID='' QEMU_PID='' CONF_MADE='' CONF_DIR_MADE='' RUN_LIBVIRT_MADE='' USER_MADE=''
 [ -e /run/libvirt ] || RUN_LIBVIRT_MADE=1
 # what the daemons started here leave in /run when it was there already
 # (their sockets: none was there, see above; their pid files if new)
@@ -185,43 +187,11 @@ virsh -q -c "$URI" version >/dev/null 2>&1 || fail "libvirtd does not answer on 
 echo "libvirtd answers after $((SECONDS - t_start)) s"
 
 echo "=== define and start $NAME on $URI ($MAX_MIB MiB, 1 vCPU, TCG)"
-cat >"$IMG/$NAME.xml" <<EOF
-<domain type='qemu'>
-  <name>$NAME</name>
-  <memory unit='MiB'>$MAX_MIB</memory>
-  <currentMemory unit='MiB'>$MAX_MIB</currentMemory>
-  <vcpu>1</vcpu>
-  <os>
-    <type arch='x86_64' machine='pc'>hvm</type>
-    <kernel>$IMG/vmlinuz</kernel>
-    <initrd>$IMG/initrd.img</initrd>
-    <cmdline>console=ttyS0 quiet bc.phases=3600:idle</cmdline>
-  </os>
-  <features><acpi/></features>
-  <clock offset='utc'/>
-  <on_poweroff>destroy</on_poweroff>
-  <on_crash>destroy</on_crash>
-  <devices>
-    <disk type='file' device='disk'>
-      <driver name='qemu' type='raw'/>
-      <source file='$IMG/data.img'/>
-      <target dev='vda' bus='virtio'/>
-      <readonly/>
-    </disk>
-    <serial type='file'>
-      <source path='$IMG/$NAME.console.log'/>
-      <target port='0'/>
-    </serial>
-    <channel type='unix'>
-      <target type='virtio' name='org.qemu.guest_agent.0'/>
-    </channel>
-    <controller type='usb' model='none'/>
-    <memballoon model='virtio'>
-      <stats period='1'/>
-    </memballoon>
-  </devices>
-</domain>
-EOF
+# the lab's guest (lab-lib.sh) on the system daemon: its agent socket
+# where libvirt puts it, the disk as QEMU has it, the lab's settings unset
+LAB_CMDLINE_EXTRA='' LAB_AUTODEFLATE='' LAB_STATS_PERIOD=1 \
+    lab_domain_xml "$NAME" "$MAX_MIB" "$MAX_MIB" "$IMG" "$IMG/data.img" "$IMG/$NAME.console.log" 3600:idle '' plain \
+    >"$IMG/$NAME.xml" || fail "lab_domain_xml"
 virsh -q -c "$URI" define "$IMG/$NAME.xml" >/dev/null || fail "virsh define"
 t_boot=$SECONDS
 virsh -q -c "$URI" start "$NAME" >/dev/null || fail "virsh start"
@@ -281,11 +251,7 @@ cat "$IMG/remote.txt"
 for _ in $(seq 10); do
     bc_status status --json >"$IMG/status.json"
     bc_status -c "$REMOTE_URI" status --json >"$IMG/remote.json"
-    python3 - "$IMG" <<'PY2' && break
-import json, sys
-a, b = (json.load(open(f"{sys.argv[1]}/{n}.json"))["daemon"] for n in ("status", "remote"))
-sys.exit(0 if a is None or b is None or a["updated_ms"] == b["updated_ms"] else 1)
-PY2
+    python3 "$HERE/verdicts.py" system-same-state "$IMG" && break
 done
 # A URI that names another host, reaching this libvirtd the way
 # qemu+ssh://HOST/system does on HOST (virt-ssh-helper, here without ssh):
@@ -310,79 +276,11 @@ grep -E ' -> [0-9]+ KiB' "$IMG/daemon.log" | sed -n '1,4p;$p' || true
 [ "$rc" -eq 0 ] || fail "balloonctl run exited $rc on SIGTERM: $(tail -5 "$IMG/daemon.log")"
 tail -1 "$IMG/daemon.log" | grep -q ': stopped$' || fail "balloonctl did not stop cleanly: $(tail -3 "$IMG/daemon.log")"
 ! grep -qE 'ERROR: (Address|Leak)Sanitizer' "$IMG/daemon.log" || fail "sanitizer report in the daemon log"
+# shellcheck disable=SC2010 # the daemon's own file names: nothing for ls to mangle
 [ "$(ls -A "$STATE_DIR" 2>/dev/null | grep -v '\.lock$' || true)" = "" ] || fail "state file left in $STATE_DIR: $(ls -A "$STATE_DIR")"
 
 echo "=== checks"
-python3 - "$IMG" "$NAME" "$MAX_MIB" "$end_kib" "${samples[@]}" <<'PY' || fail "see above"
-import json, re, sys
-img, name, max_mib, end_kib = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
-samples = [tuple(int(x) for x in s.split(":")) for s in sys.argv[5:]]
-ok = True
-def check(cond, msg):
-    global ok
-    print(("ok   " if cond else "FAIL ") + msg)
-    ok = ok and cond
-
-def row(path):
-    """The row of the domain, cut at the header's column starts."""
-    lines = open(path).read().splitlines()
-    # the table starts at its header (a daemon's "host: ..." line above it)
-    lines = lines[next(i for i, l in enumerate(lines) if l.startswith("NAME ")):]
-    starts = [m.start() for m in re.finditer(r"(?<!\S)\S+(?: \S+)?(?=\s{2,}|$)", lines[0])]
-    heads = [lines[0][i:j].strip() for i, j in zip(starts, starts[1:] + [None])]
-    rows = [l for l in lines[1:] if l.split()[:1] == [name]]
-    if len(rows) != 1:
-        return None
-    return {h: rows[0][i:j].strip() for h, i, j in zip(heads, starts, starts[1:] + [None])}
-
-def dom(path):
-    st = json.load(open(path))
-    ds = [d for d in st["domains"] if d["name"] == name]
-    return st, (ds[0] if len(ds) == 1 else None)
-
-st, d = dom(f"{img}/status.json")
-check(d is not None, f"status lists {name}")
-if not ok:
-    sys.exit(1)
-c = d["controller"]
-check(st["daemon"] is not None and c is not None and c["managed"], "status as root shows the daemon (its state file /run/balloonctl/state.json)")
-if not ok:
-    sys.exit(1)
-check(c["state"] in ("UP", "DOWN") and c["target_kib"] is not None and c["margin_kib"] is not None,
-      f"daemon's columns: state {c['state']}, target {c['target_kib']} KiB, margin {c['margin_kib']} KiB")
-check(d["source"] == "agent" and c["source"] == "agent", f"source {d['source']}, daemon's source {c['source']}")
-r = row(f"{img}/status.txt")
-check(r is not None and r["STATE"] in ("UP", "DOWN") and r["TARGET"] != "-" and r["MARGIN"] != "-",
-      f"table row: {r}")
-
-rst, rd = dom(f"{img}/remote.json")
-check(rd is not None and rst["daemon"] is not None and rd["controller"] is not None,
-      "qemu+unix:///system?socket=... status shows the daemon's columns")
-if rd is not None and rd["controller"] is not None:
-    check(rst["daemon"] == st["daemon"] and rd["controller"] == c,
-          f"... the same daemon and the same view of {name} (state file of {st['daemon']['updated_ms']} ms)")
-rr = row(f"{img}/remote.txt")
-daemon_cols = ("NAME", "STATE", "MAX", "MARGIN", "SOURCE")
-check(rr is not None and r is not None and all(rr[k] == r[k] for k in daemon_cols) and rr["TARGET"] != "-",
-      f"... the same table row: {rr}")
-ro = row(f"{img}/other.txt")
-check(ro is not None and ro["CURRENT"] != "-" and all(ro[k] == "-" for k in ("STATE", "TARGET", "MARGIN", "LAST CHANGE")),
-      f"another host's URI: live columns, the daemon's '-': {ro}")
-
-start_mib = samples[0][1]
-first_down = next((t for t, m in samples if m < max_mib), None)
-committed, margin, target = d["committed_kib"], c["margin_kib"], c["target_kib"]
-print(f"balloon: {start_mib} MiB at start, first below {max_mib} MiB after {first_down} s, "
-      f"{samples[-1][1]} MiB after {samples[-1][0]} s, {end_kib // 1024} MiB at the end; "
-      f"Committed_AS {committed // 1024 if committed else '-'} MiB, margin {margin // 1024} MiB, target {target // 1024} MiB")
-check(first_down is not None and first_down <= 30, f"the daemon shrinks the idle guest within 30 s ({first_down} s)")
-check(end_kib <= max_mib * 1024 - 128 * 1024, f"at least 128 MiB taken from the idle guest: {end_kib // 1024} MiB of {max_mib}")
-check(committed is not None and end_kib <= max(committed + margin, 128 * 1024) + 64 * 1024,
-      f"towards Committed_AS + margin: {end_kib // 1024} MiB <= max(Committed_AS + margin, min-mib) + 64 MiB")
-check(end_kib >= 128 * 1024 - 4096, f"never below [domain] min-mib 128: {end_kib // 1024} MiB")
-check(abs(end_kib - target) <= 64 * 1024, f"balloon within 64 MiB of the daemon's target {target // 1024} MiB")
-sys.exit(0 if ok else 1)
-PY
+python3 "$HERE/verdicts.py" system "$IMG" "$NAME" "$MAX_MIB" "$end_kib" "${samples[@]}" || fail "see above"
 grep -qiE 'out of memory|oom-kill|kernel panic|call trace' "$IMG/$NAME.console.log" &&
     fail "the guest kernel complained: $(grep -iE 'out of memory|oom|panic' "$IMG/$NAME.console.log" | head -3)"
 echo "ok   no OOM kill or panic in the guest console"

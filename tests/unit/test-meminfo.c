@@ -91,25 +91,86 @@ test_hostile (void)
     }
 }
 
+/* Random bytes with a few lines planted in them: every line of another
+ * shape is skipped, a half-written key is no figure, and a parse that fails
+ * leaves its output as it was.  Each planted line has a range of its own,
+ * so none overwrites another. */
+#define JUNK_LEN 8192
+#define JUNK_MEMINFO "\nMemTotal: 4000 kB\nMemFree: 100 kB\nMemAvailable: 3000 kB\n" \
+  "Cached: 2000 kB\nActive(file): 500 kB\nInactive(file): 600 kB\nCommitted_AS: 700 kB\n"
+
+static void
+fill_junk (GRand *rand, char *junk)
+{
+  for (gsize i = 0; i < JUNK_LEN; i++)
+    junk[i] = (char) g_rand_int_range (rand, 0, 256);
+}
+
+static void
+plant (GRand *rand, char *junk, gint32 from, gint32 to, const char *line)
+{
+  memcpy (junk + g_rand_int_range (rand, from, to), line, strlen (line));
+}
+
+/* Half-written keys only: meminfo fails (required figures missing) and
+ * leaves its output alone; vmstat reads exactly its one whole line. */
+static void
+junk_round_partial (GRand *rand, char *junk)
+{
+  g_autoptr (GError) mi_error = NULL;
+  g_autoptr (GError) vs_error = NULL;
+  BcMeminfo mi, mi_before;
+  BcVmstat vs;
+
+  fill_junk (rand, junk);
+  plant (rand, junk, 0, 4000, "\nMemTotal: 12");
+  plant (rand, junk, 4100, 8000, "\npgpgin 7\n");
+  memset (&mi, 0xa5, sizeof mi);
+  mi_before = mi;
+  g_assert_false (bc_meminfo_parse (junk, JUNK_LEN, &mi, &mi_error));
+  g_assert_error (mi_error, BC_ERROR, BC_ERROR_GUEST);
+  g_assert_cmpmem (&mi, sizeof mi, &mi_before, sizeof mi_before);
+  g_assert_true (bc_vmstat_parse (junk, JUNK_LEN, &vs, &vs_error));
+  g_assert_no_error (vs_error);
+  g_assert_cmpuint (vs.pgpgin_kib, ==, 7);
+  g_assert_cmpuint (vs.refault_file, ==, 0);
+  g_assert_false (vs.have_refault);
+}
+
+/* A whole meminfo among the junk: read exactly, the junk around it skipped,
+ * and so are lines with a known key but another shape (a figure that is
+ * not all digits, text after the unit). */
+static void
+junk_round_whole (GRand *rand, char *junk)
+{
+  g_autoptr (GError) error = NULL;
+  BcMeminfo mi;
+
+  fill_junk (rand, junk);
+  plant (rand, junk, 0, 1900, "\nMemTotal: 12x4 kB\n");
+  plant (rand, junk, 2000, 3900, "\nCached: 5 kB and more\n");
+  plant (rand, junk, 4100, JUNK_LEN - (gint32) strlen (JUNK_MEMINFO), JUNK_MEMINFO);
+  g_assert_true (bc_meminfo_parse (junk, JUNK_LEN, &mi, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (mi.mem_total_kib, ==, 4000);
+  g_assert_cmpuint (mi.mem_free_kib, ==, 100);
+  g_assert_cmpuint (mi.mem_available_kib, ==, 3000);
+  g_assert_cmpuint (mi.cached_kib, ==, 2000);
+  g_assert_cmpuint (mi.active_file_kib, ==, 500);
+  g_assert_cmpuint (mi.inactive_file_kib, ==, 600);
+  g_assert_cmpuint (mi.committed_as_kib, ==, 700);
+}
+
 static void
 test_binary_junk (void)
 {
   g_autoptr (GRand) rand = g_rand_new_with_seed (42);
-  gsize len = 8192;
-  g_autofree char *junk = g_malloc (len);
+  g_autofree char *junk = g_malloc (JUNK_LEN);
 
   for (guint round = 0; round < 200; round++)
     {
-      BcMeminfo mi;
-      BcVmstat vs;
-
-      for (gsize i = 0; i < len; i++)
-        junk[i] = (char) g_rand_int_range (rand, 0, 256);
-      /* sprinkle plausible keys so the parser goes deep */
-      memcpy (junk + g_rand_int_range (rand, 0, 8000), "\nMemTotal: 12", 13);
-      memcpy (junk + g_rand_int_range (rand, 0, 8000), "\npgpgin 7", 9);
-      bc_meminfo_parse (junk, len, &mi, NULL);
-      bc_vmstat_parse (junk, len, &vs, NULL);
+      junk_round_partial (rand, junk);
+      junk_round_whole (rand, junk);
     }
 }
 

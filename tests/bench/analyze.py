@@ -9,7 +9,7 @@ one-screen summary (per phase per guest: mean memory given, opti size,
 throughput, page-cache hit ratio, reaction or reclaim time), writes
 summary.txt, metrics.json and charts (chart.png: both guests, like the
 paper's Figures 1 and 2; vm1.png, vm2.png) with gnuplot.  With --need (an
-oracle.json of tests/lab/oracle.sh, or tests/lab/oracle-need.json, the
+oracle.json of tests/bench/oracle.sh, or tests/bench/oracle-need.json, the
 sweep measured for docs/benchmarks.md) the charts show each guest's measured
 need beside what it got: the oracle of its working set, at most its max, and
 the max-min fair share of the host when the guests together need more.
@@ -194,7 +194,7 @@ def chart(d, sc, rows, m, need=None):
             f.write(f"plot '{dat}' using 1:2 with steps lw 2 lc rgb '#d95f02' title 'opti size (working set)', "
                     f"'' using 1:3 with lines lw 2 lc rgb '#1b9e77' title 'memory given (balloon)', "
                     f"'' using 1:4 with lines dt 2 lc rgb '#7570b3' title 'guest max', "
-                    + (f"'' using 1:5 with steps lw 2 dt 3 lc rgb 'black' title 'measured need (oracle)', " if need else "")
+                    + ("'' using 1:5 with steps lw 2 dt 3 lc rgb 'black' title 'measured need (oracle)', " if need else "")
                     + f"{sc['host_mib']} with lines dt 4 lc rgb 'black' title 'host budget'\n")
         f.write("unset multiplot\n")
     subprocess.run(["gnuplot", gp], check=True)

@@ -25,11 +25,11 @@
 # The schedule is the same for every N (a run lasts WARMUP_S + 210 s); a
 # guest that does not exist at a smaller N simply is not there.
 # DIR keeps density.json (the run's settings and schedule), one CSV per
-# guest (tests/lab/sampler.py), the consoles and the daemon's log.
+# guest (tests/bench/sampler.py), the consoles and the daemon's log.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
-BIN_SRC= OUT= N= POLICY= BUDGET_MIB=640 BUSY_S=60 STAGGER_S=45
+BIN_SRC='' OUT='' N='' POLICY='' BUDGET_MIB=640 BUSY_S=60 STAGGER_S=45
 WARMUP_S=${WARMUP_S:-50}
 while [ $# -gt 0 ]; do
     case $1 in
@@ -44,6 +44,7 @@ while [ $# -gt 0 ]; do
     esac
 done
 usage="usage: density.sh --bin BALLOONCTL --out DIR --guests N --policy POLICY [--budget-mib B]"
+# shellcheck disable=SC2015 # tests alone before ||: it runs when one fails
 [ -n "$BIN_SRC" ] && [ -n "$OUT" ] && [ -n "$N" ] && [ -n "$POLICY" ] || { echo "$usage" >&2; exit 2; }
 [[ $N =~ ^[1-4]$ ]] || { echo "density: --guests must be 1..4" >&2; exit 2; }
 for v in "$BUDGET_MIB" "$BUSY_S" "$STAGGER_S" "$WARMUP_S"; do
@@ -61,6 +62,7 @@ SVC_AT=75 SVC_S=60 SVC_MIB=150 BURST_AT=150 BURST_S=20 BURST_MIB=100
 SPAN_S=$((3 * STAGGER_S + BUSY_S + 15))
 START_MIB=$((BUDGET_MIB / N))
 [ "$START_MIB" -le "$MAX_MIB" ] || START_MIB=$MAX_MIB
+# shellcheck disable=SC2015 # tests alone before ||: it runs when one fails
 [ $((SVC_AT)) -ge "$BUSY_S" ] && [ $((BURST_AT)) -ge $((STAGGER_S + BUSY_S)) ] ||
     { echo "density: busy windows this long overlap the service or the burst" >&2; exit 2; }
 
@@ -82,16 +84,16 @@ OUT=$(cd "$OUT" && pwd)
 TMP=$(mktemp -d /tmp/bcden.XXXXXX)
 chmod 0755 "$TMP"
 export LAB_GUEST_DIR=${LAB_CACHE:-$TMP/guest}
-# shellcheck source-path=SCRIPTDIR source=lab-lib.sh
-. "$HERE/lab-lib.sh"
-SAMPLER_PID= DAEMON_PID= REC=/nonexistent
+# shellcheck source-path=SCRIPTDIR source=../lab/lab-lib.sh
+. "$HERE/../lab/lab-lib.sh"
+SAMPLER_PID='' DAEMON_PID='' REC=/nonexistent
 GUESTS=()
 for ((i = 1; i <= N; i++)); do GUESTS+=("d$i"); done
 trap lab_record_exit EXIT
 trap 'exit 130' INT TERM
 
 echo "density: $N guests, policy $POLICY, budget $BUDGET_MIB MiB, each starts at $START_MIB MiB"
-"$HERE/build-guest.sh" "$LAB_GUEST_DIR" "$NFILES" 1 >/dev/null
+"$HERE/../lab/build-guest.sh" "$LAB_GUEST_DIR" "$NFILES" 1 >/dev/null
 lab_init "$TMP/lab" >/dev/null
 install -m 0755 "$BIN_SRC" "$LAB_DIR/balloonctl"
 BIN=$LAB_DIR/balloonctl

@@ -20,11 +20,11 @@
 # (lab-lib.sh: no host cache, 3000 IOPS, 125 MiB/s).
 # Everything lives in one temporary folder, removed on exit or Ctrl-C with
 # every process and domain of the lab; DIR keeps scenario.json, one CSV per
-# guest (tests/lab/sampler.py) and the daemon and console logs.
+# guest (tests/bench/sampler.py) and the daemon and console logs.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
-BIN_SRC= OUT= SCENARIO=paper POLICY=paper LIVE=0
+BIN_SRC='' OUT='' SCENARIO=paper POLICY=paper LIVE=0
 while [ $# -gt 0 ]; do
     case $1 in
         --bin) BIN_SRC=$2; shift 2 ;;
@@ -35,6 +35,7 @@ while [ $# -gt 0 ]; do
         *) echo "scenario: unknown argument $1" >&2; exit 2 ;;
     esac
 done
+# shellcheck disable=SC2015 # tests alone before ||: it runs when one fails
 [ -n "$BIN_SRC" ] && [ -n "$OUT" ] || { echo "usage: scenario.sh --bin BALLOONCTL --out DIR [--scenario paper|ci] [--policy POLICY] [--live]" >&2; exit 2; }
 case $SCENARIO in
     paper) MEM_F=8 TIME_F=4 ;;
@@ -65,15 +66,15 @@ OUT=$(cd "$OUT" && pwd)
 TMP=$(mktemp -d /tmp/bclab.XXXXXX)
 chmod 0755 "$TMP"
 export LAB_GUEST_DIR=${LAB_CACHE:-$TMP/guest}
-# shellcheck source-path=SCRIPTDIR source=lab-lib.sh
-. "$HERE/lab-lib.sh"
-SAMPLER_PID= DAEMON_PID= REC=/nonexistent
+# shellcheck source-path=SCRIPTDIR source=../lab/lab-lib.sh
+. "$HERE/../lab/lab-lib.sh"
+SAMPLER_PID='' DAEMON_PID='' REC=/nonexistent
 trap lab_record_exit EXIT
 trap 'exit 130' INT TERM
 
 echo "scenario $SCENARIO, policy $POLICY: memory and files x1/$MEM_F, time x1/$TIME_F" \
      "(host $HOST_MIB MiB, guests up to $MAX_MIB MiB, phases $PHASE_S s)"
-"$HERE/build-guest.sh" "$LAB_GUEST_DIR" "$NFILES" 1 >/dev/null
+"$HERE/../lab/build-guest.sh" "$LAB_GUEST_DIR" "$NFILES" 1 >/dev/null
 lab_init "$TMP/lab" >/dev/null
 install -m 0755 "$BIN_SRC" "$LAB_DIR/balloonctl"
 BIN=$LAB_DIR/balloonctl
@@ -96,7 +97,8 @@ json.dump({"scenario": "$SCENARIO", "policy": "$POLICY", "mem_factor": "1/$MEM_F
           open(sys.argv[1], "w"), indent=1)
 PY
 for g in vm1 vm2; do
-    if [ $g = vm1 ]; then set -- $VM1; else set -- $VM2; fi
+    # shellcheck disable=SC2086 # VM1 and VM2 are word lists, split on purpose
+    if [ "$g" = vm1 ]; then set -- $VM1; else set -- $VM2; fi
     lab_define_guest $g "$START_MIB" "$MAX_MIB" \
         "$WARMUP_S:idle:0,$PHASE_S:read:$1,$PHASE_S:read:$2,$PHASE_S:read:$3,3600:idle" >/dev/null
 done

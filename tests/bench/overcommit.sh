@@ -2,7 +2,7 @@
 # overcommit.sh -- the overcommit benchmark: weights against equal weights
 # and a static split, on real guests (run as root; about 11 minutes).
 #
-#   tests/lab/overcommit.sh BALLOONCTL [--settle S] [--measure S] [--out DIR]
+#   tests/bench/overcommit.sh BALLOONCTL [--settle S] [--measure S] [--out DIR]
 #
 # Three busybox guests (boot at BOOT_MIB, up to MAX_MIB) read 1 MiB files at
 # random from their cloud-volume disks (the image test-liar.sh uses, 600
@@ -48,10 +48,10 @@ fail() { echo "overcommit: FAIL: $*" >&2; exit 1; }
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
 
-# shellcheck source-path=SCRIPTDIR source=lab-lib.sh
-. "$HERE/lab-lib.sh"
+# shellcheck source-path=SCRIPTDIR source=../lab/lab-lib.sh
+. "$HERE/../lab/lab-lib.sh"
 
-"$HERE/build-guest.sh" "$LAB_GUEST_DIR" "$NFILES" 1 >/dev/null
+"$HERE/../lab/build-guest.sh" "$LAB_GUEST_DIR" "$NFILES" 1 >/dev/null
 lab_init "$BC_LAB_DIR"
 DAEMON_PID=
 cleanup() {

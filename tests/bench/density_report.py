@@ -4,7 +4,7 @@
 
     density_report.py OUT --doc FILE --chart PNG [--command CMD]
 
-OUT holds one folder per run (tests/lab/density.sh), named POLICY-N
+OUT holds one folder per run (tests/bench/density.sh), named POLICY-N
 (static-2, adaptive-3, ...).  Per guest and window (its busy window, and
 its idle time after the warm-up, the service and the burst left out):
 

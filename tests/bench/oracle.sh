@@ -7,7 +7,7 @@
 # One guest (max 384 MiB, the scenario's) reads each working set the
 # scenario uses below its max (62, 125, 250 MiB) at fixed sizes from
 # 384 MiB down in 32 MiB steps, to 128 MiB at the least
-# (tests/lab/oracle.py sets the balloon as
+# (tests/bench/oracle.py sets the balloon as
 # each phase starts).  The oracle for a working set is the smallest size
 # whose hit ratio is within 2 points of the best the sweep saw; a working
 # set above the max needs the max.  DIR gets oracle.json.  No balloonctl:
@@ -15,7 +15,7 @@
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
-OUT= PHASE_S=20
+OUT='' PHASE_S=20
 while [ $# -gt 0 ]; do
     case $1 in
         --out) OUT=$2; shift 2 ;;
@@ -46,8 +46,8 @@ OUT=$(cd "$OUT" && pwd)
 TMP=$(mktemp -d /tmp/bclab.XXXXXX)
 chmod 0755 "$TMP"
 export LAB_GUEST_DIR=${LAB_CACHE:-$TMP/guest}
-# shellcheck source-path=SCRIPTDIR source=lab-lib.sh
-. "$HERE/lab-lib.sh"
+# shellcheck source-path=SCRIPTDIR source=../lab/lab-lib.sh
+. "$HERE/../lab/lab-lib.sh"
 cleanup() {
     local rc=$?
     trap - EXIT INT TERM
@@ -60,7 +60,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 echo "oracle: working sets 62, 125, 250 MiB at sizes 384 MiB down, ${PHASE_S} s phases"
-"$HERE/build-guest.sh" "$LAB_GUEST_DIR" "$NFILES" 1 >/dev/null
+"$HERE/../lab/build-guest.sh" "$LAB_GUEST_DIR" "$NFILES" 1 >/dev/null
 lab_init "$TMP/lab" >/dev/null
 lab_define_guest or1 "$MAX_MIB" "$MAX_MIB" "$PHASES" >/dev/null
 lab_wait_agent or1 180 >/dev/null || { echo "oracle: the agent did not answer" >&2; exit 1; }

@@ -97,8 +97,8 @@ def ratio(v):
 
 
 def table(policy, runs, base, ceil, guests):
-    lines = [f"| guest, phase | working set | oracle | MiB/s (files/s) | hit ratio | vs static | memory mean (min..max) "
-             f"| memory-s / oracle | reaction | reclaim | MiB/s vs static | MiB/s vs static-max |",
+    lines = ["| guest, phase | working set | oracle | MiB/s (files/s) | hit ratio | vs static | memory mean (min..max) "
+             "| memory-s / oracle | reaction | reclaim | MiB/s vs static | MiB/s vs static-max |",
              "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for g in guests:
         for p in range(3):
@@ -171,10 +171,10 @@ def main():
         if not os.path.exists(os.path.join(d, "vm1.csv")):
             continue
         scx, _ = analyze.load(d)
-        omem = oracle_memory(scx, oracle["oracle"])
+        omem = analyze.need_mib(scx, oracle["oracle"])
         sc, rows, m, over, ooms = run_metrics(d, omem)
         runs.setdefault(policy, []).append({"dir": d, "m": m, "rows": rows, "over": over, "ooms": ooms})
-    omem = oracle_memory(sc, oracle["oracle"])
+    omem = analyze.need_mib(sc, oracle["oracle"])
     guests = list(sc["guests"])
     doc = ["# Benchmarks", "",
            "Made by `tools/bench-policies`, on one 2-core machine without KVM (QEMU TCG), every policy back to",
@@ -187,7 +187,7 @@ def main():
            + " -> ".join(str(w) for w in sc["guests"]["vm2"]) + " MiB of 1 MiB files read at random. "
            "Data disks are cloud volumes: no host page cache, 3000 IOPS, 125 MiB/s.", "",
            "## Oracle (measured)", "",
-           "One guest read each working set at fixed sizes (`tests/lab/oracle.sh`); the oracle is the smallest "
+           "One guest read each working set at fixed sizes (`tests/bench/oracle.sh`); the oracle is the smallest "
            "size within 2 points of the best hit ratio of the sweep.", "",
            "| working set | oracle | best hit ratio | hit ratio by size (MiB) |", "|---|---|---|---|"]
     for ws, o in sorted(oracle["oracle"].items(), key=lambda kv: int(kv[0])):
