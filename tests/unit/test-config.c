@@ -169,13 +169,16 @@ test_errors (void)
     {
       g_autoptr (GError) error = NULL;
       g_autofree char *shown = NULL;
+      g_autofree char *logged = NULL;
       BcConfig c, before;
 
       bc_config_defaults (&c);
       before = c;
       g_assert_false (bc_config_load_data (&c, cases[i].text, "t.conf", &error));
       g_assert_error (error, BC_ERROR, BC_ERROR_CONFIG);
-      g_test_message ("case %u: %s", i, error->message);
+      /* raw bytes of the case in the message: escaped for the TAP log */
+      logged = bc_term_escape (error->message);
+      g_test_message ("case %u: %s", i, logged);
       if (cases[i].message)
         g_assert_cmpstr (error->message, ==, cases[i].message);
       else
