@@ -38,14 +38,14 @@ check_max (guint64 max_kib, GError **error)
 }
 
 static gboolean
-parse_weight (const char *s, guint *out, GError **error)
+parse_weight (const char *s, BcWeight *out, GError **error)
 {
   g_autofree char *shown = NULL;
   guint64 v;
 
-  if (!g_ascii_string_to_unsigned (s, 10, 1, BC_METADATA_WEIGHT_MAX, &v, NULL))
+  if (!g_ascii_string_to_unsigned (s, 10, 1, BC_WEIGHT_MAX, &v, NULL))
     return bc_set_error (error, BC_ERROR_METADATA, "metadata: <weight> %s is not a weight (1..%d)",
-                         shown = bc_quote (s, BC_QUOTE_MAX), BC_METADATA_WEIGHT_MAX);
+                         shown = bc_quote (s, BC_QUOTE_MAX), BC_WEIGHT_MAX);
   *out = (guint) v;
   return TRUE;
 }

@@ -18,7 +18,6 @@
 #define BC_METADATA_MAX_MIB_LEAST 64
 
 /* <weight>: the range of cgroup v2's memory and cpu weights. */
-#define BC_METADATA_WEIGHT_MAX 10000
 
 /* Parses the element virDomainGetMetadata() returns.  NULL xml means the
  * domain has no balloonctl metadata: defaults. */

@@ -5,9 +5,6 @@
 
 #include "bc-domain-limits.h"
 
-/* A domain's weight when none is given (cgroup v2's memory and cpu
- * weights: 1..10000, 100 by default). */
-
 typedef struct {
   guint64 held_kib;    /* what the domain may hold now: the larger of its
                           balloon size and a target still being reached */

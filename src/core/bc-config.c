@@ -35,7 +35,7 @@ bc_config_defaults (BcConfig *cfg)
   cfg->guest_size_kib = 1024 * MIB;
   cfg->domain_min_kib = 128 * MIB;
   cfg->domain_max_kib = 0;
-  cfg->domain_weight = 100;
+  cfg->domain_weight = BC_WEIGHT_DEFAULT;
 }
 
 guint64

@@ -119,7 +119,8 @@ bc_decide (const BcConfig *cfg, const BcDomainLimits *limits, const BcBalloonFig
   BcDecision d = { 0 };
 
   d.source = bc_decide_source (balloon, guest, now_ms, max_age);
-  if (d.source == BC_SOURCE_NONE || balloon->max_kib == 0)
+  /* a balloon of no known size: what it holds of the guest is not known */
+  if (d.source == BC_SOURCE_NONE || balloon->max_kib == 0 || balloon->current_kib == 0)
     return FALSE;
   fill_figures (&d, &sample, balloon, guest);
   sample.size_kib = settled_kib;

@@ -32,7 +32,8 @@ BcSource bc_decide_source (const BcBalloonFigures *balloon, const BcGuestFigures
  * balloon's size while the balloon moves: bc_pass_settled_kib).
  * host_free_bp: the part of the host budget no domain holds, in 1/10000
  * (policy = mom reads it).
- * Returns FALSE (and leaves the domain alone) when no figures are usable. */
+ * Returns FALSE (and leaves the domain alone) when no figures are usable,
+ * or the balloon's size or maximum is not known. */
 gboolean bc_decide (const BcConfig *cfg, const BcDomainLimits *limits, const BcBalloonFigures *balloon,
                     guint64 settled_kib, const BcGuestFigures *guest, guint host_free_bp, BcMargin *margin,
                     gint64 now_ms, BcDecision *out);

@@ -8,7 +8,8 @@
 #include <glib.h>
 
 /* A domain's part of the host budget when the wants do not fit: with
- * weights a and b, two domains that both want more get a : b of it. */
+ * weights a and b, two domains that both want more get a : b of it; 1 to
+ * 10000, 100 when none is given (as cgroup v2's memory and cpu weights). */
 typedef guint BcWeight;
 #define BC_WEIGHT_DEFAULT 100
 #define BC_WEIGHT_MAX 10000

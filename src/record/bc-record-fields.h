@@ -32,3 +32,7 @@ extern const Field bc_record_host_fields[];
 /* The configuration's keys a recording holds (bc_config_keys), one a
  * call: *i from 0; NULL after the last. */
 const BcConfigKey *bc_record_config_key (gsize *i);
+/* A recorded key's value as a whole number (a boolean 0 or 1), of the
+ * width its type has in BcConfig; set it to 0 (FALSE). */
+gint64 bc_record_config_value (const BcConfig *cfg, const BcConfigKey *k);
+void bc_record_config_zero (BcConfig *cfg, const BcConfigKey *k);

@@ -285,12 +285,7 @@ read_config (JsonNode *node, BcConfig *cfg, GError **error)
     return bc_set_error (error, BC_ERROR_RECORD, "%s", local->message);
   for (gsize i = 0; (k = bc_record_config_key (&i)) != NULL;)
     if (k->recorded == BC_CONFIG_RECORDED_LATER && !conf_key_recorded (o, k))
-      {
-        if (k->type == BC_CONFIG_BOOL)
-          G_STRUCT_MEMBER (gboolean, cfg, k->offset) = FALSE;
-        else
-          G_STRUCT_MEMBER (gint64, cfg, k->offset) = 0;
-      }
+      bc_record_config_zero (cfg, k);
   return TRUE;
 }
 

@@ -59,7 +59,7 @@ static const Field guest_fields[] = {
 };
 static const Field policy_fields[] = {
   BOOL (BcDomainLimits, enabled), KIB (BcDomainLimits, min_kib), KIB (BcDomainLimits, max_kib),
-  FIELD (BcDomainLimits, weight, F_UINT, 0, 0, 10000, NULL), END
+  FIELD (BcDomainLimits, weight, F_UINT, 0, 0, BC_WEIGHT_MAX, NULL), END
 };
 /* refault_file_kib is guest pages times 4: the whole of a guint64 */
 static const Field sample_fields[] = {
@@ -124,6 +124,37 @@ const Field bc_record_host_fields[] = {
 };
 
 G_STATIC_ASSERT (sizeof (BcWeight) == sizeof (int));
+G_STATIC_ASSERT (sizeof (BcPolicy) == sizeof (int));
+
+/* The one place that knows how wide each recorded type is in BcConfig:
+ * gboolean, BcPolicy and BcWeight an int, the others 64 bits. */
+gint64
+bc_record_config_value (const BcConfig *cfg, const BcConfigKey *k)
+{
+  switch (k->type)
+    {
+    case BC_CONFIG_BOOL: return G_STRUCT_MEMBER (gboolean, cfg, k->offset) != FALSE;
+    case BC_CONFIG_POLICY: return G_STRUCT_MEMBER (BcPolicy, cfg, k->offset);
+    case BC_CONFIG_WEIGHT: return G_STRUCT_MEMBER (BcWeight, cfg, k->offset);
+    case BC_CONFIG_INT:
+    case BC_CONFIG_MIB: return G_STRUCT_MEMBER (gint64, cfg, k->offset);
+    default: g_assert_not_reached (); /* paths and addresses are not recorded */
+    }
+}
+
+void
+bc_record_config_zero (BcConfig *cfg, const BcConfigKey *k)
+{
+  switch (k->type)
+    {
+    case BC_CONFIG_BOOL: G_STRUCT_MEMBER (gboolean, cfg, k->offset) = FALSE; break;
+    case BC_CONFIG_POLICY: G_STRUCT_MEMBER (BcPolicy, cfg, k->offset) = 0; break;
+    case BC_CONFIG_WEIGHT: G_STRUCT_MEMBER (BcWeight, cfg, k->offset) = 0; break;
+    case BC_CONFIG_INT:
+    case BC_CONFIG_MIB: G_STRUCT_MEMBER (gint64, cfg, k->offset) = 0; break;
+    default: g_assert_not_reached ();
+    }
+}
 
 /* The configuration's keys a recording holds (bc_config_keys), one a
  * call: *i from 0; NULL after the last. */
@@ -202,8 +233,6 @@ write_config (JsonBuilder *b, const BcConfig *cfg)
   json_builder_begin_object (b);
   for (gsize i = 0; (k = bc_record_config_key (&i)) != NULL;)
     {
-      gconstpointer p = G_STRUCT_MEMBER_P (cfg, k->offset);
-
       if (g_strcmp0 (group, k->group) != 0)
         {
           if (group)
@@ -214,13 +243,11 @@ write_config (JsonBuilder *b, const BcConfig *cfg)
         }
       json_builder_set_member_name (b, k->key);
       if (k->type == BC_CONFIG_BOOL)
-        json_builder_add_boolean_value (b, *(const gboolean *) p);
+        json_builder_add_boolean_value (b, bc_record_config_value (cfg, k));
       else if (k->type == BC_CONFIG_POLICY)
-        json_builder_add_string_value (b, bc_policy_to_string (*(const BcPolicy *) p));
-      else if (k->type == BC_CONFIG_WEIGHT)
-        json_builder_add_int_value (b, *(const BcWeight *) p);
+        json_builder_add_string_value (b, bc_policy_to_string ((BcPolicy) bc_record_config_value (cfg, k)));
       else
-        json_builder_add_int_value (b, *(const gint64 *) p / (k->type == BC_CONFIG_MIB ? 1024 : 1));
+        json_builder_add_int_value (b, bc_record_config_value (cfg, k) / (k->type == BC_CONFIG_MIB ? 1024 : 1));
     }
   json_builder_end_object (b);
   json_builder_end_object (b);
@@ -281,12 +308,7 @@ bc_record_config_equal (const BcConfig *a, const BcConfig *b)
 
   for (gsize i = 0; (k = bc_record_config_key (&i)) != NULL;)
     {
-      /* gboolean, BcPolicy and BcWeight are as wide as an int */
-      gboolean same = k->type == BC_CONFIG_BOOL || k->type == BC_CONFIG_POLICY || k->type == BC_CONFIG_WEIGHT
-                      ? G_STRUCT_MEMBER (int, a, k->offset) == G_STRUCT_MEMBER (int, b, k->offset)
-                      : G_STRUCT_MEMBER (gint64, a, k->offset) == G_STRUCT_MEMBER (gint64, b, k->offset);
-
-      if (!same)
+      if (bc_record_config_value (a, k) != bc_record_config_value (b, k))
         return FALSE;
     }
   return TRUE;

@@ -390,5 +390,3 @@ bc_status_format_json (GPtrArray *rows, const BcReport *daemon, GString *out)
   g_string_append (out, text);
   g_string_append_c (out, '\n');
 }
-
-/* ---- collect --------------------------------------------------------- */

@@ -91,6 +91,11 @@ static const Case cases[] = {
     { { ON, .current_mib = 1024 }, { ON, .current_mib = 512, .used_mib = 900 } },
     { { .action = NONE },
       { .decided = TRUE, .action = SET, .old_mib = 512, .new_mib = 1024, .held = TRUE, .reason = "grow: *" } } },
+  /* a balloon of no known size (no balloon.current): what it holds of the
+   * guest is not known, so it is left alone */
+  { "no-size", 16384, FALSE, 1,
+    { { ON, .current_mib = 0, .used_mib = 300 } },
+    { { .action = NONE } } },
   /* both want 728, the budget holds both at 512: nothing moves */
   { "budget-holds-both", 1024, FALSE, 2,
     { { ON, .current_mib = 512, .used_mib = 600 }, { ON, .current_mib = 512, .used_mib = 600 } },
