@@ -6,6 +6,7 @@
 
 #include "bc-log.h"
 #include "bc-daemon-private.h"
+#include "bc-gather-vmem.h"
 #include "bc-quote.h"
 
 #define AGENT_BACKOFF_MS 30000
@@ -40,7 +41,7 @@ skip_reason (const BcDomainSetup *s)
 {
   if (s->limits_error)
     return s->limits_error->message;
-  if (!s->balloon.has_balloon)
+  if (!s->balloon.has_balloon && !(s->vmem.n_devices == 1 && s->vmem_error == NULL))
     return "no balloon device";
   if (!s->limits.enabled)
     return "disabled in metadata";
@@ -98,6 +99,7 @@ setup_result (BcDomain *dom, const SetupJob *j)
   if (j->setup.limits_error == NULL)
     dom->setup.limits = j->setup.limits;
   log_setup (dom, &j->setup);
+  bc_gather_vmem_setup (dom, &j->setup);
 }
 
 static void
@@ -221,6 +223,7 @@ bc_gather_guests (BcDaemon *d, gint64 now_ms)
           bc_gather_setup (d, dom);
         }
       start_agent (d, dom, now_ms);
+      bc_gather_vmem (d, dom);
     }
 }
 
@@ -344,6 +347,7 @@ reconcile (BcDaemon *d, GPtrArray *records, guint64 read_at, virConnectPtr conn)
       dom->figures.balloon = r->balloon;
       dom->figures.balloon_updated_ms = balloon_updated_ms (&r->balloon);
       dom->figures.have_balloon = TRUE;
+      bc_gather_vmem_figures (dom);
     }
   drop_missing (d, read);
 }
