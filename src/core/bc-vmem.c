@@ -108,3 +108,29 @@ bc_vmem_progress_to_string (BcVmemProgress p)
 
   return (guint) p < G_N_ELEMENTS (names) ? names[p] : "unknown";
 }
+
+static const char *const device_names[] = { NULL, "auto", "balloon", "virtio-mem" };
+
+gboolean
+bc_memory_device_from_string (const char *s, BcMemoryDevice *out)
+{
+  for (guint i = BC_MEMORY_DEVICE_AUTO; i < G_N_ELEMENTS (device_names); i++)
+    if (g_strcmp0 (s, device_names[i]) == 0)
+      {
+        *out = (BcMemoryDevice) i;
+        return TRUE;
+      }
+  return FALSE;
+}
+
+const char *
+bc_memory_device_to_string (BcMemoryDevice d)
+{
+  return (guint) d < G_N_ELEMENTS (device_names) && device_names[d] ? device_names[d] : "unset";
+}
+
+BcMemoryDevice
+bc_memory_device_choose (BcMemoryDevice config, BcMemoryDevice metadata)
+{
+  return metadata != BC_MEMORY_DEVICE_UNSET ? metadata : config;
+}

@@ -17,6 +17,8 @@
  * block, 2 MiB on x86). */
 #pragma once
 
+#include "bc-domain-limits.h"
+
 #include <glib.h>
 
 typedef struct {
@@ -78,3 +80,9 @@ BcVmemProgress bc_vmem_follow (BcVmemFollow *f, const BcVmemDevice *dev, gint64 
 guint64 bc_vmem_request (const BcVmemFollow *f, const BcVmemDevice *dev, guint64 target_kib, gint64 now_ms);
 
 const char *bc_vmem_progress_to_string (BcVmemProgress p);
+
+/* "auto", "balloon", "virtio-mem" (UNSET is no word). */
+gboolean bc_memory_device_from_string (const char *s, BcMemoryDevice *out);
+const char *bc_memory_device_to_string (BcMemoryDevice d);
+/* A domain's choice: its metadata's, else the configuration's. */
+BcMemoryDevice bc_memory_device_choose (BcMemoryDevice config, BcMemoryDevice metadata);

@@ -7,16 +7,33 @@
 #define MIB 1024
 #define READ_FAILURES_SAID 3
 
+/* What the choice leaves unmanaged: why, or NULL. */
+static const char *
+choice_skip (BcMemoryDevice choice, gboolean drivable, gboolean has_balloon)
+{
+  if (choice == BC_MEMORY_DEVICE_VIRTIO_MEM && !drivable)
+    return "memory-device virtio-mem, but no virtio-mem device it can drive";
+  if (choice == BC_MEMORY_DEVICE_BALLOON && !has_balloon)
+    return "memory-device balloon, but no balloon device";
+  return NULL;
+}
+
 void
-bc_gather_vmem_setup (BcDomain *dom, const BcDomainSetup *s)
+bc_gather_vmem_setup (BcDomain *dom, const BcDomainSetup *s, BcMemoryDevice config)
 {
   BcDomainVmemState *v = &dom->vmem;
-  gboolean was = v->driven;
+  BcMemoryDevice choice = bc_memory_device_choose (config, s->limits.memory_device);
+  gboolean drivable = s->vmem.n_devices == 1 && s->vmem_error == NULL, was = v->driven;
+  const char *skip = choice_skip (choice, drivable, s->balloon.has_balloon);
 
-  v->driven = s->vmem.n_devices == 1 && s->vmem_error == NULL;
-  if (s->vmem_error)
+  v->driven = drivable && choice != BC_MEMORY_DEVICE_BALLOON && skip == NULL;
+  if (skip && dom->setup.skip_reason == NULL)
+    bc_domain_set_skip (dom, skip); /* said by the setup's log line */
+  if (s->vmem_error && choice != BC_MEMORY_DEVICE_BALLOON)
     bc_log_event (G_LOG_LEVEL_WARNING, BC_MESSAGE_ID_NOT_MANAGED, dom->name, dom->uuid,
-                  "%s: its virtio-mem memory is not driven (%s); the balloon sizes it", dom->name, s->vmem_error->message);
+                  "%s: its virtio-mem device cannot be driven: %s", dom->name, s->vmem_error->message);
+  if (was && !v->driven)
+    g_message ("%s: sized by its balloon from now on", dom->name);
   if (!v->driven || was)
     return;
   v->node = s->vmem.node;

@@ -19,6 +19,7 @@ typedef struct {
   BcDomainJob job;
   gint stats_period_s;
   gint64 retry_ms;
+  BcMemoryDevice memory_device; /* [domain] memory-device */
   BcDomainSetup setup;
 } SetupJob;
 
@@ -98,8 +99,8 @@ setup_result (BcDomain *dom, const SetupJob *j)
   dom->setup.autodeflate = j->setup.balloon.autodeflate;
   if (j->setup.limits_error == NULL)
     dom->setup.limits = j->setup.limits;
+  bc_gather_vmem_setup (dom, &j->setup, j->memory_device);
   log_setup (dom, &j->setup);
-  bc_gather_vmem_setup (dom, &j->setup);
 }
 
 static void
@@ -135,6 +136,7 @@ bc_gather_setup (BcDaemon *d, BcDomain *dom)
   j = bc_domain_job_new (sizeof *j, dom, setup_clear);
   j->stats_period_s = (gint) MAX (1, d->cfg.apply_interval_ms / 1000);
   j->retry_ms = d->opts.setup_retry_ms > 0 ? d->opts.setup_retry_ms : SETUP_RETRY_MS_DEFAULT;
+  j->memory_device = d->cfg.domain_memory_device;
   dom->setup.inflight = TRUE;
   bc_jobs_run (d->jobs, BC_QUEUE_LIBVIRT, setup_work, setup_done, j, bc_domain_job_free);
 }

@@ -39,6 +39,17 @@ test_metadata_good (void)
   g_assert_cmpuint (p.min_kib, ==, 7 * 1024);
   g_assert_true (bc_metadata_parse ("<policy><weight>10000</weight></policy>", &p, NULL));
   g_assert_cmpuint (p.weight, ==, 10000);
+  g_assert_cmpint (p.memory_device, ==, BC_MEMORY_DEVICE_UNSET);
+  /* what sizes it: over the configuration's choice */
+  g_assert_true (bc_metadata_parse ("<policy><memory-device> balloon </memory-device></policy>", &p, NULL));
+  g_assert_cmpint (p.memory_device, ==, BC_MEMORY_DEVICE_BALLOON);
+  g_assert_cmpint (bc_memory_device_choose (BC_MEMORY_DEVICE_AUTO, p.memory_device), ==, BC_MEMORY_DEVICE_BALLOON);
+  g_assert_true (bc_metadata_parse ("<policy><memory-device>virtio-mem</memory-device></policy>", &p, NULL));
+  g_assert_cmpint (p.memory_device, ==, BC_MEMORY_DEVICE_VIRTIO_MEM);
+  g_assert_true (bc_metadata_parse ("<policy><memory-device>auto</memory-device></policy>", &p, NULL));
+  g_assert_cmpint (p.memory_device, ==, BC_MEMORY_DEVICE_AUTO);
+  g_assert_true (bc_metadata_parse ("<policy/>", &p, NULL));
+  g_assert_cmpint (bc_memory_device_choose (BC_MEMORY_DEVICE_BALLOON, p.memory_device), ==, BC_MEMORY_DEVICE_BALLOON);
 }
 
 static void
@@ -58,6 +69,9 @@ test_metadata_bad (void)
     { "<policy><weight>1.5</weight></policy>", "metadata: <weight> '1.5' is not a weight (1..10000)" },
     { "<policy><weight>0x64</weight></policy>", "metadata: <weight> '0x64' is not a weight (1..10000)" },
     { "<policy><weight>heavy</weight></policy>", "metadata: <weight> 'heavy' is not a weight (1..10000)" },
+    { "<policy><memory-device>unset</memory-device></policy>", "metadata: <memory-device> 'unset' is not auto, balloon or virtio-mem" },
+    { "<policy><memory-device>dimm</memory-device></policy>", "metadata: <memory-device> 'dimm' is not auto, balloon or virtio-mem" },
+    { "<policy><memory-device>auto</memory-device><memory-device>auto</memory-device></policy>", "metadata: <memory-device> given twice" },
     { "<policy><weight>18446744073709551716</weight></policy>", "metadata: <weight> '18446744073709551716' is not a weight (1..10000)" },
     { "<policy><weight>300</weight><weight>100</weight></policy>", "metadata: <weight> given twice" },
     { "<policy><weight/></policy>", "metadata: <weight> is empty" },
