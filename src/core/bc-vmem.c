@@ -74,10 +74,9 @@ bc_vmem_follow (BcVmemFollow *f, const BcVmemDevice *dev, gint64 now_ms)
 {
   guint64 gap = gap_kib (dev);
 
-  if (f->since_ms == 0 || dev->requested_kib != f->watched_kib || gap < f->best_gap_kib)
+  if (f->since_ms == 0 || gap == 0 || dev->plugged_kib != f->last_plugged_kib)
     {
-      f->watched_kib = dev->requested_kib;
-      f->best_gap_kib = gap;
+      f->last_plugged_kib = dev->plugged_kib;
       f->since_ms = now_ms;
     }
   if (gap == 0)

@@ -43,8 +43,10 @@ guint64 bc_vmem_max_kib (const BcVmemDevice *dev);
  * fixed memory, rounded up to a whole block, within [0, size]. */
 guint64 bc_vmem_requested_for (const BcVmemDevice *dev, guint64 target_kib);
 
-/* A request the guest does not follow: the plugged size gets no closer to
- * it for BC_VMEM_STALL_MS.  It is then withdrawn (the device is asked for
+/* A request the guest does not follow: the plugged size stays away from
+ * the request, and does not move, for BC_VMEM_STALL_MS (new requests
+ * meanwhile do not restart the count: a target that moves every pass
+ * while the guest plugs nothing is a stall too).  It is then withdrawn (the device is asked for
  * what is plugged) and nothing more in that direction is asked for
  * BC_VMEM_HOLD_MS: after an unplug that stalled (pages the guest cannot
  * move), no smaller size, but a larger one if the guest needs it; after a
@@ -52,11 +54,11 @@ guint64 bc_vmem_requested_for (const BcVmemDevice *dev, guint64 target_kib);
 #define BC_VMEM_STALL_MS 30000
 #define BC_VMEM_HOLD_MS 120000
 
-/* What the follower has seen of the request it follows. */
+/* What the follower has seen of the device. */
 typedef struct {
-  guint64 watched_kib;    /* the request followed; 0 with since_ms 0 = none */
-  guint64 best_gap_kib;   /* the closest plugged came to it */
-  gint64 since_ms;        /* monotonic: when it last came closer */
+  guint64 last_plugged_kib; /* the plugged size at since_ms */
+  gint64 since_ms;        /* monotonic: when the plugged size last moved
+                             or met the request; 0 = not read yet */
   gint64 held_until_ms;   /* no request in the stalled direction before
                              this (0 = none) */
   gboolean held_shrink;   /* the stall was an unplug (else a plug) */

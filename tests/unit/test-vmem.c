@@ -131,6 +131,11 @@ static const Trace traces[] = {
   { "plug-stalls", 0,
     { { 0, 0, 512, REACHED, 256 }, { 1, 64, 512, MOVING, NONE }, { 31, 64, 512, STALLED, 64 },
       { 32, 64, 512, REACHED, NONE }, { 60, 64, 288, REACHED, 32 } }, 5 },
+  /* a guest that plugs nothing while the target moves every few seconds:
+   * the new requests do not hide the stall */
+  { "target-moves-stuck", 0,
+    { { 0, 0, 300, REACHED, 44 }, { 10, 0, 320, MOVING, 64 }, { 20, 0, 340, MOVING, 84 },
+      { 30, 0, 360, STALLED, 0 }, { 31, 0, 360, REACHED, NONE }, { 100, 0, 380, REACHED, NONE } }, 6 },
   /* someone else's request (virsh) is seen in the device's figures: the
    * pass's target asks its own size again */
   { "other-request", 64,
