@@ -13,6 +13,17 @@ bc_apply_vmem_wanted (const BcDomain *dom, guint64 new_kib, gint64 now_ms)
   return bc_vmem_request (&dom->vmem.follow, &dom->vmem.dev, new_kib, now_ms);
 }
 
+char *
+bc_apply_vmem_reason (const BcDomain *dom, guint64 requested_kib, guint64 new_kib, const char *reason)
+{
+  guint64 wanted = bc_vmem_requested_for (&dom->vmem.dev, new_kib);
+
+  if (!dom->vmem.driven || requested_kib == wanted)
+    return g_strdup (reason);
+  return g_strdup_printf ("held at what the guest plugged: it did not follow its virtio-mem request; the pass wanted %" G_GUINT64_FORMAT " KiB: %s",
+                          new_kib, reason);
+}
+
 guint64
 bc_apply_vmem_domain_kib (const BcDomain *dom, guint64 requested_kib)
 {

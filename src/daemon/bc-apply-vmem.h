@@ -11,6 +11,9 @@
  * BC_VMEM_NO_REQUEST when nothing is to be asked (the request stands, or
  * is held). */
 guint64 bc_apply_vmem_wanted (const BcDomain *dom, guint64 new_kib, gint64 now_ms);
+/* Why the change is made: the pass's reason, or for a request held back
+ * from what the pass wanted (a stall), that and the pass's reason. */
+char *bc_apply_vmem_reason (const BcDomain *dom, guint64 requested_kib, guint64 new_kib, const char *reason);
 /* The domain's size once the device has requested_kib. */
 guint64 bc_apply_vmem_domain_kib (const BcDomain *dom, guint64 requested_kib);
 

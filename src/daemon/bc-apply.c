@@ -196,6 +196,6 @@ bc_apply_start (BcJobs *jobs, BcDomain *dom, const BcPassOutput *change)
   j->new_kib = dom->vmem.driven ? bc_apply_vmem_domain_kib (dom, vmem_kib) : change->new_kib;
   j->vmem = dom->vmem.driven;
   j->vmem_kib = vmem_kib;
-  j->reason = g_strdup (change->reason);
+  j->reason = bc_apply_vmem_reason (dom, vmem_kib, change->new_kib, change->reason);
   bc_jobs_run (jobs, BC_QUEUE_LIBVIRT, apply_work, apply_done, j, bc_domain_job_free);
 }
