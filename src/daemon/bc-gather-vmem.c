@@ -89,7 +89,7 @@ say_progress (const BcDomain *dom, const BcDomainVmemState *v)
   if (v->progress != BC_VMEM_STALLED)
     return;
   bc_log_event (G_LOG_LEVEL_WARNING, BC_MESSAGE_ID_HELD, dom->name, dom->uuid,
-                "%s: the guest does not follow its virtio-mem request of %" G_GUINT64_FORMAT " KiB (plugged %" G_GUINT64_FORMAT " KiB, no closer for %d s): withdrawn to what is plugged, no %s asked for %d s",
+                "%s: the guest does not follow its virtio-mem request of %" G_GUINT64_FORMAT " KiB (plugged %" G_GUINT64_FORMAT " KiB, unmoved for %d s): withdrawn to what is plugged, no %s asked for %d s",
                 dom->name, v->dev.requested_kib, v->dev.plugged_kib, BC_VMEM_STALL_MS / 1000,
                 v->follow.held_shrink ? "unplug" : "plug", BC_VMEM_HOLD_MS / 1000);
 }

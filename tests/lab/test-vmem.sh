@@ -24,9 +24,9 @@
 #
 # Usage: test-vmem.sh BALLOONCTL
 # Environment: LAB_CACHE (guest build dir), BC_LAB_DIR (<= 40 chars),
-#   BC_PHASE_S (seconds of the small working set, default 45; the large
+#   BC_PHASE_S (seconds of the small working set, default 40; the large
 #   one has twice as long), BC_STALL_S (seconds of the daemon on vm2,
-#   default 45).
+#   default 40).
 # Prints "vmem: PASS" or "vmem: FAIL: reason"; exit 77 (skip) when not root.
 set -euo pipefail
 
@@ -34,8 +34,8 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 BIN_SRC=${1:?usage: test-vmem.sh BALLOONCTL}
 LAB_CACHE=${LAB_CACHE:-/var/tmp/balloonctl-lab-cache}
 BC_LAB_DIR=${BC_LAB_DIR:-/var/tmp/bclab-vmem}
-PHASE_S=${BC_PHASE_S:-45}
-STALL_S=${BC_STALL_S:-45}
+PHASE_S=${BC_PHASE_S:-40}
+STALL_S=${BC_STALL_S:-40}
 SMALL=16 LARGE=300 BOOT_MIB=256 VMEM_MIB=512
 NAME=vm1
 export LAB_CACHE LAB_GUEST_DIR=$LAB_CACHE
