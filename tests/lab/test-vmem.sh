@@ -130,7 +130,7 @@ def check(cond, msg):
     ok = ok and cond
 by = {p: [r for r in rows if r[1] == p] for p in (0, 1)}
 for p in (0, 1):
-    check(len(by[p]) > 15, f"phase {p}: {len(by[p])} samples")
+    check(len(by[p]) > 8, f"phase {p}: {len(by[p])} samples")
 if not ok:
     sys.exit(1)
 low = min(r[3] for r in by[0][len(by[0]) // 2:])
