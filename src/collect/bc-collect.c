@@ -195,6 +195,7 @@ void
 bc_domain_setup_clear (BcDomainSetup *s)
 {
   g_clear_error (&s->limits_error);
+  g_clear_error (&s->vmem_error);
 }
 
 static char *
@@ -224,6 +225,7 @@ bc_collect_setup (virDomainPtr dom, gint stats_period_s, BcDomainSetup *out, GEr
     return bc_set_error_from_libvirt (error, "domain XML");
   if (!bc_domxml_parse_balloon (xml, &out->balloon, error))
     return FALSE;
+  bc_domxml_parse_vmem (xml, &out->vmem, &out->vmem_error);
   /* A libvirt error reading the metadata is a setup error (retried); only
    * metadata that was read and is wrong is the domain's policy error. */
   meta = get_metadata (dom, &local);
@@ -243,4 +245,14 @@ bc_collect_setup (virDomainPtr dom, gint stats_period_s, BcDomainSetup *out, GEr
       out->balloon.stats_period_s = stats_period_s;
     }
   return TRUE;
+}
+
+gboolean
+bc_collect_vmem (virDomainPtr dom, BcDomainVmem *out, GError **error)
+{
+  g_autofree char *xml = virDomainGetXMLDesc (dom, 0);
+
+  if (xml == NULL)
+    return bc_set_error_from_libvirt (error, "domain XML");
+  return bc_domxml_parse_vmem (xml, out, error);
 }

@@ -44,7 +44,13 @@ typedef struct {
   BcDomainLimits limits;
   gboolean stats_enabled_now; /* we set the statistics period */
   GError *limits_error;       /* invalid metadata: the domain is skipped */
+  BcDomainVmem vmem;          /* its virtio-mem device, if any */
+  GError *vmem_error;         /* one that cannot be driven: the balloon
+                                 sizes the domain */
 } BcDomainSetup;
 
 void bc_domain_setup_clear (BcDomainSetup *s);
 gboolean bc_collect_setup (virDomainPtr dom, gint stats_period_s, BcDomainSetup *out, GError **error);
+
+/* The domain's virtio-mem device as its live XML says now. */
+gboolean bc_collect_vmem (virDomainPtr dom, BcDomainVmem *out, GError **error);

@@ -8,6 +8,7 @@
 #include "bc-keyfile.h"
 #include "bc-listen.h"
 #include "bc-quote.h"
+#include "bc-vmem.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -45,6 +46,7 @@ static const BcConfigKey keys[] = {
   { "domain", "min-mib", BC_CONFIG_MIB, O (domain_min_kib), 0, 1 << 24, R },
   { "domain", "max-mib", BC_CONFIG_MIB, O (domain_max_kib), 0, 1 << 24, R },
   { "domain", "weight", BC_CONFIG_WEIGHT, O (domain_weight), 1, 10000, R },
+  { "domain", "memory-device", BC_CONFIG_DEVICE, O (domain_memory_device), 0, 0, BC_CONFIG_NOT_RECORDED },
   { "metrics", "listen", BC_CONFIG_LISTEN, O (metrics_listen), 0, 0, BC_CONFIG_NOT_RECORDED },
 };
 #undef R
@@ -131,6 +133,12 @@ set_value (BcConfig *cfg, const BcConfigKey *k, const char *raw, const char *nam
     }
   if (k->type == BC_CONFIG_PATH)
     return set_path (cfg, k, s, name, error);
+  if (k->type == BC_CONFIG_DEVICE)
+    {
+      if (!bc_memory_device_from_string (s, (BcMemoryDevice *) G_STRUCT_MEMBER_P (cfg, k->offset)))
+        return bc_set_error (error, BC_ERROR_CONFIG, "%s: [%s] %s: %s is not auto, balloon or virtio-mem", name, k->group, k->key, shown);
+      return TRUE;
+    }
   if (k->type == BC_CONFIG_BOOL)
     {
       if (g_strcmp0 (s, "true") == 0 || g_strcmp0 (s, "false") == 0)

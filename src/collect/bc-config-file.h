@@ -10,7 +10,8 @@
 #define BC_CONFIG_SIZE_MAX (64 * 1024)
 
 typedef enum {
-  BC_CONFIG_INT, BC_CONFIG_WEIGHT, BC_CONFIG_MIB, BC_CONFIG_BOOL, BC_CONFIG_POLICY, BC_CONFIG_LISTEN, BC_CONFIG_PATH
+  BC_CONFIG_INT, BC_CONFIG_WEIGHT, BC_CONFIG_MIB, BC_CONFIG_BOOL, BC_CONFIG_POLICY, BC_CONFIG_LISTEN, BC_CONFIG_PATH,
+  BC_CONFIG_DEVICE, /* auto, balloon, virtio-mem (BcMemoryDevice) */
 } BcConfigKeyType;
 
 /* Whether a recording (bc-record.h) holds the key. */

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "bc-collect.h"
+#include "bc-domain-vmem.h"
 #include "bc-pass.h"
 #include "bc-room.h"
 
@@ -79,6 +80,7 @@ typedef struct _BcDomain {
                               target fits (decided) */
   BcRoomDomain room;         /* what could be taken from it now (report) */
   BcDomainApplied applied;
+  BcDomainVmemState vmem;    /* virtio-mem (bc-gather-vmem.c, bc-apply-vmem.c) */
 } BcDomain;
 
 BcDomain *bc_domain_new (virDomainPtr vdom, const char *uuid, const char *name);

@@ -4,6 +4,7 @@
 #include "bc-metadata.h"
 #include "bc-error.h"
 #include "bc-quote.h"
+#include "bc-vmem.h"
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
@@ -47,6 +48,17 @@ parse_weight (const char *s, BcWeight *out, GError **error)
     return bc_set_error (error, BC_ERROR_METADATA, "metadata: <weight> %s is not a weight (1..%d)",
                          shown = bc_quote (s, BC_QUOTE_MAX), BC_WEIGHT_MAX);
   *out = (guint) v;
+  return TRUE;
+}
+
+static gboolean
+parse_memory_device (const char *s, BcMemoryDevice *out, GError **error)
+{
+  g_autofree char *shown = NULL;
+
+  if (!bc_memory_device_from_string (s, out))
+    return bc_set_error (error, BC_ERROR_METADATA, "metadata: <memory-device> %s is not auto, balloon or virtio-mem",
+                         shown = bc_quote (s, BC_QUOTE_MAX));
   return TRUE;
 }
 
@@ -113,7 +125,7 @@ only_text (xmlNode *e, GError **error)
 static gboolean
 parse_child (xmlNode *child, BcDomainLimits *p, guint *seen, GError **error)
 {
-  static const char *const names[] = { "enabled", "min-mib", "max-mib", "weight" };
+  static const char *const names[] = { "enabled", "min-mib", "max-mib", "weight", "memory-device" };
   const char *name = (const char *) child->name;
   g_autofree char *text = NULL, *shown = NULL;
   const char *raw;
@@ -136,6 +148,8 @@ parse_child (xmlNode *child, BcDomainLimits *p, guint *seen, GError **error)
     return parse_bool (text, &p->enabled, error);
   if (i == 3)
     return parse_weight (text, &p->weight, error);
+  if (i == 4)
+    return parse_memory_device (text, &p->memory_device, error);
   if (i == 1)
     return parse_mib (name, text, &p->min_kib, error);
   return parse_mib (name, text, &p->max_kib, error) && check_max (p->max_kib, error);

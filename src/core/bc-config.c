@@ -36,6 +36,7 @@ bc_config_defaults (BcConfig *cfg)
   cfg->domain_min_kib = 128 * MIB;
   cfg->domain_max_kib = 0;
   cfg->domain_weight = BC_WEIGHT_DEFAULT;
+  cfg->domain_memory_device = BC_MEMORY_DEVICE_AUTO;
 }
 
 guint64

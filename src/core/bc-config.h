@@ -3,6 +3,7 @@
  * and the host budget it gives.  Reading the file: bc-config-file.h. */
 #pragma once
 
+#include "bc-domain-limits.h"
 #include "bc-margin.h"
 #include "bc-target.h"
 #include "bc-domain-limits.h"
@@ -40,6 +41,7 @@ typedef struct {
   guint64 domain_min_kib;
   guint64 domain_max_kib; /* 0 = the domain's own maximum */
   BcWeight domain_weight; /* its part of the host budget, 1..10000 */
+  BcMemoryDevice domain_memory_device; /* auto, balloon or virtio-mem */
   /* [metrics] */
   char metrics_listen[64]; /* ADDRESS:PORT; "" = no endpoint */
   /* read from a file (not the defaults of a missing one): a reload then

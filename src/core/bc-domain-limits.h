@@ -14,9 +14,19 @@ typedef guint BcWeight;
 #define BC_WEIGHT_DEFAULT 100
 #define BC_WEIGHT_MAX 10000
 
+/* What sizes a domain: its balloon, or its virtio-mem device (bc-vmem.h);
+ * auto, the default, is the device where the domain has one. */
+typedef enum {
+  BC_MEMORY_DEVICE_UNSET,    /* metadata: the configuration's choice */
+  BC_MEMORY_DEVICE_AUTO,
+  BC_MEMORY_DEVICE_BALLOON,
+  BC_MEMORY_DEVICE_VIRTIO_MEM,
+} BcMemoryDevice;
+
 typedef struct {
   gboolean enabled;
   guint64 min_kib; /* 0 = not set */
   guint64 max_kib; /* 0 = not set */
   BcWeight weight; /* 1..BC_WEIGHT_MAX; 0 = not set */
+  BcMemoryDevice memory_device; /* UNSET = not set */
 } BcDomainLimits;

@@ -3,6 +3,7 @@
 
 #include "bc-log.h"
 #include "bc-apply.h"
+#include "bc-apply-vmem.h"
 #include "bc-daemon-private.h"
 #include "bc-error.h"
 #include "bc-error-libvirt.h"
@@ -14,8 +15,8 @@ static const char *const job_names[] = {
 
 /* The job running on the domain (migration, save, dump, snapshot...), or
  * NULL when none does or libvirt cannot say. */
-static const char *
-running_job (virDomainPtr dom)
+const char *
+bc_apply_running_job (virDomainPtr dom)
 {
   virTypedParameterPtr params = NULL;
   int nparams = 0, type = VIR_DOMAIN_JOB_NONE, op = 0;
@@ -40,7 +41,7 @@ bc_apply_target (virDomainPtr dom, guint64 target_kib, GError **error)
     return bc_set_error (error, BC_ERROR_FAILED, "refusing target of %" G_GUINT64_FORMAT " KiB", target_kib);
   /* memory moved under a migration or a save is memory copied twice, or a
    * guest resumed elsewhere at a size meant for here */
-  if ((job = running_job (dom)) != NULL)
+  if ((job = bc_apply_running_job (dom)) != NULL)
     return bc_set_error (error, BC_ERROR_BUSY, "%s", job);
   if (virDomainSetMemoryFlags (dom, (unsigned long) target_kib, VIR_DOMAIN_AFFECT_LIVE) == 0)
     return TRUE;
@@ -54,6 +55,8 @@ typedef struct {
   guint64 old_kib;
   guint64 new_kib;
   char *reason;
+  gboolean vmem;           /* a virtio-mem request of vmem_kib */
+  guint64 vmem_kib;
 } ApplyJob;
 
 static void
@@ -67,7 +70,10 @@ apply_work (gpointer data)
 {
   ApplyJob *j = data;
 
-  bc_apply_target (j->job.vdom, j->new_kib, &j->job.error);
+  if (j->vmem)
+    bc_apply_vmem_target (j->job.vdom, j->vmem_kib, &j->job.error);
+  else
+    bc_apply_target (j->job.vdom, j->new_kib, &j->job.error);
 }
 
 /* The log line of a change, with its figures as fields of their own, so
@@ -147,6 +153,8 @@ apply_done (gpointer owner, gpointer data)
   count (&((BcDaemon *) owner)->counters, dom, error);
   if (error)
     return;
+  if (j->vmem)
+    bc_apply_vmem_done (dom, j->vmem_kib);
   log_change (dom, j->old_kib, j->new_kib, j->reason);
   /* never before the last one, whatever the wall clock did: the state
    * file's history is latest first */
@@ -161,6 +169,7 @@ void
 bc_apply_start (BcJobs *jobs, BcDomain *dom, const BcPassOutput *change)
 {
   ApplyJob *j;
+  guint64 vmem_kib = BC_VMEM_NO_REQUEST;
 
   if (change->action == BC_ACTION_DRY_RUN)
     {
@@ -175,9 +184,18 @@ bc_apply_start (BcJobs *jobs, BcDomain *dom, const BcPassOutput *change)
     }
   if (change->action != BC_ACTION_SET)
     return;
+  if (dom->vmem.driven && (vmem_kib = bc_apply_vmem_wanted (dom, change->new_kib, bc_daemon_now_ms ())) == BC_VMEM_NO_REQUEST)
+    {
+      /* the device's request stands, or is held: nothing to ask, no
+       * change awaited */
+      bc_carry_refused (&dom->carry);
+      return;
+    }
   j = bc_domain_job_new (sizeof *j, dom, apply_clear);
   j->old_kib = change->old_kib;
-  j->new_kib = change->new_kib;
-  j->reason = g_strdup (change->reason);
+  j->new_kib = dom->vmem.driven ? bc_apply_vmem_domain_kib (dom, vmem_kib) : change->new_kib;
+  j->vmem = dom->vmem.driven;
+  j->vmem_kib = vmem_kib;
+  j->reason = bc_apply_vmem_reason (dom, vmem_kib, change->new_kib, change->reason);
   bc_jobs_run (jobs, BC_QUEUE_LIBVIRT, apply_work, apply_done, j, bc_domain_job_free);
 }

@@ -10,6 +10,9 @@
 /* The blocking body.  A domain that stopped before the call fails with
  * BC_ERROR_NOT_RUNNING. */
 gboolean bc_apply_target (virDomainPtr dom, guint64 target_kib, GError **error);
+/* The job running on the domain (migration, save, dump, snapshot...), or
+ * NULL when none does or libvirt cannot say.  Blocking. */
+const char *bc_apply_running_job (virDomainPtr dom);
 
 /* journald's MESSAGE_ID of a memory change (journalctl MESSAGE_ID=...). */
 #define BC_MESSAGE_ID_CHANGE "4e754f387f714309a4ca0255fd4c5c1e"

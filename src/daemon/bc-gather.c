@@ -6,6 +6,7 @@
 
 #include "bc-log.h"
 #include "bc-daemon-private.h"
+#include "bc-gather-vmem.h"
 #include "bc-quote.h"
 
 #define AGENT_BACKOFF_MS 30000
@@ -18,6 +19,7 @@ typedef struct {
   BcDomainJob job;
   gint stats_period_s;
   gint64 retry_ms;
+  BcMemoryDevice memory_device; /* [domain] memory-device */
   BcDomainSetup setup;
 } SetupJob;
 
@@ -40,7 +42,7 @@ skip_reason (const BcDomainSetup *s)
 {
   if (s->limits_error)
     return s->limits_error->message;
-  if (!s->balloon.has_balloon)
+  if (!s->balloon.has_balloon && !(s->vmem.n_devices == 1 && s->vmem_error == NULL))
     return "no balloon device";
   if (!s->limits.enabled)
     return "disabled in metadata";
@@ -97,6 +99,7 @@ setup_result (BcDomain *dom, const SetupJob *j)
   dom->setup.autodeflate = j->setup.balloon.autodeflate;
   if (j->setup.limits_error == NULL)
     dom->setup.limits = j->setup.limits;
+  bc_gather_vmem_setup (dom, &j->setup, j->memory_device);
   log_setup (dom, &j->setup);
 }
 
@@ -133,6 +136,7 @@ bc_gather_setup (BcDaemon *d, BcDomain *dom)
   j = bc_domain_job_new (sizeof *j, dom, setup_clear);
   j->stats_period_s = (gint) MAX (1, d->cfg.apply_interval_ms / 1000);
   j->retry_ms = d->opts.setup_retry_ms > 0 ? d->opts.setup_retry_ms : SETUP_RETRY_MS_DEFAULT;
+  j->memory_device = d->cfg.domain_memory_device;
   dom->setup.inflight = TRUE;
   bc_jobs_run (d->jobs, BC_QUEUE_LIBVIRT, setup_work, setup_done, j, bc_domain_job_free);
 }
@@ -221,6 +225,7 @@ bc_gather_guests (BcDaemon *d, gint64 now_ms)
           bc_gather_setup (d, dom);
         }
       start_agent (d, dom, now_ms);
+      bc_gather_vmem (d, dom);
     }
 }
 
@@ -344,6 +349,7 @@ reconcile (BcDaemon *d, GPtrArray *records, guint64 read_at, virConnectPtr conn)
       dom->figures.balloon = r->balloon;
       dom->figures.balloon_updated_ms = balloon_updated_ms (&r->balloon);
       dom->figures.have_balloon = TRUE;
+      bc_gather_vmem_figures (dom);
     }
   drop_missing (d, read);
 }

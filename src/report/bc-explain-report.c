@@ -35,6 +35,7 @@ bc_explain_report (BcReportDomain *out, const BcDomain *dom)
   out->change_new_kib = dom->applied.change_new_kib;
   out->change_reason = g_strdup (dom->applied.change_reason);
   out->deflate_on_oom = dom->setup.autodeflate;
+  out->virtio_mem = dom->vmem.driven;
   out->weight = dom->decided ? dom->weight : 0;
   out->share_kib = dom->decided && dom->share_kib != G_MAXUINT64 ? dom->share_kib : 0;
   out->reclaimable_kib = MIN (dom->room.reclaimable_kib, (guint64) BC_REPORT_MAX_KIB);

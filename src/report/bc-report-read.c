@@ -110,6 +110,7 @@ parse_controller (JsonObject *o, BcReportDomain *d, GError **error)
 {
   d->managed = bc_json_member_true (o, "managed");
   d->deflate_on_oom = bc_json_member_true (o, "deflate_on_oom");
+  d->virtio_mem = g_strcmp0 (bc_json_member_string (o, "memory_device"), "virtio-mem") == 0;
   d->note = g_strdup (bc_json_member_string (o, "note"));
   d->state = g_strdup (bc_json_member_string (o, "state"));
   d->source = g_strdup (bc_json_member_string (o, "source"));

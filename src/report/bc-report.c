@@ -54,7 +54,7 @@ bc_report_domain_equal (const BcReportDomain *a, const BcReportDomain *b)
          g_strcmp0 (a->source, b->source) == 0 && a->change_at_ms == b->change_at_ms &&
          a->change_old_kib == b->change_old_kib && a->change_new_kib == b->change_new_kib &&
          g_strcmp0 (a->change_reason, b->change_reason) == 0 && a->weight == b->weight &&
-         a->share_kib == b->share_kib && a->deflate_on_oom == b->deflate_on_oom &&
+         a->share_kib == b->share_kib && a->deflate_on_oom == b->deflate_on_oom && a->virtio_mem == b->virtio_mem &&
          bc_report_detail_equal (&a->detail, &b->detail);
 }
 
@@ -151,6 +151,7 @@ add_record (JsonBuilder *b, const BcReportDomain *d)
   bc_json_add_kib (b, "floor_kib", d->managed && d->floor_kib > 0, d->floor_kib);
   json_builder_set_member_name (b, "deflate_on_oom");
   json_builder_add_boolean_value (b, d->deflate_on_oom);
+  bc_json_add_string (b, "memory_device", d->virtio_mem ? "virtio-mem" : "balloon");
   json_builder_set_member_name (b, "last_change");
   if (d->change_at_ms == 0)
     {

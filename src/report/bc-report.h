@@ -27,6 +27,8 @@ typedef struct {
   guint64 share_kib;    /* its weighted share while the domains want more
                            than the budget holds; 0 = no contention */
   gboolean deflate_on_oom; /* its balloon has deflate-on-oom */
+  gboolean virtio_mem;  /* sized by its virtio-mem device, not its
+                           balloon ("memory_device" in JSON) */
   guint64 reclaimable_kib; /* what could be taken from it now without a
                               refault (bc-room.h); 0 = nothing */
   guint64 floor_kib;    /* what it keeps: its target's floor; 0 = not known */

@@ -133,7 +133,8 @@ row_cells (const BcStatusRow *r, gint64 now_ms, char **cells)
   cells[7] = human_if (r->have_committed, r->active_file_kib);
   cells[8] = ctl ? g_strdup_printf ("%" G_GINT64_FORMAT " MiB", c->margin_kib / 1024) : g_strdup ("-");
   cells[9] = weight_cell (ctl ? c : NULL);
-  cells[10] = g_strdup (bc_source_to_string (r->source));
+  cells[10] = ctl && c->virtio_mem ? g_strdup_printf ("%s, virtio-mem", bc_source_to_string (r->source))
+                                    : g_strdup (bc_source_to_string (r->source));
   cells[11] = last_change (c, now_ms);
 }
 

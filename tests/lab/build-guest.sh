@@ -44,7 +44,7 @@ log() { echo "build-guest: $*" >&2; }
 # built into the kernel are skipped; a module that is neither a .ko[.xz|.zst]
 # file nor built in is an error.
 MODULES="virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci
-virtio_balloon virtio_console virtio_blk crc32c_generic crc16 mbcache jbd2 ext4"
+virtio_balloon virtio_mem virtio_console virtio_blk crc32c_generic crc16 mbcache jbd2 ext4"
 
 # ---------------------------------------------------------------------------
 # The guest's /init (busybox ash).  Kept in this file so that the stamp hash

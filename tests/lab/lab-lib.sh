@@ -159,13 +159,28 @@ lab_domain_xml() {
     esac
     [ -z "$sock" ] || source="
       <source mode='bind' path='$(_lab_xml_escape "$sock")'/>"
+    # LAB_VMEM_MIB: a virtio-mem device of that size beside MEM_MIB of boot
+    # memory in one NUMA cell, fully plugged at start unless LAB_VMEM_REQ_MIB
+    # (blocks of LAB_VMEM_BLOCK_MIB, 2 MiB); MAX_MIB is then boot + device
+    local vmem_max="" vmem_numa="" vmem_dev=""
+    if [ -n "${LAB_VMEM_MIB:-}" ]; then
+        [[ $LAB_VMEM_MIB =~ ^[0-9]+$ ]] || { _lab_die "LAB_VMEM_MIB must be an integer"; return 1; }
+        vmem_numa="
+  <cpu><numa><cell id='0' cpus='0' memory='$mem' unit='MiB'/></numa></cpu>"
+        max=$((mem + LAB_VMEM_MIB))
+        mem=$max
+        vmem_max="
+  <maxMemory slots='1' unit='MiB'>$max</maxMemory>"
+        vmem_dev="
+    <memory model='virtio-mem'><target><size unit='MiB'>$LAB_VMEM_MIB</size><node>0</node><block unit='MiB'>${LAB_VMEM_BLOCK_MIB:-2}</block><requested unit='MiB'>${LAB_VMEM_REQ_MIB:-$LAB_VMEM_MIB}</requested></target></memory>"
+    fi
     # shellcheck disable=SC2016 # the quotes are the XML's, the expansions the shell's
     cat <<EOF
 <domain type='qemu'>
-  <name>$name</name>
+  <name>$name</name>$vmem_max
   <memory unit='MiB'>$max</memory>
   <currentMemory unit='MiB'>$mem</currentMemory>
-  <vcpu>1</vcpu>
+  <vcpu>1</vcpu>$vmem_numa
   <os>
     <type arch='x86_64' machine='pc'>hvm</type>
     <kernel>$(_lab_xml_escape "$boot/vmlinuz")</kernel>
@@ -193,7 +208,7 @@ lab_domain_xml() {
     <controller type='usb' model='none'/>
     <memballoon model='virtio'${LAB_AUTODEFLATE:+ autodeflate='$LAB_AUTODEFLATE'}>
       <stats period='${LAB_STATS_PERIOD:-1}'/>
-    </memballoon>
+    </memballoon>$vmem_dev
   </devices>
 </domain>
 EOF
@@ -207,7 +222,12 @@ EOF
 # io='native': a guest's cache miss is a real read) and a libvirt <iotune>
 # limit of LAB_DISK_IOPS (3000) and LAB_DISK_MIBS (125 MiB/s), as a
 # general-purpose cloud SSD volume offers.  LAB_AUTODEFLATE=on gives the
-# balloon deflate-on-oom.
+# balloon deflate-on-oom.  LAB_VMEM_MIB=N adds a virtio-mem device of N MiB
+# (blocks of LAB_VMEM_BLOCK_MIB, default 2; requested LAB_VMEM_REQ_MIB,
+# default N) beside MEM_MIB of boot memory in one NUMA cell; MAX_MIB is then
+# unused (the domain's maximum is MEM_MIB + N).  The guest needs
+# memhp_default_state=online_movable (in LAB_CMDLINE_EXTRA) for its
+# hot-plugged memory to be unpluggable again.
 lab_define_guest() {
     if [ $# -lt 4 ] || [ $# -gt 5 ]; then
         _lab_die "usage: lab_define_guest NAME MEM_MIB MAX_MIB PHASES [DATA_IMG]"

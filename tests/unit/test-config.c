@@ -26,6 +26,7 @@ test_defaults (void)
   g_assert_true (c.agent);
   g_assert_cmpstr (c.metrics_listen, ==, "");
   g_assert_cmpuint (c.domain_weight, ==, 100);
+  g_assert_cmpint (c.domain_memory_device, ==, BC_MEMORY_DEVICE_AUTO);
   g_assert_cmpuint (c.guest_size_kib, ==, 1024 * 1024);
 }
 
@@ -71,7 +72,7 @@ test_all_keys (void)
     "[safety]\nguard-mib=96\nmax-shrink-mib=128\ndead-band-mib=8\n"
     "[host]\nbudget-mib=4096\nreserve-mib=512\nfollow=false\npressure-percent=25\ncgroup=/sys/fs/cgroup/machine.slice\n"
     "guest-size-mib=4096\n"
-    "[domain]\nmin-mib=192\nmax-mib=3072\nweight=300\n"
+    "[domain]\nmin-mib=192\nmax-mib=3072\nweight=300\nmemory-device = virtio-mem\n"
     "[metrics]\nlisten = [::1]:9477\n";
   g_autoptr (GError) error = NULL;
   BcConfig c;
@@ -103,6 +104,7 @@ test_all_keys (void)
   g_assert_cmpuint (c.domain_max_kib, ==, 3072 * 1024);
   g_assert_cmpstr (c.metrics_listen, ==, "[::1]:9477");
   g_assert_cmpuint (c.domain_weight, ==, 300);
+  g_assert_cmpint (c.domain_memory_device, ==, BC_MEMORY_DEVICE_VIRTIO_MEM);
 }
 
 #define LONG_PATH "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef" \
@@ -131,6 +133,9 @@ test_errors (void)
     { "[domain]\nweight=1.5\n", "t.conf: [domain] weight: '1.5' is not a whole number" },
     { "[domain]\nweight=heavy\n", "t.conf: [domain] weight: 'heavy' is not a whole number" },
     { "[domain]\nweight=\n", "t.conf: [domain] weight: '' is not a whole number" },
+    { "[domain]\nmemory-device=dimm\n", "t.conf: [domain] memory-device: 'dimm' is not auto, balloon or virtio-mem" },
+    { "[domain]\nmemory-device=Virtio-Mem\n", "t.conf: [domain] memory-device: 'Virtio-Mem' is not auto, balloon or virtio-mem" },
+    { "[domain]\nmemory-device=\n", "t.conf: [domain] memory-device: '' is not auto, balloon or virtio-mem" },
     { "[controller]\napply-interval-ms=6000\n", "t.conf: [controller] margin-interval-ms is shorter than apply-interval-ms" },
     { "[metrics]\nlisten=127.0.0.1\n", "t.conf: [metrics] listen: '127.0.0.1' is not ADDRESS:PORT (e.g. 127.0.0.1:9477, [::1]:9477)" },
     { "[metrics]\nlisten=localhost:9477\n", "t.conf: [metrics] listen: 'localhost' is not an IP address (IPv6 in brackets)" },

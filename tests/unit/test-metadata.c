@@ -39,6 +39,17 @@ test_metadata_good (void)
   g_assert_cmpuint (p.min_kib, ==, 7 * 1024);
   g_assert_true (bc_metadata_parse ("<policy><weight>10000</weight></policy>", &p, NULL));
   g_assert_cmpuint (p.weight, ==, 10000);
+  g_assert_cmpint (p.memory_device, ==, BC_MEMORY_DEVICE_UNSET);
+  /* what sizes it: over the configuration's choice */
+  g_assert_true (bc_metadata_parse ("<policy><memory-device> balloon </memory-device></policy>", &p, NULL));
+  g_assert_cmpint (p.memory_device, ==, BC_MEMORY_DEVICE_BALLOON);
+  g_assert_cmpint (bc_memory_device_choose (BC_MEMORY_DEVICE_AUTO, p.memory_device), ==, BC_MEMORY_DEVICE_BALLOON);
+  g_assert_true (bc_metadata_parse ("<policy><memory-device>virtio-mem</memory-device></policy>", &p, NULL));
+  g_assert_cmpint (p.memory_device, ==, BC_MEMORY_DEVICE_VIRTIO_MEM);
+  g_assert_true (bc_metadata_parse ("<policy><memory-device>auto</memory-device></policy>", &p, NULL));
+  g_assert_cmpint (p.memory_device, ==, BC_MEMORY_DEVICE_AUTO);
+  g_assert_true (bc_metadata_parse ("<policy/>", &p, NULL));
+  g_assert_cmpint (bc_memory_device_choose (BC_MEMORY_DEVICE_BALLOON, p.memory_device), ==, BC_MEMORY_DEVICE_BALLOON);
 }
 
 static void
@@ -58,6 +69,9 @@ test_metadata_bad (void)
     { "<policy><weight>1.5</weight></policy>", "metadata: <weight> '1.5' is not a weight (1..10000)" },
     { "<policy><weight>0x64</weight></policy>", "metadata: <weight> '0x64' is not a weight (1..10000)" },
     { "<policy><weight>heavy</weight></policy>", "metadata: <weight> 'heavy' is not a weight (1..10000)" },
+    { "<policy><memory-device>unset</memory-device></policy>", "metadata: <memory-device> 'unset' is not auto, balloon or virtio-mem" },
+    { "<policy><memory-device>dimm</memory-device></policy>", "metadata: <memory-device> 'dimm' is not auto, balloon or virtio-mem" },
+    { "<policy><memory-device>auto</memory-device><memory-device>auto</memory-device></policy>", "metadata: <memory-device> given twice" },
     { "<policy><weight>18446744073709551716</weight></policy>", "metadata: <weight> '18446744073709551716' is not a weight (1..10000)" },
     { "<policy><weight>300</weight><weight>100</weight></policy>", "metadata: <weight> given twice" },
     { "<policy><weight/></policy>", "metadata: <weight> is empty" },
@@ -170,6 +184,101 @@ test_domxml (void)
   g_assert_error (error, BC_ERROR, BC_ERROR_FAILED);
 }
 
+/* The lab guest's live XML (libvirt 9.0), trimmed to what is read. */
+#define VMEM_XML(memory, target) \
+  "<domain type='qemu'><name>vm1</name>" memory \
+  "<devices><memballoon model='virtio'/><memory model='virtio-mem'><target>" target "</target>" \
+  "<alias name='virtiomem0'/><address type='pci' domain='0x0000' bus='0x00' slot='0x05' function='0x0'/>" \
+  "</memory></devices></domain>"
+#define LAB_MEMORY "<maxMemory slots='1' unit='KiB'>786432</maxMemory><memory unit='KiB'>786432</memory>"
+#define LAB_TARGET(requested, current) \
+  "<size unit='KiB'>524288</size><node>0</node><block unit='KiB'>2048</block>" \
+  "<requested unit='KiB'>" requested "</requested><current unit='KiB'>" current "</current>"
+
+static void
+test_domxml_vmem (void)
+{
+  BcDomainVmem v;
+
+  g_assert_true (bc_domxml_parse_vmem (VMEM_XML (LAB_MEMORY, LAB_TARGET ("262144", "131072")), &v, NULL));
+  g_assert_cmpuint (v.n_devices, ==, 1);
+  g_assert_cmpuint (v.node, ==, 0);
+  g_assert_cmpuint (v.dev.fixed_kib, ==, 262144);
+  g_assert_cmpuint (v.dev.size_kib, ==, 524288);
+  g_assert_cmpuint (v.dev.block_kib, ==, 2048);
+  g_assert_cmpuint (v.dev.requested_kib, ==, 262144);
+  g_assert_cmpuint (v.dev.plugged_kib, ==, 131072);
+  /* units as libvirt writes them, and none (KiB) */
+  g_assert_true (bc_domxml_parse_vmem (VMEM_XML ("<memory unit='GiB'>1</memory>",
+      "<size unit='MiB'>512</size><node>1</node><block>2048</block><requested unit='bytes'>67108864</requested>"
+      "<current unit='M'>64</current>"), &v, NULL));
+  g_assert_cmpuint (v.dev.fixed_kib, ==, 524288);
+  g_assert_cmpuint (v.dev.requested_kib, ==, 65536);
+  g_assert_cmpuint (v.dev.plugged_kib, ==, 65536);
+  g_assert_cmpuint (v.node, ==, 1);
+  /* no virtio-mem: nothing, no error; a DIMM is not one */
+  g_assert_true (bc_domxml_parse_vmem ("<domain><memory>1024</memory><devices><memory model='dimm'><target><size>512</size></target></memory></devices></domain>", &v, NULL));
+  g_assert_cmpuint (v.n_devices, ==, 0);
+}
+
+static void
+test_domxml_vmem_bad (void)
+{
+  static const struct { const char *xml, *error; } rows[] = {
+    { "<domain", "not well-formed" },
+    { VMEM_XML (LAB_MEMORY, LAB_TARGET ("-1", "0")), "requested '-1' is not a number" },
+    { VMEM_XML (LAB_MEMORY, LAB_TARGET ("0x10", "0")), "is not a number" },
+    { VMEM_XML (LAB_MEMORY, LAB_TARGET (" 2048", "0")), "is not a number" },
+    { VMEM_XML (LAB_MEMORY, LAB_TARGET ("18446744073709551616", "0")), "is not a number" },
+    { VMEM_XML (LAB_MEMORY, LAB_TARGET ("18446744073709551615", "0")), "is beyond" },
+    { VMEM_XML (LAB_MEMORY, LAB_TARGET ("262144", "")), "no /domain/devices" },
+    { VMEM_XML (LAB_MEMORY, "<size>524288</size><block>2048</block><requested>0</requested>"), "target/current" },
+    { VMEM_XML ("", LAB_TARGET ("0", "0")), "no /domain/memory" },
+    { VMEM_XML ("<memory unit='KiB'>1024</memory>", LAB_TARGET ("0", "0")), "smaller than its virtio-mem" },
+    { VMEM_XML (LAB_MEMORY, "<size unit='parsecs'>1</size>"), "unit 'parsecs'" },
+    { VMEM_XML (LAB_MEMORY, "<size unit='EiB'>1</size>"), "is beyond" },
+    { VMEM_XML ("<memory unit='KiB'>2000000</memory>", "<size>524288</size><node>0</node><block>3000</block><requested>0</requested><current>0</current>"), "power of two" },
+    { VMEM_XML (LAB_MEMORY, LAB_TARGET ("1000", "0")), "whole blocks" },
+    { VMEM_XML (LAB_MEMORY, LAB_TARGET ("0", "1048576")), "beyond the device" },
+    { VMEM_XML (LAB_MEMORY, "<size>524288</size><node>x</node><block>2048</block><requested>0</requested><current>0</current>"), "node 'x'" },
+    { "<domain><memory>9000</memory><devices><memory model='virtio-mem'/><memory model='virtio-mem'/></devices></domain>", "2 virtio-mem devices" },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (rows); i++)
+    {
+      g_autoptr (GError) error = NULL;
+      BcDomainVmem v;
+
+      g_test_message ("row %" G_GSIZE_FORMAT ": %s", i, rows[i].xml);
+      g_assert_false (bc_domxml_parse_vmem (rows[i].xml, &v, &error));
+      g_assert_error (error, BC_ERROR, BC_ERROR_FAILED);
+      g_assert_nonnull (strstr (error->message, rows[i].error));
+    }
+}
+
+static void
+test_domxml_vmem_update (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *xml = bc_domxml_vmem_update (VMEM_XML (LAB_MEMORY, LAB_TARGET ("262144", "131072")), 65536, NULL);
+  g_autofree char *made = bc_domxml_vmem_update (VMEM_XML (LAB_MEMORY, "<size>524288</size><node>0</node>"), 2048, NULL);
+
+  /* the device as it is, but for its request: libvirt finds it by the rest */
+  g_assert_cmpstr (xml, ==, "<memory model=\"virtio-mem\"><target><size unit=\"KiB\">524288</size><node>0</node>"
+                   "<block unit=\"KiB\">2048</block><requested unit=\"KiB\">65536</requested>"
+                   "<current unit=\"KiB\">131072</current></target><alias name=\"virtiomem0\"/>"
+                   "<address type=\"pci\" domain=\"0x0000\" bus=\"0x00\" slot=\"0x05\" function=\"0x0\"/></memory>");
+  g_assert_nonnull (strstr (made, "<requested unit=\"KiB\">2048</requested>"));
+  g_assert_null (bc_domxml_vmem_update ("<domain><devices/></domain>", 2048, &error));
+  g_assert_nonnull (strstr (error->message, "no single virtio-mem device"));
+  g_clear_error (&error);
+  g_assert_null (bc_domxml_vmem_update (VMEM_XML (LAB_MEMORY, "") "<x", 2048, &error));
+  g_assert_nonnull (strstr (error->message, "not well-formed"));
+  g_clear_error (&error);
+  g_assert_null (bc_domxml_vmem_update ("<domain><devices><memory model='virtio-mem'/></devices></domain>", 2048, &error));
+  g_assert_nonnull (strstr (error->message, "no <target>"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -179,5 +288,8 @@ main (int argc, char **argv)
   g_test_add_func ("/metadata/huge", test_metadata_huge);
   g_test_add_func ("/metadata/floor", test_metadata_floor);
   g_test_add_func ("/domxml/balloon", test_domxml);
+  g_test_add_func ("/domxml/vmem", test_domxml_vmem);
+  g_test_add_func ("/domxml/vmem-bad", test_domxml_vmem_bad);
+  g_test_add_func ("/domxml/vmem-update", test_domxml_vmem_update);
   return g_test_run ();
 }

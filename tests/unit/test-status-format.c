@@ -60,6 +60,7 @@ sample_rows (gboolean with_daemon)
       r->ctl->weight = 100; /* no contention: the weight alone */
       r->ctl->reclaimable_kib = 32 * MIB;
       r->ctl->floor_kib = 104 * MIB;
+      r->ctl->virtio_mem = TRUE; /* sized by its virtio-mem device */
     }
   g_ptr_array_add (rows, r);
 
@@ -242,6 +243,7 @@ test_report_roundtrip (void)
   d->change_reason = g_strdup ("grow");
   d->reclaimable_kib = 4567;
   d->floor_kib = 8910;
+  d->virtio_mem = TRUE;
   r->host = (BcReportHost) { TRUE, 111, 222, 333, 444 };
   json = bc_report_to_json (r);
   back = bc_report_from_json (json, NULL);
@@ -261,6 +263,7 @@ test_report_roundtrip (void)
   g_assert_cmpstr (b->change_reason, ==, "grow");
   g_assert_cmpuint (b->reclaimable_kib, ==, 4567);
   g_assert_cmpuint (b->floor_kib, ==, 8910);
+  g_assert_true (b->virtio_mem);
   g_assert_true (back->host.known);
   g_assert_cmpuint (back->host.held_kib, ==, 111);
   g_assert_cmpuint (back->host.reclaimable_kib, ==, 222);
