@@ -108,12 +108,37 @@ set_path (BcConfig *cfg, const BcConfigKey *k, const char *s, const char *name, 
   return TRUE;
 }
 
+/* A whole number in its range: ms, MiB (stored in KiB), a weight. */
+static gboolean
+set_number (BcConfig *cfg, const BcConfigKey *k, const char *s, const char *name, GError **error)
+{
+  g_autofree char *shown = bc_quote (s, BC_QUOTE_MAX);
+  gint64 v;
+
+  if (!parse_int (s, &v))
+    return bc_set_error (error, BC_ERROR_CONFIG, "%s: [%s] %s: %s is not a whole number", name, k->group, k->key, shown);
+  if (v < k->min || v > k->max)
+    return bc_set_error (error, BC_ERROR_CONFIG, "%s: [%s] %s: %" G_GINT64_FORMAT " is out of range (%" G_GINT64_FORMAT "..%" G_GINT64_FORMAT ")",
+                         name, k->group, k->key, v, k->min, k->max);
+  if (k->type == BC_CONFIG_MIB)
+    v *= MIB;
+  if (k->type == BC_CONFIG_WEIGHT)
+    {
+      G_STRUCT_MEMBER (BcWeight, cfg, k->offset) = (BcWeight) v;
+      return TRUE;
+    }
+  /* Every numeric field is a 64-bit integer, signed or not; the value is
+   * range-checked non-negative, which both represent alike (C11 6.5p7 lets
+   * the signed type alias the unsigned one). */
+  G_STRUCT_MEMBER (gint64, cfg, k->offset) = v;
+  return TRUE;
+}
+
 static gboolean
 set_value (BcConfig *cfg, const BcConfigKey *k, const char *raw, const char *name, GError **error)
 {
   g_autofree char *s = g_strstrip (g_strdup (raw));
   g_autofree char *shown = bc_quote (s, BC_QUOTE_MAX);
-  gint64 v;
 
   if (k->type == BC_CONFIG_POLICY)
     {
@@ -147,23 +172,7 @@ set_value (BcConfig *cfg, const BcConfigKey *k, const char *raw, const char *nam
         return bc_set_error (error, BC_ERROR_CONFIG, "%s: [%s] %s: %s is not true or false", name, k->group, k->key, shown);
       return TRUE;
     }
-  if (!parse_int (s, &v))
-    return bc_set_error (error, BC_ERROR_CONFIG, "%s: [%s] %s: %s is not a whole number", name, k->group, k->key, shown);
-  if (v < k->min || v > k->max)
-    return bc_set_error (error, BC_ERROR_CONFIG, "%s: [%s] %s: %" G_GINT64_FORMAT " is out of range (%" G_GINT64_FORMAT "..%" G_GINT64_FORMAT ")",
-                         name, k->group, k->key, v, k->min, k->max);
-  if (k->type == BC_CONFIG_MIB)
-    v *= MIB;
-  if (k->type == BC_CONFIG_WEIGHT)
-    {
-      G_STRUCT_MEMBER (BcWeight, cfg, k->offset) = (BcWeight) v;
-      return TRUE;
-    }
-  /* Every numeric field is a 64-bit integer, signed or not; the value is
-   * range-checked non-negative, which both represent alike (C11 6.5p7 lets
-   * the signed type alias the unsigned one). */
-  G_STRUCT_MEMBER (gint64, cfg, k->offset) = v;
-  return TRUE;
+  return set_number (cfg, k, s, name, error);
 }
 
 static gboolean
