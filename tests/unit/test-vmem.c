@@ -4,6 +4,7 @@
  * row a reading of the device, with the time, what the guest plugged, the
  * pass's target, and what is expected of the follower and the request. */
 #include "bc-vmem.h"
+#include "bc-decide.h"
 #include "bc-error.h"
 
 #define MIB 1024
@@ -178,6 +179,60 @@ test_traces (void)
     run_trace (&traces[i]);
 }
 
+/* The guest's own figures on a virtio-mem domain: its MemTotal moves with
+ * what is plugged (boot + plugged), and so does the domain's size, so
+ * "used" (MemTotal - MemAvailable) and the floor (used + guard) come out of
+ * the guest's figures as they are, with no balloon correction: even with
+ * deflate-on-oom on the balloon, nothing is counted as inside it.  Beside
+ * it, a balloon domain of the same sizes with deflate-on-oom: its MemTotal
+ * stays at its boot size, and what the balloon holds is taken off "used".
+ * One row a plugged size: the guest's MemTotal and MemAvailable, and the
+ * used and floor expected. */
+static void
+test_guest_figures (void)
+{
+  static const struct {
+    guint64 plugged_mib, available_mib;
+    gboolean balloon;        /* the balloon, not the device, at this size */
+    guint64 used_mib, floor_mib;
+  } rows[] = {
+    { 512, 600, FALSE, 168, 232 },  /* all plugged: MemTotal 768 */
+    { 256, 344, FALSE, 168, 232 },  /* half: MemTotal 512, the same use */
+    { 0, 88, FALSE, 168, 232 },     /* none: MemTotal 256 */
+    { 64, 100, FALSE, 220, 284 },   /* the guest uses more */
+    /* a balloon at 512 of a 768 MiB guest with deflate-on-oom: MemTotal
+     * 768, MemAvailable 344 counts the 256 MiB in the balloon as used */
+    { 256, 344, TRUE, 168, 232 },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
+    {
+      BcConfig cfg;
+      BcDomainLimits limits = { .enabled = TRUE };
+      BcVmemDevice dev = lab;
+      BcBalloonFigures b = { 0 };
+      BcGuestFigures g = { .at_ms = 1000 };
+      BcMargin m;
+      BcDecision d;
+
+      bc_config_defaults (&cfg);
+      bc_margin_init (&m, &cfg.margin);
+      dev.plugged_kib = rows[i].plugged_mib * MIB;
+      b.current_kib = bc_vmem_current_kib (&dev);
+      b.max_kib = bc_vmem_max_kib (&dev);
+      b.autodeflate = TRUE;
+      g.meminfo.mem_total_kib = rows[i].balloon ? bc_vmem_max_kib (&dev) : b.current_kib;
+      g.meminfo.mem_available_kib = rows[i].available_mib * MIB;
+      g.meminfo.committed_as_kib = 100 * MIB;
+      g_test_message ("row %u: size %" G_GUINT64_FORMAT " KiB, MemTotal %" G_GUINT64_FORMAT " KiB", i, b.current_kib,
+                      g.meminfo.mem_total_kib);
+      g_assert_true (bc_decide (&cfg, &limits, &b, b.current_kib, &g, 10000, &m, 1000, &d));
+      g_assert_cmpint (d.source, ==, BC_SOURCE_AGENT);
+      g_assert_cmpuint (d.used_kib, ==, rows[i].used_mib * MIB);
+      g_assert_cmpuint (d.target.floor_kib, ==, rows[i].floor_mib * MIB);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -186,5 +241,6 @@ main (int argc, char **argv)
   g_test_add_func ("/vmem/current", test_current);
   g_test_add_func ("/vmem/valid", test_valid);
   g_test_add_func ("/vmem/traces", test_traces);
+  g_test_add_func ("/vmem/guest-figures", test_guest_figures);
   return g_test_run ();
 }
