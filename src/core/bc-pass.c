@@ -90,17 +90,20 @@ guint64
 bc_pass_host_budget (const BcPassParams *p, const BcPassInput *in, gsize n, BcBudgetCarry *carry)
 {
   const BcConfig *cfg = p->cfg;
-  BcBudgetParams bp = { bc_config_budget_kib (cfg, p->host.host_kib), cfg->reserve_kib,
-                        (guint) cfg->pressure_percent * 100, domains_kib (in, n), cfg->apply_interval_ms };
   BcHostFigures none = { 0 };
-  gboolean fresh = p->host.figures_at_ms && p->now_ms - p->host.figures_at_ms <= bc_config_stale_ms (cfg->apply_interval_ms);
+  BcBudgetParams bp;
+  gboolean fresh;
 
-  *carry = p->host.carry;
   if (!cfg->follow)
     {
       memset (carry, 0, sizeof *carry);
-      return bp.fixed_kib;
+      return bc_config_budget_kib (cfg, p->host.host_kib);
     }
+  /* only a budget that follows the host sums what the domains hold */
+  bp = (BcBudgetParams) { bc_config_budget_kib (cfg, p->host.host_kib), cfg->reserve_kib,
+                          (guint) cfg->pressure_percent * 100, domains_kib (in, n), cfg->apply_interval_ms };
+  fresh = p->host.figures_at_ms && p->now_ms - p->host.figures_at_ms <= bc_config_stale_ms (cfg->apply_interval_ms);
+  *carry = p->host.carry;
   return bc_budget_next (&bp, fresh ? &p->host.figures : &none, carry, p->now_ms);
 }
 

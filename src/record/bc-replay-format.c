@@ -74,6 +74,7 @@ bc_replay_format_summary (BcReplay *r, GString *s)
   g_autoptr (GPtrArray) doms = bc_replay_summaries (r);
   guint64 differ = bc_replay_decisions_differ (r);
   guint64 skipped = bc_replay_lines_skipped (r);
+  const char *note = bc_replay_budget_note (r);
 
   g_string_append_printf (s, "%" G_GUINT64_FORMAT " passes replayed, policy %s (recorded: %s)",
                           bc_replay_passes (r), bc_policy_to_string (bc_replay_policy (r, FALSE)),
@@ -83,8 +84,8 @@ bc_replay_format_summary (BcReplay *r, GString *s)
   g_string_append_c (s, '\n');
   for (guint i = 0; i < doms->len; i++)
     domain_line (g_ptr_array_index (doms, i), s);
-  if (bc_replay_budget_note (r))
-    g_string_append_printf (s, "%s\n", bc_replay_budget_note (r));
+  if (note)
+    g_string_append_printf (s, "%s\n", note);
   if (bc_replay_config_differs (r))
     {
       g_string_append (s, "against the recording (another configuration or policy):\n");
