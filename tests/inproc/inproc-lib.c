@@ -395,3 +395,23 @@ inproc_init (int *argc, char ***argv)
   virSetErrorFunc (NULL, quiet);
   gvir_event_register ();
 }
+
+void
+inproc_write_host_proc (const char *dir, guint64 total_kib, guint64 available_kib, const char *some_avg10)
+{
+  g_autofree char *meminfo = g_build_filename (dir, "meminfo", NULL);
+  g_autofree char *pdir = g_build_filename (dir, "pressure", NULL);
+  g_autofree char *memory = g_build_filename (pdir, "memory", NULL);
+  g_autofree char *m = g_strdup_printf ("MemTotal: %" G_GUINT64_FORMAT " kB\nMemFree: 0 kB\nMemAvailable: %" G_GUINT64_FORMAT
+                                        " kB\nCached: 0 kB\nActive(file): 0 kB\nInactive(file): 0 kB\nCommitted_AS: 0 kB\n",
+                                        total_kib, available_kib);
+  g_autofree char *p = NULL;
+
+  g_assert_true (g_file_set_contents (meminfo, m, -1, NULL));
+  if (some_avg10 == NULL)
+    return;
+  p = g_strdup_printf ("some avg10=%s avg60=0.00 avg300=0.00 total=0\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=0\n",
+                       some_avg10);
+  g_assert_true (g_mkdir_with_parents (pdir, 0700) == 0);
+  g_assert_true (g_file_set_contents (memory, p, -1, NULL));
+}

@@ -21,6 +21,10 @@ int inproc_run (virConnectPtr conn, const BcConfig *cfg, const BcDaemonOptions *
 /* Defaults, 16 GiB budget, 100 ms apply and 500 ms margin ticks, no agent
  * (the test driver has none). */
 void inproc_config (BcConfig *cfg);
+/* A host's /proc for BALLOONCTL_HOST_PROC in dir: meminfo with MemTotal
+ * and MemAvailable (the other figures 0), and with some_avg10 (as the
+ * file spells it, "30.00") pressure/memory too, dir/pressure made. */
+void inproc_write_host_proc (const char *dir, guint64 total_kib, guint64 available_kib, const char *some_avg10);
 /* g_test_init; warnings and criticals fatal unless expected; libvirt's
  * errors not printed; its default event loop registered. */
 void inproc_init (int *argc, char ***argv);

@@ -112,18 +112,9 @@ static gboolean
 fake_host_tick (gpointer data)
 {
   FakeHost *h = data;
-  g_autofree char *meminfo = g_build_filename (h->dir, "meminfo", NULL);
-  g_autofree char *pressure = g_build_filename (h->dir, "pressure", "memory", NULL);
   guint64 avail_mib = h->ticks < 18 ? 3000 - 150 * h->ticks : 300;
-  g_autofree char *m = g_strdup_printf ("MemTotal: %d kB\nMemFree: 0 kB\nMemAvailable: %" G_GUINT64_FORMAT " kB\n"
-                                        "Cached: 0 kB\nActive(file): 0 kB\nInactive(file): 0 kB\nCommitted_AS: 0 kB\n",
-                                        8192 * MIB, avail_mib * MIB);
-  g_autofree char *p = g_strdup_printf ("some avg10=%s avg60=0.00 avg300=0.00 total=0\n"
-                                        "full avg10=0.00 avg60=0.00 avg300=0.00 total=0\n",
-                                        h->ticks >= 10 && h->ticks < 16 ? "30.00" : "0.50");
 
-  g_assert_true (g_file_set_contents (meminfo, m, -1, NULL));
-  g_assert_true (g_file_set_contents (pressure, p, -1, NULL));
+  inproc_write_host_proc (h->dir, 8192 * MIB, avail_mib * MIB, h->ticks >= 10 && h->ticks < 16 ? "30.00" : "0.50");
   h->ticks++;
   return G_SOURCE_CONTINUE;
 }
@@ -171,7 +162,6 @@ test_record_follow (void)
   inproc_config (&cfg);
   /* a margin that asks for more than the host has: the budget binds */
   cfg.margin.min_kib = cfg.margin.initial_kib = 4096 * MIB;
-  g_assert_cmpint (g_mkdir (pdir, 0700), ==, 0);
   fake_host_tick (&host);
   g_setenv ("BALLOONCTL_HOST_PROC", dir, TRUE);
   tick_id = g_timeout_add (100, fake_host_tick, &host);
