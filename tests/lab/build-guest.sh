@@ -94,8 +94,15 @@ ln -sfn /run /var/run
 # The console might not be fd 0/1/2 if the kernel could not open it.
 [ -c /dev/console ] && exec </dev/console >/dev/console 2>&1
 
+# A loadable module's parameters on the kernel command line (MODULE.PARAM=
+# VALUE) are passed by modprobe, not by the kernel: pass them to insmod.
 for m in $(cat /etc/bc-modules); do
-    insmod "/lib/modules/bc/$m.ko" || say "bc-error insmod $m failed"
+    args=
+    for w in $(cat /proc/cmdline); do
+        case $w in "$m".*=*) args="$args ${w#"$m".}" ;; esac
+    done
+    # shellcheck disable=SC2086 # one word a parameter
+    insmod "/lib/modules/bc/$m.ko" $args || say "bc-error insmod $m failed"
 done
 
 # The workload's status file exists before the agent answers, so that a

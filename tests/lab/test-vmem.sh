@@ -16,17 +16,29 @@
 #     plugged or unplugged (the plugged size follows the requests);
 #   - the balloon took nothing (QEMU's balloon size stays the boot memory);
 #   - no failed call, no OOM kill or panic, a clean SIGTERM.
-# Then a guest vm2 whose kernel may not load virtio_mem (module_blacklist),
-# so that it plugs nothing, given a floor above its boot memory (min-mib
-# 384): the daemon asks for more, sees the request not followed, says it
-# once, withdraws it and asks nothing more in that direction (no loop of
-# calls).
-#
+# Then a mixed host: vm1 (virtio-mem, weight 300 in its metadata) goes on
+# reading its large working set beside vb, a balloon guest (weight 100)
+# reading the same, under a fixed budget of MIX_BUDGET_MIB that holds
+# neither (policy=paper with a margin above the budget: both want their
+# maximum).  Checks, over MEASURE_S seconds after SETTLE_S: the guests'
+# sizes as libvirt reports them (vm1: boot memory + plugged; vb: the
+# balloon) are 3:1 within SHARE_TOL_PCT %, each at most its share, and
+# together never above the budget (+ JITTER_MIB): one budget and one set of
+# weights across both mechanisms.
+# Last, two guests whose devices cannot follow, under one daemon: vm2,
+# whose kernel may not load virtio_mem (module_blacklist), so that it plugs
+# nothing, with a floor above its boot memory (min-mib 384, its metadata);
+# and vm3, all 512 MiB plugged, whose driver will not unplug online memory
+# (virtio_mem.unplug_online=0: what unmovable pages do to an unplug, made
+# certain), idle.  For each the daemon asks, sees the request not followed,
+# says it once, withdraws it to what the guest holds and asks nothing more
+# in that direction (no loop of calls).
 # Usage: test-vmem.sh BALLOONCTL
 # Environment: LAB_CACHE (guest build dir), BC_LAB_DIR (<= 40 chars),
 #   BC_PHASE_S (seconds of the small working set, default 40; the large
-#   one has twice as long), BC_STALL_S (seconds of the daemon on vm2,
-#   default 40).
+#   one has twice as long), BC_STALL_S (seconds of the daemon on vm2 and
+#   vm3, default 40), SETTLE_S and MEASURE_S (the mixed host, default 30
+#   each).
 # Prints "vmem: PASS" or "vmem: FAIL: reason"; exit 77 (skip) when not root.
 set -euo pipefail
 
@@ -36,7 +48,9 @@ LAB_CACHE=${LAB_CACHE:-/var/tmp/balloonctl-lab-cache}
 BC_LAB_DIR=${BC_LAB_DIR:-/var/tmp/bclab-vmem}
 PHASE_S=${BC_PHASE_S:-40}
 STALL_S=${BC_STALL_S:-40}
+SETTLE_S=${SETTLE_S:-30} MEASURE_S=${MEASURE_S:-30}
 SMALL=16 LARGE=300 BOOT_MIB=256 VMEM_MIB=512
+MIX_BUDGET_MIB=640 SHARE_TOL_PCT=15 JITTER_MIB=8
 NAME=vm1
 export LAB_CACHE LAB_GUEST_DIR=$LAB_CACHE
 
@@ -49,7 +63,7 @@ fail() { echo "vmem: FAIL: $*" >&2; exit 1; }
 "$HERE/build-guest.sh" "$LAB_CACHE" "$LARGE" 1 >/dev/null
 lab_init "$BC_LAB_DIR"
 DAEMON_PID=
-cleanup() { lab_test_exit $? "${DLOG:-}" "${CLOG:-}" "${DLOG2:-}"; }
+cleanup() { lab_test_exit $? "${DLOG:-}" "${CLOG:-}" "${DLOG2:-}" "${DLOG3:-}"; }
 trap cleanup EXIT
 trap 'echo "vmem: FAIL: line $LINENO: $BASH_COMMAND exited non-zero" >&2' ERR
 trap 'exit 130' INT TERM
@@ -67,7 +81,8 @@ SAMPLES=$LAB_DIR/samples.tsv
 DLOG=$LAB_DIR/daemon.log
 CLOG=$LAB_DIR/$NAME.console.log
 
-PHASES="$PHASE_S:read:$SMALL,$((2 * PHASE_S)):read:$LARGE,600:idle"
+# after the two phases it goes on reading the large set, for the mixed host
+PHASES="$PHASE_S:read:$SMALL,$((2 * PHASE_S)):read:$LARGE,600:read:$LARGE"
 echo "=== boot $NAME: $BOOT_MIB MiB + virtio-mem $VMEM_MIB MiB, phases $PHASES"
 LAB_VMEM_MIB=$VMEM_MIB LAB_CMDLINE_EXTRA=memhp_default_state=online_movable \
     lab_define_guest "$NAME" "$BOOT_MIB" "$BOOT_MIB" "$PHASES" || fail "cannot start guest"
@@ -175,36 +190,110 @@ grep -qiE 'out of memory|oom-kill|kernel panic|call trace' "$CLOG" &&
     fail "guest kernel complained: $(grep -iE 'out of memory|oom|panic|call trace' "$CLOG" | head -3)"
 echo "ok   no OOM kill or panic in the guest console"
 
-echo "=== vm2: no virtio_mem driver in the guest, a floor of 384 MiB"
+# stop_daemon WHAT: SIGTERM the daemon, which must exit 0
+stop_daemon() {
+    local rc=0
+    pkill -TERM -u "$LAB_USER" -f "^$BIN " || true
+    wait "$DAEMON_PID" || rc=$?
+    DAEMON_PID=
+    [ "$rc" -eq 0 ] || fail "daemon exited $rc on SIGTERM ($1)"
+}
+# start_daemon CONF LOG
+start_daemon() {
+    lab_run env ASAN_OPTIONS="${ASAN_OPTIONS:-}" UBSAN_OPTIONS="${UBSAN_OPTIONS:-}" \
+        "$BIN" --config "$1" -v run >"$2" 2>&1 &
+    DAEMON_PID=$!
+}
+
+echo "=== mixed host: $NAME (virtio-mem, weight 300) and vb (balloon, weight 100), budget $MIX_BUDGET_MIB MiB"
+lab_define_guest vb "$BOOT_MIB" $((BOOT_MIB + VMEM_MIB)) "600:read:$LARGE" || fail "cannot start vb"
+lab_wait_agent vb 180 >/dev/null || fail "vb's agent did not answer"
+lab_run virsh -q metadata "$NAME" http://balloonctl.org/xmlns/domain/1.0 --key balloonctl --live \
+    --set '<policy><weight>300</weight></policy>' >/dev/null || fail "cannot set $NAME's weight"
+DLOG3=$LAB_DIR/daemon-mixed.log
+CONF3=$LAB_DIR/balloonctl-mixed.conf
+# policy=paper with a margin above the budget: both guests want their
+# maximum (768 MiB) and keep wanting it, so both are capped at their shares
+printf '[controller]\npolicy=paper\n[host]\nfollow=false\nbudget-mib=%d\n[margin]\ninitial-mib=1024\n[domain]\nmin-mib=128\n' \
+    "$MIX_BUDGET_MIB" >"$CONF3"
+chmod 0644 "$CONF3"
+start_daemon "$CONF3" "$DLOG3"
+sleep "$SETTLE_S"
+MIXED=$LAB_DIR/mixed.tsv
+: >"$MIXED"
+# one line a domain a second: T NAME MECHANISM LIBVIRT_KIB DAEMON_KIB SHARE_KIB;
+# libvirt's size: boot memory + plugged for vm1, the balloon for vb
+t0=$SECONDS
+while [ $((SECONDS - t0)) -lt "$MEASURE_S" ]; do
+    kill -0 "$DAEMON_PID" 2>/dev/null || fail "daemon exited early: $(tail -5 "$DLOG3")"
+    read -r _ plugged <<<"$(device)" || true
+    vb_kib=$(lab_run virsh dommemstat vb 2>/dev/null | awk '$1 == "actual" { print $2 }')
+    lab_run "$BIN" --config "$CONF3" status --json --no-agent 2>/dev/null | python3 -c '
+import json, sys
+t, vm1_kib, vb_kib = sys.argv[1:4]
+libvirt = {"vm1": vm1_kib, "vb": vb_kib}
+for d in json.load(sys.stdin)["domains"]:
+    c = d.get("controller") or {}
+    print(t, d["name"], c.get("memory_device", "-"), libvirt.get(d["name"]) or 0, d["current_kib"], c.get("share_kib") or 0)
+' $((SECONDS - t0)) $((BOOT_MIB * 1024 + ${plugged:-0})) "${vb_kib:-0}" >>"$MIXED" || true
+    sleep 1
+done
+lab_run "$BIN" --config "$CONF3" status --json --no-agent >"$LAB_DIR/status-mixed.json" || fail "status --json failed"
+lab_run "$BIN" --config "$CONF3" status --no-agent || true
+stop_daemon "mixed host"
+python3 "$HERE/verdicts.py" vmem-mixed "$LAB_DIR" "$MIX_BUDGET_MIB" "$SHARE_TOL_PCT" "$JITTER_MIB" || fail "see above"
+! grep -q "failed" "$DLOG3" || fail "a call failed: $(grep failed "$DLOG3" | head -3)"
+for g in "$NAME" vb; do
+    grep -qiE 'out of memory|oom-kill|kernel panic|call trace' "$LAB_DIR/$g.console.log" &&
+        fail "$g's kernel complained: $(grep -iE 'out of memory|oom|panic|call trace' "$LAB_DIR/$g.console.log" | head -3)"
+done
+echo "ok   no failed call, no OOM kill or panic in $NAME or vb"
 lab_run virsh -q destroy "$NAME" >/dev/null
+lab_run virsh -q destroy vb >/dev/null
+
+echo "=== vm2: no virtio_mem driver, a floor of 384 MiB; vm3: will not unplug online memory"
 LAB_VMEM_MIB=$VMEM_MIB LAB_VMEM_REQ_MIB=0 LAB_CMDLINE_EXTRA="memhp_default_state=online_movable module_blacklist=virtio_mem" \
     lab_define_guest vm2 "$BOOT_MIB" "$BOOT_MIB" "600:idle" || fail "cannot start vm2"
-lab_wait_agent vm2 180 >/dev/null || fail "vm2's agent did not answer"
-DLOG2=$LAB_DIR/daemon-vm2.log
-CONF2=$LAB_DIR/balloonctl-vm2.conf
-printf '[domain]\nmin-mib=384\n' >"$CONF2"
+LAB_VMEM_MIB=$VMEM_MIB LAB_CMDLINE_EXTRA="memhp_default_state=online_movable virtio_mem.unplug_online=0" \
+    lab_define_guest vm3 "$BOOT_MIB" "$BOOT_MIB" "600:idle" || fail "cannot start vm3"
+for g in vm2 vm3; do
+    lab_wait_agent "$g" 180 >/dev/null || fail "$g's agent did not answer"
+done
+read -r req3 plugged3 <<<"$(device vm3)" || true
+[ "${plugged3:-x}" = $((VMEM_MIB * 1024)) ] || fail "vm3 plugged ${plugged3:-?} KiB at boot, not all $VMEM_MIB MiB"
+unplug_online=$(lab_guest_cat vm3 /sys/module/virtio_mem/parameters/unplug_online) || true
+[ "$unplug_online" = N ] || fail "vm3's virtio_mem driver has unplug_online=${unplug_online:-?}, not N"
+lab_run virsh -q metadata vm2 http://balloonctl.org/xmlns/domain/1.0 --key balloonctl --live \
+    --set '<policy><min-mib>384</min-mib></policy>' >/dev/null || fail "cannot set vm2's floor"
+DLOG2=$LAB_DIR/daemon-stall.log
+CONF2=$LAB_DIR/balloonctl-stall.conf
+printf '[domain]\nmin-mib=128\n' >"$CONF2"
 chmod 0644 "$CONF2"
-lab_run "$BIN" --config "$CONF2" -v run >"$DLOG2" 2>&1 &
-DAEMON_PID=$!
+start_daemon "$CONF2" "$DLOG2"
 sleep "$STALL_S"
-read -r req plugged <<<"$(device vm2)" || true
-pkill -TERM -u "$LAB_USER" -f "^$BIN " || true
-rc=0
-wait "$DAEMON_PID" || rc=$?
-DAEMON_PID=
-[ "$rc" -eq 0 ] || fail "daemon exited $rc on SIGTERM (vm2)"
-grep -q "vm2: sized by virtio-mem" "$DLOG2" || fail "vm2 not taken as sized by virtio-mem"
-said=$(grep -c "vm2: the guest does not follow" "$DLOG2" || true)
-[ "$said" -eq 1 ] || fail "the unfollowed request was said $said times, not once: $(grep -E 'vm2: ' "$DLOG2" | tail -5)"
-echo "ok   said once: $(grep -o "vm2: the guest does not follow.*" "$DLOG2")"
-asked=$(grep -c -- 'vm2: [0-9]* -> [0-9]* KiB: ' "$DLOG2" || true)
-after=$(sed -n '/vm2: the guest does not follow/,$p' "$DLOG2" | grep -c -- 'vm2: [0-9]* -> [0-9]* KiB: ' || true)
-[ "$after" -le 1 ] || fail "$after requests after the stall was said (one withdrawal expected): $(sed -n '/does not follow/,$p' "$DLOG2" | head -5)"
-echo "ok   $asked requests in ${STALL_S} s, $after after the stall (the withdrawal): no loop of calls"
-{ [ "${plugged:-x}" = 0 ] && [ "${req:-x}" = 0 ]; } || fail "vm2's device: requested ${req:-?} KiB, plugged ${plugged:-?} KiB; expected the request withdrawn to 0"
-echo "ok   vm2's request withdrawn to what it plugged (0 KiB)"
+read -r req2 plugged2 <<<"$(device vm2)" || true
+read -r req3 plugged3 <<<"$(device vm3)" || true
+stop_daemon "vm2 and vm3"
+# check_stall NAME WANT_KIB: taken as virtio-mem, the stall said once, at
+# most one request after it (the withdrawal), the request back at WANT_KIB
+check_stall() {
+    local g=$1 want=$2 req=$3 plugged=$4 said asked after
+    grep -q "$g: sized by virtio-mem" "$DLOG2" || fail "$g not taken as sized by virtio-mem"
+    said=$(grep -c "$g: the guest does not follow" "$DLOG2" || true)
+    [ "$said" -eq 1 ] || fail "$g: the unfollowed request was said $said times, not once: $(grep -E "$g: " "$DLOG2" | tail -5)"
+    echo "ok   said once: $(grep -o "$g: the guest does not follow.*" "$DLOG2")"
+    asked=$(grep -c -- "$g: [0-9]* -> [0-9]* KiB: " "$DLOG2" || true)
+    after=$(sed -n "/$g: the guest does not follow/,\$p" "$DLOG2" | grep -c -- "$g: [0-9]* -> [0-9]* KiB: " || true)
+    [ "$after" -le 1 ] || fail "$g: $after requests after the stall was said (one withdrawal expected)"
+    echo "ok   $g: $asked requests in ${STALL_S} s, $after after the stall (the withdrawal): no loop of calls"
+    { [ "${plugged:-x}" = "$want" ] && [ "${req:-x}" = "$want" ]; } ||
+        fail "$g's device: requested ${req:-?} KiB, plugged ${plugged:-?} KiB; expected the request withdrawn to $want"
+    echo "ok   $g's request withdrawn to what it holds ($want KiB plugged)"
+    grep -qiE 'out of memory|oom-kill|kernel panic|call trace' "$LAB_DIR/$g.console.log" &&
+        fail "$g's kernel complained: $(grep -iE 'out of memory|oom|panic|call trace' "$LAB_DIR/$g.console.log" | head -3)"
+    echo "ok   no OOM kill or panic in $g"
+}
+check_stall vm2 0 "${req2:-}" "${plugged2:-}"
+check_stall vm3 $((VMEM_MIB * 1024)) "${req3:-}" "${plugged3:-}"
 ! grep -q "failed" "$DLOG2" || fail "a call failed: $(grep failed "$DLOG2" | head -3)"
-grep -qiE 'out of memory|oom-kill|kernel panic|call trace' "$LAB_DIR/vm2.console.log" &&
-    fail "vm2's kernel complained: $(grep -iE 'out of memory|oom|panic|call trace' "$LAB_DIR/vm2.console.log" | head -3)"
-echo "ok   no OOM kill or panic in vm2"
 echo "vmem: PASS"

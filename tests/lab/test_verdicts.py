@@ -192,5 +192,47 @@ class Liar(Dir):
         self.assertIn("l3 holds 300 MiB on average, above its share 200 MiB", out)
 
 
+class VmemMixed(Dir):
+    """vm1 (virtio-mem, weight 300) and vb (balloon, weight 100) under a
+    640 MiB budget."""
+    ARGS = (640, 15, 8)  # budget, share %, jitter
+
+    def outputs(self, vm1=480, vb=160, vb_device="balloon", vb_share=160):
+        rows = []
+        for t in range(5):
+            rows.append(f"{t} vm1 virtio-mem {vm1 * MIB} {vm1 * MIB} {480 * MIB}")
+            rows.append(f"{t} vb {vb_device} {vb * MIB} {vb * MIB} {vb_share * MIB}")
+        self.write("mixed.tsv", "\n".join(rows) + "\n")
+        self.write("status-mixed.json", {"domains": [
+            {"name": g, "controller": {"weight": w, "share_kib": s * MIB,
+                                       "decision": {"want_kib": 768 * MIB, "budget_held": False}}}
+            for g, w, s in (("vm1", 300, 480), ("vb", 100, vb_share))]})
+
+    def test_three_to_one(self):
+        self.outputs()
+        out = self.assertVerdict(0, "vmem-mixed", self.dir, *self.ARGS)
+        self.assertIn("weights 300:100 across mechanisms: 3.00 : 1", out)
+
+    def test_balloon_took_more(self):
+        self.outputs(vm1=400, vb=240, vb_share=240)
+        out = self.assertVerdict(1, "vmem-mixed", self.dir, *self.ARGS)
+        self.assertIn("vm1/vb is 1.67, not 3", out)
+
+    def test_above_share(self):
+        self.outputs(vb=200)
+        out = self.assertVerdict(1, "vmem-mixed", self.dir, *self.ARGS)
+        self.assertIn("vb held 200 MiB, above its share 160 MiB", out)
+
+    def test_over_budget(self):
+        self.outputs(vm1=540, vb=180, vb_share=180)
+        out = self.assertVerdict(1, "vmem-mixed", self.dir, *self.ARGS)
+        self.assertIn("over the 640 MiB budget", out)
+
+    def test_wrong_mechanism(self):
+        self.outputs(vb_device="virtio-mem")
+        out = self.assertVerdict(1, "vmem-mixed", self.dir, *self.ARGS)
+        self.assertIn("vb sized by virtio-mem, not balloon", out)
+
+
 if __name__ == "__main__":
     unittest.main()

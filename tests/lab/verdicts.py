@@ -255,6 +255,58 @@ def liar(argv):
     sys.exit(1 if fails else 0)
 
 
+def vmem_mixed(argv):
+    """DIR BUDGET_MIB SHARE_TOL_PCT JITTER_MIB: a virtio-mem guest (vm1,
+    weight 300) and a balloon guest (vb, weight 100) under one budget, both
+    wanting more than it holds: sized by their own mechanisms, libvirt's
+    sizes 3:1, each at most its share, together within the budget."""
+    d, budget, share_pct, jitter = argv[1], *map(int, argv[2:])
+    mem, share, tot, mech = defaultdict(list), defaultdict(list), defaultdict(int), {}
+    for line in open(d + "/mixed.tsv"):
+        t, name, device, libvirt_kib, daemon_kib, share_kib = line.split()
+        if name not in ("vm1", "vb"):
+            continue
+        mech[name] = device
+        mem[name].append(int(libvirt_kib) / 1024)
+        share[name].append(int(share_kib) / 1024)
+        tot[t] += int(libvirt_kib) / 1024
+    fails = []
+    want_mech = {"vm1": "virtio-mem", "vb": "balloon"}
+    for g in ("vm1", "vb"):
+        if not mem[g] or min(mem[g]) <= 0:
+            print(f"vmem: FAIL: no size of {g} in the samples", file=sys.stderr)
+            sys.exit(1)
+        if mech.get(g) != want_mech[g]:
+            fails.append(f"{g} sized by {mech.get(g)}, not {want_mech[g]}")
+    mean = {g: sum(v) / len(v) for g, v in mem.items()}
+    for g in ("vm1", "vb"):
+        s = min(share[g])
+        print(f"vmem: mixed: {g} ({mech[g]}) holds {mean[g]:.0f} MiB on average "
+              f"({min(mem[g]):.0f}-{max(mem[g]):.0f}), its share {s:.0f} MiB")
+        if not s:
+            fails.append(f"the daemon shows no share for {g} (no contention?)")
+        elif max(mem[g]) > s + jitter:
+            fails.append(f"{g} held {max(mem[g]):.0f} MiB, above its share {s:.0f} MiB")
+    ratio = mean["vm1"] / mean["vb"]
+    print(f"vmem: mixed: weights 300:100 across mechanisms: {ratio:.2f} : 1 (tolerance {share_pct} %)")
+    if abs(ratio - 3) > 3 * share_pct / 100:
+        fails.append(f"vm1/vb is {ratio:.2f}, not 3 within {share_pct} %")
+    top = max(tot.values())
+    print(f"vmem: mixed: together at most {top:.0f} MiB of the {budget} MiB budget")
+    if top > budget + jitter:
+        fails.append(f"the guests held {top:.0f} MiB together, over the {budget} MiB budget")
+    for x in json.load(open(d + "/status-mixed.json"))["domains"]:
+        c = x.get("controller") or {}
+        dec = c.get("decision") or {}
+        want, s = dec.get("want_kib") or 0, c.get("share_kib") or 0
+        print(f"vmem: mixed: {x['name']} weight {c.get('weight')} wants {want // 1024} MiB, share {s // 1024} MiB")
+        if not s or (want <= s and not dec.get("budget_held")):
+            fails.append(f"{x['name']} is not capped (wants {want // 1024} MiB, share {s // 1024} MiB)")
+    for f in fails:
+        print("vmem: FAIL:", f, file=sys.stderr)
+    sys.exit(1 if fails else 0)
+
+
 VERDICTS = {name.replace("_", "-"): f for name, f in list(globals().items())
             if callable(f) and getattr(f, "__module__", None) == __name__ and name != "main"}
 
