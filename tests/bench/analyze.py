@@ -27,6 +27,12 @@ Definitions (also printed):
   gave back   (shrink phases, reported, not checked) seconds until the memory
               given is first DROP_MIB below its level at the phase start:
               the first memory given back, however the need is estimated
+  QEMU RSS    (samples that have it) the resident set of the guest's QEMU
+              process (VmRSS): the host memory the guest holds, its QEMU's
+              own included; mean, max and the last sample of each phase, and
+              of the guests together (samples of the same second summed)
+  plugged     (virtio-mem guests) the size the guest has plugged in its
+              virtio-mem device: mean and the last sample of each phase
 
 --check asserts the shape with tolerances for a loaded 2-core machine and
 exits 1 when one fails: growth followed within REACT_MAX s, shrink followed
@@ -42,6 +48,12 @@ LEVEL_TOL_MIB = 8      # balloonctl's dead band (4 MiB) and balloon jitter
 DROP_MIB = 32          # "gave back": a drop well above the dead band and jitter
 
 
+def mib_or_none(kib):
+    """A KiB field of a sample in MiB; None when blank or absent (samples
+    recorded before the sampler had the field)."""
+    return int(kib) / 1024 if kib else None
+
+
 def load(d):
     sc = json.load(open(os.path.join(d, "scenario.json")))
     rows = {}
@@ -53,8 +65,40 @@ def load(d):
             rows[g].append({"t": float(r["t_s"]), "phase": int(r["phase"]), "opti": int(r["opti_mib"] or 0),
                             "mem": int(r["current_kib"]) / 1024, "max": int(r["max_kib"] or 0) / 1024,
                             "wl": int(r["workload_bytes"] or 0), "disk": int(r["disk_read_bytes"] or 0),
-                            "state": r["state"], "margin": int(r["margin_kib"] or 0) / 1024})
+                            "state": r["state"], "margin": int(r["margin_kib"] or 0) / 1024,
+                            "rss": mib_or_none(r.get("qemu_rss_kib")), "plugged": mib_or_none(r.get("plugged_kib"))})
     return sc, rows
+
+
+def host_metrics(ph):
+    """QEMU RSS and plugged figures of one guest's samples of a phase (the
+    keys absent when no sample has them)."""
+    out = {}
+    rss = [r["rss"] for r in ph if r["rss"] is not None]
+    if rss:
+        out.update({"rss_mean_mib": sum(rss) / len(rss), "rss_max_mib": max(rss), "rss_end_mib": rss[-1]})
+    plugged = [r["plugged"] for r in ph if r["plugged"] is not None]
+    if plugged:
+        out.update({"plugged_mean_mib": sum(plugged) / len(plugged), "plugged_end_mib": plugged[-1]})
+    return out
+
+
+def together_rss(rows):
+    """Per paper phase (1..3): mean, max and last of the guests' QEMU RSS
+    summed over the seconds every guest has a sample with it (the phase
+    being the first guest's at that second), or None."""
+    by_t = {}
+    for g, rs in rows.items():
+        for r in rs:
+            if r["rss"] is not None:
+                by_t.setdefault(round(r["t"]), {})[g] = (r["phase"], r["rss"])
+    out = []
+    for p in (1, 2, 3):
+        sums = [sum(v[1] for v in by_t[t].values()) for t in sorted(by_t)
+                if len(by_t[t]) == len(rows) and next(iter(by_t[t].values()))[0] == p]
+        out.append({"rss_mean_mib": sum(sums) / len(sums), "rss_max_mib": max(sums), "rss_end_mib": sums[-1]}
+                   if sums else None)
+    return out
 
 
 def phase_metrics(sc, rows):
@@ -75,7 +119,8 @@ def phase_metrics(sc, rows):
                            "min_mib": min(r["mem"] for r in ph), "max_mib": max(r["mem"] for r in ph),
                            "end_mib": ph[-1]["mem"], "t0": ph[0]["t"], "t1": ph[-1]["t"],
                            "throughput_mibs": wl / 1048576 / dt if dt > 0 else 0,
-                           "hit_ratio": max(0.0, 1 - disk / wl) if wl > 0 else None})
+                           "hit_ratio": max(0.0, 1 - disk / wl) if wl > 0 else None,
+                           **host_metrics(ph)})
     return out
 
 
@@ -106,10 +151,13 @@ def timings(sc, rows, m):
                 cur["gave_back_s"] = None if drop is None else drop - ph[0]["t"]
 
 
-def summary(sc, m, static=None):
+def summary(sc, m, static=None, together=None):
     lines = [f"scenario {sc['scenario']}, policy {sc['policy']}: memory and files x{sc['mem_factor']}, "
              f"time x{sc['time_factor']}; host {sc['host_mib']} MiB, guests up to {sc['max_mib']} MiB, "
              f"phases {sc['phase_s']} s"]
+    if sc.get("memory_device") == "virtio-mem":
+        lines[0] += (f"; virtio-mem: {sc['boot_mib']} MiB of boot memory + a device of {sc['vmem_mib']} MiB "
+                     f"in {sc['vmem_block_mib']} MiB blocks")
     hdr = f"{'guest':5} {'phase':5} {'opti':>5} {'mean':>6} {'min..max':>11} {'MiB/s':>6} {'hit':>5}"
     hdr += f" {'static hit':>10}" if static else ""
     hdr += "  timing"
@@ -136,7 +184,39 @@ def summary(sc, m, static=None):
             lines.append(line)
     lines.append("opti = working set (MiB); mean/min..max = memory given (MiB); hit = page-cache hit ratio "
                  "(1 - disk bytes / workload bytes); see analyze.py for the timing definitions")
+    lines += host_summary(m, together)
     return "\n".join(lines)
+
+
+def host_summary(m, together):
+    """The lines of the host's side: QEMU RSS per guest and phase (and
+    plugged for virtio-mem guests); none for samples without RSS."""
+    xs = [x for g in m for x in m[g] if x]
+    if not any("rss_mean_mib" in x for x in xs):
+        return []
+    vmem = any("plugged_mean_mib" in x for x in xs)
+    hdr = f"{'guest':5} {'phase':5} {'given':>6} {'RSS mean':>8} {'max':>6} {'end':>6}"
+    hdr += f" {'plugged':>7} {'end':>6}" if vmem else ""
+    lines = ["host memory: the guest's QEMU resident set (MiB)", hdr]
+    for g in m:
+        for i, x in enumerate(m[g]):
+            if not x or "rss_mean_mib" not in x:
+                lines.append(f"{g:5} {i + 1:5}  (no samples)")
+                continue
+            line = (f"{g:5} {x['phase']:5} {x['mean_mib']:6.0f} {x['rss_mean_mib']:8.0f} {x['rss_max_mib']:6.0f} "
+                    f"{x['rss_end_mib']:6.0f}")
+            if "plugged_mean_mib" in x:
+                line += f" {x['plugged_mean_mib']:7.0f} {x['plugged_end_mib']:6.0f}"
+            lines.append(line)
+    for i, x in enumerate(together or []):
+        if x:
+            given = sum(m[g][i]["mean_mib"] for g in m if m[g][i])
+            lines.append(f"{'both':5} {i + 1:5} {given:6.0f} {x['rss_mean_mib']:8.0f} {x['rss_max_mib']:6.0f} "
+                         f"{x['rss_end_mib']:6.0f}")
+    lines.append("given = mean memory given (MiB); RSS = the QEMU process's VmRSS on the host, its own memory "
+                 "included: mean, max, last sample of the phase" + ("; plugged = the virtio-mem device's plugged "
+                                                                   "size: mean, last sample" if vmem else ""))
+    return lines
 
 
 def fair_caps(wants, budget):
@@ -171,13 +251,15 @@ def need_mib(sc, oracle):
 
 def chart(d, sc, rows, m, need=None):
     gp = os.path.join(d, "chart.gp")
+    device = "virtio-mem" if sc.get("memory_device") == "virtio-mem" else "balloon"
     title = (f"scenario {sc['scenario']} (paper Figs. 1-2, memory x{sc['mem_factor']}, time x{sc['time_factor']}),"
              f" policy {sc['policy']}, host {sc['host_mib']} MiB")
     for g, rs in rows.items():
         with open(os.path.join(d, g + ".dat"), "w") as f:
             for r in rs:
                 n = need[g][r["phase"] - 1] if need and 1 <= r["phase"] <= 3 else "NaN"
-                f.write(f"{r['t']:.1f} {r['opti']} {r['mem']:.1f} {r['max']:.0f} {n}\n")
+                rss = "NaN" if r["rss"] is None else f"{r['rss']:.1f}"
+                f.write(f"{r['t']:.1f} {r['opti']} {r['mem']:.1f} {r['max']:.0f} {n} {rss}\n")
     with open(gp, "w") as f:
         f.write("set terminal pngcairo size 1100,820 font 'DejaVu Sans,11'\n")
         f.write(f"set output '{os.path.join(d, 'chart.png')}'\n")
@@ -192,8 +274,10 @@ def chart(d, sc, rows, m, need=None):
             f.write(f"set yrange [0:{sc['max_mib'] * 1.7:.0f}]\n")
             dat = os.path.join(d, g + ".dat")
             f.write(f"plot '{dat}' using 1:2 with steps lw 2 lc rgb '#d95f02' title 'opti size (working set)', "
-                    f"'' using 1:3 with lines lw 2 lc rgb '#1b9e77' title 'memory given (balloon)', "
+                    f"'' using 1:3 with lines lw 2 lc rgb '#1b9e77' title 'memory given ({device})', "
                     f"'' using 1:4 with lines dt 2 lc rgb '#7570b3' title 'guest max', "
+                    + ("'' using 1:6 with lines lw 1 lc rgb '#e7298a' title 'QEMU RSS (host)', "
+                       if any(r["rss"] is not None for r in rows[g]) else "")
                     + ("'' using 1:5 with steps lw 2 dt 3 lc rgb 'black' title 'measured need (oracle)', " if need else "")
                     + f"{sc['host_mib']} with lines dt 4 lc rgb 'black' title 'host budget'\n")
         f.write("unset multiplot\n")
@@ -249,10 +333,14 @@ def main():
         sd = sys.argv[sys.argv.index("--compare") + 1]
         ssc, srows = load(sd)
         static = phase_metrics(ssc, srows)
-    text = summary(sc, m, static)
+    together = together_rss(rows)
+    text = summary(sc, m, static, together)
     print(text)
     open(os.path.join(d, "summary.txt"), "w").write(text + "\n")
-    json.dump({"scenario": sc, "phases": m}, open(os.path.join(d, "metrics.json"), "w"), indent=1)
+    out = {"scenario": sc, "phases": m}
+    if any(together):
+        out["together"] = together
+    json.dump(out, open(os.path.join(d, "metrics.json"), "w"), indent=1)
     need = None
     if "--need" in sys.argv:
         need = need_mib(sc, json.load(open(sys.argv[sys.argv.index("--need") + 1])))

@@ -156,6 +156,27 @@ def chart(runs_by_policy, omem, sc, out_png):
     subprocess.run(["gnuplot", gp], check=True)
 
 
+# the lab's two memory devices (tests/bench/scenario.sh --memory-device), by
+# the one the runs used
+MEMORY_DEVICE = {
+    "balloon": "Memory device: the tables here are from guests sized by a virtio balloon (each boots with its max "
+               "and the balloon takes it to its start size). `tests/bench/scenario.sh --memory-device virtio-mem` "
+               "(also `tools/lab --memory-device virtio-mem`) boots each guest instead with ",
+    "virtio-mem": "Memory device: the tables here are from guests sized by virtio-mem "
+                  "(`tests/bench/scenario.sh --memory-device virtio-mem`, also `tools/lab --memory-device "
+                  "virtio-mem`; the default is a virtio balloon): each guest boots with ",
+}
+MEMORY_DEVICE_MODES = (
+    "128 MiB of boot memory in one NUMA cell, the daemon's floor (`[domain] min-mib`), and the rest of its max "
+    "in a virtio-mem device of 2 MiB blocks, plugged up to the start size; the guest kernel onlines hot-plugged "
+    "memory movable (`memhp_default_state=online_movable`) so that it can be unplugged again, and the daemon "
+    "(`[domain] memory-device=auto`) sizes the guest by the device, between the same bounds as the balloon. "
+    "In both modes the sampler records each guest's QEMU resident set (VmRSS of its qemu-system process: the "
+    "host memory the guest holds, QEMU's own included; under TCG its translation cache too) and, with virtio-mem, "
+    "the plugged size; `tests/bench/analyze.py` prints their mean, max and last sample per guest and phase, "
+    "and the two guests' RSS together.")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("dir")
@@ -186,6 +207,7 @@ def main():
            + " -> ".join(str(w) for w in sc["guests"]["vm1"]) + " MiB, vm2's "
            + " -> ".join(str(w) for w in sc["guests"]["vm2"]) + " MiB of 1 MiB files read at random. "
            "Data disks are cloud volumes: no host page cache, 3000 IOPS, 125 MiB/s.", "",
+           MEMORY_DEVICE[sc.get("memory_device", "balloon")] + MEMORY_DEVICE_MODES, "",
            "## Oracle (measured)", "",
            "One guest read each working set at fixed sizes (`tests/bench/oracle.sh`); the oracle is the smallest "
            "size within 2 points of the best hit ratio of the sweep.", "",

@@ -12,8 +12,14 @@ its read latency histogram.  Every other second (cumulative counters, so the
 rate does not matter) the guest's memory pressure (/proc/pressure/memory,
 "some" total stall in microseconds and avg10) and its OOM kills
 (/proc/vmstat oom_kill), and from the daemon the domain's reclaimable memory.
+From the host, each second: the resident set of the guest's QEMU process
+(VmRSS and VmSwap of /proc/PID/status: the host memory the guest really
+holds, whatever its balloon or virtio-mem device says) and, for a guest with
+a virtio-mem device, the size it has plugged (the device's <current> in the
+live domain XML).
 """
-import argparse, base64, csv, json, os, subprocess, sys, time
+import argparse, base64, csv, json, os, re, subprocess, sys, time
+import xml.etree.ElementTree as ET
 
 import libvirt
 import libvirt_qemu
@@ -21,7 +27,10 @@ import libvirt_qemu
 FIELDS = ["t_s", "phase", "kind", "opti_mib", "current_kib", "max_kib", "committed_kib",
           "cached_kib", "active_file_kib", "source", "state", "margin_kib", "target_kib",
           "workload_bytes", "disk_read_bytes", "lat", "psi_some_total_us", "psi_some_avg10",
-          "oom_kill", "reclaimable_kib", "floor_kib"]
+          "oom_kill", "reclaimable_kib", "floor_kib", "qemu_rss_kib", "qemu_swap_kib", "plugged_kib"]
+
+UNITS = {"b": 1, "bytes": 1, "kb": 1000, "k": 1024, "kib": 1024, "mb": 10**6, "m": 1024**2, "mib": 1024**2,
+         "gb": 10**9, "g": 1024**3, "gib": 1024**3}
 
 
 def agent_read(dom, path):
@@ -64,6 +73,92 @@ def pressure(dom):
     return out
 
 
+def qemu_cmdline_is(pid, name):
+    """Whether PID is the QEMU of guest NAME (libvirt starts it with
+    "-name guest=NAME,...")."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            args = f.read().split(b"\0")
+    except OSError:
+        return False
+    want = name.encode()
+    return any(a == b"-name" and i + 1 < len(args) and
+               (args[i + 1] == want or args[i + 1].startswith(b"guest=" + want + b","))
+               for i, a in enumerate(args))
+
+
+def of_this_lab(pid):
+    """Whether PID's environment or command line names this lab's folders
+    (its XDG_RUNTIME_DIR or XDG_CONFIG_HOME, as lab-lib.sh's _lab_pids
+    tells a lab's processes): other labs of the same user may run guests of
+    the same names."""
+    dirs = [os.environ[v].rstrip("/").encode() for v in ("XDG_RUNTIME_DIR", "XDG_CONFIG_HOME") if os.environ.get(v)]
+    if not dirs:
+        return True
+    pat = re.compile(b"(?:" + b"|".join(re.escape(d) for d in dirs) + b")(?:[/,\0]|$)")
+    for f in ("environ", "cmdline"):
+        try:
+            with open(f"/proc/{pid}/{f}", "rb") as fh:
+                if pat.search(fh.read()):
+                    return True
+        except OSError:
+            return False
+    return False
+
+
+def qemu_pid(name):
+    """The PID of guest NAME's QEMU: libvirt's pid file of the session
+    daemon (XDG_RUNTIME_DIR/libvirt/qemu/run/NAME.pid), else the process of
+    this user and this lab whose command line names the guest; None when
+    none."""
+    run = os.environ.get("XDG_RUNTIME_DIR", "")
+    try:
+        with open(os.path.join(run, "libvirt", "qemu", "run", name + ".pid")) as f:
+            pid = int(f.read().split()[0])
+        if qemu_cmdline_is(pid, name):
+            return pid
+    except (OSError, ValueError, IndexError):
+        pass
+    uid = os.getuid()
+    for p in os.listdir("/proc"):
+        try:
+            if (p.isdigit() and os.stat(f"/proc/{p}").st_uid == uid and qemu_cmdline_is(int(p), name)
+                    and of_this_lab(int(p))):
+                return int(p)
+        except OSError:
+            continue
+    return None
+
+
+def qemu_memory(pid):
+    """(VmRSS, VmSwap) in KiB of process PID, or None when it is gone."""
+    out = {}
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith(("VmRSS:", "VmSwap:")):
+                    k, v = line.split()[:2]
+                    out[k] = int(v)
+    except (OSError, ValueError):
+        return None
+    return (out["VmRSS:"], out.get("VmSwap:", "")) if "VmRSS:" in out else None
+
+
+def plugged_kib(dom):
+    """The plugged size of the domain's virtio-mem device (its <current>),
+    None when it has none, "" when it cannot be read."""
+    try:
+        cur = ET.fromstring(dom.XMLDesc(0)).find("./devices/memory[@model='virtio-mem']/target/current")
+    except (libvirt.libvirtError, ET.ParseError):
+        return ""
+    if cur is None:
+        return None
+    try:
+        return int(cur.text) * UNITS[cur.get("unit", "KiB").lower()] // 1024
+    except (TypeError, ValueError, KeyError):
+        return ""
+
+
 def status(binary, table=False):
     args = [binary, "status"] + ([] if table else ["--json"])
     try:
@@ -91,6 +186,8 @@ def main():
     writers = {g: csv.DictWriter(files[g], FIELDS) for g in guests}
     for w in writers.values():
         w.writeheader()
+    pids = {g: None for g in guests}
+    vmem = {g: True for g in guests}   # until the first read says the guest has no device
     t0 = time.monotonic()
     next_live = 0.0
     tick = 0
@@ -102,6 +199,12 @@ def main():
             psi = pressure(doms[g]) if (tick + i) % 2 == 0 else ["", "", ""]
             ctl = d.get("controller") or {}
             kind = wl.get("kind", "")
+            mem = qemu_memory(pids[g]) if pids[g] and qemu_cmdline_is(pids[g], g) else None
+            if mem is None:
+                pids[g] = qemu_pid(g)
+                mem = qemu_memory(pids[g]) if pids[g] and qemu_cmdline_is(pids[g], g) else None
+            plugged = plugged_kib(doms[g]) if vmem[g] else None
+            vmem[g] = plugged is not None
             writers[g].writerow({
                 "t_s": f"{t:.1f}", "phase": wl.get("phase", ""), "kind": kind,
                 "opti_mib": int(wl.get("arg", 0)) * a.file_mib if kind in ("read", "trickle") else 0,
@@ -114,6 +217,8 @@ def main():
                 "lat": wl.get("lat", ""), "psi_some_total_us": psi[0], "psi_some_avg10": psi[1],
                 "oom_kill": psi[2], "reclaimable_kib": ctl.get("reclaimable_kib", ""),
                 "floor_kib": ctl.get("floor_kib", ""),
+                "qemu_rss_kib": mem[0] if mem else "", "qemu_swap_kib": mem[1] if mem else "",
+                "plugged_kib": "" if plugged is None else plugged,
             })
             files[g].flush()
         if a.live and t >= next_live:

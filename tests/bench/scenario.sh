@@ -3,7 +3,7 @@
 # real guests (run as root).
 #
 #   scenario.sh --bin BALLOONCTL --out DIR [--scenario paper|ci]
-#               [--policy POLICY] [--live]
+#               [--policy POLICY] [--memory-device balloon|virtio-mem] [--live]
 #
 # The paper: two VMs read 1 MB files at random; VM1's working set goes
 # 500 -> 5000 -> 2000 files, VM2's 1000 -> 4000 -> 1000, every 10 minutes;
@@ -18,25 +18,36 @@
 # half the host) or "static-max" (each guest at its max, the budget ignored:
 # the throughput ceiling).  The guests' data disks are cloud volumes
 # (lab-lib.sh: no host cache, 3000 IOPS, 125 MiB/s).
+# --memory-device: how each guest's memory is sized.  balloon (default): it
+# boots with its max and a virtio balloon takes it down to its start size.
+# virtio-mem: it boots with the daemon's floor (128 MiB, [domain] min-mib's
+# default) as boot memory in one NUMA cell and the rest of its max as a
+# virtio-mem device (2 MiB blocks), start size less boot memory plugged, its
+# kernel onlining hot-plugged memory movable so that it can be unplugged
+# again; the daemon ([domain] memory-device=auto) then sizes it by the
+# device, between the same bounds as the balloon.  The sampler records each
+# guest's QEMU resident set in both modes (what the host really gives), and
+# the plugged size with virtio-mem.
 # Everything lives in one temporary folder, removed on exit or Ctrl-C with
 # every process and domain of the lab; DIR keeps scenario.json, one CSV per
 # guest (tests/bench/sampler.py) and the daemon and console logs.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
-BIN_SRC='' OUT='' SCENARIO=paper POLICY=paper LIVE=0
+BIN_SRC='' OUT='' SCENARIO=paper POLICY=paper LIVE=0 MEMDEV=balloon
 while [ $# -gt 0 ]; do
     case $1 in
         --bin) BIN_SRC=$2; shift 2 ;;
         --out) OUT=$2; shift 2 ;;
         --scenario) SCENARIO=$2; shift 2 ;;
         --policy) POLICY=$2; shift 2 ;;
+        --memory-device) MEMDEV=$2; shift 2 ;;
         --live) LIVE=1; shift ;;
         *) echo "scenario: unknown argument $1" >&2; exit 2 ;;
     esac
 done
 # shellcheck disable=SC2015 # tests alone before ||: it runs when one fails
-[ -n "$BIN_SRC" ] && [ -n "$OUT" ] || { echo "usage: scenario.sh --bin BALLOONCTL --out DIR [--scenario paper|ci] [--policy POLICY] [--live]" >&2; exit 2; }
+[ -n "$BIN_SRC" ] && [ -n "$OUT" ] || { echo "usage: scenario.sh --bin BALLOONCTL --out DIR [--scenario paper|ci] [--policy POLICY] [--memory-device balloon|virtio-mem] [--live]" >&2; exit 2; }
 case $SCENARIO in
     paper) MEM_F=8 TIME_F=4 ;;
     ci) MEM_F=8 TIME_F=8 ;;
@@ -46,6 +57,10 @@ case $POLICY in
     paper|paper-literal|adaptive|committed|mom|default) DAEMON=1 ;;
     static|static-max) DAEMON=0 ;;
     *) echo "scenario: unknown policy $POLICY" >&2; exit 2 ;;
+esac
+case $MEMDEV in
+    balloon|virtio-mem) ;;
+    *) echo "scenario: unknown memory device $MEMDEV (balloon or virtio-mem)" >&2; exit 2 ;;
 esac
 [ "$(id -u)" -eq 0 ] || { echo "scenario: run as root" >&2; exit 2; }
 
@@ -60,6 +75,19 @@ NFILES=$((5000 / MEM_F))
 START_MIB=$((HOST_MIB / 2))
 [ "$POLICY" = static-max ] && START_MIB=$MAX_MIB
 DURATION=$((WARMUP_S + 3 * PHASE_S + 5))
+# virtio-mem: only the device's memory can be given back (the boot memory
+# stays the guest's), so the boot memory is the floor the daemon takes a
+# guest down to ([domain] min-mib, 128 MiB by default): both modes move
+# between the same bounds, 128 MiB to the max.  Booting with the start size
+# (256 MiB) instead would pin the two guests at the whole budget and leave
+# the daemon nothing to move.  The device holds the rest of the max (256
+# MiB: two of the guest kernel's 128 MiB memory blocks) in 2 MiB blocks
+# (x86's smallest) with START_MIB - BOOT_MIB plugged at boot, so that each
+# guest starts where the balloon mode starts it.  Onlined movable,
+# hot-plugged memory takes page cache and user memory only: what the guest's
+# kernel allocates and its initramfs (ramfs, unmovable) live in the boot
+# memory.
+BOOT_MIB=128 VMEM_MIB=$((MAX_MIB - BOOT_MIB)) VMEM_BLOCK_MIB=2
 
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
@@ -74,6 +102,9 @@ trap 'exit 130' INT TERM
 
 echo "scenario $SCENARIO, policy $POLICY: memory and files x1/$MEM_F, time x1/$TIME_F" \
      "(host $HOST_MIB MiB, guests up to $MAX_MIB MiB, phases $PHASE_S s)"
+[ "$MEMDEV" = balloon ] ||
+    echo "memory device virtio-mem: $BOOT_MIB MiB of boot memory + a device of $VMEM_MIB MiB" \
+         "(blocks of $VMEM_BLOCK_MIB MiB), $((START_MIB - BOOT_MIB)) MiB plugged at start"
 "$HERE/../lab/build-guest.sh" "$LAB_GUEST_DIR" "$NFILES" 1 >/dev/null
 lab_init "$TMP/lab" >/dev/null
 install -m 0755 "$BIN_SRC" "$LAB_DIR/balloonctl"
@@ -90,20 +121,32 @@ chmod 0644 "$LAB_DIR/balloonctl.conf"
 
 python3 - "$OUT/scenario.json" <<PY
 import json, sys
-json.dump({"scenario": "$SCENARIO", "policy": "$POLICY", "mem_factor": "1/$MEM_F", "time_factor": "1/$TIME_F",
-           "host_mib": $HOST_MIB, "max_mib": $MAX_MIB, "phase_s": $PHASE_S, "start_mib": $START_MIB,
-           "warmup_s": $WARMUP_S, "file_mib": 1,
-           "guests": {"vm1": [int(x) for x in "$VM1".split()], "vm2": [int(x) for x in "$VM2".split()]}},
-          open(sys.argv[1], "w"), indent=1)
+sc = {"scenario": "$SCENARIO", "policy": "$POLICY", "mem_factor": "1/$MEM_F", "time_factor": "1/$TIME_F",
+      "host_mib": $HOST_MIB, "max_mib": $MAX_MIB, "phase_s": $PHASE_S, "start_mib": $START_MIB,
+      "warmup_s": $WARMUP_S, "file_mib": 1,
+      "guests": {"vm1": [int(x) for x in "$VM1".split()], "vm2": [int(x) for x in "$VM2".split()]}}
+sc.update({"memory_device": "virtio-mem", "boot_mib": $BOOT_MIB, "vmem_mib": $VMEM_MIB,
+           "vmem_block_mib": $VMEM_BLOCK_MIB} if "$MEMDEV" == "virtio-mem" else {})
+json.dump(sc, open(sys.argv[1], "w"), indent=1)
 PY
 for g in vm1 vm2; do
     # shellcheck disable=SC2086 # VM1 and VM2 are word lists, split on purpose
     if [ "$g" = vm1 ]; then set -- $VM1; else set -- $VM2; fi
-    lab_define_guest $g "$START_MIB" "$MAX_MIB" \
-        "$WARMUP_S:idle:0,$PHASE_S:read:$1,$PHASE_S:read:$2,$PHASE_S:read:$3,3600:idle" >/dev/null
+    phases="$WARMUP_S:idle:0,$PHASE_S:read:$1,$PHASE_S:read:$2,$PHASE_S:read:$3,3600:idle"
+    if [ "$MEMDEV" = balloon ]; then
+        lab_define_guest $g "$START_MIB" "$MAX_MIB" "$phases" >/dev/null
+    else
+        LAB_VMEM_MIB=$VMEM_MIB LAB_VMEM_REQ_MIB=$((START_MIB - BOOT_MIB)) LAB_VMEM_BLOCK_MIB=$VMEM_BLOCK_MIB \
+            LAB_CMDLINE_EXTRA="${LAB_CMDLINE_EXTRA:+$LAB_CMDLINE_EXTRA }memhp_default_state=online_movable" \
+            lab_define_guest $g "$BOOT_MIB" "$MAX_MIB" "$phases" >/dev/null
+    fi
 done
 for g in vm1 vm2; do lab_wait_agent $g 180 >/dev/null || { echo "scenario: $g's agent did not answer" >&2; exit 1; }; done
-for g in vm1 vm2; do lab_wait_balloon $g "$START_MIB" || exit 1; done
+if [ "$MEMDEV" = balloon ]; then
+    for g in vm1 vm2; do lab_wait_balloon $g "$START_MIB" || exit 1; done
+else
+    for g in vm1 vm2; do lab_wait_vmem $g $((START_MIB - BOOT_MIB)) || exit 1; done
+fi
 
 if [ "$DAEMON" = 1 ]; then
     lab_run env ASAN_OPTIONS="${ASAN_OPTIONS:-}" UBSAN_OPTIONS="${UBSAN_OPTIONS:-}" \
@@ -111,6 +154,14 @@ if [ "$DAEMON" = 1 ]; then
     DAEMON_PID=$!
 fi
 live=()
-[ "$LIVE" = 1 ] && live=(--live 5 --title "balloonctl lab: $SCENARIO scenario, policy $POLICY")
+dev=''
+[ "$MEMDEV" = balloon ] || dev=", $MEMDEV"
+[ "$LIVE" = 1 ] && live=(--live 5 --title "balloonctl lab: $SCENARIO scenario, policy $POLICY$dev")
 lab_record "$DURATION" vm1,vm2 "${live[@]}" || exit 1
+if [ "$MEMDEV" = virtio-mem ] && [ "$DAEMON" = 1 ]; then
+    for g in vm1 vm2; do
+        grep -q "$g: sized by virtio-mem" "$LAB_DIR/daemon.log" ||
+            { echo "scenario: the daemon did not size $g by virtio-mem (see daemon.log)" >&2; exit 1; }
+    done
+fi
 echo "scenario: recorded in $OUT"

@@ -399,6 +399,21 @@ lab_wait_balloon() {
     _lab_die "$name's balloon stays at ${actual:-?} KiB"
 }
 
+# lab_wait_vmem NAME MIB -- wait (60 s at most) until NAME's virtio-mem
+# device has MIB plugged (its <current> in the live XML): the guest plugs
+# what was requested as its driver loads, after the agent may already
+# answer; recording from then on, every sample is the controller's doing.
+lab_wait_vmem() {
+    local name=$1 mib=$2 plugged
+    for _ in $(seq 120); do
+        plugged=$(lab_run virsh dumpxml "$name" 2>/dev/null |
+            xmllint --xpath "string(//memory[@model='virtio-mem']/target/current)" - 2>/dev/null || true)
+        [ "$plugged" = $((mib * 1024)) ] && return 0
+        sleep 0.5
+    done
+    _lab_die "$name's virtio-mem device stays at ${plugged:-?} KiB plugged, not $((mib * 1024))"
+}
+
 # lab_record DURATION GUESTS [SAMPLER ARGS...] -- run tests/bench/sampler.py
 # as the lab user into REC (made here) for DURATION s over GUESTS (comma
 # separated), then stop the daemon (DAEMON_PID) if one runs; returns 1 if
