@@ -105,6 +105,7 @@ bc_domain_pass_input (const BcDomain *d, BcPassInput *in)
   in->agent_seen = d->figures.agent_seen;
   in->agent_failures = d->figures.agent_failures;
   in->limits = d->setup.limits;
+  in->plugged = d->vmem.driven;
   in->carry = d->carry;
 }
 

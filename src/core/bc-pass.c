@@ -41,10 +41,16 @@ bc_pass_took_back_kib (const BcPassInput *in)
   return cur - MAX (c->requested_kib, c->last_current_kib);
 }
 
+static gboolean
+request_stands (const BcPassInput *in, gint64 now_ms)
+{
+  return in->carry.requested_kib && now_ms - in->carry.requested_at_ms < BC_SETTLE_MS && bc_pass_took_back_kib (in) == 0;
+}
+
 guint64
 bc_pass_settled_kib (const BcPassInput *in, gint64 now_ms)
 {
-  if (in->carry.requested_kib && now_ms - in->carry.requested_at_ms < BC_SETTLE_MS && bc_pass_took_back_kib (in) == 0)
+  if (!in->plugged && request_stands (in, now_ms))
     return in->carry.requested_kib;
   return in->balloon.current_kib;
 }
@@ -52,7 +58,7 @@ bc_pass_settled_kib (const BcPassInput *in, gint64 now_ms)
 guint64
 bc_pass_held_kib (const BcPassInput *in, gint64 now_ms)
 {
-  return MAX (in->balloon.current_kib, bc_pass_settled_kib (in, now_ms));
+  return MAX (in->balloon.current_kib, request_stands (in, now_ms) ? in->carry.requested_kib : 0);
 }
 
 /* The part of the budget no domain holds, in 1/10000. */

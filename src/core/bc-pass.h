@@ -73,6 +73,10 @@ typedef struct {
   gboolean agent_seen;     /* the agent has answered in this run */
   guint agent_failures;    /* in a row */
   BcDomainLimits limits;
+  gboolean plugged;        /* sized by virtio-mem: the size read is what
+                              the guest plugged, and a request does not
+                              stand for it (the guest plugs and unplugs at
+                              its own pace, or not at all) */
   BcCarry carry;           /* as the last pass left it */
 } BcPassInput;
 
@@ -124,10 +128,13 @@ typedef struct {
 } BcPassParams;
 
 /* The size a domain is settling to: a target set in the last BC_SETTLE_MS
- * (the balloon moves towards it), else the balloon's current size. */
+ * (the balloon moves towards it), else the balloon's current size; with
+ * virtio-mem (plugged) always what the guest plugged, so that a guest that
+ * does not follow is not asked for the next step before this one. */
 guint64 bc_pass_settled_kib (const BcPassInput *in, gint64 now_ms);
-/* What the domain may hold now, for the budget: the larger of its balloon
- * and a target it is still settling to. */
+/* What the domain may hold now, for the budget: the larger of its size
+ * and a target it is still settling to (with virtio-mem too: a plug asked
+ * for may land at any moment). */
 guint64 bc_pass_held_kib (const BcPassInput *in, gint64 now_ms);
 /* How much the balloon grew on its own since the last pass (see
  * BC_TOOK_BACK_KIB); 0 = it did not. */

@@ -29,7 +29,7 @@ typedef enum { ANSWER_NONE, ANSWER_CONFIRM, ANSWER_REFUSE } Answer;
 typedef struct {
   const char *name;
   /* the world */
-  gboolean unmanaged, dry_run, autodeflate;
+  gboolean unmanaged, dry_run, autodeflate, plugged;
   guint64 current_mib, used_mib, budget_mib;
   gint64 balloon_age_ms;         /* 0: fresh */
   Carry in;
@@ -77,6 +77,16 @@ static const Row rows[] = {
     .out = { .inflight = TRUE, .held = TRUE, .last_current_mib = 512 } },
   { "budget-released", .current_mib = 512, .used_mib = 600, .in = { .held = TRUE }, .action = SET, .new_mib = 728,
     .out = { .inflight = TRUE, .last_current_mib = 512 } },
+  /* a balloon settles to what was asked 2 s ago: the next step starts
+   * there; with virtio-mem (plugged) what the guest plugged is the size,
+   * so a guest that has not moved is asked the same step again (which
+   * the keeper does not resend while it stands), not the next one */
+  { "settling", .current_mib = 1024, .used_mib = 300, .in = { .requested_mib = 960, .requested_ago_ms = 2000 },
+    .action = SET, .new_mib = 896,
+    .out = { .requested_mib = 960, .requested_ago_ms = 2000, .inflight = TRUE, .last_current_mib = 1024 } },
+  { "plugged-unmoved", .plugged = TRUE, .current_mib = 1024, .used_mib = 300,
+    .in = { .requested_mib = 960, .requested_ago_ms = 2000 }, .action = SET, .new_mib = 960,
+    .out = { .requested_mib = 960, .requested_ago_ms = 2000, .inflight = TRUE, .last_current_mib = 1024 } },
   /* not decided: the carry goes through as it came, every field */
   { "unmanaged", .unmanaged = TRUE, .current_mib = 900, .used_mib = 300,
     .in = { 960, 2000, TRUE, TRUE, 900, 800, 100 }, .out = { 960, 2000, TRUE, TRUE, 900, 800, 100 } },
@@ -128,6 +138,7 @@ world (const Row *r, const BcConfig *cfg)
   in.balloon.autodeflate = r->autodeflate;
   in.balloon_updated_ms = r->balloon_age_ms ? NOW - r->balloon_age_ms : 0;
   in.limits.enabled = TRUE;
+  in.plugged = r->plugged;
   carry_from (&r->in, cfg, &in.carry);
   return in;
 }
