@@ -25,9 +25,9 @@ static gboolean opt_dry_run, opt_once;
 static char *opt_record;
 static gint64 opt_record_max_mib;
 static const GOptionEntry run_entries[] = {
-  { "dry-run", 0, 0, G_OPTION_ARG_NONE, &opt_dry_run, "Compute and log every target, never change memory", NULL },
+  { "dry-run", 0, 0, G_OPTION_ARG_NONE, &opt_dry_run, "Compute and log every target (for virtio-mem, the device request it would send), never change memory", NULL },
   { "once", 0, 0, G_OPTION_ARG_NONE, &opt_once, "One collect/decide/apply pass, then exit", NULL },
-  { "record", 0, 0, G_OPTION_ARG_FILENAME, &opt_record, "Append each pass's inputs and decisions to FILE, one JSON line a pass (see replay); FILE must be a regular file or missing (created 0600), not a symbolic link", "FILE" },
+  { "record", 0, 0, G_OPTION_ARG_FILENAME, &opt_record, "Append each pass's inputs and decisions to FILE, one JSON line a pass (see replay), with what sized each domain (balloon or its virtio-mem device); FILE must be a regular file or missing (created 0600), not a symbolic link", "FILE" },
   { "record-max-mib", 0, 0, G_OPTION_ARG_INT64, &opt_record_max_mib, "Stop recording before FILE grows past MIB MiB (default: no cap; SIGHUP opens FILE again, e.g. after logrotate)", "MIB" },
   { NULL }
 };

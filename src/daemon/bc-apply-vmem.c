@@ -30,6 +30,21 @@ bc_apply_vmem_domain_kib (const BcDomain *dom, guint64 requested_kib)
   return dom->vmem.dev.fixed_kib + requested_kib;
 }
 
+char *
+bc_apply_vmem_dry_run (const BcDomain *dom, const BcPassOutput *change, gint64 now_ms)
+{
+  guint64 requested = bc_apply_vmem_wanted (dom, change->new_kib, now_ms);
+  g_autofree char *reason = NULL;
+
+  if (requested == BC_VMEM_NO_REQUEST)
+    return NULL;
+  reason = bc_apply_vmem_reason (dom, requested, change->new_kib, change->reason);
+  return g_strdup_printf ("%s: dry run: would set %" G_GUINT64_FORMAT " -> %" G_GUINT64_FORMAT " KiB "
+                          "(virtio-mem requested size %" G_GUINT64_FORMAT " KiB): %s",
+                          dom->name, dom->figures.balloon.current_kib, bc_apply_vmem_domain_kib (dom, requested),
+                          requested, reason);
+}
+
 static gboolean
 stopped_or (virDomainPtr dom, GError **error, const char *what)
 {

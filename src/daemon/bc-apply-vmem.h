@@ -16,6 +16,11 @@ guint64 bc_apply_vmem_wanted (const BcDomain *dom, guint64 new_kib, gint64 now_m
 char *bc_apply_vmem_reason (const BcDomain *dom, guint64 requested_kib, guint64 new_kib, const char *reason);
 /* The domain's size once the device has requested_kib. */
 guint64 bc_apply_vmem_domain_kib (const BcDomain *dom, guint64 requested_kib);
+/* The line a dry run logs for the pass's change (its new_kib): the
+ * request it would send (the device's requested size, and the domain's
+ * size it means), as the change's own line would say it; NULL when
+ * nothing would be asked (the request stands, or is held). */
+char *bc_apply_vmem_dry_run (const BcDomain *dom, const BcPassOutput *change, gint64 now_ms);
 
 /* The blocking body: the device's XML from the live XML with <requested>
  * set, given to virDomainUpdateDeviceFlags (VIR_DOMAIN_AFFECT_LIVE), as

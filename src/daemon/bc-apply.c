@@ -165,6 +165,27 @@ apply_done (gpointer owner, gpointer data)
   a->change_reason = g_strdup (j->reason);
 }
 
+char *
+bc_apply_dry_run_line (const BcDomain *dom, const BcPassOutput *change, gint64 now_ms)
+{
+  if (dom->vmem.driven)
+    return bc_apply_vmem_dry_run (dom, change, now_ms);
+  return g_strdup_printf ("%s: dry run: would set %" G_GUINT64_FORMAT " -> %" G_GUINT64_FORMAT " KiB: %s",
+                          dom->name, dom->figures.balloon.current_kib, change->new_kib, change->reason);
+}
+
+static void
+dry_run (const BcDomain *dom, const BcPassOutput *change)
+{
+  g_autofree char *line = bc_apply_dry_run_line (dom, change, bc_daemon_now_ms ());
+
+  if (line)
+    g_message ("%s", line);
+  else
+    g_debug ("%s: dry run: nothing to ask for %" G_GUINT64_FORMAT " KiB: its virtio-mem request of %" G_GUINT64_FORMAT
+             " KiB stands or is held", dom->name, change->new_kib, dom->vmem.dev.requested_kib);
+}
+
 void
 bc_apply_start (BcJobs *jobs, BcDomain *dom, const BcPassOutput *change)
 {
@@ -172,11 +193,7 @@ bc_apply_start (BcJobs *jobs, BcDomain *dom, const BcPassOutput *change)
   guint64 vmem_kib = BC_VMEM_NO_REQUEST;
 
   if (change->action == BC_ACTION_DRY_RUN)
-    {
-      g_message ("%s: dry run: would set %" G_GUINT64_FORMAT " -> %" G_GUINT64_FORMAT " KiB: %s",
-                 dom->name, dom->figures.balloon.current_kib, change->new_kib, change->reason);
-      return;
-    }
+    return dry_run (dom, change);
   if (change->action == BC_ACTION_NONE && dom->applied.job && !dom->carry.apply_inflight)
     {
       g_message ("%s: nothing to change any more; no longer waiting for the %s job", dom->name, dom->applied.job);

@@ -26,6 +26,11 @@ typedef struct Field {
 
 extern const Field bc_record_domain_fields[];
 extern const Field bc_record_pass_fields[];
+/* a domain's "virtio_mem" (BcVmemDevice) */
+extern const Field bc_record_vmem_fields[];
+/* "memory_device" */
+#define BC_RECORD_BALLOON "balloon"
+#define BC_RECORD_VIRTIO_MEM "virtio-mem"
 /* format 2 on: the member "host" */
 extern const Field bc_record_host_fields[];
 

@@ -298,6 +298,48 @@ uuid_valid (const char *s)
   return s[36] == '\0';
 }
 
+/* The domain's virtio-mem device, whose figures must hold together as
+ * the daemon reads them (bc_vmem_device_valid). */
+static gboolean
+read_vmem (JsonNode *node, BcRecordDomain *d, const char *path, GError **error)
+{
+  g_autofree char *sub = g_strconcat (path, ".virtio_mem", NULL);
+  g_autoptr (GError) local = NULL;
+
+  if (node == NULL)
+    return bad (error, sub, "missing");
+  if (!read_fields (node, bc_record_vmem_fields, &d->vmem, 0, sub, error))
+    return FALSE;
+  if (!bc_vmem_device_valid (&d->vmem, &local))
+    return bad (error, sub, local->message);
+  return TRUE;
+}
+
+/* "memory_device", and for virtio-mem "virtio_mem"; neither in a line
+ * made before they were recorded: the balloon.  *members: how many. */
+static gboolean
+read_memory_device (JsonObject *o, BcRecordDomain *d, const char *path, guint *members, GError **error)
+{
+  g_autofree char *sub = g_strconcat (path, ".memory_device", NULL);
+  JsonNode *device = json_object_get_member (o, "memory_device");
+  JsonNode *vmem = json_object_get_member (o, "virtio_mem");
+  const char *s;
+
+  *members = (device != NULL) + (vmem != NULL);
+  if (device == NULL && vmem == NULL)
+    return TRUE;
+  if (device == NULL)
+    return bad (error, sub, "missing beside virtio_mem");
+  if ((s = read_string (device, sub, 64, error)) == NULL)
+    return FALSE;
+  d->virtio_mem = strcmp (s, BC_RECORD_VIRTIO_MEM) == 0;
+  if (!d->virtio_mem && strcmp (s, BC_RECORD_BALLOON) != 0)
+    return bad (error, sub, "not a known value");
+  if (!d->virtio_mem && vmem != NULL)
+    return bad (error, sub, "the balloon, beside virtio_mem");
+  return !d->virtio_mem || read_vmem (vmem, d, path, error);
+}
+
 static gboolean
 read_domain (JsonNode *node, BcRecordDomain *d, guint i, GError **error)
 {
@@ -308,10 +350,13 @@ read_domain (JsonNode *node, BcRecordDomain *d, guint i, GError **error)
   JsonNode *uuid = o ? json_object_get_member (o, "uuid") : NULL;
   JsonNode *name = o ? json_object_get_member (o, "name") : NULL;
   const char *s;
+  guint device = 0;
 
   if (o && (uuid == NULL || name == NULL))
     return bad (error, uuid == NULL ? uuid_path : name_path, "missing");
-  if (!read_fields (node, bc_record_domain_fields, d, 2, path, error))
+  if (o && !read_memory_device (o, d, path, &device, error))
+    return FALSE;
+  if (!read_fields (node, bc_record_domain_fields, d, 2 + device, path, error))
     return FALSE;
   if ((s = read_string (uuid, uuid_path, 36, error)) == NULL)
     return FALSE;

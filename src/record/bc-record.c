@@ -108,6 +108,10 @@ const Field bc_record_pass_fields[] = {
   NAMED ("host_kib", BcRecordPass, host.host_kib, F_U64, 0, 0, BC_RECORD_KIB_MAX, NULL),
   KIB (BcRecordPass, budget_kib), MS (BcRecordPass, now_ms), BOOL (BcRecordPass, dry_run), END
 };
+const Field bc_record_vmem_fields[] = {
+  KIB (BcVmemDevice, fixed_kib), KIB (BcVmemDevice, size_kib), KIB (BcVmemDevice, block_kib),
+  KIB (BcVmemDevice, requested_kib), KIB (BcVmemDevice, plugged_kib), END
+};
 /* the host's figures: G_MAXUINT64 is a cgroup without a limit */
 static const Field host_figures_fields[] = {
   KIB (BcHostFigures, mem_total_kib), KIB (BcHostFigures, mem_available_kib), BOOL (BcHostFigures, have_cgroup),
@@ -261,6 +265,13 @@ write_domain (JsonBuilder *b, const BcRecordDomain *d)
   json_builder_add_string_value (b, d->uuid);
   json_builder_set_member_name (b, "name");
   json_builder_add_string_value (b, d->name);
+  json_builder_set_member_name (b, "memory_device");
+  json_builder_add_string_value (b, d->virtio_mem ? BC_RECORD_VIRTIO_MEM : BC_RECORD_BALLOON);
+  if (d->virtio_mem)
+    {
+      json_builder_set_member_name (b, "virtio_mem");
+      write_fields (b, bc_record_vmem_fields, &d->vmem);
+    }
   for (const Field *f = bc_record_domain_fields; f->name; f++)
     write_field (b, f, d);
   json_builder_end_object (b);

@@ -10,6 +10,11 @@
  * read too: it has the budget the pass ran with but not the figures it was
  * made of (have_host FALSE).
  *
+ * A domain's "memory_device" ("balloon" or "virtio-mem") and, for
+ * virtio-mem, "virtio_mem" (the device: fixed_kib, size_kib, block_kib,
+ * requested_kib, plugged_kib) came later within format 2: a line without
+ * them is a balloon's.
+ *
  * The line is strict: every member present, none unknown, each of its type
  * and within what the daemon can produce (figures at most 2^50 KiB, guest
  * counters 2^62, times 2^53 ms), so that a line read back is one the pass
@@ -17,6 +22,7 @@
 #pragma once
 
 #include "bc-pass.h"
+#include "bc-vmem.h"
 
 /* Bumped when a line's members change meaning; the oldest still read. */
 #define BC_RECORD_FORMAT 2
@@ -36,6 +42,11 @@ typedef struct {
   gint64 run;              /* libvirt's id of the domain's run */
   BcPassInput in;
   BcPassOutput out;        /* its decision and margin are not recorded */
+  gboolean virtio_mem;     /* sized by its virtio-mem device, not its
+                              balloon ("memory_device"; a recording made
+                              before it was recorded: the balloon) */
+  BcVmemDevice vmem;       /* virtio_mem: the device as the pass saw it
+                              ("virtio_mem"; bc_vmem_device_valid) */
 } BcRecordDomain;
 
 typedef struct {

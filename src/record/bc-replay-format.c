@@ -48,9 +48,9 @@ domain_line (const BcReplaySummary *d, GString *s)
       g_string_append_printf (s, "  %s: not managed\n", name);
       return;
     }
-  g_string_append_printf (s, "  %s: %" G_GUINT64_FORMAT " changes, %.0f MiB-s, size min %" G_GUINT64_FORMAT
+  g_string_append_printf (s, "  %s%s: %" G_GUINT64_FORMAT " changes, %.0f MiB-s, size min %" G_GUINT64_FORMAT
                           " / mean %.1f / max %" G_GUINT64_FORMAT " MiB\n",
-                          name, d->changes, d->memory_kib_ms / 1000 / MIB, d->target_min_kib / MIB,
+                          name, d->virtio_mem ? " (virtio-mem)" : "", d->changes, d->memory_kib_ms / 1000 / MIB, d->target_min_kib / MIB,
                           mean_mib (d->target_sum_kib, d->passes), d->target_max_kib / MIB);
 }
 
@@ -107,6 +107,7 @@ json_domain (JsonBuilder *b, const BcReplaySummary *d)
   bc_json_add_string (b, "name", d->name);
   json_builder_set_member_name (b, "managed");
   json_builder_add_boolean_value (b, d->managed);
+  bc_json_add_string (b, "memory_device", d->virtio_mem ? "virtio-mem" : "balloon");
   bc_json_add_int (b, "passes", (gint64) d->passes);
   bc_json_add_int (b, "changes", (gint64) d->changes);
   bc_json_add_int (b, "kib_seconds", (gint64) (d->memory_kib_ms / 1000));

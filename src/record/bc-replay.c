@@ -18,6 +18,8 @@ typedef struct {
   gboolean recorded_ticked; /* the recorded controller had ticked */
   gint64 last_ms;
   guint64 last_kib, last_recorded_kib;
+  guint64 vmem_requested_kib; /* what its virtio-mem device was last asked:
+                              the recorded while in step, then replay's */
 } Dom;
 
 struct _BcReplay {
@@ -132,19 +134,51 @@ input_for (const Dom *d, const BcRecordDomain *rd, BcPassInput *in)
   in->carry.apply_inflight = rd->in.carry.apply_inflight;
 }
 
-/* The size a pass leaves the domain at: the change, or where it settles. */
+/* What a change asks of the domain's virtio-mem device last asked
+ * requested_kib: the size, or BC_VMEM_NO_REQUEST when that stands. */
 static guint64
-size_after (const BcPassInput *in, const BcPassOutput *out, gint64 now_ms)
+device_asks (const BcRecordDomain *rd, guint64 requested_kib, const BcPassOutput *out)
 {
-  return out->action != BC_ACTION_NONE ? out->new_kib : bc_pass_settled_kib (in, now_ms);
+  BcVmemDevice dev = rd->vmem;
+  guint64 want;
+
+  dev.requested_kib = requested_kib;
+  want = bc_vmem_requested_for (&dev, out->new_kib);
+  return want == requested_kib ? BC_VMEM_NO_REQUEST : want;
+}
+
+/* Whether the daemon would make the change: a balloon's always; a
+ * virtio-mem device's unless its request stands. */
+static gboolean
+changes (const BcRecordDomain *rd, guint64 requested_kib, const BcPassOutput *out)
+{
+  if (out->action == BC_ACTION_NONE)
+    return FALSE;
+  return !rd->virtio_mem || device_asks (rd, requested_kib, out) != BC_VMEM_NO_REQUEST;
+}
+
+/* The size a pass leaves the domain at: the change (for virtio-mem, its
+ * boot memory and the device's request), or where it settles. */
+static guint64
+size_after (const BcRecordDomain *rd, guint64 requested_kib, const BcPassInput *in, const BcPassOutput *out,
+            gint64 now_ms)
+{
+  BcVmemDevice dev = rd->vmem;
+
+  if (out->action == BC_ACTION_NONE)
+    return bc_pass_settled_kib (in, now_ms);
+  if (!rd->virtio_mem)
+    return out->new_kib;
+  dev.requested_kib = requested_kib;
+  return dev.fixed_kib + bc_vmem_requested_for (&dev, out->new_kib);
 }
 
 static void
 summarise (Dom *d, const BcRecordDomain *rd, const BcPassInput *in, const BcPassOutput *out, gint64 now_ms)
 {
   BcReplaySummary *s = &d->sum;
-  guint64 kib = size_after (in, out, now_ms);
-  guint64 recorded = size_after (&rd->in, &rd->out, now_ms);
+  guint64 kib = size_after (rd, d->vmem_requested_kib, in, out, now_ms);
+  guint64 recorded = size_after (rd, rd->vmem.requested_kib, &rd->in, &rd->out, now_ms);
 
   if (d->last_ms >= 0 && now_ms > d->last_ms)
     {
@@ -157,15 +191,31 @@ summarise (Dom *d, const BcRecordDomain *rd, const BcPassInput *in, const BcPass
   g_free (s->name);
   s->name = g_strdup (rd->name);
   s->managed |= rd->in.managed;
+  s->virtio_mem = rd->virtio_mem;
   s->passes++;
-  s->changes += out->action != BC_ACTION_NONE;
-  s->recorded_changes += rd->out.action != BC_ACTION_NONE;
+  s->changes += changes (rd, d->vmem_requested_kib, out);
+  s->recorded_changes += changes (rd, rd->vmem.requested_kib, &rd->out);
   s->target_min_kib = MIN (s->target_min_kib, kib);
   s->target_max_kib = MAX (s->target_max_kib, kib);
   s->target_sum_kib += (double) kib;
   s->recorded_sum_kib += (double) recorded;
   s->differ += kib != recorded;
   s->abs_diff_sum_kib += kib > recorded ? (double) (kib - recorded) : (double) (recorded - kib);
+}
+
+/* The answer to a change: made at once; a virtio-mem device's request
+ * that stands is none (the daemon asks nothing). */
+static void
+answer (Dom *d, const BcRecordDomain *rd, const BcPassOutput *out, gint64 now_ms)
+{
+  guint64 asked;
+
+  if (!rd->virtio_mem)
+    return bc_carry_confirm (&d->carry, out->new_kib, now_ms);
+  if ((asked = device_asks (rd, d->vmem_requested_kib, out)) == BC_VMEM_NO_REQUEST)
+    return bc_carry_refused (&d->carry);
+  d->vmem_requested_kib = asked;
+  bc_carry_confirm (&d->carry, rd->vmem.fixed_kib + asked, now_ms);
 }
 
 /* What replay carries to the next pass: the pass's carry, its change
@@ -181,7 +231,7 @@ carry (BcReplay *r, Dom *d, const BcRecordDomain *rd, const BcPassOutput *out, g
   d->recorded_ticked = !fresh_margin (&rd->in.carry.margin);
   d->carry = out->carry;
   if (out->action == BC_ACTION_SET)
-    bc_carry_confirm (&d->carry, out->new_kib, now_ms);
+    answer (d, rd, out, now_ms);
   /* out of step, the change awaited was the daemon's, not replay's: its
    * own are made at once */
   if (!d->in_step)
@@ -254,6 +304,9 @@ bc_replay_pass (BcReplay *r, const BcRecordPass *rec, BcPassOutput *out, GError 
   r->host_carry = budget.host_carry;
   for (gsize i = 0; i < rec->n; i++)
     {
+      /* in step, the device was asked what the daemon asked it */
+      if (doms[i]->in_step)
+        doms[i]->vmem_requested_kib = rec->domains[i].vmem.requested_kib;
       summarise (doms[i], &rec->domains[i], &in[i], &out[i], rec->now_ms);
       carry (r, doms[i], &rec->domains[i], &out[i], rec->now_ms);
     }

@@ -20,7 +20,16 @@
  * that long, or failed); from the first pass where it decides otherwise,
  * until the domain's run ends, they are replay's own: a change is taken as
  * made at the pass's time, never in flight, never failing.  So with the
- * recorded configuration every recorded decision is reproduced. */
+ * recorded configuration every recorded decision is reproduced.
+ *
+ * A domain its virtio-mem device sizes (BcRecordDomain.virtio_mem) is
+ * answered as the daemon answers it: the device is asked for the target
+ * rounded up to its blocks, within its size (bc_vmem_requested_for), from
+ * what it was last asked (the recorded request while in step, then
+ * replay's own), and the domain's size is its boot memory plus that; a
+ * change whose request already stands asks nothing and is no change (a
+ * target below the boot memory, a difference within a block).  A request
+ * the guest does not follow is not foreseen: replay's requests are met. */
 #pragma once
 
 #include "bc-record.h"
@@ -37,6 +46,8 @@ typedef struct {
   char uuid[37];
   char *name;              /* the latest */
   gboolean managed;        /* in some pass */
+  gboolean virtio_mem;     /* sized by its virtio-mem device (the latest
+                              pass): its sizes are the device's */
   guint64 passes;
   guint64 changes;         /* replay's */
   guint64 recorded_changes;

@@ -65,6 +65,9 @@ bc_metrics_add_domain (BcMetricsSnapshot *s, const BcDomain *dom, gint64 now_ms)
   m->have_refaults = dom->figures.guest.at_ms > 0 && dom->figures.guest.have_vmstat &&
                      dom->figures.guest.vmstat.have_refault;
   m->refaults = dom->figures.guest.vmstat.refault_file;
+  m->have_vmem = dom->vmem.driven && dom->vmem.read_at_ms > 0;
+  m->vmem_requested_kib = dom->vmem.dev.requested_kib;
+  m->vmem_plugged_kib = dom->vmem.dev.plugged_kib;
   g_ptr_array_add (s->domains, m);
 }
 
@@ -229,6 +232,18 @@ floor_value (const BcMetricsDomain *d, char *buf)
 }
 
 static gboolean
+vmem_requested_value (const BcMetricsDomain *d, char *buf)
+{
+  return bytes_value (d->have_vmem, d->vmem_requested_kib, buf);
+}
+
+static gboolean
+vmem_plugged_value (const BcMetricsDomain *d, char *buf)
+{
+  return bytes_value (d->have_vmem, d->vmem_plugged_kib, buf);
+}
+
+static gboolean
 agent_age_value (const BcMetricsDomain *d, char *buf)
 {
   if (d->agent_age_ms < 0)
@@ -245,10 +260,10 @@ typedef struct {
 } DomainGauge;
 
 static const DomainGauge domain_gauges[] = {
-  { "balloonctl_domain_managed", "1 if balloonctl manages the domain's balloon, 0 if it leaves it alone.", managed_value },
+  { "balloonctl_domain_managed", "1 if balloonctl manages the domain's size (its balloon, or its virtio-mem device), 0 if it leaves it alone.", managed_value },
   { "balloonctl_domain_settings_error", "1 if the domain is left alone because its settings could not be read (invalid balloonctl metadata, or libvirt's error, retried), else 0.", settings_error_value },
   { "balloonctl_domain_held_stale", "1 while the domain is held at its size on stale figures (none fresh from its guest agent, or balloon statistics no longer updated), else 0 (managed domains).", held_stale_value },
-  { "balloonctl_domain_current_bytes", "The domain's current balloon size, as libvirt reports it.", current_value },
+  { "balloonctl_domain_current_bytes", "The domain's current size: its balloon's, as libvirt reports it, or for a domain sized by virtio-mem its boot memory and what its device has plugged.", current_value },
   { "balloonctl_domain_max_bytes", "The domain's maximum memory.", max_value },
   { "balloonctl_domain_target_bytes", "The size the last pass granted the domain (managed domains).", target_value },
   { "balloonctl_domain_wanted_bytes", "The size the domain's policy asked for on the last pass, before the host budget: above its target while the budget holds it back (managed domains the last pass decided).", wanted_value },
@@ -260,6 +275,8 @@ static const DomainGauge domain_gauges[] = {
   { "balloonctl_domain_agent_figures_age_seconds", "How old the guest agent's latest figures are.", agent_age_value },
   { "balloonctl_domain_reclaimable_bytes", "What could be taken from the domain now without its guest refaulting: its cold memory above its floor, with the guest agent's refault figures showing it quiet; else 0.", reclaimable_value },
   { "balloonctl_domain_floor_bytes", "The least the domain keeps: its target's floor, the configured min or used + guard (managed domains the last pass decided).", floor_value },
+  { "balloonctl_domain_virtio_mem_requested_bytes", "The size last asked of the domain's virtio-mem device (domains sized by virtio-mem).", vmem_requested_value },
+  { "balloonctl_domain_virtio_mem_plugged_bytes", "What the guest has plugged of its virtio-mem device: the domain's size is its boot memory and this (domains sized by virtio-mem).", vmem_plugged_value },
   { "balloonctl_domain_refaults_total", "Pages the guest read back into its page cache soon after evicting them (its /proc/vmstat workingset_refault_file), as its guest agent last said; from 0 again when the guest reboots.", refaults_value, "counter" },
 };
 
@@ -277,6 +294,22 @@ render_domain_gauge (GString *out, const DomainGauge *g, GPtrArray *domains)
         continue;
       append_domain_series (out, g->name, d->report);
       g_string_append_printf (out, "} %s\n", buf);
+    }
+}
+
+/* What sizes each domain, as an info metric: 1, the mechanism a label. */
+static void
+render_domain_info (GString *out, GPtrArray *domains)
+{
+  const char *name = "balloonctl_domain_info";
+
+  append_header (out, name, "gauge", "1 for every domain, labelled memory_device: what sizes it, balloon or virtio-mem.");
+  for (guint i = 0; i < domains->len; i++)
+    {
+      const BcReportDomain *r = ((const BcMetricsDomain *) g_ptr_array_index (domains, i))->report;
+
+      append_domain_series (out, name, r);
+      g_string_append_printf (out, ",memory_device=\"%s\"} 1\n", r->virtio_mem ? "virtio-mem" : "balloon");
     }
 }
 
@@ -398,6 +431,7 @@ void
 bc_metrics_render (GString *out, const BcMetricsSnapshot *s)
 {
   render_daemon (out, s);
+  render_domain_info (out, s->domains);
   for (guint i = 0; i < G_N_ELEMENTS (domain_gauges); i++)
     render_domain_gauge (out, &domain_gauges[i], s->domains);
   render_margin_state (out, s->domains);

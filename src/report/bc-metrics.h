@@ -57,6 +57,10 @@ typedef struct {
   gboolean settings_error; /* not managed: its settings could not be read */
   gboolean have_refaults;  /* the guest agent's vmstat has refaults */
   guint64 refaults;        /* the guest's workingset_refault_file (pages) */
+  gboolean have_vmem;      /* sized by its virtio-mem device
+                              (report->virtio_mem), read at least once */
+  guint64 vmem_requested_kib; /* the device's requested size */
+  guint64 vmem_plugged_kib;   /* what the guest has plugged of it */
 } BcMetricsDomain;
 
 typedef struct {

@@ -232,6 +232,19 @@ check "replay --config" 0 replay-config.txt - -- replay "$REC" --config "$TMP/sl
 check "replay global --config" 0 replay-config.txt - -- --config "$TMP/slow.conf" replay "$REC"
 check "replay --policy" 0 replay-committed.txt - -- replay --policy committed "$REC"
 check "replay --json" 0 replay.json - -- replay --json --config "$TMP/slow.conf" "$REC"
+# a domain sized by virtio-mem beside a balloon's (node-vmem.xml): the
+# request a dry run would send, and a recording that says what sized each
+VNODE="test://$(cd "$SRC/tests/data" && pwd)/node-vmem.xml"
+check "run --dry-run, virtio-mem: the request it would send" 0 - \
+    'vm-m: dry run: would set 262144 -> 821248 KiB \(virtio-mem requested size 559104 KiB\): ' \
+    -- -c "$VNODE" run --once --dry-run --record "$TMP/vmem.jsonl"
+check "replay, virtio-mem" 0 - - -- replay "$TMP/vmem.jsonl"
+result "replay, virtio-mem: the domain says so" "$(grep -qE '^  vm-m \(virtio-mem\): ' "$TMP/out" || cat "$TMP/out")"
+check "replay --json, virtio-mem" 0 - - -- replay --json "$TMP/vmem.jsonl"
+result "replay --json, virtio-mem: each domain's memory device" "$(python3 -c '
+import json, sys
+d = {x["name"]: x["memory_device"] for x in json.load(open(sys.argv[1]))["domains"]}
+print("" if d == {"vm-m": "virtio-mem", "vm-n": "balloon"} else d)' "$TMP/out")"
 # a recording of format 2 with [host] follow on a host whose free memory
 # fell and whose memory pressure rose (the test driver, a fake /proc): its
 # own configuration, given or not, redoes the budget and every decision,

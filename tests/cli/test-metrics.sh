@@ -160,6 +160,9 @@ for line in open(sys.argv[2]):
     if g:
         assert g[2] == row["uuid"], line
         m[g[1] + (":" + g[3] if g[3] else "")] = float(g[4])
+    g = re.match(r'^balloonctl_domain_info\{domain="test",uuid="[^"]*",memory_device="([a-z-]+)"\} 1$', line)
+    if g:
+        m["memory_device"] = g[1]
     g = re.match(r'^(balloonctl_host_(?:reclaimable_bytes|room_guests|room_guest_size_bytes)) (\S+)$', line)
     if g:
         m[g[1]] = float(g[2])
@@ -178,8 +181,12 @@ want = {
     "balloonctl_domain_floor_bytes": ctl["floor_kib"] * 1024,
     "balloonctl_host_reclaimable_bytes": host["reclaimable_kib"] * 1024,
     "balloonctl_host_room_guest_size_bytes": host["guest_size_kib"] * 1024,
+    # the test driver has no virtio-mem device: its balloon sizes it
+    "memory_device": ctl["memory_device"],
 }
 bad = [f"{k}: /metrics {m.get(k)}, status {v}" for k, v in want.items() if m.get(k) != v]
+if ctl["memory_device"] != "balloon" or any(k.startswith("balloonctl_domain_virtio_mem_") for k in m):
+    bad.append(f"memory device: status {ctl['memory_device']}, virtio-mem series {[k for k in m if 'virtio_mem' in k]}")
 if ctl["reclaimable_kib"] != 0 or ctl["floor_kib"] != 2048 * 1024 or host["guest_size_kib"] != 1024 * 1024:
     bad.append(f"status: reclaimable {ctl['reclaimable_kib']}, floor {ctl['floor_kib']}, guest size {host['guest_size_kib']}")
 # the budget follows the host between the two reads: the room only so far

@@ -28,7 +28,11 @@ check_round_trip (const BcRecordPass *rec)
     g_assert_cmpuint (back.host.host_kib, ==, rec->host.host_kib);
   g_assert_true (bc_record_config_equal (&back.cfg, &rec->cfg));
   for (gsize i = 0; i < rec->n; i++)
-    g_assert_true (bc_record_output_equal (&back.domains[i].out, &rec->domains[i].out));
+    {
+      g_assert_true (bc_record_output_equal (&back.domains[i].out, &rec->domains[i].out));
+      g_assert_cmpint (back.domains[i].virtio_mem, ==, rec->domains[i].virtio_mem);
+      g_assert_true (memcmp (&back.domains[i].vmem, &rec->domains[i].vmem, sizeof rec->domains[i].vmem) == 0);
+    }
   bc_record_pass_clear (&back);
 }
 

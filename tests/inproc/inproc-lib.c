@@ -9,7 +9,13 @@
 virConnectPtr
 inproc_open_node (void)
 {
-  g_autofree char *path = g_test_build_filename (G_TEST_DIST, "..", "data", "node.xml", NULL);
+  return inproc_open_data ("node.xml");
+}
+
+virConnectPtr
+inproc_open_data (const char *file)
+{
+  g_autofree char *path = g_test_build_filename (G_TEST_DIST, "..", "data", file, NULL);
   g_autofree char *abs = g_canonicalize_filename (path, NULL);
   g_autofree char *uri = g_strdup_printf ("test://%s", abs);
   virConnectPtr conn = virConnectOpen (uri);

@@ -14,6 +14,8 @@
 
 /* A private test:/// connection to tests/data/node.xml (fresh domains). */
 virConnectPtr inproc_open_node (void);
+/* The same to another node file of tests/data. */
+virConnectPtr inproc_open_data (const char *file);
 /* A domain's current memory (KiB), from libvirt. */
 guint64 inproc_memory_kib (virConnectPtr conn, const char *name);
 /* bc_daemon_new, bc_daemon_run and bc_daemon_free: the exit status. */

@@ -70,6 +70,17 @@ sample (void)
   d->report->margin_kib = 128 * MIB;
   d->settings_error = TRUE;
   d->held_stale = TRUE; /* not managed: not said */
+  /* sized by virtio-mem: 256 MiB of boot memory, 192 of 512 MiB asked,
+   * 128 plugged so far */
+  d = domain (s, "mem1", "00000000-0000-0000-0000-000000000004", TRUE, "DOWN");
+  d->report->virtio_mem = TRUE;
+  d->current_kib = 384 * MIB;
+  d->max_kib = 768 * MIB;
+  d->report->margin_kib = 32 * MIB;
+  d->report->target_kib = 448 * MIB;
+  d->have_vmem = TRUE;
+  d->vmem_requested_kib = 192 * MIB;
+  d->vmem_plugged_kib = 128 * MIB;
   return s;
 }
 
@@ -142,6 +153,29 @@ test_hostile_name (void)
   g_assert_true (g_utf8_validate (out->str, -1, NULL));
   g_assert_null (strstr (out->str, "\033"));
   g_assert_null (strstr (out->str, "\nballoonctl_passes_total 99"));
+  assert_lines_ours (out->str);
+  /* the info metric's extra label after the same escaped pair */
+  g_assert_nonnull (strstr (out->str, "balloonctl_domain_info{domain=\"x\\\"} 1\\nballoonctl_passes_total 99\\n"));
+  g_assert_nonnull (strstr (out->str, "\",uuid=\"u\\\"\\\\\",memory_device=\"balloon\"} 1\n"));
+}
+
+/* What sizes each domain: an info series for every domain, managed or
+ * not; the device's requested and plugged sizes only for a domain
+ * virtio-mem sizes. */
+static void
+test_memory_device (void)
+{
+  g_autoptr (BcMetricsSnapshot) s = sample ();
+  g_autoptr (GString) out = g_string_new (NULL);
+
+  bc_metrics_render (out, s);
+  g_assert_nonnull (strstr (out->str, "\nballoonctl_domain_info{domain=\"db1\",uuid=\"00000000-0000-0000-0000-000000000001\",memory_device=\"balloon\"} 1\n"));
+  g_assert_nonnull (strstr (out->str, "\nballoonctl_domain_info{domain=\"a \\\"quoted\\\\\\\" name\\nwith a newline\",uuid=\"00000000-0000-0000-0000-000000000003\",memory_device=\"balloon\"} 1\n"));
+  g_assert_nonnull (strstr (out->str, "\nballoonctl_domain_info{domain=\"mem1\",uuid=\"00000000-0000-0000-0000-000000000004\",memory_device=\"virtio-mem\"} 1\n"));
+  g_assert_nonnull (strstr (out->str, "\nballoonctl_domain_virtio_mem_requested_bytes{domain=\"mem1\",uuid=\"00000000-0000-0000-0000-000000000004\"} 201326592\n"));
+  g_assert_nonnull (strstr (out->str, "\nballoonctl_domain_virtio_mem_plugged_bytes{domain=\"mem1\",uuid=\"00000000-0000-0000-0000-000000000004\"} 134217728\n"));
+  g_assert_null (strstr (out->str, "\nballoonctl_domain_virtio_mem_requested_bytes{domain=\"db1\""));
+  g_assert_null (strstr (out->str, "\nballoonctl_domain_virtio_mem_plugged_bytes{domain=\"web\""));
   assert_lines_ours (out->str);
 }
 
@@ -425,6 +459,22 @@ test_from_domain (void)
   g_assert_cmpuint (m->refaults, ==, 4242);
   g_assert_false (m->held_stale);
   g_assert_false (m->settings_error);
+  g_assert_false (m->report->virtio_mem);
+  g_assert_false (m->have_vmem);
+
+  /* sized by virtio-mem: its device as last read */
+  dom.vmem.driven = TRUE;
+  dom.vmem.read_at_ms = 10000;
+  dom.vmem.dev = (BcVmemDevice) { .fixed_kib = 256 * MIB, .size_kib = 1024 * MIB, .block_kib = 2 * MIB,
+                                  .requested_kib = 640 * MIB, .plugged_kib = 644 * MIB };
+  bc_metrics_add_domain (s, &dom, 12345);
+  m = g_ptr_array_index (s->domains, 1);
+  g_assert_true (m->report->virtio_mem);
+  g_assert_true (m->have_vmem);
+  g_assert_cmpuint (m->vmem_requested_kib, ==, 640 * MIB);
+  g_assert_cmpuint (m->vmem_plugged_kib, ==, 644 * MIB);
+  g_ptr_array_remove_index (s->domains, 1);
+  dom.vmem = (BcDomainVmemState) { 0 };
 
   /* balloon figures: no Committed_AS, the balloon's caches */
   dom.decision.source = BC_SOURCE_BALLOON;
@@ -468,6 +518,7 @@ main (int argc, char **argv)
   g_test_add_func ("/metrics/render", test_render);
   g_test_add_func ("/metrics/room-before-pass", test_room_before_pass);
   g_test_add_func ("/metrics/hostile-name", test_hostile_name);
+  g_test_add_func ("/metrics/memory-device", test_memory_device);
   g_test_add_func ("/metrics/listen", test_listen);
   g_test_add_func ("/metrics/listen-quoted", test_listen_quoted);
   g_test_add_func ("/metrics/listen-unicast", test_listen_unicast);

@@ -93,6 +93,10 @@ fill_pass (BcRecordPass *p, BcRecordDomain *d)
   d->out.old_kib = 1;
   d->out.new_kib = 2;
   d->out.reason = (char *) "grow: \x01";
+  /* sized by virtio-mem: 256 MiB of boot memory, a device of 1 GiB in
+   * blocks of 2 MiB, 512 MiB asked, 510 plugged */
+  d->virtio_mem = TRUE;
+  d->vmem = (BcVmemDevice) { 256 * MIB, 1024 * MIB, 2 * MIB, 512 * MIB, 510 * MIB };
 }
 
 static void
@@ -123,9 +127,46 @@ test_round_trip (void)
   /* both zeroed before their fields were set: padding compares too */
   g_assert_cmpmem (&back.domains[0].in, sizeof d.in, &d.in, sizeof d.in);
   g_assert_true (bc_record_output_equal (&back.domains[0].out, &d.out));
+  g_assert_true (back.domains[0].virtio_mem);
+  g_assert_cmpmem (&back.domains[0].vmem, sizeof d.vmem, &d.vmem, sizeof d.vmem);
+  g_assert_nonnull (strstr (line, "\"memory_device\":\"virtio-mem\",\"virtio_mem\":{\"fixed_kib\":262144,\"size_kib\":1048576,"
+                                  "\"block_kib\":2048,\"requested_kib\":524288,\"plugged_kib\":522240},"));
   again = bc_record_to_json (&back);
   g_assert_cmpstr (again, ==, line);
   bc_record_pass_clear (&back);
+}
+
+/* A domain's mechanism is written for every domain, its device only for
+ * virtio-mem; a recording made before either was recorded reads as a
+ * balloon's. */
+static void
+test_memory_device (void)
+{
+  BcRecordPass p, back = { 0 };
+  BcRecordDomain d;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GRegex) device = g_regex_new ("\"memory_device\":\"[a-z-]+\",(\"virtio_mem\":\\{[^}]*\\},)?", 0, 0, NULL);
+  g_autofree char *line = NULL, *old = NULL, *balloon = NULL, *old_balloon = NULL;
+
+  fill_pass (&p, &d);
+  line = bc_record_to_json (&p);
+  old = g_regex_replace_literal (device, line, -1, 0, "", 0, NULL);
+  g_assert_null (strstr (old, "virtio"));
+  g_assert_true (bc_record_from_json (old, strlen (old), &back, &error));
+  g_assert_no_error (error);
+  g_assert_false (back.domains[0].virtio_mem);
+  g_assert_cmpuint (back.domains[0].vmem.block_kib, ==, 0);
+  bc_record_pass_clear (&back);
+  /* a balloon's: the mechanism, no device */
+  d.virtio_mem = FALSE;
+  balloon = bc_record_to_json (&p);
+  g_assert_nonnull (strstr (balloon, ",\"memory_device\":\"balloon\",\"run\":"));
+  g_assert_null (strstr (balloon, "virtio_mem"));
+  g_assert_true (bc_record_from_json (balloon, strlen (balloon), &back, &error));
+  g_assert_false (back.domains[0].virtio_mem);
+  bc_record_pass_clear (&back);
+  old_balloon = g_regex_replace_literal (device, balloon, -1, 0, "", 0, NULL);
+  g_assert_cmpstr (old_balloon, ==, old);
 }
 
 /* A recording made before the adaptive policy's inactive file cache, hold
@@ -351,6 +392,27 @@ static const Bad bads[] = {
   /* a member no longer written: still read from older lines, and checked */
   { "gone-range", "\"disk_caches_kib\":5", "\"disk_caches_kib\":5,\"actual_kib\":-1",
     "domains[0].in.balloon.actual_kib: negative" },
+  /* the domain's mechanism and its virtio-mem device */
+  { "device-unknown", "\"memory_device\":\"virtio-mem\"", "\"memory_device\":\"dimm\"",
+    "domains[0].memory_device: not a known value" },
+  { "device-type", "\"memory_device\":\"virtio-mem\"", "\"memory_device\":true", "domains[0].memory_device: not a string" },
+  { "device-balloon-vmem", "\"memory_device\":\"virtio-mem\"", "\"memory_device\":\"balloon\"",
+    "domains[0].memory_device: the balloon, beside virtio_mem" },
+  { "device-missing", "\"memory_device\":\"virtio-mem\",", "", "domains[0].memory_device: missing beside virtio_mem" },
+  { "vmem-missing", "\"virtio_mem\":{", "\"x\":{", "domains[0].virtio_mem: missing" },
+  { "vmem-type", "\"virtio_mem\":{", "\"virtio_mem\":[{", "not JSON: *" },
+  { "vmem-member", "\"plugged_kib\":522240", "\"plugged_kib\":522240,\"x\":1", "domains[0].virtio_mem: has members it should not have" },
+  { "vmem-field-missing", "\"block_kib\":2048,", "", "domains[0].virtio_mem.block_kib: missing" },
+  { "vmem-range", "\"size_kib\":1048576", "\"size_kib\":1125899906842625",
+    "domains[0].virtio_mem.size_kib: 1125899906842625 is out of range (0..1125899906842624)" },
+  { "vmem-negative", "\"plugged_kib\":522240", "\"plugged_kib\":-2048", "domains[0].virtio_mem.plugged_kib: negative" },
+  { "vmem-block", "\"block_kib\":2048", "\"block_kib\":3072",
+    "domains[0].virtio_mem: virtio-mem block size 3072 KiB is not a power of two" },
+  { "vmem-block-0", "\"block_kib\":2048", "\"block_kib\":0", "domains[0].virtio_mem: virtio-mem block size 0 KiB is not a power of two" },
+  { "vmem-not-whole", "\"plugged_kib\":522240", "\"plugged_kib\":522241", "domains[0].virtio_mem: virtio-mem sizes * are not whole blocks of 2048 KiB" },
+  { "vmem-beyond", "\"plugged_kib\":522240", "\"plugged_kib\":1050624", "domains[0].virtio_mem: virtio-mem * beyond the device's 1048576 KiB" },
+  { "vmem-size-0", "\"size_kib\":1048576", "\"size_kib\":0", "domains[0].virtio_mem: virtio-mem size 0 KiB * is out of range" },
+  { "vmem-huge", "\"size_kib\":1048576", "\"size_kib\":17179869184", "domains[0].virtio_mem: virtio-mem size 17179869184 KiB * is out of range" },
   { "depth", "\"format\":2", "\"format\":2,\"x\":[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]", "nested deeper than 16" },
 };
 
@@ -903,6 +965,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/record/round-trip", test_round_trip);
   g_test_add_func ("/record/margin-before-hold", test_margin_before_hold);
+  g_test_add_func ("/record/memory-device", test_memory_device);
   g_test_add_func ("/record/struct-sizes", test_struct_sizes);
   g_test_add_func ("/record/config-keys", test_config_keys);
   g_test_add_func ("/record/config-before-follow", test_config_before_follow);

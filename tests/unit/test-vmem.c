@@ -2,8 +2,10 @@
 /* virtio-mem: the requested size for a target, the domain's size read from
  * the plugged size, and the follower of a request, as trace tables: one
  * row a reading of the device, with the time, what the guest plugged, the
- * pass's target, and what is expected of the follower and the request. */
+ * pass's target, and what is expected of the follower and the request;
+ * and what a dry run says it would ask. */
 #include "bc-vmem.h"
+#include "bc-apply.h"
 #include "bc-decide.h"
 #include "bc-error.h"
 
@@ -233,6 +235,41 @@ test_guest_figures (void)
     }
 }
 
+/* A dry run's line: the size it would set; for a domain its device sizes,
+ * the request it would send and the domain's size that means (rounded up
+ * to a block), the withdrawal of a stalled one with why, and nothing when
+ * the request stands. */
+static void
+test_dry_run_line (void)
+{
+  BcDomain dom = { .name = (char *) "vm1" };
+  BcPassOutput change = { .action = BC_ACTION_DRY_RUN, .old_kib = 300 * MIB, .new_kib = 400 * MIB + 1,
+                          .reason = (char *) "grow: refaults" };
+  g_autofree char *balloon = NULL, *vmem = NULL, *withdrawn = NULL, *stands = NULL;
+
+  dom.figures.balloon.current_kib = 300 * MIB;
+  balloon = bc_apply_dry_run_line (&dom, &change, 1000);
+  g_assert_cmpstr (balloon, ==, "vm1: dry run: would set 307200 -> 409601 KiB: grow: refaults");
+  /* 256 MiB of boot memory, 44 of 512 MiB plugged and asked */
+  dom.vmem.driven = TRUE;
+  dom.vmem.dev = lab;
+  dom.vmem.dev.requested_kib = dom.vmem.dev.plugged_kib = 44 * MIB;
+  vmem = bc_apply_dry_run_line (&dom, &change, 1000);
+  g_assert_cmpstr (vmem, ==, "vm1: dry run: would set 307200 -> 411648 KiB (virtio-mem requested size 149504 KiB): grow: refaults");
+  /* a plug the guest did not follow: held, the request withdrawn */
+  dom.vmem.dev.requested_kib = 100 * MIB;
+  dom.vmem.follow = (BcVmemFollow) { .last_plugged_kib = 44 * MIB, .since_ms = 1000, .held_until_ms = 200000, .held_shrink = FALSE };
+  withdrawn = bc_apply_dry_run_line (&dom, &change, 50000);
+  g_assert_cmpstr (withdrawn, ==, "vm1: dry run: would set 307200 -> 307200 KiB (virtio-mem requested size 45056 KiB): "
+                                  "held at what the guest plugged: it did not follow its virtio-mem request; "
+                                  "the pass wanted 409601 KiB: grow: refaults");
+  /* the request stands: nothing would be asked */
+  dom.vmem.follow = (BcVmemFollow) { 0 };
+  dom.vmem.dev.requested_kib = 146 * MIB;
+  stands = bc_apply_dry_run_line (&dom, &change, 1000);
+  g_assert_null (stands);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -242,5 +279,6 @@ main (int argc, char **argv)
   g_test_add_func ("/vmem/valid", test_valid);
   g_test_add_func ("/vmem/traces", test_traces);
   g_test_add_func ("/vmem/guest-figures", test_guest_figures);
+  g_test_add_func ("/vmem/dry-run-line", test_dry_run_line);
   return g_test_run ();
 }
