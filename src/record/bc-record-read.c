@@ -358,6 +358,7 @@ read_domain (JsonNode *node, BcRecordDomain *d, guint i, GError **error)
     return FALSE;
   if (!read_fields (node, bc_record_domain_fields, d, 2 + device, path, error))
     return FALSE;
+  d->in.plugged = d->virtio_mem;
   if ((s = read_string (uuid, uuid_path, 36, error)) == NULL)
     return FALSE;
   if (!uuid_valid (s))

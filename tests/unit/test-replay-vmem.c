@@ -50,6 +50,7 @@ sim_input (const SimDom *s, guint i, BcPassInput *in)
   in->balloon.usable_kib = size - 300 * MIB;
   in->limits.enabled = TRUE;
   in->limits.min_kib = i == 1 ? GROW_MIN_KIB : 0;
+  in->plugged = TRUE; /* as bc_domain_pass_input says of a virtio-mem domain */
   in->carry = s->carry;
 }
 
@@ -61,7 +62,6 @@ sim_apply (SimDom *s, const BcPassOutput *out, gint64 now_ms)
   guint64 want;
 
   s->carry = out->carry;
-  s->dev.plugged_kib = s->dev.requested_kib;
   if (out->action != BC_ACTION_SET)
     return;
   want = bc_vmem_requested_for (&s->dev, out->new_kib);
@@ -96,7 +96,10 @@ simulate (void)
       BcPassBudget budget;
 
       for (guint i = 0; i < NDOMS; i++)
-        sim_input (&sim[i], i, &in[i]);
+        {
+          sim[i].dev.plugged_kib = sim[i].dev.requested_kib;
+          sim_input (&sim[i], i, &in[i]);
+        }
       budget = bc_pass_plan (&params, in, NDOMS, out);
       rec[k] = (BcRecordPass) { (guint64) k + 1, cfg, TRUE, params.host, budget.budget_kib, now_ms, FALSE, NDOMS,
                                 g_new0 (BcRecordDomain, NDOMS) };

@@ -95,7 +95,7 @@ fill_pass (BcRecordPass *p, BcRecordDomain *d)
   d->out.reason = (char *) "grow: \x01";
   /* sized by virtio-mem: 256 MiB of boot memory, a device of 1 GiB in
    * blocks of 2 MiB, 512 MiB asked, 510 plugged */
-  d->virtio_mem = TRUE;
+  d->virtio_mem = d->in.plugged = TRUE;
   d->vmem = (BcVmemDevice) { 256 * MIB, 1024 * MIB, 2 * MIB, 512 * MIB, 510 * MIB };
 }
 
@@ -277,7 +277,8 @@ static void
 test_struct_sizes (void)
 {
 #if defined(__x86_64__)
-  g_assert_cmpuint (sizeof (BcPassInput), ==, 544);
+  /* plugged: from the domain's "memory_device" */
+  g_assert_cmpuint (sizeof (BcPassInput), ==, 552);
   /* from_file (not a setting) and domain_memory_device (what sizes a
    * domain, which the pass does not read): not recorded */
   g_assert_cmpuint (sizeof (BcConfig), ==, 504);
