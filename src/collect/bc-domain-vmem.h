@@ -21,4 +21,7 @@ typedef struct {
   guint read_failures;     /* in a row */
   BcVmemFollow follow;
   BcVmemProgress progress; /* at the last read */
+  gboolean dry_asked;      /* a dry run said it would ask... */
+  guint64 dry_requested_kib; /* ...this: it stands for the dry run as a
+                              request sent stands (dev is never asked) */
 } BcDomainVmemState;

@@ -30,10 +30,34 @@ bc_apply_vmem_domain_kib (const BcDomain *dom, guint64 requested_kib)
   return dom->vmem.dev.fixed_kib + requested_kib;
 }
 
+/* What a dry run would ask: as bc_apply_vmem_wanted, from the request it
+ * said it would send before (nothing is sent, so the device's own never
+ * moves) */
+static guint64
+dry_run_wanted (const BcDomain *dom, guint64 new_kib, gint64 now_ms)
+{
+  BcVmemDevice dev = dom->vmem.dev;
+
+  if (dom->vmem.dry_asked)
+    dev.requested_kib = dom->vmem.dry_requested_kib;
+  return bc_vmem_request (&dom->vmem.follow, &dev, new_kib, now_ms);
+}
+
+void
+bc_apply_vmem_dry_run_said (BcDomain *dom, const BcPassOutput *change, gint64 now_ms)
+{
+  guint64 requested = dry_run_wanted (dom, change->new_kib, now_ms);
+
+  if (requested == BC_VMEM_NO_REQUEST)
+    return;
+  dom->vmem.dry_asked = TRUE;
+  dom->vmem.dry_requested_kib = requested;
+}
+
 char *
 bc_apply_vmem_dry_run (const BcDomain *dom, const BcPassOutput *change, gint64 now_ms)
 {
-  guint64 requested = bc_apply_vmem_wanted (dom, change->new_kib, now_ms);
+  guint64 requested = dry_run_wanted (dom, change->new_kib, now_ms);
   g_autofree char *reason = NULL;
 
   if (requested == BC_VMEM_NO_REQUEST)

@@ -19,8 +19,12 @@ guint64 bc_apply_vmem_domain_kib (const BcDomain *dom, guint64 requested_kib);
 /* The line a dry run logs for the pass's change (its new_kib): the
  * request it would send (the device's requested size, and the domain's
  * size it means), as the change's own line would say it; NULL when
- * nothing would be asked (the request stands, or is held). */
+ * nothing would be asked (the request stands, or is held).  A request the
+ * dry run said it would send stands for it as one sent would
+ * (bc_apply_vmem_dry_run_said), so that it is said once, not every pass. */
 char *bc_apply_vmem_dry_run (const BcDomain *dom, const BcPassOutput *change, gint64 now_ms);
+/* After the line of bc_apply_vmem_dry_run was logged: its request stands. */
+void bc_apply_vmem_dry_run_said (BcDomain *dom, const BcPassOutput *change, gint64 now_ms);
 
 /* The blocking body: the device's XML from the live XML with <requested>
  * set, given to virDomainUpdateDeviceFlags (VIR_DOMAIN_AFFECT_LIVE), as

@@ -175,15 +175,21 @@ bc_apply_dry_run_line (const BcDomain *dom, const BcPassOutput *change, gint64 n
 }
 
 static void
-dry_run (const BcDomain *dom, const BcPassOutput *change)
+dry_run (BcDomain *dom, const BcPassOutput *change)
 {
-  g_autofree char *line = bc_apply_dry_run_line (dom, change, bc_daemon_now_ms ());
+  gint64 now_ms = bc_daemon_now_ms ();
+  g_autofree char *line = bc_apply_dry_run_line (dom, change, now_ms);
 
-  if (line)
-    g_message ("%s", line);
-  else
-    g_debug ("%s: dry run: nothing to ask for %" G_GUINT64_FORMAT " KiB: its virtio-mem request of %" G_GUINT64_FORMAT
-             " KiB stands or is held", dom->name, change->new_kib, dom->vmem.dev.requested_kib);
+  if (line == NULL)
+    {
+      g_debug ("%s: dry run: nothing to ask for %" G_GUINT64_FORMAT " KiB: its virtio-mem request of %" G_GUINT64_FORMAT
+               " KiB stands or is held", dom->name, change->new_kib,
+               dom->vmem.dry_asked ? dom->vmem.dry_requested_kib : dom->vmem.dev.requested_kib);
+      return;
+    }
+  g_message ("%s", line);
+  if (dom->vmem.driven)
+    bc_apply_vmem_dry_run_said (dom, change, now_ms);
 }
 
 void

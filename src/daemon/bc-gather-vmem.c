@@ -40,6 +40,7 @@ bc_gather_vmem_setup (BcDomain *dom, const BcDomainSetup *s, BcMemoryDevice conf
   v->dev = s->vmem.dev;
   v->read_at_ms = bc_daemon_now_ms ();
   v->follow = (BcVmemFollow) { 0 };
+  v->dry_asked = FALSE;
   g_message ("%s: sized by virtio-mem: %" G_GUINT64_FORMAT " MiB of boot memory and a device of %" G_GUINT64_FORMAT " MiB on node %u in blocks of %" G_GUINT64_FORMAT " KiB, %" G_GUINT64_FORMAT " MiB plugged; its balloon is left deflated",
              dom->name, v->dev.fixed_kib / MIB, v->dev.size_kib / MIB, v->node, v->dev.block_kib, v->dev.plugged_kib / MIB);
   bc_gather_vmem_figures (dom);

@@ -411,7 +411,9 @@ parse_root (const char *text, gsize len, JsonParser *parser, GError **error)
   /* json-glib reads 0x10, 010 and 'quotes', and wraps 2^63 round */
   if (!bc_json_check_tokens (text, len, &local))
     return bc_set_error (error, BC_ERROR_RECORD, "%s", local->message);
-  if (!json_parser_load_from_data (parser, text, (gssize) len, &local))
+  if (!bc_json_load_unique (parser, text, len, &local) && local->domain == BC_ERROR)
+    return bc_set_error (error, BC_ERROR_RECORD, "%s", local->message);
+  if (local)
     {
       /* it may quote the line's own bytes: cut (escaped where written) */
       g_autofree char *shown = bc_cut (local->message, PARSER_MESSAGE_MAX);

@@ -15,7 +15,7 @@
  * requested_kib, plugged_kib) came later within format 2: a line without
  * them is a balloon's.
  *
- * The line is strict: every member present, none unknown, each of its type
+ * The line is strict: every member present, none unknown, none twice, each of its type
  * and within what the daemon can produce (figures at most 2^50 KiB, guest
  * counters 2^62, times 2^53 ms), so that a line read back is one the pass
  * handles like a real one. */

@@ -258,3 +258,38 @@ bc_json_check_tokens (const char *text, gsize len, GError **error)
     }
   return TRUE;
 }
+
+/* ---- members given twice ------------------------------------------------ */
+
+typedef struct {
+  GHashTable *seen;        /* JsonObject * -> members read so far */
+  char *twice;             /* the first member given twice, or NULL */
+} Unique;
+
+static void
+unique_member (JsonParser *parser, JsonObject *object, const char *name, gpointer data)
+{
+  Unique *u = data;
+  guint n = GPOINTER_TO_UINT (g_hash_table_lookup (u->seen, object)) + 1;
+
+  (void) parser;
+  g_hash_table_insert (u->seen, object, GUINT_TO_POINTER (n));
+  /* json-glib keeps the last of two members of one name: one fewer */
+  if (n != json_object_get_size (object) && u->twice == NULL)
+    u->twice = bc_cut (name, SHOWN_MAX);
+}
+
+gboolean
+bc_json_load_unique (JsonParser *parser, const char *text, gsize len, GError **error)
+{
+  Unique u = { g_hash_table_new (g_direct_hash, g_direct_equal), NULL };
+  gulong id = g_signal_connect (parser, "object-member", G_CALLBACK (unique_member), &u);
+  gboolean ok = json_parser_load_from_data (parser, text, (gssize) len, error);
+
+  g_signal_handler_disconnect (parser, id);
+  g_hash_table_unref (u.seen);
+  if (ok && u.twice)
+    ok = bc_set_error (error, BC_ERROR_FAILED, "the member \"%s\" given twice in one object", u.twice);
+  g_free (u.twice);
+  return ok;
+}

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <glib.h>
+#include <json-glib/json-glib.h>
 
 /* TRUE when every token of text (len bytes) is a JSON token: { } [ ] : ,
  * a string in double quotes (no raw control character, known escapes),
@@ -19,3 +20,8 @@
  * (balanced brackets, commas) is json-glib's to check.  Nesting deeper
  * than BC_JSON_DEPTH_MAX is refused. */
 gboolean bc_json_check_tokens (const char *text, gsize len, GError **error);
+
+/* json_parser_load_from_data, and FALSE with an error naming it when an
+ * object has two members of one name (json-glib keeps the last, silently:
+ * a strict reader would read a line that says two things as one). */
+gboolean bc_json_load_unique (JsonParser *parser, const char *text, gsize len, GError **error);

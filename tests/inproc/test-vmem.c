@@ -54,6 +54,26 @@ test_dry_run (void)
   virConnectClose (conn);
 }
 
+/* A dry run pass after pass on the same figures (the test driver's
+ * guest never plugs): the daemon would send the request once and then let
+ * it stand, so the dry run says it once, not every pass. */
+static void
+test_dry_run_stands (void)
+{
+  virConnectPtr conn = inproc_open_data ("node-vmem.xml");
+  BcDaemonOptions opts = { .state_path = "", .dry_run = TRUE };
+  BcConfig cfg;
+
+  inproc_config (&cfg);
+  inproc_stop_when ("5 passes", 5, NULL, NULL);
+  g_assert_cmpint (inproc_run (conn, &cfg, &opts, NULL), ==, 0);
+  g_assert_cmpuint (inproc_count_messages ("vm-m: dry run: would set 262144 -> 821248 KiB (virtio-mem requested size 559104 KiB): *"), ==, 1);
+  g_assert_cmpuint (inproc_count_messages ("vm-m: dry run: would *"), ==, 1);
+  g_assert_cmpuint (inproc_count_messages ("vm-m: dry run: nothing to ask for * KiB: its virtio-mem request of 559104 KiB stands *"), >=, 4);
+  g_assert_cmpuint (requested_kib (conn, "vm-m"), ==, 128 * MIB);
+  virConnectClose (conn);
+}
+
 /* A recording says what sized each domain, and keeps the virtio-mem
  * device as the pass saw it; replayed, its decisions come back. */
 static void
@@ -99,6 +119,7 @@ main (int argc, char **argv)
 {
   inproc_init (&argc, &argv);
   inproc_add_test ("/vmem/dry-run", test_dry_run);
+  inproc_add_test ("/vmem/dry-run-stands", test_dry_run_stands);
   inproc_add_test ("/vmem/record", test_record);
   return g_test_run ();
 }

@@ -87,6 +87,12 @@ static const Row rows[] = {
   { "plugged-unmoved", .plugged = TRUE, .current_mib = 1024, .used_mib = 300,
     .in = { .requested_mib = 960, .requested_ago_ms = 2000 }, .action = SET, .new_mib = 960,
     .out = { .requested_mib = 960, .requested_ago_ms = 2000, .inflight = TRUE, .last_current_mib = 1024 } },
+  /* with virtio-mem, a plug the guest made is what was asked, not memory
+   * taken back (deflate-on-oom or not): no floor held, the next step from
+   * what it plugged */
+  { "plugged-plug-made", .plugged = TRUE, .autodeflate = TRUE, .current_mib = 1024, .used_mib = 300,
+    .in = { .requested_mib = 1024, .requested_ago_ms = 2000, .last_current_mib = 512 }, .action = SET, .new_mib = 960,
+    .out = { .requested_mib = 1024, .requested_ago_ms = 2000, .inflight = TRUE, .last_current_mib = 1024 } },
   /* not decided: the carry goes through as it came, every field */
   { "unmanaged", .unmanaged = TRUE, .current_mib = 900, .used_mib = 300,
     .in = { 960, 2000, TRUE, TRUE, 900, 800, 100 }, .out = { 960, 2000, TRUE, TRUE, 900, 800, 100 } },

@@ -414,6 +414,14 @@ static const Bad bads[] = {
   { "vmem-beyond", "\"plugged_kib\":522240", "\"plugged_kib\":1050624", "domains[0].virtio_mem: virtio-mem * beyond the device's 1048576 KiB" },
   { "vmem-size-0", "\"size_kib\":1048576", "\"size_kib\":0", "domains[0].virtio_mem: virtio-mem size 0 KiB * is out of range" },
   { "vmem-huge", "\"size_kib\":1048576", "\"size_kib\":17179869184", "domains[0].virtio_mem: virtio-mem size 17179869184 KiB * is out of range" },
+  /* a member given twice: json-glib would keep the last, silently */
+  { "twice-device", "\"memory_device\":\"virtio-mem\"", "\"memory_device\":\"balloon\",\"memory_device\":\"virtio-mem\"",
+    "the member \"memory_device\" given twice in one object" },
+  { "twice-vmem", "\"virtio_mem\":{", "\"virtio_mem\":{\"fixed_kib\":1},\"virtio_mem\":{",
+    "the member \"virtio_mem\" given twice in one object" },
+  { "twice-inner", "\"block_kib\":2048", "\"block_kib\":2048,\"block_kib\":4096",
+    "the member \"block_kib\" given twice in one object" },
+  { "twice-line", "\"format\":2", "\"format\":2,\"format\":2", "the member \"format\" given twice in one object" },
   { "depth", "\"format\":2", "\"format\":2,\"x\":[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]", "nested deeper than 16" },
 };
 

@@ -6,6 +6,7 @@
  * and what a dry run says it would ask. */
 #include "bc-vmem.h"
 #include "bc-apply.h"
+#include "bc-apply-vmem.h"
 #include "bc-decide.h"
 #include "bc-error.h"
 
@@ -238,14 +239,14 @@ test_guest_figures (void)
 /* A dry run's line: the size it would set; for a domain its device sizes,
  * the request it would send and the domain's size that means (rounded up
  * to a block), the withdrawal of a stalled one with why, and nothing when
- * the request stands. */
+ * the request stands (the device's, or one the dry run said before). */
 static void
 test_dry_run_line (void)
 {
   BcDomain dom = { .name = (char *) "vm1" };
   BcPassOutput change = { .action = BC_ACTION_DRY_RUN, .old_kib = 300 * MIB, .new_kib = 400 * MIB + 1,
                           .reason = (char *) "grow: refaults" };
-  g_autofree char *balloon = NULL, *vmem = NULL, *withdrawn = NULL, *stands = NULL;
+  g_autofree char *balloon = NULL, *vmem = NULL, *withdrawn = NULL, *stands = NULL, *said = NULL;
 
   dom.figures.balloon.current_kib = 300 * MIB;
   balloon = bc_apply_dry_run_line (&dom, &change, 1000);
@@ -268,6 +269,15 @@ test_dry_run_line (void)
   dom.vmem.dev.requested_kib = 146 * MIB;
   stands = bc_apply_dry_run_line (&dom, &change, 1000);
   g_assert_null (stands);
+  /* a dry run sends nothing: the request it said it would send stands
+   * for it, as one sent would, and is not said again */
+  dom.vmem.dev.requested_kib = 44 * MIB;
+  bc_apply_vmem_dry_run_said (&dom, &change, 1000);
+  g_assert_true (dom.vmem.dry_asked);
+  g_assert_cmpuint (dom.vmem.dry_requested_kib, ==, 146 * MIB);
+  g_assert_cmpuint (dom.vmem.dev.requested_kib, ==, 44 * MIB);
+  said = bc_apply_dry_run_line (&dom, &change, 2000);
+  g_assert_null (said);
 }
 
 int
