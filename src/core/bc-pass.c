@@ -58,7 +58,11 @@ bc_pass_settled_kib (const BcPassInput *in, gint64 now_ms)
 guint64
 bc_pass_held_kib (const BcPassInput *in, gint64 now_ms)
 {
-  return MAX (in->balloon.current_kib, request_stands (in, now_ms) ? in->carry.requested_kib : 0);
+  /* a virtio-mem request stands on the device until it is replaced
+   * (withdrawn after a stall, too): a plug asked for may land any time */
+  gboolean stands = in->plugged ? in->carry.requested_kib && bc_pass_took_back_kib (in) == 0 : request_stands (in, now_ms);
+
+  return MAX (in->balloon.current_kib, stands ? in->carry.requested_kib : 0);
 }
 
 /* The part of the budget no domain holds, in 1/10000. */

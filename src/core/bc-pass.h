@@ -133,8 +133,9 @@ typedef struct {
  * does not follow is not asked for the next step before this one. */
 guint64 bc_pass_settled_kib (const BcPassInput *in, gint64 now_ms);
 /* What the domain may hold now, for the budget: the larger of its size
- * and a target it is still settling to (with virtio-mem too: a plug asked
- * for may land at any moment). */
+ * and a target it is still settling to; with virtio-mem, the request
+ * standing on its device however old (a plug asked for may land at any
+ * moment). */
 guint64 bc_pass_held_kib (const BcPassInput *in, gint64 now_ms);
 /* How much the balloon grew on its own since the last pass (see
  * BC_TOOK_BACK_KIB); 0 = it did not. */

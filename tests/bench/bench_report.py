@@ -169,7 +169,9 @@ MEMORY_DEVICE = {
 MEMORY_DEVICE_MODES = (
     "128 MiB of boot memory in one NUMA cell, the daemon's floor (`[domain] min-mib`), and the rest of its max "
     "in a virtio-mem device of 2 MiB blocks, plugged up to the start size; the guest kernel onlines hot-plugged "
-    "memory movable (`memhp_default_state=online_movable`) so that it can be unplugged again, and the daemon "
+    "memory movable (`memhp_default_state=online_movable`) so that it can be unplugged again and keeps its boot "
+    "memory for itself (`swiotlb=noforce`: no 64 MiB DMA bounce buffer, which the device's memory above 4 GiB "
+    "would otherwise set aside), and the daemon "
     "(`[domain] memory-device=auto`) sizes the guest by the device, between the same bounds as the balloon. "
     "In both modes the sampler records each guest's QEMU resident set (VmRSS of its qemu-system process: the "
     "host memory the guest holds, QEMU's own included; under TCG its translation cache too) and, with virtio-mem, "

@@ -270,6 +270,32 @@ test_settled (void)
   g_assert_cmpuint (bc_pass_settled_kib (&in, NOW), ==, 1024 * MIB);
 }
 
+/* virtio-mem (plugged): the size is what is plugged, whatever was asked;
+ * the budget counts a plug asked for until the guest makes it or the
+ * request is withdrawn (a new request), however long that takes. */
+static void
+test_held_plugged (void)
+{
+  BcPassInput in = { 0 };
+
+  in.plugged = TRUE;
+  in.balloon.current_kib = 1024 * MIB;
+  in.carry.requested_kib = 1280 * MIB;
+  in.carry.requested_at_ms = NOW - 1000;
+  g_assert_cmpuint (bc_pass_settled_kib (&in, NOW), ==, 1024 * MIB);
+  g_assert_cmpuint (bc_pass_held_kib (&in, NOW), ==, 1280 * MIB);
+  in.carry.requested_at_ms = NOW - 5 * BC_SETTLE_MS;
+  g_assert_cmpuint (bc_pass_settled_kib (&in, NOW), ==, 1024 * MIB);
+  g_assert_cmpuint (bc_pass_held_kib (&in, NOW), ==, 1280 * MIB);
+  /* an unplug asked for: what is plugged until it happens */
+  in.carry.requested_kib = 900 * MIB;
+  g_assert_cmpuint (bc_pass_held_kib (&in, NOW), ==, 1024 * MIB);
+  /* a balloon's target stands for BC_SETTLE_MS only */
+  in.plugged = FALSE;
+  in.carry.requested_kib = 1280 * MIB;
+  g_assert_cmpuint (bc_pass_held_kib (&in, NOW), ==, 1024 * MIB);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -281,5 +307,6 @@ main (int argc, char **argv)
       g_test_add_data_func (path, &cases[i], run_case);
     }
   g_test_add_func ("/pass/settled", test_settled);
+  g_test_add_func ("/pass/held-plugged", test_held_plugged);
   return g_test_run ();
 }
