@@ -41,10 +41,15 @@ bc_pass_took_back_kib (const BcPassInput *in)
   return cur - MAX (c->requested_kib, c->last_current_kib);
 }
 
+/* The last target set still stands: for BC_SETTLE_MS while a balloon
+ * moves; a virtio-mem request stands on the device until it is replaced
+ * (withdrawn after a stall, too). */
 static gboolean
 request_stands (const BcPassInput *in, gint64 now_ms)
 {
-  return in->carry.requested_kib && now_ms - in->carry.requested_at_ms < BC_SETTLE_MS && bc_pass_took_back_kib (in) == 0;
+  if (in->carry.requested_kib == 0 || bc_pass_took_back_kib (in) != 0)
+    return FALSE;
+  return in->plugged || now_ms - in->carry.requested_at_ms < BC_SETTLE_MS;
 }
 
 guint64
@@ -58,11 +63,8 @@ bc_pass_settled_kib (const BcPassInput *in, gint64 now_ms)
 guint64
 bc_pass_held_kib (const BcPassInput *in, gint64 now_ms)
 {
-  /* a virtio-mem request stands on the device until it is replaced
-   * (withdrawn after a stall, too): a plug asked for may land any time */
-  gboolean stands = in->plugged ? in->carry.requested_kib && bc_pass_took_back_kib (in) == 0 : request_stands (in, now_ms);
-
-  return MAX (in->balloon.current_kib, stands ? in->carry.requested_kib : 0);
+  /* with virtio-mem too: a plug asked for may land any time */
+  return MAX (in->balloon.current_kib, request_stands (in, now_ms) ? in->carry.requested_kib : 0);
 }
 
 /* The part of the budget no domain holds, in 1/10000. */
