@@ -275,7 +275,6 @@ pass_of (BcRecorder *r, const BcPassParams *p, const BcPassBudget *budget, GPtrA
       pass.domains[i].run = dom->run_id;
       pass.domains[i].in = in[i];
       pass.domains[i].out = out[i];
-      pass.domains[i].virtio_mem = dom->vmem.driven;
       pass.domains[i].vmem = dom->vmem.dev;
     }
   return pass;

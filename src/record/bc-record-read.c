@@ -332,12 +332,12 @@ read_memory_device (JsonObject *o, BcRecordDomain *d, const char *path, guint *m
     return bad (error, sub, "missing beside virtio_mem");
   if ((s = read_string (device, sub, 64, error)) == NULL)
     return FALSE;
-  d->virtio_mem = strcmp (s, BC_RECORD_VIRTIO_MEM) == 0;
-  if (!d->virtio_mem && strcmp (s, BC_RECORD_BALLOON) != 0)
+  d->in.plugged = strcmp (s, BC_RECORD_VIRTIO_MEM) == 0;
+  if (!d->in.plugged && strcmp (s, BC_RECORD_BALLOON) != 0)
     return bad (error, sub, "not a known value");
-  if (!d->virtio_mem && vmem != NULL)
+  if (!d->in.plugged && vmem != NULL)
     return bad (error, sub, "the balloon, beside virtio_mem");
-  return !d->virtio_mem || read_vmem (vmem, d, path, error);
+  return !d->in.plugged || read_vmem (vmem, d, path, error);
 }
 
 static gboolean
@@ -358,7 +358,6 @@ read_domain (JsonNode *node, BcRecordDomain *d, guint i, GError **error)
     return FALSE;
   if (!read_fields (node, bc_record_domain_fields, d, 2 + device, path, error))
     return FALSE;
-  d->in.plugged = d->virtio_mem;
   if ((s = read_string (uuid, uuid_path, 36, error)) == NULL)
     return FALSE;
   if (!uuid_valid (s))

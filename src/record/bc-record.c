@@ -266,8 +266,8 @@ write_domain (JsonBuilder *b, const BcRecordDomain *d)
   json_builder_set_member_name (b, "name");
   json_builder_add_string_value (b, d->name);
   json_builder_set_member_name (b, "memory_device");
-  json_builder_add_string_value (b, d->virtio_mem ? BC_RECORD_VIRTIO_MEM : BC_RECORD_BALLOON);
-  if (d->virtio_mem)
+  json_builder_add_string_value (b, d->in.plugged ? BC_RECORD_VIRTIO_MEM : BC_RECORD_BALLOON);
+  if (d->in.plugged)
     {
       json_builder_set_member_name (b, "virtio_mem");
       write_fields (b, bc_record_vmem_fields, &d->vmem);

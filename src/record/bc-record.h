@@ -41,11 +41,12 @@ typedef struct {
   char *name;
   gint64 run;              /* libvirt's id of the domain's run */
   BcPassInput in;
-  BcPassOutput out;        /* its decision and margin are not recorded */
-  gboolean virtio_mem;     /* sized by its virtio-mem device, not its
-                              balloon ("memory_device"; a recording made
-                              before it was recorded: the balloon) */
-  BcVmemDevice vmem;       /* virtio_mem: the device as the pass saw it
+  BcPassOutput out;        /* its decision and margin are not recorded;
+                              in.plugged: sized by its virtio-mem device,
+                              not its balloon ("memory_device"; a
+                              recording made before it was recorded: the
+                              balloon) */
+  BcVmemDevice vmem;       /* in.plugged: the device as the pass saw it
                               ("virtio_mem"; bc_vmem_device_valid) */
 } BcRecordDomain;
 

@@ -135,16 +135,15 @@ input_for (const Dom *d, const BcRecordDomain *rd, BcPassInput *in)
 }
 
 /* What a change asks of the domain's virtio-mem device last asked
- * requested_kib: the size, or BC_VMEM_NO_REQUEST when that stands. */
+ * requested_kib: the size, or BC_VMEM_NO_REQUEST when that stands (the
+ * daemon's rule, bc_vmem_request, with no stall foreseen). */
 static guint64
 device_asks (const BcRecordDomain *rd, guint64 requested_kib, const BcPassOutput *out)
 {
   BcVmemDevice dev = rd->vmem;
-  guint64 want;
 
   dev.requested_kib = requested_kib;
-  want = bc_vmem_requested_for (&dev, out->new_kib);
-  return want == requested_kib ? BC_VMEM_NO_REQUEST : want;
+  return bc_vmem_request (&(BcVmemFollow) { 0 }, &dev, out->new_kib, 0);
 }
 
 /* Whether the daemon would make the change: a balloon's always; a
@@ -154,7 +153,7 @@ changes (const BcRecordDomain *rd, guint64 requested_kib, const BcPassOutput *ou
 {
   if (out->action == BC_ACTION_NONE)
     return FALSE;
-  return !rd->virtio_mem || device_asks (rd, requested_kib, out) != BC_VMEM_NO_REQUEST;
+  return !rd->in.plugged || device_asks (rd, requested_kib, out) != BC_VMEM_NO_REQUEST;
 }
 
 /* The size a pass leaves the domain at: the change (for virtio-mem, its
@@ -167,7 +166,7 @@ size_after (const BcRecordDomain *rd, guint64 requested_kib, const BcPassInput *
 
   if (out->action == BC_ACTION_NONE)
     return bc_pass_settled_kib (in, now_ms);
-  if (!rd->virtio_mem)
+  if (!rd->in.plugged)
     return out->new_kib;
   dev.requested_kib = requested_kib;
   return dev.fixed_kib + bc_vmem_requested_for (&dev, out->new_kib);
@@ -191,7 +190,7 @@ summarise (Dom *d, const BcRecordDomain *rd, const BcPassInput *in, const BcPass
   g_free (s->name);
   s->name = g_strdup (rd->name);
   s->managed |= rd->in.managed;
-  s->virtio_mem = rd->virtio_mem;
+  s->virtio_mem = rd->in.plugged;
   s->passes++;
   s->changes += changes (rd, d->vmem_requested_kib, out);
   s->recorded_changes += changes (rd, rd->vmem.requested_kib, &rd->out);
@@ -210,7 +209,7 @@ answer (Dom *d, const BcRecordDomain *rd, const BcPassOutput *out, gint64 now_ms
 {
   guint64 asked;
 
-  if (!rd->virtio_mem)
+  if (!rd->in.plugged)
     return bc_carry_confirm (&d->carry, out->new_kib, now_ms);
   if ((asked = device_asks (rd, d->vmem_requested_kib, out)) == BC_VMEM_NO_REQUEST)
     return bc_carry_refused (&d->carry);

@@ -22,7 +22,7 @@
  * made at the pass's time, never in flight, never failing.  So with the
  * recorded configuration every recorded decision is reproduced.
  *
- * A domain its virtio-mem device sizes (BcRecordDomain.virtio_mem) is
+ * A domain its virtio-mem device sizes (its input plugged) is
  * answered as the daemon answers it: the device is asked for the target
  * rounded up to its blocks, within its size (bc_vmem_requested_for), from
  * what it was last asked (the recorded request while in step, then

@@ -101,7 +101,7 @@ test_record (void)
     {
       gboolean m = strcmp (rec.domains[i].uuid, VM_M) == 0;
 
-      g_assert_cmpint (rec.domains[i].virtio_mem, ==, m);
+      g_assert_cmpint (rec.domains[i].in.plugged, ==, m);
       if (m)
         g_assert_cmpmem (&rec.domains[i].vmem, sizeof want, &want, sizeof want);
     }

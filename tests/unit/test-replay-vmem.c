@@ -112,7 +112,6 @@ simulate (void)
           d->run = 1;
           d->in = in[i];
           d->out = out[i];
-          d->virtio_mem = TRUE;
           d->vmem = sim[i].dev;
           sim_apply (&sim[i], &out[i], now_ms);
         }

@@ -95,7 +95,7 @@ fill_pass (BcRecordPass *p, BcRecordDomain *d)
   d->out.reason = (char *) "grow: \x01";
   /* sized by virtio-mem: 256 MiB of boot memory, a device of 1 GiB in
    * blocks of 2 MiB, 512 MiB asked, 510 plugged */
-  d->virtio_mem = d->in.plugged = TRUE;
+  d->in.plugged = TRUE;
   d->vmem = (BcVmemDevice) { 256 * MIB, 1024 * MIB, 2 * MIB, 512 * MIB, 510 * MIB };
 }
 
@@ -127,7 +127,7 @@ test_round_trip (void)
   /* both zeroed before their fields were set: padding compares too */
   g_assert_cmpmem (&back.domains[0].in, sizeof d.in, &d.in, sizeof d.in);
   g_assert_true (bc_record_output_equal (&back.domains[0].out, &d.out));
-  g_assert_true (back.domains[0].virtio_mem);
+  g_assert_true (back.domains[0].in.plugged);
   g_assert_cmpmem (&back.domains[0].vmem, sizeof d.vmem, &d.vmem, sizeof d.vmem);
   g_assert_nonnull (strstr (line, "\"memory_device\":\"virtio-mem\",\"virtio_mem\":{\"fixed_kib\":262144,\"size_kib\":1048576,"
                                   "\"block_kib\":2048,\"requested_kib\":524288,\"plugged_kib\":522240},"));
@@ -154,16 +154,16 @@ test_memory_device (void)
   g_assert_null (strstr (old, "virtio"));
   g_assert_true (bc_record_from_json (old, strlen (old), &back, &error));
   g_assert_no_error (error);
-  g_assert_false (back.domains[0].virtio_mem);
+  g_assert_false (back.domains[0].in.plugged);
   g_assert_cmpuint (back.domains[0].vmem.block_kib, ==, 0);
   bc_record_pass_clear (&back);
   /* a balloon's: the mechanism, no device */
-  d.virtio_mem = FALSE;
+  d.in.plugged = FALSE;
   balloon = bc_record_to_json (&p);
   g_assert_nonnull (strstr (balloon, ",\"memory_device\":\"balloon\",\"run\":"));
   g_assert_null (strstr (balloon, "virtio_mem"));
   g_assert_true (bc_record_from_json (balloon, strlen (balloon), &back, &error));
-  g_assert_false (back.domains[0].virtio_mem);
+  g_assert_false (back.domains[0].in.plugged);
   bc_record_pass_clear (&back);
   old_balloon = g_regex_replace_literal (device, balloon, -1, 0, "", 0, NULL);
   g_assert_cmpstr (old_balloon, ==, old);
