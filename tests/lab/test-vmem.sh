@@ -89,10 +89,23 @@ LAB_VMEM_MIB=$VMEM_MIB LAB_CMDLINE_EXTRA=memhp_default_state=online_movable \
     lab_define_guest "$NAME" "$BOOT_MIB" "$BOOT_MIB" "$PHASES" || fail "cannot start guest"
 lab_wait_agent "$NAME" 180 >/dev/null || fail "guest agent did not answer"
 
+# stop_daemon WHAT: SIGTERM the daemon, which must exit 0
+stop_daemon() {
+    local rc=0
+    pkill -TERM -u "$LAB_USER" -f "^$BIN " || true
+    wait "$DAEMON_PID" || rc=$?
+    DAEMON_PID=
+    [ "$rc" -eq 0 ] || fail "daemon exited $rc on SIGTERM ($1)"
+}
+# start_daemon CONF LOG
+start_daemon() {
+    lab_run env ASAN_OPTIONS="${ASAN_OPTIONS:-}" UBSAN_OPTIONS="${UBSAN_OPTIONS:-}" \
+        "$BIN" --config "$1" -v run >"$2" 2>&1 &
+    DAEMON_PID=$!
+}
+
 echo "=== balloonctl run"
-lab_run env ASAN_OPTIONS="${ASAN_OPTIONS:-}" UBSAN_OPTIONS="${UBSAN_OPTIONS:-}" \
-    "$BIN" --config "$CONF" -v run >"$DLOG" 2>&1 &
-DAEMON_PID=$!
+start_daemon "$CONF" "$DLOG"
 t0=$(date +%s)
 
 # One sample a second: elapsed, phase, requested and plugged (KiB), QEMU's
@@ -122,11 +135,7 @@ echo "=== balloonctl status"
 lab_run "$BIN" --config "$CONF" status || true
 
 echo "=== SIGTERM"
-pkill -TERM -u "$LAB_USER" -f "^$BIN " || true
-rc=0
-wait "$DAEMON_PID" || rc=$?
-DAEMON_PID=
-[ "$rc" -eq 0 ] || fail "daemon exited $rc on SIGTERM"
+stop_daemon "$NAME alone"
 echo "ok   daemon exited 0 on SIGTERM"
 
 grep -q "$NAME: sized by virtio-mem" "$DLOG" || fail "the daemon did not take $NAME as sized by virtio-mem"
@@ -190,21 +199,6 @@ PY
 grep -qiE 'out of memory|oom-kill|kernel panic|call trace' "$CLOG" &&
     fail "guest kernel complained: $(grep -iE 'out of memory|oom|panic|call trace' "$CLOG" | head -3)"
 echo "ok   no OOM kill or panic in the guest console"
-
-# stop_daemon WHAT: SIGTERM the daemon, which must exit 0
-stop_daemon() {
-    local rc=0
-    pkill -TERM -u "$LAB_USER" -f "^$BIN " || true
-    wait "$DAEMON_PID" || rc=$?
-    DAEMON_PID=
-    [ "$rc" -eq 0 ] || fail "daemon exited $rc on SIGTERM ($1)"
-}
-# start_daemon CONF LOG
-start_daemon() {
-    lab_run env ASAN_OPTIONS="${ASAN_OPTIONS:-}" UBSAN_OPTIONS="${UBSAN_OPTIONS:-}" \
-        "$BIN" --config "$1" -v run >"$2" 2>&1 &
-    DAEMON_PID=$!
-}
 
 echo "=== mixed host: $NAME (virtio-mem, weight 300) and vb (balloon, weight 100), budget $MIX_BUDGET_MIB MiB"
 lab_define_guest vb "$BOOT_MIB" $((BOOT_MIB + VMEM_MIB)) "600:read:$LARGE" || fail "cannot start vb"
