@@ -399,6 +399,13 @@ lab_wait_balloon() {
     _lab_die "$name's balloon stays at ${actual:-?} KiB"
 }
 
+# lab_vmem_sizes NAME -- "REQUESTED PLUGGED" (KiB, as libvirt's live XML
+# gives them) of NAME's virtio-mem device; nothing when it cannot be read.
+lab_vmem_sizes() {
+    lab_run virsh dumpxml "${1:?usage: lab_vmem_sizes NAME}" 2>/dev/null |
+        xmllint --xpath "concat(//memory[@model='virtio-mem']/target/requested, ' ', //memory[@model='virtio-mem']/target/current)" - 2>/dev/null
+}
+
 # lab_wait_vmem NAME MIB -- wait (60 s at most) until NAME's virtio-mem
 # device has MIB plugged (its <current> in the live XML): the guest plugs
 # what was requested as its driver loads, after the agent may already
@@ -406,8 +413,7 @@ lab_wait_balloon() {
 lab_wait_vmem() {
     local name=$1 mib=$2 plugged
     for _ in $(seq 120); do
-        plugged=$(lab_run virsh dumpxml "$name" 2>/dev/null |
-            xmllint --xpath "string(//memory[@model='virtio-mem']/target/current)" - 2>/dev/null || true)
+        read -r _ plugged <<<"$(lab_vmem_sizes "$name")" || true
         [ "$plugged" = $((mib * 1024)) ] && return 0
         sleep 0.5
     done

@@ -17,7 +17,9 @@ lab_init "${BC_LAB_DIR:-/var/tmp/bcvm}"
 trap lab_teardown EXIT
 
 plugged_kib() {
-    lab_run virsh dumpxml vm1 | xmllint --xpath "string(//memory[@model='virtio-mem']/target/current)" -
+    local plugged
+    read -r _ plugged <<<"$(lab_vmem_sizes vm1)" || true
+    echo "$plugged"
 }
 
 lab_define_guest vm1 256 768 '600:idle'
