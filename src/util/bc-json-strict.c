@@ -145,6 +145,9 @@ lex_escape (Lexer *lx, GError **error)
       for (guint k = 2; k < 6; k++)
         if (at + k >= lx->len || !g_ascii_isxdigit (lx->text[at + k]))
           return bc_set_error (error, BC_ERROR_FAILED, "not JSON: a bad \\u escape at byte %" G_GSIZE_FORMAT, at + 1);
+      /* json-glib ends the string there: "a\u0000b" would read as "a" */
+      if (memcmp (lx->text + at + 2, "0000", 4) == 0)
+        return bc_set_error (error, BC_ERROR_FAILED, "not JSON: an escaped NUL in a string at byte %" G_GSIZE_FORMAT, at + 1);
       lx->i += 6;
       return TRUE;
     }

@@ -423,6 +423,11 @@ static const Bad bads[] = {
     "the member \"block_kib\" given twice in one object" },
   { "twice-line", "\"format\":2", "\"format\":2,\"format\":2", "the member \"format\" given twice in one object" },
   { "depth", "\"format\":2", "\"format\":2,\"x\":[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]", "nested deeper than 16" },
+  /* json-glib ends a string at \u0000: "name\u0000x" read as "name" */
+  { "nul-key", "\"name\":", "\"name\\u0000x\":", "not JSON: an escaped NUL in a string at byte *" },
+  { "nul-value", "\"name\":\"", "\"name\":\"vm\\u0000", "not JSON: an escaped NUL in a string at byte *" },
+  { "nul-device", "\"memory_device\":\"virtio-mem\"", "\"memory_device\":\"virtio-mem\\u0000x\"",
+    "not JSON: an escaped NUL in a string at byte *" },
 };
 
 static char *
