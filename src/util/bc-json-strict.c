@@ -27,6 +27,7 @@ typedef struct {
   guint depth;
   const char *str;         /* the last string: a key if ':' follows */
   gsize str_len;
+  gboolean done;           /* the text's value is complete */
 } Lexer;
 
 static gboolean
@@ -144,6 +145,9 @@ lex_escape (Lexer *lx, GError **error)
       for (guint k = 2; k < 6; k++)
         if (at + k >= lx->len || !g_ascii_isxdigit (lx->text[at + k]))
           return bc_set_error (error, BC_ERROR_FAILED, "not JSON: a bad \\u escape at byte %" G_GSIZE_FORMAT, at + 1);
+      /* json-glib ends the string there: "a\u0000b" would read as "a" */
+      if (memcmp (lx->text + at + 2, "0000", 4) == 0)
+        return bc_set_error (error, BC_ERROR_FAILED, "not JSON: an escaped NUL in a string at byte %" G_GSIZE_FORMAT, at + 1);
       lx->i += 6;
       return TRUE;
     }
@@ -209,7 +213,7 @@ lex_structure (Lexer *lx, char c, GError **error)
       lx->stack[lx->depth++] = (Level) { c == '[', 0, NULL, 0 };
     }
   else if ((c == '}' || c == ']') && top)
-    lx->depth--;
+    lx->done = --lx->depth == 0;
   else if (c == ':' && top && !top->array)
     top->key = lx->str, top->key_len = lx->str_len;
   else if (c == ',' && top && top->array)
@@ -243,6 +247,9 @@ bc_json_check_tokens (const char *text, gsize len, GError **error)
           lx.i++;
           continue;
         }
+      /* json-glib reads the first of "{...} {...}" and drops the rest */
+      if (lx.done && (c == '{' || c == '[' || c == '"' || c == '-' || g_ascii_isalnum (c)))
+        return bc_set_error (error, BC_ERROR_FAILED, "not JSON: a second value at byte %" G_GSIZE_FORMAT, lx.i + 1);
       if (strchr ("{}[]:,", c) && c != '\0')
         ok = lex_structure (&lx, c, error);
       else if (c == '"')
@@ -255,6 +262,8 @@ bc_json_check_tokens (const char *text, gsize len, GError **error)
         ok = unexpected (&lx, error);
       if (!ok)
         return FALSE;
+      /* a string, number or word alone is the whole value */
+      lx.done = lx.done || (lx.depth == 0 && strchr ("{}[]:,", c) == NULL);
     }
   return TRUE;
 }

@@ -17,7 +17,11 @@
  * "not JSON: ..." with the byte offset, or for an integer out of range
  * "PATH: N is out of range (...)", PATH the member as the recording's
  * reader names it (domains[0].in.balloon.current_kib).  The structure
- * (balanced brackets, commas) is json-glib's to check.  Nesting deeper
+ * (balanced brackets, commas) is json-glib's to check, but for two
+ * things it reads wrong, refused here: a second value after the first
+ * ("{...} {...}", of which json-glib keeps the first and drops the rest
+ * unread) and \u0000 in a string (json-glib cuts the string there, so
+ * "name\u0000x" would read as the member "name").  Nesting deeper
  * than BC_JSON_DEPTH_MAX is refused. */
 gboolean bc_json_check_tokens (const char *text, gsize len, GError **error);
 

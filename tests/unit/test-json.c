@@ -192,6 +192,7 @@ test_tokens (void)
     "{\"s\":\"\\\" \\\\ \\/ \\b \\f \\n \\r \\t \\u00e9 \\u001B\"}",
     "{\"x\":9223372036854775807,\"y\":-9223372036854775808}",
     "{\"\xc3\xa9t\xc3\xa9\":\"caf\xc3\xa9\"}",
+    "{\"a\":[{}, [], {\"b\":{}}]} \r\n", "1", "\"x\"\n", "{\"s\":\"\\u0001\\u0100\\u0010\"}",
   };
   static const struct { const char *text, *error; } bad[] = {
     { "{\"a\":0x10}", "not JSON: 0x10 at byte 6 is not a JSON number" },
@@ -216,6 +217,17 @@ test_tokens (void)
       "a.b[1].c[2]: 18446744073709551616 is out of range (-9223372036854775808..9223372036854775807)" },
     { "[1,2,99999999999999999999]", "[2]: 99999999999999999999 is out of range (-9223372036854775808..9223372036854775807)" },
     { "99999999999999999999", "the line: 99999999999999999999 is out of range (-9223372036854775808..9223372036854775807)" },
+    /* json-glib ends a string at \u0000: "a\u0000b" reads as "a" */
+    { "{\"a\\u0000b\":1}", "not JSON: an escaped NUL in a string at byte 4" },
+    { "{\"a\":\"vm\\u0000x\"}", "not JSON: an escaped NUL in a string at byte 9" },
+    /* json-glib keeps the first value and drops the rest */
+    { "{\"a\":1} {\"a\":2}", "not JSON: a second value at byte 9" },
+    { "{\"a\":1}{}", "not JSON: a second value at byte 8" },
+    { "[1]\n[2]", "not JSON: a second value at byte 5" },
+    { "{\"a\":[{}]} \"x\"", "not JSON: a second value at byte 12" },
+    { "\"x\" \"y\"", "not JSON: a second value at byte 5" },
+    { "1 {}", "not JSON: a second value at byte 3" },
+    { "true false", "not JSON: a second value at byte 6" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (good); i++)

@@ -423,6 +423,11 @@ static const Bad bads[] = {
     "the member \"block_kib\" given twice in one object" },
   { "twice-line", "\"format\":2", "\"format\":2,\"format\":2", "the member \"format\" given twice in one object" },
   { "depth", "\"format\":2", "\"format\":2,\"x\":[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]", "nested deeper than 16" },
+  /* json-glib ends a string at \u0000: "name\u0000x" read as "name" */
+  { "nul-key", "\"name\":", "\"name\\u0000x\":", "not JSON: an escaped NUL in a string at byte *" },
+  { "nul-value", "\"name\":\"", "\"name\":\"vm\\u0000", "not JSON: an escaped NUL in a string at byte *" },
+  { "nul-device", "\"memory_device\":\"virtio-mem\"", "\"memory_device\":\"virtio-mem\\u0000x\"",
+    "not JSON: an escaped NUL in a string at byte *" },
 };
 
 static char *
@@ -453,6 +458,35 @@ test_refused (gconstpointer data)
   g_assert_true (g_pattern_match_simple (b->error, error->message));
   g_assert_cmpuint (back.n, ==, 0);
   g_assert_null (back.domains);
+}
+
+/* Two passes on one line (a newline lost between them), or a pass and
+ * anything after it: json-glib read the first and dropped the rest
+ * unread, so the line was replayed as the first alone. */
+static void
+test_second_value (void)
+{
+  static const char *const after[] = { "", " ", "\t", "\n" };
+  static const char *const second[] = { NULL, "{}", "[]", "[1]", "\"x\"", "1", "true" };
+  BcRecordPass p, back;
+  BcRecordDomain d;
+  g_autofree char *good = NULL;
+
+  fill_pass (&p, &d);
+  good = bc_record_to_json (&p);
+  for (guint i = 0; i < G_N_ELEMENTS (after); i++)
+    for (guint j = 0; j < G_N_ELEMENTS (second); j++)
+      {
+        g_autoptr (GError) error = NULL;
+        g_autofree char *line = g_strconcat (good, after[i], second[j] ? second[j] : good, NULL);
+        g_autofree char *want = g_strdup_printf ("not JSON: a second value at byte %zu", strlen (good) + strlen (after[i]) + 1);
+
+        g_test_message ("after %u, second %u", i, j);
+        g_assert_false (bc_record_from_json (line, strlen (line), &back, &error));
+        g_assert_error (error, BC_ERROR, BC_ERROR_RECORD);
+        g_assert_cmpstr (error->message, ==, want);
+        g_assert_null (back.domains);
+      }
 }
 
 static void
@@ -988,6 +1022,7 @@ main (int argc, char **argv)
   g_test_add_func ("/record/refused/nul", test_nul);
   g_test_add_func ("/record/refused/empty", test_empty);
   g_test_add_func ("/record/refused/too-long", test_too_long);
+  g_test_add_func ("/record/refused/second-value", test_second_value);
   g_test_add_func ("/record/mode-action", test_mode_action);
   g_test_add_data_func ("/replay/exact", GINT_TO_POINTER (FALSE), test_replay_exact);
   g_test_add_data_func ("/replay/exact-dry-run", GINT_TO_POINTER (TRUE), test_replay_exact);
