@@ -112,7 +112,7 @@ grow (BcMargin *st, const BcMarginParams *p, gint64 demand_kib, gint64 now_ms, g
   set_margin (st, p, st->margin_kib + by, BC_STATE_UP);
   st->grown_kib = by;
   st->hold_until_ms = now_ms + MAX (st->hold_ms, BC_ADAPTIVE_HOLD_MS);
-  g_snprintf (st->reason, sizeof st->reason, "UP: refaults or new cache %" G_GINT64_FORMAT " MiB, margin +%" G_GINT64_FORMAT " MiB",
+  g_snprintf (st->reason, sizeof st->reason, "UP: refaults, new cache or first reads %" G_GINT64_FORMAT " MiB, margin +%" G_GINT64_FORMAT " MiB",
               demand_kib / 1024, by / 1024);
 }
 
@@ -142,6 +142,27 @@ probe_down (BcMargin *st, const BcMarginParams *p, const BcMarginSample *s, gint
               edge ? " (near where refaults began)" : "");
 }
 
+/* Reads that neither refaulted nor grew the cache replaced cached pages:
+ * a working set read for the first time into a guest with no room left
+ * (no page refaults before it is read twice, so refaults show seconds
+ * later).  They may as well be a stream read once, so what they grow is a
+ * credit of FIRST_READ_KIB, spent as it grows and refilled only on a tick
+ * on which the guest reads little: a stream gets it once, not every tick. */
+static gint64
+first_reads (BcMargin *st, const BcMarginParams *p, const BcMarginDelta *d, gint64 refaults, gint64 since_ms)
+{
+  gint64 reads = d->have_read ? MIN (d->read, BC_ADAPTIVE_REFAULTS_MAX_KIB) : 0;
+  gint64 first = reads - refaults - MAX (d->cached, 0);
+  gint64 threshold = per_tick (p->threshold_kib, since_ms);
+  gint64 credit = CLAMP (st->read_credit_kib, 0, BC_ADAPTIVE_FIRST_READ_KIB);
+
+  if (d->have_read && reads <= threshold)
+    credit = BC_ADAPTIVE_FIRST_READ_KIB;
+  first = first > threshold ? MIN (first, credit) : 0;
+  st->read_credit_kib = credit - first;
+  return first;
+}
+
 void
 bc_adaptive_tick (BcMargin *st, const BcMarginParams *p, const BcMarginDelta *d,
                   const BcMarginSample *now, gint64 now_ms, gint64 since_ms)
@@ -156,11 +177,12 @@ bc_adaptive_tick (BcMargin *st, const BcMarginParams *p, const BcMarginDelta *d,
   gint64 new_cache = beyond > per_tick (p->threshold_kib, since_ms) ? beyond : 0;
 
   gint64 tol = tolerance (now->cached_kib, since_ms);
+  gint64 first = first_reads (st, p, d, refaults, since_ms);
 
   st->grown_kib = 0;
   st->refault_rate_kib = refaults * 1000 / CLAMP (since_ms, 1, 60000);
-  if (refaults > tol || new_cache > 0)
-    grow (st, p, MAX (boosted (refaults, tol), new_cache), now_ms, since_ms);
+  if (refaults > tol || new_cache > 0 || first > 0)
+    grow (st, p, MAX (MAX (boosted (refaults, tol), new_cache), first), now_ms, since_ms);
   else if (now_ms < st->hold_until_ms)
     {
       st->state = BC_STATE_UP;

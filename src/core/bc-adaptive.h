@@ -19,6 +19,13 @@
  *          started doubles the hold, up to HOLD_MAX_MS: once a probe has
  *          found the working set's edge, the guest is probed less and less
  *          often instead of saw-toothing through it.
+ *          Before refaults can show (a page refaults only when read a
+ *          second time), a guest with no room left that reads from its
+ *          disks more than its cache grew and its refaults account for is
+ *          replacing its cache with a new working set: those first reads
+ *          grow it too, up to FIRST_READ_KIB, refilled only on a tick on
+ *          which it reads less than threshold_kib (a stream read once gets
+ *          that much once, not every tick).
  * Quiet:
  *   probe  down by the cold part of the guest's memory: a quarter a second
  *          of its inactive file cache plus its free memory beyond
@@ -51,6 +58,7 @@
 #define BC_ADAPTIVE_BOOST_DIV 8
 #define BC_ADAPTIVE_BOOST_MAX 4
 #define BC_ADAPTIVE_COLD_REFAULTS 4
+#define BC_ADAPTIVE_FIRST_READ_KIB (64 * 1024)
 #define BC_ADAPTIVE_REFAULTS_MAX_KIB ((gint64) 1 << 36)
 
 /* The policy table's tick: adaptive's law on refault figures, the

@@ -79,6 +79,7 @@ fill_figures (BcDecision *d, BcMarginSample *s, const BcBalloonFigures *balloon,
       s->have_active_file = TRUE;
       s->have_refault = guest->have_vmstat && guest->vmstat.have_refault;
       s->refault_file_kib = MIN (guest->vmstat.refault_file, G_MAXUINT64 / PAGE_KIB) * PAGE_KIB;
+      s->read_kib = s->have_refault ? guest->vmstat.pgpgin_kib : 0;
       s->free_kib = mi->mem_free_kib;
       s->at_ms = guest->at_ms;
     }

@@ -45,6 +45,9 @@ delta_between (const BcMarginSample *a, const BcMarginSample *b)
   d.have_turnover = a->have_refault && b->have_refault;
   if (d.have_turnover && b->refault_file_kib >= a->refault_file_kib)
     d.turnover = (gint64) MIN (b->refault_file_kib - a->refault_file_kib, (guint64) G_MAXINT64);
+  d.have_read = d.have_turnover && a->read_kib > 0 && b->read_kib >= a->read_kib;
+  if (d.have_read)
+    d.read = (gint64) MIN (b->read_kib - a->read_kib, (guint64) G_MAXINT64);
   return d;
 }
 

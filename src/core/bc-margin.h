@@ -37,6 +37,9 @@ typedef struct {
   guint64 active_file_kib;   /* valid if have_active_file */
   guint64 inactive_file_kib; /* valid if have_active_file */
   guint64 refault_file_kib;  /* cumulative, valid if have_refault */
+  guint64 read_kib;          /* cumulative KiB read from disks (pgpgin),
+                                valid if have_refault; 0: not known (a
+                                recording made before it) */
   gboolean have_active_file; /* FALSE when only balloon figures are known */
   gboolean have_refault;
   gint64 at_ms;              /* when the figures were read (0: unknown) */
@@ -62,6 +65,7 @@ typedef struct {
   gint64 grown_kib;       /* adaptive: the last tick's growth */
   gint64 hold_ms;         /* adaptive: the hold after the last growth */
   gint64 refault_rate_kib; /* adaptive: KiB refaulted a second, last tick */
+  gint64 read_credit_kib;  /* adaptive: growth first reads may still make */
   char reason[96]; /* why the last tick did what it did */
 } BcMargin;
 
@@ -71,8 +75,10 @@ typedef struct {
   gint64 cached;
   gint64 active;
   gint64 turnover;     /* KiB of file pages refaulted */
+  gint64 read;         /* KiB read from disks, valid if have_read */
   gboolean have_active;
   gboolean have_turnover;
+  gboolean have_read;
 } BcMarginDelta;
 
 const char *bc_policy_to_string (BcPolicy policy);

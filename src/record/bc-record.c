@@ -27,6 +27,7 @@
 #define ENUM(s, f, names) FIELD (s, f, F_ENUM, 0, 0, G_N_ELEMENTS (names), names)
 /* fields added later, 0 when a recording lacks them */
 #define KIB_LATER(s, f) { #f, F_U64, G_STRUCT_OFFSET (s, f), 0, 0, BC_RECORD_KIB_MAX, NULL, TRUE }
+#define COUNTER_LATER(s, f) { #f, F_U64, G_STRUCT_OFFSET (s, f), 0, 0, BC_RECORD_COUNTER_MAX, NULL, TRUE }
 #define SKIB_LATER(s, f) { #f, F_I64, G_STRUCT_OFFSET (s, f), -SKIB_MAX, SKIB_MAX, 0, NULL, TRUE }
 #define MS_LATER(s, f) { #f, F_I64, G_STRUCT_OFFSET (s, f), -1, BC_RECORD_MS_MAX, 0, NULL, TRUE }
 /* a member of a member, recorded under a name of its own */
@@ -66,6 +67,7 @@ static const Field sample_fields[] = {
   KIB (BcMarginSample, cached_kib), KIB (BcMarginSample, active_file_kib),
   KIB_LATER (BcMarginSample, inactive_file_kib),
   FIELD (BcMarginSample, refault_file_kib, F_U64, 0, 0, G_MAXUINT64, NULL),
+  COUNTER_LATER (BcMarginSample, read_kib),
   BOOL (BcMarginSample, have_active_file), BOOL (BcMarginSample, have_refault), MS (BcMarginSample, at_ms),
   KIB (BcMarginSample, size_kib), KIB (BcMarginSample, max_kib), KIB (BcMarginSample, free_kib),
   KIB (BcMarginSample, committed_kib), FIELD (BcMarginSample, host_free_bp, F_UINT, 0, 0, 10000, NULL), END
@@ -75,7 +77,7 @@ static const Field margin_fields[] = {
   BOOL (BcMargin, have_prev), OBJECT (BcMargin, prev, sample_fields),
   SKIB (BcMargin, shrink_step_kib), MS (BcMargin, hold_until_ms), SKIB (BcMargin, edge_kib),
   MS (BcMargin, edge_at_ms), SKIB (BcMargin, grown_kib),
-  MS_LATER (BcMargin, hold_ms), SKIB_LATER (BcMargin, refault_rate_kib),
+  MS_LATER (BcMargin, hold_ms), SKIB_LATER (BcMargin, refault_rate_kib), SKIB_LATER (BcMargin, read_credit_kib),
   FIELD (BcMargin, reason, F_TEXT, 0, 0, sizeof ((BcMargin *) 0)->reason, NULL), END
 };
 static const Field input_fields[] = {

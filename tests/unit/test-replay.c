@@ -41,7 +41,11 @@ fill_input (BcPassInput *in)
   in->carry.margin.margin_kib = -(gint64) BC_RECORD_KIB_MAX;
   in->carry.margin.last_tick_ms = -1;
   in->carry.margin.have_prev = TRUE;
-  in->carry.margin.prev = (BcMarginSample) { 41, 42, 48, G_MAXUINT64, TRUE, TRUE, 43, 44, 45, 46, 47, 10000 };
+  in->carry.margin.prev = (BcMarginSample) { .cached_kib = 41, .active_file_kib = 42, .inactive_file_kib = 48,
+                                              .refault_file_kib = G_MAXUINT64, .read_kib = BC_RECORD_COUNTER_MAX,
+                                              .have_active_file = TRUE, .have_refault = TRUE, .at_ms = 43,
+                                              .size_kib = 44, .max_kib = 45, .free_kib = 46, .committed_kib = 47,
+                                              .host_free_bp = 10000 };
   in->carry.margin.shrink_step_kib = -51;
   in->carry.margin.hold_until_ms = 52;
   in->carry.margin.edge_kib = (gint64) BC_RECORD_KIB_MAX;
@@ -49,6 +53,7 @@ fill_input (BcPassInput *in)
   in->carry.margin.grown_kib = -54;
   in->carry.margin.hold_ms = 55;
   in->carry.margin.refault_rate_kib = -56;
+  in->carry.margin.read_credit_kib = -57;
   memset (in->carry.margin.reason, 'r', sizeof in->carry.margin.reason - 1);
   in->carry.requested_kib = 61;
   in->carry.requested_at_ms = 62;
@@ -277,8 +282,9 @@ static void
 test_struct_sizes (void)
 {
 #if defined(__x86_64__)
-  /* plugged: from the domain's "memory_device" */
-  g_assert_cmpuint (sizeof (BcPassInput), ==, 552);
+  /* plugged: from the domain's "memory_device"; the margin's read_kib and
+   * read_credit_kib: read as 0 from a recording without them */
+  g_assert_cmpuint (sizeof (BcPassInput), ==, 568);
   /* from_file (not a setting) and domain_memory_device (what sizes a
    * domain, which the pass does not read): not recorded */
   g_assert_cmpuint (sizeof (BcConfig), ==, 504);
