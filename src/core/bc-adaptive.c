@@ -145,21 +145,26 @@ probe_down (BcMargin *st, const BcMarginParams *p, const BcMarginSample *s, gint
 /* Reads that neither refaulted nor grew the cache replaced cached pages:
  * a working set read for the first time into a guest with no room left
  * (no page refaults before it is read twice, so refaults show seconds
- * later).  They may as well be a stream read once, so what they grow is a
- * credit of FIRST_READ_KIB, spent as it grows and refilled only on a tick
- * on which the guest reads little: a stream gets it once, not every tick. */
+ * later).  They may as well be a stream read once, or a reader's bursts,
+ * so what they grow is a credit of FIRST_READ_KIB, spent as it grows and
+ * whole again only FIRST_READ_REFILL_MS after the last tick that showed
+ * first reads: a guest idle for that long that starts reading a new
+ * working set gets it; a stream, or bursts closer together, get it once. */
 static gint64
-first_reads (BcMargin *st, const BcMarginParams *p, const BcMarginDelta *d, gint64 refaults, gint64 since_ms)
+first_reads (BcMargin *st, const BcMarginParams *p, const BcMarginDelta *d, gint64 refaults,
+             gint64 now_ms, gint64 since_ms)
 {
   gint64 reads = d->have_read ? MIN (d->read, BC_ADAPTIVE_REFAULTS_MAX_KIB) : 0;
   gint64 first = reads - refaults - MAX (d->cached, 0);
-  gint64 threshold = per_tick (p->threshold_kib, since_ms);
   gint64 credit = CLAMP (st->read_credit_kib, 0, BC_ADAPTIVE_FIRST_READ_KIB);
 
-  if (d->have_read && reads <= threshold)
+  if (first <= per_tick (p->threshold_kib, since_ms))
+    return 0;
+  if (st->first_read_at_ms == 0 || now_ms - st->first_read_at_ms >= BC_ADAPTIVE_FIRST_READ_REFILL_MS)
     credit = BC_ADAPTIVE_FIRST_READ_KIB;
-  first = first > threshold ? MIN (first, credit) : 0;
+  first = MIN (first, credit);
   st->read_credit_kib = credit - first;
+  st->first_read_at_ms = now_ms;
   return first;
 }
 
@@ -177,7 +182,7 @@ bc_adaptive_tick (BcMargin *st, const BcMarginParams *p, const BcMarginDelta *d,
   gint64 new_cache = beyond > per_tick (p->threshold_kib, since_ms) ? beyond : 0;
 
   gint64 tol = tolerance (now->cached_kib, since_ms);
-  gint64 first = first_reads (st, p, d, refaults, since_ms);
+  gint64 first = first_reads (st, p, d, refaults, now_ms, since_ms);
 
   st->grown_kib = 0;
   st->refault_rate_kib = refaults * 1000 / CLAMP (since_ms, 1, 60000);
@@ -227,7 +232,7 @@ bc_adaptive_cold_kib (const BcMargin *st, guint64 cached_kib, guint64 inactive_f
 {
   if (!bc_adaptive_quiet (st, cached_kib))
     return 0;
-  return bc_adaptive_cold_cache_kib (inactive_file_kib);
+  return inactive_file_kib / 4;
 }
 
 void

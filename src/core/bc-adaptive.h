@@ -23,9 +23,10 @@
  *          second time), a guest with no room left that reads from its
  *          disks more than its cache grew and its refaults account for is
  *          replacing its cache with a new working set: those first reads
- *          grow it too, up to FIRST_READ_KIB, refilled only on a tick on
- *          which it reads less than threshold_kib (a stream read once gets
- *          that much once, not every tick).
+ *          grow it too, up to FIRST_READ_KIB, whole again only
+ *          FIRST_READ_REFILL_MS after the last tick that showed first
+ *          reads (a stream read once, or a reader's bursts, get that much
+ *          once, not every tick or burst).
  * Quiet:
  *   probe  down by the cold part of the guest's memory: a quarter a second
  *          of its inactive file cache plus its free memory beyond
@@ -59,6 +60,7 @@
 #define BC_ADAPTIVE_BOOST_MAX 4
 #define BC_ADAPTIVE_COLD_REFAULTS 4
 #define BC_ADAPTIVE_FIRST_READ_KIB (64 * 1024)
+#define BC_ADAPTIVE_FIRST_READ_REFILL_MS 30000
 #define BC_ADAPTIVE_REFAULTS_MAX_KIB ((gint64) 1 << 36)
 
 /* The policy table's tick: adaptive's law on refault figures, the
@@ -77,14 +79,19 @@ void bc_adaptive_unwind (BcMargin *st, const BcMarginParams *p, guint64 granted_
  * margin the guest has anyway: the margin is raised to floor - committed,
  * never above the margin's max. */
 void bc_adaptive_raise (BcMargin *st, const BcMarginParams *p, guint64 floor_kib, guint64 committed_kib);
-/* Under contention, what the arbiter takes first (ESXi's idle memory tax
- * at 75 %): three quarters of the inactive file cache of a guest that is
+/* Under contention, what the arbiter takes first in a pass (ESXi's idle
+ * memory tax): a quarter of the inactive file cache of a guest that is
  * probing down, or holding with refaults that are a trickle (at most
  * COLD_REFAULTS times the tolerance a second: a new working set's last
  * first reads, not a shortage); nothing of a guest that grew on its last
- * tick or refaults more. */
+ * tick or refaults more.  A quarter a pass is the pace of the guest's own
+ * probe: a guest whose inactive list still holds pages it reads (a new
+ * working set read once, not yet promoted) refaults within a pass or two
+ * and is no longer quiet, before it has been taken below what it reads;
+ * a quiet one gives its cold cache in a few passes. */
 guint64 bc_adaptive_cold_kib (const BcMargin *st, guint64 cached_kib, guint64 inactive_file_kib);
-/* Three quarters of an inactive file cache: what "cold" takes of it. */
+/* Three quarters of an inactive file cache: what a quiet guest gives of
+ * it within a few passes, the reclaimable room (bc-room.h). */
 guint64 bc_adaptive_cold_cache_kib (guint64 inactive_file_kib);
 /* Free memory beyond BC_ADAPTIVE_FREE_KEEP_KIB, which the kernel keeps. */
 guint64 bc_adaptive_spare_free_kib (guint64 free_kib);

@@ -66,6 +66,7 @@ typedef struct {
   gint64 hold_ms;         /* adaptive: the hold after the last growth */
   gint64 refault_rate_kib; /* adaptive: KiB refaulted a second, last tick */
   gint64 read_credit_kib;  /* adaptive: growth first reads may still make */
+  gint64 first_read_at_ms; /* adaptive: the last tick with first reads (0 = never) */
   char reason[96]; /* why the last tick did what it did */
 } BcMargin;
 

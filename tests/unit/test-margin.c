@@ -159,15 +159,15 @@ static const Trace traces[] = {
   /* adaptive: a full guest reading more from its disk than its cache grew
      and its refaults account for (a new working set read for the first
      time: no page refaults before its second read) grows by those first
-     reads, up to a credit of 64 MiB, refilled on a tick that reads at most
-     the 4 MiB threshold; spent, it holds, then probes */
+     reads, up to a credit of 64 MiB; spent, it holds, then probes, and a
+     quiet second does not make it whole again (adaptive-first-reads-refill) */
   { "adaptive/first-reads", BC_POLICY_ADAPTIVE, UP,
     { { 100, 50, 0, UP, 128, 0, 0, 1000 }, { 100, 50, 0, DOWN, 127, 0, 0, 1002 },
       { 100, 50, 0, UP, 167, 0, 0, 1042 }, { 100, 50, 0, UP, 191, 0, 0, 1082 },
       { 100, 50, 0, UP, 191, 0, 0, 1122 }, { 100, 50, 0, UP, 191, 0, 0, 1162 },
       { 100, 50, 0, UP, 191, 0, 0, 1202 }, { 100, 50, 0, UP, 191, 0, 0, 1242 },
       { 100, 50, 0, DOWN, 190, 0, 0, 1282 }, { 100, 50, 0, DOWN, 189, 0, 0, 1284 },
-      { 100, 50, 0, UP, 229, 0, 0, 1324 } }, 11, 1000 },
+      { 100, 50, 0, DOWN, 188, 0, 0, 1324 } }, 11, 1000 },
   /* adaptive: reads the cache grew by are no first reads (the cache
      filling what the last growth gave: it holds), nor reads that
      refaulted (they grow by the refault law, 40 MiB/s on a 1000 MiB cache
@@ -311,10 +311,10 @@ test_adaptive_raise (void)
   g_assert_cmpint (st.margin_kib, ==, params.max_kib);
 }
 
-/* adaptive: the cold claim the arbiter takes first: 3/4 of the inactive
- * file cache while probing down or refaulting a trickle (a 200 MiB cache
- * tolerates 400 KiB/s; a trickle is up to 4 x that), nothing when
- * refaulting more */
+/* adaptive: the cold claim the arbiter takes first in a pass: a quarter
+ * of the inactive file cache (the pace of the guest's own probe) while
+ * probing down or refaulting a trickle (a 200 MiB cache tolerates
+ * 400 KiB/s; a trickle is up to 4 x that), nothing when refaulting more */
 static void
 test_adaptive_cold (void)
 {
@@ -323,11 +323,11 @@ test_adaptive_cold (void)
   bc_margin_init (&st, &params);
   st.state = BC_STATE_DOWN;
   st.refault_rate_kib = 10 * MIB;
-  g_assert_cmpuint (bc_adaptive_cold_kib (&st, 200 * MIB, 80 * MIB), ==, 60 * MIB);
+  g_assert_cmpuint (bc_adaptive_cold_kib (&st, 200 * MIB, 80 * MIB), ==, 20 * MIB);
   st.state = BC_STATE_UP;
   g_assert_cmpuint (bc_adaptive_cold_kib (&st, 200 * MIB, 80 * MIB), ==, 0);
   st.refault_rate_kib = 1600;
-  g_assert_cmpuint (bc_adaptive_cold_kib (&st, 200 * MIB, 80 * MIB), ==, 60 * MIB);
+  g_assert_cmpuint (bc_adaptive_cold_kib (&st, 200 * MIB, 80 * MIB), ==, 20 * MIB);
   st.refault_rate_kib = 1700;
   g_assert_cmpuint (bc_adaptive_cold_kib (&st, 200 * MIB, 80 * MIB), ==, 0);
   /* a guest that just grew (a new working set read for the first time
@@ -420,6 +420,57 @@ test_adaptive_stream (void)
                   peak / MIB, st.margin_kib / MIB);
   g_assert_cmpint (peak, <=, 196 * MIB + BC_ADAPTIVE_FIRST_READ_KIB);
   g_assert_cmpint (st.margin_kib, ==, params.min_kib);
+}
+
+/* One second of a full guest (cache 100 MiB, flat) that reads read_mib
+ * from its disk, none of it refaults. */
+static void
+read_tick (BcMargin *st, guint64 *read_mib, gint64 reads_mib, gint64 now_ms)
+{
+  BcMarginSample s = refault_sample (100, 0);
+
+  *read_mib += (guint64) reads_mib;
+  s.read_kib = *read_mib * MIB;
+  s.at_ms = now_ms;
+  bc_margin_tick (st, &params, BC_POLICY_ADAPTIVE, &s, now_ms);
+}
+
+/* adaptive: first reads get their 64 MiB credit once an episode: a reader
+ * bursting 60 MiB every other second for two minutes grows by 64 MiB
+ * (and the 8 MiB headroom of a growth after a probe), not by a burst each
+ * time; 30 s without first reads make it whole again. */
+static void
+test_adaptive_first_reads_refill (void)
+{
+  BcMargin st;
+  guint64 read = 1000;
+  gint64 t = 1000, peak = 0;
+
+  bc_margin_init (&st, &params);
+  read_tick (&st, &read, 0, t);
+  for (int i = 0; i < 120; i++)
+    {
+      t += 1000;
+      read_tick (&st, &read, i % 2 ? 60 : 0, t);
+      peak = MAX (peak, st.margin_kib);
+    }
+  g_test_message ("bursts: peak margin %" G_GINT64_FORMAT " MiB", peak / MIB);
+  g_assert_cmpint (peak, <=, params.initial_kib + BC_ADAPTIVE_FIRST_READ_KIB + BC_ADAPTIVE_HEADROOM_KIB);
+  /* 30 s after the last first reads, not sooner, the credit is whole (and
+     first reads seen without it start the 30 s again) */
+  for (int round = 0; round < 2; round++)
+    {
+      gint64 before;
+
+      for (int i = 0; i < 28 + round; i++)
+        read_tick (&st, &read, 0, t += 1000);
+      before = st.margin_kib;
+      read_tick (&st, &read, 40, t += 1000);
+      if (round == 0)
+        g_assert_cmpint (st.margin_kib, <=, before);
+      else
+        g_assert_cmpint (st.margin_kib, ==, before + 40 * MIB);
+    }
 }
 
 /* adaptive: hostile counters keep the margin within its bounds */
@@ -563,6 +614,7 @@ main (int argc, char **argv)
   g_test_add_func ("/margin/adaptive-backoff", test_adaptive_backoff);
   g_test_add_func ("/margin/adaptive-short-ticks", test_adaptive_short_ticks);
   g_test_add_func ("/margin/adaptive-stream", test_adaptive_stream);
+  g_test_add_func ("/margin/adaptive-first-reads-refill", test_adaptive_first_reads_refill);
   g_test_add_func ("/margin/adaptive-hostile", test_adaptive_hostile);
   g_test_add_func ("/margin/source-change", test_source_change_rebaselines);
   g_test_add_func ("/margin/init-clamps", test_init_clamps);

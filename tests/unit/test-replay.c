@@ -54,6 +54,7 @@ fill_input (BcPassInput *in)
   in->carry.margin.hold_ms = 55;
   in->carry.margin.refault_rate_kib = -56;
   in->carry.margin.read_credit_kib = -57;
+  in->carry.margin.first_read_at_ms = 58;
   memset (in->carry.margin.reason, 'r', sizeof in->carry.margin.reason - 1);
   in->carry.requested_kib = 61;
   in->carry.requested_at_ms = 62;
@@ -282,9 +283,10 @@ static void
 test_struct_sizes (void)
 {
 #if defined(__x86_64__)
-  /* plugged: from the domain's "memory_device"; the margin's read_kib and
-   * read_credit_kib: read as 0 from a recording without them */
-  g_assert_cmpuint (sizeof (BcPassInput), ==, 568);
+  /* plugged: from the domain's "memory_device"; the margin's read_kib,
+   * read_credit_kib and first_read_at_ms: read as 0 from a recording
+   * without them */
+  g_assert_cmpuint (sizeof (BcPassInput), ==, 576);
   /* from_file (not a setting) and domain_memory_device (what sizes a
    * domain, which the pass does not read): not recorded */
   g_assert_cmpuint (sizeof (BcConfig), ==, 504);
