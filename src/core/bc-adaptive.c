@@ -123,10 +123,16 @@ grow (BcMargin *st, const BcMarginParams *p, gint64 demand_kib, gint64 now_ms, g
  * rate, at most EDGE_ZONE_KIB / 4, so a step stays well inside the edge
  * zone, the next growth starts within it and the hold doubles. */
 static gint64
+least_rate (guint64 cached_kib, gint64 top)
+{
+  return MIN (MAX (BC_ADAPTIVE_PROBE_MIN_KIB, (gint64) MIN (cached_kib / 200, (guint64) G_MAXINT32)), top);
+}
+
+static gint64
 probe_rate (const BcMarginParams *p, const BcMarginSample *s, gboolean edge)
 {
   gint64 top = MAX (p->down_step_kib / 2, BC_ADAPTIVE_PROBE_MIN_KIB);
-  gint64 floor_rate = MIN (MAX (BC_ADAPTIVE_PROBE_MIN_KIB, (gint64) MIN (s->cached_kib / 200, (guint64) G_MAXINT32)), top);
+  gint64 floor_rate = least_rate (s->cached_kib, top);
 
   return edge ? MIN (floor_rate, BC_ADAPTIVE_EDGE_ZONE_KIB / 4) : CLAMP (cold_kib (s) / 4, floor_rate, top);
 }
@@ -228,11 +234,16 @@ bc_adaptive_quiet (const BcMargin *st, guint64 cached_kib)
 }
 
 guint64
-bc_adaptive_cold_kib (const BcMargin *st, guint64 cached_kib, guint64 inactive_file_kib)
+bc_adaptive_cold_kib (const BcMargin *st, guint64 cached_kib, guint64 inactive_file_kib, gint64 now_ms,
+                      gint64 pass_ms)
 {
+  gint64 rate = (gint64) MIN (inactive_file_kib / 4, (guint64) G_MAXINT32 * 1024);
+
   if (!bc_adaptive_quiet (st, cached_kib))
     return 0;
-  return inactive_file_kib / 4;
+  if (near_edge (st, now_ms))
+    rate = MIN (rate, MIN (least_rate (cached_kib, G_MAXINT64), BC_ADAPTIVE_EDGE_ZONE_KIB / 4));
+  return (guint64) per_tick (rate, pass_ms);
 }
 
 void

@@ -79,17 +79,21 @@ void bc_adaptive_unwind (BcMargin *st, const BcMarginParams *p, guint64 granted_
  * margin the guest has anyway: the margin is raised to floor - committed,
  * never above the margin's max. */
 void bc_adaptive_raise (BcMargin *st, const BcMarginParams *p, guint64 floor_kib, guint64 committed_kib);
-/* Under contention, what the arbiter takes first in a pass (ESXi's idle
- * memory tax): a quarter of the inactive file cache of a guest that is
- * probing down, or holding with refaults that are a trickle (at most
- * COLD_REFAULTS times the tolerance a second: a new working set's last
- * first reads, not a shortage); nothing of a guest that grew on its last
- * tick or refaults more.  A quarter a pass is the pace of the guest's own
- * probe: a guest whose inactive list still holds pages it reads (a new
- * working set read once, not yet promoted) refaults within a pass or two
- * and is no longer quiet, before it has been taken below what it reads;
- * a quiet one gives its cold cache in a few passes. */
-guint64 bc_adaptive_cold_kib (const BcMargin *st, guint64 cached_kib, guint64 inactive_file_kib);
+/* Under contention, what the arbiter takes first in a pass of pass_ms
+ * (ESXi's idle memory tax): a quarter a second of the inactive file cache
+ * of a guest that is probing down, or holding with refaults that are a
+ * trickle (at most COLD_REFAULTS times the tolerance a second: a new
+ * working set's last first reads, not a shortage); nothing of a guest
+ * that grew on its last tick or refaults more; within EDGE_ZONE_KIB of
+ * where its refaults last began, no more than its own probe's least rate
+ * there.  The pace of the guest's own probe: a guest whose inactive list
+ * still holds pages it reads (a new working set read once, not yet
+ * promoted) refaults within a pass or two and is no longer quiet, before
+ * it is taken far below what it reads, and once it has shown where that
+ * is, it is pressed there as gently as its probe would; a quiet one gives
+ * its cold cache in a few seconds. */
+guint64 bc_adaptive_cold_kib (const BcMargin *st, guint64 cached_kib, guint64 inactive_file_kib, gint64 now_ms,
+                              gint64 pass_ms);
 /* Three quarters of an inactive file cache: what a quiet guest gives of
  * it within a few passes, the reclaimable room (bc-room.h). */
 guint64 bc_adaptive_cold_cache_kib (guint64 inactive_file_kib);

@@ -186,7 +186,10 @@ cold_kib (const BcPassParams *p, const BcPassOutput *out)
 {
   const BcPolicyOps *ops = bc_policy_ops (p->cfg->policy);
 
-  return ops->cold_kib ? ops->cold_kib (&out->carry.margin, out->decision.cached_kib, out->decision.inactive_file_kib) : 0;
+  if (!ops->cold_kib)
+    return 0;
+  return ops->cold_kib (&out->carry.margin, out->decision.cached_kib, out->decision.inactive_file_kib, p->now_ms,
+                        p->cfg->apply_interval_ms);
 }
 
 BcWeight

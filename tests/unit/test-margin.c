@@ -312,9 +312,12 @@ test_adaptive_raise (void)
 }
 
 /* adaptive: the cold claim the arbiter takes first in a pass: a quarter
- * of the inactive file cache (the pace of the guest's own probe) while
- * probing down or refaulting a trickle (a 200 MiB cache tolerates
- * 400 KiB/s; a trickle is up to 4 x that), nothing when refaulting more */
+ * of the inactive file cache a second (the pace of the guest's own probe)
+ * while probing down or refaulting a trickle (a 200 MiB cache tolerates
+ * 400 KiB/s; a trickle is up to 4 x that), nothing when refaulting more;
+ * near where its refaults last began, its probe's least rate there (1 MiB
+ * a second, 0.5 % of the cache, at most 4) */
+#define NOW 1000000
 static void
 test_adaptive_cold (void)
 {
@@ -323,20 +326,31 @@ test_adaptive_cold (void)
   bc_margin_init (&st, &params);
   st.state = BC_STATE_DOWN;
   st.refault_rate_kib = 10 * MIB;
-  g_assert_cmpuint (bc_adaptive_cold_kib (&st, 200 * MIB, 80 * MIB), ==, 20 * MIB);
+  g_assert_cmpuint (bc_adaptive_cold_kib (&st, 200 * MIB, 80 * MIB, NOW, 1000), ==, 20 * MIB);
   st.state = BC_STATE_UP;
-  g_assert_cmpuint (bc_adaptive_cold_kib (&st, 200 * MIB, 80 * MIB), ==, 0);
+  g_assert_cmpuint (bc_adaptive_cold_kib (&st, 200 * MIB, 80 * MIB, NOW, 1000), ==, 0);
   st.refault_rate_kib = 1600;
-  g_assert_cmpuint (bc_adaptive_cold_kib (&st, 200 * MIB, 80 * MIB), ==, 20 * MIB);
+  g_assert_cmpuint (bc_adaptive_cold_kib (&st, 200 * MIB, 80 * MIB, NOW, 1000), ==, 20 * MIB);
   st.refault_rate_kib = 1700;
-  g_assert_cmpuint (bc_adaptive_cold_kib (&st, 200 * MIB, 80 * MIB), ==, 0);
+  g_assert_cmpuint (bc_adaptive_cold_kib (&st, 200 * MIB, 80 * MIB, NOW, 1000), ==, 0);
   /* a guest that just grew (a new working set read for the first time
      sits on the inactive list) has nothing cold */
   st.refault_rate_kib = 0;
   st.grown_kib = 64 * MIB;
-  g_assert_cmpuint (bc_adaptive_cold_kib (&st, 200 * MIB, 80 * MIB), ==, 0);
+  g_assert_cmpuint (bc_adaptive_cold_kib (&st, 200 * MIB, 80 * MIB, NOW, 1000), ==, 0);
   st.state = BC_STATE_DOWN;
-  g_assert_cmpuint (bc_adaptive_cold_kib (&st, 200 * MIB, 80 * MIB), ==, 0);
+  g_assert_cmpuint (bc_adaptive_cold_kib (&st, 200 * MIB, 80 * MIB, NOW, 1000), ==, 0);
+  /* a pass of half a second takes half */
+  st.grown_kib = 0;
+  g_assert_cmpuint (bc_adaptive_cold_kib (&st, 200 * MIB, 80 * MIB, NOW, 500), ==, 10 * MIB);
+  /* within 16 MiB of the edge found a minute ago: 1 MiB; of a 2000 MiB
+     cache: 4 MiB, not 10; forgotten after 4 minutes */
+  st.edge_kib = st.margin_kib - 8 * MIB;
+  st.edge_at_ms = NOW - 60000;
+  g_assert_cmpuint (bc_adaptive_cold_kib (&st, 200 * MIB, 80 * MIB, NOW, 1000), ==, 1 * MIB);
+  g_assert_cmpuint (bc_adaptive_cold_kib (&st, 2000 * MIB, 80 * MIB, NOW, 1000), ==, 4 * MIB);
+  st.edge_at_ms = NOW - BC_ADAPTIVE_EDGE_MEMORY_MS;
+  g_assert_cmpuint (bc_adaptive_cold_kib (&st, 200 * MIB, 80 * MIB, NOW, 1000), ==, 20 * MIB);
 }
 
 /* A guest whose file cache holds margin - 20 MiB and whose workload reads
