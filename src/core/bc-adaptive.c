@@ -97,23 +97,30 @@ start_growth (BcMargin *st, gint64 now_ms)
   st->edge_at_ms = now_ms;
 }
 
+/* Only refaults say where the working set's edge is: they alone start an
+ * edge (and its headroom: the refaults seen are a tick old, and the next
+ * probe starts above it) and the hold it doubles.  New cache and first
+ * reads hold HOLD_MS, never longer than a hold already running, so a
+ * periodic job's reads cannot keep a guest from its probe for good. */
 static void
-grow (BcMargin *st, const BcMarginParams *p, gint64 demand_kib, gint64 now_ms, gint64 since_ms)
+grow (BcMargin *st, const BcMarginParams *p, gint64 demand_kib, gboolean refaulted, gint64 now_ms, gint64 since_ms)
 {
   gint64 by = MIN (demand_kib, per_tick (p->step_kib, since_ms));
 
-  /* the first growth after a probe clears the edge by a headroom: the
-   * refaults seen are a tick old, and the next probe starts above it */
-  if (st->state == BC_STATE_DOWN || st->edge_at_ms == 0)
+  if (refaulted && (st->state == BC_STATE_DOWN || st->edge_at_ms == 0))
     {
       start_growth (st, now_ms);
       by = MAX (by, MIN (BC_ADAPTIVE_HEADROOM_KIB, p->step_kib));
     }
+  if (refaulted)
+    st->hold_until_ms = now_ms + MAX (st->hold_ms, BC_ADAPTIVE_HOLD_MS);
+  else
+    st->hold_until_ms = MAX (st->hold_until_ms, now_ms + BC_ADAPTIVE_HOLD_MS);
+  by = MAX (MIN (by, p->max_kib - MIN (st->margin_kib, p->max_kib)), 0);
   set_margin (st, p, st->margin_kib + by, BC_STATE_UP);
   st->grown_kib = by;
-  st->hold_until_ms = now_ms + MAX (st->hold_ms, BC_ADAPTIVE_HOLD_MS);
-  g_snprintf (st->reason, sizeof st->reason, "UP: refaults, new cache or first reads %" G_GINT64_FORMAT " MiB, margin +%" G_GINT64_FORMAT " MiB",
-              demand_kib / 1024, by / 1024);
+  g_snprintf (st->reason, sizeof st->reason, "UP: %s %" G_GINT64_FORMAT " MiB, margin +%" G_GINT64_FORMAT " MiB",
+              refaulted ? "refaults" : "new cache or first reads", demand_kib / 1024, by / 1024);
 }
 
 /* The probe's rate (KiB/s): a quarter of the guest's cold memory a
@@ -143,35 +150,54 @@ probe_down (BcMargin *st, const BcMarginParams *p, const BcMarginSample *s, gint
   gboolean edge = near_edge (st, now_ms);
   gint64 by = per_tick (probe_rate (p, s, edge), since_ms);
 
+  gint64 before = st->margin_kib;
+
   set_margin (st, p, st->margin_kib - by, BC_STATE_DOWN);
+  st->read_owed_kib = MAX (MIN (st->read_owed_kib, BC_ADAPTIVE_FIRST_READ_KIB) - (before - st->margin_kib), 0);
   g_snprintf (st->reason, sizeof st->reason, "DOWN: no refaults, margin -%" G_GINT64_FORMAT " KiB%s", by,
               edge ? " (near where refaults began)" : "");
 }
 
-/* Reads that neither refaulted nor grew the cache replaced cached pages:
- * a working set read for the first time into a guest with no room left
- * (no page refaults before it is read twice, so refaults show seconds
- * later).  They may as well be a stream read once, or a reader's bursts,
- * so what they grow is a credit of FIRST_READ_KIB, spent as it grows and
+/* Reads that neither refaulted, nor grew the cache, nor could have gone
+ * to free memory replaced cached pages: a working set read for the first
+ * time into a guest with no room left (no page refaults before it is read
+ * twice, so refaults show seconds later).  They may as well be a stream
+ * read once, or a reader's bursts, so what they may grow is a credit of
+ * FIRST_READ_KIB, spent by the growth they make (spend_first_reads) and
  * whole again only FIRST_READ_REFILL_MS after the last tick that showed
- * first reads: a guest idle for that long that starts reading a new
- * working set gets it; a stream, or bursts closer together, get it once. */
+ * first reads, once what they grew has been given back or refaults have
+ * shown it needed: a guest idle that long that starts reading a new
+ * working set gets it; a stream, or bursts, get it once. */
 static gint64
-first_reads (BcMargin *st, const BcMarginParams *p, const BcMarginDelta *d, gint64 refaults,
-             gint64 now_ms, gint64 since_ms)
+first_reads (BcMargin *st, const BcMarginParams *p, const BcMarginDelta *d, const BcMarginSample *now,
+             gint64 refaults, gint64 now_ms, gint64 since_ms)
 {
   gint64 reads = d->have_read ? MIN (d->read, BC_ADAPTIVE_REFAULTS_MAX_KIB) : 0;
-  gint64 first = reads - refaults - MAX (d->cached, 0);
-  gint64 credit = CLAMP (st->read_credit_kib, 0, BC_ADAPTIVE_FIRST_READ_KIB);
+  gint64 spare = (gint64) MIN (bc_adaptive_spare_free_kib (now->free_kib), (guint64) G_MAXINT32 * 1024);
+  gint64 first = reads - refaults - MAX (d->cached, 0) - spare;
+  gboolean whole = st->first_read_at_ms == 0 ||
+                   (now_ms - st->first_read_at_ms >= BC_ADAPTIVE_FIRST_READ_REFILL_MS && st->read_owed_kib <= 0);
 
   if (first <= per_tick (p->threshold_kib, since_ms))
     return 0;
-  if (st->first_read_at_ms == 0 || now_ms - st->first_read_at_ms >= BC_ADAPTIVE_FIRST_READ_REFILL_MS)
-    credit = BC_ADAPTIVE_FIRST_READ_KIB;
-  first = MIN (first, credit);
-  st->read_credit_kib = credit - first;
+  st->read_credit_kib = whole ? BC_ADAPTIVE_FIRST_READ_KIB : CLAMP (st->read_credit_kib, 0, BC_ADAPTIVE_FIRST_READ_KIB);
   st->first_read_at_ms = now_ms;
-  return first;
+  return MIN (first, st->read_credit_kib);
+}
+
+/* Refaults show what the guest holds needed: nothing first reads grew is
+ * owed back.  Growth first reads made (they asked the most) spends the
+ * credit and is owed back. */
+static void
+spend_first_reads (BcMargin *st, gint64 first, gint64 other, gboolean refaulted)
+{
+  if (refaulted)
+    st->read_owed_kib = 0;
+  else if (first > other)
+    {
+      st->read_credit_kib = MAX (st->read_credit_kib - st->grown_kib, 0);
+      st->read_owed_kib = MIN (MAX (st->read_owed_kib, 0) + st->grown_kib, BC_ADAPTIVE_FIRST_READ_KIB);
+    }
 }
 
 void
@@ -188,12 +214,16 @@ bc_adaptive_tick (BcMargin *st, const BcMarginParams *p, const BcMarginDelta *d,
   gint64 new_cache = beyond > per_tick (p->threshold_kib, since_ms) ? beyond : 0;
 
   gint64 tol = tolerance (now->cached_kib, since_ms);
-  gint64 first = first_reads (st, p, d, refaults, now_ms, since_ms);
+  gint64 first = first_reads (st, p, d, now, refaults, now_ms, since_ms);
+  gint64 other = MAX (boosted (refaults, tol), new_cache);
 
   st->grown_kib = 0;
   st->refault_rate_kib = refaults * 1000 / CLAMP (since_ms, 1, 60000);
   if (refaults > tol || new_cache > 0 || first > 0)
-    grow (st, p, MAX (MAX (boosted (refaults, tol), new_cache), first), now_ms, since_ms);
+    {
+      grow (st, p, MAX (other, first), refaults > tol, now_ms, since_ms);
+      spend_first_reads (st, first, other, refaults > tol);
+    }
   else if (now_ms < st->hold_until_ms)
     {
       st->state = BC_STATE_UP;
@@ -204,14 +234,20 @@ bc_adaptive_tick (BcMargin *st, const BcMarginParams *p, const BcMarginDelta *d,
 }
 
 void
-bc_adaptive_unwind (BcMargin *st, const BcMarginParams *p, guint64 granted_kib, guint64 committed_kib)
+bc_adaptive_unwind (BcMargin *st, const BcMarginParams *p, guint64 granted_kib, guint64 committed_kib,
+                    gboolean cold)
 {
-  gint64 room = granted_kib > committed_kib ? (gint64) (granted_kib - committed_kib) : 0;
+  gint64 room = granted_kib > committed_kib ? (gint64) MIN (granted_kib - committed_kib, (guint64) G_MAXINT64) : 0;
 
   if (st->margin_kib > room)
-    st->margin_kib = MAX (room, p->min_kib);
-  /* refaults under the budget's cap say nothing of the working set */
-  st->edge_at_ms = 0;
+    {
+      gint64 cut = st->margin_kib - MAX (room, p->min_kib);
+
+      st->margin_kib -= MAX (cut, 0);
+      st->read_owed_kib = MAX (MIN (st->read_owed_kib, BC_ADAPTIVE_FIRST_READ_KIB) - MAX (cut, 0), 0);
+    }
+  if (!cold)
+    st->edge_at_ms = 0;
 }
 
 void
@@ -234,15 +270,16 @@ bc_adaptive_quiet (const BcMargin *st, guint64 cached_kib)
 }
 
 guint64
-bc_adaptive_cold_kib (const BcMargin *st, guint64 cached_kib, guint64 inactive_file_kib, gint64 now_ms,
-                      gint64 pass_ms)
+bc_adaptive_cold_kib (const BcMargin *st, const BcMarginParams *p, guint64 cached_kib, guint64 inactive_file_kib,
+                      gint64 now_ms, gint64 pass_ms)
 {
-  gint64 rate = (gint64) MIN (inactive_file_kib / 4, (guint64) G_MAXINT32 * 1024);
+  gint64 top = MAX (p->down_step_kib / 2, BC_ADAPTIVE_PROBE_MIN_KIB);
+  gint64 rate = MIN ((gint64) MIN (inactive_file_kib / 4, (guint64) G_MAXINT32 * 1024), top);
 
   if (!bc_adaptive_quiet (st, cached_kib))
     return 0;
   if (near_edge (st, now_ms))
-    rate = MIN (rate, MIN (least_rate (cached_kib, G_MAXINT64), BC_ADAPTIVE_EDGE_ZONE_KIB / 4));
+    rate = MIN (rate, MIN (least_rate (cached_kib, top), BC_ADAPTIVE_EDGE_ZONE_KIB / 4));
   return (guint64) per_tick (rate, pass_ms);
 }
 

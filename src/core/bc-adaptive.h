@@ -73,15 +73,20 @@ gboolean bc_adaptive_per_sample (const BcMarginSample *s);
 void bc_adaptive_tick (BcMargin *st, const BcMarginParams *p, const BcMarginDelta *d,
                        const BcMarginSample *now, gint64 now_ms, gint64 since_ms);
 /* What the host budget granted caps the margin: at most granted -
- * committed, never below the margin's min. */
-void bc_adaptive_unwind (BcMargin *st, const BcMarginParams *p, guint64 granted_kib, guint64 committed_kib);
+ * committed, never below the margin's min.  Where refaults began is
+ * forgotten (refaults under the budget's cap say nothing of the working
+ * set), unless the budget took cold memory from it: refaults after that
+ * show where its working set is. */
+void bc_adaptive_unwind (BcMargin *st, const BcMarginParams *p, guint64 granted_kib, guint64 committed_kib,
+                         gboolean cold);
 /* What the target's floor gives (the configured min, used + guard) is
  * margin the guest has anyway: the margin is raised to floor - committed,
  * never above the margin's max. */
 void bc_adaptive_raise (BcMargin *st, const BcMarginParams *p, guint64 floor_kib, guint64 committed_kib);
 /* Under contention, what the arbiter takes first in a pass of pass_ms
- * (ESXi's idle memory tax): a quarter a second of the inactive file cache
- * of a guest that is probing down, or holding with refaults that are a
+ * (ESXi's idle memory tax): a quarter a second of the inactive file cache,
+ * at most down_step_kib / 2 a second as the probe, of a guest that is
+ * probing down, or holding with refaults that are a
  * trickle (at most COLD_REFAULTS times the tolerance a second: a new
  * working set's last first reads, not a shortage); nothing of a guest
  * that grew on its last tick or refaults more; within EDGE_ZONE_KIB of
@@ -92,8 +97,8 @@ void bc_adaptive_raise (BcMargin *st, const BcMarginParams *p, guint64 floor_kib
  * it is taken far below what it reads, and once it has shown where that
  * is, it is pressed there as gently as its probe would; a quiet one gives
  * its cold cache in a few seconds. */
-guint64 bc_adaptive_cold_kib (const BcMargin *st, guint64 cached_kib, guint64 inactive_file_kib, gint64 now_ms,
-                              gint64 pass_ms);
+guint64 bc_adaptive_cold_kib (const BcMargin *st, const BcMarginParams *p, guint64 cached_kib,
+                              guint64 inactive_file_kib, gint64 now_ms, gint64 pass_ms);
 /* Three quarters of an inactive file cache: what a quiet guest gives of
  * it within a few passes, the reclaimable room (bc-room.h). */
 guint64 bc_adaptive_cold_cache_kib (guint64 inactive_file_kib);

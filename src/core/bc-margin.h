@@ -67,6 +67,9 @@ typedef struct {
   gint64 refault_rate_kib; /* adaptive: KiB refaulted a second, last tick */
   gint64 read_credit_kib;  /* adaptive: growth first reads may still make */
   gint64 first_read_at_ms; /* adaptive: the last tick with first reads (0 = never) */
+  gint64 read_owed_kib;    /* adaptive: growth first reads made that neither
+                              a probe nor the budget has taken back, nor
+                              refaults shown needed */
   char reason[96]; /* why the last tick did what it did */
 } BcMargin;
 

@@ -78,7 +78,7 @@ static const Field margin_fields[] = {
   SKIB (BcMargin, shrink_step_kib), MS (BcMargin, hold_until_ms), SKIB (BcMargin, edge_kib),
   MS (BcMargin, edge_at_ms), SKIB (BcMargin, grown_kib),
   MS_LATER (BcMargin, hold_ms), SKIB_LATER (BcMargin, refault_rate_kib), SKIB_LATER (BcMargin, read_credit_kib),
-  MS_LATER (BcMargin, first_read_at_ms),
+  MS_LATER (BcMargin, first_read_at_ms), SKIB_LATER (BcMargin, read_owed_kib),
   FIELD (BcMargin, reason, F_TEXT, 0, 0, sizeof ((BcMargin *) 0)->reason, NULL), END
 };
 static const Field input_fields[] = {

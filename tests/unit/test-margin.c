@@ -312,8 +312,8 @@ test_adaptive_raise (void)
 }
 
 /* adaptive: the cold claim the arbiter takes first in a pass: a quarter
- * of the inactive file cache a second (the pace of the guest's own probe)
- * while probing down or refaulting a trickle (a 200 MiB cache tolerates
+ * of the inactive file cache a second, at most half the down step (16 MiB:
+ * the pace of the guest's own probe), while probing down or refaulting a trickle (a 200 MiB cache tolerates
  * 400 KiB/s; a trickle is up to 4 x that), nothing when refaulting more;
  * near where its refaults last began, its probe's least rate there (1 MiB
  * a second, 0.5 % of the cache, at most 4) */
@@ -326,31 +326,33 @@ test_adaptive_cold (void)
   bc_margin_init (&st, &params);
   st.state = BC_STATE_DOWN;
   st.refault_rate_kib = 10 * MIB;
-  g_assert_cmpuint (bc_adaptive_cold_kib (&st, 200 * MIB, 80 * MIB, NOW, 1000), ==, 20 * MIB);
+  g_assert_cmpuint (bc_adaptive_cold_kib (&st, &params, 200 * MIB, 80 * MIB, NOW, 1000), ==, 16 * MIB);
   st.state = BC_STATE_UP;
-  g_assert_cmpuint (bc_adaptive_cold_kib (&st, 200 * MIB, 80 * MIB, NOW, 1000), ==, 0);
+  g_assert_cmpuint (bc_adaptive_cold_kib (&st, &params, 200 * MIB, 80 * MIB, NOW, 1000), ==, 0);
   st.refault_rate_kib = 1600;
-  g_assert_cmpuint (bc_adaptive_cold_kib (&st, 200 * MIB, 80 * MIB, NOW, 1000), ==, 20 * MIB);
+  g_assert_cmpuint (bc_adaptive_cold_kib (&st, &params, 200 * MIB, 80 * MIB, NOW, 1000), ==, 16 * MIB);
   st.refault_rate_kib = 1700;
-  g_assert_cmpuint (bc_adaptive_cold_kib (&st, 200 * MIB, 80 * MIB, NOW, 1000), ==, 0);
+  g_assert_cmpuint (bc_adaptive_cold_kib (&st, &params, 200 * MIB, 80 * MIB, NOW, 1000), ==, 0);
   /* a guest that just grew (a new working set read for the first time
      sits on the inactive list) has nothing cold */
   st.refault_rate_kib = 0;
   st.grown_kib = 64 * MIB;
-  g_assert_cmpuint (bc_adaptive_cold_kib (&st, 200 * MIB, 80 * MIB, NOW, 1000), ==, 0);
+  g_assert_cmpuint (bc_adaptive_cold_kib (&st, &params, 200 * MIB, 80 * MIB, NOW, 1000), ==, 0);
   st.state = BC_STATE_DOWN;
-  g_assert_cmpuint (bc_adaptive_cold_kib (&st, 200 * MIB, 80 * MIB, NOW, 1000), ==, 0);
-  /* a pass of half a second takes half */
+  g_assert_cmpuint (bc_adaptive_cold_kib (&st, &params, 200 * MIB, 80 * MIB, NOW, 1000), ==, 0);
+  /* a pass of half a second takes half; a quarter of 40 MiB is under the
+     cap */
   st.grown_kib = 0;
-  g_assert_cmpuint (bc_adaptive_cold_kib (&st, 200 * MIB, 80 * MIB, NOW, 500), ==, 10 * MIB);
+  g_assert_cmpuint (bc_adaptive_cold_kib (&st, &params, 200 * MIB, 80 * MIB, NOW, 500), ==, 8 * MIB);
+  g_assert_cmpuint (bc_adaptive_cold_kib (&st, &params, 200 * MIB, 40 * MIB, NOW, 1000), ==, 10 * MIB);
   /* within 16 MiB of the edge found a minute ago: 1 MiB; of a 2000 MiB
      cache: 4 MiB, not 10; forgotten after 4 minutes */
   st.edge_kib = st.margin_kib - 8 * MIB;
   st.edge_at_ms = NOW - 60000;
-  g_assert_cmpuint (bc_adaptive_cold_kib (&st, 200 * MIB, 80 * MIB, NOW, 1000), ==, 1 * MIB);
-  g_assert_cmpuint (bc_adaptive_cold_kib (&st, 2000 * MIB, 80 * MIB, NOW, 1000), ==, 4 * MIB);
+  g_assert_cmpuint (bc_adaptive_cold_kib (&st, &params, 200 * MIB, 80 * MIB, NOW, 1000), ==, 1 * MIB);
+  g_assert_cmpuint (bc_adaptive_cold_kib (&st, &params, 2000 * MIB, 80 * MIB, NOW, 1000), ==, 4 * MIB);
   st.edge_at_ms = NOW - BC_ADAPTIVE_EDGE_MEMORY_MS;
-  g_assert_cmpuint (bc_adaptive_cold_kib (&st, 200 * MIB, 80 * MIB, NOW, 1000), ==, 20 * MIB);
+  g_assert_cmpuint (bc_adaptive_cold_kib (&st, &params, 200 * MIB, 80 * MIB, NOW, 1000), ==, 16 * MIB);
 }
 
 /* A guest whose file cache holds margin - 20 MiB and whose workload reads
@@ -487,6 +489,242 @@ test_adaptive_first_reads_refill (void)
     }
 }
 
+/* A guest at its working set's edge, as in test_adaptive_backoff (80 MiB
+ * read at 50 MiB/s, its cache holding margin - 20 MiB), that also runs a
+ * job reading job_mib of new data once (read-once pages: inactive, evicted
+ * first, never refaulting).  All in MiB. */
+typedef struct {
+  gint64 ws_resident, once, read, refaulted;
+} JobGuest;
+
+static BcMarginSample
+job_guest (const BcMargin *st, JobGuest *g, gint64 job_mib, gboolean reads_known, gint64 now_ms)
+{
+  const gint64 ws = 80, rate = 50;
+  gint64 room = MAX (st->margin_kib / MIB - 20, 0);
+  gint64 refaults = rate * (ws - g->ws_resident) / ws;
+  gint64 over;
+  BcMarginSample s = refault_sample (0, 0);
+
+  g->ws_resident += refaults;
+  g->refaulted += refaults;
+  g->once += job_mib;
+  g->read += refaults + job_mib;
+  over = MAX (g->ws_resident + g->once - room, 0);
+  g->once -= MIN (over, g->once);
+  over = MAX (g->ws_resident + g->once - room, 0);
+  g->ws_resident -= over;
+  s.cached_kib = (guint64) (g->ws_resident + g->once) * MIB;
+  s.active_file_kib = (guint64) g->ws_resident * MIB;
+  s.inactive_file_kib = (guint64) g->once * MIB;
+  s.free_kib = (guint64) (room - g->ws_resident - g->once) * MIB;
+  s.refault_file_kib = (guint64) g->refaulted * MIB;
+  s.read_kib = reads_known ? (guint64) g->read * MIB : 0;
+  s.at_ms = now_ms;
+  return s;
+}
+
+/* Ten minutes at the edge (the hold doubles to 80 s, as designed), then
+ * ten minutes of a job reading 64 MiB of new data every 40 s; the peak
+ * margin of those ten minutes, and when (s into the job) it first reached
+ * the margin's max (-1: never). */
+static gint64
+job_run (gboolean reads_known, gint64 *hold_ms_at_job, gint64 *at_max_s)
+{
+  BcMargin st;
+  JobGuest g = { 0, 0, 1000, 0 };
+  gint64 peak = 0;
+
+  *at_max_s = -1;
+  bc_margin_init (&st, &params);
+  st.margin_kib = 200 * MIB;
+  for (int i = 0; i <= 1200; i++)
+    {
+      gint64 job = i > 600 && (i - 600) % 40 == 0 ? 64 : 0;
+      BcMarginSample s = job_guest (&st, &g, job, reads_known, 1000 * (gint64) i);
+
+      if (i == 600)
+        *hold_ms_at_job = st.hold_ms;
+      bc_margin_tick (&st, &params, BC_POLICY_ADAPTIVE, &s, 1000 * (gint64) i);
+      if (i > 600)
+        peak = MAX (peak, st.margin_kib);
+      if (i > 600 && *at_max_s < 0 && st.margin_kib == params.max_kib)
+        *at_max_s = i - 600;
+      if (g_test_verbose () && i > 600)
+        g_test_message ("%d: %" G_GINT64_FORMAT " MiB %s (credit %" G_GINT64_FORMAT " MiB)", i, st.margin_kib / MIB,
+                        st.reason, st.read_credit_kib / MIB);
+    }
+  return peak;
+}
+
+/* adaptive: at the edge the hold is 80 s; a periodic job's first reads
+ * (64 MiB of new data every 40 s) grow the margin, and the next job reads
+ * into that room (new cache).  Were every growth to renew the 80 s hold,
+ * the guest would never be probed again and ratchet to its max (1024 MiB
+ * at the 15th job, when this was found): only refaults renew the long
+ * hold, new cache and first reads hold 5 s, never longer than a hold
+ * running, so the probe gives the job's memory back between jobs. */
+static void
+test_adaptive_first_reads_periodic_job (void)
+{
+  gint64 hold_before = 0, hold_after = 0, max_before, max_after;
+  gint64 without = job_run (FALSE, &hold_before, &max_before);
+  gint64 with = job_run (TRUE, &hold_after, &max_after);
+
+  g_test_message ("periodic job: peak margin %" G_GINT64_FORMAT " MiB without reads, %" G_GINT64_FORMAT
+                  " MiB with (at the max %" G_GINT64_FORMAT " s into the job; hold at its start %" G_GINT64_FORMAT " s)",
+                  without / MIB, with / MIB, max_after, hold_after / 1000);
+  g_assert_cmpint (hold_after, ==, BC_ADAPTIVE_HOLD_MAX_MS);
+  g_assert_cmpint (with, <=, params.max_kib / 2);
+}
+
+/* adaptive: a reader bursting 64 MiB every 35 s (read_tick: a full guest,
+ * nothing cold, so its probe takes 1 MiB a second, 30 MiB between bursts)
+ * gets the credit again only once what first reads grew has been given
+ * back, not every 30 s: it does not climb to its max. */
+static void
+test_adaptive_first_reads_bursts_35s (void)
+{
+  BcMargin st;
+  guint64 read = 1000;
+  gint64 t = 1000, peak = 0;
+
+  bc_margin_init (&st, &params);
+  read_tick (&st, &read, 0, t);
+  for (int i = 1; i <= 1200; i++)
+    {
+      read_tick (&st, &read, i % 35 == 0 ? 64 : 0, t += 1000);
+      peak = MAX (peak, st.margin_kib);
+    }
+  g_test_message ("bursts every 35 s: peak margin %" G_GINT64_FORMAT " MiB", peak / MIB);
+  g_assert_cmpint (peak, <=, params.initial_kib + BC_ADAPTIVE_FIRST_READ_KIB + BC_ADAPTIVE_HEADROOM_KIB);
+}
+
+/* adaptive: the credit is spent by the growth first reads make, not by
+ * what they asked: with step-mib = 16, a guest idle 30 s that starts
+ * reading a new working set at 64 MiB/s gets its 64 MiB over four ticks. */
+static void
+test_adaptive_first_reads_credit_vs_step (void)
+{
+  BcMarginParams p = params;
+  BcMargin st;
+  guint64 read = 1000;
+  gint64 t = 1000, before, peak = 0;
+
+  p.step_kib = 16 * MIB;
+  bc_margin_init (&st, &p);
+  st.margin_kib = 512 * MIB; /* well above the least margin */
+  for (int i = 0; i < 31; i++)
+    {
+      BcMarginSample s = refault_sample (100, 0);
+
+      s.read_kib = read * MIB;
+      s.at_ms = t;
+      bc_margin_tick (&st, &p, BC_POLICY_ADAPTIVE, &s, t);
+      t += 1000;
+    }
+  before = st.margin_kib;
+  for (int i = 0; i < 4; i++)
+    {
+      BcMarginSample s = refault_sample (100, 0);
+
+      read += 64;
+      s.read_kib = read * MIB;
+      s.at_ms = t;
+      bc_margin_tick (&st, &p, BC_POLICY_ADAPTIVE, &s, t);
+      peak = MAX (peak, st.margin_kib);
+      t += 1000;
+    }
+  g_test_message ("step 16: first reads grew the margin by %" G_GINT64_FORMAT " MiB", (peak - before) / MIB);
+  g_assert_cmpint (peak - before, >=, BC_ADAPTIVE_FIRST_READ_KIB);
+}
+
+/* adaptive: the arbiter's cold take is the pace of the guest's own probe:
+ * a quiet guest with 400 MiB inactive gives 16 MiB a second (half the
+ * down step) to either, not 100 MiB a pass to the arbiter. */
+static void
+test_adaptive_cold_vs_probe (void)
+{
+  BcMargin st;
+  BcMarginSample s = refault_sample (1000, 0);
+  gint64 before;
+
+  s.active_file_kib = 600 * MIB;
+  s.inactive_file_kib = 400 * MIB;
+  bc_margin_init (&st, &params);
+  st.margin_kib = 900 * MIB;
+  s.at_ms = 1000;
+  bc_margin_tick (&st, &params, BC_POLICY_ADAPTIVE, &s, 1000);
+  before = st.margin_kib;
+  s.at_ms = 2000;
+  bc_margin_tick (&st, &params, BC_POLICY_ADAPTIVE, &s, 2000);
+  g_assert_cmpint (st.state, ==, BC_STATE_DOWN);
+  g_test_message ("probe %" G_GINT64_FORMAT " MiB a second, arbiter's cold %" G_GUINT64_FORMAT " MiB a pass",
+                  (before - st.margin_kib) / MIB, bc_adaptive_cold_kib (&st, &params, s.cached_kib, s.inactive_file_kib, 2000, 1000) / MIB);
+  g_assert_cmpuint (bc_adaptive_cold_kib (&st, &params, s.cached_kib, s.inactive_file_kib, 2000, 1000), <=, (guint64) (before - st.margin_kib));
+}
+
+/* adaptive: first reads count only beyond what free memory could hold: a
+ * guest with 2000 MiB free whose reads do not land in Cached (O_DIRECT, a
+ * block device's own cache, counted in Buffers) does not grow. */
+static void
+test_adaptive_first_reads_with_room (void)
+{
+  BcMargin st;
+  BcMarginSample s = refault_sample (100, 0);
+  gint64 before;
+
+  s.free_kib = 2000 * MIB;
+  bc_margin_init (&st, &params);
+  st.state = BC_STATE_UP;
+  s.read_kib = 1000 * MIB;
+  s.at_ms = 1000;
+  bc_margin_tick (&st, &params, BC_POLICY_ADAPTIVE, &s, 1000);
+  before = st.margin_kib;
+  s.read_kib = 1100 * MIB;
+  s.at_ms = 2000;
+  bc_margin_tick (&st, &params, BC_POLICY_ADAPTIVE, &s, 2000);
+  g_test_message ("2000 MiB free, 100 MiB read: margin %+" G_GINT64_FORMAT " MiB (%s)", (st.margin_kib - before) / MIB,
+                  st.reason);
+  g_assert_cmpint (st.margin_kib, <=, before);
+}
+
+/* adaptive: first reads at the edges of what a guest or a recording may
+ * say (pgpgin to 2^62, Cached to 2^50, refaults to 2^64 - 1, times,
+ * credit and first_read_at_ms at their recorded range's ends) keep the
+ * margin within its bounds; run under -fsanitize=undefined. */
+static void
+test_adaptive_first_reads_hostile (void)
+{
+  const guint64 reads[] = { 1, G_GUINT64_CONSTANT (1) << 62, 1, G_GUINT64_CONSTANT (1) << 62, 2 };
+  const guint64 cached[] = { G_GUINT64_CONSTANT (1) << 50, 0, G_GUINT64_CONSTANT (1) << 50, 0, 0 };
+  const guint64 refaults[] = { 0, 0, G_MAXUINT64, G_MAXUINT64, 0 };
+  const gint64 credits[] = { -(G_GINT64_CONSTANT (1) << 50), G_GINT64_CONSTANT (1) << 50, 0 };
+  const gint64 firsts[] = { -1, 0, G_GINT64_CONSTANT (1) << 53 };
+  const gint64 nows[] = { -1, 0, 1, G_GINT64_CONSTANT (1) << 53 };
+
+  for (guint c = 0; c < G_N_ELEMENTS (credits); c++)
+    for (guint f = 0; f < G_N_ELEMENTS (firsts); f++)
+      for (guint n = 0; n < G_N_ELEMENTS (nows); n++)
+        {
+          BcMargin st;
+
+          bc_margin_init (&st, &params);
+          for (guint i = 0; i < G_N_ELEMENTS (reads); i++)
+            {
+              BcMarginSample s = { .cached_kib = cached[i], .inactive_file_kib = cached[i], .have_active_file = TRUE,
+                                   .have_refault = TRUE, .refault_file_kib = refaults[i], .read_kib = reads[i],
+                                   .free_kib = G_GUINT64_CONSTANT (1) << 50, .at_ms = nows[n] + (gint64) i };
+
+              st.read_credit_kib = credits[c];
+              st.first_read_at_ms = firsts[f];
+              bc_margin_tick (&st, &params, BC_POLICY_ADAPTIVE, &s, nows[n] + (gint64) i);
+              g_assert_cmpint (st.margin_kib, >=, params.min_kib);
+              g_assert_cmpint (st.margin_kib, <=, params.max_kib);
+            }
+        }
+}
+
 /* adaptive: hostile counters keep the margin within its bounds */
 static void
 test_adaptive_hostile (void)
@@ -506,7 +744,9 @@ test_adaptive_hostile (void)
     }
 }
 
-/* adaptive: the margin never stays above what the host budget granted */
+/* adaptive: the margin never stays above what the host budget granted;
+ * where refaults began is forgotten under the budget's cap, kept when the
+ * budget took cold memory (the refaults after it show the working set) */
 static void
 test_adaptive_unwind (void)
 {
@@ -514,11 +754,17 @@ test_adaptive_unwind (void)
 
   bc_margin_init (&st, &params);
   st.margin_kib = 300 * MIB;
-  bc_adaptive_unwind (&st, &params, 256 * MIB, 20 * MIB);
+  st.edge_kib = 200 * MIB;
+  st.edge_at_ms = 5000;
+  bc_adaptive_unwind (&st, &params, 256 * MIB, 20 * MIB, TRUE);
   g_assert_cmpint (st.margin_kib, ==, 236 * MIB);
-  bc_adaptive_unwind (&st, &params, 300 * MIB, 20 * MIB);
+  g_assert_cmpint (st.edge_at_ms, ==, 5000);
+  bc_adaptive_unwind (&st, &params, 300 * MIB, 20 * MIB, FALSE);
   g_assert_cmpint (st.margin_kib, ==, 236 * MIB);
-  bc_adaptive_unwind (&st, &params, 10 * MIB, 20 * MIB);
+  g_assert_cmpint (st.edge_at_ms, ==, 0);
+  bc_adaptive_unwind (&st, &params, 10 * MIB, 20 * MIB, FALSE);
+  g_assert_cmpint (st.margin_kib, ==, params.min_kib);
+  bc_adaptive_unwind (&st, &params, G_MAXUINT64, 0, FALSE);
   g_assert_cmpint (st.margin_kib, ==, params.min_kib);
 }
 
@@ -630,6 +876,12 @@ main (int argc, char **argv)
   g_test_add_func ("/margin/adaptive-stream", test_adaptive_stream);
   g_test_add_func ("/margin/adaptive-first-reads-refill", test_adaptive_first_reads_refill);
   g_test_add_func ("/margin/adaptive-hostile", test_adaptive_hostile);
+  g_test_add_func ("/margin/adaptive-first-reads-periodic-job", test_adaptive_first_reads_periodic_job);
+  g_test_add_func ("/margin/adaptive-first-reads-bursts-35s", test_adaptive_first_reads_bursts_35s);
+  g_test_add_func ("/margin/adaptive-first-reads-credit-vs-step", test_adaptive_first_reads_credit_vs_step);
+  g_test_add_func ("/margin/adaptive-cold-vs-probe", test_adaptive_cold_vs_probe);
+  g_test_add_func ("/margin/adaptive-first-reads-with-room", test_adaptive_first_reads_with_room);
+  g_test_add_func ("/margin/adaptive-first-reads-hostile", test_adaptive_first_reads_hostile);
   g_test_add_func ("/margin/source-change", test_source_change_rebaselines);
   g_test_add_func ("/margin/init-clamps", test_init_clamps);
   g_test_add_func ("/margin/policy-names", test_policy_names);

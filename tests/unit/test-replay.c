@@ -55,6 +55,7 @@ fill_input (BcPassInput *in)
   in->carry.margin.refault_rate_kib = -56;
   in->carry.margin.read_credit_kib = -57;
   in->carry.margin.first_read_at_ms = 58;
+  in->carry.margin.read_owed_kib = -59;
   memset (in->carry.margin.reason, 'r', sizeof in->carry.margin.reason - 1);
   in->carry.requested_kib = 61;
   in->carry.requested_at_ms = 62;
@@ -284,9 +285,9 @@ test_struct_sizes (void)
 {
 #if defined(__x86_64__)
   /* plugged: from the domain's "memory_device"; the margin's read_kib,
-   * read_credit_kib and first_read_at_ms: read as 0 from a recording
-   * without them */
-  g_assert_cmpuint (sizeof (BcPassInput), ==, 576);
+   * read_credit_kib, first_read_at_ms and read_owed_kib: read as 0 from a
+   * recording without them */
+  g_assert_cmpuint (sizeof (BcPassInput), ==, 584);
   /* from_file (not a setting) and domain_memory_device (what sizes a
    * domain, which the pass does not read): not recorded */
   g_assert_cmpuint (sizeof (BcConfig), ==, 504);
