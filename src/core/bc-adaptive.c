@@ -158,10 +158,14 @@ probe_down (BcMargin *st, const BcMarginParams *p, const BcMarginSample *s, gint
               edge ? " (near where refaults began)" : "");
 }
 
-/* Reads that neither refaulted, nor grew the cache, nor could have gone
- * to free memory replaced cached pages: a working set read for the first
- * time into a guest with no room left (no page refaults before it is read
- * twice, so refaults show seconds later).  They may as well be a stream
+/* Reads that neither refaulted nor grew the cache replaced cached pages:
+ * a working set read for the first time into a guest with no room left
+ * (no page refaults before it is read twice, so refaults show seconds
+ * later); a guest with more free memory beyond what its kernel keeps than
+ * it read had room (its reads went elsewhere: O_DIRECT, Buffers).  Free
+ * memory is not taken off what it read: a full guest's MemFree holds pages
+ * its page cache cannot use (the low zones' reserves), 10 MiB or more on
+ * a small guest.  They may as well be a stream
  * read once, or a reader's bursts, so what they may grow is a credit of
  * FIRST_READ_KIB, spent by the growth they make (spend_first_reads) and
  * whole again only FIRST_READ_REFILL_MS after the last tick that showed
@@ -174,7 +178,7 @@ first_reads (BcMargin *st, const BcMarginParams *p, const BcMarginDelta *d, cons
 {
   gint64 reads = d->have_read ? MIN (d->read, BC_ADAPTIVE_REFAULTS_MAX_KIB) : 0;
   gint64 spare = (gint64) MIN (bc_adaptive_spare_free_kib (now->free_kib), (guint64) G_MAXINT32 * 1024);
-  gint64 first = reads - refaults - MAX (d->cached, 0) - spare;
+  gint64 first = spare >= reads ? 0 : reads - refaults - MAX (d->cached, 0);
   gboolean whole = st->first_read_at_ms == 0 ||
                    (now_ms - st->first_read_at_ms >= BC_ADAPTIVE_FIRST_READ_REFILL_MS && st->read_owed_kib <= 0);
 

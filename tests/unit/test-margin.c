@@ -664,9 +664,11 @@ test_adaptive_cold_vs_probe (void)
   g_assert_cmpuint (bc_adaptive_cold_kib (&st, &params, s.cached_kib, s.inactive_file_kib, 2000, 1000), <=, (guint64) (before - st.margin_kib));
 }
 
-/* adaptive: first reads count only beyond what free memory could hold: a
- * guest with 2000 MiB free whose reads do not land in Cached (O_DIRECT, a
- * block device's own cache, counted in Buffers) does not grow. */
+/* adaptive: a guest with more free memory than it read had room: with
+ * 2000 MiB free, reads that do not land in Cached (O_DIRECT, a block
+ * device's own cache, counted in Buffers) are no first reads; a full
+ * guest's free memory (24 MiB: the low zones' reserves, which its cache
+ * cannot use) does not hide 40 MiB of first reads. */
 static void
 test_adaptive_first_reads_with_room (void)
 {
@@ -687,6 +689,12 @@ test_adaptive_first_reads_with_room (void)
   g_test_message ("2000 MiB free, 100 MiB read: margin %+" G_GINT64_FORMAT " MiB (%s)", (st.margin_kib - before) / MIB,
                   st.reason);
   g_assert_cmpint (st.margin_kib, <=, before);
+  s.free_kib = 24 * MIB;
+  s.read_kib = 1140 * MIB;
+  s.at_ms = 3000;
+  before = st.margin_kib;
+  bc_margin_tick (&st, &params, BC_POLICY_ADAPTIVE, &s, 3000);
+  g_assert_cmpint (st.margin_kib, ==, before + 40 * MIB);
 }
 
 /* adaptive: first reads at the edges of what a guest or a recording may
