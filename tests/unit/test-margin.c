@@ -451,6 +451,25 @@ read_tick (BcMargin *st, guint64 *read_mib, gint64 reads_mib, gint64 now_ms)
   bc_margin_tick (st, &params, BC_POLICY_ADAPTIVE, &s, now_ms);
 }
 
+/* A reader bursting burst_mib every period seconds for ticks seconds
+ * (read_tick's guest), from a fresh margin; the peak margin. */
+static gint64
+bursts (BcMargin *st, guint64 *read, gint64 *t, int ticks, int period, gint64 burst_mib)
+{
+  gint64 peak = 0;
+
+  bc_margin_init (st, &params);
+  read_tick (st, read, 0, *t);
+  for (int i = 0; i < ticks; i++)
+    {
+      read_tick (st, read, i % period == period - 1 ? burst_mib : 0, *t += 1000);
+      peak = MAX (peak, st->margin_kib);
+    }
+  g_test_message ("bursts of %" G_GINT64_FORMAT " MiB every %d s: peak margin %" G_GINT64_FORMAT " MiB", burst_mib,
+                  period, peak / MIB);
+  return peak;
+}
+
 /* adaptive: first reads get their 64 MiB credit once an episode: a reader
  * bursting 60 MiB every other second for two minutes grows by 64 MiB
  * (and the 8 MiB headroom of a growth after a probe), not by a burst each
@@ -460,17 +479,8 @@ test_adaptive_first_reads_refill (void)
 {
   BcMargin st;
   guint64 read = 1000;
-  gint64 t = 1000, peak = 0;
+  gint64 t = 1000, peak = bursts (&st, &read, &t, 120, 2, 60);
 
-  bc_margin_init (&st, &params);
-  read_tick (&st, &read, 0, t);
-  for (int i = 0; i < 120; i++)
-    {
-      t += 1000;
-      read_tick (&st, &read, i % 2 ? 60 : 0, t);
-      peak = MAX (peak, st.margin_kib);
-    }
-  g_test_message ("bursts: peak margin %" G_GINT64_FORMAT " MiB", peak / MIB);
   g_assert_cmpint (peak, <=, params.initial_kib + BC_ADAPTIVE_FIRST_READ_KIB + BC_ADAPTIVE_HEADROOM_KIB);
   /* 30 s after the last first reads, not sooner, the credit is whole (and
      first reads seen without it start the 30 s again) */
@@ -587,16 +597,8 @@ test_adaptive_first_reads_bursts_35s (void)
 {
   BcMargin st;
   guint64 read = 1000;
-  gint64 t = 1000, peak = 0;
+  gint64 t = 1000, peak = bursts (&st, &read, &t, 1200, 35, 64);
 
-  bc_margin_init (&st, &params);
-  read_tick (&st, &read, 0, t);
-  for (int i = 1; i <= 1200; i++)
-    {
-      read_tick (&st, &read, i % 35 == 0 ? 64 : 0, t += 1000);
-      peak = MAX (peak, st.margin_kib);
-    }
-  g_test_message ("bursts every 35 s: peak margin %" G_GINT64_FORMAT " MiB", peak / MIB);
   g_assert_cmpint (peak, <=, params.initial_kib + BC_ADAPTIVE_FIRST_READ_KIB + BC_ADAPTIVE_HEADROOM_KIB);
 }
 
