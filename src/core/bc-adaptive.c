@@ -238,8 +238,7 @@ bc_adaptive_tick (BcMargin *st, const BcMarginParams *p, const BcMarginDelta *d,
 }
 
 void
-bc_adaptive_unwind (BcMargin *st, const BcMarginParams *p, guint64 granted_kib, guint64 committed_kib,
-                    gboolean cold)
+bc_adaptive_unwind (BcMargin *st, const BcMarginParams *p, guint64 granted_kib, guint64 committed_kib)
 {
   gint64 room = granted_kib > committed_kib ? (gint64) MIN (granted_kib - committed_kib, (guint64) G_MAXINT64) : 0;
 
@@ -250,8 +249,8 @@ bc_adaptive_unwind (BcMargin *st, const BcMarginParams *p, guint64 granted_kib, 
       st->margin_kib -= MAX (cut, 0);
       st->read_owed_kib = MAX (MIN (st->read_owed_kib, BC_ADAPTIVE_FIRST_READ_KIB) - MAX (cut, 0), 0);
     }
-  if (!cold)
-    st->edge_at_ms = 0;
+  /* refaults under the budget's cap say nothing of the working set */
+  st->edge_at_ms = 0;
 }
 
 void
@@ -274,17 +273,11 @@ bc_adaptive_quiet (const BcMargin *st, guint64 cached_kib)
 }
 
 guint64
-bc_adaptive_cold_kib (const BcMargin *st, const BcMarginParams *p, guint64 cached_kib, guint64 inactive_file_kib,
-                      gint64 now_ms, gint64 pass_ms)
+bc_adaptive_cold_kib (const BcMargin *st, guint64 cached_kib, guint64 inactive_file_kib)
 {
-  gint64 top = MAX (p->down_step_kib / 2, BC_ADAPTIVE_PROBE_MIN_KIB);
-  gint64 rate = MIN ((gint64) MIN (inactive_file_kib / 4, (guint64) G_MAXINT32 * 1024), top);
-
   if (!bc_adaptive_quiet (st, cached_kib))
     return 0;
-  if (near_edge (st, now_ms))
-    rate = MIN (rate, MIN (least_rate (cached_kib, top), BC_ADAPTIVE_EDGE_ZONE_KIB / 4));
-  return (guint64) per_tick (rate, pass_ms);
+  return bc_adaptive_cold_cache_kib (inactive_file_kib);
 }
 
 void

@@ -73,34 +73,22 @@ gboolean bc_adaptive_per_sample (const BcMarginSample *s);
 void bc_adaptive_tick (BcMargin *st, const BcMarginParams *p, const BcMarginDelta *d,
                        const BcMarginSample *now, gint64 now_ms, gint64 since_ms);
 /* What the host budget granted caps the margin: at most granted -
- * committed, never below the margin's min.  Where refaults began is
+ * committed, never below the margin's min; where refaults began is
  * forgotten (refaults under the budget's cap say nothing of the working
- * set), unless the budget took cold memory from it: refaults after that
- * show where its working set is. */
-void bc_adaptive_unwind (BcMargin *st, const BcMarginParams *p, guint64 granted_kib, guint64 committed_kib,
-                         gboolean cold);
+ * set). */
+void bc_adaptive_unwind (BcMargin *st, const BcMarginParams *p, guint64 granted_kib, guint64 committed_kib);
 /* What the target's floor gives (the configured min, used + guard) is
  * margin the guest has anyway: the margin is raised to floor - committed,
  * never above the margin's max. */
 void bc_adaptive_raise (BcMargin *st, const BcMarginParams *p, guint64 floor_kib, guint64 committed_kib);
-/* Under contention, what the arbiter takes first in a pass of pass_ms
- * (ESXi's idle memory tax): a quarter a second of the inactive file cache,
- * at most down_step_kib / 2 a second as the probe, of a guest that is
- * probing down, or holding with refaults that are a
- * trickle (at most COLD_REFAULTS times the tolerance a second: a new
- * working set's last first reads, not a shortage); nothing of a guest
- * that grew on its last tick or refaults more; within EDGE_ZONE_KIB of
- * where its refaults last began, no more than its own probe's least rate
- * there.  The pace of the guest's own probe: a guest whose inactive list
- * still holds pages it reads (a new working set read once, not yet
- * promoted) refaults within a pass or two and is no longer quiet, before
- * it is taken far below what it reads, and once it has shown where that
- * is, it is pressed there as gently as its probe would; a quiet one gives
- * its cold cache in a few seconds. */
-guint64 bc_adaptive_cold_kib (const BcMargin *st, const BcMarginParams *p, guint64 cached_kib,
-                              guint64 inactive_file_kib, gint64 now_ms, gint64 pass_ms);
-/* Three quarters of an inactive file cache: what a quiet guest gives of
- * it within a few passes, the reclaimable room (bc-room.h). */
+/* Under contention, what the arbiter takes first (ESXi's idle memory tax
+ * at 75 %): three quarters of the inactive file cache of a guest that is
+ * probing down, or holding with refaults that are a trickle (at most
+ * COLD_REFAULTS times the tolerance a second: a new working set's last
+ * first reads, not a shortage); nothing of a guest that grew on its last
+ * tick or refaults more. */
+guint64 bc_adaptive_cold_kib (const BcMargin *st, guint64 cached_kib, guint64 inactive_file_kib);
+/* Three quarters of an inactive file cache: what "cold" takes of it. */
 guint64 bc_adaptive_cold_cache_kib (guint64 inactive_file_kib);
 /* Free memory beyond BC_ADAPTIVE_FREE_KEEP_KIB, which the kernel keeps. */
 guint64 bc_adaptive_spare_free_kib (guint64 free_kib);

@@ -186,10 +186,7 @@ cold_kib (const BcPassParams *p, const BcPassOutput *out)
 {
   const BcPolicyOps *ops = bc_policy_ops (p->cfg->policy);
 
-  if (!ops->cold_kib)
-    return 0;
-  return ops->cold_kib (&out->carry.margin, &p->cfg->margin, out->decision.cached_kib,
-                        out->decision.inactive_file_kib, p->now_ms, p->cfg->apply_interval_ms);
+  return ops->cold_kib ? ops->cold_kib (&out->carry.margin, out->decision.cached_kib, out->decision.inactive_file_kib) : 0;
 }
 
 BcWeight
@@ -229,7 +226,6 @@ arbitrate_all (const BcPassParams *p, const BcPassInput *in, gsize n, BcPassOutp
     if (out[i].decided)
       {
         out[i].granted_kib = claims[j].grant_kib;
-        out[i].cold_taken_kib = claims[j].taken_kib;
         out[i].share_kib = claims[j++].share_kib;
       }
   return scale;
@@ -244,8 +240,7 @@ choose_action (const BcPassParams *p, const BcPassInput *in, BcPassOutput *out, 
 
   c->budget_held = out->budget_held = out->granted_kib < out->decision.target.target_kib;
   if (out->budget_held && bc_policy_ops (p->cfg->policy)->unwind)
-    bc_policy_ops (p->cfg->policy)->unwind (&c->margin, &p->cfg->margin, out->granted_kib, out->decision.committed_kib,
-                                            out->cold_taken_kib > 0);
+    bc_policy_ops (p->cfg->policy)->unwind (&c->margin, &p->cfg->margin, out->granted_kib, out->decision.committed_kib);
   if (in->carry.apply_inflight || !bc_target_should_apply (settled, out->granted_kib, &p->cfg->clamp))
     return;
   out->action = p->dry_run ? BC_ACTION_DRY_RUN : BC_ACTION_SET;

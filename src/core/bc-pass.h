@@ -100,8 +100,6 @@ typedef struct {
                               G_MAXUINT64 when every target fits (decided
                               only) */
   gboolean budget_held;    /* granted < the decision's target */
-  guint64 cold_taken_kib;  /* cold memory the arbiter took from its target
-                              (decided only) */
   BcAction action;
   guint64 old_kib;         /* the size it moves from (settled) */
   guint64 new_kib;

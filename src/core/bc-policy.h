@@ -27,16 +27,13 @@ typedef struct {
   /* Optional (NULL: the default in brackets). */
   /* Whether it ticks on every fresh sample (FALSE: every margin interval). */
   gboolean (*per_sample) (const BcMarginSample *s);
-  /* The budget granted less than the target (cold: because it took cold
-   * memory from it first): the margin after it (kept). */
-  void (*unwind) (BcMargin *st, const BcMarginParams *p, guint64 granted_kib, guint64 committed_kib, gboolean cold);
+  /* The budget granted less than the target: the margin after it (kept). */
+  void (*unwind) (BcMargin *st, const BcMarginParams *p, guint64 granted_kib, guint64 committed_kib);
   /* The target's floor is above committed + margin: the margin after it
    * (kept). */
   void (*raise) (BcMargin *st, const BcMarginParams *p, guint64 floor_kib, guint64 committed_kib);
-  /* What the arbiter may take first under contention in a pass of
-   * pass_ms at now_ms (0). */
-  guint64 (*cold_kib) (const BcMargin *st, const BcMarginParams *p, guint64 cached_kib, guint64 inactive_file_kib,
-                       gint64 now_ms, gint64 pass_ms);
+  /* What the arbiter may take first under contention (0). */
+  guint64 (*cold_kib) (const BcMargin *st, guint64 cached_kib, guint64 inactive_file_kib);
   /* Whether the guest is quiet, its cold memory reclaimable (FALSE). */
   gboolean (*quiet) (const BcMargin *st, guint64 cached_kib);
 } BcPolicyOps;

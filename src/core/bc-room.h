@@ -8,8 +8,7 @@
  *
  * A domain's reclaimable memory is its cold memory as the arbiter and the
  * adaptive policy judge it: three quarters of its inactive file cache (what
- * the arbiter takes first while the guest stays quiet, a quarter of it a
- * pass, bc_adaptive_cold_kib) and its free memory
+ * the arbiter takes first, bc_adaptive_cold_kib) and its free memory
  * (MemFree) beyond BC_ADAPTIVE_FREE_KEEP_KIB (what the adaptive probe
  * counts cold); at most what it holds above its floor (the decision's
  * target floor: the configured min, used + guard).  Only with evidence

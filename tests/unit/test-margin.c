@@ -311,13 +311,10 @@ test_adaptive_raise (void)
   g_assert_cmpint (st.margin_kib, ==, params.max_kib);
 }
 
-/* adaptive: the cold claim the arbiter takes first in a pass: a quarter
- * of the inactive file cache a second, at most half the down step (16 MiB:
- * the pace of the guest's own probe), while probing down or refaulting a trickle (a 200 MiB cache tolerates
- * 400 KiB/s; a trickle is up to 4 x that), nothing when refaulting more;
- * near where its refaults last began, its probe's least rate there (1 MiB
- * a second, 0.5 % of the cache, at most 4) */
-#define NOW 1000000
+/* adaptive: the cold claim the arbiter takes first: 3/4 of the inactive
+ * file cache while probing down or refaulting a trickle (a 200 MiB cache
+ * tolerates 400 KiB/s; a trickle is up to 4 x that), nothing when
+ * refaulting more */
 static void
 test_adaptive_cold (void)
 {
@@ -326,33 +323,20 @@ test_adaptive_cold (void)
   bc_margin_init (&st, &params);
   st.state = BC_STATE_DOWN;
   st.refault_rate_kib = 10 * MIB;
-  g_assert_cmpuint (bc_adaptive_cold_kib (&st, &params, 200 * MIB, 80 * MIB, NOW, 1000), ==, 16 * MIB);
+  g_assert_cmpuint (bc_adaptive_cold_kib (&st, 200 * MIB, 80 * MIB), ==, 60 * MIB);
   st.state = BC_STATE_UP;
-  g_assert_cmpuint (bc_adaptive_cold_kib (&st, &params, 200 * MIB, 80 * MIB, NOW, 1000), ==, 0);
+  g_assert_cmpuint (bc_adaptive_cold_kib (&st, 200 * MIB, 80 * MIB), ==, 0);
   st.refault_rate_kib = 1600;
-  g_assert_cmpuint (bc_adaptive_cold_kib (&st, &params, 200 * MIB, 80 * MIB, NOW, 1000), ==, 16 * MIB);
+  g_assert_cmpuint (bc_adaptive_cold_kib (&st, 200 * MIB, 80 * MIB), ==, 60 * MIB);
   st.refault_rate_kib = 1700;
-  g_assert_cmpuint (bc_adaptive_cold_kib (&st, &params, 200 * MIB, 80 * MIB, NOW, 1000), ==, 0);
+  g_assert_cmpuint (bc_adaptive_cold_kib (&st, 200 * MIB, 80 * MIB), ==, 0);
   /* a guest that just grew (a new working set read for the first time
      sits on the inactive list) has nothing cold */
   st.refault_rate_kib = 0;
   st.grown_kib = 64 * MIB;
-  g_assert_cmpuint (bc_adaptive_cold_kib (&st, &params, 200 * MIB, 80 * MIB, NOW, 1000), ==, 0);
+  g_assert_cmpuint (bc_adaptive_cold_kib (&st, 200 * MIB, 80 * MIB), ==, 0);
   st.state = BC_STATE_DOWN;
-  g_assert_cmpuint (bc_adaptive_cold_kib (&st, &params, 200 * MIB, 80 * MIB, NOW, 1000), ==, 0);
-  /* a pass of half a second takes half; a quarter of 40 MiB is under the
-     cap */
-  st.grown_kib = 0;
-  g_assert_cmpuint (bc_adaptive_cold_kib (&st, &params, 200 * MIB, 80 * MIB, NOW, 500), ==, 8 * MIB);
-  g_assert_cmpuint (bc_adaptive_cold_kib (&st, &params, 200 * MIB, 40 * MIB, NOW, 1000), ==, 10 * MIB);
-  /* within 16 MiB of the edge found a minute ago: 1 MiB; of a 2000 MiB
-     cache: 4 MiB, not 10; forgotten after 4 minutes */
-  st.edge_kib = st.margin_kib - 8 * MIB;
-  st.edge_at_ms = NOW - 60000;
-  g_assert_cmpuint (bc_adaptive_cold_kib (&st, &params, 200 * MIB, 80 * MIB, NOW, 1000), ==, 1 * MIB);
-  g_assert_cmpuint (bc_adaptive_cold_kib (&st, &params, 2000 * MIB, 80 * MIB, NOW, 1000), ==, 4 * MIB);
-  st.edge_at_ms = NOW - BC_ADAPTIVE_EDGE_MEMORY_MS;
-  g_assert_cmpuint (bc_adaptive_cold_kib (&st, &params, 200 * MIB, 80 * MIB, NOW, 1000), ==, 16 * MIB);
+  g_assert_cmpuint (bc_adaptive_cold_kib (&st, 200 * MIB, 80 * MIB), ==, 0);
 }
 
 /* A guest whose file cache holds margin - 20 MiB and whose workload reads
@@ -641,31 +625,6 @@ test_adaptive_first_reads_credit_vs_step (void)
   g_assert_cmpint (peak - before, >=, BC_ADAPTIVE_FIRST_READ_KIB);
 }
 
-/* adaptive: the arbiter's cold take is the pace of the guest's own probe:
- * a quiet guest with 400 MiB inactive gives 16 MiB a second (half the
- * down step) to either, not 100 MiB a pass to the arbiter. */
-static void
-test_adaptive_cold_vs_probe (void)
-{
-  BcMargin st;
-  BcMarginSample s = refault_sample (1000, 0);
-  gint64 before;
-
-  s.active_file_kib = 600 * MIB;
-  s.inactive_file_kib = 400 * MIB;
-  bc_margin_init (&st, &params);
-  st.margin_kib = 900 * MIB;
-  s.at_ms = 1000;
-  bc_margin_tick (&st, &params, BC_POLICY_ADAPTIVE, &s, 1000);
-  before = st.margin_kib;
-  s.at_ms = 2000;
-  bc_margin_tick (&st, &params, BC_POLICY_ADAPTIVE, &s, 2000);
-  g_assert_cmpint (st.state, ==, BC_STATE_DOWN);
-  g_test_message ("probe %" G_GINT64_FORMAT " MiB a second, arbiter's cold %" G_GUINT64_FORMAT " MiB a pass",
-                  (before - st.margin_kib) / MIB, bc_adaptive_cold_kib (&st, &params, s.cached_kib, s.inactive_file_kib, 2000, 1000) / MIB);
-  g_assert_cmpuint (bc_adaptive_cold_kib (&st, &params, s.cached_kib, s.inactive_file_kib, 2000, 1000), <=, (guint64) (before - st.margin_kib));
-}
-
 /* adaptive: a guest with more free memory than it read had room: with
  * 2000 MiB free, reads that do not land in Cached (O_DIRECT, a block
  * device's own cache, counted in Buffers) are no first reads; a full
@@ -754,9 +713,7 @@ test_adaptive_hostile (void)
     }
 }
 
-/* adaptive: the margin never stays above what the host budget granted;
- * where refaults began is forgotten under the budget's cap, kept when the
- * budget took cold memory (the refaults after it show the working set) */
+/* adaptive: the margin never stays above what the host budget granted */
 static void
 test_adaptive_unwind (void)
 {
@@ -764,17 +721,16 @@ test_adaptive_unwind (void)
 
   bc_margin_init (&st, &params);
   st.margin_kib = 300 * MIB;
-  st.edge_kib = 200 * MIB;
-  st.edge_at_ms = 5000;
-  bc_adaptive_unwind (&st, &params, 256 * MIB, 20 * MIB, TRUE);
+  /* what the budget takes back of first reads' growth is no longer owed */
+  st.read_owed_kib = 50 * MIB;
+  bc_adaptive_unwind (&st, &params, 256 * MIB, 20 * MIB);
   g_assert_cmpint (st.margin_kib, ==, 236 * MIB);
-  g_assert_cmpint (st.edge_at_ms, ==, 5000);
-  bc_adaptive_unwind (&st, &params, 300 * MIB, 20 * MIB, FALSE);
+  g_assert_cmpint (st.read_owed_kib, ==, 0);
+  bc_adaptive_unwind (&st, &params, 300 * MIB, 20 * MIB);
   g_assert_cmpint (st.margin_kib, ==, 236 * MIB);
-  g_assert_cmpint (st.edge_at_ms, ==, 0);
-  bc_adaptive_unwind (&st, &params, 10 * MIB, 20 * MIB, FALSE);
+  bc_adaptive_unwind (&st, &params, 10 * MIB, 20 * MIB);
   g_assert_cmpint (st.margin_kib, ==, params.min_kib);
-  bc_adaptive_unwind (&st, &params, G_MAXUINT64, 0, FALSE);
+  bc_adaptive_unwind (&st, &params, G_MAXUINT64, 0);
   g_assert_cmpint (st.margin_kib, ==, params.min_kib);
 }
 
@@ -889,7 +845,6 @@ main (int argc, char **argv)
   g_test_add_func ("/margin/adaptive-first-reads-periodic-job", test_adaptive_first_reads_periodic_job);
   g_test_add_func ("/margin/adaptive-first-reads-bursts-35s", test_adaptive_first_reads_bursts_35s);
   g_test_add_func ("/margin/adaptive-first-reads-credit-vs-step", test_adaptive_first_reads_credit_vs_step);
-  g_test_add_func ("/margin/adaptive-cold-vs-probe", test_adaptive_cold_vs_probe);
   g_test_add_func ("/margin/adaptive-first-reads-with-room", test_adaptive_first_reads_with_room);
   g_test_add_func ("/margin/adaptive-first-reads-hostile", test_adaptive_first_reads_hostile);
   g_test_add_func ("/margin/source-change", test_source_change_rebaselines);
