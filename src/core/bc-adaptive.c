@@ -100,13 +100,19 @@ start_growth (BcMargin *st, gint64 now_ms)
 /* Only refaults say where the working set's edge is: they alone start an
  * edge (and its headroom: the refaults seen are a tick old, and the next
  * probe starts above it) and the hold it doubles.  New cache and first
- * reads hold HOLD_MS, never longer than a hold already running, so a
- * periodic job's reads cannot keep a guest from its probe for good. */
+ * reads hold HOLD_MS (extending, never shortening, a hold already
+ * running), so a periodic job's reads cannot keep a guest from its probe
+ * for good.  They come before refaults (a page refaults only when read
+ * twice): growth on them that leaves a probe away from the last edge
+ * forgets it, so the refaults that follow start the new edge, its
+ * headroom and a hold of HOLD_MS, not the old edge's long one. */
 static void
 grow (BcMargin *st, const BcMarginParams *p, gint64 demand_kib, gboolean refaulted, gint64 now_ms, gint64 since_ms)
 {
   gint64 by = MIN (demand_kib, per_tick (p->step_kib, since_ms));
 
+  if (!refaulted && st->state == BC_STATE_DOWN && !near_edge (st, now_ms))
+    st->edge_at_ms = 0;
   if (refaulted && (st->state == BC_STATE_DOWN || st->edge_at_ms == 0))
     {
       start_growth (st, now_ms);
@@ -119,8 +125,36 @@ grow (BcMargin *st, const BcMarginParams *p, gint64 demand_kib, gboolean refault
   by = MAX (MIN (by, p->max_kib - MIN (st->margin_kib, p->max_kib)), 0);
   set_margin (st, p, st->margin_kib + by, BC_STATE_UP);
   st->grown_kib = by;
-  g_snprintf (st->reason, sizeof st->reason, "UP: %s %" G_GINT64_FORMAT " MiB, margin +%" G_GINT64_FORMAT " MiB",
-              refaulted ? "refaults" : "new cache or first reads", demand_kib / 1024, by / 1024);
+}
+
+/* The reason names what grew the guest: its refaults (and, where more,
+ * its new cache or first reads beside them), else the larger of its new
+ * cache and its first reads. */
+static void
+say_growth (BcMargin *st, gint64 refaults, gint64 new_cache, gint64 first, gboolean refaulted)
+{
+  const char *other = first > new_cache ? "first reads" : "new cache";
+  gint64 other_kib = MAX (first, new_cache);
+  g_autofree char *beside = NULL;
+
+  if (!refaulted)
+    {
+      g_snprintf (st->reason, sizeof st->reason, "UP: %s %" G_GINT64_FORMAT " MiB, margin +%" G_GINT64_FORMAT " MiB",
+                  other, other_kib / 1024, st->grown_kib / 1024);
+      return;
+    }
+  if (other_kib > refaults)
+    beside = g_strdup_printf (" (%s %" G_GINT64_FORMAT " MiB)", other, other_kib / 1024);
+  g_snprintf (st->reason, sizeof st->reason, "UP: refaults %" G_GINT64_FORMAT " MiB%s, margin +%" G_GINT64_FORMAT " MiB",
+              refaults / 1024, beside ? beside : "", st->grown_kib / 1024);
+}
+
+/* What first reads grew and a probe, the budget or refault growth has
+ * since given or made up for is no longer owed. */
+static void
+pay_back (BcMargin *st, gint64 kib)
+{
+  st->read_owed_kib = MAX (MIN (st->read_owed_kib, BC_ADAPTIVE_FIRST_READ_KIB) - MAX (kib, 0), 0);
 }
 
 /* The probe's rate (KiB/s): a quarter of the guest's cold memory a
@@ -153,7 +187,8 @@ probe_down (BcMargin *st, const BcMarginParams *p, const BcMarginSample *s, gint
   gint64 before = st->margin_kib;
 
   set_margin (st, p, st->margin_kib - by, BC_STATE_DOWN);
-  st->read_owed_kib = MAX (MIN (st->read_owed_kib, BC_ADAPTIVE_FIRST_READ_KIB) - (before - st->margin_kib), 0);
+  /* at its min the margin can give nothing more back: nothing is owed */
+  pay_back (st, st->margin_kib <= p->min_kib ? BC_ADAPTIVE_FIRST_READ_KIB : before - st->margin_kib);
   g_snprintf (st->reason, sizeof st->reason, "DOWN: no refaults, margin -%" G_GINT64_FORMAT " KiB%s", by,
               edge ? " (near where refaults began)" : "");
 }
@@ -189,14 +224,15 @@ first_reads (BcMargin *st, const BcMarginParams *p, const BcMarginDelta *d, cons
   return MIN (first, st->read_credit_kib);
 }
 
-/* Refaults show what the guest holds needed: nothing first reads grew is
- * owed back.  Growth first reads made (they asked the most) spends the
- * credit and is owed back. */
+/* Refaults show the guest short of memory: growth they make pays back
+ * what first reads grew (a one-tick blip pays little, so a reader's
+ * bursts cannot clear the debt with it).  Growth first reads made
+ * (they asked the most) spends the credit and is owed back. */
 static void
 spend_first_reads (BcMargin *st, gint64 first, gint64 other, gboolean refaulted)
 {
   if (refaulted)
-    st->read_owed_kib = 0;
+    pay_back (st, st->grown_kib);
   else if (first > other)
     {
       st->read_credit_kib = MAX (st->read_credit_kib - st->grown_kib, 0);
@@ -226,6 +262,7 @@ bc_adaptive_tick (BcMargin *st, const BcMarginParams *p, const BcMarginDelta *d,
   if (refaults > tol || new_cache > 0 || first > 0)
     {
       grow (st, p, MAX (other, first), refaults > tol, now_ms, since_ms);
+      say_growth (st, refaults, new_cache, first, refaults > tol);
       spend_first_reads (st, first, other, refaults > tol);
     }
   else if (now_ms < st->hold_until_ms)
@@ -247,7 +284,7 @@ bc_adaptive_unwind (BcMargin *st, const BcMarginParams *p, guint64 granted_kib, 
       gint64 cut = st->margin_kib - MAX (room, p->min_kib);
 
       st->margin_kib -= MAX (cut, 0);
-      st->read_owed_kib = MAX (MIN (st->read_owed_kib, BC_ADAPTIVE_FIRST_READ_KIB) - MAX (cut, 0), 0);
+      pay_back (st, cut);
     }
   /* refaults under the budget's cap say nothing of the working set */
   st->edge_at_ms = 0;
@@ -268,7 +305,9 @@ bc_adaptive_quiet (const BcMargin *st, guint64 cached_kib)
   gint64 quiet = tolerance (cached_kib, 1000) * BC_ADAPTIVE_COLD_REFAULTS;
 
   /* growing (refaults, or a new working set's first reads, which sit on
-   * the inactive list) is no idle memory */
+   * the inactive list) is no idle memory; a guest still reading once its
+   * first-read credit is spent, with no refaults, is streaming: what it
+   * read once is as cold as any other inactive cache */
   return st->grown_kib <= 0 && (st->state == BC_STATE_DOWN || st->refault_rate_kib <= quiet);
 }
 

@@ -12,9 +12,9 @@
  * no refaults yet):
  *   grow   by what refaulted (times refaults / (BOOST_DIV x the tolerance),
  *          between 1 and BOOST_MAX) or was newly cached since the last tick, at
- *          most step_kib a tick (the first growth after a probe at least
- *          HEADROOM_KIB), and hold: no shrink for HOLD_MS; the margin
- *          where refaults appeared is remembered as the edge.
+ *          most step_kib a tick (the first refault growth after a probe
+ *          at least HEADROOM_KIB), and hold: no shrink for HOLD_MS; the
+ *          margin where refaults appeared is remembered as the edge.
  *          A growth that starts within EDGE_ZONE_KIB of where the last one
  *          started doubles the hold, up to HOLD_MAX_MS: once a probe has
  *          found the working set's edge, the guest is probed less and less

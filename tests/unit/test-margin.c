@@ -178,11 +178,13 @@ static const Trace traces[] = {
       { 1030, 50, 0, UP, 153, 0, 0, 1032 }, { 1057, 50, 0, UP, 153, 0, 0, 1059 },
       { 1057, 50, 40, UP, 217, 0, 0, 1099 }, { 1057, 50, 40, UP, 257, 0, 0, 1139 } }, 6, 1000 },
   /* adaptive: a read counter unknown (0: a recording made before it) or
-     going backwards (a guest reboot) is no first reads */
+     going backwards (a guest reboot) is no first reads; counted again from
+     the new value on (40 MiB read after it grow the margin by 40) */
   { "adaptive/first-reads-unknown", BC_POLICY_ADAPTIVE, UP,
     { { 100, 50, 0, UP, 128, 0, 0, 1000 }, { 100, 50, 0, DOWN, 127, 0, 0, 1002 },
       { 100, 50, 0, DOWN, 126, 0, 0, 0 }, { 100, 50, 0, DOWN, 125, 0, 0, 900 },
-      { 100, 50, 0, DOWN, 124, 0, 0, 10 }, { 100, 50, 0, DOWN, 123, 0, 0, 12 } }, 6, 1000 },
+      { 100, 50, 0, DOWN, 124, 0, 0, 10 }, { 100, 50, 0, DOWN, 123, 0, 0, 12 },
+      { 100, 50, 0, UP, 163, 0, 0, 52 } }, 7, 1000 },
   /* adaptive: a cache shrunk by the balloon is no demand */
   { "adaptive/cache-shrunk-by-us", BC_POLICY_ADAPTIVE, UP,
     { { 300, 50, 0, UP, 128 }, { 200, 50, 0, DOWN, 127 } }, 2, 1000 },
@@ -455,9 +457,9 @@ bursts (BcMargin *st, guint64 *read, gint64 *t, int ticks, int period, gint64 bu
 }
 
 /* adaptive: first reads get their 64 MiB credit once an episode: a reader
- * bursting 60 MiB every other second for two minutes grows by 64 MiB
- * (and the 8 MiB headroom of a growth after a probe), not by a burst each
- * time; 30 s without first reads make it whole again. */
+ * bursting 60 MiB every other second for two minutes grows by 64 MiB (no
+ * headroom: it never refaults), not by a burst each time; 30 s without
+ * first reads make it whole again. */
 static void
 test_adaptive_first_reads_refill (void)
 {
@@ -465,7 +467,7 @@ test_adaptive_first_reads_refill (void)
   guint64 read = 1000;
   gint64 t = 1000, peak = bursts (&st, &read, &t, 120, 2, 60);
 
-  g_assert_cmpint (peak, <=, params.initial_kib + BC_ADAPTIVE_FIRST_READ_KIB + BC_ADAPTIVE_HEADROOM_KIB);
+  g_assert_cmpint (peak, <=, params.initial_kib + BC_ADAPTIVE_FIRST_READ_KIB);
   /* 30 s after the last first reads, not sooner, the credit is whole (and
      first reads seen without it start the 30 s again) */
   for (int round = 0; round < 2; round++)
@@ -583,7 +585,7 @@ test_adaptive_first_reads_bursts_35s (void)
   guint64 read = 1000;
   gint64 t = 1000, peak = bursts (&st, &read, &t, 1200, 35, 64);
 
-  g_assert_cmpint (peak, <=, params.initial_kib + BC_ADAPTIVE_FIRST_READ_KIB + BC_ADAPTIVE_HEADROOM_KIB);
+  g_assert_cmpint (peak, <=, params.initial_kib + BC_ADAPTIVE_FIRST_READ_KIB);
 }
 
 /* adaptive: the credit is spent by the growth first reads make, not by
@@ -694,6 +696,80 @@ test_adaptive_first_reads_hostile (void)
         }
 }
 
+/* One second of a full guest (cache 100 MiB, flat, nothing free) that
+ * reads read_mib from its disks in all, refault_mib of it refaulting. */
+static void
+full_tick (BcMargin *st, guint64 read_mib, guint64 refault_mib, gint64 now_ms)
+{
+  BcMarginSample s = refault_sample (100, (gint64) refault_mib);
+
+  s.read_kib = read_mib * MIB;
+  s.at_ms = now_ms;
+  bc_margin_tick (st, &params, BC_POLICY_ADAPTIVE, &s, now_ms);
+}
+
+/* adaptive: first reads come before refaults.  A guest whose last edge
+ * (hold backed off to 80 s) is five minutes old, probing down far from
+ * it, starts a new working set: its first reads grow it and forget the
+ * old edge, so the refaults that follow start a new edge there, with its
+ * headroom and a hold of 5 s, not the old edge's 80 s.  The reasons say
+ * which sign grew it. */
+static void
+test_adaptive_first_reads_then_refaults (void)
+{
+  BcMargin st;
+  gint64 t = 400000, before;
+
+  bc_margin_init (&st, &params);
+  st.margin_kib = 100 * MIB;
+  st.edge_kib = 100 * MIB;
+  st.edge_at_ms = 100000;
+  st.hold_ms = BC_ADAPTIVE_HOLD_MAX_MS;
+  full_tick (&st, 1000, 0, t);
+  full_tick (&st, 1000, 0, t += 1000);
+  g_assert_cmpint (st.state, ==, BC_STATE_DOWN);
+  full_tick (&st, 1040, 0, t += 1000);
+  g_assert_cmpstr (st.reason, ==, "UP: first reads 40 MiB, margin +40 MiB");
+  g_assert_cmpint (st.edge_at_ms, ==, 0);
+  before = st.margin_kib;
+  full_tick (&st, 1060, 20, t += 1000);
+  g_assert_true (g_str_has_prefix (st.reason, "UP: refaults 20 MiB, margin +"));
+  g_assert_cmpint (st.edge_at_ms, ==, t);
+  g_assert_cmpint (st.edge_kib, ==, before);
+  g_assert_cmpint (st.hold_ms, ==, BC_ADAPTIVE_HOLD_MS);
+  g_assert_cmpint (st.hold_until_ms, ==, t + BC_ADAPTIVE_HOLD_MS);
+  g_assert_cmpint (st.margin_kib - before, >=, BC_ADAPTIVE_HEADROOM_KIB);
+  /* refaults with more first reads beside them name both: of 99 MiB of
+     first reads, what is left of the credit (64 - 40) */
+  full_tick (&st, 1160, 21, t += 1000);
+  g_assert_cmpstr (st.reason, ==, "UP: refaults 1 MiB (first reads 24 MiB), margin +24 MiB");
+}
+
+/* adaptive: what first reads grew is owed back until a probe or the budget
+ * takes it, or growth on refaults makes up for it: a one-tick refault blip
+ * pays what it grew (8 MiB of headroom), not the whole debt; a margin at
+ * its min can give nothing more back, so it owes nothing. */
+static void
+test_adaptive_first_reads_owed (void)
+{
+  BcMargin st;
+  gint64 t = 1000;
+
+  bc_margin_init (&st, &params);
+  st.margin_kib = 300 * MIB;
+  st.state = BC_STATE_DOWN;
+  st.read_owed_kib = 64 * MIB;
+  full_tick (&st, 1000, 0, t);
+  full_tick (&st, 1002, 2, t += 1000);
+  g_assert_cmpint (st.grown_kib, ==, BC_ADAPTIVE_HEADROOM_KIB);
+  g_assert_cmpint (st.read_owed_kib, ==, 64 * MIB - BC_ADAPTIVE_HEADROOM_KIB);
+  st.margin_kib = params.min_kib;
+  st.hold_until_ms = 0;
+  full_tick (&st, 1002, 2, t += 1000);
+  g_assert_cmpint (st.state, ==, BC_STATE_DOWN);
+  g_assert_cmpint (st.read_owed_kib, ==, 0);
+}
+
 /* adaptive: hostile counters keep the margin within its bounds */
 static void
 test_adaptive_hostile (void)
@@ -730,8 +806,10 @@ test_adaptive_unwind (void)
   g_assert_cmpint (st.margin_kib, ==, 236 * MIB);
   bc_adaptive_unwind (&st, &params, 10 * MIB, 20 * MIB);
   g_assert_cmpint (st.margin_kib, ==, params.min_kib);
+  /* a grant beyond gint64's range is room, not a negative one */
+  st.margin_kib = 300 * MIB;
   bc_adaptive_unwind (&st, &params, G_MAXUINT64, 0);
-  g_assert_cmpint (st.margin_kib, ==, params.min_kib);
+  g_assert_cmpint (st.margin_kib, ==, 300 * MIB);
 }
 
 static void
@@ -847,6 +925,8 @@ main (int argc, char **argv)
   g_test_add_func ("/margin/adaptive-first-reads-credit-vs-step", test_adaptive_first_reads_credit_vs_step);
   g_test_add_func ("/margin/adaptive-first-reads-with-room", test_adaptive_first_reads_with_room);
   g_test_add_func ("/margin/adaptive-first-reads-hostile", test_adaptive_first_reads_hostile);
+  g_test_add_func ("/margin/adaptive-first-reads-then-refaults", test_adaptive_first_reads_then_refaults);
+  g_test_add_func ("/margin/adaptive-first-reads-owed", test_adaptive_first_reads_owed);
   g_test_add_func ("/margin/source-change", test_source_change_rebaselines);
   g_test_add_func ("/margin/init-clamps", test_init_clamps);
   g_test_add_func ("/margin/policy-names", test_policy_names);
