@@ -176,9 +176,11 @@ test_memory_device (void)
   g_assert_cmpstr (old_balloon, ==, old);
 }
 
-/* A recording made before the adaptive policy's inactive file cache, hold
- * and refault rate were recorded reads them as 0; any other member missing
- * is still an error. */
+/* A recording made before the adaptive policy's inactive file cache, hold,
+ * refault rate and first reads (what the guest read, the credit, the last
+ * first reads, what is owed) were recorded reads them as 0, and 0 read is
+ * "not known": no first reads; any other member missing is still an
+ * error. */
 static void
 test_margin_before_hold (void)
 {
@@ -188,7 +190,9 @@ test_margin_before_hold (void)
   g_autofree char *line = NULL;
   g_autofree char *old = NULL;
   g_autofree char *broken = NULL;
-  g_autoptr (GRegex) later = g_regex_new (",\"(inactive_file_kib\":48|hold_ms\":55|refault_rate_kib\":-56)", 0, 0, NULL);
+  g_autoptr (GRegex) later = g_regex_new (",\"(inactive_file_kib\":48|hold_ms\":55|refault_rate_kib\":-56|read_kib\":[0-9]+|"
+                                          "read_credit_kib\":-57|first_read_at_ms\":58|read_owed_kib\":-59)",
+                                          0, 0, NULL);
   g_autoptr (GRegex) grown = g_regex_new (",\"grown_kib\":-54", 0, 0, NULL);
 
   fill_pass (&p, &d);
@@ -200,6 +204,11 @@ test_margin_before_hold (void)
   g_assert_cmpuint (back.domains[0].in.carry.margin.prev.inactive_file_kib, ==, 0);
   g_assert_cmpint (back.domains[0].in.carry.margin.hold_ms, ==, 0);
   g_assert_cmpint (back.domains[0].in.carry.margin.refault_rate_kib, ==, 0);
+  g_assert_cmpuint (back.domains[0].in.carry.margin.prev.read_kib, ==, 0);
+  g_assert_cmpint (back.domains[0].in.carry.margin.read_credit_kib, ==, 0);
+  g_assert_cmpint (back.domains[0].in.carry.margin.first_read_at_ms, ==, 0);
+  g_assert_cmpint (back.domains[0].in.carry.margin.read_owed_kib, ==, 0);
+  g_assert_null (strstr (old, "read_"));
   g_assert_cmpint (back.domains[0].in.carry.margin.grown_kib, ==, -54);
   bc_record_pass_clear (&back);
   broken = g_regex_replace_literal (grown, old, -1, 0, "", 0, NULL);
