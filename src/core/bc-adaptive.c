@@ -104,15 +104,18 @@ start_growth (BcMargin *st, gint64 now_ms)
  * running), so a periodic job's reads cannot keep a guest from its probe
  * for good.  They come before refaults (a page refaults only when read
  * twice): growth on them that leaves a probe away from the last edge
- * forgets it, so the refaults that follow start the new edge, its
- * headroom and a hold of HOLD_MS, not the old edge's long one. */
+ * starts the hold over at HOLD_MS, so the refaults that follow hold that
+ * long, not the old edge's backed-off hold.  The edge stays where it was:
+ * refaults met on a climb say where the climb hit a full cache, not where
+ * a working set ends, and a crawl through there when the working set
+ * shrinks again would only slow giving memory back. */
 static void
 grow (BcMargin *st, const BcMarginParams *p, gint64 demand_kib, gboolean refaulted, gint64 now_ms, gint64 since_ms)
 {
   gint64 by = MIN (demand_kib, per_tick (p->step_kib, since_ms));
 
   if (!refaulted && st->state == BC_STATE_DOWN && !near_edge (st, now_ms))
-    st->edge_at_ms = 0;
+    st->hold_ms = BC_ADAPTIVE_HOLD_MS;
   if (refaulted && (st->state == BC_STATE_DOWN || st->edge_at_ms == 0))
     {
       start_growth (st, now_ms);
