@@ -138,7 +138,7 @@ say_growth (BcMargin *st, gint64 refaults, gint64 new_cache, gint64 first, gbool
 {
   const char *other = first > new_cache ? "first reads" : "new cache";
   gint64 other_kib = MAX (first, new_cache);
-  g_autofree char *beside = NULL;
+  char beside[48] = "";
 
   if (!refaulted)
     {
@@ -147,9 +147,9 @@ say_growth (BcMargin *st, gint64 refaults, gint64 new_cache, gint64 first, gbool
       return;
     }
   if (other_kib > refaults)
-    beside = g_strdup_printf (" (%s %" G_GINT64_FORMAT " MiB)", other, other_kib / 1024);
+    g_snprintf (beside, sizeof beside, " (%s %" G_GINT64_FORMAT " MiB)", other, other_kib / 1024);
   g_snprintf (st->reason, sizeof st->reason, "UP: refaults %" G_GINT64_FORMAT " MiB%s, margin +%" G_GINT64_FORMAT " MiB",
-              refaults / 1024, beside ? beside : "", st->grown_kib / 1024);
+              refaults / 1024, beside, st->grown_kib / 1024);
 }
 
 /* What first reads grew and a probe, the budget or refault growth has
@@ -167,16 +167,10 @@ pay_back (BcMargin *st, gint64 kib)
  * rate, at most EDGE_ZONE_KIB / 4, so a step stays well inside the edge
  * zone, the next growth starts within it and the hold doubles. */
 static gint64
-least_rate (guint64 cached_kib, gint64 top)
-{
-  return MIN (MAX (BC_ADAPTIVE_PROBE_MIN_KIB, (gint64) MIN (cached_kib / 200, (guint64) G_MAXINT32)), top);
-}
-
-static gint64
 probe_rate (const BcMarginParams *p, const BcMarginSample *s, gboolean edge)
 {
   gint64 top = MAX (p->down_step_kib / 2, BC_ADAPTIVE_PROBE_MIN_KIB);
-  gint64 floor_rate = least_rate (s->cached_kib, top);
+  gint64 floor_rate = MIN (MAX (BC_ADAPTIVE_PROBE_MIN_KIB, (gint64) MIN (s->cached_kib / 200, (guint64) G_MAXINT32)), top);
 
   return edge ? MIN (floor_rate, BC_ADAPTIVE_EDGE_ZONE_KIB / 4) : CLAMP (cold_kib (s) / 4, floor_rate, top);
 }
@@ -186,7 +180,6 @@ probe_down (BcMargin *st, const BcMarginParams *p, const BcMarginSample *s, gint
 {
   gboolean edge = near_edge (st, now_ms);
   gint64 by = per_tick (probe_rate (p, s, edge), since_ms);
-
   gint64 before = st->margin_kib;
 
   set_margin (st, p, st->margin_kib - by, BC_STATE_DOWN);

@@ -424,17 +424,25 @@ test_adaptive_stream (void)
   g_assert_cmpint (st.margin_kib, ==, params.min_kib);
 }
 
-/* One second of a full guest (cache 100 MiB, flat) that reads read_mib
- * from its disk, none of it refaults. */
+/* One second of a full guest (cache 100 MiB, flat, nothing free) that
+ * reads read_mib from its disks in all, refault_mib of it refaulting. */
+static void
+full_tick (BcMargin *st, guint64 read_mib, guint64 refault_mib, gint64 now_ms)
+{
+  BcMarginSample s = refault_sample (100, (gint64) refault_mib);
+
+  s.read_kib = read_mib * MIB;
+  s.at_ms = now_ms;
+  bc_margin_tick (st, &params, BC_POLICY_ADAPTIVE, &s, now_ms);
+}
+
+/* One second of that guest reading reads_mib more (read_mib: what it has
+ * read in all), none of it refaulting. */
 static void
 read_tick (BcMargin *st, guint64 *read_mib, gint64 reads_mib, gint64 now_ms)
 {
-  BcMarginSample s = refault_sample (100, 0);
-
   *read_mib += (guint64) reads_mib;
-  s.read_kib = *read_mib * MIB;
-  s.at_ms = now_ms;
-  bc_margin_tick (st, &params, BC_POLICY_ADAPTIVE, &s, now_ms);
+  full_tick (st, *read_mib, 0, now_ms);
 }
 
 /* A reader bursting burst_mib every period seconds for ticks seconds
@@ -694,18 +702,6 @@ test_adaptive_first_reads_hostile (void)
               g_assert_cmpint (st.margin_kib, <=, params.max_kib);
             }
         }
-}
-
-/* One second of a full guest (cache 100 MiB, flat, nothing free) that
- * reads read_mib from its disks in all, refault_mib of it refaulting. */
-static void
-full_tick (BcMargin *st, guint64 read_mib, guint64 refault_mib, gint64 now_ms)
-{
-  BcMarginSample s = refault_sample (100, (gint64) refault_mib);
-
-  s.read_kib = read_mib * MIB;
-  s.at_ms = now_ms;
-  bc_margin_tick (st, &params, BC_POLICY_ADAPTIVE, &s, now_ms);
 }
 
 /* adaptive: first reads come before refaults.  A guest whose last edge
